@@ -1,0 +1,62 @@
+# insider-kit — the two commands a user needs (and a few conveniences).
+#   make report   install, generate the synthetic teaching market if absent, render every notebook
+#   make test     install with test dependencies, run the test suite
+# Both create .venv on first use; only Python 3.11+ and make are required.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+KIT    := $(VENV)/bin/insider-kit
+DATA   ?= data
+OUT    ?= reports
+PYTEST_ARGS ?=
+
+.PHONY: report test lab sample lint typecheck bench clean-reports help
+
+help:
+	@echo "make report  - render all notebooks on the synthetic teaching market into $(OUT)/"
+	@echo "make test    - run the test suite"
+	@echo "make lab     - open JupyterLab on notebooks/"
+	@echo "make lint / typecheck / bench"
+
+$(PY):
+	$(PYTHON) -c 'import sys; sys.exit("insider-kit needs Python >= 3.11, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Reinstall only when the requirements or package metadata change.
+$(VENV)/.installed: $(PY) requirements.txt pyproject.toml
+	$(PY) -m pip install --quiet -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (insider-kit)" >/dev/null
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(DATA)/sample/truth.json: | $(VENV)/.installed
+	$(KIT) sample --data $(DATA)
+
+sample: $(DATA)/sample/truth.json
+
+report: $(VENV)/.installed $(DATA)/sample/truth.json
+	$(KIT) report --data $(DATA)/sample --out $(OUT)
+
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lab: $(VENV)/.installed
+	INSIDER_KIT_DATA=$(abspath $(DATA)) $(VENV)/bin/jupyter lab notebooks/
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check insider_kit tests benchmarks
+	$(VENV)/bin/ruff format --check insider_kit tests benchmarks
+
+typecheck: $(VENV)/.installed-dev
+	$(VENV)/bin/mypy
+
+bench: $(VENV)/.installed-dev
+	$(PY) -m benchmarks
+
+clean-reports:
+	rm -rf $(OUT)

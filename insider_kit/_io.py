@@ -1,0 +1,70 @@
+"""Small I/O helpers shared by the loaders: atomic writes, safe file names, zip limits."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from .errors import DataError
+
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "safe_component"]
+
+_SAFE = re.compile(r"[^A-Za-z0-9._^=-]")
+
+
+def safe_component(name: str, *, what: str = "name") -> str:
+    """Return *name* as a single safe path component, or raise :class:`DataError`.
+
+    Untrusted strings (tickers, accession numbers, CIKs from files or servers)
+    never become paths directly: anything outside ``[A-Za-z0-9._^=-]`` is
+    replaced with ``_`` and names that could climb the tree are refused.
+    """
+    cleaned = _SAFE.sub("_", name.strip())
+    if cleaned in {"", ".", ".."} or cleaned.startswith(".."):
+        raise DataError(f"unsafe {what} {name!r} cannot be used as a file name")
+    return cleaned[:200]
+
+
+@contextlib.contextmanager
+def atomic_path(dest: Path) -> Iterator[Path]:
+    """Yield a temporary path beside *dest*; rename it onto *dest* only on success.
+
+    A failed or interrupted write leaves *dest* untouched (either the old file
+    or nothing) and removes the temporary file.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, dest)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+@contextlib.contextmanager
+def atomic_open(dest: Path, mode: str = "wb") -> Iterator[IO[bytes]]:
+    """Open a temporary file for writing; it replaces *dest* only if the block succeeds."""
+    with atomic_path(dest) as tmp, open(tmp, mode) as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def atomic_write_bytes(dest: Path, data: bytes) -> None:
+    """Write *data* to *dest* atomically (temp file + rename)."""
+    with atomic_open(dest) as fh:
+        fh.write(data)
+
+
+def atomic_write_text(dest: Path, text: str) -> None:
+    """Write UTF-8 *text* to *dest* atomically."""
+    atomic_write_bytes(dest, text.encode("utf-8"))

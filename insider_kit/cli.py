@@ -1,0 +1,207 @@
+"""The ``insider-kit`` command.
+
+Every subcommand is a thin wrapper over a package function.  Errors the kit
+raises on purpose (:class:`~insider_kit.errors.InsiderKitError`) are printed as
+one line plus a hint and exit with status 2; anything else is a bug and keeps
+its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .errors import InsiderKitError
+
+__all__ = ["build_parser", "main"]
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _add_data(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data",
+        metavar="DIR",
+        default=None,
+        help="data directory (default: $INSIDER_KIT_DATA, else ./data; 'sample' = the teaching market)",
+    )
+
+
+# --------------------------------------------------------------------------- handlers
+def _cmd_sample(a: argparse.Namespace) -> int:
+    from .config import data_dir
+    from .sample import generate_sample, load_spec
+
+    spec = load_spec(a.spec) if a.spec else None
+    root = data_dir(a.data) / "sample"
+    info = generate_sample(root, seed=a.seed, spec=spec, progress=not a.quiet)
+    print(f"synthetic teaching market written to {root}")
+    for k, v in info.items():
+        print(f"  {k}: {v}")
+    return 0
+
+
+def _cmd_build(a: argparse.Namespace) -> int:
+    from .config import paths
+    from .filings import build_tidy
+
+    summary = build_tidy(paths(a.data), progress=not a.quiet)
+    print(summary.to_string())
+    return 0
+
+
+def _cmd_fetch_sec(a: argparse.Namespace) -> int:
+    from .config import paths
+    from .filings.edgar import EdgarClient, fetch_quarterly
+
+    client = EdgarClient(base_url=a.base_url, archive_url=a.archive_url)
+    res = fetch_quarterly(client, a.start, a.end, paths(a.data).raw_sec, progress=not a.quiet)
+    print(res.to_string(index=False))
+    return 1 if (res["status"] == "failed").any() else 0
+
+
+def _cmd_fetch_edgar(a: argparse.Namespace) -> int:
+    from .config import paths
+    from .filings.edgar import EdgarClient, fetch_recent_form4
+
+    client = EdgarClient(base_url=a.base_url, archive_url=a.archive_url)
+    res = fetch_recent_form4(
+        client, a.since, a.until, paths(a.data).raw_edgar, forms=tuple(a.forms), progress=not a.quiet
+    )
+    print(res.groupby("status").size().to_string())
+    return 1 if (res["status"] == "failed").any() else 0
+
+
+def _cmd_fetch_prices(a: argparse.Namespace) -> int:
+    from .config import paths
+    from .prices import fetch_prices, tickers_from_transactions
+
+    p = paths(a.data)
+    tickers: list[str] = list(a.tickers or [])
+    if a.from_transactions:
+        tickers += tickers_from_transactions(p)
+    if not tickers:
+        raise InsiderKitError("no tickers given", hint="use --tickers AAPL MSFT or --from-transactions")
+    if a.market and a.market not in tickers:
+        tickers.append(a.market)
+    report = fetch_prices(tickers, a.start, a.end, cache=p.raw_prices, progress=not a.quiet)
+    print(report.summary().to_string())
+    return 1 if report.failed else 0
+
+
+def _cmd_fetch_factors(a: argparse.Namespace) -> int:
+    from .config import paths
+    from .prices.french import fetch_french_factors
+
+    out = fetch_french_factors(paths(a.data).raw_factors, base_url=a.base_url)
+    for f in out:
+        print(f"saved {f}")
+    return 0
+
+
+def _cmd_report(a: argparse.Namespace) -> int:
+    from .config import data_dir
+    from .reports import render_reports
+
+    params: dict[str, str] = {k: v for k, v in (a.param or [])}
+    res = render_reports(
+        data=data_dir(a.data),
+        out=Path(a.out),
+        notebooks_dir=Path(a.notebooks),
+        params=params,
+        params_file=Path(a.params) if a.params else None,
+        hide_code=a.hide_code,
+        only=a.only,
+    )
+    return 0 if res.ok else 1
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser (exposed for tests and documentation)."""
+    parser = argparse.ArgumentParser(
+        prog="insider-kit",
+        description="Insider-trading event studies: SEC Form 4 data, prices, event studies, reports.",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("sample", help="generate the synthetic teaching market under DATA/sample/")
+    _add_data(p)
+    p.add_argument("--seed", type=int, default=20240101, help="random seed (same seed -> identical files)")
+    p.add_argument("--spec", default=None, help="JSON file overriding the planted-effect spec")
+    p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("build", help="turn DATA/raw/ (SEC zips + EDGAR XML) into tidy Parquet tables")
+    _add_data(p)
+    p.set_defaults(func=_cmd_build)
+
+    fetch = sub.add_parser("fetch", help="download raw data (SEC, EDGAR, prices, factors)")
+    fsub = fetch.add_subparsers(dest="what", metavar="WHAT")
+    fsub.required = True
+
+    p = fsub.add_parser("sec", help="quarterly SEC Insider Transactions Data Sets")
+    _add_data(p)
+    p.add_argument("--from", dest="start", required=True, help="first quarter, e.g. 2023q1")
+    p.add_argument("--to", dest="end", required=True, help="last quarter, e.g. 2024q4")
+    p.add_argument("--base-url", default=None, help="override www.sec.gov (tests, mirrors)")
+    p.add_argument("--archive-url", default=None, help="override the EDGAR archive host")
+    p.set_defaults(func=_cmd_fetch_sec)
+
+    p = fsub.add_parser("edgar", help="recent Form 4 submissions from the EDGAR daily indexes")
+    _add_data(p)
+    p.add_argument("--since", required=True, help="first filing date, YYYY-MM-DD")
+    p.add_argument("--until", default=None, help="last filing date (default: today)")
+    p.add_argument("--forms", nargs="+", default=["4", "4/A"], help="form types to keep")
+    p.add_argument("--base-url", default=None, help="override www.sec.gov (tests, mirrors)")
+    p.add_argument("--archive-url", default=None, help="override the EDGAR archive host")
+    p.set_defaults(func=_cmd_fetch_edgar)
+
+    p = fsub.add_parser("prices", help="daily adjusted prices from yfinance into the local cache")
+    _add_data(p)
+    p.add_argument("--tickers", nargs="+", default=None)
+    p.add_argument("--from-transactions", action="store_true", help="every ticker with P/S trades")
+    p.add_argument("--market", default="SPY", help="market index ticker added to the list")
+    p.add_argument("--start", default="2000-01-01")
+    p.add_argument("--end", default=None)
+    p.set_defaults(func=_cmd_fetch_prices)
+
+    p = fsub.add_parser("factors", help="Fama-French daily 3 factors + momentum")
+    _add_data(p)
+    p.add_argument("--base-url", default=None, help="override Kenneth French's data library URL")
+    p.set_defaults(func=_cmd_fetch_factors)
+
+    p = sub.add_parser("report", help="render every notebook with papermill and export HTML")
+    _add_data(p)
+    p.add_argument("--out", default="reports", help="output directory")
+    p.add_argument("--notebooks", default="notebooks", help="folder of notebooks to render")
+    p.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"))
+    p.add_argument("--params", default=None, help="YAML/JSON file of parameters")
+    p.add_argument("--hide-code", action="store_true", help="export without code cells")
+    p.add_argument("--only", nargs="+", default=None, help="render only these notebooks (name stems)")
+    p.set_defaults(func=_cmd_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``insider-kit`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Handler = args.func
+    try:
+        return func(args)
+    except InsiderKitError as exc:
+        print(f"insider-kit: error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"  hint: {exc.hint}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("insider-kit: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

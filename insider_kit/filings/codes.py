@@ -1,0 +1,57 @@
+"""Official Form 4 transaction codes (General Instructions, Item 8) and their classes.
+
+The *code class* groups codes by what they say about the insider's intent;
+it is the first thing an event study conditions on.  Open-market purchases (P)
+and sales (S) are the discretionary trades the literature studies; exercises,
+tax withholding, grants and gifts are mostly mechanical.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+__all__ = ["CODE_CLASSES", "TRANSACTION_CODES", "CodeClass", "code_class"]
+
+TRANSACTION_CODES: Final[dict[str, str]] = {
+    "P": "Open market or private purchase of non-derivative or derivative security",
+    "S": "Open market or private sale of non-derivative or derivative security",
+    "V": "Transaction voluntarily reported earlier than required",
+    "A": "Grant, award or other acquisition pursuant to Rule 16b-3(d)",
+    "D": "Disposition to the issuer of issuer equity securities pursuant to Rule 16b-3(e)",
+    "F": "Payment of exercise price or tax liability by delivering or withholding securities",
+    "I": "Discretionary transaction in accordance with Rule 16b-3(f)",
+    "M": "Exercise or conversion of derivative security exempted pursuant to Rule 16b-3",
+    "C": "Conversion of derivative security",
+    "E": "Expiration of short derivative position",
+    "H": "Expiration (or cancellation) of long derivative position with value received",
+    "O": "Exercise of out-of-the-money derivative security",
+    "X": "Exercise of in-the-money or at-the-money derivative security",
+    "G": "Bona fide gift",
+    "L": "Small acquisition under Rule 16a-6",
+    "W": "Acquisition or disposition by will or the laws of descent and distribution",
+    "Z": "Deposit into or withdrawal from voting trust",
+    "J": "Other acquisition or disposition (describe transaction)",
+    "K": "Transaction in equity swap or instrument with similar characteristics",
+    "U": "Disposition pursuant to a tender of shares in a change of control transaction",
+}
+
+CodeClass = Literal["purchase", "sale", "exercise", "tax", "grant", "gift", "other"]
+
+CODE_CLASSES: Final[dict[str, CodeClass]] = {
+    "P": "purchase",
+    "S": "sale",
+    "M": "exercise",
+    "X": "exercise",
+    "O": "exercise",
+    "C": "exercise",
+    "F": "tax",
+    "A": "grant",
+    "G": "gift",
+}
+
+
+def code_class(code: str | None) -> CodeClass:
+    """Return the class of a one-letter transaction code (``'other'`` when unknown)."""
+    if not code:
+        return "other"
+    return CODE_CLASSES.get(code.strip().upper()[:1], "other")

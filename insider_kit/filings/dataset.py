@@ -1,0 +1,511 @@
+"""Reader for the SEC's quarterly Insider Transactions Data Sets (``YYYYqN_form345.zip``).
+
+Each quarter is a zip of tab-separated UTF-8 tables joined by
+``ACCESSION_NUMBER`` (see the SEC's ``FORM_345_readme.htm``): SUBMISSION,
+REPORTINGOWNER, NONDERIV_TRANS, DERIV_TRANS, NONDERIV_HOLDING, DERIV_HOLDING,
+FOOTNOTES and OWNER_SIGNATURE.  Tables are read straight from the zip (never
+extracted to disk), columns are addressed by name (the SEC adds and renames
+columns across years), dates are ``DD-MON-YYYY``.
+
+The result is one row per *transaction line* in the tidy layout of DESIGN.md,
+plus an ``owners`` table with every reporting owner of every filing.
+Amendments are *not* resolved here (an amendment can supersede a filing from
+another quarter); see :func:`insider_kit.filings.tidy.apply_amendments`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from ..prices.tickers import normalise_tickers
+from .plan import resolve_plan_flags
+from .roles import normalise_roles
+
+__all__ = ["QuarterData", "read_quarter", "TIDY_COLUMNS"]
+
+#: Column order of the tidy ``transactions`` table (DESIGN.md).
+TIDY_COLUMNS: list[str] = [
+    "accession",
+    "filing_date",
+    "accepted_at",
+    "form_type",
+    "issuer_cik",
+    "issuer_name",
+    "ticker",
+    "owner_cik",
+    "owner_name",
+    "n_owners",
+    "is_director",
+    "is_officer",
+    "is_ten_percent_owner",
+    "is_other",
+    "officer_title",
+    "role",
+    "table",
+    "security_title",
+    "trans_date",
+    "deemed_execution_date",
+    "trans_code",
+    "acquired_disposed",
+    "shares",
+    "price",
+    "value",
+    "shares_after",
+    "ownership",
+    "plan_10b5_1",
+    "plan_source",
+    "footnotes",
+    "source",
+    # internal, used by the amendment rule; kept so the rule can be audited
+    "period_of_report",
+    "date_of_orig_sub",
+    "line",
+]
+
+REQUIRED_TABLES = ("SUBMISSION", "REPORTINGOWNER", "NONDERIV_TRANS", "DERIV_TRANS", "FOOTNOTES")
+OPTIONAL_TABLES = ("NONDERIV_HOLDING",)
+
+# Columns we need from each table; those marked required must be present.
+_COLS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "SUBMISSION": (
+        ("ACCESSION_NUMBER", "FILING_DATE", "DOCUMENT_TYPE", "ISSUERCIK"),
+        (
+            "PERIOD_OF_REPORT",
+            "DATE_OF_ORIG_SUB",
+            "ISSUERNAME",
+            "ISSUERTRADINGSYMBOL",
+            "REMARKS",
+            "AFF10B5ONE",
+        ),
+    ),
+    "REPORTINGOWNER": (
+        ("ACCESSION_NUMBER", "RPTOWNERCIK"),
+        ("RPTOWNERNAME", "RPTOWNER_RELATIONSHIP", "RPTOWNER_TITLE", "RPTOWNER_TXT"),
+    ),
+    "NONDERIV_TRANS": (
+        ("ACCESSION_NUMBER", "TRANS_DATE", "TRANS_CODE", "TRANS_SHARES", "TRANS_ACQUIRED_DISP_CD"),
+        (
+            "NONDERIV_TRANS_SK",
+            "SECURITY_TITLE",
+            "DEEMED_EXECUTION_DATE",
+            "TRANS_PRICEPERSHARE",
+            "SHRS_OWND_FOLWNG_TRANS",
+            "DIRECT_INDIRECT_OWNERSHIP",
+        ),
+    ),
+    "DERIV_TRANS": (
+        ("ACCESSION_NUMBER", "TRANS_DATE", "TRANS_CODE"),
+        (
+            "DERIV_TRANS_SK",
+            "SECURITY_TITLE",
+            "DEEMED_EXECUTION_DATE",
+            "TRANS_SHARES",
+            "TRANS_PRICEPERSHARE",
+            "TRANS_ACQUIRED_DISP_CD",
+            "SHRS_OWND_FOLWNG_TRANS",
+            "DIRECT_INDIRECT_OWNERSHIP",
+        ),
+    ),
+    "FOOTNOTES": (("ACCESSION_NUMBER", "FOOTNOTE_ID", "FOOTNOTE_TXT"), ()),
+    "NONDERIV_HOLDING": (("ACCESSION_NUMBER",), ("SECURITY_TITLE", "SHRS_OWND_FOLWNG_TRANS")),
+}
+
+#: Largest uncompressed table accepted (bounded decompression).
+MAX_MEMBER_BYTES = 4 * 1024**3
+#: Largest compression ratio accepted for one member (zip-bomb guard).
+MAX_RATIO = 200.0
+
+_QUARTER_RE = re.compile(r"(\d{4})q([1-4])", re.IGNORECASE)
+
+
+@dataclass
+class QuarterData:
+    """What one quarterly zip contributed."""
+
+    path: Path
+    transactions: pd.DataFrame
+    owners: pd.DataFrame
+    holdings: pd.DataFrame
+    dropped: pd.DataFrame
+    stats: dict[str, int] = field(default_factory=dict)
+    missing_columns: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _members(zf: zipfile.ZipFile, path: Path) -> dict[str, zipfile.ZipInfo]:
+    out: dict[str, zipfile.ZipInfo] = {}
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        name = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
+        stem, _, ext = name.rpartition(".")
+        if ext.lower() not in {"tsv", "txt"}:
+            continue
+        out[stem.upper()] = info
+    return out
+
+
+def _check_bounds(info: zipfile.ZipInfo, path: Path) -> None:
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise DataError(
+            f"member {info.filename} would decompress to {info.file_size:,} bytes (limit {MAX_MEMBER_BYTES:,})",
+            path=path,
+        )
+    if info.compress_size > 0 and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 10**7:
+        raise DataError(
+            f"member {info.filename} has a compression ratio of {info.file_size / info.compress_size:,.0f}:1 "
+            "(refusing a possible zip bomb)",
+            path=path,
+        )
+
+
+def _read_table(zf: zipfile.ZipFile, info: zipfile.ZipInfo, table: str, path: Path) -> tuple[pd.DataFrame, list[str]]:
+    required, optional = _COLS[table]
+    wanted = set(required) | set(optional)
+    _check_bounds(info, path)
+    try:
+        with zf.open(info) as raw:
+            header = raw.readline().decode("utf-8-sig").rstrip("\r\n").split("\t")
+        cols = [c.strip().upper() for c in header]
+        missing_req = [c for c in required if c not in cols]
+        if missing_req:
+            raise DataError(
+                f"table {table} ({info.filename}) lacks required column(s) {', '.join(missing_req)}; "
+                f"found {', '.join(cols[:12])}{'...' if len(cols) > 12 else ''}",
+                path=path,
+                hint="is this an SEC Insider Transactions Data Set (form345) zip?",
+            )
+        with zf.open(info) as raw:
+            df = pd.read_csv(
+                io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline=""),
+                sep="\t",
+                header=0,
+                names=cols,
+                usecols=[c for c in cols if c in wanted],
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                quoting=csv.QUOTE_NONE,
+                engine="c",
+                on_bad_lines="error",
+            )
+    except DataError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+        raise DataError(f"table {table} ({info.filename}) cannot be read from the zip: {exc}", path=path) from exc
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(f"table {table} ({info.filename}) is not a valid tab-separated table: {exc}", path=path) from exc
+    absent = [c for c in optional if c not in df.columns]
+    for c in absent:
+        df[c] = pd.NA
+    return df, absent
+
+
+def _sec_dates(s: pd.Series) -> pd.Series:
+    """Parse ``DD-MON-YYYY`` (also tolerating ISO ``YYYY-MM-DD``); bad values become NaT."""
+    s = s.astype("string").str.strip()
+    out = pd.to_datetime(s, format="%d-%b-%Y", errors="coerce")
+    iso = out.isna() & s.notna()
+    if iso.any():
+        out[iso] = pd.to_datetime(s[iso].str[:10], format="%Y-%m-%d", errors="coerce")
+    return out.dt.normalize()
+
+
+def _num(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s.astype("string").str.replace(",", "", regex=False).str.strip(), errors="coerce").astype(
+        float
+    )
+
+
+def _truthy(s: pd.Series) -> pd.Series:
+    v = s.astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    out[v.isin(["1", "true", "y", "yes", "x"]).fillna(False).to_numpy(bool)] = True
+    out[v.isin(["0", "false", "n", "no"]).fillna(False).to_numpy(bool)] = False
+    return out
+
+
+def cik10(s: pd.Series) -> pd.Series:
+    """CIKs as 10-digit zero-padded strings (null stays null, non-numeric kept as filed)."""
+    v = s.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+    digits = v.str.fullmatch(r"\d{1,10}").fillna(False).astype(bool)
+    return v.where(~digits, v.str.zfill(10))
+
+
+def _owners(ro: pd.DataFrame) -> pd.DataFrame:
+    rel = ro["RPTOWNER_RELATIONSHIP"].fillna("").astype(str).str.upper()
+    out = pd.DataFrame(
+        {
+            "accession": ro["ACCESSION_NUMBER"].astype("string").str.strip(),
+            "owner_cik": cik10(ro["RPTOWNERCIK"]),
+            "owner_name": ro["RPTOWNERNAME"].astype("string"),
+            "is_director": rel.str.contains("DIRECTOR").to_numpy(bool),
+            "is_officer": rel.str.contains("OFFICER").to_numpy(bool),
+            "is_ten_percent_owner": rel.str.contains("TENPERCENT|10%|TEN PERCENT").to_numpy(bool),
+            "is_other": rel.str.contains("OTHER").to_numpy(bool),
+            "officer_title": ro["RPTOWNER_TITLE"].astype("string"),
+        }
+    )
+    out["role"] = normalise_roles(
+        out["is_director"], out["is_officer"], out["is_ten_percent_owner"], out["is_other"], out["officer_title"]
+    )
+    out["owner_order"] = out.groupby("accession").cumcount()
+    return out
+
+
+def _attach_footnotes(trans: pd.DataFrame, fn_cols: list[str], foot: pd.DataFrame) -> pd.Series:
+    """Resolve the ``*_FN`` id columns of each row to the footnote texts, joined with ' | '."""
+    if not fn_cols or foot.empty:
+        return pd.Series(pd.NA, index=trans.index, dtype="string")
+    long = trans[["ACCESSION_NUMBER", *fn_cols]].melt(id_vars="ACCESSION_NUMBER", ignore_index=False).dropna()
+    if long.empty:
+        return pd.Series(pd.NA, index=trans.index, dtype="string")
+    long["value"] = long["value"].astype(str).str.split(r"[,;\s]+")
+    long = long.explode("value")
+    long = long[long["value"].astype(str).str.len() > 0]
+    long["row"] = long.index
+    f = foot.rename(columns={"FOOTNOTE_ID": "value"})[["ACCESSION_NUMBER", "value", "FOOTNOTE_TXT"]]
+    f = f.drop_duplicates(["ACCESSION_NUMBER", "value"])
+    m = long.merge(f, on=["ACCESSION_NUMBER", "value"], how="inner")
+    m = m.drop_duplicates(["row", "value"]).sort_values(["row", "value"])
+    joined = m.groupby("row")["FOOTNOTE_TXT"].agg(" | ".join)
+    return joined.reindex(trans.index).astype("string")
+
+
+def read_quarter(path: str | Path) -> QuarterData:
+    """Read one ``YYYYqN_form345.zip`` into tidy transactions and owners.
+
+    Parameters
+    ----------
+    path
+        The quarterly zip, exactly as downloaded from the SEC.
+
+    Returns
+    -------
+    QuarterData
+        ``transactions`` in the tidy layout (DESIGN.md), ``owners`` (one row per
+        reporting owner per filing), ``holdings`` (NONDERIV_HOLDING, when present),
+        ``dropped`` (rows that could not be used, with a reason) and counts.
+
+    Raises
+    ------
+    DataError
+        Not a zip, a required table or column missing, a table that does not
+        parse, a member that would decompress beyond the limits.
+
+    Notes
+    -----
+    * Joint filings: REPORTINGOWNER has one row per owner; the transaction row
+      appears once, attributed to the first listed owner, with ``n_owners``.
+    * Footnotes: every ``*_FN`` column holds footnote ids (``F1``, ``F1,F3``);
+      their texts are joined onto the row in ``footnotes``.
+    * 10b5-1: from SUBMISSION's ``AFF10B5ONE`` when that quarter has the column,
+      else (and additionally) from the row's footnote text.
+    """
+    path = Path(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except FileNotFoundError as exc:
+        raise DataError("file not found", path=path) from exc
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DataError(f"not a readable zip file ({exc})", path=path, hint="delete it and download again") from exc
+    with zf:
+        members = _members(zf, path)
+        missing = [t for t in REQUIRED_TABLES if t not in members]
+        if missing:
+            raise DataError(
+                f"missing table(s) {', '.join(missing)}; found {', '.join(sorted(members)) or 'none'}",
+                path=path,
+                hint="the SEC data set zip should hold SUBMISSION, REPORTINGOWNER, NONDERIV_TRANS, DERIV_TRANS, FOOTNOTES",
+            )
+        tables: dict[str, pd.DataFrame] = {}
+        absent: dict[str, list[str]] = {}
+        for t in (*REQUIRED_TABLES, *OPTIONAL_TABLES):
+            if t in members:
+                tables[t], miss = _read_table(zf, members[t], t, path)
+                if miss:
+                    absent[t] = miss
+                # footnote columns are read separately (all *_FN present)
+            if t in ("NONDERIV_TRANS", "DERIV_TRANS") and t in members:
+                tables[t + "_FN"] = _read_fn_columns(zf, members[t], path)
+    return _assemble(path, tables, absent)
+
+
+def _read_fn_columns(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> pd.DataFrame:
+    with zf.open(info) as raw:
+        header = raw.readline().decode("utf-8-sig").rstrip("\r\n").split("\t")
+    cols = [c.strip().upper() for c in header]
+    fn = [c for c in cols if c.endswith("_FN")]
+    if not fn:
+        return pd.DataFrame(index=pd.RangeIndex(0))
+    try:
+        with zf.open(info) as raw:
+            return pd.read_csv(
+                io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline=""),
+                sep="\t",
+                header=0,
+                names=cols,
+                usecols=fn,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                quoting=csv.QUOTE_NONE,
+                engine="c",
+            )
+    except (pd.errors.ParserError, ValueError, OSError, zipfile.BadZipFile) as exc:
+        raise DataError(f"{info.filename}: footnote columns unreadable: {exc}", path=path) from exc
+
+
+def _assemble(path: Path, t: dict[str, pd.DataFrame], absent: dict[str, list[str]]) -> QuarterData:
+    sub = t["SUBMISSION"].copy()
+    sub["ACCESSION_NUMBER"] = sub["ACCESSION_NUMBER"].astype("string").str.strip()
+    sub = sub.drop_duplicates("ACCESSION_NUMBER")
+    sub_dates = _sec_dates(sub["FILING_DATE"])
+    bad_sub = sub_dates.isna()
+    owners = _owners(t["REPORTINGOWNER"])
+    n_owners = owners.groupby("accession").size().rename("n_owners")
+    primary = owners[owners["owner_order"] == 0].set_index("accession")
+
+    foot = t["FOOTNOTES"].copy()
+    foot["ACCESSION_NUMBER"] = foot["ACCESSION_NUMBER"].astype("string").str.strip()
+    foot["FOOTNOTE_ID"] = foot["FOOTNOTE_ID"].astype("string").str.strip()
+
+    parts = []
+    for table, key in (("NONDERIV_TRANS", "nonderivative"), ("DERIV_TRANS", "derivative")):
+        tr = t[table].reset_index(drop=True)
+        fn = t[table + "_FN"].reset_index(drop=True)
+        tr["ACCESSION_NUMBER"] = tr["ACCESSION_NUMBER"].astype("string").str.strip()
+        fn["ACCESSION_NUMBER"] = tr["ACCESSION_NUMBER"]
+        fn_cols = [c for c in fn.columns if c.endswith("_FN")]
+        notes = _attach_footnotes(fn, fn_cols, foot)
+        sk_col = "NONDERIV_TRANS_SK" if key == "nonderivative" else "DERIV_TRANS_SK"
+        sk = pd.to_numeric(tr.get(sk_col), errors="coerce") if sk_col in tr else pd.Series(np.nan, index=tr.index)
+        part = pd.DataFrame(
+            {
+                "accession": tr["ACCESSION_NUMBER"],
+                "table": key,
+                "security_title": tr["SECURITY_TITLE"].astype("string"),
+                "trans_date": _sec_dates(tr["TRANS_DATE"]),
+                "trans_date_raw": tr["TRANS_DATE"].astype("string"),
+                "deemed_execution_date": _sec_dates(tr["DEEMED_EXECUTION_DATE"]),
+                "trans_code": tr["TRANS_CODE"].astype("string").str.strip().str.upper(),
+                "acquired_disposed": tr["TRANS_ACQUIRED_DISP_CD"].astype("string").str.strip().str.upper(),
+                "shares": _num(tr["TRANS_SHARES"]),
+                "price": _num(tr["TRANS_PRICEPERSHARE"]),
+                "shares_after": _num(tr["SHRS_OWND_FOLWNG_TRANS"]),
+                "ownership": tr["DIRECT_INDIRECT_OWNERSHIP"].astype("string").str.strip().str.upper(),
+                "footnotes": notes,
+                "line": sk.fillna(-1).astype("int64"),
+            }
+        )
+        parts.append(part)
+    tx = pd.concat(parts, ignore_index=True)
+
+    s = pd.DataFrame(
+        {
+            "accession": sub["ACCESSION_NUMBER"],
+            "filing_date": sub_dates,
+            "form_type": sub["DOCUMENT_TYPE"].astype("string").str.strip().str.upper(),
+            "issuer_cik": cik10(sub["ISSUERCIK"]),
+            "issuer_name": sub["ISSUERNAME"].astype("string"),
+            "ticker_raw": sub["ISSUERTRADINGSYMBOL"].astype("string"),
+            "period_of_report": _sec_dates(sub["PERIOD_OF_REPORT"]),
+            "date_of_orig_sub": _sec_dates(sub["DATE_OF_ORIG_SUB"]),
+            "aff10b5one": _truthy(sub["AFF10B5ONE"]),
+        }
+    )
+    dropped: list[pd.DataFrame] = []
+    nrows = len(tx)
+    tx = tx.merge(s, on="accession", how="left", validate="many_to_one")
+    orphan = tx["form_type"].isna()
+    if orphan.any():
+        dropped.append(tx.loc[orphan, ["accession", "table", "line"]].assign(reason="accession not in SUBMISSION"))
+    bad_fd = ~orphan & tx["filing_date"].isna()
+    if bad_fd.any():
+        dropped.append(tx.loc[bad_fd, ["accession", "table", "line"]].assign(reason="unparseable FILING_DATE"))
+    bad_td = tx["trans_date"].isna() & ~orphan & ~bad_fd
+    if bad_td.any():
+        dropped.append(
+            tx.loc[bad_td, ["accession", "table", "line"]].assign(
+                reason="unparseable TRANS_DATE: " + tx.loc[bad_td, "trans_date_raw"].fillna("<empty>").astype(str)
+            )
+        )
+    no_owner = ~tx["accession"].isin(primary.index) & ~orphan
+    if no_owner.any():
+        dropped.append(tx.loc[no_owner, ["accession", "table", "line"]].assign(reason="no reporting owner"))
+    tx = tx[~(orphan | bad_fd | bad_td | no_owner)].copy()
+
+    tx = tx.join(
+        primary[
+            ["owner_cik", "owner_name", "is_director", "is_officer", "is_ten_percent_owner", "is_other", "officer_title", "role"]
+        ],
+        on="accession",
+    )
+    tx = tx.join(n_owners, on="accession")
+    tx["ticker"] = normalise_tickers(tx["ticker_raw"])
+    tx["value"] = tx["shares"] * tx["price"]
+    tx["accepted_at"] = pd.Series(pd.NaT, index=tx.index, dtype="datetime64[ns, America/New_York]")
+    flag, src = resolve_plan_flags(tx["footnotes"], tx["aff10b5one"])
+    tx["plan_10b5_1"] = flag
+    tx["plan_source"] = src
+    tx["source"] = "sec_dataset"
+    tx = finalize_columns(tx)
+
+    own = owners.merge(s[["accession", "filing_date", "issuer_cik"]], on="accession", how="inner")
+    holdings = t.get("NONDERIV_HOLDING", pd.DataFrame())
+    dropped_df = (
+        pd.concat(dropped, ignore_index=True)
+        if dropped
+        else pd.DataFrame({"accession": [], "table": [], "line": [], "reason": []})
+    )
+    dropped_df["file"] = str(path.name)
+    stats = {
+        "filings": len(s),
+        "filings_bad_date": int(bad_sub.sum()),
+        "transaction_rows": nrows,
+        "kept": len(tx),
+        "dropped": len(dropped_df),
+        "owners": len(owners),
+        "joint_filings": int((n_owners > 1).sum()),
+    }
+    return QuarterData(path, tx, own, holdings, dropped_df, stats, absent)
+
+
+def finalize_columns(tx: pd.DataFrame) -> pd.DataFrame:
+    """Order and type the tidy columns (shared by both sources)."""
+    for c in TIDY_COLUMNS:
+        if c not in tx.columns:
+            tx[c] = pd.NA
+    tx = tx[TIDY_COLUMNS].copy()
+    for c in ("accession", "form_type", "issuer_cik", "issuer_name", "ticker", "owner_cik", "owner_name",
+              "officer_title", "security_title", "trans_code", "acquired_disposed", "ownership", "plan_source",
+              "footnotes", "source"):
+        tx[c] = tx[c].astype("string")
+    for c in ("is_director", "is_officer", "is_ten_percent_owner", "is_other"):
+        tx[c] = tx[c].astype("boolean").fillna(False).astype(bool)
+    tx["plan_10b5_1"] = tx["plan_10b5_1"].astype("boolean")
+    for c in ("shares", "price", "value", "shares_after"):
+        tx[c] = tx[c].astype(float)
+    for c in ("filing_date", "trans_date", "deemed_execution_date", "period_of_report", "date_of_orig_sub"):
+        tx[c] = pd.to_datetime(tx[c]).astype("datetime64[ns]")
+    tx["accepted_at"] = pd.to_datetime(tx["accepted_at"], utc=True).dt.tz_convert("America/New_York")
+    tx["n_owners"] = tx["n_owners"].fillna(1).astype("int64")
+    tx["line"] = tx["line"].fillna(-1).astype("int64")
+    tx["role"] = pd.Categorical(tx["role"].astype("string"), categories=list(
+        ("CEO", "CFO", "President", "Chair", "OtherOfficer", "Director", "TenPercentOwner", "Other")))
+    tx["table"] = pd.Categorical(tx["table"].astype("string"), categories=["nonderivative", "derivative"])
+    return tx.reset_index(drop=True)
+
+
+def quarter_of(path: str | Path) -> str | None:
+    """``'2024q3'`` from a file name like ``2024q3_form345.zip``; None when absent."""
+    m = _QUARTER_RE.search(Path(path).name)
+    return f"{m.group(1)}q{m.group(2)}" if m else None

@@ -1,0 +1,317 @@
+"""A polite EDGAR client following the SEC's fair-access rules.
+
+* a declared User-Agent with a contact address (``SEC_USER_AGENT``);
+* at most 10 requests per second across the whole process (one shared limiter);
+* retries with exponential back-off on 429 and 5xx, honouring ``Retry-After``,
+  and on dropped connections / truncated bodies;
+* raw files written atomically; files already on disk are skipped.
+
+URLs (overridable for tests and mirrors with ``base_url``/``archive_url``)::
+
+    {base}/files/structureddata/data/form-345-data-sets/{YYYY}q{N}_form345.zip
+    {archive}/Archives/edgar/daily-index/{YYYY}/QTR{N}/form.{YYYYMMDD}.idx
+    {archive}/Archives/edgar/data/{cik}/{accession}.txt
+    {base}/files/company_tickers.json
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import requests
+
+from .._io import atomic_open, safe_component
+from ..config import sec_user_agent
+from ..errors import DataError, NetworkError
+
+__all__ = ["EdgarClient", "RateLimiter", "fetch_quarterly", "fetch_recent_form4", "parse_form_index", "quarters"]
+
+SEC_BASE = "https://www.sec.gov"
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class RateLimiter:
+    """Minimum spacing between request starts, shared by every thread that holds it."""
+
+    def __init__(self, max_per_second: float) -> None:
+        self.interval = 1.0 / max_per_second
+        self._lock = threading.Lock()
+        self._next = 0.0
+
+    def wait(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            if self._next > now:
+                time.sleep(self._next - now)
+                now = self._next
+            self._next = now + self.interval
+
+
+#: The process-wide limiter: 10 requests per second, the SEC's published ceiling.
+PROCESS_LIMITER = RateLimiter(10.0)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        dt = email.utils.parsedate_to_datetime(value)
+        return max(0.0, dt.timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+class EdgarClient:
+    """HTTP client for SEC EDGAR.
+
+    Parameters
+    ----------
+    user_agent
+        Declared identity; default ``$SEC_USER_AGENT`` (required: a ConfigError says how to set it).
+    base_url, archive_url
+        Hosts for ``/files/...`` and ``/Archives/...`` (default ``https://www.sec.gov``).
+    max_retries, backoff, max_backoff
+        Retry policy: wait ``backoff * 2**attempt`` seconds (capped), or the server's Retry-After.
+    timeout
+        Seconds per request.
+    limiter
+        Rate limiter; the process-wide 10/s one by default.
+    """
+
+    def __init__(
+        self,
+        user_agent: str | None = None,
+        *,
+        base_url: str | None = None,
+        archive_url: str | None = None,
+        max_retries: int = 5,
+        backoff: float = 1.0,
+        max_backoff: float = 60.0,
+        timeout: float = 60.0,
+        limiter: RateLimiter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.user_agent = sec_user_agent(user_agent)
+        self.base_url = (base_url or SEC_BASE).rstrip("/")
+        self.archive_url = (archive_url or base_url or SEC_BASE).rstrip("/")
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.timeout = timeout
+        self.limiter = limiter or PROCESS_LIMITER
+        self._sleep = sleep
+        self.session = requests.Session()
+        self.session.headers.update({"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"})
+        self.requests_made = 0
+
+    # ------------------------------------------------------------------ core
+    def _request(self, url: str, *, stream: bool) -> requests.Response:
+        last: str = ""
+        for attempt in range(self.max_retries + 1):
+            self.limiter.wait()
+            self.requests_made += 1
+            try:
+                r = self.session.get(url, timeout=self.timeout, stream=stream)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                last = f"{type(exc).__name__}: {exc}"
+                self._sleep(min(self.max_backoff, self.backoff * 2**attempt))
+                continue
+            if r.status_code in RETRY_STATUS:
+                last = f"HTTP {r.status_code}"
+                wait = _retry_after(r.headers.get("Retry-After"))
+                r.close()
+                self._sleep(min(self.max_backoff, wait if wait is not None else self.backoff * 2**attempt))
+                continue
+            if r.status_code == 403:
+                r.close()
+                raise NetworkError(
+                    f"{url}: HTTP 403 Forbidden",
+                    hint="the SEC refuses requests without a valid User-Agent or above 10/s; check SEC_USER_AGENT",
+                )
+            return r
+        raise NetworkError(f"{url}: failed after {self.max_retries + 1} attempts ({last})")
+
+    def get(self, url: str) -> bytes:
+        """GET *url* and return the body; retries truncated bodies. 404 raises :class:`NetworkError`."""
+        for attempt in range(self.max_retries + 1):
+            r = self._request(url, stream=False)
+            if r.status_code == 404:
+                raise NetworkError(f"{url}: HTTP 404 Not Found")
+            if r.status_code >= 400:
+                raise NetworkError(f"{url}: HTTP {r.status_code}")
+            try:
+                body = r.content
+            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError,
+                    requests.ConnectionError) as exc:
+                self._sleep(min(self.max_backoff, self.backoff * 2**attempt))
+                last = str(exc)
+                continue
+            return body
+        raise NetworkError(f"{url}: body truncated on every attempt ({last})")
+
+    def download(self, url: str, dest: Path, *, skip_existing: bool = True) -> str:
+        """Stream *url* to *dest* atomically.  Returns ``'cached'``, ``'downloaded'`` or ``'missing'`` (404)."""
+        dest = Path(dest)
+        if skip_existing and dest.exists() and dest.stat().st_size > 0:
+            return "cached"
+        last = ""
+        for attempt in range(self.max_retries + 1):
+            r = self._request(url, stream=True)
+            if r.status_code == 404:
+                r.close()
+                return "missing"
+            if r.status_code >= 400:
+                r.close()
+                raise NetworkError(f"{url}: HTTP {r.status_code}")
+            expected = r.headers.get("Content-Length")
+            enc = r.headers.get("Content-Encoding", "")
+            try:
+                n = 0
+                with atomic_open(dest) as fh:
+                    for chunk in r.raw.stream(1 << 16, decode_content=True):
+                        fh.write(chunk)
+                        n += len(chunk)
+                    if expected is not None and not enc and n != int(expected):
+                        raise _Truncated(f"got {n} of {expected} bytes")
+                return "downloaded"
+            except (_Truncated, requests.RequestException, OSError, Exception) as exc:  # urllib3 errors too
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+                last = f"{type(exc).__name__}: {exc}"
+                self._sleep(min(self.max_backoff, self.backoff * 2**attempt))
+            finally:
+                r.close()
+        raise NetworkError(f"{url}: download incomplete after {self.max_retries + 1} attempts ({last})")
+
+    # ------------------------------------------------------------------ URLs
+    def quarterly_url(self, quarter: str) -> str:
+        return f"{self.base_url}/files/structureddata/data/form-345-data-sets/{quarter}_form345.zip"
+
+    def daily_index_url(self, day: date) -> str:
+        q = (day.month - 1) // 3 + 1
+        return f"{self.archive_url}/Archives/edgar/daily-index/{day.year}/QTR{q}/form.{day:%Y%m%d}.idx"
+
+    def filing_url(self, file_name: str) -> str:
+        return f"{self.archive_url}/Archives/{file_name.lstrip('/')}"
+
+    def company_tickers_url(self) -> str:
+        return f"{self.base_url}/files/company_tickers.json"
+
+
+class _Truncated(Exception):
+    pass
+
+
+def quarters(start: str, end: str) -> list[str]:
+    """``quarters('2023q3', '2024q1') -> ['2023q3', '2023q4', '2024q1']``."""
+    def parse(q: str) -> tuple[int, int]:
+        q = q.strip().lower()
+        if len(q) != 6 or q[4] != "q" or not q[:4].isdigit() or q[5] not in "1234":
+            raise DataError(f"bad quarter {q!r}; expected like 2024q3")
+        return int(q[:4]), int(q[5])
+    (y0, q0), (y1, q1) = parse(start), parse(end)
+    out = []
+    while (y0, q0) <= (y1, q1):
+        out.append(f"{y0}q{q0}")
+        y0, q0 = (y0 + 1, 1) if q0 == 4 else (y0, q0 + 1)
+    return out
+
+
+def fetch_quarterly(client: EdgarClient, start: str, end: str, dest: Path, *, progress: bool = True) -> pd.DataFrame:
+    """Download the quarterly data sets ``start``..``end`` into *dest*; returns a status table."""
+    from tqdm.auto import tqdm
+
+    rows = []
+    for q in tqdm(quarters(start, end), desc="SEC quarterly data sets", disable=not progress):
+        url = client.quarterly_url(q)
+        try:
+            status = client.download(url, Path(dest) / f"{q}_form345.zip")
+            rows.append({"quarter": q, "status": status, "error": ""})
+        except NetworkError as exc:
+            rows.append({"quarter": q, "status": "failed", "error": str(exc)})
+    return pd.DataFrame(rows, columns=["quarter", "status", "error"])
+
+
+def parse_form_index(text: str, *, name: str = "form index") -> pd.DataFrame:
+    """Parse an EDGAR ``form.YYYYMMDD.idx`` (fixed-width, after a dashed rule line).
+
+    Returns columns ``form_type``, ``company``, ``cik``, ``date_filed``, ``file_name``.
+    """
+    lines = text.splitlines()
+    try:
+        start = next(i for i, ln in enumerate(lines) if ln.startswith("----"))
+    except StopIteration as exc:
+        raise DataError("no '-----' rule line; not an EDGAR form index", path=name) from exc
+    header = lines[start - 1] if start > 0 else ""
+    try:
+        c_company, c_cik, c_date, c_file = (header.index(h) for h in ("Company Name", "CIK", "Date Filed", "File Name"))
+    except ValueError as exc:
+        raise DataError("header line lacks Company Name / CIK / Date Filed / File Name", path=name) from exc
+    rows = []
+    for ln in lines[start + 1:]:
+        if not ln.strip():
+            continue
+        rows.append((ln[:c_company].strip(), ln[c_company:c_cik].strip(), ln[c_cik:c_date].strip(),
+                     ln[c_date:c_file].strip(), ln[c_file:].strip()))
+    return pd.DataFrame(rows, columns=["form_type", "company", "cik", "date_filed", "file_name"])
+
+
+def fetch_recent_form4(client: EdgarClient, since: str | date, until: str | date | None, dest: Path, *,
+                       forms: tuple[str, ...] = ("4", "4/A"), progress: bool = True) -> pd.DataFrame:
+    """Walk the daily form indexes from *since* to *until* and download matching submissions.
+
+    Each submission is saved whole (SGML header + XML), which keeps the
+    acceptance date-time, as ``dest/<cik>/<accession>.txt``.  Days without an
+    index (weekends, holidays) are skipped.  Returns one row per filing with
+    its status (``downloaded``/``cached``/``missing``/``failed``).
+    """
+    from tqdm.auto import tqdm
+
+    d0 = pd.Timestamp(since).date()
+    d1 = pd.Timestamp(until).date() if until is not None else date.today()
+    if d1 < d0:
+        raise DataError(f"--until {d1} is before --since {d0}")
+    entries = []
+    day = d0
+    days = []
+    while day <= d1:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    for day in tqdm(days, desc="EDGAR daily indexes", disable=not progress):
+        url = client.daily_index_url(day)
+        try:
+            text = client.get(url).decode("latin-1")
+        except NetworkError as exc:
+            if "404" in str(exc):
+                continue
+            raise
+        idx = parse_form_index(text, name=url)
+        entries.append(idx[idx["form_type"].isin(forms)])
+    if not entries:
+        return pd.DataFrame(columns=["file_name", "cik", "accession", "status", "error"])
+    todo = pd.concat(entries).drop_duplicates("file_name")
+    out = []
+    for fn in tqdm(todo["file_name"], desc="Form 4 submissions", disable=not progress):
+        parts = fn.strip("/").split("/")
+        if len(parts) < 4 or not parts[-1].endswith(".txt"):
+            out.append({"file_name": fn, "cik": "", "accession": "", "status": "failed", "error": "unexpected file name"})
+            continue
+        cik = safe_component(parts[-2], what="CIK")
+        acc = safe_component(parts[-1][:-4], what="accession")
+        try:
+            st = client.download(client.filing_url(fn), Path(dest) / cik / f"{acc}.txt")
+            out.append({"file_name": fn, "cik": cik, "accession": acc, "status": st, "error": ""})
+        except NetworkError as exc:
+            out.append({"file_name": fn, "cik": cik, "accession": acc, "status": "failed", "error": str(exc)})
+    return pd.DataFrame(out)

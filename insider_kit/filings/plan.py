@@ -1,0 +1,82 @@
+"""Rule 10b5-1 trading-plan flags from the checkbox and from footnote text.
+
+Since April 2023 (EDGAR schema X0508) Forms 4 and 5 carry a checkbox
+(``aff10b5One``) stating that a reported transaction was made under a plan
+intended to satisfy Rule 10b5-1(c).  Before that, and often alongside it,
+filers say so in footnotes, in many spellings: "10b5-1", "10b-5-1", "10b5 1",
+"Rule 10b5-1(c)", "Rule 10b5–1 trading plan", "pre-arranged trading plan".
+
+Resolution, per transaction row (documented in DESIGN.md):
+
+* footnote attached to the row says "plan"       -> ``True``,  source ``footnote``
+* else checkbox present and ticked                -> ``True``,  source ``checkbox``
+* else checkbox present and not ticked            -> ``False``, source ``checkbox``
+* else (no checkbox, no footnote)                 -> ``<NA>``,  source ``<NA>``
+
+A footnote that *negates* ("not made pursuant to a Rule 10b5-1 plan") is not
+a plan mention.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+__all__ = ["PLAN_RE", "mentions_plan", "resolve_plan_flags"]
+
+# 10b5-1 in its written variants (hyphen, en dash, spaces, "10b-5-1", "10b5-l").
+PLAN_RE = re.compile(
+    r"10\s*b\s*[-\u2010\u2011\u2012\u2013\u2014]?\s*5\s*[-\u2010\u2011\u2012\u2013\u2014\s]\s*[1l]\b"
+    r"|10b51\b|trading\s+plan|sales?\s+plan|pre-?arranged\s+(trading\s+)?plan",
+    re.IGNORECASE,
+)
+NEG_RE = re.compile(
+    r"not\s+(made\s+|effected\s+|executed\s+|entered\s+into\s+)?(pursuant\s+to|under)\s+(a\s+|any\s+)?"
+    r"(rule\s+)?(10\s*b|trading\s+plan)",
+    re.IGNORECASE,
+)
+
+
+def mentions_plan(text: str | None) -> bool:
+    """True when *text* states that a trade was made under a 10b5-1 / trading plan.
+
+    >>> mentions_plan("effected pursuant to a Rule 10b5-1(c) trading plan adopted on May 1")
+    True
+    >>> mentions_plan("The sale was not made pursuant to a Rule 10b5-1 plan.")
+    False
+    >>> mentions_plan("Weighted average price; range $10.01 to $10.50.")
+    False
+    """
+    if not text:
+        return False
+    return bool(PLAN_RE.search(text)) and not NEG_RE.search(text)
+
+
+def resolve_plan_flags(footnotes: pd.Series, checkbox: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Vectorised resolution of ``plan_10b5_1`` and ``plan_source``.
+
+    Parameters
+    ----------
+    footnotes
+        Footnote text attached to each row (may be null).
+    checkbox
+        The filing's ``aff10b5One`` as a nullable boolean (null: not on the form).
+
+    Returns
+    -------
+    (plan_10b5_1, plan_source)
+        A nullable boolean Series and a string Series (``checkbox``/``footnote``/null).
+    """
+    fn = footnotes.fillna("").astype(str)
+    by_fn = fn.str.contains(PLAN_RE) & ~fn.str.contains(NEG_RE)
+    cb = checkbox.astype("boolean")
+    flag = pd.Series(pd.NA, index=fn.index, dtype="boolean")
+    src = pd.Series(pd.NA, index=fn.index, dtype="string")
+    has_cb = cb.notna().to_numpy()
+    cbv = cb.fillna(False).to_numpy(bool)
+    flag[has_cb] = cbv[has_cb]
+    src[has_cb] = "checkbox"
+    flag[by_fn.to_numpy()] = True
+    src[by_fn.to_numpy()] = "footnote"
+    return flag, src

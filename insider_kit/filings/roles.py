@@ -1,0 +1,115 @@
+"""Normalise reporting-owner relationships and free-text officer titles to a role.
+
+Roles, in order of precedence (a "Chairman & CEO" is a CEO):
+``CEO`` > ``CFO`` > ``President`` > ``Chair`` > ``OtherOfficer`` > ``Director``
+> ``TenPercentOwner`` > ``Other``.
+
+Titles are free text as filed ("Pres. & CEO", "EVP & Chief Financial
+Officer", "Principal Financial Officer", "Chairman of the Board"...).  A title
+is read even when the officer box is not ticked, because directors who chair
+the board file with the director box and a title.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ROLES", "TOP_EXECUTIVES", "normalise_role", "normalise_roles"]
+
+ROLES: Final[tuple[str, ...]] = (
+    "CEO",
+    "CFO",
+    "President",
+    "Chair",
+    "OtherOfficer",
+    "Director",
+    "TenPercentOwner",
+    "Other",
+)
+TOP_EXECUTIVES: Final[frozenset[str]] = frozenset({"CEO", "CFO"})
+
+_CEO = re.compile(
+    r"\bc\.?\s?e\.?\s?o\b|chief\s+exec|principal\s+exec(utive)?\s+off|\bco-?ceo\b", re.IGNORECASE
+)
+_CFO = re.compile(r"\bc\.?\s?f\.?\s?o\b|chief\s+financ|principal\s+financ", re.IGNORECASE)
+# "President" but not "Vice President" / "VP"; "Pres." abbreviation included.
+_PRES = re.compile(r"(?<!vice\s)(?<!vice-)\bpres(ident|\.|\b)", re.IGNORECASE)
+_CHAIR = re.compile(r"(?<!vice\s)(?<!vice-)\bchair", re.IGNORECASE)
+
+
+def normalise_role(
+    is_director: bool,
+    is_officer: bool,
+    is_ten_percent_owner: bool,
+    is_other: bool,
+    title: str | None,
+) -> str:
+    """Return the normalised role for one reporting owner.
+
+    Examples
+    --------
+    >>> normalise_role(False, True, False, False, "Pres. & CEO")
+    'CEO'
+    >>> normalise_role(False, True, False, False, "EVP & Chief Financial Officer")
+    'CFO'
+    >>> normalise_role(True, False, False, False, "Chairman of the Board")
+    'Chair'
+    >>> normalise_role(False, True, False, False, "Senior Vice President, Sales")
+    'OtherOfficer'
+    """
+    t = (title or "").strip()
+    if t:
+        if _CEO.search(t):
+            return "CEO"
+        if _CFO.search(t):
+            return "CFO"
+        if _PRES.search(t):
+            return "President"
+        if _CHAIR.search(t):
+            return "Chair"
+    if is_officer:
+        return "OtherOfficer"
+    if is_director:
+        return "Director"
+    if is_ten_percent_owner:
+        return "TenPercentOwner"
+    return "Other"
+
+
+def normalise_roles(
+    is_director: pd.Series,
+    is_officer: pd.Series,
+    is_ten_percent_owner: pd.Series,
+    is_other: pd.Series,
+    title: pd.Series,
+) -> pd.Categorical:
+    """Vectorised :func:`normalise_role` over aligned Series (titles are regex-matched once each)."""
+    t = title.fillna("").astype(str)
+    uniq = pd.Series(t.unique())
+    title_role = pd.Series(
+        np.select(
+            [
+                uniq.str.contains(_CEO),
+                uniq.str.contains(_CFO),
+                uniq.str.contains(_PRES),
+                uniq.str.contains(_CHAIR),
+            ],
+            ["CEO", "CFO", "President", "Chair"],
+            default="",
+        ),
+        index=uniq.values,
+    )
+    from_title = t.map(title_role).to_numpy()
+    d = is_director.fillna(False).to_numpy(bool)
+    o = is_officer.fillna(False).to_numpy(bool)
+    ten = is_ten_percent_owner.fillna(False).to_numpy(bool)
+    out = np.where(
+        from_title != "",
+        from_title,
+        np.where(o, "OtherOfficer", np.where(d, "Director", np.where(ten, "TenPercentOwner", "Other"))),
+    )
+    return pd.Categorical(out, categories=list(ROLES))

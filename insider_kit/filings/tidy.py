@@ -1,0 +1,179 @@
+"""Combine both SEC sources into the tidy ``transactions`` and ``owners`` Parquet tables.
+
+Amendment rule (documented, counted)
+------------------------------------
+A Form 4/A restates the filing it amends.  An amendment *with transaction rows*
+supersedes every transaction row of its original: the non-amended filing by the
+same issuer and primary reporting owner whose filing date equals the
+amendment's ``DATE_OF_ORIG_SUB`` (when given) and whose period of report equals
+the amendment's.  The original's rows are removed and counted in
+``amendments_replaced_rows``; amendments whose original is not in the loaded data
+(filed in a quarter not loaded) are kept and counted in ``amendments_orphan``.
+An amendment without transaction rows replaces nothing.
+
+When the same accession arrives from both sources, the EDGAR XML copy is kept
+(it carries the acceptance time) and the quarterly-set copy is counted in
+``duplicate_source_rows``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import DataPaths
+from ..errors import DataError
+from ..warnings import InsiderKitWarning
+from .dataset import TIDY_COLUMNS, finalize_columns, read_quarter
+from .form4 import parse_form4_files
+
+__all__ = ["apply_amendments", "build_tidy", "load_owners", "load_transactions"]
+
+
+def apply_amendments(tx: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Apply the amendment rule (module docstring); return the kept rows and counts."""
+    is_amend = tx["form_type"].astype(str).str.endswith("/A")
+    amends = tx[is_amend].drop_duplicates("accession")
+    stats = {"amendments": int(len(amends)), "amendments_replaced_rows": 0, "amendments_orphan": 0}
+    if amends.empty:
+        return tx, stats
+    key = ["issuer_cik", "owner_cik", "period_of_report"]
+    originals = tx[~is_amend].drop_duplicates("accession")[["accession", "filing_date", *key]]
+    m = amends[["accession", "date_of_orig_sub", "filing_date", *key]].merge(
+        originals, on=key, suffixes=("_amd", "_orig"), how="left"
+    )
+    ok = m["accession_orig"].notna() & (m["filing_date_orig"] <= m["filing_date_amd"])
+    has_date = m["date_of_orig_sub"].notna()
+    ok &= ~has_date | (m["filing_date_orig"] == m["date_of_orig_sub"])
+    matched = m[ok]
+    replaced = set(matched["accession_orig"])
+    stats["amendments_orphan"] = int(len(set(amends["accession"]) - set(matched["accession_amd"])))
+    drop = tx["accession"].isin(replaced) & ~is_amend
+    stats["amendments_replaced_rows"] = int(drop.sum())
+    return tx[~drop].reset_index(drop=True), stats
+
+
+def _quarter_label(d: pd.Series) -> pd.Series:
+    return d.dt.year.astype("Int64").astype(str) + "q" + d.dt.quarter.astype("Int64").astype(str)
+
+
+def build_tidy(p: DataPaths, *, progress: bool = True) -> pd.DataFrame:
+    """Turn everything under ``p.raw`` into ``p.tidy`` (idempotent; all-or-nothing).
+
+    Reads every ``raw/sec/*_form345.zip`` and every ``raw/edgar/**/*.txt|*.xml``,
+    applies the duplicate-source and amendment rules, and writes
+    ``tidy/transactions/quarter=YYYYqN/part-0.parquet`` and ``tidy/owners/...``
+    plus ``tidy/dropped.parquet``.  Nothing under ``tidy/`` changes unless the
+    whole build succeeds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per source file with rows read / kept / dropped, then totals.
+    """
+    from tqdm.auto import tqdm
+
+    zips = sorted(p.raw_sec.glob("*_form345.zip")) if p.raw_sec.exists() else []
+    xmls = sorted([*p.raw_edgar.rglob("*.txt"), *p.raw_edgar.rglob("*.xml")]) if p.raw_edgar.exists() else []
+    if not zips and not xmls:
+        raise DataError(
+            f"no raw filings under {p.raw} (expected raw/sec/*_form345.zip or raw/edgar/<cik>/*.txt)",
+            hint="run 'insider-kit fetch sec' / 'fetch edgar', or 'insider-kit sample' for the teaching market",
+        )
+    tx_parts, own_parts, dropped_parts, summary = [], [], [], []
+    for z in tqdm(zips, desc="SEC quarterly zips", disable=not progress):
+        q = read_quarter(z)
+        tx_parts.append(q.transactions)
+        own_parts.append(q.owners)
+        dropped_parts.append(q.dropped.assign(file=z.name))
+        if q.missing_columns:
+            warnings.warn(f"{z.name}: columns absent in this quarter: {q.missing_columns}", InsiderKitWarning, stacklevel=2)
+        summary.append({"source": z.name, "rows_read": q.stats["transaction_rows"], "kept": q.stats["kept"],
+                        "dropped": q.stats["dropped"]})
+    if xmls:
+        tx_x, own_x, skipped = parse_form4_files(xmls, progress=progress)
+        tx_parts.append(tx_x)
+        own_parts.append(own_x)
+        dropped_parts.append(skipped.rename(columns={"file": "file"}).assign(table=pd.NA, line=-1))
+        summary.append({"source": f"edgar ({len(xmls)} files)", "rows_read": len(tx_x), "kept": len(tx_x),
+                        "dropped": len(skipped)})
+    tx = pd.concat([t for t in tx_parts if len(t)], ignore_index=True) if any(len(t) for t in tx_parts) else tx_parts[0]
+    tx = finalize_columns(tx)
+    # duplicate source: prefer EDGAR XML copy of an accession
+    edgar_acc = set(tx.loc[tx["source"] == "edgar_xml", "accession"])
+    dup = (tx["source"] == "sec_dataset") & tx["accession"].isin(edgar_acc)
+    n_dup = int(dup.sum())
+    tx = tx[~dup]
+    tx, amend = apply_amendments(tx)
+    tx = tx.sort_values(["filing_date", "accession", "table", "line"], kind="stable").reset_index(drop=True)
+    owners = pd.concat([o for o in own_parts if len(o)], ignore_index=True) if own_parts else pd.DataFrame()
+    if len(owners):
+        owners = owners.drop_duplicates(["accession", "owner_cik"]).reset_index(drop=True)
+        owners["filing_date"] = pd.to_datetime(owners["filing_date"])
+        for c in ("accession", "owner_cik", "owner_name", "officer_title", "issuer_cik"):
+            owners[c] = owners[c].astype("string")
+        owners["role"] = owners["role"].astype("string")
+    dropped = pd.concat([d for d in dropped_parts if len(d)], ignore_index=True) if any(len(d) for d in dropped_parts) else pd.DataFrame(columns=["accession", "reason", "file"])
+    for c in dropped.columns:
+        if c != "line":
+            dropped[c] = dropped[c].astype("string")
+
+    # write all-or-nothing: build in a staging dir, then swap
+    stage = p.root / ".tidy.staging"
+    if stage.exists():
+        shutil.rmtree(stage)
+    try:
+        (stage / "transactions").mkdir(parents=True)
+        tx_q = tx.assign(quarter=_quarter_label(tx["filing_date"]))
+        for q, part in tx_q.groupby("quarter", sort=True):
+            d = stage / "transactions" / f"quarter={q}"
+            d.mkdir()
+            part.drop(columns="quarter").to_parquet(d / "part-0.parquet", index=False)
+        (stage / "owners").mkdir()
+        if len(owners):
+            owners.to_parquet(stage / "owners" / "part-0.parquet", index=False)
+        dropped.to_parquet(stage / "dropped.parquet", index=False)
+        old = p.root / ".tidy.old"
+        if old.exists():
+            shutil.rmtree(old)
+        if p.tidy.exists():
+            p.tidy.rename(old)
+        stage.rename(p.tidy)
+        if old.exists():
+            shutil.rmtree(old)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage)
+    out = pd.DataFrame(summary)
+    totals = {"source": "TOTAL", "rows_read": int(out["rows_read"].sum()), "kept": len(tx),
+              "dropped": int(out["dropped"].sum())}
+    out = pd.concat([out, pd.DataFrame([totals])], ignore_index=True)
+    out.attrs.update(amend | {"duplicate_source_rows": n_dup})
+    for k, v in (amend | {"duplicate_source_rows": n_dup}).items():
+        out.loc[len(out)] = {"source": k, "rows_read": v, "kept": pd.NA, "dropped": pd.NA}
+    return out
+
+
+def load_transactions(p: DataPaths, *, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read the tidy transactions table (all quarters)."""
+    d = p.transactions
+    files = sorted(d.glob("quarter=*/*.parquet")) if d.exists() else []
+    if not files:
+        raise DataError(f"no tidy transactions under {d}", hint="run 'insider-kit build' first")
+    cols = columns or TIDY_COLUMNS
+    parts = [pd.read_parquet(f, columns=cols) for f in files]
+    tx = pd.concat(parts, ignore_index=True)
+    return tx
+
+
+def load_owners(p: DataPaths) -> pd.DataFrame:
+    """Read the tidy owners table (every reporting owner of every filing)."""
+    f = p.owners / "part-0.parquet"
+    if not f.exists():
+        raise DataError(f"no tidy owners table at {f}", hint="run 'insider-kit build' first")
+    return pd.read_parquet(f)
+
+

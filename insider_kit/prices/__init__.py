@@ -1,0 +1,1 @@
+"""Prices, factors and the returns panel."""

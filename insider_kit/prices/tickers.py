@@ -1,0 +1,103 @@
+"""Ticker rules: normalisation for Yahoo, and the SEC issuer-CIK -> ticker map.
+
+Filings carry the issuer's trading symbol as typed by the filer: ``brk.b``,
+``NYSE: XYZ``, ``NONE``, ``N/A``, blanks.  Yahoo wants ``BRK-B`` and ``XYZ``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import DataError
+
+__all__ = ["cik_ticker_map", "normalise_ticker", "normalise_tickers", "parse_company_tickers"]
+
+_JUNK = {"", "NONE", "N/A", "NA", "N.A.", "NULL", "-", "--", "NOT APPLICABLE", "NOTAPPLICABLE", "0", "?", "TBD"}
+_PREFIX = re.compile(r"^\s*(NYSE\s*AMERICAN|NYSE\s*ARCA|NYSE\s*MKT|NYSE|NASDAQ(GS|GM|CM)?|AMEX|OTC(QX|QB|BB)?|BATS|CBOE|TSX)\s*[:\-/ ]\s*", re.IGNORECASE)
+_VALID = re.compile(r"^[A-Z0-9^][A-Z0-9.\-^=]{0,14}$")
+
+
+def normalise_ticker(raw: object) -> str | None:
+    """Return the Yahoo form of a filed ticker, or None for junk.
+
+    >>> normalise_ticker("brk.b"), normalise_ticker("NYSE: xyz"), normalise_ticker("N/A")
+    ('BRK-B', 'XYZ', None)
+    """
+    if raw is None or (isinstance(raw, float) and raw != raw):
+        return None
+    s = str(raw).strip().upper()
+    if s in _JUNK:
+        return None
+    s = _PREFIX.sub("", s).strip()
+    # several symbols ("GOOG, GOOGL"): keep the first
+    s = re.split(r"[,;/ ]+", s)[0] if s else s
+    s = s.strip(".").replace(".", "-")
+    if s in _JUNK or not _VALID.match(s):
+        return None
+    return s
+
+
+def normalise_tickers(raw: pd.Series) -> pd.Series:
+    """Vectorised :func:`normalise_ticker` (each distinct value normalised once)."""
+    r = raw.astype("string")
+    uniq = r.dropna().unique()
+    mapping = {u: normalise_ticker(u) for u in uniq}
+    return r.map(mapping).astype("string")
+
+
+def parse_company_tickers(data: bytes | str | dict[str, Any], *, source: str = "company_tickers.json") -> pd.DataFrame:
+    """Parse the SEC's ``company_tickers.json`` into ``issuer_cik``/``ticker``/``title``.
+
+    The file is an object of objects: ``{"0": {"cik_str": 320193, "ticker": "AAPL",
+    "title": "Apple Inc."}, ...}``.  One issuer can list several tickers; the
+    first listed is the primary one (``rank`` 0).
+    """
+    try:
+        obj = json.loads(data) if isinstance(data, bytes | str) else data
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DataError(f"not valid JSON: {exc}", path=source) from exc
+    if not isinstance(obj, dict) or not obj:
+        raise DataError("expected a non-empty JSON object of companies", path=source)
+    rows = []
+    try:
+        for _, v in sorted(obj.items(), key=lambda kv: int(kv[0]) if str(kv[0]).isdigit() else 0):
+            rows.append((str(int(v["cik_str"])).zfill(10), v["ticker"], v.get("title")))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataError(f"unexpected entry layout ({exc!r}); expected cik_str/ticker/title", path=source) from exc
+    df = pd.DataFrame(rows, columns=["issuer_cik", "ticker_raw", "title"])
+    df["ticker"] = normalise_tickers(df["ticker_raw"])
+    df["rank"] = df.groupby("issuer_cik").cumcount()
+    return df.drop(columns="ticker_raw")
+
+
+def cik_ticker_map(company_tickers: pd.DataFrame, filed: pd.DataFrame | None = None) -> pd.Series:
+    """Issuer CIK -> ticker: the filing's own symbol where present, else the SEC map's primary one.
+
+    Parameters
+    ----------
+    company_tickers
+        Output of :func:`parse_company_tickers`.
+    filed
+        Optional frame with ``issuer_cik`` and ``ticker`` from filings (latest filing wins).
+    """
+    primary = company_tickers[company_tickers["rank"] == 0].set_index("issuer_cik")["ticker"]
+    if filed is None or filed.empty:
+        return primary.dropna()
+    own = filed.dropna(subset=["ticker"]).drop_duplicates("issuer_cik", keep="last").set_index("issuer_cik")["ticker"]
+    out = primary.copy()
+    out.update(own)
+    out = pd.concat([out, own[~own.index.isin(out.index)]])
+    return out.dropna()
+
+
+def load_company_tickers(path: Path) -> pd.DataFrame:
+    """Read a saved ``company_tickers.json``."""
+    try:
+        return parse_company_tickers(Path(path).read_bytes(), source=str(path))
+    except FileNotFoundError as exc:
+        raise DataError("file not found", path=path, hint="run: insider-kit fetch tickers") from exc
