@@ -37,10 +37,14 @@ RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
 class RateLimiter:
-    """Minimum spacing between request starts, shared by every thread that holds it."""
+    """Minimum spacing between request starts, shared by every thread that holds it.
 
-    def __init__(self, max_per_second: float) -> None:
-        self.interval = 1.0 / max_per_second
+    ``margin`` widens the spacing a little (5% by default) so that network
+    jitter never lets the server see more than ``max_per_second``.
+    """
+
+    def __init__(self, max_per_second: float, *, margin: float = 0.05) -> None:
+        self.interval = (1.0 + margin) / max_per_second
         self._lock = threading.Lock()
         self._next = 0.0
 

@@ -28,12 +28,12 @@ __all__ = ["PLAN_RE", "mentions_plan", "resolve_plan_flags"]
 # 10b5-1 in its written variants (hyphen, en dash, spaces, "10b-5-1", "10b5-l").
 PLAN_RE = re.compile(
     r"10\s*b\s*[-\u2010\u2011\u2012\u2013\u2014]?\s*5\s*[-\u2010\u2011\u2012\u2013\u2014\s]\s*[1l]\b"
-    r"|10b51\b|trading\s+plan|sales?\s+plan|pre-?arranged\s+(trading\s+)?plan",
+    r"|10b51\b|trading\s+plan|sales?\s+plan|pre-?arranged\s+(?:trading\s+)?plan",
     re.IGNORECASE,
 )
 NEG_RE = re.compile(
-    r"not\s+(made\s+|effected\s+|executed\s+|entered\s+into\s+)?(pursuant\s+to|under)\s+(a\s+|any\s+)?"
-    r"(rule\s+)?(10\s*b|trading\s+plan)",
+    r"not\s+(?:made\s+|effected\s+|executed\s+|entered\s+into\s+)?(?:pursuant\s+to|under)\s+(?:a\s+|any\s+)?"
+    r"(?:rule\s+)?(?:10\s*b|trading\s+plan)",
     re.IGNORECASE,
 )
 

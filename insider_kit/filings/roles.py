@@ -33,11 +33,11 @@ ROLES: Final[tuple[str, ...]] = (
 TOP_EXECUTIVES: Final[frozenset[str]] = frozenset({"CEO", "CFO"})
 
 _CEO = re.compile(
-    r"\bc\.?\s?e\.?\s?o\b|chief\s+exec|principal\s+exec(utive)?\s+off|\bco-?ceo\b", re.IGNORECASE
+    r"\bc\.?\s?e\.?\s?o\b|chief\s+exec|principal\s+exec(?:utive)?\s+off|\bco-?ceo\b", re.IGNORECASE
 )
 _CFO = re.compile(r"\bc\.?\s?f\.?\s?o\b|chief\s+financ|principal\s+financ", re.IGNORECASE)
 # "President" but not "Vice President" / "VP"; "Pres." abbreviation included.
-_PRES = re.compile(r"(?<!vice\s)(?<!vice-)\bpres(ident|\.|\b)", re.IGNORECASE)
+_PRES = re.compile(r"(?<!vice\s)(?<!vice-)\bpres(?:ident|\.|\b)", re.IGNORECASE)
 _CHAIR = re.compile(r"(?<!vice\s)(?<!vice-)\bchair", re.IGNORECASE)
 
 

@@ -19,14 +19,12 @@ When the same accession arrives from both sources, the EDGAR XML copy is kept
 from __future__ import annotations
 
 import shutil
-import warnings
 from pathlib import Path
 
 import pandas as pd
 
 from ..config import DataPaths
 from ..errors import DataError
-from ..warnings import InsiderKitWarning
 from .dataset import TIDY_COLUMNS, finalize_columns, read_quarter
 from .form4 import parse_form4_files
 
@@ -89,10 +87,9 @@ def build_tidy(p: DataPaths, *, progress: bool = True) -> pd.DataFrame:
         tx_parts.append(q.transactions)
         own_parts.append(q.owners)
         dropped_parts.append(q.dropped.assign(file=z.name))
-        if q.missing_columns:
-            warnings.warn(f"{z.name}: columns absent in this quarter: {q.missing_columns}", InsiderKitWarning, stacklevel=2)
         summary.append({"source": z.name, "rows_read": q.stats["transaction_rows"], "kept": q.stats["kept"],
-                        "dropped": q.stats["dropped"]})
+                        "dropped": q.stats["dropped"],
+                        "absent_columns": "; ".join(f"{k}: {','.join(v)}" for k, v in q.missing_columns.items())})
     if xmls:
         tx_x, own_x, skipped = parse_form4_files(xmls, progress=progress)
         tx_parts.append(tx_x)

@@ -1,0 +1,141 @@
+"""EDGAR client against a real HTTP server on 127.0.0.1 (no patched network layer)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from insider_kit.errors import ConfigError, NetworkError
+from insider_kit.filings.edgar import (
+    EdgarClient,
+    RateLimiter,
+    fetch_quarterly,
+    fetch_recent_form4,
+    parse_form_index,
+    quarters,
+)
+from tests.conftest import LoopbackServer, respond
+from tests.fixtures.form4_docs import NEW_SCHEMA_SUBMISSION
+
+UA = "insider-kit tests tests@example.org"
+
+
+def client(server: LoopbackServer, **kw) -> EdgarClient:
+    kw.setdefault("backoff", 0.01)
+    kw.setdefault("limiter", RateLimiter(1000))
+    return EdgarClient(UA, base_url=server.url, **kw)
+
+
+def test_user_agent_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SEC_USER_AGENT")
+    with pytest.raises(ConfigError, match="SEC_USER_AGENT") as e:
+        EdgarClient()
+    assert "@" in (e.value.hint or "")
+    with pytest.raises(ConfigError, match="e-mail"):
+        EdgarClient("just-a-name")
+
+
+def test_user_agent_is_sent_and_enforced(server: LoopbackServer) -> None:
+    def route(h):
+        ok = h.headers.get("User-Agent") == UA
+        respond(200 if ok else 403, b"hello" if ok else b"")(h)
+
+    server.routes["/x"] = route
+    assert client(server).get(server.url + "/x") == b"hello"
+    assert server.log[-1][2] == UA
+
+
+def test_429_then_200_honours_retry_after(server: LoopbackServer) -> None:
+    server.serve_sequence("/q", [respond(429, b"slow down", {"Retry-After": "1"}), respond(200, b"ok")])
+    c = client(server, backoff=0.0)
+    assert c.get(server.url + "/q") == b"ok"
+    (t0, *_), (t1, *_) = server.log[-2:]
+    assert t1 - t0 >= 0.9  # waited for Retry-After: 1, not the 0-second back-off
+
+
+def test_500s_retried_then_gives_up_with_network_error(server: LoopbackServer) -> None:
+    server.serve_sequence("/a", [respond(500), respond(503), respond(200, b"fine")])
+    assert client(server).get(server.url + "/a") == b"fine"
+    server.serve_sequence("/b", [respond(500)])
+    with pytest.raises(NetworkError, match=r"/b.*3 attempts.*HTTP 500"):
+        client(server, max_retries=2).get(server.url + "/b")
+    assert sum(1 for _, p, _ in server.log if p == "/b") == 3
+
+
+def test_truncated_body_is_retried_and_never_written(server: LoopbackServer, tmp_path: Path) -> None:
+    body = b"x" * 100_000
+    server.serve_sequence("/f.zip", [respond(200, body, truncate_to=1000), respond(200, body)])
+    dest = tmp_path / "raw" / "f.zip"
+    assert client(server).download(server.url + "/f.zip", dest) == "downloaded"
+    assert dest.read_bytes() == body
+    # always truncated: nothing is left on disk, not even a partial file
+    server.serve_sequence("/g.zip", [respond(200, body, truncate_to=10)])
+    dest2 = tmp_path / "raw" / "g.zip"
+    with pytest.raises(NetworkError, match="g.zip"):
+        client(server, max_retries=1).download(server.url + "/g.zip", dest2)
+    assert not dest2.exists()
+    assert [p.name for p in dest2.parent.iterdir()] == ["f.zip"]
+
+
+def test_failed_download_keeps_the_previous_file(server: LoopbackServer, tmp_path: Path) -> None:
+    dest = tmp_path / "keep.zip"
+    dest.write_bytes(b"old good copy")
+    server.serve_sequence("/keep.zip", [respond(200, b"y" * 5000, truncate_to=10)])
+    with pytest.raises(NetworkError):
+        client(server, max_retries=1).download(server.url + "/keep.zip", dest, skip_existing=False)
+    assert dest.read_bytes() == b"old good copy"
+
+
+def test_rate_is_at_most_ten_per_second_across_clients(server: LoopbackServer) -> None:
+    """Two clients sharing the process-wide limiter: 21 requests span at least 2 seconds."""
+    server.serve_bytes("/r", b".")
+    shared = RateLimiter(10)
+    a, b = client(server, limiter=shared), client(server, limiter=shared)
+    for i in range(21):
+        (a if i % 2 else b).get(server.url + "/r")
+    times = [t for t, p, _ in server.log if p == "/r"]
+    span = times[-1] - times[0]
+    rate = (len(times) - 1) / span
+    assert rate <= 10.0 + 1e-6, f"measured {rate:.2f} requests/s"
+    # and every 1-second window holds at most 10 request starts
+    assert max(sum(1 for u in times if t <= u < t + 1.0) for t in times) <= 10
+
+
+def test_fetch_quarterly_skips_existing_and_reports_missing(server: LoopbackServer, tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("SUBMISSION.tsv", "ACCESSION_NUMBER\n")
+    server.serve_bytes("/files/structureddata/data/form-345-data-sets/2024q1_form345.zip", buf.getvalue())
+    c = client(server)
+    res = fetch_quarterly(c, "2024q1", "2024q2", tmp_path, progress=False)
+    assert dict(zip(res["quarter"], res["status"])) == {"2024q1": "downloaded", "2024q2": "missing"}
+    again = fetch_quarterly(c, "2024q1", "2024q1", tmp_path, progress=False)
+    assert again["status"].tolist() == ["cached"]
+    assert quarters("2023q4", "2024q2") == ["2023q4", "2024q1", "2024q2"]
+
+
+INDEX = """Description:           Daily Index of EDGAR Dissemination Feed by Form Type
+Last Data Received:    June 2, 2025
+Comments:              webmaster@sec.gov
+Anonymous FTP:         ftp://ftp.sec.gov/edgar/
+
+Form Type   Company Name                                                  CIK         Date Filed  File Name
+---------------------------------------------------------------------------------------------------------------------------------------------
+3           SOMEONE ELSE                                                  1111111     20250602    edgar/data/1111111/0001111111-25-000001.txt
+4           NEWCO ROBOTICS                                                777777      20250602    edgar/data/777777/0009999999-25-000042.txt
+4           Lee Ana                                                       888888      20250602    edgar/data/777777/0009999999-25-000042.txt
+"""
+
+
+def test_fetch_recent_form4_walks_daily_indexes(server: LoopbackServer, tmp_path: Path) -> None:
+    server.serve_bytes("/Archives/edgar/daily-index/2025/QTR2/form.20250602.idx", INDEX.encode())
+    server.serve_bytes("/Archives/edgar/data/777777/0009999999-25-000042.txt", NEW_SCHEMA_SUBMISSION)
+    res = fetch_recent_form4(client(server), "2025-05-31", "2025-06-02", tmp_path, progress=False)
+    assert res["status"].tolist() == ["downloaded"]  # listed twice (issuer + owner), fetched once
+    saved = tmp_path / "777777" / "0009999999-25-000042.txt"
+    assert saved.read_bytes() == NEW_SCHEMA_SUBMISSION
+    idx = parse_form_index(INDEX)
+    assert idx["form_type"].tolist() == ["3", "4", "4"] and idx["cik"].iloc[1] == "777777"

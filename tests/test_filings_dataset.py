@@ -1,0 +1,221 @@
+"""SEC quarterly data set reader: hand-made zips in the real layout, plus the real 2024q3 tables."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from insider_kit.config import DataPaths
+from insider_kit.errors import DataError
+from insider_kit.filings import apply_amendments, build_tidy, load_owners, load_transactions, read_quarter
+from tests.fixtures.form345 import SUBMISSION_COLS, SUBMISSIONS, write_form345_zip
+
+
+@pytest.fixture
+def quarter(tmp_path: Path):
+    return read_quarter(write_form345_zip(tmp_path / "2024q3_form345.zip"))
+
+
+def row(tx: pd.DataFrame, acc: str) -> pd.Series:
+    sel = tx[tx["accession"] == acc]
+    assert len(sel) >= 1, acc
+    return sel.iloc[0]
+
+
+def test_dates_are_parsed_from_dd_mon_yyyy(quarter) -> None:
+    """Guards against a date off by one or read as month/day swapped."""
+    r = row(quarter.transactions, "0000000001-24-000001")
+    assert r["filing_date"] == pd.Timestamp("2024-07-02")
+    assert r["trans_date"] == pd.Timestamp("2024-06-28")
+
+
+def test_price_is_the_value_not_the_footnote_id(quarter) -> None:
+    """Guards against a price read from a footnote id column (TRANS_PRICEPERSHARE_FN='F2')."""
+    r = row(quarter.transactions, "0000000001-24-000001")
+    assert r["price"] == pytest.approx(25.5)
+    assert r["value"] == pytest.approx(25_500.0)
+    assert "Weighted average price" in r["footnotes"]
+
+
+def test_footnote_plan_flag_and_role(quarter) -> None:
+    """Guards against a 10b5-1 flag lost when it is only stated in a footnote (with an en dash)."""
+    r = row(quarter.transactions, "0000000001-24-000001")
+    assert bool(r["plan_10b5_1"]) is True
+    assert r["plan_source"] == "footnote"
+    assert r["role"] == "CEO"  # "Pres. & CEO"
+
+
+def test_joint_filing_keeps_one_trade_and_every_owner(quarter) -> None:
+    """Guards against a dropped second owner, or a trade counted twice for a joint filing."""
+    tx = quarter.transactions
+    joint = tx[tx["accession"] == "0000000002-24-000002"]
+    assert len(joint) == 1
+    assert joint.iloc[0]["n_owners"] == 2
+    assert joint.iloc[0]["owner_cik"] == "0000000222"
+    own = quarter.owners[quarter.owners["accession"] == "0000000002-24-000002"]
+    assert set(own["owner_cik"]) == {"0000000222", "0000000333"}
+    assert joint.iloc[0]["ticker"] == "BRK-B"
+
+
+def test_bad_trans_date_is_reported_not_silently_lost(quarter) -> None:
+    """31-SEP-2024 does not exist: the row goes to `dropped` with its reason."""
+    d = quarter.dropped
+    assert len(d) == 1
+    assert "31-SEP-2024" in d.iloc[0]["reason"]
+    assert quarter.stats["transaction_rows"] == quarter.stats["kept"] + quarter.stats["dropped"]
+
+
+def test_junk_ticker_becomes_null_and_ciks_are_padded(quarter) -> None:
+    r = row(quarter.transactions, "0000000005-24-000005")
+    assert pd.isna(r["ticker"])  # "NONE"
+    assert r["issuer_cik"] == "0000009999"
+    assert r["role"] == "Chair"
+    codes = set(quarter.transactions.loc[quarter.transactions["accession"] == "0000000005-24-000005", "trans_code"])
+    assert codes == {"F", "M"}
+
+
+def test_checkbox_column_used_when_the_quarter_has_it(tmp_path: Path) -> None:
+    """Guards against ignoring AFF10B5ONE: unticked + no footnote is False, not unknown."""
+    p = write_form345_zip(tmp_path / "x.zip", extra_sub_col=("AFF10B5ONE", ["0", "1", "0", "0", ""]))
+    tx = read_quarter(p).transactions
+    assert bool(row(tx, "0000000001-24-000001")["plan_10b5_1"]) is True  # footnote wins
+    b = row(tx, "0000000002-24-000002")
+    assert bool(b["plan_10b5_1"]) is True and b["plan_source"] == "checkbox"
+    c = row(tx, "0000000003-24-000003")
+    assert bool(c["plan_10b5_1"]) is False and c["plan_source"] == "checkbox"
+    assert pd.isna(row(tx, "0000000005-24-000005")["plan_10b5_1"])
+
+
+def test_amendment_replaces_its_original(quarter) -> None:
+    """Guards against double counting: the 4/A (7,000 shares) supersedes the 4 (700 shares)."""
+    kept, stats = apply_amendments(quarter.transactions)
+    alpha_sales = kept[(kept["issuer_cik"] == "0000001234") & (kept["owner_cik"] == "0000000444")]
+    assert list(alpha_sales["shares"]) == [7000.0]
+    assert stats == {"amendments": 1, "amendments_replaced_rows": 1, "amendments_orphan": 0}
+
+
+def test_columns_addressed_by_name_in_any_order(tmp_path: Path) -> None:
+    cols = list(reversed(SUBMISSION_COLS))
+    tx = read_quarter(write_form345_zip(tmp_path / "x.zip", submission_cols=cols)).transactions
+    assert row(tx, "0000000001-24-000001")["issuer_name"] == "Alpha Widgets Inc"
+
+
+def test_missing_table_names_file_and_table(tmp_path: Path) -> None:
+    p = write_form345_zip(tmp_path / "2024q3_form345.zip", drop_tables=("REPORTINGOWNER",))
+    with pytest.raises(DataError, match=r"2024q3_form345.zip.*REPORTINGOWNER"):
+        read_quarter(p)
+
+
+def test_missing_required_column(tmp_path: Path) -> None:
+    cols = [c for c in SUBMISSION_COLS if c != "FILING_DATE"]
+    p = write_form345_zip(tmp_path / "x.zip", submission_cols=cols)
+    with pytest.raises(DataError, match="FILING_DATE"):
+        read_quarter(p)
+
+
+def test_corrupt_zip(tmp_path: Path) -> None:
+    p = tmp_path / "2024q1_form345.zip"
+    p.write_bytes(b"PK\x03\x04 this is not really a zip")
+    with pytest.raises(DataError, match="2024q1_form345.zip.*zip"):
+        read_quarter(p)
+
+
+def test_zip_bomb_member_refused(tmp_path: Path) -> None:
+    src = write_form345_zip(tmp_path / "ok.zip")
+    p = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in zin.namelist():
+            if name != "NONDERIV_HOLDING.tsv":
+                zf.writestr(name, zin.read(name))
+        zf.writestr("NONDERIV_HOLDING.tsv", "ACCESSION_NUMBER\n" + "0" * 30_000_000)
+    with pytest.raises(DataError, match="zip bomb"):
+        read_quarter(p)
+
+
+def test_build_writes_partitioned_parquet_and_is_idempotent(tmp_path: Path) -> None:
+    p = DataPaths(tmp_path)
+    (tmp_path / "raw" / "sec").mkdir(parents=True)
+    write_form345_zip(tmp_path / "raw" / "sec" / "2024q3_form345.zip")
+    s1 = build_tidy(p, progress=False)
+    tx1 = load_transactions(p)
+    s2 = build_tidy(p, progress=False)
+    tx2 = load_transactions(p)
+    pd.testing.assert_frame_equal(tx1, tx2)
+    assert len(tx1) == 5  # 6 parsed rows, one replaced by the amendment
+    assert s1.attrs["amendments_replaced_rows"] == 1 and s2.attrs["amendments_replaced_rows"] == 1
+    assert sorted(x.name for x in p.transactions.iterdir()) == ["quarter=2024q3"]
+    assert len(load_owners(p)) == 6
+    assert str(tx1["accepted_at"].dtype) == "datetime64[ns, America/New_York]"
+
+
+def test_build_with_a_bad_file_writes_nothing(tmp_path: Path) -> None:
+    p = DataPaths(tmp_path)
+    (tmp_path / "raw" / "sec").mkdir(parents=True)
+    write_form345_zip(tmp_path / "raw" / "sec" / "2024q3_form345.zip")
+    build_tidy(p, progress=False)
+    before = load_transactions(p)
+    write_form345_zip(tmp_path / "raw" / "sec" / "2024q4_form345.zip", drop_tables=("FOOTNOTES",))
+    with pytest.raises(DataError, match="2024q4_form345.zip"):
+        build_tidy(p, progress=False)
+    pd.testing.assert_frame_equal(before, load_transactions(p))
+    assert not (tmp_path / ".tidy.staging").exists()
+
+
+# --------------------------------------------------------------------------- real data
+REAL_Q = "MarianaSwe__Insider_transactions"
+
+
+def _real_zip(real: Path, tmp_path: Path) -> Path:
+    """The real 2024q3 SUBMISSION and DERIV_TRANS (byte copies, into a temp zip) plus empty
+    hand-made REPORTINGOWNER/NONDERIV_TRANS/FOOTNOTES headers (those tables are missing from the snapshot)."""
+    from tests.fixtures.form345 import FOOT_COLS, NDT_COLS, OWNER_COLS, tsv
+
+    z = tmp_path / "2024q3_form345.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(real / REAL_Q / "SUBMISSION.tsv", "SUBMISSION.tsv")
+        zf.write(real / REAL_Q / "DERIV_TRANS.tsv", "DERIV_TRANS.tsv")
+        zf.writestr("NONDERIV_TRANS.tsv", tsv(NDT_COLS, []))
+        zf.writestr("FOOTNOTES.tsv", tsv(FOOT_COLS, []))
+        # a reporting owner for every real accession so rows are attributable
+        sub = pd.read_csv(real / REAL_Q / "SUBMISSION.tsv", sep="\t", dtype=str, usecols=["ACCESSION_NUMBER"])
+        buf = io.StringIO()
+        buf.write("\t".join(OWNER_COLS) + "\n")
+        for a in sub["ACCESSION_NUMBER"]:
+            buf.write(a + "\t1\tOwner\tOfficer" + "\t" * (len(OWNER_COLS) - 4) + "\n")
+        zf.writestr("REPORTINGOWNER.tsv", buf.getvalue())
+    return z
+
+
+@pytest.mark.real_data
+def test_real_snapshot_is_refused_with_the_missing_tables_named(real: Path, tmp_path: Path) -> None:
+    """The real 2024q3 snapshot lacks NONDERIV_TRANS, REPORTINGOWNER and FOOTNOTES: say so."""
+    z = tmp_path / "2024q3_form345.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for t in ("SUBMISSION", "DERIV_TRANS", "NONDERIV_HOLDING"):
+            zf.write(real / REAL_Q / f"{t}.tsv", f"{t}.tsv")
+    with pytest.raises(DataError, match="NONDERIV_TRANS.*REPORTINGOWNER|REPORTINGOWNER.*NONDERIV_TRANS"):
+        read_quarter(z)
+
+
+@pytest.mark.real_data
+def test_real_deriv_trans_rows_all_read(real: Path, tmp_path: Path) -> None:
+    """Every one of the real 19,003 DERIV_TRANS rows is either kept or reported (none silently lost),
+    dates fall in the quarter's plausible range and the code mix matches the file."""
+    q = read_quarter(_real_zip(real, tmp_path))
+    raw = pd.read_csv(real / REAL_Q / "DERIV_TRANS.tsv", sep="\t", dtype=str, quoting=3, keep_default_na=False)
+    assert q.stats["transaction_rows"] == len(raw) == 19_003
+    assert q.stats["kept"] + q.stats["dropped"] == len(raw)
+    tx = q.transactions
+    assert (tx["filing_date"].between("2024-07-01", "2024-09-30")).all()
+    assert (tx["trans_code"].value_counts()["M"]) == (raw["TRANS_CODE"] == "M").sum()
+    # a real row checked by eye: 0001493152-24-038908 option grant of 250,000 at $4.00 on 27-SEP-2024
+    r = tx[tx["accession"] == "0001493152-24-038908"].iloc[0]
+    assert r["trans_date"] == pd.Timestamp("2024-09-27") and r["shares"] == 250_000.0 and r["trans_code"] == "A"
+    sub = pd.read_csv(real / REAL_Q / "SUBMISSION.tsv", sep="\t", dtype=str, quoting=3, keep_default_na=False)
+    assert q.stats["filings"] == len(sub) == 36_075
+    assert np.isfinite(tx["shares"]).mean() > 0.99
