@@ -89,10 +89,9 @@ def cik_ticker_map(company_tickers: pd.DataFrame, filed: pd.DataFrame | None = N
     if filed is None or filed.empty:
         return primary.dropna()
     own = filed.dropna(subset=["ticker"]).drop_duplicates("issuer_cik", keep="last").set_index("issuer_cik")["ticker"]
-    out = primary.copy()
-    out.update(own)
-    out = pd.concat([out, own[~own.index.isin(out.index)]])
-    return out.dropna()
+    out = primary.to_dict()
+    out.update(own.to_dict())
+    return pd.Series(out, dtype="string").dropna()
 
 
 def load_company_tickers(path: Path) -> pd.DataFrame:

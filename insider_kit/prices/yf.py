@@ -1,0 +1,223 @@
+"""yfinance, wrapped: explicit adjustment and layout, batches, retries, a per-ticker Parquet cache.
+
+yfinance returns an *empty frame* and only logs when a ticker is unknown or the
+network is down.  :func:`fetch_prices` checks every ticker's column and reports,
+per ticker, what it got and why not — an empty result is never a success.
+
+Cache: ``raw/prices/<TICKER>.parquet`` with a ``date`` index and an
+``adj_close`` column; Parquet schema metadata records ``source``,
+``yfinance_version``, ``auto_adjust``, ``fetched_at`` and the covered range.
+A later call fetches only dates after the cached range.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .._io import atomic_path, safe_component
+from ..errors import DataError, NotFoundError
+from .tickers import normalise_ticker
+
+__all__ = ["FetchReport", "fetch_prices", "load_prices", "read_cached", "write_cached", "yf_download"]
+
+Downloader = Callable[[list[str], str, str | None], pd.DataFrame]
+
+
+def yf_download(tickers: list[str], start: str, end: str | None) -> pd.DataFrame:
+    """The one place yfinance is called (tests pass their own yfinance-shaped frames instead)."""
+    import yfinance as yf
+
+    return yf.download(
+        tickers, start=start, end=end, auto_adjust=True, actions=False, group_by="column",
+        progress=False, threads=False, multi_level_index=True,
+    )
+
+
+def _extract(frame: pd.DataFrame, ticker: str, n_requested: int) -> pd.Series | None:
+    """The adjusted close of *ticker* from a yfinance frame (MultiIndex or flat), or None."""
+    if frame is None or frame.empty:
+        return None
+    cols = frame.columns
+    s: Any = None
+    if isinstance(cols, pd.MultiIndex):
+        for field_name in ("Close", "Adj Close"):
+            for lvl0, lvl1 in ((field_name, ticker), (ticker, field_name)):
+                if (lvl0, lvl1) in cols:
+                    s = frame[(lvl0, lvl1)]
+                    break
+            if s is not None:
+                break
+    elif n_requested == 1:
+        for field_name in ("Close", "Adj Close"):
+            if field_name in cols:
+                s = frame[field_name]
+                break
+    if s is None:
+        return None
+    s = pd.to_numeric(s, errors="coerce").dropna()
+    if s.empty:
+        return None
+    idx = pd.DatetimeIndex(s.index)
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    return pd.Series(s.to_numpy(float), index=idx.normalize(), name="adj_close")
+
+
+@dataclass
+class FetchReport:
+    """Per-ticker outcome of :func:`fetch_prices`."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[str]:
+        return [r["ticker"] for r in self.rows if r["status"] == "failed"]
+
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=["ticker", "status", "rows", "first", "last", "reason"])
+
+
+def write_cached(path: Path, s: pd.Series, meta: dict[str, Any]) -> None:
+    """Write one ticker's adjusted close with provenance metadata (atomically)."""
+    df = pd.DataFrame({"adj_close": s.astype(float)})
+    df.index.name = "date"
+    table = pa.Table.from_pandas(df)
+    md = dict(table.schema.metadata or {})
+    md[b"insider_kit"] = json.dumps(meta, default=str).encode()
+    with atomic_path(path) as tmp:
+        pq.write_table(table.replace_schema_metadata(md), tmp)
+
+
+def read_cached(path: Path) -> tuple[pd.Series, dict[str, Any]]:
+    """Read one cached ticker: (adjusted close series, metadata)."""
+    try:
+        t = pq.read_table(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise DataError(f"unreadable price cache file: {exc}", path=path,
+                        hint="delete it; the next fetch will download it again") from exc
+    meta = json.loads((t.schema.metadata or {}).get(b"insider_kit", b"{}"))
+    df = t.to_pandas()
+    if "adj_close" not in df.columns:
+        raise DataError("price cache file has no adj_close column", path=path)
+    s = df["adj_close"].astype(float)
+    s.index = pd.DatetimeIndex(s.index).normalize()
+    return s, meta
+
+
+def fetch_prices(tickers: Sequence[str], start: str, end: str | None = None, *, cache: Path,
+                 batch_size: int = 50, retries: int = 3, backoff: float = 2.0,
+                 downloader: Downloader | None = None, progress: bool = True,
+                 sleep: Callable[[float], None] = time.sleep) -> FetchReport:
+    """Fetch daily adjusted closes into the cache, reporting every ticker's outcome.
+
+    Only the part of ``[start, end]`` after the cached range is requested.
+    Rate-limit errors (yfinance's ``YFRateLimitError`` or messages containing
+    "Too Many Requests") are retried with exponential back-off; other
+    exceptions mark the batch's tickers as failed with the message.
+    """
+    from tqdm.auto import tqdm
+
+    dl = downloader or yf_download
+    report = FetchReport()
+    todo: dict[str, str] = {}
+    for raw in tickers:
+        t = normalise_ticker(raw)
+        if t is None:
+            report.rows.append({"ticker": str(raw), "status": "failed", "rows": 0, "first": None, "last": None,
+                                "reason": "not a valid ticker"})
+            continue
+        f = Path(cache) / f"{safe_component(t, what='ticker')}.parquet"
+        s0 = start
+        if f.exists():
+            s, meta = read_cached(f)
+            if len(s) and (end is not None and s.index[-1] >= pd.Timestamp(end) - pd.Timedelta(days=1)) and s.index[0] <= pd.Timestamp(start) + pd.Timedelta(days=7):
+                report.rows.append({"ticker": t, "status": "cached", "rows": len(s), "first": s.index[0].date(),
+                                    "last": s.index[-1].date(), "reason": ""})
+                continue
+            if len(s) and s.index[0] <= pd.Timestamp(start) + pd.Timedelta(days=7):
+                s0 = (s.index[-1] + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+        todo[t] = s0
+    groups: dict[str, list[str]] = {}
+    for t, s0 in todo.items():
+        groups.setdefault(s0, []).append(t)
+    batches = [(s0, ts[i:i + batch_size]) for s0, ts in groups.items() for i in range(0, len(ts), batch_size)]
+    try:
+        import yfinance
+
+        yver = yfinance.__version__
+    except Exception:  # pragma: no cover - yfinance missing
+        yver = "unknown"
+    for s0, batch in tqdm(batches, desc="prices", unit="batch", disable=not progress):
+        frame, err = None, ""
+        for attempt in range(retries + 1):
+            try:
+                frame = dl(batch, s0, end)
+                break
+            except Exception as exc:  # yfinance raises many kinds
+                err = f"{type(exc).__name__}: {exc}"
+                limited = "RateLimit" in type(exc).__name__ or "Too Many Requests" in str(exc)
+                if limited and attempt < retries:
+                    sleep(backoff * 2**attempt)
+                    continue
+                break
+        for t in batch:
+            f = Path(cache) / f"{safe_component(t, what='ticker')}.parquet"
+            s = _extract(frame, t, len(batch)) if frame is not None else None
+            if s is None:
+                reason = err or ("empty download: unknown or delisted ticker, no data in range, or no network"
+                                 if frame is None or frame.empty else "ticker missing from the download")
+                report.rows.append({"ticker": t, "status": "failed", "rows": 0, "first": None, "last": None,
+                                    "reason": reason})
+                continue
+            if f.exists():
+                old, _ = read_cached(f)
+                s = pd.concat([old, s[~s.index.isin(old.index)]]).sort_index()
+            meta = {"source": "yfinance", "yfinance_version": yver, "auto_adjust": True,
+                    "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "first": s.index[0].date().isoformat(), "last": s.index[-1].date().isoformat()}
+            write_cached(f, s, meta)
+            report.rows.append({"ticker": t, "status": "fetched", "rows": len(s), "first": s.index[0].date(),
+                                "last": s.index[-1].date(), "reason": ""})
+    return report
+
+
+def load_prices(cache: Path, tickers: Sequence[str] | None = None, *, strict: bool = False) -> pd.DataFrame:
+    """Read cached adjusted closes into a wide frame (dates x tickers).
+
+    With ``strict=True`` an uncached ticker raises :class:`NotFoundError`; otherwise
+    the missing tickers are listed in ``frame.attrs['missing']``.
+    """
+    cache = Path(cache)
+    if tickers is None:
+        files = sorted(cache.glob("*.parquet")) if cache.exists() else []
+        names = [f.stem for f in files]
+    else:
+        names = [normalise_ticker(t) or str(t) for t in tickers]
+        files = [cache / f"{safe_component(n, what='ticker')}.parquet" for n in names]
+    cols, missing = {}, []
+    for n, f in zip(names, files, strict=True):
+        if not f.exists():
+            missing.append(n)
+            continue
+        cols[n] = read_cached(f)[0]
+    if strict and missing:
+        raise NotFoundError(f"no cached prices for {', '.join(missing[:10])}", path=cache,
+                            hint="run 'insider-kit fetch prices --tickers ...'")
+    if not cols:
+        raise NotFoundError(f"no cached prices in {cache}", hint="run 'insider-kit fetch prices' (or 'insider-kit sample')")
+    out = pd.DataFrame(cols).sort_index()
+    out.index.name, out.columns.name = "date", "ticker"
+    out.attrs["missing"] = missing
+    return out
+
+
