@@ -1,0 +1,562 @@
+"""Generate the synthetic teaching market in the real file formats.
+
+Everything written here is SYNTHETIC.  Issuer names start with "Synthetic",
+tickers start with "Z", the market index is ``^SYNMKT`` and the data directory
+carries a ``SYNTHETIC`` marker and ``truth.json`` with the planted effects.
+
+Output layout under *root* (the same raw layout as real data)::
+
+    raw/sec/YYYYqN_form345.zip        SEC Insider Transactions Data Set format
+    raw/edgar/<cik>/<accession>.txt   EDGAR submissions (SGML header + Form 4 XML), last weeks
+    raw/prices/<TICKER>.parquet       adjusted closes in the price-cache layout
+    raw/factors/ff3_daily.csv, mom_daily.csv   Kenneth French's daily CSV format
+    truth.json, SYNTHETIC
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._io import atomic_write_bytes, atomic_write_text
+from ..prices.yf import write_cached
+from .calendar import nyse_trading_days
+from .spec import SampleSpec
+
+__all__ = ["MARKET_TICKER", "generate_sample"]
+
+MARKET_TICKER = "^SYNMKT"
+_WORDS = ("Alder", "Birch", "Cedar", "Delta", "Ember", "Fjord", "Garnet", "Harbor", "Iris", "Juniper", "Kestrel",
+          "Lumen", "Maple", "Nimbus", "Onyx", "Pioneer", "Quarry", "Raven", "Summit", "Tundra", "Umber", "Vertex",
+          "Willow", "Xenon", "Yarrow", "Zephyr")
+_KINDS = ("Widgets", "Robotics", "Biotech", "Energy", "Foods", "Logistics", "Software", "Materials", "Retail", "Media")
+_OFFICER_TITLES = ("EVP, Operations", "SVP & General Counsel", "Chief Operating Officer", "Chief Technology Officer",
+                   "SVP, Sales", "Chief Accounting Officer", "EVP & Chief Marketing Officer")
+_CEO_TITLES = ("Chief Executive Officer", "President & CEO", "Pres. & CEO", "CEO and Director", "Co-CEO")
+_CFO_TITLES = ("Chief Financial Officer", "EVP & Chief Financial Officer", "CFO", "Principal Financial Officer")
+SEC_SUB = ["ACCESSION_NUMBER", "FILING_DATE", "PERIOD_OF_REPORT", "DATE_OF_ORIG_SUB", "NO_SECURITIES_OWNED",
+           "NOT_SUBJECT_SEC16", "FORM3_HOLDINGS_REPORTED", "FORM4_TRANS_REPORTED", "DOCUMENT_TYPE", "ISSUERCIK",
+           "ISSUERNAME", "ISSUERTRADINGSYMBOL", "REMARKS"]
+SEC_OWN = ["ACCESSION_NUMBER", "RPTOWNERCIK", "RPTOWNERNAME", "RPTOWNER_RELATIONSHIP", "RPTOWNER_TITLE",
+           "RPTOWNER_TXT", "RPTOWNER_STREET1", "RPTOWNER_STREET2", "RPTOWNER_CITY", "RPTOWNER_STATE",
+           "RPTOWNER_ZIPCODE", "RPTOWNER_STATE_DESC", "FILE_NUMBER"]
+SEC_NDT = ["ACCESSION_NUMBER", "NONDERIV_TRANS_SK", "SECURITY_TITLE", "SECURITY_TITLE_FN", "TRANS_DATE",
+           "TRANS_DATE_FN", "DEEMED_EXECUTION_DATE", "DEEMED_EXECUTION_DATE_FN", "TRANS_FORM_TYPE", "TRANS_CODE",
+           "EQUITY_SWAP_INVOLVED", "EQUITY_SWAP_INVOLVED_FN", "TRANS_TIMELINESS", "TRANS_TIMELINESS_FN",
+           "TRANS_SHARES", "TRANS_SHARES_FN", "TRANS_PRICEPERSHARE", "TRANS_PRICEPERSHARE_FN",
+           "TRANS_ACQUIRED_DISP_CD", "TRANS_ACQUIRED_DISP_CD_FN", "SHRS_OWND_FOLWNG_TRANS",
+           "SHRS_OWND_FOLWNG_TRANS_FN", "VALU_OWND_FOLWNG_TRANS", "VALU_OWND_FOLWNG_TRANS_FN",
+           "DIRECT_INDIRECT_OWNERSHIP", "DIRECT_INDIRECT_OWNERSHIP_FN", "NATURE_OF_OWNERSHIP", "NATURE_OF_OWNERSHIP_FN"]
+SEC_DT = ["ACCESSION_NUMBER", "DERIV_TRANS_SK", "SECURITY_TITLE", "SECURITY_TITLE_FN", "CONV_EXERCISE_PRICE",
+          "CONV_EXERCISE_PRICE_FN", "TRANS_DATE", "TRANS_DATE_FN", "DEEMED_EXECUTION_DATE", "DEEMED_EXECUTION_DATE_FN",
+          "TRANS_FORM_TYPE", "TRANS_CODE", "EQUITY_SWAP_INVOLVED", "EQUITY_SWAP_INVOLVED_FN", "TRANS_TIMELINESS",
+          "TRANS_TIMELINESS_FN", "TRANS_SHARES", "TRANS_SHARES_FN", "TRANS_TOTAL_VALUE", "TRANS_TOTAL_VALUE_FN",
+          "TRANS_PRICEPERSHARE", "TRANS_PRICEPERSHARE_FN", "TRANS_ACQUIRED_DISP_CD", "TRANS_ACQUIRED_DISP_CD_FN",
+          "EXCERCISE_DATE", "EXCERCISE_DATE_FN", "EXPIRATION_DATE", "EXPIRATION_DATE_FN", "UNDLYNG_SEC_TITLE",
+          "UNDLYNG_SEC_TITLE_FN", "UNDLYNG_SEC_SHARES", "UNDLYNG_SEC_SHARES_FN", "UNDLYNG_SEC_VALUE",
+          "UNDLYNG_SEC_VALUE_FN", "SHRS_OWND_FOLWNG_TRANS", "SHRS_OWND_FOLWNG_TRANS_FN", "VALU_OWND_FOLWNG_TRANS",
+          "VALU_OWND_FOLWNG_TRANS_FN", "DIRECT_INDIRECT_OWNERSHIP", "DIRECT_INDIRECT_OWNERSHIP_FN",
+          "NATURE_OF_OWNERSHIP", "NATURE_OF_OWNERSHIP_FN"]
+SEC_HOLD = ["ACCESSION_NUMBER", "NONDERIV_HOLDING_SK", "SECURITY_TITLE", "SECURITY_TITLE_FN", "TRANS_FORM_TYPE",
+            "TRANS_FORM_TYPE_FN", "SHRS_OWND_FOLWNG_TRANS", "SHRS_OWND_FOLWNG_TRANS_FN", "VALU_OWND_FOLWNG_TRANS",
+            "VALU_OWND_FOLWNG_TRANS_FN", "DIRECT_INDIRECT_OWNERSHIP", "DIRECT_INDIRECT_OWNERSHIP_FN",
+            "NATURE_OF_OWNERSHIP", "NATURE_OF_OWNERSHIP_FN"]
+SEC_FOOT = ["ACCESSION_NUMBER", "FOOTNOTE_ID", "FOOTNOTE_TXT"]
+PLAN_CHECKBOX_FROM = pd.Timestamp("2023-04-01")
+
+
+@dataclass
+class Insider:
+    cik: int
+    name: str
+    role: str  # CEO, CFO, Officer, Director, TenPercentOwner
+    title: str
+    relationship: str
+    holdings: float
+    routine_month: int | None = None
+    routine_kind: str = "S"
+    fund_cik: int | None = None  # 10% owners filing jointly with their fund manager
+
+
+@dataclass
+class Trade:
+    code: str
+    ad: str
+    table: str
+    shares: float = 0.0
+    fraction: float | None = None  # of holdings, for sales
+    price: float | None = None
+    plan: bool = False
+    weighted_avg: bool = False
+
+
+@dataclass
+class Filing:
+    firm: int
+    insider: int
+    trade_idx: int
+    cls: str
+    trades: list[Trade] = field(default_factory=list)
+    filing_idx: int = 0
+    group: int = -1  # cluster id / effect group
+
+
+def _tsv(cols: list[str], rows: list[dict[str, Any]]) -> bytes:
+    df = pd.DataFrame(rows, columns=cols)
+    buf = io.StringIO()
+    df.to_csv(buf, sep="\t", index=False, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def _secdate(ts: pd.Timestamp) -> str:
+    return ts.strftime("%d-%b-%Y").upper()
+
+
+def _fmt(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return ""
+    return f"{x:.4f}".rstrip("0").rstrip(".") if x != int(x) else f"{int(x)}.0"
+
+
+def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec | None = None,
+                    progress: bool = True) -> dict[str, Any]:
+    """Write the synthetic teaching market under *root* and return counts.
+
+    Same seed and spec -> identical bytes.  See the module docstring for the layout
+    and :class:`~insider_kit.sample.spec.SampleSpec` for the planted effects.
+    """
+    from tqdm.auto import tqdm
+
+    spec = spec or SampleSpec()
+    root = Path(root)
+    rng = np.random.default_rng(seed)
+    days = nyse_trading_days(spec.start, spec.end)
+    T, N = len(days), spec.n_firms
+    steps = tqdm(total=6, desc="teaching market", disable=not progress)
+
+    # ---------------------------------------------------------------- factors and returns
+    mkt_rf = np.round((spec.market_drift + spec.market_vol * rng.standard_t(5, T) / np.sqrt(5 / 3)) * 100, 2) / 100
+    smb = np.round(rng.normal(0, 0.005, T) * 100, 2) / 100
+    hml = np.round(rng.normal(0, 0.005, T) * 100, 2) / 100
+    mom = np.round(rng.normal(0.0002, 0.006, T) * 100, 2) / 100
+    rf = np.full(T, 0.0001)
+    log_size = rng.normal(7.0, 1.6, N)  # log market cap in $M: from ~$30M to ~$100B
+    small = (log_size.max() - log_size) / (log_size.max() - log_size.min())
+    beta = np.clip(rng.normal(1.0, 0.3, N), 0.2, 2.2)
+    s_load = rng.normal(0.2 + 0.8 * small, 0.3)
+    h_load = rng.normal(0.1, 0.4, N)
+    m_load = rng.normal(0.0, 0.2, N)
+    ivol = 0.008 + 0.025 * small * rng.uniform(0.6, 1.4, N)
+    idio = rng.standard_t(4, (T, N)) / np.sqrt(2.0) * ivol
+    R = rf[:, None] + beta * mkt_rf[:, None] + s_load * smb[:, None] + h_load * hml[:, None] + m_load * mom[:, None] + idio
+    is_ipo = rng.random(N) < spec.ipo_share
+    ipo_idx = np.where(is_ipo, rng.integers(260, max(261, T - 400), N), 0)
+    steps.update()
+
+    # ---------------------------------------------------------------- firms and insiders
+    used: set[str] = set()
+    tickers, names = [], []
+    letters = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    for i in range(N):
+        while True:
+            t = "Z" + "".join(rng.choice(letters, 3))
+            if t not in used:
+                used.add(t)
+                break
+        tickers.append(t)
+        names.append(f"Synthetic {_WORDS[i % 26]} {_KINDS[(i // 26) % 10]} {i:03d} Corp")
+    issuer_cik = 9_000_000 + np.arange(N) * 7
+    insiders: list[list[Insider]] = []
+    next_cik = 8_000_000
+    for i in range(N):
+        k = int(rng.integers(5, 16))
+        people = []
+        for j in range(k):
+            next_cik += 1
+            if j == 0:
+                role, title, rel = "CEO", str(rng.choice(_CEO_TITLES)), "Director,Officer"
+            elif j == 1:
+                role, title, rel = "CFO", str(rng.choice(_CFO_TITLES)), "Officer"
+            elif j < 2 + int(rng.integers(1, 4)):
+                role, title, rel = "Officer", str(rng.choice(_OFFICER_TITLES)), "Officer"
+            elif j == k - 1 and rng.random() < 0.3:
+                role, title, rel = "TenPercentOwner", "", "TenPercentOwner"
+            else:
+                role, title, rel = "Director", "Chairman of the Board" if j == k - 2 and rng.random() < 0.3 else "", "Director"
+            hold = float(np.round(np.exp(rng.normal(11 if role != "TenPercentOwner" else 15, 1.0))))
+            ins = Insider(next_cik, f"Synthetic Insider {next_cik}", role, title, rel, hold)
+            if role != "TenPercentOwner" and rng.random() < spec.routine_share:
+                ins.routine_month = int(rng.integers(1, 13))
+                ins.routine_kind = "S" if rng.random() < 0.85 else "P"
+            if role == "TenPercentOwner" and rng.random() < spec.joint_filing_share:
+                next_cik += 1
+                ins.fund_cik = next_cik
+            people.append(ins)
+        insiders.append(people)
+    steps.update()
+
+    # ---------------------------------------------------------------- trades
+    years = T / 252
+    filings: list[Filing] = []
+    trailing = pd.DataFrame(R).rolling(20, min_periods=10).sum().to_numpy()
+    group_id = 0
+
+    def first_day(i: int) -> int:
+        return int(ipo_idx[i]) + 260 if is_ipo[i] else 260  # one year of history before insider trades
+
+    def pick_day(i: int, lo: int | None = None, hi: int | None = None) -> int:
+        return int(rng.integers(lo if lo is not None else first_day(i), hi if hi is not None else T - 5))
+
+    for i in range(N):
+        people = insiders[i]
+        active = [j for j, p in enumerate(people) if p.routine_month is None and p.role != "TenPercentOwner"]
+        execs = [j for j in active if people[j].role in ("CEO", "CFO")]
+        officers = [j for j, p in enumerate(people) if p.role in ("CEO", "CFO", "Officer")]
+        lo = first_day(i)
+        if lo >= T - 70:
+            continue
+        # routine traders: same calendar month each year
+        for j, p in enumerate(people):
+            if p.routine_month is None:
+                continue
+            for y in range(days[lo].year, days[-1].year + 1):
+                sel = np.nonzero((days.year == y) & (days.month == p.routine_month))[0]
+                sel = sel[(sel >= lo) & (sel < T - 5)]
+                if len(sel):
+                    d = int(sel[min(len(sel) - 1, int(rng.integers(3, 12)))])
+                    tr = Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.03, 0.15))) if p.routine_kind == "S" \
+                        else Trade("P", "A", "nonderivative", shares=float(np.round(p.holdings * rng.uniform(0.02, 0.1))))
+                    tr.plan = p.routine_kind == "S" and rng.random() < 0.5
+                    filings.append(Filing(i, j, d, "routine_sale" if p.routine_kind == "S" else "routine_purchase", [tr]))
+        # grants every year in late February for officers and directors; tax withholding for officers
+        for y in range(days[lo].year, days[-1].year + 1):
+            sel = np.nonzero((days.year == y) & (days.month == 2) & (days.day >= 20))[0]
+            sel = sel[sel >= lo]
+            if not len(sel):
+                continue
+            d = int(sel[0])
+            for j, p in enumerate(people):
+                if p.role == "TenPercentOwner":
+                    continue
+                g = float(np.round(p.holdings * rng.uniform(0.02, 0.08)))
+                trades = [Trade("A", "A", "nonderivative", shares=g, price=0.0)]
+                if p.role in ("CEO", "CFO", "Officer"):
+                    trades.append(Trade("F", "D", "nonderivative", shares=float(np.round(g * 0.38))))
+                filings.append(Filing(i, j, d, "grant", trades))
+        n = lambda key: int(rng.poisson(spec.rates[key] * years))  # noqa: E731
+        for _ in range(n("opportunistic_purchase")):
+            if not active:
+                break
+            j = int(rng.choice(active))
+            d = pick_day(i)
+            if rng.random() < 0.6:  # contrarian: buy after a fall
+                cand = np.nonzero(trailing[lo:T - 70, i] < np.nanquantile(trailing[lo:T - 70, i], 0.25))[0]
+                if len(cand):
+                    d = lo + int(rng.choice(cand))
+            filings.append(Filing(i, j, d, "opportunistic_purchase",
+                                  [Trade("P", "A", "nonderivative", shares=float(np.round(people[j].holdings * rng.uniform(0.05, 0.4))))]))
+        for _ in range(n("ordinary_sale")):
+            if not active:
+                break
+            j = int(rng.choice(active))
+            d = pick_day(i)
+            if rng.random() < 0.5:  # contrarian: sell after a run-up
+                cand = np.nonzero(trailing[lo:T - 70, i] > np.nanquantile(trailing[lo:T - 70, i], 0.75))[0]
+                if len(cand):
+                    d = lo + int(rng.choice(cand))
+            filings.append(Filing(i, j, d, "ordinary_sale",
+                                  [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.02, 0.3)), weighted_avg=rng.random() < 0.5)]))
+        for _ in range(n("plan_sale")):
+            if not officers:
+                break
+            j = int(rng.choice(officers))
+            filings.append(Filing(i, j, pick_day(i), "plan_sale",
+                                  [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.02, 0.2)), plan=True)]))
+        for _ in range(n("cluster_sale")):
+            if len(active) < 3:
+                break
+            who = rng.choice(active, size=min(len(active), int(rng.integers(3, 5))), replace=False)
+            d0 = pick_day(i, hi=T - 70)
+            group_id += 1
+            for j in who:
+                filings.append(Filing(i, int(j), d0 + int(rng.integers(0, 5)), "cluster_sale",
+                                      [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.1, 0.5)))], group=group_id))
+        for _ in range(n("exec_unscheduled_sale")):
+            if not execs:
+                break
+            j = int(rng.choice(execs))
+            filings.append(Filing(i, j, pick_day(i), "exec_unscheduled_sale",
+                                  [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.5, 0.95)))]))
+        for _ in range(n("exercise_and_sell")):
+            if not officers:
+                break
+            j = int(rng.choice(officers))
+            q = float(np.round(people[j].holdings * rng.uniform(0.05, 0.3)))
+            filings.append(Filing(i, j, pick_day(i), "exercise_and_sell",
+                                  [Trade("M", "D", "derivative", shares=q, price=0.0), Trade("M", "A", "nonderivative", shares=q),
+                                   Trade("S", "D", "nonderivative", shares=q)]))
+        for key, code, ad, cls in (("gift", "G", "D", "gift"), ("other_j", "J", "D", "other"), ("conversion", "C", "A", "conversion")):
+            for _ in range(n(key)):
+                j = int(rng.integers(0, len(people)))
+                filings.append(Filing(i, j, pick_day(i), cls, [Trade(code, ad, "nonderivative",
+                                      shares=float(np.round(people[j].holdings * rng.uniform(0.01, 0.1))), price=0.0)]))
+        if is_ipo[i]:  # lock-up expiry: ipo + 180 calendar days, several holders sell
+            target = days.searchsorted(days[ipo_idx[i]] + pd.Timedelta(days=spec.lockup_days))
+            if target < T - 70:
+                for j in rng.choice(len(people), size=min(len(people), int(rng.integers(2, 4))), replace=False):
+                    filings.append(Filing(i, int(j), int(target + rng.integers(-3, 4)), "lockup_sale",
+                                          [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.1, 0.4)))]))
+    # filing lags: 0-2 business days, a few late
+    for f in filings:
+        lag = int(rng.integers(0, 3)) if rng.random() > spec.late_filing_share else int(rng.integers(5, 30))
+        f.filing_idx = min(T - 1, f.trade_idx + lag)
+    filings.sort(key=lambda f: (f.trade_idx, f.firm, f.insider, f.cls))
+    steps.update()
+
+    # ---------------------------------------------------------------- planted effects
+    truth_events = []
+    eff_groups: dict[int, Filing] = {}
+    for f in filings:
+        e = spec.effects.get(f.cls, 0.0)
+        if f.group >= 0:
+            first = eff_groups.setdefault(f.group, f)
+            if first is not f:
+                continue
+        if e == 0.0:
+            continue
+        i = f.firm
+        leak_days = np.arange(f.trade_idx + 1, f.filing_idx)
+        post = np.arange(f.filing_idx, min(T, f.filing_idx + spec.effect_days))
+        leak = spec.info_leak * e if len(leak_days) else 0.0
+        if len(leak_days):
+            R[leak_days, i] += leak / len(leak_days)
+        R[post, i] += (e - leak) / len(post)
+    if spec.market_selling_wave:
+        pass  # documented: not generated in this version
+    R[np.arange(T)[:, None] < ipo_idx[None, :]] = np.nan
+    px0 = np.exp(rng.normal(3.3, 0.8, N))
+    P = px0 * np.cumprod(1.0 + np.nan_to_num(R), axis=0)
+    P[np.isnan(R)] = np.nan
+    steps.update()
+
+    # ---------------------------------------------------------------- filings -> rows
+    edgar_cut = days[-1] - pd.Timedelta(weeks=spec.edgar_weeks)
+    hold = {(i, j): p.holdings for i, ps in enumerate(insiders) for j, p in enumerate(ps)}
+    seq: dict[int, int] = {}
+    sub_rows, own_rows, ndt_rows, dt_rows, foot_rows, xml_docs = [], [], [], [], [], []
+    n_sk = 0
+    code_counts: dict[str, int] = {}
+    for f in filings:
+        i, j = f.firm, f.insider
+        p = insiders[i][j]
+        filer = p.fund_cik or p.cik
+        seq[filer] = seq.get(filer, 0) + 1
+        fdate = days[f.filing_idx]
+        acc = f"{filer:010d}-{fdate.year % 100:02d}-{seq[filer]:06d}"
+        tdate = days[f.trade_idx]
+        price = float(P[f.trade_idx, i]) if np.isfinite(P[f.trade_idx, i]) else float(px0[i])
+        rows = []
+        plan_any = False
+        for tr in f.trades:
+            if tr.fraction is not None:
+                sh = float(max(1.0, np.round(hold[(i, j)] * tr.fraction)))
+            else:
+                sh = float(max(1.0, tr.shares))
+            if tr.table == "nonderivative":
+                hold[(i, j)] = max(0.0, hold[(i, j)] + (sh if tr.ad == "A" else -sh))
+            pr = tr.price if tr.price is not None else round(price * float(rng.uniform(0.995, 1.005)), 2)
+            rows.append((tr, sh, pr, hold[(i, j)]))
+            plan_any |= tr.plan
+            code_counts[tr.code] = code_counts.get(tr.code, 0) + 1
+        checkbox = fdate >= PLAN_CHECKBOX_FROM
+        foot: dict[str, str] = {}
+        if plan_any and not checkbox:
+            foot["F1"] = (f"The transactions reported were effected pursuant to a Rule 10b5-1 trading plan adopted by "
+                          f"the reporting person on {days[max(0, f.trade_idx - 90)]:%B %d, %Y}.")
+        if any(t.weighted_avg for t, *_ in rows):
+            foot["F2"] = "The price reported is a weighted average price; shares were sold in multiple transactions."
+        owners = [(p.cik, p.name, p.relationship, p.title)]
+        if p.fund_cik:
+            owners.append((p.fund_cik, f"Synthetic Capital Partners {p.fund_cik} LP", "TenPercentOwner", ""))
+        truth_events.append({
+            "accession": acc, "issuer_cik": f"{issuer_cik[i]:010d}", "ticker": tickers[i], "owner_cik": f"{p.cik:010d}",
+            "role": p.role, "class": f.cls, "group": f.group, "trade_date": f"{tdate:%Y-%m-%d}",
+            "filing_date": f"{fdate:%Y-%m-%d}", "codes": "".join(t.code for t, *_ in rows),
+            "planted_car": spec.effects.get(f.cls, 0.0) if (f.group < 0 or eff_groups.get(f.group) is f) else 0.0,
+            "plan": plan_any, "routine": p.routine_month is not None,
+        })
+        amend = rng.random() < spec.amendment_share and len(rows) == 1 and rows[0][0].code in "PS" and fdate < edgar_cut
+        if fdate >= edgar_cut:
+            hour = int(rng.integers(6, 22))
+            xml_docs.append((issuer_cik[i], acc, _form4_submission(
+                acc, fdate, hour, int(rng.integers(0, 60)), issuer_cik[i], names[i], tickers[i], owners, tdate, rows, foot,
+                checkbox, plan_any)))
+            continue
+        versions = [("4", acc, fdate, None)]
+        if amend:
+            # the original misreports the shares by a factor of 10; the 4/A restates them
+            seq[filer] += 1
+            afd = days[min(T - 1, f.filing_idx + int(rng.integers(2, 10)))]
+            versions = [("4", acc, fdate, "wrong"), ("4/A", f"{filer:010d}-{afd.year % 100:02d}-{seq[filer]:06d}", afd, fdate)]
+        for form, a, fd, orig in versions:
+            sub = {"ACCESSION_NUMBER": a, "FILING_DATE": _secdate(fd), "PERIOD_OF_REPORT": _secdate(tdate),
+                   "DOCUMENT_TYPE": form, "ISSUERCIK": f"{issuer_cik[i]:010d}", "ISSUERNAME": names[i],
+                   "ISSUERTRADINGSYMBOL": tickers[i], "NOT_SUBJECT_SEC16": "0",
+                   "DATE_OF_ORIG_SUB": _secdate(orig) if isinstance(orig, pd.Timestamp) else "",
+                   "AFF10B5ONE": ("1" if plan_any else "0") if checkbox else ""}
+            sub_rows.append(sub)
+            for oc, on, rel, ti in owners:
+                own_rows.append({"ACCESSION_NUMBER": a, "RPTOWNERCIK": f"{oc:010d}", "RPTOWNERNAME": on,
+                                 "RPTOWNER_RELATIONSHIP": rel, "RPTOWNER_TITLE": ti, "RPTOWNER_CITY": "SYNTHETIC CITY",
+                                 "RPTOWNER_STATE": "ZZ"})
+            for fid, txt in foot.items():
+                foot_rows.append({"ACCESSION_NUMBER": a, "FOOTNOTE_ID": fid, "FOOTNOTE_TXT": txt})
+            for tr, sh, pr, after in rows:
+                n_sk += 1
+                shares_out = sh / 10 if orig == "wrong" else sh
+                base = {"ACCESSION_NUMBER": a, "SECURITY_TITLE": "Common Stock" if tr.table == "nonderivative" else "Stock Option (Right to Buy)",
+                        "TRANS_DATE": _secdate(tdate), "TRANS_FORM_TYPE": "4", "TRANS_CODE": tr.code,
+                        "EQUITY_SWAP_INVOLVED": "0", "TRANS_SHARES": _fmt(shares_out), "TRANS_PRICEPERSHARE": _fmt(pr),
+                        "TRANS_ACQUIRED_DISP_CD": tr.ad, "SHRS_OWND_FOLWNG_TRANS": _fmt(after),
+                        "DIRECT_INDIRECT_OWNERSHIP": "I" if p.fund_cik else "D",
+                        "TRANS_CODE_FN": None}
+                base.pop("TRANS_CODE_FN")
+                fns = [k for k in foot if k == "F1"]
+                if fns:
+                    base["TRANS_DATE_FN"] = ",".join(fns)
+                if "F2" in foot and tr.weighted_avg:
+                    base["TRANS_PRICEPERSHARE_FN"] = "F2"
+                if tr.table == "nonderivative":
+                    ndt_rows.append({**base, "NONDERIV_TRANS_SK": n_sk})
+                else:
+                    dt_rows.append({**base, "DERIV_TRANS_SK": n_sk, "CONV_EXERCISE_PRICE": _fmt(round(price * 0.6, 2)),
+                                    "UNDLYNG_SEC_TITLE": "Common Stock", "UNDLYNG_SEC_SHARES": _fmt(sh)})
+    steps.update()
+
+    # ---------------------------------------------------------------- write
+    raw = root / "raw"
+    sec_dir = raw / "sec"
+    sub_df = pd.DataFrame(sub_rows)
+    sub_df["q"] = [f"{d.year}q{(d.month - 1) // 3 + 1}" for d in pd.to_datetime(sub_df["FILING_DATE"], format="%d-%b-%Y")]
+    q_of = dict(zip(sub_df["ACCESSION_NUMBER"], sub_df["q"], strict=True))
+    n_zips = 0
+    for q, qsub in sub_df.groupby("q", sort=True):
+        accs = set(qsub["ACCESSION_NUMBER"])
+        cols = list(SEC_SUB)
+        if q >= "2023q2":
+            cols.insert(cols.index("REMARKS"), "AFF10B5ONE")  # the checkbox column exists from 2023q2
+        tables = {
+            "SUBMISSION.tsv": _tsv(cols, qsub.drop(columns="q").to_dict("records")),
+            "REPORTINGOWNER.tsv": _tsv(SEC_OWN, [r for r in own_rows if r["ACCESSION_NUMBER"] in accs]),
+            "NONDERIV_TRANS.tsv": _tsv(SEC_NDT, [r for r in ndt_rows if q_of[r["ACCESSION_NUMBER"]] == q]),
+            "DERIV_TRANS.tsv": _tsv(SEC_DT, [r for r in dt_rows if q_of[r["ACCESSION_NUMBER"]] == q]),
+            "NONDERIV_HOLDING.tsv": _tsv(SEC_HOLD, []),
+            "FOOTNOTES.tsv": _tsv(SEC_FOOT, [r for r in foot_rows if r["ACCESSION_NUMBER"] in accs]),
+        }
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in tables.items():
+                zi = zipfile.ZipInfo(name, date_time=(2025, 1, 2, 0, 0, 0))
+                zi.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(zi, data)
+        atomic_write_bytes(sec_dir / f"{q}_form345.zip", buf.getvalue())
+        n_zips += 1
+    for cik, acc, doc in xml_docs:
+        atomic_write_bytes(raw / "edgar" / f"{cik:010d}" / f"{acc}.txt", doc)
+    meta = {"source": "synthetic teaching market (insider-kit sample)", "synthetic": True, "seed": seed,
+            "auto_adjust": True, "fetched_at": spec.generated_at}
+    for i in range(N):
+        s = pd.Series(P[:, i], index=days).dropna()
+        write_cached(raw / "prices" / f"{tickers[i]}.parquet", s, meta | {"first": f"{s.index[0]:%Y-%m-%d}", "last": f"{s.index[-1]:%Y-%m-%d}"})
+    mkt_px = pd.Series(100 * np.cumprod(1 + mkt_rf + rf), index=days)
+    write_cached(raw / "prices" / f"{MARKET_TICKER}.parquet", mkt_px, meta | {"first": f"{days[0]:%Y-%m-%d}", "last": f"{days[-1]:%Y-%m-%d}"})
+    _write_french(raw / "factors" / "ff3_daily.csv", days, {"Mkt-RF": mkt_rf, "SMB": smb, "HML": hml, "RF": rf})
+    _write_french(raw / "factors" / "mom_daily.csv", days, {"Mom": mom})
+    # shares outstanding (for value relative to market value): market cap / first price
+    firms = pd.DataFrame({"ticker": tickers, "issuer_cik": [f"{c:010d}" for c in issuer_cik], "name": names,
+                          "log_size_musd": np.round(log_size, 4), "beta": np.round(beta, 4),
+                          "ipo_date": [f"{days[ipo_idx[i]]:%Y-%m-%d}" if is_ipo[i] else None for i in range(N)],
+                          "shares_outstanding": np.round(np.exp(log_size) * 1e6 / px0)})
+    atomic_write_text(root / "firms.csv", firms.to_csv(index=False, lineterminator="\n"))
+    truth = {"synthetic": True, "seed": seed, "spec": spec.to_dict(), "market_ticker": MARKET_TICKER,
+             "effects": spec.effects, "events": truth_events,
+             "notes": "planted_car is the cumulative abnormal return added over the effect window; "
+                      "info_leak of it between trade and filing date, the rest from the filing day on. "
+                      "Cluster effects are planted once per cluster (its first filing)."}
+    atomic_write_text(root / "truth.json", json.dumps(truth, indent=1, sort_keys=True))
+    atomic_write_text(root / "SYNTHETIC", "This directory holds the insider-kit synthetic teaching market. "
+                      "None of it is real market data.\n")
+    steps.update()
+    steps.close()
+    return {"firms": N, "trading_days": T, "filings": len(filings), "quarterly_zips": n_zips,
+            "edgar_submissions": len(xml_docs), "sec_transaction_rows": len(ndt_rows) + len(dt_rows),
+            "code_counts": dict(sorted(code_counts.items())), "amendments": int((sub_df["DOCUMENT_TYPE"] == "4/A").sum())}
+
+
+def _write_french(path: Path, days: pd.DatetimeIndex, cols: dict[str, np.ndarray]) -> None:
+    lines = ["This file was created by insider-kit for the SYNTHETIC teaching market, in the layout of",
+             "Kenneth French's daily factor files. None of it is real data.", "",
+             "," + ",".join(cols)]
+    arr = np.column_stack([np.asarray(v) * 100 for v in cols.values()])
+    for d, row in zip(days, arr, strict=True):
+        lines.append(f"{d:%Y%m%d}," + ",".join(f"{x:8.2f}" for x in row))
+    lines += ["", "Copyright (synthetic) insider-kit", ""]
+    atomic_write_text(path, "\r\n".join(lines))
+
+
+def _x(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _form4_submission(acc: str, fdate: pd.Timestamp, hour: int, minute: int, cik: int, name: str, ticker: str,
+                      owners: list[tuple[int, str, str, str]], tdate: pd.Timestamp,
+                      rows: list[tuple[Trade, float, float, float]], foot: dict[str, str], checkbox: bool,
+                      plan: bool) -> bytes:
+    own_xml = ""
+    for oc, on, rel, ti in owners:
+        own_xml += (f"<reportingOwner><reportingOwnerId><rptOwnerCik>{oc:010d}</rptOwnerCik><rptOwnerName>{_x(on)}"
+                    f"</rptOwnerName></reportingOwnerId><reportingOwnerRelationship>"
+                    f"<isDirector>{int('Director' in rel)}</isDirector><isOfficer>{int('Officer' in rel)}</isOfficer>"
+                    f"<isTenPercentOwner>{int('TenPercent' in rel)}</isTenPercentOwner><isOther>0</isOther>"
+                    f"<officerTitle>{_x(ti)}</officerTitle></reportingOwnerRelationship></reportingOwner>\n")
+    nd, dv = "", ""
+    for tr, sh, pr, after in rows:
+        fn = '<footnoteId id="F1"/>' if "F1" in foot else ""
+        pfn = '<footnoteId id="F2"/>' if "F2" in foot and tr.weighted_avg else ""
+        body = (f"<securityTitle><value>{'Common Stock' if tr.table == 'nonderivative' else 'Stock Option'}</value></securityTitle>"
+                f"<transactionDate><value>{tdate:%Y-%m-%d}</value></transactionDate>"
+                f"<transactionCoding><transactionFormType>4</transactionFormType><transactionCode>{tr.code}</transactionCode>"
+                f"<equitySwapInvolved>0</equitySwapInvolved>{fn}</transactionCoding>"
+                f"<transactionAmounts><transactionShares><value>{_fmt(sh)}</value></transactionShares>"
+                f"<transactionPricePerShare><value>{_fmt(pr)}</value>{pfn}</transactionPricePerShare>"
+                f"<transactionAcquiredDisposedCode><value>{tr.ad}</value></transactionAcquiredDisposedCode></transactionAmounts>"
+                f"<postTransactionAmounts><sharesOwnedFollowingTransaction><value>{_fmt(after)}</value>"
+                f"</sharesOwnedFollowingTransaction></postTransactionAmounts>"
+                f"<ownershipNature><directOrIndirectOwnership><value>{'I' if len(owners) > 1 else 'D'}</value>"
+                f"</directOrIndirectOwnership></ownershipNature>")
+        if tr.table == "nonderivative":
+            nd += f"<nonDerivativeTransaction>{body}</nonDerivativeTransaction>\n"
+        else:
+            dv += f"<derivativeTransaction>{body}</derivativeTransaction>\n"
+    notes = "".join(f'<footnote id="{k}">{_x(v)}</footnote>' for k, v in foot.items())
+    xml = (f'<?xml version="1.0"?>\n<ownershipDocument>\n<schemaVersion>{"X0508" if checkbox else "X0306"}</schemaVersion>\n'
+           f"<documentType>4</documentType>\n<periodOfReport>{tdate:%Y-%m-%d}</periodOfReport>\n"
+           f"<issuer><issuerCik>{cik:010d}</issuerCik><issuerName>{_x(name)}</issuerName>"
+           f"<issuerTradingSymbol>{ticker}</issuerTradingSymbol></issuer>\n{own_xml}"
+           + (f"<aff10b5One>{int(plan)}</aff10b5One>\n" if checkbox else "")
+           + (f"<nonDerivativeTable>\n{nd}</nonDerivativeTable>\n" if nd else "")
+           + (f"<derivativeTable>\n{dv}</derivativeTable>\n" if dv else "")
+           + f"<footnotes>{notes}</footnotes>\n<remarks>SYNTHETIC teaching market filing.</remarks>\n</ownershipDocument>\n")
+    hdr = (f"<SEC-DOCUMENT>{acc}.txt : {fdate:%Y%m%d}\n<SEC-HEADER>{acc}.hdr.sgml : {fdate:%Y%m%d}\n"
+           f"<ACCEPTANCE-DATETIME>{fdate:%Y%m%d}{hour:02d}{minute:02d}00\nACCESSION NUMBER:\t\t{acc}\n"
+           f"CONFORMED SUBMISSION TYPE:\t4\nPUBLIC DOCUMENT COUNT:\t\t1\nCONFORMED PERIOD OF REPORT:\t{tdate:%Y%m%d}\n"
+           f"FILED AS OF DATE:\t\t{fdate:%Y%m%d}\nDATE AS OF CHANGE:\t\t{fdate:%Y%m%d}\n</SEC-HEADER>\n<DOCUMENT>\n<TYPE>4\n"
+           f"<SEQUENCE>1\n<FILENAME>form4.xml\n<TEXT>\n<XML>\n")
+    return (hdr + xml + "</XML>\n</TEXT>\n</DOCUMENT>\n</SEC-DOCUMENT>\n").encode("utf-8")

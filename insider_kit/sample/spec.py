@@ -1,0 +1,97 @@
+"""The planted-effect specification of the teaching market (defaults near published magnitudes).
+
+Abnormal returns are cumulative over the 60 trading days after the *filing*,
+in decimals; ``info_leak`` of each effect reaches prices between the trade and
+the filing (as in reality, part of the information moves prices before it is
+public), so trade-date and filing-date event studies differ.
+
+Magnitudes: Lakonishok & Lee (2001), Jeng, Metrick & Zeckhauser (2003) and
+Cohen, Malloy & Pomorski (2012) find purchase abnormal returns of a few percent
+over months and sales near zero; opportunistic and clustered sales carry a
+negative signal of a few percent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+
+__all__ = ["SampleSpec", "load_spec"]
+
+
+@dataclass
+class SampleSpec:
+    """Everything the generator needs; all fields can be overridden from a JSON file."""
+
+    n_firms: int = 500
+    start: str = "2017-01-03"
+    end: str = "2024-12-31"
+    edgar_weeks: int = 4  # the last weeks are written as EDGAR XML, not in a quarterly zip
+    ipo_share: float = 0.12
+    lockup_days: int = 180
+    market_drift: float = 0.0003
+    market_vol: float = 0.011
+    # planted cumulative abnormal returns (decimals, over 60 days after filing)
+    effects: dict[str, float] = field(default_factory=lambda: {
+        "opportunistic_purchase": 0.045,
+        "routine_purchase": 0.0,
+        "ordinary_sale": 0.0,
+        "routine_sale": 0.0,
+        "plan_sale": 0.0,
+        "cluster_sale": -0.035,
+        "exec_unscheduled_sale": -0.04,
+        "lockup_sale": 0.0,
+    })
+    info_leak: float = 0.3
+    effect_days: int = 60
+    # yearly counts per firm (Poisson means)
+    rates: dict[str, float] = field(default_factory=lambda: {
+        "opportunistic_purchase": 0.45,
+        "ordinary_sale": 0.9,
+        "cluster_sale": 0.12,
+        "exec_unscheduled_sale": 0.10,
+        "plan_sale": 0.5,
+        "exercise_and_sell": 0.5,
+        "gift": 0.15,
+        "other_j": 0.05,
+        "conversion": 0.03,
+    })
+    routine_share: float = 0.2  # insiders who trade in the same calendar month every year
+    late_filing_share: float = 0.03
+    amendment_share: float = 0.01
+    joint_filing_share: float = 0.5  # of 10% owners, who file jointly with their fund manager
+    market_selling_wave: bool = False
+    market_wave_effect: float = -0.02  # monthly market abnormal return after a selling wave (if enabled)
+    generated_at: str = "2025-01-02T00:00:00Z"  # fixed, so the same seed gives identical bytes
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_spec(path: str | Path) -> SampleSpec:
+    """Read a JSON spec file; unknown keys are an error (a typo must not be ignored)."""
+    p = Path(path)
+    try:
+        obj = json.loads(p.read_text())
+    except FileNotFoundError as exc:
+        raise ConfigError(f"spec file {p} not found") from exc
+    except ValueError as exc:
+        raise ConfigError(f"spec file {p} is not valid JSON: {exc}") from exc
+    known = {f.name for f in fields(SampleSpec)}
+    bad = sorted(set(obj) - known)
+    if bad:
+        raise ConfigError(f"spec file {p}: unknown key(s) {', '.join(bad)}", hint=f"known keys: {', '.join(sorted(known))}")
+    base = SampleSpec()
+    for k in ("effects", "rates"):
+        if k in obj:
+            merged = dict(getattr(base, k))
+            unknown = sorted(set(obj[k]) - set(merged))
+            if unknown:
+                raise ConfigError(f"spec file {p}: unknown {k} key(s) {', '.join(unknown)}")
+            merged.update(obj[k])
+            obj[k] = merged
+    return SampleSpec(**{**base.to_dict(), **obj})
