@@ -1,0 +1,171 @@
+"""Event-study engine vs a slow, obviously-correct per-event statsmodels implementation; hand-computed tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats as st
+
+from insider_kit.errors import DataError, TooMuchDataLossError
+from insider_kit.eventstudy import event_study
+from insider_kit.eventstudy import stats as S
+from insider_kit.prices import returns_panel
+
+
+def make_panel(seed: int = 0, T: int = 600, K: int = 30, miss: float = 0.03):
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("2016-01-04", periods=T)
+    m = rng.normal(0.0003, 0.01, T)
+    R = 0.0001 + rng.uniform(0.5, 1.5, K) * m[:, None] + rng.standard_t(4, (T, K)) * 0.012
+    R[rng.random((T, K)) < miss] = np.nan
+    rets = pd.DataFrame(R, index=dates, columns=[f"Z{i:02d}" for i in range(K)])
+    panel = returns_panel(rets, market=pd.Series(m, index=dates, name="MKT"), kind="return")
+    return panel, rng
+
+
+def reference(panel, ticker, date, est=(-250, -21), win=(-20, 120), windows=((0, 5), (-1, 1))):
+    """Per-event OLS with statsmodels: the slow, obviously-correct implementation."""
+    d0 = panel.dates.searchsorted(pd.Timestamp(date))
+    j = list(panel.tickers).index(ticker)
+    y = panel.values[d0 + est[0]: d0 + est[1] + 1, j]
+    x = panel.market[d0 + est[0]: d0 + est[1] + 1]
+    ok = np.isfinite(y) & np.isfinite(x)
+    fit = sm.OLS(y[ok], sm.add_constant(x[ok])).fit()
+    a, b = fit.params
+    yw = panel.values[d0 + win[0]: d0 + win[1] + 1, j]
+    xw = panel.market[d0 + win[0]: d0 + win[1] + 1]
+    ar = yw - a - b * xw
+    cars = {w: np.nansum(ar[w[0] - win[0]: w[1] - win[0] + 1]) for w in windows}
+    return ar, cars, np.sqrt(fit.mse_resid), int(ok.sum())
+
+
+def test_engine_matches_statsmodels_per_event_with_gaps_and_edges() -> None:
+    panel, rng = make_panel()
+    T = len(panel.dates)
+    # include events right at the usable edges: earliest day0 = 250, latest = T-121
+    d = np.r_[rng.integers(250, T - 121, 60), 250, T - 121]
+    ev = pd.DataFrame({"ticker": rng.choice(panel.tickers, len(d)), "date": panel.dates[d]})
+    res = event_study(ev, panel, car_windows=[(0, 5), (-1, 1)], min_estimation=100, max_loss=None)
+    assert len(res.events) == len(ev)
+    for i, r in ev.iterrows():
+        ar_ref, cars, sigma, n = reference(panel, r["ticker"], r["date"])
+        np.testing.assert_allclose(res.ar.iloc[i].to_numpy(), ar_ref, rtol=0, atol=1e-9, equal_nan=True)
+        assert res.car.iloc[i]["(+0,+5)"] == pytest.approx(cars[(0, 5)], abs=1e-9)
+        assert res.events.loc[i, "sigma"] == pytest.approx(sigma, rel=1e-9)
+        assert res.events.loc[i, "n_est"] == n
+
+
+def test_dropped_events_have_reasons_and_max_loss() -> None:
+    panel, _ = make_panel(T=400)
+    ev = pd.DataFrame({"ticker": ["Z01", "NOPE", "Z02", "Z03", "Z04"],
+                       "date": [panel.dates[300], panel.dates[300], panel.dates[100], panel.dates[-10], "2030-01-01"]})
+    res = event_study(ev, panel, window=(-5, 20), max_loss=None)
+    reasons = dict(zip(res.dropped["ticker"], res.dropped["reason"], strict=True))
+    assert reasons == {"NOPE": "no prices for ticker", "Z02": "estimation window starts before the data",
+                       "Z03": "event window runs beyond the data", "Z04": "event date after the last price"}
+    assert len(res.events) == 1
+    with pytest.raises(TooMuchDataLossError, match="4 of 5 events dropped"):
+        event_study(ev, panel, window=(-5, 20), max_loss=0.5)
+
+
+def test_min_estimation_drops_sparse_events() -> None:
+    panel, _ = make_panel(T=400, miss=0.6)
+    ev = pd.DataFrame({"ticker": ["Z01"], "date": [panel.dates[300]]})
+    with pytest.raises(DataError, match="too little estimation data"):
+        event_study(ev, panel, window=(-5, 20), min_estimation=200, max_loss=None)
+
+
+def test_models_mean_and_market_adjusted_by_hand() -> None:
+    panel, _ = make_panel(T=400, miss=0.0)
+    ev = pd.DataFrame({"ticker": ["Z05"], "date": [panel.dates[300]]})
+    j = list(panel.tickers).index("Z05")
+    ma = event_study(ev, panel, model="market_adjusted", window=(0, 3), car_windows=[(0, 3)])
+    np.testing.assert_allclose(ma.ar.iloc[0], panel.values[300:304, j] - panel.market[300:304], atol=1e-12)
+    mean = event_study(ev, panel, model="mean_adjusted", window=(0, 3), car_windows=[(0, 3)])
+    mu = panel.values[50:280, j].mean()
+    np.testing.assert_allclose(mean.ar.iloc[0], panel.values[300:304, j] - mu, atol=1e-12)
+
+
+def test_factor_model_matches_statsmodels() -> None:
+    panel, rng = make_panel(T=500, miss=0.02)
+    f = pd.DataFrame({"mkt_rf": panel.market - 0.0001, "smb": rng.normal(0, 0.005, 500),
+                      "hml": rng.normal(0, 0.005, 500), "mom": rng.normal(0, 0.005, 500), "rf": 0.0001},
+                     index=panel.dates)
+    panel.factors = f
+    ev = pd.DataFrame({"ticker": ["Z03", "Z07"], "date": [panel.dates[320], panel.dates[400]]})
+    res = event_study(ev, panel, model="carhart", window=(0, 10), car_windows=[(0, 10)])
+    for i, r in ev.iterrows():
+        d0 = panel.dates.searchsorted(r["date"])
+        j = list(panel.tickers).index(r["ticker"])
+        y = panel.values[d0 - 250: d0 - 20, j] - 0.0001
+        X = sm.add_constant(f.iloc[d0 - 250: d0 - 20][["mkt_rf", "smb", "hml", "mom"]].to_numpy())
+        ok = np.isfinite(y)
+        b = sm.OLS(y[ok], X[ok]).fit().params
+        yw = panel.values[d0: d0 + 11, j] - 0.0001
+        Xw = sm.add_constant(f.iloc[d0: d0 + 11][["mkt_rf", "smb", "hml", "mom"]].to_numpy(), has_constant="add")
+        np.testing.assert_allclose(res.ar.iloc[i], yw - Xw @ b, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- hand-computed statistics
+def test_cross_sectional_t_hand() -> None:
+    car = np.array([0.01, 0.03, -0.01, 0.05])
+    mean, sd = 0.02, np.sqrt(((-0.01) ** 2 + 0.01**2 + 0.03**2 + 0.03**2) / 3)
+    t, p = S.cross_sectional_t(car)
+    assert t == pytest.approx(mean / (sd / 2))
+    assert p == pytest.approx(2 * st.t.sf(abs(mean / (sd / 2)), 3))
+
+
+def test_patell_bmp_kp_sign_skew_hand() -> None:
+    scar = np.array([1.0, 2.0, -0.5, 1.5])
+    n_est = np.array([102, 102, 102, 102])
+    z, _ = S.patell_z(scar, n_est, k_params=2)
+    assert z == pytest.approx(4.0 / np.sqrt(4 * 100 / 98))
+    t_b, _ = S.bmp_t(scar)
+    assert t_b == pytest.approx(scar.mean() / (scar.std(ddof=1) / 2))
+    t_kp, _ = S.kolari_pynnonen_t(3.0, 10, 0.1)
+    assert t_kp == pytest.approx(3.0 * np.sqrt(0.9 / 1.9))
+    resid = np.array([[0.1, -0.2, 0.3, 0.4]])  # 3 of 4 positive: p = 0.75
+    zs, _ = S.generalized_sign_z(np.array([0.1, 0.2, -0.1, 0.3]), resid)
+    assert zs == pytest.approx((3 - 4 * 0.75) / np.sqrt(4 * 0.75 * 0.25))
+    x = np.array([0.1, -0.05, 0.2, 0.0, 0.4])
+    sd = x.std(ddof=1)
+    Sx, g = x.mean() / sd, ((x - x.mean()) ** 3).sum() / (5 * sd**3)
+    t_sa, _ = S.skewness_adjusted_t(x)
+    assert t_sa == pytest.approx(np.sqrt(5) * (Sx + g * Sx**2 / 3 + g / 30))
+
+
+def test_corrado_rank_hand() -> None:
+    # two events, 3 estimation + 1 window day; each event's window AR is its largest value
+    resid = np.array([[0.1, 0.2, 0.3], [-1.0, 0.0, 1.0]])
+    win = np.array([[0.5], [2.0]])
+    U = np.array([[1, 2, 3, 4], [1, 2, 3, 4]]) / 5 - 0.5
+    Ubar = U.mean(0)
+    expected = Ubar[-1] / np.sqrt(np.mean(Ubar**2))
+    assert S.corrado_rank_z(resid, win) == pytest.approx(expected)
+
+
+def test_mean_residual_correlation_uses_calendar_alignment() -> None:
+    rng = np.random.default_rng(3)
+    common = rng.normal(size=300)
+    # event B's estimation window starts 50 days after A's: aligned residuals share `common`
+    a = common[0:200] + 0.5 * rng.normal(size=200)
+    b = common[50:250] + 0.5 * rng.normal(size=200)
+    r = S.mean_residual_correlation(np.vstack([a, b]), np.array([0, 50]), pairs=10, rng=rng)
+    assert r == pytest.approx(np.corrcoef(a[50:], b[:150])[0, 1])
+    assert r > 0.6
+
+
+def test_caar_band_and_groups() -> None:
+    panel, rng = make_panel()
+    ev = pd.DataFrame({"ticker": rng.choice(panel.tickers, 80), "date": panel.dates[rng.integers(260, 470, 80)],
+                       "side": rng.choice(["buy", "sell"], 80)})
+    res = event_study(ev, panel, group="side", window=(-5, 20), car_windows=[(0, 20)])
+    c = res.caar(start=0)
+    last = c[(c["group"] == "buy") & (c["rel_day"] == 20)].iloc[0]
+    cars = res.car.loc[res.groups.to_numpy() == "buy", "(+0,+20)"]
+    assert last["caar"] == pytest.approx(cars.mean(), abs=1e-12)
+    assert res.tests.loc[("buy", "(+0,+20)"), "n"] == len(cars)
+    assert set(res.aar.columns) == {"buy", "sell"}
+    assert "Event study" in res._repr_html_()
