@@ -157,7 +157,9 @@ def event_study(
             res = Ye - 0.0
             k = 0
         elif model == "mean_adjusted":
-            mu = np.nanmean(np.where(np.isfinite(Ye), Ye, np.nan), axis=1, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                cnt = np.isfinite(Ye).sum(axis=1, keepdims=True)
+                mu = np.nansum(Ye, axis=1, keepdims=True) / cnt
             ar, res, k = Yw - mu, Ye - mu, 1
         elif model == "market_adjusted":
             ar, res, k = Yw - M[tw], Ye - M[te], 0

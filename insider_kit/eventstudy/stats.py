@@ -8,6 +8,7 @@ n_i the number of estimation days.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -157,8 +158,10 @@ def corrado_rank_z(resid: np.ndarray, ar_window: np.ndarray) -> float:
     ranks = st.rankdata(np.where(np.isfinite(allv), allv, np.nan), axis=1, nan_policy="omit")
     n = np.isfinite(allv).sum(axis=1, keepdims=True)
     U = ranks / (n + 1) - 0.5
-    Ubar = np.nanmean(U, axis=0)
-    s = np.sqrt(np.nanmean(Ubar**2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # days where every event is missing
+        Ubar = np.nanmean(U, axis=0)
+        s = np.sqrt(np.nanmean(Ubar**2))
     L = ar_window.shape[1]
     win = Ubar[-L:]
     return float(np.nansum(win) / (np.sqrt(L) * s)) if s > 0 else np.nan
