@@ -1,8 +1,34 @@
-"""insider-kit: event studies of SEC insider trades."""
+"""insider-kit: event studies of SEC insider trades.
+
+Is insider buying a stronger signal than insider selling, and when does selling
+matter after all?  Load SEC Form 4 filings and daily prices, build events,
+run event studies, render reports.
+"""
 
 from __future__ import annotations
 
 from .errors import ConfigError, DataError, InsiderKitError, NetworkError
+from .events import build_events
+from .eventstudy import EventStudyResult, event_study
+from .filings import build_tidy, load_owners, load_transactions, parse_form4, read_quarter
+from .prices import load_factors, load_prices, read_price_file, returns_panel
 
-__all__ = ["ConfigError", "DataError", "InsiderKitError", "NetworkError"]
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "EventStudyResult",
+    "InsiderKitError",
+    "NetworkError",
+    "build_events",
+    "build_tidy",
+    "event_study",
+    "load_factors",
+    "load_owners",
+    "load_prices",
+    "load_transactions",
+    "parse_form4",
+    "read_price_file",
+    "read_quarter",
+    "returns_panel",
+]
 __version__ = "0.1.0"

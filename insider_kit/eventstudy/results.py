@@ -12,7 +12,7 @@ from scipy import stats as st
 __all__ = ["EventStudyResult"]
 
 
-@dataclass
+@dataclass(repr=False)
 class EventStudyResult:
     """Abnormal returns, CARs and tests of one event study.
 
@@ -93,6 +93,9 @@ class EventStudyResult:
         if windows:
             t = t[t.index.get_level_values("window").isin(windows)]
         return t
+
+    def __repr__(self) -> str:
+        return self.__str__()
 
     def __str__(self) -> str:
         head = (f"Event study: {len(self.events):,} of {self.n_input:,} events used "

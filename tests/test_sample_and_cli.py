@@ -1,0 +1,112 @@
+"""Teaching market: round trip through the real loaders, determinism, truth; the CLI contract."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from insider_kit.cli import main
+from insider_kit.config import DataPaths, data_dir
+from insider_kit.filings import build_tidy, load_transactions
+from insider_kit.prices import load_factors, load_prices
+from insider_kit.sample import SampleSpec, generate_sample
+
+SMALL = dict(n_firms=25, start="2019-01-02", end="2022-12-30", edgar_weeks=3)
+
+
+def digest(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def small_market(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    root = tmp_path_factory.mktemp("m") / "sample"
+    info = generate_sample(root, seed=7, spec=SampleSpec(**SMALL), progress=False)
+    return root, info
+
+
+def test_same_seed_identical_bytes(small_market, tmp_path: Path) -> None:
+    root, _ = small_market
+    other = tmp_path / "sample"
+    generate_sample(other, seed=7, spec=SampleSpec(**SMALL), progress=False)
+    assert digest(root) == digest(other)
+    third = tmp_path / "s3"
+    generate_sample(third, seed=8, spec=SampleSpec(**SMALL), progress=False)
+    assert digest(third) != digest(root)
+
+
+def test_round_trip_through_the_real_loaders(small_market) -> None:
+    root, info = small_market
+    p = DataPaths(root)
+    summary = build_tidy(p, progress=False)
+    tx = load_transactions(p)
+    # every generated SEC row + every XML row is read; amendments replace exactly their originals
+    assert summary.attrs["amendments"] == info["amendments"]
+    assert len(tx) + summary.attrs["amendments_replaced_rows"] == summary.loc[summary["source"] == "TOTAL", "rows_read"].iloc[0]
+    assert (tx["source"] == "edgar_xml").any() and (tx["source"] == "sec_dataset").any()
+    assert tx["accepted_at"].notna().sum() == (tx["source"] == "edgar_xml").sum()
+    codes = tx["trans_code"].value_counts()
+    assert codes["A"] > codes["P"] and codes["S"] > codes["P"] and codes["F"] > 0 and codes["M"] > 0
+    px = load_prices(p.raw_prices)
+    assert px.shape[1] == SMALL["n_firms"] + 1 and "^SYNMKT" in px.columns
+    f = load_factors(p.raw_factors)
+    assert list(f.columns) == ["mkt_rf", "smb", "hml", "rf", "mom"]
+    assert p.is_synthetic
+
+
+def test_truth_agrees_with_trades(small_market) -> None:
+    root, _ = small_market
+    truth = json.loads((root / "truth.json").read_text())
+    assert truth["synthetic"] is True
+    ev = pd.DataFrame(truth["events"])
+    p = DataPaths(root)
+    tx = load_transactions(p)
+    purchases = ev[ev["class"] == "opportunistic_purchase"]
+    assert (purchases["planted_car"] == truth["effects"]["opportunistic_purchase"]).all()
+    # every truth accession (or its amendment) is in the tidy table with the class's code
+    got = set(tx.loc[tx["trans_code"] == "P", "owner_cik"] + tx.loc[tx["trans_code"] == "P", "trans_date"].dt.strftime("%Y-%m-%d"))
+    want = set(purchases["owner_cik"] + purchases["trade_date"])
+    assert want <= got
+    assert (ev.loc[ev["class"] == "ordinary_sale", "planted_car"] == 0).all()
+
+
+def test_cli_help_lists_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    for cmd in ("sample", "build", "fetch", "report"):
+        assert cmd in out
+
+
+def test_cli_kit_error_is_one_line_with_hint_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["-q", "build", "--data", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.startswith("insider-kit: error: no raw filings under")
+    assert "hint:" in err and "Traceback" not in err
+
+
+def test_data_dir_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert data_dir(None) == Path("data")
+    monkeypatch.setenv("INSIDER_KIT_DATA", str(tmp_path))
+    assert data_dir(None) == tmp_path
+    assert data_dir(str(tmp_path / "x")) == tmp_path / "x"
+    assert data_dir("sample") == tmp_path / "sample"
+
+
+def test_committed_notebooks_have_no_outputs_and_a_parameters_cell() -> None:
+    nbs = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+    assert nbs
+    for nb in nbs:
+        d = json.loads(nb.read_text())
+        assert all(not c.get("outputs") and not c.get("execution_count") for c in d["cells"] if c["cell_type"] == "code"), nb
+        params = [c for c in d["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+        assert len(params) == 1, nb
+        for line in "".join(params[0]["source"]).splitlines():
+            assert ":" in line.split("=")[0] and "#" in line, f"{nb.name}: untyped/uncommented parameter {line!r}"
