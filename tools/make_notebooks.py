@@ -25,11 +25,11 @@ QUICKSTART = [
            "From raw SEC filings to a buy-vs-sell CAAR plot. By default this runs on the **synthetic teaching "
            "market**; point `data_dir` at a real data directory to run it on real filings.", []),
     ("code", 'data_dir: str = "../data/sample"  # data directory (raw/ and tidy/ inside); the teaching market by default\n'
-             'market: str = "auto"  # market index ticker; "auto" = ^SYNMKT on the teaching market, else SPY\n'
+             'market: str = "auto"  # market index ticker (auto: the teaching-market index, else SPY)\n'
              'event_date: str = "filing"  # "filing" (public information) or "trade" (look-ahead, for comparison)\n'
              "window_end: int = 60  # last trading day of the event window\n"
              "min_estimation: int = 120  # minimum estimation-window days per event", ["parameters"]),
-    ("code", "from pathlib import Path\n\nimport matplotlib.pyplot as plt\nfrom IPython.display import Markdown, display\n\n"
+    ("code", "%matplotlib inline\nfrom pathlib import Path\n\nimport matplotlib.pyplot as plt\nfrom IPython.display import Markdown, display\n\n"
              "import insider_kit as ik\nfrom insider_kit.config import DataPaths\n\n"
              "p = DataPaths(Path(data_dir))\n"
              "if p.is_synthetic:\n"
@@ -49,7 +49,7 @@ QUICKSTART = [
     ("code", "res = ik.event_study(events, panel, group=\"direction\", window=(-5, window_end),\n"
              "                     car_windows=[(0, 5), (0, 20), (0, window_end)], min_estimation=min_estimation)\nres", []),
     ("code", "ax = res.plot(title=f\"Insider purchases vs sales, day 0 = {event_date} date\")\n"
-             "ax.figure.text(0.01, 0.01, 'SYNTHETIC teaching market' if p.is_synthetic else '', color='crimson')\nplt.show()", []),
+             "ax.figure.text(0.01, 0.01, 'SYNTHETIC teaching market' if p.is_synthetic else '', color='crimson')\ndisplay(ax.figure)\nplt.close(ax.figure)", []),
     ("md", "Purchases should drift up after day 0 if buying is informative; sales should stay near zero if selling "
            "is mostly for liquidity. The table above gives each group's mean CAR, its 95% CI, N and the test statistics.", []),
 ]
