@@ -139,7 +139,6 @@ def event_study(
     AR = np.full((len(idx_ok), L_win), np.nan)
     sig2 = np.full(len(idx_ok), np.nan)
     n_est = np.zeros(len(idx_ok), dtype=int)
-    carvar_parts = []  # per chunk: (market stats) for the market-model CAR variance
     resid_store = np.full((len(idx_ok), L_est), np.nan, dtype=np.float32)
     mm_mean = np.full(len(idx_ok), np.nan)
     mm_sxx = np.full(len(idx_ok), np.nan)
@@ -168,7 +167,6 @@ def event_study(
             a, b, mx, sxx = S.masked_ols_1(Xe, Ye)
             ar, res, k = Yw - (a[:, None] + b[:, None] * Xw), Ye - (a[:, None] + b[:, None] * Xe), 2
             mm_mean[sl], mm_sxx[sl] = mx, sxx
-            carvar_parts.append(None)
         else:
             names = _FACTORS[model]
             assert F is not None

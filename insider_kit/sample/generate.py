@@ -338,8 +338,6 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
         if len(leak_days):
             R[leak_days, i] += leak / len(leak_days)
         R[post, i] += (e - leak) / len(post)
-    if spec.market_selling_wave:
-        pass  # documented: not generated in this version
     R[np.arange(T)[:, None] < ipo_idx[None, :]] = np.nan
     px0 = np.exp(rng.normal(3.3, 0.8, N))
     P = px0 * np.cumprod(1.0 + np.nan_to_num(R), axis=0)
@@ -425,9 +423,7 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
                         "TRANS_DATE": _secdate(tdate), "TRANS_FORM_TYPE": "4", "TRANS_CODE": tr.code,
                         "EQUITY_SWAP_INVOLVED": "0", "TRANS_SHARES": _fmt(shares_out), "TRANS_PRICEPERSHARE": _fmt(pr),
                         "TRANS_ACQUIRED_DISP_CD": tr.ad, "SHRS_OWND_FOLWNG_TRANS": _fmt(after),
-                        "DIRECT_INDIRECT_OWNERSHIP": "I" if p.fund_cik else "D",
-                        "TRANS_CODE_FN": None}
-                base.pop("TRANS_CODE_FN")
+                        "DIRECT_INDIRECT_OWNERSHIP": "I" if p.fund_cik else "D"}
                 fns = [k for k in foot if k == "F1"]
                 if fns:
                     base["TRANS_DATE_FN"] = ",".join(fns)
