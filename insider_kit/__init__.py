@@ -9,23 +9,30 @@ from __future__ import annotations
 
 from .errors import ConfigError, DataError, InsiderKitError, NetworkError
 from .events import build_events
-from .eventstudy import EventStudyResult, event_study
+from .eventstudy import CalendarTimeResult, Comparison, EventStudyResult, calendar_time, compare, event_study
 from .filings import build_tidy, load_owners, load_transactions, parse_form4, read_quarter
 from .prices import load_factors, load_prices, read_price_file, returns_panel
+from .signals import SignalParams, net_purchase_ratio
 
 __all__ = [
+    "CalendarTimeResult",
+    "Comparison",
     "ConfigError",
     "DataError",
     "EventStudyResult",
+    "SignalParams",
     "InsiderKitError",
     "NetworkError",
     "build_events",
     "build_tidy",
+    "calendar_time",
+    "compare",
     "event_study",
     "load_factors",
     "load_owners",
     "load_prices",
     "load_transactions",
+    "net_purchase_ratio",
     "parse_form4",
     "read_price_file",
     "read_quarter",

@@ -52,6 +52,10 @@ class DataPaths:
 
     root: Path
 
+    def __post_init__(self) -> None:
+        # accept str / os.PathLike (what a notebook user types)
+        object.__setattr__(self, "root", Path(self.root).expanduser())
+
     @property
     def raw(self) -> Path:
         return self.root / "raw"

@@ -1,11 +1,13 @@
-"""From tidy transactions to events: one per issuer, day 0 and direction.
+"""From tidy transactions to events: one per issuer, day 0 and direction, with point-in-time signals.
 
 Default: open-market trades (``P`` purchases, ``S`` sales) aggregated by
-issuer and event date; the event date is the filing date (what an outside
-investor could act on) or, optionally, the transaction date.  With
-``date="filing"``, a filing accepted after 16:00 New York time has the next
-calendar day as its event date, so day 0 (the first trading day on or after
-the event date) is the next trading day.
+issuer and event date; the event date is the public date of the filing (what an
+outside investor could act on: the filing date, or the next day when EDGAR
+accepted the filing after 16:00 New York time) or, optionally, the transaction
+date.  Day 0 of the event study is the first trading day on or after it.
+
+Each event carries the signals of :mod:`insider_kit.signals`, computed from the
+trades in the event's direction and from information public on the event date.
 """
 
 from __future__ import annotations
@@ -16,54 +18,175 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .prices.panel import ReturnsPanel
+from .signals import (
+    TOP_EXEC,
+    SignalParams,
+    _day_index,
+    add_price_signals,
+    cluster_counts,
+    fraction_bucket,
+    fraction_of_holding,
+    routine_class,
+    silence,
+    trade_table,
+)
 
 __all__ = ["build_events"]
 
+EVENT_COLUMNS = ["ticker", "issuer_cik", "date", "direction", "n_trades", "n_insiders", "shares", "value",
+                 "top_exec", "first_trade_date", "last_filing_date", "issuer_name", "code_class", "roles", "top_role",
+                 "plan_share", "price", "fraction", "exec_unscheduled", "silent", "fraction_bucket", "routine_class",
+                 "filing_lag_days", "n_cluster", "cluster", "cluster_first"]
+_ROLE_ORDER = ("CEO", "CFO", "President", "Chair", "OtherOfficer", "Director", "TenPercentOwner", "Other")
 
-def build_events(transactions: pd.DataFrame, *, date: Literal["filing", "trade"] = "filing",
-                 codes: tuple[str, ...] = ("P", "S"), nonderivative_only: bool = True) -> pd.DataFrame:
-    """Aggregate transactions into firm-day events.
+
+def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, *,
+                 date: Literal["filing", "trade"] = "filing", codes: tuple[str, ...] = ("P", "S"),
+                 by_class: bool = False, unit: Literal["firm-day"] = "firm-day", nonderivative_only: bool = True,
+                 firms: pd.DataFrame | None = None, params: SignalParams | None = None) -> pd.DataFrame:
+    """Aggregate transactions into firm-day events with their signals.
+
+    Parameters
+    ----------
+    transactions
+        The tidy transactions table (:func:`insider_kit.load_transactions`).
+    panel
+        A returns panel; when given, the trading calendar for the cluster window and the
+        price-based signals (run-up, dip, lock-up) come from it.  Without it the calendar is
+        business days and price signals are left out.
+    date
+        ``"filing"`` (public date, point-in-time) or ``"trade"`` (transaction date: look-ahead,
+        for comparison).
+    codes
+        Transaction codes to build events from (``("S", "F", "G", "J")`` for the disposal comparison).
+    by_class
+        One event per issuer, day *and code class* (``sale``, ``exercise_and_sell``, ``tax``, ...).
+    firms
+        Optional table with ``ticker`` and ``ipo_date`` / ``shares_outstanding``.
 
     Returns
     -------
     pandas.DataFrame
-        ``ticker, issuer_cik, date, direction ('buy'/'sell'), n_insiders, n_trades, shares, value,
-        plan_share, top_exec, first_trade_date, last_filing_date``; rows without a ticker are
-        left out and counted in ``attrs['no_ticker']``.
+        One row per event: ``ticker, issuer_cik, date, direction ('buy'/'sell'), code_class, n_insiders,
+        n_trades, shares, value, price, plan_share, top_exec, top_role, roles, fraction, fraction_bucket,
+        routine_class, silent, exec_unscheduled, n_cluster, cluster, cluster_first, first_trade_date,
+        last_filing_date`` (+ price signals with *panel*).  Rows without a ticker are left out and
+        counted in ``attrs['no_ticker']``.
     """
-    need = {"ticker", "issuer_cik", "trans_code", "filing_date", "trans_date", "shares", "acquired_disposed"}
-    missing = need - set(transactions.columns)
-    if missing:
-        raise DataError(f"transactions lack column(s) {sorted(missing)}")
-    tx = transactions[transactions["trans_code"].isin(codes)]
-    if nonderivative_only and "table" in tx.columns:
-        tx = tx[tx["table"].astype(str) == "nonderivative"]
-    no_ticker = int(tx["ticker"].isna().sum())
-    tx = tx[tx["ticker"].notna()].copy()
-    if date == "filing":
-        d = tx["filing_date"]
-        if "accepted_at" in tx.columns:
-            acc = tx["accepted_at"]
-            after = acc.notna() & (acc.dt.hour >= 16)
-            d = d.where(~after.to_numpy(), d + pd.Timedelta(days=1))
-        tx["date"] = d
+    if unit != "firm-day":
+        raise DataError(f"unknown event unit {unit!r}; only 'firm-day' is implemented")
+    p = params or SignalParams()
+    if "ticker" not in transactions.columns:
+        raise DataError("transactions lack column 'ticker'")
+    allt = trade_table(transactions, date=date, codes=None, nonderivative_only=nonderivative_only)
+    hist = allt[allt["trans_code"].isin(["P", "S"])]
+    t = allt[allt["trans_code"].isin(codes)].copy()
+    no_ticker = int(t["ticker"].isna().sum())
+    t = t[t["ticker"].notna()].copy()
+    if t.empty:
+        return _empty(no_ticker, p)
+    data_start = allt["public_date"].min()  # first day the data cover (a later row cannot move it)
+    t["routine_class"] = routine_class(t, hist, years=p.routine_years)
+    t["silent"] = silence(t, hist, days=p.silence_days, data_start=data_start)
+    t["signed"] = t["side"] * t["shares"].fillna(0.0)
+    t["value_f"] = t["value"].fillna(0.0)
+    t["plan_shares"] = np.where(t["plan"], t["shares"].fillna(0.0), 0.0)
+    key = ["ticker", "issuer_cik", "date"] + (["code_class"] if by_class else [])
+    t["ticker"] = t["ticker"].astype(str)
+    t["issuer_cik"] = t["issuer_cik"].astype(str)
+    t["owner_cik"] = t["owner_cik"].astype(str)
+    net = t.groupby(key, observed=True, sort=True)["signed"].sum().rename("net_shares").reset_index()
+    net = net[net["net_shares"] != 0].copy()
+    net["direction"] = np.where(net["net_shares"] > 0, "buy", "sell")
+    net["_dir_side"] = np.where(net["net_shares"] > 0, 1, -1)
+    if net.empty:
+        return _empty(no_ticker, p)
+    t = t.merge(net[key + ["_dir_side", "direction"]], on=key, how="inner")
+    t = t[t["side"] == t["_dir_side"]]  # signals from the trades in the event's direction
+    t = t.sort_values(key + ["owner_cik", "trans_date"] + (["line"] if "line" in t.columns else []))
+
+    # per insider within the event
+    per_owner = t.groupby(key + ["owner_cik"], observed=True, sort=False).agg(
+        shares=("shares", "sum"), after=("shares_after", "last"),
+        after_known=("shares_after", lambda s: bool(s.notna().iloc[-1])), plan_all=("plan", "all"),
+        silent=("silent", "first"), role=("role", "first"), direction=("direction", "first"),
+    ).reset_index()
+    per_owner["fraction"] = fraction_of_holding(per_owner["shares"], per_owner["after"].where(per_owner["after_known"]))
+    per_owner.loc[per_owner["direction"] == "buy", "fraction"] = np.nan
+    per_owner["exec_unscheduled"] = (per_owner["role"].astype(str).isin(TOP_EXEC) & (per_owner["direction"] == "sell")
+                                     & ~per_owner["plan_all"] & per_owner["silent"].fillna(False).astype(bool)
+                                     & (per_owner["fraction"] >= p.large_fraction).fillna(False))
+    rank = {r: i for i, r in enumerate(_ROLE_ORDER)}
+    t["role_rank"] = t["role"].astype(str).map(rank).fillna(len(_ROLE_ORDER)).astype(int)
+    t["is_top"] = t["role"].astype(str).isin(TOP_EXEC)
+    rc = t["routine_class"]
+    t["rc_opp"] = rc == "opportunistic"
+    t["rc_rout"] = rc == "routine"
+    g = t.groupby(key, observed=True, sort=True)
+    ev = g.agg(
+        direction=("direction", "first"), n_trades=("trans_code", "size"), n_insiders=("owner_cik", "nunique"),
+        shares=("shares", "sum"), value=("value_f", "sum"), plan_shares=("plan_shares", "sum"),
+        top_exec=("is_top", "any"), role_rank=("role_rank", "min"), any_opp=("rc_opp", "any"),
+        any_rout=("rc_rout", "any"), first_trade_date=("trans_date", "min"), last_filing_date=("filing_date", "max"),
+        issuer_name=("issuer_name", "first") if "issuer_name" in t.columns else ("ticker", "first"),
+        main_class=("code_class", lambda s: s.mode().iloc[0]),
+    ).reset_index()
+    if not by_class:
+        ev["code_class"] = ev.pop("main_class")
     else:
-        tx["date"] = tx["trans_date"]
-    signed = np.where(tx["acquired_disposed"].astype(str) == "A", 1.0, -1.0) * tx["shares"].fillna(0).to_numpy()
-    tx["signed_shares"] = signed
-    tx["value_f"] = tx["value"].fillna(0.0) if "value" in tx.columns else 0.0
-    tx["plan_shares"] = np.where(tx.get("plan_10b5_1", pd.Series(False, index=tx.index)).fillna(False).astype(bool),
-                                 tx["shares"].fillna(0), 0.0)
-    tx["top"] = tx["role"].astype(str).isin(["CEO", "CFO"]) if "role" in tx.columns else False
-    g = tx.groupby(["ticker", "issuer_cik", "date"], observed=True, sort=True)
-    ev = g.agg(net_shares=("signed_shares", "sum"), shares=("shares", "sum"), value=("value_f", "sum"),
-               plan_shares=("plan_shares", "sum"), n_trades=("trans_code", "size"),
-               n_insiders=("owner_cik", "nunique"), top_exec=("top", "any"),
-               first_trade_date=("trans_date", "min"), last_filing_date=("filing_date", "max")).reset_index()
-    ev = ev[ev["net_shares"] != 0].copy()
-    ev["direction"] = np.where(ev["net_shares"] > 0, "buy", "sell")
+        ev = ev.drop(columns="main_class")
+    roles = t.groupby(key, observed=True, sort=True)["role"].agg(lambda s: ",".join(sorted(set(map(str, s)))))
+    ev["roles"] = roles.to_numpy()
+    ev["top_role"] = [(_ROLE_ORDER + ("Other",))[min(r, len(_ROLE_ORDER))] for r in ev["role_rank"]]
     with np.errstate(invalid="ignore", divide="ignore"):
         ev["plan_share"] = ev["plan_shares"] / ev["shares"]
-    ev = ev.drop(columns=["plan_shares"]).reset_index(drop=True)
+        ev["price"] = ev["value"] / ev["shares"]
+    po = per_owner.groupby(key, observed=True, sort=True).agg(
+        fraction=("fraction", "max"), exec_unscheduled=("exec_unscheduled", "any"),
+        silent=("silent", lambda s: bool(s.fillna(False).any()) if s.notna().any() else pd.NA))
+    ev = ev.merge(po.reset_index(), on=key, how="left")
+    ev["silent"] = ev["silent"].astype("boolean")
+    ev["fraction_bucket"] = fraction_bucket(ev["fraction"])
+    ev["routine_class"] = np.where(ev["any_opp"], "opportunistic", np.where(ev["any_rout"], "routine", "unclassified"))
+    ev["filing_lag_days"] = (ev["last_filing_date"] - ev["first_trade_date"]).dt.days
+
+    # clusters: distinct insiders of the issuer trading in the same direction in the trailing window
+    if panel is not None:
+        cal = panel.dates
+    else:
+        lo = min(hist["date"].min(), ev["date"].min()) if len(hist) else ev["date"].min()
+        hi = max(hist["date"].max(), ev["date"].max()) if len(hist) else ev["date"].max()
+        cal = pd.bdate_range(lo - pd.Timedelta(days=7), hi + pd.Timedelta(days=7))
+    h = hist[hist["ticker"].notna() | hist["issuer_cik"].notna()]
+    hk = pd.DataFrame({"i": h["issuer_cik"].astype(str).to_numpy(), "s": h["side"].astype(int).astype(str).to_numpy()})
+    ek = pd.DataFrame({"i": ev["issuer_cik"].astype(str).to_numpy(),
+                       "s": np.where(ev["direction"] == "buy", "1", "-1")})
+    ev_day = _day_index(cal, ev["date"])
+    ev["n_cluster"] = cluster_counts(ek, ev_day, hk, _day_index(cal, h["date"]), h["owner_cik"], p.cluster_window)
+    ev["cluster"] = ev["n_cluster"] >= p.cluster_k
+    order = np.lexsort((ev_day, ev["direction"].to_numpy(), ev["issuer_cik"].astype(str).to_numpy()))
+    o = ev.iloc[order]
+    d_o = ev_day[order]
+    same = np.r_[False, (o["issuer_cik"].to_numpy()[1:] == o["issuer_cik"].to_numpy()[:-1])
+                 & (o["direction"].to_numpy()[1:] == o["direction"].to_numpy()[:-1])]
+    prev_cl = np.r_[False, o["cluster"].to_numpy()[:-1]]
+    prev_day = np.r_[-10**9, d_o[:-1]]
+    continuing = same & prev_cl & (d_o - prev_day < p.cluster_window)
+    first = np.empty(len(ev), bool)
+    first[order] = o["cluster"].to_numpy() & ~continuing
+    ev["cluster_first"] = first
+    ev = ev.drop(columns=["plan_shares", "role_rank", "any_opp", "any_rout"])
+    if panel is not None:
+        ev = add_price_signals(ev, panel, params=p, firms=firms)
+    ev = ev.reset_index(drop=True)
     ev.attrs["no_ticker"] = no_ticker
+    ev.attrs["params"] = p
+    return ev
+
+
+def _empty(no_ticker: int, p: SignalParams) -> pd.DataFrame:
+    ev = pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "date" else object) for c in EVENT_COLUMNS})
+    ev.attrs["no_ticker"] = no_ticker
+    ev.attrs["params"] = p
     return ev

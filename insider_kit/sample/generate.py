@@ -147,6 +147,24 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
     hml = np.round(rng.normal(0, 0.005, T) * 100, 2) / 100
     mom = np.round(rng.normal(0.0002, 0.006, T) * 100, 2) / 100
     rf = np.full(T, 0.0001)
+    wave_months: list[str] = []
+    wave_days: list[np.ndarray] = []
+    if spec.market_selling_wave and spec.market_wave_months > 0:
+        # waves in months that follow a strong advance (trailing 6-month market return in its top 20%)
+        month = days.to_period("M")
+        mlev = pd.Series(np.cumsum(mkt_rf), index=days).groupby(month).last()
+        past6 = mlev - mlev.shift(6)
+        cand = past6[past6 >= past6.quantile(0.8)].index[:-spec.market_wave_horizon - 1]
+        chosen: list[pd.Period] = []
+        for m in rng.permutation(np.asarray(cand)):
+            if len(chosen) < spec.market_wave_months and all(abs((m - c).n) >= 6 for c in chosen):
+                chosen.append(m)
+        for m in sorted(chosen):
+            wave_months.append(str(m))
+            in_m = np.nonzero(month == m)[0]
+            wave_days.append(in_m)
+            after = np.nonzero((month > m) & (month <= m + spec.market_wave_horizon))[0]
+            mkt_rf[after] += spec.market_wave_effect * spec.market_wave_horizon / max(len(after), 1)
     log_size = rng.normal(7.0, 1.6, N)  # log market cap in $M: from ~$30M to ~$100B
     small = (log_size.max() - log_size) / (log_size.max() - log_size.min())
     beta = np.clip(rng.normal(1.0, 0.3, N), 0.2, 2.2)
@@ -287,13 +305,13 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
             group_id += 1
             for j in who:
                 filings.append(Filing(i, int(j), d0 + int(rng.integers(0, 5)), "cluster_sale",
-                                      [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.1, 0.5)))], group=group_id))
+                                      [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.05, 0.3)))], group=group_id))
         for _ in range(n("exec_unscheduled_sale")):
             if not execs:
                 break
             j = int(rng.choice(execs))
             filings.append(Filing(i, j, pick_day(i), "exec_unscheduled_sale",
-                                  [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.5, 0.95)))]))
+                                  [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.35, 0.9)))]))
         for _ in range(n("exercise_and_sell")):
             if not officers:
                 break
@@ -312,7 +330,20 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
             if target < T - 70:
                 for j in rng.choice(len(people), size=min(len(people), int(rng.integers(2, 4))), replace=False):
                     filings.append(Filing(i, int(j), int(target + rng.integers(-3, 4)), "lockup_sale",
-                                          [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.1, 0.4)))]))
+                                          [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.1, 0.3)))]))
+        for wd in wave_days:  # market-wide selling wave: an extra ordinary-size sale, no firm-level effect
+            ok = wd[(wd >= lo) & (wd < T - 5)]
+            if active and len(ok) and rng.random() < spec.market_wave_share:
+                filings.append(Filing(i, int(rng.choice(active)), int(rng.choice(ok)), "wave_sale",
+                                      [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.02, 0.3)))]))
+    # a CEO/CFO's unscheduled sale comes from someone who rarely sells: no other sale in the year before
+    unsched = {(f.firm, f.insider): [] for f in filings if f.cls == "exec_unscheduled_sale"}
+    for f in filings:
+        if f.cls == "exec_unscheduled_sale":
+            unsched[(f.firm, f.insider)].append(f.trade_idx)
+    filings = [f for f in filings if f.cls == "exec_unscheduled_sale" or (f.firm, f.insider) not in unsched
+               or not any(t.code == "S" for t in f.trades)
+               or not any(0 < d - f.trade_idx <= 260 for d in unsched[(f.firm, f.insider)])]
     # filing lags: 0-2 business days, a few late
     for f in filings:
         lag = int(rng.integers(0, 3)) if rng.random() > spec.late_filing_share else int(rng.integers(5, 30))
@@ -323,12 +354,18 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
     # ---------------------------------------------------------------- planted effects
     truth_events = []
     eff_groups: dict[int, Filing] = {}
+    # a cluster's effect is planted when it becomes public: at the filing of its third insider
+    by_group: dict[int, list[Filing]] = {}
+    for f in filings:
+        if f.group >= 0:
+            by_group.setdefault(f.group, []).append(f)
+    for g_, fs in by_group.items():
+        fs.sort(key=lambda f: (f.filing_idx, f.trade_idx, f.insider))
+        eff_groups[g_] = fs[min(2, len(fs) - 1)]
     for f in filings:
         e = spec.effects.get(f.cls, 0.0)
-        if f.group >= 0:
-            first = eff_groups.setdefault(f.group, f)
-            if first is not f:
-                continue
+        if f.group >= 0 and eff_groups[f.group] is not f:
+            continue
         if e == 0.0:
             continue
         i = f.firm
@@ -482,10 +519,12 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
                           "shares_outstanding": np.round(np.exp(log_size) * 1e6 / px0)})
     atomic_write_text(root / "firms.csv", firms.to_csv(index=False, lineterminator="\n"))
     truth = {"synthetic": True, "seed": seed, "spec": spec.to_dict(), "market_ticker": MARKET_TICKER,
-             "effects": spec.effects, "events": truth_events,
+             "effects": spec.effects, "events": truth_events, "market_waves": wave_months,
              "notes": "planted_car is the cumulative abnormal return added over the effect window; "
                       "info_leak of it between trade and filing date, the rest from the filing day on. "
-                      "Cluster effects are planted once per cluster (its first filing)."}
+                      "Cluster effects are planted once per cluster, at the filing that makes it public (its third insider). "
+                      "market_waves lists the months of market-wide selling waves; the market return of each of the "
+                      "following market_wave_horizon months was lowered by market_wave_effect."}
     atomic_write_text(root / "truth.json", json.dumps(truth, indent=1, sort_keys=True))
     atomic_write_text(root / "SYNTHETIC", "This directory holds the insider-kit synthetic teaching market. "
                       "None of it is real market data.\n")

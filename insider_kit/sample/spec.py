@@ -64,8 +64,13 @@ class SampleSpec:
     late_filing_share: float = 0.03
     amendment_share: float = 0.01
     joint_filing_share: float = 0.5  # of 10% owners, who file jointly with their fund manager
-    market_selling_wave: bool = False
-    market_wave_effect: float = -0.02  # monthly market abnormal return after a selling wave (if enabled)
+    # market-wide selling waves: in some months after a strong market advance, many insiders across
+    # firms sell at once (with no firm-level effect); the market then drifts lower for a few months
+    market_selling_wave: bool = True
+    market_wave_months: int = 8  # how many waves (at most; months at least 6 apart)
+    market_wave_share: float = 0.6  # share of firms with an extra sale in a wave month
+    market_wave_effect: float = -0.03  # extra market return per month after a wave
+    market_wave_horizon: int = 3  # months the drag lasts
     generated_at: str = "2025-01-02T00:00:00Z"  # fixed, so the same seed gives identical bytes
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,0 +1,434 @@
+"""Point-in-time signals behind each claim: one documented function per ingredient.
+
+Every function here only uses information that was public on the event date
+``D`` (the first calendar day an outside investor could act on the filing):
+
+* another insider trade counts only if its *public date* (filing date; the next
+  day when EDGAR accepted it after 16:00 New York time) is strictly before ``D``,
+  or equal to ``D`` for the clustering window, which ends on the event day;
+* prices count only up to the trading day before day 0.
+
+So deleting or changing any transaction made public after ``D``, or any price
+on or after day 0, never changes an event's signals (tested with hypothesis).
+
+Definitions and defaults (all configurable through :class:`SignalParams`):
+
+=====================  ==========================================================================
+signal                 definition
+=====================  ==========================================================================
+code class             ``purchase`` (P), ``sale`` (S), ``exercise_and_sell`` (S in a filing where the
+                       same owner exercises: M/X/O), ``exercise`` (M/X/O/C), ``tax`` (F), ``grant``
+                       (A), ``gift`` (G), ``other``
+role / top executive   normalised role; ``top_exec`` = a CEO or CFO among the event's insiders
+10b5-1                 ``plan_share``: share of the event's shares flagged as made under a plan
+cluster                ``n_cluster``: distinct insiders of the issuer trading in the event's direction
+                       whose trades became public within the last ``cluster_window`` trading days
+                       (event day included); ``cluster`` = ``n_cluster >= cluster_k``;
+                       ``cluster_first`` = the first event of that cluster (Alldredge & Blank 2019
+                       use three insiders; the window is configurable)
+run-up                 market-adjusted buy-and-hold return over the ``runup_days`` trading days
+                       before day 0; ``runup_q`` its quintile against *all* stocks at the end of the
+                       previous month (breakpoints known before the event)
+fraction of holding    shares sold / (shares sold + shares owned after), per insider; the event
+                       takes the largest; buckets ``<=10%``, ``10-50%``, ``>50%``
+routine/opportunistic  Cohen, Malloy & Pomorski (2012): routine if the insider traded in the same
+                       calendar month in each of the three prior years; opportunistic if they traded
+                       in each of those years but not always in that month; ``unclassified``
+                       without three years of history
+silence                ``silent``: the insider's first open-market sale in at least ``silence_days``
+                       calendar days (unknown when the data do not reach back that far)
+large unscheduled exec ``exec_unscheduled``: a CEO/CFO sale not under a 10b5-1 plan, after silence,
+                       of at least ``large_fraction`` of the holding
+lock-up                a sale within +/- ``lockup_band`` trading days of IPO + ``lockup_days``
+                       calendar days (IPO date from the firms table, else the first price if it
+                       is later than the start of the price data)
+dip buying             a purchase after a drawdown of at least ``dip_drawdown`` from the highest
+                       price of the ``dip_days`` trading days before day 0
+value                  dollar value and value / market value (shares outstanding x trade price)
+=====================  ==========================================================================
+
+References: Cohen, Malloy & Pomorski (2012) "Decoding Inside Information", JF 67;
+Alldredge & Blank (2019) "Do Insiders Cluster Trades with Colleagues?", JFQA 54;
+Lakonishok & Lee (2001) "Are Insider Trades Informative?", RFS 14;
+Field & Hanka (2001) "The Expiration of IPO Share Lockups", JF 56.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+from .filings.codes import CODE_CLASSES
+from .prices.panel import ReturnsPanel
+
+__all__ = [
+    "FRACTION_BUCKETS",
+    "SignalParams",
+    "add_price_signals",
+    "cluster_counts",
+    "fraction_bucket",
+    "fraction_of_holding",
+    "lockup_flags",
+    "net_purchase_ratio",
+    "public_date",
+    "routine_class",
+    "silence",
+    "trade_table",
+    "transaction_class",
+]
+
+FRACTION_BUCKETS = ("<=10%", "10-50%", ">50%")
+TOP_EXEC = ("CEO", "CFO")
+_EXERCISE = ("M", "X", "O")
+
+
+@dataclass(frozen=True)
+class SignalParams:
+    """Parameters of the signal definitions (module docstring)."""
+
+    cluster_k: int = 3
+    cluster_window: int = 10  # trading days, event day included
+    runup_days: int = 126  # about six months
+    runup_min_obs: int = 100
+    silence_days: int = 365
+    large_fraction: float = 0.25
+    lockup_days: int = 180
+    lockup_band: int = 10
+    dip_days: int = 21
+    dip_drawdown: float = 0.10
+    routine_years: int = 3
+
+
+def public_date(tx: pd.DataFrame) -> pd.Series:
+    """The first calendar day the filing was public: filing date, +1 day when accepted after 16:00 New York."""
+    d = pd.to_datetime(tx["filing_date"])
+    if "accepted_at" in tx.columns:
+        acc = tx["accepted_at"]
+        if not isinstance(acc.dtype, pd.DatetimeTZDtype) and acc.notna().any():
+            acc = pd.to_datetime(acc)
+        if acc.notna().any():
+            hours = acc.dt.hour
+            after = (acc.notna() & (hours >= 16)).to_numpy(bool)
+            d = d.where(~after, d + pd.Timedelta(days=1))
+    return d.dt.normalize()
+
+
+def transaction_class(tx: pd.DataFrame) -> pd.Series:
+    """Code class of each transaction row; S rows filed together with an exercise by the same owner are
+    ``exercise_and_sell``."""
+    code = tx["trans_code"].astype("string").str.upper().str[:1]
+    cls = code.map(lambda c: CODE_CLASSES.get(c, "other") if isinstance(c, str) else "other").astype(object)
+    if "accession" in tx.columns:
+        ex = tx.loc[code.isin(_EXERCISE).fillna(False).to_numpy(bool), ["accession", "owner_cik"]].drop_duplicates()
+        key = pd.MultiIndex.from_frame(tx[["accession", "owner_cik"]])
+        has_ex = key.isin(pd.MultiIndex.from_frame(ex)) if len(ex) else np.zeros(len(tx), bool)
+        cls[(code == "S").fillna(False).to_numpy(bool) & has_ex] = "exercise_and_sell"
+    return pd.Series(cls.to_numpy(), index=tx.index, name="code_class")
+
+
+def trade_table(tx: pd.DataFrame, *, date: Literal["filing", "trade"] = "filing",
+                codes: tuple[str, ...] | None = ("P", "S"), nonderivative_only: bool = True) -> pd.DataFrame:
+    """Transaction rows ready for events and signals.
+
+    Adds ``public_date`` (see :func:`public_date`), ``date`` (the event date: the public
+    date or, with ``date="trade"``, the transaction date), ``side`` (+1 acquired, -1
+    disposed), ``code_class`` and ``plan`` (bool; unknown counts as not under a plan).
+    Rows without a ticker are kept (the caller decides); every input column is kept.
+    """
+    need = {"issuer_cik", "owner_cik", "trans_code", "filing_date", "trans_date", "shares", "acquired_disposed"}
+    missing = need - set(tx.columns)
+    if missing:
+        raise DataError(f"transactions lack column(s) {sorted(missing)}",
+                        hint="load them with insider_kit.load_transactions")
+    t = tx
+    if nonderivative_only and "table" in t.columns:
+        t = t[t["table"].astype(str) == "nonderivative"]
+    t = t.copy()
+    t["code_class"] = transaction_class(t)
+    if codes is not None:
+        t = t[t["trans_code"].isin(codes)].copy()
+    t["public_date"] = public_date(t)
+    t["trans_date"] = pd.to_datetime(t["trans_date"])
+    t["date"] = t["public_date"] if date == "filing" else t["trans_date"].dt.normalize()
+    t["side"] = np.where(t["acquired_disposed"].astype(str) == "A", 1, -1).astype(np.int8)
+    plan = t["plan_10b5_1"] if "plan_10b5_1" in t.columns else pd.Series(False, index=t.index)
+    t["plan"] = plan.astype("boolean").fillna(False).astype(bool)
+    t["shares"] = pd.to_numeric(t["shares"], errors="coerce")
+    if "value" not in t.columns:
+        t["value"] = t["shares"] * pd.to_numeric(t.get("price"), errors="coerce")
+    if "role" not in t.columns:
+        t["role"] = "Other"
+    return t
+
+
+# ---------------------------------------------------------------------------- per-trade signals
+
+def fraction_of_holding(shares: pd.Series, shares_after: pd.Series) -> pd.Series:
+    """``shares / (shares + shares_after)``: the part of the holding this trade disposed of (NaN when unknown).
+
+    A sale of the whole holding (``shares_after == 0``) gives 1.0.
+    """
+    s = pd.to_numeric(shares, errors="coerce").astype(float)
+    a = pd.to_numeric(shares_after, errors="coerce").astype(float)
+    den = s + a
+    out = s / den.where(den > 0)
+    return out.where((s >= 0) & (a >= 0))
+
+
+def fraction_bucket(frac: pd.Series) -> pd.Series:
+    """``<=10%``, ``10-50%``, ``>50%`` (NA when unknown)."""
+    cat = pd.cut(frac, [-np.inf, 0.10, 0.50, np.inf], labels=list(FRACTION_BUCKETS), right=True)
+    return cat.astype(pd.CategoricalDtype(list(FRACTION_BUCKETS), ordered=True))
+
+
+def routine_class(trades: pd.DataFrame, history: pd.DataFrame, *, years: int = 3) -> pd.Series:
+    """Cohen-Malloy-Pomorski classification of each row of *trades* (``routine``/``opportunistic``/``unclassified``).
+
+    *history* holds the insiders' open-market trades (``owner_cik, issuer_cik,
+    trans_date, public_date``); only those public before the row's ``date`` count,
+    and only from the *years* calendar years before the row's transaction year.
+    """
+    h = history[["owner_cik", "issuer_cik", "trans_date", "public_date"]].copy()
+    h["y"] = h["trans_date"].dt.year
+    h["m"] = h["trans_date"].dt.month
+    first_y = h.groupby(["owner_cik", "issuer_cik", "y"], observed=True)["public_date"].min().rename("pub_y")
+    first_ym = h.groupby(["owner_cik", "issuer_cik", "y", "m"], observed=True)["public_date"].min().rename("pub_ym")
+    t = trades[["owner_cik", "issuer_cik", "trans_date", "date"]].copy()
+    t["y0"] = t["trans_date"].dt.year
+    t["m"] = t["trans_date"].dt.month
+    has_hist = np.ones(len(t), bool)
+    same_month = np.ones(len(t), bool)
+    for k in range(1, years + 1):
+        t["y"] = t["y0"] - k
+        py = t.join(first_y, on=["owner_cik", "issuer_cik", "y"])["pub_y"]
+        pym = t.join(first_ym, on=["owner_cik", "issuer_cik", "y", "m"])["pub_ym"]
+        has_hist &= (py < t["date"]).fillna(False).to_numpy(bool)
+        same_month &= (pym < t["date"]).fillna(False).to_numpy(bool)
+    out = np.where(~has_hist, "unclassified", np.where(same_month, "routine", "opportunistic"))
+    return pd.Series(out, index=trades.index, name="routine_class")
+
+
+def silence(trades: pd.DataFrame, history: pd.DataFrame, *, days: int = 365,
+            data_start: pd.Timestamp | None = None) -> pd.Series:
+    """True when the row's insider made no open-market sale at this issuer in the *days* before its trade.
+
+    Only sales public before the row's ``date`` count.  NA when there is no such
+    sale and the data start less than *days* before the trade (left-censored).
+    """
+    s = history[history["side"] < 0][["owner_cik", "issuer_cik", "trans_date", "public_date"]]
+    s = s.sort_values("public_date")
+    # the latest trade date among sales already public (cumulative max in publication order)
+    s = s.assign(last_trade=s.groupby(["owner_cik", "issuer_cik"], observed=True)["trans_date"].cummax())
+    s = s.drop_duplicates(["owner_cik", "issuer_cik", "public_date"], keep="last")
+    left = trades[["owner_cik", "issuer_cik", "date", "trans_date"]].reset_index().rename(columns={"index": "_row"})
+    left = left.sort_values("date")
+    right = s[["owner_cik", "issuer_cik", "public_date", "last_trade"]].rename(columns={"public_date": "date"})
+    right = right.sort_values("date")
+    left["owner_cik"] = left["owner_cik"].astype(str)
+    left["issuer_cik"] = left["issuer_cik"].astype(str)
+    right["owner_cik"] = right["owner_cik"].astype(str)
+    right["issuer_cik"] = right["issuer_cik"].astype(str)
+    m = pd.merge_asof(left, right, on="date", by=["owner_cik", "issuer_cik"], allow_exact_matches=False)
+    m = m.set_index("_row").reindex(trades.index)
+    gap = (m["trans_date"] - m["last_trade"]).dt.days
+    start = data_start if data_start is not None else history["trans_date"].min()
+    censored = (m["trans_date"] - start).dt.days < days
+    out = pd.Series(pd.NA, index=trades.index, dtype="boolean")
+    out[gap.notna().to_numpy()] = (gap[gap.notna()] >= days).to_numpy()
+    none_before = gap.isna().to_numpy()
+    out[none_before & ~censored.to_numpy(bool)] = True
+    return out.rename("silent")
+
+
+def cluster_counts(keys: pd.DataFrame, day: np.ndarray, trades_keys: pd.DataFrame, trades_day: np.ndarray,
+                   trades_owner: pd.Series, window: int) -> np.ndarray:
+    """Distinct owners with a trade (same key) whose trading-day index lies in ``[day - window + 1, day]``.
+
+    Each owner's trades are turned into coverage intervals ``[d, d + window - 1]``,
+    merged per owner (so an owner counts once), and the count of intervals covering
+    a day is ``#starts <= day - #ends < day``, with searchsorted on composite keys.
+    """
+    if len(trades_day) == 0:
+        return np.zeros(len(day), dtype=np.int64)
+    kt = trades_keys.astype(str).agg("\x1f".join, axis=1)
+    ke = keys.astype(str).agg("\x1f".join, axis=1)
+    cats = pd.Index(pd.concat([kt, ke], ignore_index=True).unique())
+    gt = cats.get_indexer(kt)
+    ge = cats.get_indexer(ke)
+    o = pd.Series(trades_owner.astype(str).to_numpy())
+    df = pd.DataFrame({"g": gt, "o": o, "d": trades_day}).drop_duplicates().sort_values(["g", "o", "d"])
+    g, d = df["g"].to_numpy(), df["d"].to_numpy()
+    same = (g[1:] == g[:-1]) & (df["o"].to_numpy()[1:] == df["o"].to_numpy()[:-1])
+    new = np.concatenate([[True], ~(same & (d[1:] <= d[:-1] + window - 1))])
+    run = np.cumsum(new) - 1
+    starts = pd.Series(d).groupby(run).min().to_numpy()
+    ends = pd.Series(d).groupby(run).max().to_numpy() + window - 1
+    gr = g[new]
+    big = np.int64(1) << 32
+    s_key = np.sort(gr.astype(np.int64) * big + starts)
+    e_key = np.sort(gr.astype(np.int64) * big + ends)
+    q = ge.astype(np.int64) * big + day.astype(np.int64)
+    n_start = np.searchsorted(s_key, q, side="right") - np.searchsorted(s_key, ge.astype(np.int64) * big, side="left")
+    n_end = np.searchsorted(e_key, q, side="left") - np.searchsorted(e_key, ge.astype(np.int64) * big, side="left")
+    return np.where(ge >= 0, n_start - n_end, 0)
+
+
+def lockup_flags(day: np.ndarray, ipo_day: np.ndarray, band: int) -> np.ndarray:
+    """True where a trading-day index lies within +/- *band* of the lock-up expiry index (NaN expiry: False)."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(ipo_day) & (np.abs(day - ipo_day) <= band)
+
+
+# ---------------------------------------------------------------------------- price-based signals
+
+def _day_index(calendar: pd.DatetimeIndex, dates: pd.Series) -> np.ndarray:
+    """Index of the first trading day on or after each date (len(calendar) when beyond)."""
+    d = pd.to_datetime(dates).to_numpy("datetime64[ns]")
+    return np.searchsorted(calendar.to_numpy("datetime64[ns]"), d, side="left")
+
+
+def _cumlog(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative log(1+r) and count of valid days, with a leading zero row (C[t] = sum over days < t)."""
+    lr = np.log1p(np.where(np.isfinite(values), values, 0.0))
+    z = np.zeros((1,) + values.shape[1:])
+    c = np.concatenate([z, np.cumsum(lr, axis=0)], axis=0)
+    n = np.concatenate([z, np.cumsum(np.isfinite(values), axis=0)], axis=0)
+    return c, n
+
+
+def add_price_signals(events: pd.DataFrame, panel: ReturnsPanel, *, params: SignalParams | None = None,
+                      firms: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Add ``runup``, ``runup_q``, ``drawdown``, ``dip``, ``ipo_date``, ``lockup`` and ``mcap`` columns.
+
+    Uses returns strictly before day 0 (the first trading day on or after ``date``).
+    ``firms`` may carry ``ticker`` with ``ipo_date`` and ``shares_outstanding``.
+    """
+    p = params or SignalParams()
+    ev = events.copy()
+    cal = panel.dates
+    T = len(cal)
+    d0 = _day_index(cal, ev["date"])
+    col = pd.Series(np.arange(len(panel.tickers)), index=panel.tickers)
+    col = col[~col.index.duplicated()]
+    j = ev["ticker"].astype(str).map(col).to_numpy(dtype=float)
+    ok = np.isfinite(j) & (d0 < T)
+    jj = np.where(ok, j, 0).astype(np.int64)
+    C, N = _cumlog(panel.values)
+    L = p.runup_days
+    lo = np.clip(d0 - L, 0, T)
+    hi = np.clip(d0, 0, T)
+    stock = np.exp(C[hi, jj] - C[lo, jj]) - 1.0
+    nobs = N[hi, jj] - N[lo, jj]
+    runup = np.full(len(ev), np.nan)
+    if panel.market is not None:
+        Cm, _ = _cumlog(panel.market)
+        mkt = np.exp(Cm[hi] - Cm[lo]) - 1.0
+        valid = ok & (d0 - L >= 0) & (nobs >= p.runup_min_obs)
+        runup[valid] = (stock - mkt)[valid]
+        # breakpoints: all stocks at the last trading day of the previous month
+        month = cal.to_period("M")
+        last_of_month = np.nonzero(np.r_[month[1:] != month[:-1], True])[0]  # index of each month's last day
+        t_end = last_of_month + 1  # C index just after that day
+        lo_e = np.clip(t_end - L, 0, T)
+        allrun = np.exp(C[t_end] - C[lo_e]) - 1.0 - (np.exp(Cm[t_end] - Cm[lo_e]) - 1.0)[:, None]
+        allrun[(N[t_end] - N[lo_e]) < p.runup_min_obs] = np.nan
+        allrun[t_end - L < 0] = np.nan
+        with np.errstate(all="ignore"):
+            import warnings
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                bps = np.nanquantile(allrun, [0.2, 0.4, 0.6, 0.8], axis=1).T  # (n_months, 4)
+        ev_month = pd.PeriodIndex(pd.to_datetime(ev["date"]), freq="M")
+        prev = ev_month - 1
+        mpos = pd.Index(month[last_of_month]).get_indexer(prev)
+        q = np.full(len(ev), np.nan)
+        has = (mpos >= 0) & np.isfinite(runup)
+        if has.any():
+            b = bps[mpos[has]]
+            good = np.isfinite(b).all(axis=1)
+            qq = 1 + (runup[has][:, None] > b).sum(axis=1)
+            q[np.nonzero(has)[0][good]] = qq[good]
+        ev["runup_q"] = pd.array(np.where(np.isfinite(q), q, np.nan), dtype="Float64").astype("Int64")
+    else:
+        ev["runup_q"] = pd.array([pd.NA] * len(ev), dtype="Int64")
+    ev["runup"] = runup
+    # drawdown from the highest (relative) price of the previous dip_days trading days to day -1
+    D = p.dip_days
+    offs = np.arange(-D, 0)
+    idx = np.clip(d0[:, None] + offs[None, :] + 1, 0, T)  # C index after day d0+off
+    logp = C[idx, jj[:, None]]
+    dd = np.exp(logp[:, -1] - logp.max(axis=1)) - 1.0
+    dd_ok = ok & (d0 - D >= 0)
+    ev["drawdown"] = np.where(dd_ok, dd, np.nan)
+    ev["dip"] = dd_ok & (dd <= -p.dip_drawdown) & (ev["direction"].to_numpy() == "buy" if "direction" in ev else True)
+    # lock-up expiry
+    ipo = pd.Series(pd.NaT, index=ev.index, dtype="datetime64[ns]")
+    if firms is not None and "ipo_date" in firms.columns:
+        fm = firms.dropna(subset=["ipo_date"]).drop_duplicates("ticker").set_index("ticker")["ipo_date"]
+        ipo = pd.to_datetime(ev["ticker"].astype(str).map(fm))
+    else:
+        vals = panel.values
+        first = np.argmax(np.isfinite(vals), axis=0)  # the first return is the day after the first price
+        has_any = np.isfinite(vals).any(axis=0)
+        first_px = np.where(has_any & (first > 1), first - 1, -1)
+        fp = pd.Series(np.where(first_px >= 0, first_px, -1), index=panel.tickers)
+        fp = fp[~fp.index.duplicated()]
+        k = ev["ticker"].astype(str).map(fp).fillna(-1).astype(int).to_numpy()
+        ipo = pd.Series(np.where(k >= 0, cal[np.clip(k, 0, T - 1)], pd.NaT), index=ev.index, dtype="datetime64[ns]")
+    expiry = ipo + pd.Timedelta(days=p.lockup_days)
+    exp_idx = np.where(expiry.notna(), _day_index(cal, expiry.fillna(cal[0])), np.nan).astype(float)
+    ev["ipo_date"] = ipo
+    ev["lockup"] = lockup_flags(d0.astype(float), exp_idx, p.lockup_band) & (ev["direction"].to_numpy() == "sell")
+    # market value at the trade price
+    if firms is not None and "shares_outstanding" in firms.columns and "price" in ev.columns:
+        so = firms.drop_duplicates("ticker").set_index("ticker")["shares_outstanding"]
+        ev["mcap"] = ev["ticker"].astype(str).map(so).astype(float) * ev["price"].astype(float)
+        ev["value_to_mcap"] = ev["value"] / ev["mcap"]
+    return ev
+
+
+# ---------------------------------------------------------------------------- market-wide activity
+
+def net_purchase_ratio(tx: pd.DataFrame, market: pd.Series, *, horizons: tuple[int, ...] = (1, 3, 6, 12),
+                       past: int = 6) -> pd.DataFrame:
+    """Monthly market-wide net purchase ratio with past and forward market returns.
+
+    ``npr_count = purchases / (purchases + sales)`` over open-market trades (one per
+    owner, issuer, transaction day and code) made public in the month (public date);
+    ``npr_value`` the same in dollars.  ``fwd_{h}m`` is the compounded market return from
+    the end of the month to the end of month +h (NaN when the data end earlier);
+    ``past_{past}m`` the return over the *past* months up to the end of the month.
+    Point-in-time: a month's ratio uses only filings public in that month, and its forward
+    returns start after it.
+    """
+    t = trade_table(tx, codes=("P", "S"))
+    if t.empty:
+        raise DataError("no open-market purchases or sales to compute a net purchase ratio from")
+    t["month"] = t["public_date"].dt.to_period("M")
+    t = t.groupby(["owner_cik", "issuer_cik", "trans_date", "trans_code", "month"], observed=True,
+                  as_index=False)["value"].sum()
+    g = t.groupby(["month", "trans_code"]).agg(n=("value", "size"), v=("value", "sum")).unstack("trans_code", fill_value=0)
+    out = pd.DataFrame(index=g.index)
+    out["n_purchases"] = g[("n", "P")] if ("n", "P") in g.columns else 0
+    out["n_sales"] = g[("n", "S")] if ("n", "S") in g.columns else 0
+    out["value_purchases"] = g[("v", "P")] if ("v", "P") in g.columns else 0.0
+    out["value_sales"] = g[("v", "S")] if ("v", "S") in g.columns else 0.0
+    out["npr_count"] = out["n_purchases"] / (out["n_purchases"] + out["n_sales"])
+    out["npr_value"] = out["value_purchases"] / (out["value_purchases"] + out["value_sales"])
+    m = market.dropna()
+    level = np.exp(np.log1p(m).cumsum())
+    month_end = level.groupby(level.index.to_period("M")).last()
+    out = out.reindex(pd.period_range(out.index.min(), out.index.max(), freq="M"))
+    lev = month_end.reindex(out.index)
+    full = month_end
+    for h in horizons:
+        fwd = full.shift(-h) / full - 1.0
+        out[f"fwd_{h}m"] = fwd.reindex(out.index)
+    out[f"past_{past}m"] = (full / full.shift(past) - 1.0).reindex(out.index)
+    out.index.name = "month"
+    out = out[lev.notna().to_numpy()]
+    return out
