@@ -35,7 +35,7 @@ from .signals import (
 __all__ = ["build_events"]
 
 EVENT_COLUMNS = ["ticker", "issuer_cik", "date", "direction", "n_trades", "n_insiders", "shares", "value",
-                 "top_exec", "first_trade_date", "last_filing_date", "issuer_name", "code_class", "roles", "top_role",
+                 "top_exec", "first_trade_date", "last_filing_date", "public_date", "issuer_name", "code_class", "roles", "top_role",
                  "plan_share", "price", "fraction", "exec_unscheduled", "silent", "fraction_bucket", "routine_class",
                  "filing_lag_days", "n_cluster", "cluster", "cluster_first"]
 _ROLE_ORDER = ("CEO", "CFO", "President", "Chair", "OtherOfficer", "Director", "TenPercentOwner", "Other")
@@ -129,6 +129,7 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
         shares=("shares", "sum"), value=("value_f", "sum"), plan_shares=("plan_shares", "sum"),
         top_exec=("is_top", "any"), role_rank=("role_rank", "min"), any_opp=("rc_opp", "any"),
         any_rout=("rc_rout", "any"), first_trade_date=("trans_date", "min"), last_filing_date=("filing_date", "max"),
+        public_date=("public_date", "max"),
         issuer_name=("issuer_name", "first") if "issuer_name" in t.columns else ("ticker", "first"),
         main_class=("code_class", lambda s: s.mode().iloc[0]),
     ).reset_index()

@@ -1,0 +1,97 @@
+"""The claims ledger recovers what the teaching market planted, and flips when a spec plants the opposite."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from insider_kit.claims import CLAIMS, expected_verdicts, run_ledger, verdict
+from insider_kit.sample import SampleSpec, generate_sample
+from insider_kit.study import load_study
+
+FLIPPED = {
+    "opportunistic_purchase": -0.045, "cluster_sale": 0.035, "exec_unscheduled_sale": 0.04, "lockup_sale": -0.10,
+}
+
+
+@pytest.fixture(scope="session")
+def default_market(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("teach") / "sample"
+    generate_sample(root, progress=False)
+    return root
+
+
+@pytest.fixture(scope="session")
+def flipped_market(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("flip") / "sample"
+    base = SampleSpec()
+    spec = SampleSpec(effects={**base.effects, **FLIPPED}, market_wave_effect=0.03, info_leak=0.0)
+    generate_sample(root, seed=11, spec=spec, progress=False)
+    return root
+
+
+def test_verdict_rule_by_hand() -> None:
+    kw = {"negligible": 0.01, "min_n": 30}
+    assert verdict(0.03, 0.01, 0.05, 100, "positive", **kw) == "supported"
+    assert verdict(-0.03, -0.05, -0.01, 100, "positive", **kw) == "contradicted"
+    assert verdict(0.001, -0.004, 0.006, 100, "positive", **kw) == "contradicted"  # precisely negligible
+    assert verdict(0.01, -0.01, 0.03, 100, "positive", **kw) == "inconclusive"
+    assert verdict(0.03, 0.01, 0.05, 10, "positive", **kw) == "inconclusive"  # too few events
+    assert verdict(-0.03, -0.05, -0.01, 100, "negative", **kw) == "supported"
+    assert verdict(0.0, -0.005, 0.005, 100, "none", **kw) == "supported"
+    assert verdict(0.03, 0.02, 0.04, 100, "none", **kw) == "contradicted"
+    assert verdict(0.01, -0.005, 0.025, 100, "none", **kw) == "inconclusive"
+
+
+@pytest.mark.slow
+def test_ledger_supports_what_was_planted_and_only_that(default_market: Path) -> None:
+    study = load_study(default_market)
+    led = run_ledger(study).set_index("id")
+    assert list(led.index) == [c.id for c in CLAIMS]
+    assert led["n"].min() >= 1 and led["ci_low"].le(led["ci_high"]).all()
+    exp = expected_verdicts(json.loads((default_market / "truth.json").read_text())["spec"])
+    for cid, want in exp.items():
+        got = led.loc[cid, "verdict"]
+        if want == "supported":
+            assert got == "supported", (cid, led.loc[cid].to_dict())
+        else:
+            assert got != "supported", (cid, led.loc[cid].to_dict())
+    # the planted purchase effect is recovered in size, not only in sign: 4.5% with 30% leaked before the filing
+    assert 0.02 < led.loc["purchases_positive", "estimate"] < 0.045
+
+
+@pytest.mark.slow
+def test_ledger_flips_when_the_spec_plants_the_opposite(flipped_market: Path) -> None:
+    study = load_study(flipped_market)
+    led = run_ledger(study).set_index("id")
+    spec = json.loads((flipped_market / "truth.json").read_text())["spec"]
+    exp = expected_verdicts(spec)
+    assert exp["purchases_positive"] == "not supported" and exp["lockup_selling"] == "supported"
+    for cid, want in exp.items():
+        got = led.loc[cid, "verdict"]
+        assert (got == "supported") == (want == "supported"), (cid, led.loc[cid].to_dict())
+    assert led.loc["purchases_positive", "verdict"] == "contradicted"
+
+
+@pytest.mark.slow
+def test_teaching_market_mix_matches_the_spec(default_market: Path) -> None:
+    """Yearly counts per firm of each planted class are near the spec's Poisson rates; one CEO per firm."""
+    truth = json.loads((default_market / "truth.json").read_text())
+    spec = truth["spec"]
+    ev = pd.DataFrame(truth["events"])
+    firms = pd.read_csv(default_market / "firms.csv")
+    # the spec's rates are per firm and per year of the sample (drawn for the whole span, placed in the
+    # part of it where the firm can trade)
+    years = len(firms) * (pd.Timestamp(spec["end"]) - pd.Timestamp(spec["start"])).days / 365.25
+    for cls in ("opportunistic_purchase", "ordinary_sale", "plan_sale", "exercise_and_sell"):
+        per_year = ev["accession"][ev["class"] == cls].nunique() / years
+        assert per_year == pytest.approx(spec["rates"][cls], rel=0.2), cls
+    roles = ev.drop_duplicates("owner_cik")["role"].value_counts()
+    assert roles["CEO"] <= len(firms) and roles["CEO"] >= 0.9 * len(firms)
+    assert set(roles.index) <= {"CEO", "CFO", "Officer", "Director", "TenPercentOwner"}
+    codes = ev["codes"].str.split("", expand=False).explode().replace("", np.nan).dropna().value_counts()
+    assert codes["A"] > codes["F"] > codes["P"] and codes["S"] > codes["P"] and codes["G"] > codes["J"]
