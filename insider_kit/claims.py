@@ -39,7 +39,7 @@ from .eventstudy.results import EventStudyResult
 from .signals import net_purchase_ratio
 from .study import Study
 
-__all__ = ["CLAIMS", "Claim", "expected_verdicts", "run_ledger", "verdict"]
+__all__ = ["CLAIMS", "Claim", "expected_verdicts", "robustness", "run_ledger", "verdict"]
 
 Expect = Literal["positive", "negative", "none"]
 
@@ -280,3 +280,31 @@ def expected_verdicts(spec: dict[str, Any]) -> dict[str, str]:
     out["pre_filing_information"] = ("supported" if spec["info_leak"] > 0 and e["opportunistic_purchase"] > 0.02
                                      else "not supported")
     return out
+
+
+def robustness(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "market_model", "ff3"),
+               windows: tuple[tuple[int, int], ...] = ((0, 5), (0, 20), (0, 60)),
+               dates: tuple[str, ...] = ("filing", "trade")) -> pd.DataFrame:
+    """Purchases minus sign-flipped sales across models, CAR windows and event dates (clustered CIs).
+
+    Models needing factors are skipped when the panel has none.
+    """
+    rows = []
+    for date in dates:
+        ev = study.events if date == "filing" else study.events_by(date="trade")  # type: ignore[arg-type]
+        for model in models:
+            if model in ("ff3", "carhart") and study.panel.factors is None:
+                continue
+            res = event_study(ev, study.panel, model=model, window=(-5, max(w[1] for w in windows)),  # type: ignore[arg-type]
+                              car_windows=list(windows), min_estimation=60, max_loss=0.9)
+            buy = (res.events["direction"] == "buy").to_numpy()
+            for w in windows:
+                car = res.car_values[w]
+                d = _diff(res, EventStudyResult._wname(w), buy, ~buy, flip_b=True, n_boot=200)
+                b = _clustered_mean(res, car, buy)
+                s_ = _clustered_mean(res, car, ~buy)
+                rows.append({"date": date, "model": model, "window": EventStudyResult._wname(w),
+                             "buys": b["estimate"], "sales": s_["estimate"], "difference": d["estimate"],
+                             "ci_low": d["ci_low"], "ci_high": d["ci_high"], "n_buys": b["n"], "n_sales": s_["n"]})
+            del res.events["_claim_group"]
+    return pd.DataFrame(rows)

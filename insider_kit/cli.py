@@ -102,10 +102,18 @@ def _cmd_fetch_factors(a: argparse.Namespace) -> int:
 
 
 def _cmd_report(a: argparse.Namespace) -> int:
+    import json
+
     from .config import data_dir
     from .reports import render_reports
 
-    params: dict[str, str] = {k: v for k, v in (a.param or [])}
+    def value(v: str) -> object:  # numbers and booleans typed as in JSON; anything else stays a string
+        try:
+            return json.loads(v)
+        except ValueError:
+            return v
+
+    params: dict[str, object] = {k: value(v) for k, v in (a.param or [])}
     res = render_reports(
         data=data_dir(a.data),
         out=Path(a.out),
@@ -114,6 +122,7 @@ def _cmd_report(a: argparse.Namespace) -> int:
         params_file=Path(a.params) if a.params else None,
         hide_code=a.hide_code,
         only=a.only,
+        jobs=a.jobs,
     )
     return 0 if res.ok else 1
 
@@ -179,7 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports", help="output directory")
     p.add_argument("--notebooks", default="notebooks", help="folder of notebooks to render")
     p.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"))
-    p.add_argument("--params", default=None, help="YAML/JSON file of parameters")
+    p.add_argument("--params", default=None, help="JSON file of parameters (an object: name -> value)")
+    p.add_argument("--jobs", type=int, default=2, help="notebooks rendered at once (default 2)")
     p.add_argument("--hide-code", action="store_true", help="export without code cells")
     p.add_argument("--only", nargs="+", default=None, help="render only these notebooks (name stems)")
     p.set_defaults(func=_cmd_report)

@@ -102,12 +102,12 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     net["_dir_side"] = np.where(net["net_shares"] > 0, 1, -1)
     if net.empty:
         return _empty(no_ticker, p)
-    t = t.merge(net[key + ["_dir_side", "direction"]], on=key, how="inner")
+    t = t.merge(net[[*key, "_dir_side", "direction"]], on=key, how="inner")
     t = t[t["side"] == t["_dir_side"]]  # signals from the trades in the event's direction
     t = t.sort_values(key + ["owner_cik", "trans_date"] + (["line"] if "line" in t.columns else []))
 
     # per insider within the event
-    per_owner = t.groupby(key + ["owner_cik"], observed=True, sort=False).agg(
+    per_owner = t.groupby([*key, "owner_cik"], observed=True, sort=False).agg(
         shares=("shares", "sum"), after=("shares_after", "last"),
         after_known=("shares_after", lambda s: bool(s.notna().iloc[-1])), plan_all=("plan", "all"),
         silent=("silent", "first"), role=("role", "first"), direction=("direction", "first"),
@@ -139,7 +139,7 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
         ev = ev.drop(columns="main_class")
     roles = t.groupby(key, observed=True, sort=True)["role"].agg(lambda s: ",".join(sorted(set(map(str, s)))))
     ev["roles"] = roles.to_numpy()
-    ev["top_role"] = [(_ROLE_ORDER + ("Other",))[min(r, len(_ROLE_ORDER))] for r in ev["role_rank"]]
+    ev["top_role"] = [((*_ROLE_ORDER, "Other"))[min(r, len(_ROLE_ORDER))] for r in ev["role_rank"]]
     with np.errstate(invalid="ignore", divide="ignore"):
         ev["plan_share"] = ev["plan_shares"] / ev["shares"]
         ev["price"] = ev["value"] / ev["shares"]

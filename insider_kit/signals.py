@@ -294,7 +294,7 @@ def _day_index(calendar: pd.DatetimeIndex, dates: pd.Series) -> np.ndarray:
 def _cumlog(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative log(1+r) and count of valid days, with a leading zero row (C[t] = sum over days < t)."""
     lr = np.log1p(np.where(np.isfinite(values), values, 0.0))
-    z = np.zeros((1,) + values.shape[1:])
+    z = np.zeros((1, *values.shape[1:]))
     c = np.concatenate([z, np.cumsum(lr, axis=0)], axis=0)
     n = np.concatenate([z, np.cumsum(np.isfinite(values), axis=0)], axis=0)
     return c, n

@@ -74,7 +74,7 @@ def test_truncated_body_is_retried_and_never_written(server: LoopbackServer, tmp
     # always truncated: nothing is left on disk, not even a partial file
     server.serve_sequence("/g.zip", [respond(200, body, truncate_to=10)])
     dest2 = tmp_path / "raw" / "g.zip"
-    with pytest.raises(NetworkError, match="g.zip"):
+    with pytest.raises(NetworkError, match=r"g\.zip"):
         client(server, max_retries=1).download(server.url + "/g.zip", dest2)
     assert not dest2.exists()
     assert [p.name for p in dest2.parent.iterdir()] == ["f.zip"]

@@ -13,7 +13,7 @@ import pytest
 from insider_kit.config import DataPaths
 from insider_kit.errors import DataError
 from insider_kit.filings import apply_amendments, build_tidy, load_owners, load_transactions, read_quarter
-from tests.fixtures.form345 import SUBMISSION_COLS, SUBMISSIONS, write_form345_zip
+from tests.fixtures.form345 import SUBMISSION_COLS, write_form345_zip
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_missing_required_column(tmp_path: Path) -> None:
 def test_corrupt_zip(tmp_path: Path) -> None:
     p = tmp_path / "2024q1_form345.zip"
     p.write_bytes(b"PK\x03\x04 this is not really a zip")
-    with pytest.raises(DataError, match="2024q1_form345.zip.*zip"):
+    with pytest.raises(DataError, match=r"2024q1_form345\.zip.*zip"):
         read_quarter(p)
 
 
@@ -160,7 +160,7 @@ def test_build_with_a_bad_file_writes_nothing(tmp_path: Path) -> None:
     build_tidy(p, progress=False)
     before = load_transactions(p)
     write_form345_zip(tmp_path / "raw" / "sec" / "2024q4_form345.zip", drop_tables=("FOOTNOTES",))
-    with pytest.raises(DataError, match="2024q4_form345.zip"):
+    with pytest.raises(DataError, match=r"2024q4_form345\.zip"):
         build_tidy(p, progress=False)
     pd.testing.assert_frame_equal(before, load_transactions(p))
     assert not (tmp_path / ".tidy.staging").exists()
@@ -198,7 +198,7 @@ def test_real_snapshot_is_refused_with_the_missing_tables_named(real: Path, tmp_
     with zipfile.ZipFile(z, "w") as zf:
         for t in ("SUBMISSION", "DERIV_TRANS", "NONDERIV_HOLDING"):
             zf.write(real / REAL_Q / f"{t}.tsv", f"{t}.tsv")
-    with pytest.raises(DataError, match="NONDERIV_TRANS.*REPORTINGOWNER|REPORTINGOWNER.*NONDERIV_TRANS"):
+    with pytest.raises(DataError, match=r"NONDERIV_TRANS.*REPORTINGOWNER|REPORTINGOWNER.*NONDERIV_TRANS"):
         read_quarter(z)
 
 

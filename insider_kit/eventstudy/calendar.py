@@ -161,7 +161,7 @@ def calendar_time(events: pd.DataFrame, panel: ReturnsPanel, *, holding: tuple[i
         if need is None:
             raise DataError(f"unknown model {model!r}; choose market, ff3 or carhart")
         if F is None or not set(need) | {"rf"} <= set(F.columns):
-            raise DataError(f"model {model!r} needs factors {need + ('rf',)} in the returns panel",
+            raise DataError(f"model {model!r} needs factors {(*need, 'rf')} in the returns panel",
                             hint="load_factors(...) and returns_panel(..., factors=...)")
         rf = F["rf"]
         X = F.loc[:, list(need)]

@@ -172,8 +172,8 @@ def event_study(
             assert F is not None
             fv = F.loc[:, list(names)].to_numpy(float)
             rf = F["rf"].to_numpy(float)
-            Xe = np.concatenate([np.ones(te.shape + (1,)), fv[te]], axis=2)
-            Xw = np.concatenate([np.ones(tw.shape + (1,)), fv[tw]], axis=2)
+            Xe = np.concatenate([np.ones((*te.shape, 1)), fv[te]], axis=2)
+            Xw = np.concatenate([np.ones((*tw.shape, 1)), fv[tw]], axis=2)
             coef = S.masked_ols_k(Xe, Ye - rf[te])
             ar = (Yw - rf[tw]) - np.einsum("nlk,nk->nl", Xw, coef)
             res = (Ye - rf[te]) - np.einsum("nlk,nk->nl", Xe, coef)

@@ -65,11 +65,13 @@ class EventStudyResult:
         df.columns.name = self.group_name or "group"
         return df
 
-    def caar(self, start: int | None = None, level: float = 0.95) -> pd.DataFrame:
+    def caar(self, start: int | None = None, level: float = 0.95, flip: tuple[str, ...] = ()) -> pd.DataFrame:
         """Cumulative average abnormal return from *start* (default: window start), per group.
 
         Long format: ``group, rel_day, caar, lower, upper, n``; the band is the
         cross-sectional confidence interval of the cumulated ARs at *level*.
+        Groups in *flip* are sign-flipped (e.g. ``("sell",)`` to put sales on the purchases' scale)
+        and labelled ``"-<group>"``.
         """
         start = self.rel_days[0] if start is None else start
         rows = []
@@ -82,8 +84,10 @@ class EventStudyResult:
             mean = x.mean(axis=0)
             se = x.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.full(x.shape[1], np.nan)
             q = st.t.ppf(0.5 + level / 2, max(n - 1, 1))
-            rows.append(pd.DataFrame({"group": g, "rel_day": self.rel_days[sel], "caar": mean,
-                                      "lower": mean - q * se, "upper": mean + q * se, "n": n}))
+            s_ = -1.0 if g in flip else 1.0
+            rows.append(pd.DataFrame({"group": f"-{g}" if g in flip else g, "rel_day": self.rel_days[sel],
+                                      "caar": s_ * mean, "lower": s_ * mean - q * se, "upper": s_ * mean + q * se,
+                                      "n": n}))
         return pd.concat(rows, ignore_index=True)
 
     def summary(self, windows: list[str] | None = None) -> pd.DataFrame:
@@ -116,4 +120,4 @@ class EventStudyResult:
         """CAAR curves with confidence bands (drawn by :mod:`insider_kit.plots`)."""
         from ..plots import plot_caar
 
-        return plot_caar(self.caar(start=kw.pop("start", -1)), ax=ax, **kw)
+        return plot_caar(self.caar(start=kw.pop("start", -1), flip=tuple(kw.pop("flip", ()))), ax=ax, **kw)

@@ -30,7 +30,7 @@ from ..prices.tickers import normalise_tickers
 from .plan import resolve_plan_flags
 from .roles import normalise_roles
 
-__all__ = ["QuarterData", "read_quarter", "TIDY_COLUMNS"]
+__all__ = ["TIDY_COLUMNS", "QuarterData", "read_quarter"]
 
 #: Column order of the tidy ``transactions`` table (DESIGN.md).
 TIDY_COLUMNS: list[str] = [

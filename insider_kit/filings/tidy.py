@@ -19,7 +19,6 @@ When the same accession arrives from both sources, the EDGAR XML copy is kept
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pandas as pd
 
@@ -35,7 +34,7 @@ def apply_amendments(tx: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     """Apply the amendment rule (module docstring); return the kept rows and counts."""
     is_amend = tx["form_type"].astype(str).str.endswith("/A")
     amends = tx[is_amend].drop_duplicates("accession")
-    stats = {"amendments": int(len(amends)), "amendments_replaced_rows": 0, "amendments_orphan": 0}
+    stats = {"amendments": len(amends), "amendments_replaced_rows": 0, "amendments_orphan": 0}
     if amends.empty:
         return tx, stats
     key = ["issuer_cik", "owner_cik", "period_of_report"]
@@ -48,7 +47,7 @@ def apply_amendments(tx: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     ok &= ~has_date | (m["filing_date_orig"] == m["date_of_orig_sub"])
     matched = m[ok]
     replaced = set(matched["accession_orig"])
-    stats["amendments_orphan"] = int(len(set(amends["accession"]) - set(matched["accession_amd"])))
+    stats["amendments_orphan"] = len(set(amends["accession"]) - set(matched["accession_amd"]))
     drop = tx["accession"].isin(replaced) & ~is_amend
     stats["amendments_replaced_rows"] = int(drop.sum())
     return tx[~drop].reset_index(drop=True), stats

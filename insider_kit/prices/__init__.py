@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from .files import read_price_file
 from .french import fetch_french_factors, load_factors, parse_french_csv
 from .panel import ReturnsPanel, returns_panel

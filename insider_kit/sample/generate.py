@@ -193,7 +193,7 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
     issuer_cik = 9_000_000 + np.arange(N) * 7
     insiders: list[list[Insider]] = []
     next_cik = 8_000_000
-    for i in range(N):
+    for _ in range(N):
         k = int(rng.integers(5, 16))
         people = []
         for j in range(k):
