@@ -49,14 +49,14 @@ lab: $(VENV)/.installed
 	INSIDER_KIT_DATA=$(abspath $(DATA)) $(VENV)/bin/jupyter lab notebooks/
 
 lint: $(VENV)/.installed-dev
-	$(VENV)/bin/ruff check insider_kit tests benchmarks
-	$(VENV)/bin/ruff format --check insider_kit tests benchmarks
+	$(VENV)/bin/ruff check insider_kit tests benchmarks tools
 
 typecheck: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy
 
 bench: $(VENV)/.installed-dev
-	$(PY) -m benchmarks
+	$(PY) benchmarks/filings.py
+	$(PY) benchmarks/eventstudy.py
 
 clean-reports:
 	rm -rf $(OUT)

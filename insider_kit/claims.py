@@ -291,7 +291,7 @@ def robustness(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "m
     """
     rows = []
     for date in dates:
-        ev = study.events if date == "filing" else study.events_by(date="trade")  # type: ignore[arg-type]
+        ev = study.events if date == "filing" else study.events_by(date="trade")
         for model in models:
             if model in ("ff3", "carhart") and study.panel.factors is None:
                 continue

@@ -74,6 +74,22 @@ def _cmd_fetch_edgar(a: argparse.Namespace) -> int:
     return 1 if (res["status"] == "failed").any() else 0
 
 
+def _cmd_fetch_tickers(a: argparse.Namespace) -> int:
+    from ._io import atomic_write_bytes
+    from .config import paths
+    from .filings.edgar import EdgarClient
+    from .prices.tickers import parse_company_tickers
+
+    client = EdgarClient(base_url=a.base_url)
+    url = client.company_tickers_url()
+    body = client.get(url)
+    ct = parse_company_tickers(body, source=url)  # validate before anything is written
+    dest = paths(a.data).raw / "company_tickers.json"
+    atomic_write_bytes(dest, body)
+    print(f"saved {dest}: {ct['issuer_cik'].nunique():,} issuers, {len(ct):,} tickers")
+    return 0
+
+
 def _cmd_fetch_prices(a: argparse.Namespace) -> int:
     from .config import paths
     from .prices import fetch_prices, tickers_from_transactions
@@ -177,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", default="2000-01-01")
     p.add_argument("--end", default=None)
     p.set_defaults(func=_cmd_fetch_prices)
+
+    p = fsub.add_parser("tickers", help="the SEC's issuer CIK -> ticker map (company_tickers.json)")
+    _add_data(p)
+    p.add_argument("--base-url", default=None, help="override www.sec.gov (tests, mirrors)")
+    p.set_defaults(func=_cmd_fetch_tickers)
 
     p = fsub.add_parser("factors", help="Fama-French daily 3 factors + momentum")
     _add_data(p)

@@ -64,7 +64,7 @@ def plot_company(price: pd.Series, trades: pd.DataFrame, *, ax: Any = None, titl
     for side, color, mk in (("buy", "tab:green", "^"), ("sell", "tab:red", "v")):
         m = (trades["direction"] == side).to_numpy()
         if m.any():
-            s_ = size[m] if not np.isscalar(size) else size
+            s_ = size if np.isscalar(size) else size[m]  # type: ignore[index]
             ax.scatter(pd.to_datetime(trades["date"])[m], px[m], s=s_, c=color, marker=mk, alpha=0.7,
                        edgecolors="k", linewidths=0.4, label=f"insider {'purchases' if side == 'buy' else 'sales'}")
     ax.set_ylabel("price")
@@ -77,7 +77,7 @@ def plot_company(price: pd.Series, trades: pd.DataFrame, *, ax: Any = None, titl
 def plot_npr(npr: pd.DataFrame, *, ax: Any = None, synthetic: bool = False, marks: list[str] | None = None) -> Any:
     """Monthly market-wide net purchase ratio (bars) with the market's 6-month past return (line)."""
     ax = _ax(ax, (10, 4))
-    x = npr.index.to_timestamp()
+    x = pd.PeriodIndex(npr.index).to_timestamp()
     ax.bar(x, npr["npr_count"], width=25, color="tab:blue", alpha=0.6, label="net purchase ratio (count)")
     ax.set_ylabel("purchases / (purchases + sales)")
     ax2 = ax.twinx()

@@ -159,7 +159,8 @@ def trade_table(tx: pd.DataFrame, *, date: Literal["filing", "trade"] = "filing"
     t["plan"] = plan.astype("boolean").fillna(False).astype(bool)
     t["shares"] = pd.to_numeric(t["shares"], errors="coerce")
     if "value" not in t.columns:
-        t["value"] = t["shares"] * pd.to_numeric(t.get("price"), errors="coerce")
+        price = t["price"] if "price" in t.columns else pd.Series(np.nan, index=t.index)
+        t["value"] = t["shares"] * pd.to_numeric(price, errors="coerce")
     if "role" not in t.columns:
         t["role"] = "Other"
     return t
@@ -378,8 +379,8 @@ def add_price_signals(events: pd.DataFrame, panel: ReturnsPanel, *, params: Sign
         fp = pd.Series(np.where(first_px >= 0, first_px, -1), index=panel.tickers)
         fp = fp[~fp.index.duplicated()]
         k = ev["ticker"].astype(str).map(fp).fillna(-1).astype(int).to_numpy()
-        ipo = pd.Series(np.where(k >= 0, cal[np.clip(k, 0, T - 1)], pd.NaT), index=ev.index, dtype="datetime64[ns]")
-    expiry = ipo + pd.Timedelta(days=p.lockup_days)
+        ipo = pd.Series(cal[np.clip(k, 0, T - 1)], index=ev.index).where(k >= 0)
+    expiry = pd.to_datetime(ipo) + pd.Timedelta(days=p.lockup_days)
     exp_idx = np.where(expiry.notna(), _day_index(cal, expiry.fillna(cal[0])), np.nan).astype(float)
     ev["ipo_date"] = ipo
     ev["lockup"] = lockup_flags(d0.astype(float), exp_idx, p.lockup_band) & (ev["direction"].to_numpy() == "sell")
@@ -410,7 +411,7 @@ def net_purchase_ratio(tx: pd.DataFrame, market: pd.Series, *, horizons: tuple[i
         raise DataError("no open-market purchases or sales to compute a net purchase ratio from")
     t["month"] = t["public_date"].dt.to_period("M")
     t = t.groupby(["owner_cik", "issuer_cik", "trans_date", "trans_code", "month"], observed=True,
-                  as_index=False)["value"].sum()
+                  as_index=False)["value"].sum()  # type: ignore[assignment]
     g = t.groupby(["month", "trans_code"]).agg(n=("value", "size"), v=("value", "sum")).unstack("trans_code", fill_value=0)
     out = pd.DataFrame(index=g.index)
     out["n_purchases"] = g[("n", "P")] if ("n", "P") in g.columns else 0

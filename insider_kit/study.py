@@ -73,6 +73,13 @@ def load_study(data_dir: str | Path, *, market: str = "auto", params: SignalPara
     if not p.transactions.exists():
         build_tidy(p, progress=progress)
     tx = load_transactions(p)
+    ct_file = p.raw / "company_tickers.json"
+    if ct_file.exists() and tx["ticker"].isna().any():
+        # the filing's own symbol wins; the SEC's map fills filings without one
+        from .prices.tickers import cik_ticker_map, load_company_tickers
+
+        m = cik_ticker_map(load_company_tickers(ct_file), tx[["issuer_cik", "ticker"]])
+        tx["ticker"] = tx["ticker"].fillna(tx["issuer_cik"].map(m))
     prices = load_prices(p.raw_prices)
     truth = json.loads(p.truth.read_text()) if p.truth.exists() else None
     mkt = (truth or {}).get("market_ticker", "SPY") if market == "auto" else market

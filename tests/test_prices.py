@@ -196,6 +196,23 @@ def test_company_tickers_via_edgar_client(server: LoopbackServer) -> None:
         parse_company_tickers(b"<html>")
 
 
+def test_cli_fetch_tickers_writes_only_a_valid_map(server: LoopbackServer, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Guards against saving an HTML error page as the ticker map (a later build would silently lose tickers)."""
+    from insider_kit.cli import main
+
+    body = json.dumps({"0": {"cik_str": 320193, "ticker": "AAPL", "title": "Apple Inc."}}).encode()
+    server.serve_bytes("/files/company_tickers.json", body)
+    assert main(["-q", "fetch", "tickers", "--data", str(tmp_path), "--base-url", server.url]) == 0
+    assert (tmp_path / "raw" / "company_tickers.json").read_bytes() == body
+    assert "1 issuers" in capsys.readouterr().out
+    bad = tmp_path / "bad"
+    server.serve_bytes("/files/company_tickers.json", b"<html>rate limited</html>")
+    assert main(["-q", "fetch", "tickers", "--data", str(bad), "--base-url", server.url]) == 2
+    assert "company_tickers.json" in capsys.readouterr().err
+    assert not (bad / "raw" / "company_tickers.json").exists()
+
+
 # --------------------------------------------------------------------------- panel
 def test_panel_hand_computed_with_gap_and_suspicious() -> None:
     px = pd.DataFrame({"A": [10.0, 11.0, np.nan, 12.1, 30.0], "SPY": [100.0, 101.0, 102.01, 100.9899, 100.9899]},

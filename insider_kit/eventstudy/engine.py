@@ -135,7 +135,7 @@ def event_study(
     L_est, L_win = e1 - e0 + 1, w1 - w0 + 1
     rel = np.arange(w0, w1 + 1)
     R = returns.values
-    M = returns.market
+    M = returns.market if returns.market is not None else np.full(T, np.nan)  # checked above when a model needs it
     AR = np.full((len(idx_ok), L_win), np.nan)
     sig2 = np.full(len(idx_ok), np.nan)
     n_est = np.zeros(len(idx_ok), dtype=int)

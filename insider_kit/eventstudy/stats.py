@@ -17,6 +17,7 @@ from scipy import stats as st
 
 __all__ = [
     "bmp_t",
+    "corrado_from_ubar",
     "corrado_rank_z",
     "cross_sectional_t",
     "generalized_sign_z",
@@ -25,6 +26,8 @@ __all__ = [
     "masked_ols_k",
     "mean_residual_correlation",
     "patell_z",
+    "positive_share",
+    "rank_ubar",
     "skewness_adjusted_t",
     "test_table",
 ]
@@ -90,13 +93,15 @@ def bmp_t(scar: np.ndarray) -> tuple[float, float]:
 
 
 def mean_residual_correlation(resid: np.ndarray, est_start: np.ndarray, *, pairs: int, rng: np.random.Generator,
-                              min_overlap: int = 30) -> float:
+                              min_overlap: int = 30, rows: np.ndarray | None = None) -> float:
     """Average pairwise correlation of calendar-aligned estimation residuals (Kolari & Pynnönen 2010).
 
     Residuals of events i and k are paired on the calendar days their estimation
-    windows share; for large N a random sample of *pairs* pairs is used.
+    windows share; for large N a random sample of *pairs* pairs is used.  *rows*
+    restricts the events to a subset (indices into *resid*) without copying it.
     """
-    N, L = resid.shape
+    rows = np.arange(resid.shape[0]) if rows is None else np.asarray(rows)
+    N, L = len(rows), resid.shape[1]
     if N < 2:
         return 0.0
     all_pairs = N * (N - 1) // 2
@@ -107,6 +112,7 @@ def mean_residual_correlation(resid: np.ndarray, est_start: np.ndarray, *, pairs
         b = rng.integers(0, N, pairs * 2)
         keep = a != b
         a, b = a[keep][:pairs], b[keep][:pairs]
+    a, b = rows[a], rows[b]
     rs = []
     for i, k in zip(a, b, strict=True):  # loop over sampled pairs (bounded), not over events
         off = int(est_start[k] - est_start[i])
@@ -132,14 +138,26 @@ def kolari_pynnonen_t(t_bmp: float, n: int, rbar: float) -> tuple[float, float]:
     return float(t), float(2 * st.t.sf(abs(t), n - 1))
 
 
-def generalized_sign_z(car: np.ndarray, resid: np.ndarray) -> tuple[float, float]:
+def positive_share(resid: np.ndarray, rows: np.ndarray | None = None, chunk: int = 100_000) -> float:
+    """Share of positive values among the finite estimation residuals (of *rows*), in chunks."""
+    rows = np.arange(resid.shape[0]) if rows is None else rows
+    pos = tot = 0
+    for s0 in range(0, len(rows), chunk):
+        r = resid[rows[s0:s0 + chunk]]
+        f = np.isfinite(r)
+        pos += int((r > 0).sum())
+        tot += int(f.sum())
+    return pos / tot if tot else np.nan
+
+
+def generalized_sign_z(car: np.ndarray, resid: np.ndarray | None = None, *, p: float | None = None) -> tuple[float, float]:
     """Cowan (1992) generalized sign: Z = (w - N p) / sqrt(N p (1 - p)), p the share of positive estimation residuals."""
     car = car[np.isfinite(car)]
-    r = resid[np.isfinite(resid)]
     n = len(car)
-    if n < 1 or len(r) == 0:
+    if p is None:
+        p = positive_share(resid) if resid is not None else np.nan
+    if n < 1 or not np.isfinite(p):
         return np.nan, np.nan
-    p = float((r > 0).mean())
     if p in (0.0, 1.0):
         return np.nan, np.nan
     w = float((car > 0).sum())
@@ -147,24 +165,52 @@ def generalized_sign_z(car: np.ndarray, resid: np.ndarray) -> tuple[float, float
     return float(z), float(2 * st.norm.sf(abs(z)))
 
 
-def corrado_rank_z(resid: np.ndarray, ar_window: np.ndarray) -> float:
-    """Corrado (1989) rank test for a multi-day window (Cowan 1992 form).
+def rank_ubar(resid: np.ndarray, ar: np.ndarray, codes: np.ndarray, n_groups: int,
+              chunk: int = 50_000) -> np.ndarray:
+    """Mean Corrado rank deviation per group and day, over estimation + event-window days.
 
-    Ranks each event's residuals over estimation + window days together,
-    U_it = rank / (n_i + 1) - 0.5; Ubar_t the cross-sectional mean;
+    For each event the finite values of ``[resid | ar]`` are ranked (ordinal ranks; ties
+    between continuous residuals are negligible), ``U = rank / (n_i + 1) - 0.5``; the result
+    is the cross-sectional mean of U per group (*codes* in ``0..n_groups-1``) and day, shape
+    ``(n_groups, L_est + L_win)``.  Computed in chunks of events (bounded memory).
+    """
+    L = resid.shape[1] + ar.shape[1]
+    sums = np.zeros((n_groups, L))
+    cnts = np.zeros((n_groups, L))
+    for s0 in range(0, resid.shape[0], chunk):
+        v = np.concatenate([resid[s0:s0 + chunk].astype(np.float32), ar[s0:s0 + chunk].astype(np.float32)], axis=1)
+        fin = np.isfinite(v)
+        order = np.argsort(np.where(fin, v, np.inf), axis=1, kind="stable")
+        ranks = np.empty(v.shape, dtype=np.float32)
+        np.put_along_axis(ranks, order, np.arange(1, L + 1, dtype=np.float32)[None, :].repeat(len(v), 0), axis=1)
+        n = fin.sum(axis=1, keepdims=True).astype(np.float32)
+        U = np.where(fin, ranks / (n + 1) - 0.5, 0.0)
+        cg = codes[s0:s0 + chunk]
+        for g in np.unique(cg):
+            m = cg == g
+            sums[g] += U[m].sum(axis=0)
+            cnts[g] += fin[m].sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cnts > 0, sums / cnts, np.nan)
+
+
+def corrado_from_ubar(ubar: np.ndarray, start: int, stop: int) -> float:
+    """Corrado (1989) rank Z for the days ``start:stop`` of *ubar* (Cowan 1992 multi-day form).
+
     Z = sum_{t in window} Ubar_t / sqrt(L * mean_{all t} Ubar_t^2).
     """
-    allv = np.concatenate([resid.astype(float), ar_window], axis=1)
-    ranks = st.rankdata(np.where(np.isfinite(allv), allv, np.nan), axis=1, nan_policy="omit")
-    n = np.isfinite(allv).sum(axis=1, keepdims=True)
-    U = ranks / (n + 1) - 0.5
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # days where every event is missing
-        Ubar = np.nanmean(U, axis=0)
-        s = np.sqrt(np.nanmean(Ubar**2))
-    L = ar_window.shape[1]
-    win = Ubar[-L:]
-    return float(np.nansum(win) / (np.sqrt(L) * s)) if s > 0 else np.nan
+        s = np.sqrt(np.nanmean(ubar**2))
+    L = stop - start
+    return float(np.nansum(ubar[start:stop]) / (np.sqrt(L) * s)) if s > 0 else np.nan
+
+
+def corrado_rank_z(resid: np.ndarray, ar_window: np.ndarray) -> float:
+    """Corrado (1989) rank test for a multi-day window (Cowan 1992 form), ranking each event's
+    estimation residuals and window ARs together (see :func:`rank_ubar`, :func:`corrado_from_ubar`)."""
+    ubar = rank_ubar(resid, ar_window, np.zeros(resid.shape[0], dtype=np.int64), 1)[0]
+    return corrado_from_ubar(ubar, resid.shape[1], ubar.shape[0])
 
 
 def skewness_adjusted_t(x: np.ndarray) -> tuple[float, float]:
@@ -185,9 +231,15 @@ def test_table(*, groups: np.ndarray, car: dict, scar: dict, n_est: np.ndarray, 
                rng: np.random.Generator, k_params: int) -> pd.DataFrame:
     """All statistics per group and CAR window (one row each)."""
     rows = []
-    for g in pd.unique(groups):
+    uniq = pd.unique(groups)
+    codes = pd.Index(uniq).get_indexer(groups)
+    ubar = rank_ubar(resid, ar, codes, len(uniq))  # ranks over estimation + event window, once
+    L_est = resid.shape[1]
+    for gi, g in enumerate(uniq):
         m = groups == g
-        rbar = mean_residual_correlation(resid[m], est_start[m], pairs=kp_pairs, rng=rng)
+        idx = np.nonzero(m)[0]
+        rbar = mean_residual_correlation(resid, est_start, pairs=kp_pairs, rng=rng, rows=idx)
+        p_pos = positive_share(resid, idx)
         for c in cws:
             x = car[c][m]
             n = int(np.isfinite(x).sum())
@@ -198,9 +250,9 @@ def test_table(*, groups: np.ndarray, car: dict, scar: dict, n_est: np.ndarray, 
             z_p, p_p = patell_z(scar[c][m], n_est[m], k_params)
             t_b, p_b = bmp_t(scar[c][m])
             t_kp, p_kp = kolari_pynnonen_t(t_b, n, rbar)
-            z_s, p_s = generalized_sign_z(x, resid[m])
+            z_s, p_s = generalized_sign_z(x, p=p_pos)
             a_, b_ = c[0] - rel[0], c[1] - rel[0] + 1
-            z_r = corrado_rank_z(resid[m], ar[m][:, a_:b_])
+            z_r = corrado_from_ubar(ubar[gi], L_est + a_, L_est + b_)
             try:
                 p_w = float(st.wilcoxon(x[np.isfinite(x)]).pvalue) if n >= 10 else np.nan
             except ValueError:

@@ -112,4 +112,4 @@ def normalise_roles(
         from_title,
         np.where(o, "OtherOfficer", np.where(d, "Director", np.where(ten, "TenPercentOwner", "Other"))),
     )
-    return pd.Categorical(out, categories=list(ROLES))
+    return pd.Categorical(out, categories=list(ROLES))  # type: ignore[return-value]

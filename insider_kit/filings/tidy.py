@@ -93,7 +93,7 @@ def build_tidy(p: DataPaths, *, progress: bool = True) -> pd.DataFrame:
         tx_x, own_x, skipped = parse_form4_files(xmls, progress=progress)
         tx_parts.append(tx_x)
         own_parts.append(own_x)
-        dropped_parts.append(skipped.rename(columns={"file": "file"}).assign(table=pd.NA, line=-1))
+        dropped_parts.append(skipped.rename(columns={"file": "file"}).assign(table=None, line=-1))
         summary.append({"source": f"edgar ({len(xmls)} files)", "rows_read": len(tx_x), "kept": len(tx_x),
                         "dropped": len(skipped)})
     tx = pd.concat([t for t in tx_parts if len(t)], ignore_index=True) if any(len(t) for t in tx_parts) else tx_parts[0]
@@ -124,7 +124,7 @@ def build_tidy(p: DataPaths, *, progress: bool = True) -> pd.DataFrame:
     try:
         (stage / "transactions").mkdir(parents=True)
         tx_q = tx.assign(quarter=_quarter_label(tx["filing_date"]))
-        for q, part in tx_q.groupby("quarter", sort=True):
+        for q, part in tx_q.groupby("quarter", sort=True):  # type: ignore[assignment]
             d = stage / "transactions" / f"quarter={q}"
             d.mkdir()
             part.drop(columns="quarter").to_parquet(d / "part-0.parquet", index=False)

@@ -109,7 +109,7 @@ def read_price_file(path: str | Path, *, layout: Literal["auto", "long", "wide"]
         dl = _find(cols, ("dlret",))
         if kind == "return" and dl is not None:
             dlr = _numeric(df[[dl]], path)[dl]
-            vals = np.where(dlr.notna(), (1 + vals.fillna(0.0)) * (1 + dlr) - 1, vals)
+            vals = np.where(dlr.notna(), (1 + vals.fillna(0.0)) * (1 + dlr) - 1, vals)  # type: ignore[assignment]
         long = pd.DataFrame({"date": _dates(df[dcol], path, dcol),
                              "ticker": df[tcol].astype(str).map(lambda t: normalise_ticker(t) or str(t).strip()),
                              "v": vals})

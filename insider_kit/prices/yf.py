@@ -172,7 +172,7 @@ def fetch_prices(tickers: Sequence[str], start: str, end: str | None = None, *, 
                 break
         for t in batch:
             f = Path(cache) / f"{safe_component(t, what='ticker')}.parquet"
-            s = _extract(frame, t, len(batch)) if frame is not None else None
+            s = _extract(frame, t, len(batch)) if frame is not None else None  # type: ignore[assignment]
             if s is None:
                 reason = err or ("empty download: unknown or delisted ticker, no data in range, or no network"
                                  if frame is None or frame.empty else "ticker missing from the download")

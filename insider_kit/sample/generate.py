@@ -163,8 +163,8 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
             wave_months.append(str(m))
             in_m = np.nonzero(month == m)[0]
             wave_days.append(in_m)
-            after = np.nonzero((month > m) & (month <= m + spec.market_wave_horizon))[0]
-            mkt_rf[after] += spec.market_wave_effect * spec.market_wave_horizon / max(len(after), 1)
+            drag = np.nonzero((month > m) & (month <= m + spec.market_wave_horizon))[0]
+            mkt_rf[drag] += spec.market_wave_effect * spec.market_wave_horizon / max(len(drag), 1)
     log_size = rng.normal(7.0, 1.6, N)  # log market cap in $M: from ~$30M to ~$100B
     small = (log_size.max() - log_size) / (log_size.max() - log_size.min())
     beta = np.clip(rng.normal(1.0, 0.3, N), 0.2, 2.2)
@@ -275,7 +275,7 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
             j = int(rng.choice(active))
             d = pick_day(i)
             if rng.random() < 0.6:  # contrarian: buy after a fall
-                cand = np.nonzero(trailing[lo:T - 70, i] < np.nanquantile(trailing[lo:T - 70, i], 0.25))[0]
+                cand = np.nonzero(trailing[lo:T - 70, i] < np.nanquantile(trailing[lo:T - 70, i], 0.25))[0]  # type: ignore[assignment]
                 if len(cand):
                     d = lo + int(rng.choice(cand))
             filings.append(Filing(i, j, d, "opportunistic_purchase",
@@ -286,7 +286,7 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
             j = int(rng.choice(active))
             d = pick_day(i)
             if rng.random() < 0.5:  # contrarian: sell after a run-up
-                cand = np.nonzero(trailing[lo:T - 70, i] > np.nanquantile(trailing[lo:T - 70, i], 0.75))[0]
+                cand = np.nonzero(trailing[lo:T - 70, i] > np.nanquantile(trailing[lo:T - 70, i], 0.75))[0]  # type: ignore[assignment]
                 if len(cand):
                     d = lo + int(rng.choice(cand))
             filings.append(Filing(i, j, d, "ordinary_sale",
@@ -316,10 +316,10 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
             if not officers:
                 break
             j = int(rng.choice(officers))
-            q = float(np.round(people[j].holdings * rng.uniform(0.05, 0.3)))
+            qty = float(np.round(people[j].holdings * rng.uniform(0.05, 0.3)))
             filings.append(Filing(i, j, pick_day(i), "exercise_and_sell",
-                                  [Trade("M", "D", "derivative", shares=q, price=0.0), Trade("M", "A", "nonderivative", shares=q),
-                                   Trade("S", "D", "nonderivative", shares=q)]))
+                                  [Trade("M", "D", "derivative", shares=qty, price=0.0), Trade("M", "A", "nonderivative", shares=qty),
+                                   Trade("S", "D", "nonderivative", shares=qty)]))
         for key, code, ad, cls in (("gift", "G", "D", "gift"), ("other_j", "J", "D", "other"), ("conversion", "C", "A", "conversion")):
             for _ in range(n(key)):
                 j = int(rng.integers(0, len(people)))
@@ -337,7 +337,8 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
                 filings.append(Filing(i, int(rng.choice(active)), int(rng.choice(ok)), "wave_sale",
                                       [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.02, 0.3)))]))
     # a CEO/CFO's unscheduled sale comes from someone who rarely sells: no other sale in the year before
-    unsched = {(f.firm, f.insider): [] for f in filings if f.cls == "exec_unscheduled_sale"}
+    unsched: dict[tuple[int, int], list[int]] = {(f.firm, f.insider): [] for f in filings
+                                                 if f.cls == "exec_unscheduled_sale"}
     for f in filings:
         if f.cls == "exec_unscheduled_sale":
             unsched[(f.firm, f.insider)].append(f.trade_idx)
@@ -383,7 +384,7 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
 
     # ---------------------------------------------------------------- filings -> rows
     edgar_cut = days[-1] - pd.Timedelta(weeks=spec.edgar_weeks)
-    hold = {(i, j): p.holdings for i, ps in enumerate(insiders) for j, p in enumerate(ps)}
+    holding: dict[tuple[int, int], float] = {(i, j): p.holdings for i, ps in enumerate(insiders) for j, p in enumerate(ps)}
     seq: dict[int, int] = {}
     sub_rows, own_rows, ndt_rows, dt_rows, foot_rows, xml_docs = [], [], [], [], [], []
     n_sk = 0
@@ -401,13 +402,13 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
         plan_any = False
         for tr in f.trades:
             if tr.fraction is not None:
-                sh = float(max(1.0, np.round(hold[(i, j)] * tr.fraction)))
+                sh = float(max(1.0, np.round(holding[(i, j)] * tr.fraction)))
             else:
                 sh = float(max(1.0, tr.shares))
             if tr.table == "nonderivative":
-                hold[(i, j)] = max(0.0, hold[(i, j)] + (sh if tr.ad == "A" else -sh))
+                holding[(i, j)] = max(0.0, holding[(i, j)] + (sh if tr.ad == "A" else -sh))
             pr = tr.price if tr.price is not None else round(price * float(rng.uniform(0.995, 1.005)), 2)
-            rows.append((tr, sh, pr, hold[(i, j)]))
+            rows.append((tr, sh, pr, holding[(i, j)]))
             plan_any |= tr.plan
             code_counts[tr.code] = code_counts.get(tr.code, 0) + 1
         checkbox = fdate >= PLAN_CHECKBOX_FROM
@@ -434,7 +435,7 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
                 acc, fdate, hour, int(rng.integers(0, 60)), issuer_cik[i], names[i], tickers[i], owners, tdate, rows, foot,
                 checkbox, plan_any)))
             continue
-        versions = [("4", acc, fdate, None)]
+        versions: list[tuple[str, str, pd.Timestamp, str | pd.Timestamp | None]] = [("4", acc, fdate, None)]
         if amend:
             # the original misreports the shares by a factor of 10; the 4/A restates them
             seq[filer] += 1
@@ -480,13 +481,14 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
     sub_df["q"] = [f"{d.year}q{(d.month - 1) // 3 + 1}" for d in pd.to_datetime(sub_df["FILING_DATE"], format="%d-%b-%Y")]
     q_of = dict(zip(sub_df["ACCESSION_NUMBER"], sub_df["q"], strict=True))
     n_zips = 0
-    for q, qsub in sub_df.groupby("q", sort=True):
+    for q_, qsub in sub_df.groupby("q", sort=True):
+        q = str(q_)
         accs = set(qsub["ACCESSION_NUMBER"])
         cols = list(SEC_SUB)
         if q >= "2023q2":
             cols.insert(cols.index("REMARKS"), "AFF10B5ONE")  # the checkbox column exists from 2023q2
         tables = {
-            "SUBMISSION.tsv": _tsv(cols, qsub.drop(columns="q").to_dict("records")),
+            "SUBMISSION.tsv": _tsv(cols, qsub.drop(columns="q").to_dict("records")),  # type: ignore[arg-type]
             "REPORTINGOWNER.tsv": _tsv(SEC_OWN, [r for r in own_rows if r["ACCESSION_NUMBER"] in accs]),
             "NONDERIV_TRANS.tsv": _tsv(SEC_NDT, [r for r in ndt_rows if q_of[r["ACCESSION_NUMBER"]] == q]),
             "DERIV_TRANS.tsv": _tsv(SEC_DT, [r for r in dt_rows if q_of[r["ACCESSION_NUMBER"]] == q]),
