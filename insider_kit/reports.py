@@ -53,6 +53,9 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
     from tqdm.auto import tqdm
 
     res = RenderResult()
+    if not Path(data).exists():
+        raise ConfigError(f"data directory {data} does not exist",
+                          hint="generate the teaching market with 'insider-kit sample' (or 'make report')")
     nbs = sorted(p.resolve() for p in Path(notebooks_dir).glob("*.ipynb") if not p.name.startswith("."))
     if only:
         nbs = [p for p in nbs if p.stem in only or p.name in only]

@@ -8,6 +8,7 @@ n_i the number of estimation days.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Sequence
 
@@ -37,16 +38,19 @@ def masked_ols_1(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     """Row-wise OLS of y on [1, x] using only days where both are finite.
 
     Returns alpha, beta, the mean of x used, and S_xx = sum (x - mean x)^2.
+    Two passes: means first, then centred cross-products (numerically safe, few temporaries).
     """
     m = np.isfinite(x) & np.isfinite(y)
     n = m.sum(axis=1).astype(float)
-    xm, ym = np.where(m, x, 0.0), np.where(m, y, 0.0)
+    xm = np.where(m, x, 0.0)
+    ym = np.where(m, y, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         mx = xm.sum(1) / n
         my = ym.sum(1) / n
-        dx = np.where(m, x - mx[:, None], 0.0)
-        sxx = (dx**2).sum(1)
-        sxy = (dx * np.where(m, y - my[:, None], 0.0)).sum(1)
+        xm -= mx[:, None]
+        xm *= m  # centred x, zero where masked
+        sxx = np.einsum("ij,ij->i", xm, xm)
+        sxy = np.einsum("ij,ij->i", xm, ym)  # sum (x - mx) y = sum (x - mx)(y - my) over used days
         b = sxy / sxx
         a = my - b * mx
     return a, b, mx, sxx
@@ -113,20 +117,26 @@ def mean_residual_correlation(resid: np.ndarray, est_start: np.ndarray, *, pairs
         keep = a != b
         a, b = a[keep][:pairs], b[keep][:pairs]
     a, b = rows[a], rows[b]
-    rs = []
-    for i, k in zip(a, b, strict=True):  # loop over sampled pairs (bounded), not over events
-        off = int(est_start[k] - est_start[i])
-        if abs(off) >= L - min_overlap:
-            continue
-        xi = resid[i, max(0, off):L + min(0, off)]
-        xk = resid[k, max(0, -off):L - max(0, off)]
-        m = np.isfinite(xi) & np.isfinite(xk)
-        if m.sum() < min_overlap:
-            continue
-        c = np.corrcoef(xi[m], xk[m])[0, 1]
-        if np.isfinite(c):
-            rs.append(c)
-    return float(np.mean(rs)) if rs else 0.0
+    # all sampled pairs at once: position t of event a's window is calendar day est_start[a] + t,
+    # which is position t - off of event b's window (off = est_start[b] - est_start[a])
+    off = (est_start[b] - est_start[a]).astype(np.int64)
+    t = np.arange(L)[None, :]
+    tk = t - off[:, None]
+    inside = (tk >= 0) & (tk < L)
+    xi = resid[a].astype(float)
+    xk = np.take_along_axis(resid[b].astype(float), np.clip(tk, 0, L - 1), axis=1)
+    m = inside & np.isfinite(xi) & np.isfinite(xk)
+    n = m.sum(axis=1)
+    xi = np.where(m, xi, 0.0)
+    xk = np.where(m, xk, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mi = xi.sum(1) / n
+        mk = xk.sum(1) / n
+        di = np.where(m, xi - mi[:, None], 0.0)
+        dk = np.where(m, xk - mk[:, None], 0.0)
+        c = (di * dk).sum(1) / np.sqrt((di**2).sum(1) * (dk**2).sum(1))
+    good = (n >= min_overlap) & np.isfinite(c)
+    return float(c[good].mean()) if good.any() else 0.0
 
 
 def kolari_pynnonen_t(t_bmp: float, n: int, rbar: float) -> tuple[float, float]:
@@ -175,14 +185,15 @@ def rank_ubar(resid: np.ndarray, ar: np.ndarray, codes: np.ndarray, n_groups: in
     ``(n_groups, L_est + L_win)``.  Computed in chunks of events (bounded memory).
     """
     L = resid.shape[1] + ar.shape[1]
-    sums = np.zeros((n_groups, L))
-    cnts = np.zeros((n_groups, L))
-    for s0 in range(0, resid.shape[0], chunk):
+
+    def part(s0: int) -> tuple[np.ndarray, np.ndarray]:
+        sums = np.zeros((n_groups, L))
+        cnts = np.zeros((n_groups, L))
         v = np.concatenate([resid[s0:s0 + chunk].astype(np.float32), ar[s0:s0 + chunk].astype(np.float32)], axis=1)
         fin = np.isfinite(v)
-        order = np.argsort(np.where(fin, v, np.inf), axis=1, kind="stable")
+        order = np.argsort(np.where(fin, v, np.inf), axis=1)
         ranks = np.empty(v.shape, dtype=np.float32)
-        np.put_along_axis(ranks, order, np.arange(1, L + 1, dtype=np.float32)[None, :].repeat(len(v), 0), axis=1)
+        np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, L + 1, dtype=np.float32), v.shape), axis=1)
         n = fin.sum(axis=1, keepdims=True).astype(np.float32)
         U = np.where(fin, ranks / (n + 1) - 0.5, 0.0)
         cg = codes[s0:s0 + chunk]
@@ -190,6 +201,18 @@ def rank_ubar(resid: np.ndarray, ar: np.ndarray, codes: np.ndarray, n_groups: in
             m = cg == g
             sums[g] += U[m].sum(axis=0)
             cnts[g] += fin[m].sum(axis=0)
+        return sums, cnts
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    starts = list(range(0, resid.shape[0], chunk))
+    with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1) or 1) as pool:
+        results = list(pool.map(part, starts))  # numpy sorts release the GIL: chunks run on all cores
+    sums = np.zeros((n_groups, L))
+    cnts = np.zeros((n_groups, L))
+    for a, b in results:
+        sums += a
+        cnts += b
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(cnts > 0, sums / cnts, np.nan)
 
