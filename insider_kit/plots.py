@@ -37,10 +37,18 @@ def plot_forest(table: pd.DataFrame, *, ax: Any = None, label: str = "claim", es
                 lo: str = "ci_low", hi: str = "ci_high", title: str | None = None) -> Any:
     """Forest plot: one row per claim/group with its estimate and 95% CI (in %)."""
     ax = _ax(ax, (8, 0.45 * len(table) + 1.5))
-    y = range(len(table))[::-1]
-    ax.errorbar(table[est] * 100, list(y), xerr=[(table[est] - table[lo]) * 100, (table[hi] - table[est]) * 100],
-                fmt="o", capsize=3)
-    ax.set_yticks(list(y), table[label])
+    y = list(range(len(table))[::-1])
+    colors = {"supported": "tab:green", "contradicted": "tab:red", "inconclusive": "0.45"}
+    verdicts = table["verdict"].tolist() if "verdict" in table.columns else ["inconclusive"] * len(table)
+    for yi, (_, r), v in zip(y, table.iterrows(), verdicts, strict=True):  # one row per claim (a handful)
+        ax.errorbar(r[est] * 100, yi, xerr=[[(r[est] - r[lo]) * 100], [(r[hi] - r[est]) * 100]], fmt="o", capsize=3,
+                    color=colors.get(v, "tab:blue"))
+    if "verdict" in table.columns:
+        from matplotlib.lines import Line2D
+
+        ax.legend([Line2D([], [], marker="o", color=c, ls="") for c in colors.values()], list(colors), frameon=False,
+                  loc="lower right")
+    ax.set_yticks(y, table[label])
     ax.axvline(0, color="0.3", lw=0.8)
     ax.set_xlabel("estimate (%), 95% CI")
     ax.set_title(title or "")
