@@ -36,10 +36,11 @@ import pandas as pd
 from .errors import DataError
 from .eventstudy import compare, event_study
 from .eventstudy.results import EventStudyResult
+from .prices.panel import day_index
 from .signals import net_purchase_ratio
 from .study import Study
 
-__all__ = ["CLAIMS", "Claim", "expected_verdicts", "robustness", "run_ledger", "verdict"]
+__all__ = ["CLAIMS", "Claim", "expected_verdicts", "market_claim", "robustness", "run_ledger", "verdict"]
 
 Expect = Literal["positive", "negative", "none"]
 
@@ -133,15 +134,14 @@ def _diff(res: EventStudyResult, window: str, a: np.ndarray, b: np.ndarray, flip
     if a.sum() < 2 or b.sum() < 2:
         return {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "n": int(a.sum()),
                 "n_ref": int(b.sum())}
-    res.events["_claim_group"] = np.where(a, "a", np.where(b, "b", "x"))
-    c = compare(res, by="_claim_group", a="a", b="b", window=window, sign={"b": -1.0} if flip_b else None,
+    c = compare(res, by=np.where(a, "a", np.where(b, "b", "x")), a="a", b="b", window=window, sign={"b": -1.0} if flip_b else None,
                 n_boot=n_boot)
     return {"estimate": c.reg_coef, "ci_low": c.reg_coef - 1.96 * c.reg_se, "ci_high": c.reg_coef + 1.96 * c.reg_se,
             "p": c.reg_p, "n": c.n_a, "n_ref": c.n_b, "boot_low": c.ci_low, "boot_high": c.ci_high,
             "welch_p": c.welch_p}
 
 
-def _market_claim(study: Study, *, horizon: int = 3, heavy_q: float = 0.1) -> dict[str, float]:
+def market_claim(study: Study, *, horizon: int = 3, heavy_q: float = 0.1) -> dict[str, float]:
     """Forward market return after heavy-selling months that followed an advance, minus other months (HAC, lags=h)."""
     import statsmodels.api as sm
 
@@ -207,13 +207,11 @@ def run_ledger(study: Study, *, model: str = "market_adjusted", window: tuple[in
         "large_fraction": lambda: _diff(res, wname, sell & (fb == ">50%"), sell & (fb == "<=10%")),
         "routine_no_signal": lambda: _clustered_mean(res, car, sell & (rc == "routine")),
         "opportunistic_sales": lambda: _diff(res, wname, sell & (rc == "opportunistic"), sell & (rc == "routine")),
-        "market_selling_after_advance": lambda: _market_claim(study),
+        "market_selling_after_advance": lambda: market_claim(study),
         "pre_filing_information": lambda: _pre_filing(study, common),
     }
     for c in tqdm(CLAIMS, desc="claims", disable=not progress):
         out[c.id] = tests[c.id]()
-    if "_claim_group" in res.events:
-        del res.events["_claim_group"]
     rows = []
     for c in CLAIMS:
         r = out[c.id]
@@ -246,9 +244,8 @@ def _pre_filing(study: Study, common: dict[str, Any]) -> dict[str, float]:
     ev = study.events_by(date="trade")
     ev = ev[ev["direction"] == "buy"]
     res = event_study(ev, study.panel, **common)
-    dates = study.panel.dates.to_numpy("datetime64[ns]")
-    d0 = np.searchsorted(dates, pd.to_datetime(res.events["day0"]).to_numpy("datetime64[ns]"))
-    dp = np.searchsorted(dates, pd.to_datetime(res.events["public_date"]).to_numpy("datetime64[ns]"))
+    d0 = day_index(study.panel.dates, res.events["day0"])
+    dp = day_index(study.panel.dates, res.events["public_date"])
     lag = dp - d0  # trading days from the trade to the public day
     rel = res.rel_days
     between = (rel[None, :] >= 1) & (rel[None, :] < lag[:, None])
@@ -306,5 +303,4 @@ def robustness(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "m
                 rows.append({"date": date, "model": model, "window": EventStudyResult._wname(w),
                              "buys": b["estimate"], "sales": s_["estimate"], "difference": d["estimate"],
                              "ci_low": d["ci_low"], "ci_high": d["ci_high"], "n_buys": b["n"], "n_sales": s_["n"]})
-            del res.events["_claim_group"]
     return pd.DataFrame(rows)

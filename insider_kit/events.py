@@ -18,11 +18,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
-from .prices.panel import ReturnsPanel
+from .prices.panel import ReturnsPanel, day_index
 from .signals import (
     TOP_EXEC,
     SignalParams,
-    _day_index,
     add_price_signals,
     cluster_counts,
     fraction_bucket,
@@ -163,8 +162,8 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     hk = pd.DataFrame({"i": h["issuer_cik"].astype(str).to_numpy(), "s": h["side"].astype(int).astype(str).to_numpy()})
     ek = pd.DataFrame({"i": ev["issuer_cik"].astype(str).to_numpy(),
                        "s": np.where(ev["direction"] == "buy", "1", "-1")})
-    ev_day = _day_index(cal, ev["date"])
-    ev["n_cluster"] = cluster_counts(ek, ev_day, hk, _day_index(cal, h["date"]), h["owner_cik"], p.cluster_window)
+    ev_day = day_index(cal, ev["date"])
+    ev["n_cluster"] = cluster_counts(ek, ev_day, hk, day_index(cal, h["date"]), h["owner_cik"], p.cluster_window)
     ev["cluster"] = ev["n_cluster"] >= p.cluster_k
     order = np.lexsort((ev_day, ev["direction"].to_numpy(), ev["issuer_cik"].astype(str).to_numpy()))
     o = ev.iloc[order]

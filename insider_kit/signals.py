@@ -55,6 +55,7 @@ Field & Hanka (2001) "The Expiration of IPO Share Lockups", JF 56.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -63,7 +64,7 @@ import pandas as pd
 
 from .errors import DataError
 from .filings.codes import CODE_CLASSES
-from .prices.panel import ReturnsPanel
+from .prices.panel import ReturnsPanel, day_index
 
 __all__ = [
     "FRACTION_BUCKETS",
@@ -286,12 +287,6 @@ def lockup_flags(day: np.ndarray, ipo_day: np.ndarray, band: int) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- price-based signals
 
-def _day_index(calendar: pd.DatetimeIndex, dates: pd.Series) -> np.ndarray:
-    """Index of the first trading day on or after each date (len(calendar) when beyond)."""
-    d = pd.to_datetime(dates).to_numpy("datetime64[ns]")
-    return np.searchsorted(calendar.to_numpy("datetime64[ns]"), d, side="left")
-
-
 def _cumlog(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative log(1+r) and count of valid days, with a leading zero row (C[t] = sum over days < t)."""
     lr = np.log1p(np.where(np.isfinite(values), values, 0.0))
@@ -312,7 +307,7 @@ def add_price_signals(events: pd.DataFrame, panel: ReturnsPanel, *, params: Sign
     ev = events.copy()
     cal = panel.dates
     T = len(cal)
-    d0 = _day_index(cal, ev["date"])
+    d0 = day_index(cal, ev["date"])
     col = pd.Series(np.arange(len(panel.tickers)), index=panel.tickers)
     col = col[~col.index.duplicated()]
     j = ev["ticker"].astype(str).map(col).to_numpy(dtype=float)
@@ -338,11 +333,9 @@ def add_price_signals(events: pd.DataFrame, panel: ReturnsPanel, *, params: Sign
         allrun = np.exp(C[t_end] - C[lo_e]) - 1.0 - (np.exp(Cm[t_end] - Cm[lo_e]) - 1.0)[:, None]
         allrun[(N[t_end] - N[lo_e]) < p.runup_min_obs] = np.nan
         allrun[t_end - L < 0] = np.nan
-        with np.errstate(all="ignore"):
-            import warnings
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                bps = np.nanquantile(allrun, [0.2, 0.4, 0.6, 0.8], axis=1).T  # (n_months, 4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # months before any stock has a full run-up
+            bps = np.nanquantile(allrun, [0.2, 0.4, 0.6, 0.8], axis=1).T  # (n_months, 4)
         ev_month = pd.PeriodIndex(pd.to_datetime(ev["date"]), freq="M")
         prev = ev_month - 1
         mpos = pd.Index(month[last_of_month]).get_indexer(prev)
@@ -381,7 +374,7 @@ def add_price_signals(events: pd.DataFrame, panel: ReturnsPanel, *, params: Sign
         k = ev["ticker"].astype(str).map(fp).fillna(-1).astype(int).to_numpy()
         ipo = pd.Series(cal[np.clip(k, 0, T - 1)], index=ev.index).where(k >= 0)
     expiry = pd.to_datetime(ipo) + pd.Timedelta(days=p.lockup_days)
-    exp_idx = np.where(expiry.notna(), _day_index(cal, expiry.fillna(cal[0])), np.nan).astype(float)
+    exp_idx = np.where(expiry.notna(), day_index(cal, expiry.fillna(cal[0])), np.nan).astype(float)
     ev["ipo_date"] = ipo
     ev["lockup"] = lockup_flags(d0.astype(float), exp_idx, p.lockup_band) & (ev["direction"].to_numpy() == "sell")
     # market value at the trade price
@@ -424,12 +417,9 @@ def net_purchase_ratio(tx: pd.DataFrame, market: pd.Series, *, horizons: tuple[i
     level = np.exp(np.log1p(m).cumsum())
     month_end = level.groupby(level.index.to_period("M")).last()
     out = out.reindex(pd.period_range(out.index.min(), out.index.max(), freq="M"))
-    lev = month_end.reindex(out.index)
-    full = month_end
     for h in horizons:
-        fwd = full.shift(-h) / full - 1.0
-        out[f"fwd_{h}m"] = fwd.reindex(out.index)
-    out[f"past_{past}m"] = (full / full.shift(past) - 1.0).reindex(out.index)
+        out[f"fwd_{h}m"] = (month_end.shift(-h) / month_end - 1.0).reindex(out.index)
+    out[f"past_{past}m"] = (month_end / month_end.shift(past) - 1.0).reindex(out.index)
     out.index.name = "month"
-    out = out[lev.notna().to_numpy()]
+    out = out[out.index.isin(month_end.index)]  # months the market series covers
     return out

@@ -47,6 +47,9 @@ def test_compare_matches_scipy_welch_and_the_regression_is_the_mean_difference()
     se_normal = np.sqrt(x.var(ddof=1) / len(x) + y.var(ddof=1) / len(y))
     assert (c.ci_high - c.ci_low) == pytest.approx(2 * 1.96 * se_normal, rel=0.2)  # bootstrap ~ normal width
     assert c.diff > 0.02 and c.welch_p < 0.01  # the planted 5% effect is found
+    by_labels = ik.compare(res, by=d, a="buy", b="sell", sign={"sell": -1}, cluster=(), n_boot=500)
+    assert by_labels.welch_t == c.welch_t and by_labels.ci_low == c.ci_low  # labels instead of a column
+    assert "labels" not in res.events.columns
 
 
 def test_compare_firm_clustered_standard_error_matches_a_hand_written_sandwich() -> None:

@@ -202,8 +202,8 @@ MARKET = [
     ("md", "## The claim: heavy selling after an advance\nMonths in the bottom `heavy_quantile` of the ratio whose past 6-month "
            "market return was above the median, against all other months; Newey–West standard errors because forward "
            "returns overlap.", []),
-    ("code", "from insider_kit.claims import _market_claim\n"
-             "r = _market_claim(study, horizon=horizon, heavy_q=heavy_quantile)\n"
+    ("code", "from insider_kit.claims import market_claim\n"
+             "r = market_claim(study, horizon=horizon, heavy_q=heavy_quantile)\n"
              "pd.Series(r, name=f'{horizon}-month forward market return, heavy-selling months minus others')", []),
     ("md", "With about a hundred months, a handful of 'heavy selling after an advance' months is all the data can offer: "
            "read the CI, not just the sign.", []),

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..prices.panel import ReturnsPanel
+from ..prices.panel import ReturnsPanel, day_index
 
 __all__ = ["CalendarTimeResult", "calendar_time", "portfolio_returns"]
 
@@ -78,7 +78,7 @@ def portfolio_returns(events: pd.DataFrame, panel: ReturnsPanel, *, holding: tup
     col = pd.Series(np.arange(N), index=panel.tickers)
     col = col[~col.index.duplicated()]
     j = events[ticker_col].astype(str).map(col)
-    d0 = np.searchsorted(panel.dates.to_numpy("datetime64[ns]"), pd.to_datetime(events[date_col]).to_numpy("datetime64[ns]"))
+    d0 = day_index(panel.dates, events[date_col])
     ok = j.notna().to_numpy() & (d0 < T)
     jj = j.to_numpy(float)[ok].astype(np.int64)
     start = np.clip(d0[ok] + h0, 0, T)

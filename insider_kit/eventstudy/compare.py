@@ -87,7 +87,7 @@ def _bootstrap(x: np.ndarray, y: np.ndarray, n_boot: int, level: float, rng: np.
     return float(lo), float(hi)
 
 
-def compare(result: EventStudyResult, *, by: str | None = None, a: str | None = None, b: str | None = None,
+def compare(result: EventStudyResult, *, by: str | Sequence[object] | np.ndarray | pd.Series | None = None, a: str | None = None, b: str | None = None,
             window: str | tuple[int, int] | None = None, sign: Mapping[str, float] | None = None,
             controls: Sequence[str] = (), cluster: Sequence[str] = ("firm", "month"), n_boot: int = 2000,
             level: float = 0.95, seed: int = 0) -> Comparison:
@@ -98,7 +98,8 @@ def compare(result: EventStudyResult, *, by: str | None = None, a: str | None = 
     result
         An :class:`EventStudyResult`.
     by
-        Column of ``result.events`` defining the groups (default: the study's group column).
+        Column of ``result.events`` defining the groups (default: the study's group column), or one
+        label per used event (aligned with ``result.events``).
     a, b
         The two group values compared as ``a - b`` (default: the first two values in order of appearance).
         ``b`` may be ``"rest"`` for every event not in ``a``.
@@ -118,10 +119,18 @@ def compare(result: EventStudyResult, *, by: str | None = None, a: str | None = 
     import statsmodels.api as sm
 
     ev = result.events
-    by = by or result.group_name
-    if by is None or by not in ev.columns:
-        raise DataError(f"compare needs a group column; {by!r} is not in the events",
-                        hint=f"columns: {', '.join(map(str, ev.columns[:15]))}")
+    if by is None:
+        by = result.group_name
+    if isinstance(by, str) or by is None:
+        if by is None or by not in ev.columns:
+            raise DataError(f"compare needs a group column; {by!r} is not in the events",
+                            hint=f"columns: {', '.join(map(str, ev.columns[:15]))}")
+        labels = ev[by]
+    else:
+        labels = pd.Series(np.asarray(by, dtype=object), index=ev.index)
+        if len(labels) != len(ev):
+            raise DataError(f"compare got {len(labels):,} group labels for {len(ev):,} events")
+        by = "labels"
     wins = {result._wname(c): c for c in result.car_windows}
     if window is None:
         wname = list(wins)[-1]
@@ -132,7 +141,7 @@ def compare(result: EventStudyResult, *, by: str | None = None, a: str | None = 
     if wname not in wins:
         raise DataError(f"CAR window {wname} was not computed; available: {', '.join(wins)}")
     car = result.car_values[wins[wname]].astype(float)
-    g = ev[by].astype("string").fillna("<NA>").to_numpy(dtype=object)
+    g = labels.astype("string").fillna("<NA>").to_numpy(dtype=object)
     vals = list(dict.fromkeys(g))
     a = a if a is not None else (vals[0] if vals else None)
     if a is None or a not in vals:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, TooMuchDataLossError
-from ..prices.panel import ReturnsPanel
+from ..prices.panel import ReturnsPanel, day_index
 from . import stats as S
 from .results import EventStudyResult
 
@@ -28,12 +28,6 @@ __all__ = ["Model", "event_study"]
 Model = Literal["raw", "mean_adjusted", "market_adjusted", "market_model", "ff3", "carhart"]
 DEFAULT_CAR_WINDOWS: tuple[tuple[int, int], ...] = ((-1, 1), (0, 5), (0, 20), (0, 60), (0, 120))
 _FACTORS = {"ff3": ("mkt_rf", "smb", "hml"), "carhart": ("mkt_rf", "smb", "hml", "mom")}
-
-
-def _day0(dates: pd.DatetimeIndex, ev_dates: pd.Series) -> np.ndarray:
-    """First trading day on or after each event date (index into *dates*; len(dates) when beyond)."""
-    d = pd.to_datetime(ev_dates).to_numpy("datetime64[ns]")
-    return np.searchsorted(dates.to_numpy("datetime64[ns]"), d, side="left")
 
 
 def event_study(
@@ -122,7 +116,7 @@ def event_study(
     col = pd.Series(np.arange(len(returns.tickers)), index=returns.tickers)
     col = col[~col.index.duplicated()]
     j = ev[ticker_col].map(col).to_numpy(dtype=float)
-    d0 = _day0(returns.dates, ev[date_col])
+    d0 = day_index(returns.dates, ev[date_col])
     reason = np.full(n_all, "", dtype=object)
     reason[pd.isna(ev[date_col]).to_numpy()] = "no event date"
     reason[(reason == "") & np.isnan(j)] = "no prices for ticker"

@@ -9,7 +9,16 @@ import pandas as pd
 
 from ..errors import DataError
 
-__all__ = ["ReturnsPanel", "returns_panel"]
+__all__ = ["ReturnsPanel", "day_index", "returns_panel"]
+
+
+def day_index(calendar: pd.DatetimeIndex, dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    """Index of the first trading day on or after each date (``len(calendar)`` when beyond the last).
+
+    This is the kit's one day-0 rule: an event dated on a weekend or holiday starts on the next trading day.
+    """
+    d = pd.to_datetime(dates).to_numpy("datetime64[ns]")
+    return np.searchsorted(calendar.to_numpy("datetime64[ns]"), d, side="left")
 
 
 @dataclass
