@@ -80,7 +80,9 @@ def test_compare_errors_name_the_problem() -> None:
 def test_portfolio_returns_match_a_per_day_loop() -> None:
     panel, ev = _panel(T=400, N=12)
     ev = ev[ev["date"] < panel.dates[330]]
-    panel.values[np.random.default_rng(3).random(panel.values.shape) < 0.05] = np.nan
+    vals = panel.values.copy()
+    vals[np.random.default_rng(3).random(vals.shape) < 0.05] = np.nan
+    panel.values = vals
     size = pd.Series(np.arange(1, 13, dtype=float), index=panel.tickers)
     for weighting in ("equal", "value"):
         r, n = portfolio_returns(ev, panel, holding=(1, 20), weighting=weighting, size=size)  # type: ignore[arg-type]

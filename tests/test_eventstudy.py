@@ -8,6 +8,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats as st
 
+import insider_kit.errors as ik_errors
 from insider_kit.errors import DataError, TooMuchDataLossError
 from insider_kit.eventstudy import event_study
 from insider_kit.eventstudy import stats as S
@@ -49,15 +50,17 @@ def test_engine_matches_statsmodels_per_event_with_gaps_and_edges() -> None:
     ev = pd.DataFrame({"ticker": rng.choice(panel.tickers, len(d)), "date": panel.dates[d]})
     res = event_study(ev, panel, car_windows=[(0, 5), (-1, 1)], min_estimation=100, max_loss=None)
     assert len(res.events) == len(ev)
+    assert sorted(res.events.index) == list(ev.index)  # rows keep the caller's index labels
     for i, r in ev.iterrows():
         ar_ref, cars, sigma, n = reference(panel, r["ticker"], r["date"])
-        np.testing.assert_allclose(res.ar.iloc[i].to_numpy(), ar_ref, rtol=0, atol=1e-9, equal_nan=True)
-        assert res.car.iloc[i]["(+0,+5)"] == pytest.approx(cars[(0, 5)], abs=1e-9)
+        np.testing.assert_allclose(res.ar.loc[i].to_numpy(), ar_ref, rtol=0, atol=1e-9, equal_nan=True)
+        assert res.car.loc[i, "(+0,+5)"] == pytest.approx(cars[(0, 5)], abs=1e-9)
+        assert res.car.loc[i, "(-1,+1)"] == pytest.approx(cars[(-1, 1)], abs=1e-9)
         assert res.events.loc[i, "sigma"] == pytest.approx(sigma, rel=1e-9)
         assert res.events.loc[i, "n_est"] == n
-    # few events read the panel column-wise, many through a ticker-major copy: both give the same numbers
-    few = event_study(ev.iloc[:2], panel, car_windows=[(0, 5), (-1, 1)], min_estimation=100, max_loss=None)
-    np.testing.assert_array_equal(few.ar_values, res.ar_values[:2])
+    # an event's numbers do not depend on the other events of the study (chunks, order, threads)
+    few = event_study(ev.iloc[[5, 2]], panel, car_windows=[(0, 5), (-1, 1)], min_estimation=100, max_loss=None)
+    np.testing.assert_array_equal(few.ar.to_numpy(), res.ar.loc[few.events.index].to_numpy())
 
 
 def test_dropped_events_have_reasons_and_max_loss() -> None:
@@ -108,7 +111,7 @@ def test_factor_model_matches_statsmodels() -> None:
         b = sm.OLS(y[ok], X[ok]).fit().params
         yw = panel.values[d0: d0 + 11, j] - 0.0001
         Xw = sm.add_constant(f.iloc[d0: d0 + 11][["mkt_rf", "smb", "hml", "mom"]].to_numpy(), has_constant="add")
-        np.testing.assert_allclose(res.ar.iloc[i], yw - Xw @ b, atol=1e-9)
+        np.testing.assert_allclose(res.ar.loc[i], yw - Xw @ b, atol=1e-9)
 
 
 # --------------------------------------------------------------------------- hand-computed statistics
@@ -195,3 +198,136 @@ def test_mean_residual_correlation_matches_a_pair_loop() -> None:
             if m.sum() >= 30:
                 rs.append(np.corrcoef(xi[m], xk[m])[0, 1])
     assert got == pytest.approx(np.mean(rs), rel=1e-12)
+
+
+# --------------------------------------------------------------------------- the compiled path vs plain references
+def _plain_table(panel, res, est=(-250, -21)):
+    """Every statistic of ``res.tests`` recomputed from per-event statsmodels fits, scipy's rankdata and
+    wilcoxon, and the scalar functions of ``stats`` (one group at a time, no shared code with the kernels)."""
+    rows = {}
+    w0 = int(res.rel_days[0])
+    for g in res.group_labels:
+        sel = (res.groups == g).to_numpy()
+        evs = res.events[sel]
+        resid, wins = [], []
+        for _, r in evs.iterrows():
+            d0 = panel.dates.searchsorted(pd.Timestamp(r["date"]))
+            j = list(panel.tickers).index(r["ticker"])
+            y = panel.values[d0 + est[0]: d0 + est[1] + 1, j]
+            x = panel.market[d0 + est[0]: d0 + est[1] + 1]
+            ok = np.isfinite(y) & np.isfinite(x)
+            a, b = sm.OLS(y[ok], sm.add_constant(x[ok])).fit().params
+            e = y - a - b * x
+            resid.append(np.where(ok, e, np.nan))
+            wins.append(panel.values[d0 + w0: d0 + res.rel_days[-1] + 1, j] - a - b *
+                        panel.market[d0 + w0: d0 + res.rel_days[-1] + 1])
+        resid, wins = np.array(resid), np.array(wins)
+        starts = panel.dates.searchsorted(pd.to_datetime(evs["date"])) + est[0]
+        for c in res.car_windows:
+            car = np.nansum(wins[:, c[0] - w0: c[1] - w0 + 1], axis=1)
+            scar = res.scar_values[c][sel]
+            t_b, _ = S.bmp_t(scar)
+            rbar = S.mean_residual_correlation(resid, starts, pairs=10**9, rng=np.random.default_rng(0))
+            # Corrado: rank each event's residuals and window ARs together (scipy mid-ranks), average per day
+            U = []
+            for e, w in zip(resid, wins, strict=True):
+                v = np.r_[e, w]
+                f = np.isfinite(v)
+                u = np.full(len(v), np.nan)
+                u[f] = st.rankdata(v[f]) / (f.sum() + 1) - 0.5
+                U.append(u)
+            ubar = np.nanmean(np.array(U), axis=0)
+            L_est = resid.shape[1]
+            rows[(g, res._wname(c))] = {
+                "n": len(car), "mean_car": car.mean(), "median_car": np.median(car),
+                "t_cs": S.cross_sectional_t(car)[0],
+                "patell_z": S.patell_z(scar, res.n_est[sel], 2)[0], "bmp_t": t_b,
+                "kp_t": S.kolari_pynnonen_t(t_b, len(car), rbar)[0], "rbar": rbar,
+                "sign_z": S.generalized_sign_z(car, resid)[0],
+                "rank_z": S.corrado_from_ubar(ubar, L_est + c[0] - w0, L_est + c[1] - w0 + 1),
+                "p_wilcoxon": st.wilcoxon(car).pvalue,
+            }
+    return pd.DataFrame(rows).T
+
+
+def test_test_table_matches_plain_references() -> None:
+    panel, rng = make_panel(T=700, K=25, miss=0.04)
+    n = 140  # > 50 per group: the Wilcoxon normal approximation is the kit's own code
+    ev = pd.DataFrame({"ticker": rng.choice(panel.tickers, n), "date": panel.dates[rng.integers(260, 570, n)],
+                       "side": np.where(rng.random(n) < 0.5, "buy", "sell")})
+    res = event_study(ev, panel, group="side", window=(-5, 30), car_windows=[(0, 5), (-1, 1), (0, 30)],
+                      min_estimation=100, kp_pairs=10**9)
+    ref = _plain_table(panel, res)
+    got = res.tests.loc[ref.index, ref.columns].astype(float)
+    assert (res.tests["n"] > 50).all()
+    np.testing.assert_allclose(got.to_numpy(), ref.to_numpy(float), rtol=1e-7, atol=1e-12)
+
+
+def test_rank_test_with_ties_uses_the_exact_path() -> None:
+    """Raw returns with many exact zeros (stale prices): every event has ties, so every event goes
+    through the exact mid-rank fallback, which must equal scipy's rankdata."""
+    rng = np.random.default_rng(4)
+    T, K = 500, 6
+    dates = pd.bdate_range("2015-01-01", periods=T)
+    R = np.round(rng.normal(0, 0.01, (T, K)), 3)  # a 0.1% tick: ties everywhere
+    panel = returns_panel(pd.DataFrame(R, index=dates, columns=[f"Q{i}" for i in range(K)]),
+                          market=pd.Series(R.mean(1), index=dates), kind="return")
+    ev = pd.DataFrame({"ticker": rng.choice(panel.tickers, 40), "date": dates[rng.integers(260, 480, 40)]})
+    res = event_study(ev, panel, model="raw", window=(0, 10), car_windows=[(0, 10)], estimation=(-250, -21))
+    assert res.meta["rank_exact_events"] == len(res.events)
+    U = []
+    for _, r in res.events.iterrows():
+        d0 = dates.searchsorted(r["date"])
+        j = list(panel.tickers).index(r["ticker"])
+        v = np.r_[panel.values[d0 - 250: d0 - 20, j], panel.values[d0: d0 + 11, j]]
+        U.append(st.rankdata(v) / (len(v) + 1) - 0.5)
+    ubar = np.mean(U, axis=0)
+    assert res.tests["rank_z"].iloc[0] == pytest.approx(S.corrado_from_ubar(ubar, 230, 241), rel=1e-12)
+
+
+def test_tests_false_lazy_ar_and_cars_agree() -> None:
+    panel, rng = make_panel(T=600, K=20)
+    ev = pd.DataFrame({"ticker": rng.choice(panel.tickers, 300), "date": panel.dates[rng.integers(260, 470, 300)]})
+    full = event_study(ev, panel, window=(-5, 20), car_windows=[(0, 20), (-5, 5)])
+    bare = event_study(ev, panel, window=(-5, 20), car_windows=[(0, 20), (-5, 5)], tests=False)
+    np.testing.assert_array_equal(bare.car_matrix, full.car_matrix)
+    with pytest.raises(ik_errors.InsiderKitError, match="tests=False"):
+        _ = bare.tests
+    # the AR matrix, built on first use, sums to the CARs the kernel computed while fitting
+    np.testing.assert_allclose(np.nansum(full.ar_values[:, 5:], axis=1), full.car_values[(0, 20)], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(np.nansum(full.ar_values[:, :11], axis=1), full.car_values[(-5, 5)], rtol=0, atol=1e-15)
+
+
+def test_wilcoxon_p_matches_scipy_with_ties_and_zeros() -> None:
+    rng = np.random.default_rng(8)
+    for n in (60, 500, 5000):
+        x = np.round(rng.normal(0.1, 1, n), 1)  # ties and exact zeros
+        assert S.wilcoxon_p(x) == pytest.approx(st.wilcoxon(x, method="approx").pvalue, rel=1e-10)
+    x = rng.normal(0.3, 1, 30)
+    assert S.wilcoxon_p(x) == pytest.approx(st.wilcoxon(x).pvalue, rel=1e-12)  # small: scipy's exact test
+    assert np.isnan(S.wilcoxon_p(x[:9]))
+
+
+def test_day_index_table_path_equals_searchsorted() -> None:
+    from insider_kit.prices.panel import day_index
+
+    cal = pd.bdate_range("2001-01-01", periods=3000).delete([10, 11, 500])  # holidays
+    rng = np.random.default_rng(1)
+    d = pd.Series(pd.Timestamp("2000-06-01") + pd.to_timedelta(rng.integers(0, 5000, 50_000), unit="D")
+                  + pd.to_timedelta(rng.integers(0, 3, 50_000) * 7, unit="h"))
+    d[::97] = pd.NaT
+    ref = np.searchsorted(cal.to_numpy(), d.to_numpy(), side="left")
+    np.testing.assert_array_equal(day_index(cal, d), ref)  # > 10,000 dates: the lookup-table path
+    np.testing.assert_array_equal(day_index(cal, d.iloc[:500]), ref[:500])  # binary search path
+
+
+def test_panel_values_are_read_only_and_reassignment_drops_the_cache() -> None:
+    panel, _ = make_panel(T=300, K=4)
+    with pytest.raises(ValueError, match="read-only"):
+        panel.values[0, 0] = 1.0
+    first = panel.by_ticker()
+    assert panel.by_ticker() is first
+    new = panel.values.copy()
+    new[:, 0] = 0.5
+    panel.values = new
+    np.testing.assert_array_equal(panel.by_ticker()[0], 0.5)

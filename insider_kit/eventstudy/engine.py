@@ -1,10 +1,12 @@
-"""Vectorised event-study engine: every event at once, in chunks, with no Python loop per event.
+"""Event-study engine: every event at once, in chunks, with no Python loop per event.
 
-For each event with day 0 at calendar index ``d`` and a ticker column ``j``, the
-estimation block ``R[d+e0 : d+e1+1, j]`` and the window block
-``R[d+w0 : d+w1+1, j]`` are gathered with fancy indexing into ``(n_events, L)``
-arrays.  Return models are fitted with closed-form masked sums (market model)
-or batched normal equations (factor models), so missing days simply drop out.
+For each event with day 0 at calendar index ``d`` and ticker column ``j``, the days
+``d+e0 .. d+w1`` are one contiguous run of the panel's ticker-major copy
+(:meth:`ReturnsPanel.by_ticker`).  A compiled kernel (:mod:`._kernels`) fits the
+return model on the estimation days it finds (missing days drop out), and writes
+abnormal returns, CARs, standardised CARs and the sort keys of the rank test in
+one pass per event; chunks of events run concurrently on all cores.  The test
+statistics are then computed per group from these arrays (:mod:`.stats`).
 
 References: MacKinlay (1997) "Event Studies in Economics and Finance", JEL 35;
 Campbell, Lo & MacKinlay (1997) ch. 4.
@@ -12,7 +14,9 @@ Campbell, Lo & MacKinlay (1997) ch. 4.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 import numpy as np
@@ -20,6 +24,7 @@ import pandas as pd
 
 from ..errors import DataError, TooMuchDataLossError
 from ..prices.panel import ReturnsPanel, day_index
+from . import _kernels as K
 from . import stats as S
 from .results import EventStudyResult
 
@@ -27,6 +32,7 @@ __all__ = ["Model", "event_study"]
 
 Model = Literal["raw", "mean_adjusted", "market_adjusted", "market_model", "ff3", "carhart"]
 DEFAULT_CAR_WINDOWS: tuple[tuple[int, int], ...] = ((-1, 1), (0, 5), (0, 20), (0, 60), (0, 120))
+_MODELS = ("raw", "mean_adjusted", "market_adjusted", "market_model", "ff3", "carhart")
 _FACTORS = {"ff3": ("mkt_rf", "smb", "hml"), "carhart": ("mkt_rf", "smb", "hml", "mom")}
 
 
@@ -45,8 +51,9 @@ def event_study(
     date_col: str = "date",
     ticker_col: str = "ticker",
     kp_pairs: int = 2000,
-    chunk: int = 50_000,
+    chunk: int = 32_768,
     seed: int = 0,
+    tests: bool = True,
 ) -> EventStudyResult:
     """Run an event study over all *events* at once.
 
@@ -76,6 +83,13 @@ def event_study(
         of events is dropped (None disables).
     bhar
         Also compute buy-and-hold abnormal returns against the market for each CAR window.
+    kp_pairs
+        Event pairs sampled per group for the Kolari-Pynnönen residual correlation (all pairs when fewer).
+    chunk
+        Events per unit of work; chunks run concurrently on all cores and bound the memory of the rank test.
+    tests
+        Compute the test statistics (``False``: abnormal returns, CARs and SCARs only, e.g. inside
+        a simulation that needs nothing else).
 
     Returns
     -------
@@ -102,6 +116,8 @@ def event_study(
     for c in cws:
         if c[0] < w0 or c[1] > w1 or c[0] > c[1]:
             raise DataError(f"CAR window {c} is not inside the event window {window}")
+    if model not in _MODELS:
+        raise DataError(f"unknown model {model!r}", hint="one of " + ", ".join(_MODELS))
     needs_mkt = model in ("market_adjusted", "market_model") or bhar
     if needs_mkt and returns.market is None:
         raise DataError(f"model {model!r} needs a market series in the returns panel")
@@ -110,144 +126,223 @@ def event_study(
             raise DataError(f"model {model!r} needs factors {_FACTORS[model] + ('rf',)} in the returns panel",
                             hint="load them with insider_kit.prices.load_factors and pass factors= to returns_panel")
 
-    ev = events.reset_index(drop=True)
-    n_all = len(ev)
+    ticker = events[ticker_col].to_numpy()
+    n_all = len(ticker)
     T = len(returns.dates)
-    col = pd.Series(np.arange(len(returns.tickers)), index=returns.tickers)
-    col = col[~col.index.duplicated()]
-    j = ev[ticker_col].map(col).to_numpy(dtype=float)
-    d0 = day_index(returns.dates, ev[date_col])
-    reason = np.full(n_all, "", dtype=object)
-    reason[pd.isna(ev[date_col]).to_numpy()] = "no event date"
-    reason[(reason == "") & np.isnan(j)] = "no prices for ticker"
-    reason[(reason == "") & (d0 >= T)] = "event date after the last price"
-    reason[(reason == "") & (d0 + w1 >= T)] = "event window runs beyond the data"
-    reason[(reason == "") & (d0 + e0 < 0)] = "estimation window starts before the data"
-    ok = reason == ""
-    idx_ok = np.nonzero(ok)[0]
+    j = _ticker_columns(returns, ticker)
+    dates = events[date_col]
+    d0 = day_index(returns.dates, dates)
+    reason = np.zeros(n_all, dtype=np.int8)  # codes into _REASONS
+    # (a missing date maps beyond the last price; named separately)
+    for code, bad in ((5, d0 + e0 < 0), (4, d0 + w1 >= T), (3, d0 >= T), (2, j < 0)):
+        reason[bad] = code  # later assignments win: the first reason in _REASONS order is reported
+    if pd.isna(dates).any():
+        reason[pd.isna(dates).to_numpy()] = 1
+    idx_ok = np.flatnonzero(reason == 0)
+    n_ok = len(idx_ok)
 
     L_est, L_win = e1 - e0 + 1, w1 - w0 + 1
+    Lr = L_est + L_win
     rel = np.arange(w0, w1 + 1)
-    R = returns.values
     M = returns.market if returns.market is not None else np.full(T, np.nan)  # checked above when a model needs it
-    AR = np.full((len(idx_ok), L_win), np.nan)
-    sig2 = np.full(len(idx_ok), np.nan)
-    n_est = np.zeros(len(idx_ok), dtype=int)
-    resid_store = np.full((len(idx_ok), L_est), np.nan, dtype=np.float32)
-    mm_mean = np.full(len(idx_ok), np.nan)
-    mm_sxx = np.full(len(idx_ok), np.nan)
-    BH = {c: np.full(len(idx_ok), np.nan) for c in cws} if bhar else {}
-    F = returns.factors
-    # ticker-major copy: each event's days e0..w1 are then one contiguous run of memory, gathered as a
-    # row of a sliding-window view (far fewer cache misses than column gathers from the dates x tickers array)
-    # (worth its one copy of the panel only when the events read a good part of it)
-    L_all = w1 - e0 + 1
-    blocks = None
-    if T >= L_all and len(idx_ok) * L_all * 4 >= R.size:
-        blocks = np.lib.stride_tricks.sliding_window_view(np.ascontiguousarray(R.T), L_all, axis=1)
-    for s0 in range(0, len(idx_ok), chunk):
-        sl = slice(s0, s0 + chunk)
-        ii = idx_ok[sl]
-        jj = j[ii].astype(np.int64)[:, None]
-        te = d0[ii][:, None] + np.arange(e0, e1 + 1)[None, :]
-        tw = d0[ii][:, None] + rel[None, :]
-        if blocks is not None:
-            blk = blocks[jj[:, 0], d0[ii] + e0]
-            Ye, Yw = blk[:, :L_est], blk[:, w0 - e0:]
-        else:
-            Ye, Yw = R[te, jj], R[tw, jj]
-        if model == "raw":
-            ar = Yw
-            res = Ye - 0.0
-            k = 0
-        elif model == "mean_adjusted":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                cnt = np.isfinite(Ye).sum(axis=1, keepdims=True)
-                mu = np.nansum(Ye, axis=1, keepdims=True) / cnt
-            ar, res, k = Yw - mu, Ye - mu, 1
-        elif model == "market_adjusted":
-            ar, res, k = Yw - M[tw], Ye - M[te], 0
-        elif model == "market_model":
-            Xe, Xw = M[te], M[tw]
-            a, b, mx, sxx = S.masked_ols_1(Xe, Ye)
-            ar, res, k = Yw - (a[:, None] + b[:, None] * Xw), Ye - (a[:, None] + b[:, None] * Xe), 2
-            mm_mean[sl], mm_sxx[sl] = mx, sxx
-        else:
-            names = _FACTORS[model]
-            assert F is not None
-            fv = F.loc[:, list(names)].to_numpy(float)
-            rf = F["rf"].to_numpy(float)
-            Xe = np.concatenate([np.ones((*te.shape, 1)), fv[te]], axis=2)
-            Xw = np.concatenate([np.ones((*tw.shape, 1)), fv[tw]], axis=2)
-            coef = S.masked_ols_k(Xe, Ye - rf[te])
-            ar = (Yw - rf[tw]) - np.einsum("nlk,nk->nl", Xw, coef)
-            res = (Ye - rf[te]) - np.einsum("nlk,nk->nl", Xe, coef)
-            k = len(names) + 1
-        valid = np.isfinite(res)
-        n = valid.sum(axis=1)
-        n_est[sl] = n
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sig2[sl] = np.where(n > k, np.nansum(res**2, axis=1) / np.maximum(n - k, 1), np.nan)
-        AR[sl] = ar
-        resid_store[sl] = res
-        if bhar:
-            for c in cws:
-                a_, b_ = c[0] - w0, c[1] - w0 + 1
-                Ri = np.nan_to_num(Yw[:, a_:b_])
-                Mi = np.nan_to_num(M[tw][:, a_:b_])
-                BH[c][sl] = np.prod(1 + Ri, axis=1) - np.prod(1 + Mi, axis=1)
-    blocks = None  # release the ticker-major copy before the statistics
+    off, Z, const, k_params = _design(model, returns, M, T)
+    cw = np.array([(c[0] - w0, c[1] - w0 + 1) for c in cws], dtype=np.int64).reshape(-1, 2)
+    W = len(cws)
+    n_est = np.zeros(n_ok, dtype=np.int32)
+    sig2 = np.empty(n_ok)
+    coef = np.empty((n_ok, Z.shape[1] + 1))
+    AR = np.empty((0, L_win))  # the events x days matrix is built on first use (EventStudyResult.ar_values)
+    car = np.empty((n_ok, W))
+    car_n = np.empty((n_ok, W), dtype=np.int32)
+    scar = np.empty((n_ok, W))
+    BH = np.full((n_ok, W) if bhar else (0, W), np.nan)
+    npos = np.empty(n_ok, dtype=np.int32)
+    nval = np.empty(n_ok, dtype=np.int32)
+    if group is not None:
+        if group not in events.columns:
+            raise DataError(f"group column {group!r} is not in the events", hint=f"columns: {list(events.columns)[:10]}")
+        gcodes, guniq = pd.factorize(events[group].to_numpy()[idx_ok], use_na_sentinel=False)
+    else:
+        gcodes, guniq = np.zeros(n_ok, dtype=np.int64), np.array(["all"], dtype=object)
+    G = len(guniq)
+    # work (and report) in ticker-then-date order: neighbouring events share cached memory, outputs are written
+    # sequentially; ``events`` keeps the input's index labels
+    order = _ticker_date_order(j[idx_ok], d0[idx_ok], T)
+    idx_ok, gcodes = idx_ok[order], gcodes[order]
+    jj = j[idx_ok]
+    dd = d0[idx_ok]
+    # sort keys of the rank test: (fixed-point value << pb) | position, in 32 bits when the positions leave >= 20
+    pb = max(1, int(np.ceil(np.log2(Lr))))
+    kdt = np.uint32 if pb <= 12 else np.uint64
+    missing = kdt(np.iinfo(kdt).max)
+    RT = returns.by_ticker()
+    clm = model == "market_model"
+    z1 = np.ascontiguousarray(Z[:, 0]) if Z.shape[1] == 1 else np.zeros(T)
+    mcum = np.zeros(T + 1)
+    if clm:
+        np.cumsum(np.where(np.isnan(M), 0.0, M), out=mcum[1:])
+
+    usable = np.empty(n_ok, dtype=np.int64)  # group code, or -1 for an event about to be dropped
+
+    def run(s0: int, s1: int) -> tuple[np.ndarray, np.ndarray, int]:
+        sums = np.zeros((G, Lr))
+        cnts = np.zeros((G, Lr))
+        n_fl = 0
+        for b0 in range(s0, s1, _BLOCK):  # blocks small enough for their rank keys to stay in cache
+            ix = np.arange(b0, min(b0 + _BLOCK, s1))
+            keys = np.empty((len(ix) if tests else 0, Lr), dtype=kdt)
+            K.abnormal(RT, off, Z, z1, mcum, M, const, k_params, jj, dd, ix, e0, e1, w0, w1, cw, clm, bhar, keys, pb,
+                       missing, n_est, sig2, coef, AR, car, car_n, scar, BH, npos, nval)
+            if not tests:
+                continue
+            usable[ix] = np.where((n_est[ix] >= min_estimation) & np.isfinite(coef[ix, 0]), gcodes[ix], -1)
+            keys.sort(axis=1)
+            flagged = np.empty(len(ix), dtype=np.bool_)
+            K.rank_accumulate(keys, ix, nval, usable, pb, sums, cnts, flagged)
+            fl = ix[flagged]
+            if len(fl):
+                K.rank_exact(RT, off, Z, jj, dd, coef, fl, usable, e0, e1, w0, w1, sums, cnts)
+                n_fl += len(fl)
+        return sums, cnts, n_fl
+
+    workers = _workers()
+    step = max(1, min(chunk, -(-n_ok // workers) if n_ok >= 1024 else n_ok))
+    bounds = [(s, min(s + step, n_ok)) for s in range(0, n_ok, step)]
+    # the calling thread takes the first chunk itself (one thread hand-off fewer for a small study)
+    futures = [_pool().submit(run, *b) for b in bounds[1:]]
+    parts = [run(*bounds[0])] if bounds else []
+    parts += [f.result() for f in futures]
+    rank_sums = np.sum([p_[0] for p_ in parts], axis=0) if parts else np.zeros((G, Lr))
+    rank_cnts = np.sum([p_[1] for p_ in parts], axis=0) if parts else np.zeros((G, Lr))
+    n_exact = int(sum(p_[2] for p_ in parts))
+
     short = n_est < min_estimation
-    reason[idx_ok[short]] = [f"too little estimation data ({k_} < {min_estimation} days)" for k_ in n_est[short]]
-    keep = ~short
+    singular = ~short & ~np.isfinite(coef[:, 0])
+    reason[idx_ok[short]] = _SHORT
+    reason[idx_ok[singular]] = _SINGULAR
+    short_days = dict(zip(idx_ok[short].tolist(), n_est[short].tolist(), strict=True))
+    keep = ~(short | singular)
+    if not keep.all():
+        sig2, n_est, coef, car, car_n, scar = sig2[keep], n_est[keep], coef[keep], car[keep], car_n[keep], scar[keep]
+        npos, jj, dd, gcodes = npos[keep], jj[keep], dd[keep], gcodes[keep]
+        BH = BH[keep] if bhar else BH
     idx_used = idx_ok[keep]
-    AR, sig2, n_est, resid_store = AR[keep], sig2[keep], n_est[keep], resid_store[keep]
-    mm_mean, mm_sxx = mm_mean[keep], mm_sxx[keep]
-    BH = {c: v[keep] for c, v in BH.items()}
-    dropped = ev.loc[reason != ""].assign(reason=reason[reason != ""])
-    loss = len(dropped) / n_all if n_all else 0.0
+    idx_drop = np.flatnonzero(reason != 0)
+    n_drop = len(idx_drop)
+    loss = n_drop / n_all if n_all else 0.0
     if max_loss is not None and n_all and loss > max_loss:
-        top = dropped["reason"].str.replace(r" \(.*", "", regex=True).value_counts().head(3)
+        top = pd.Series(reason[idx_drop]).map(dict(enumerate(_REASONS))).value_counts().head(3)
         raise TooMuchDataLossError(
-            f"{len(dropped):,} of {n_all:,} events dropped ({loss:.0%} > max_loss={max_loss:.0%}); main reasons: "
+            f"{n_drop:,} of {n_all:,} events dropped ({loss:.0%} > max_loss={max_loss:.0%}); main reasons: "
             + "; ".join(f"{r} ({c:,})" for r, c in top.items()),
             hint="check tickers and dates, or pass a larger max_loss",
         )
     if len(idx_used) == 0:
-        raise DataError("no event could be used", hint="see the reasons: " + "; ".join(dropped["reason"].unique()[:3]))
+        found = [_REASONS[r] for r in np.unique(reason[idx_drop])]
+        raise DataError("no event could be used", hint="see the reasons: " + "; ".join(found[:3]))
 
-    used = ev.iloc[idx_used].reset_index(drop=True)
-    used["day0"] = returns.dates[d0[idx_used]]
-    used["n_est"] = n_est
-    used["sigma"] = np.sqrt(sig2)
-    # CARs and their standardisation
-    mkt_w = None
-    if model == "market_model":
-        tw = d0[idx_used][:, None] + rel[None, :]
-        mkt_w = M[tw]
-    car = {}
-    car_n = {}
-    scar = {}
-    for c in cws:
-        a_, b_ = c[0] - w0, c[1] - w0 + 1
-        block = AR[:, a_:b_]
-        car[c] = np.nansum(block, axis=1)
-        car_n[c] = np.isfinite(block).sum(axis=1)
-        Lc = b_ - a_
-        if model == "market_model" and mkt_w is not None:
-            sm = np.nansum(mkt_w[:, a_:b_], axis=1)
-            var = sig2 * (Lc + Lc**2 / n_est + (sm - Lc * mm_mean) ** 2 / mm_sxx)
-        else:
-            var = sig2 * Lc
-        scar[c] = car[c] / np.sqrt(var)
-    groups = used[group].astype("string").fillna("<NA>") if group else pd.Series("all", index=used.index, dtype="string")
-    rng = np.random.default_rng(seed)
-    tests = S.test_table(
-        groups=groups.to_numpy(), car=car, scar=scar, n_est=n_est, ar=AR, resid=resid_store, rel=rel, cws=cws,
-        est_start=d0[idx_used] + e0, bhar=BH, kp_pairs=kp_pairs, rng=rng, k_params=2 if model == "market_model" else 1,
-    )
+    day0 = returns.dates.to_numpy()[dd]
+    est_start = dd + e0
+    labels = [("<NA>" if pd.isna(u) else str(u)) for u in guniq]
+    # groups in order of first appearance in the input (factorize codes), those with used events
+    order = np.flatnonzero(np.bincount(gcodes, minlength=G))
+    remap = np.full(G, -1, dtype=np.int64)
+    remap[order] = np.arange(len(order))
+    gcodes = remap[gcodes]
+    labels = [labels[g] for g in order]
+    stats = None
+    if tests:
+        rng = np.random.default_rng(seed)
+        ubar = np.where(rank_cnts[order] > 0, rank_sums[order] / np.maximum(rank_cnts[order], 1), np.nan)
+        rbar = np.empty(len(order))
+        for g in range(len(order)):
+            rows = np.flatnonzero(gcodes == g)
+            a, b = S.sample_pairs(len(rows), kp_pairs, rng)
+            need, inv = np.unique(np.concatenate([rows[a], rows[b]]), return_inverse=True)
+            res_ = np.empty((len(need), L_est))
+            K.est_residuals(RT, off, Z, jj, dd, coef, need, e0, e1, w0, w1, res_)
+            rbar[g] = S.pair_correlation_mean(res_, est_start[need], inv[: len(a)], inv[len(a):])
+        stats = S.test_table(
+            codes=gcodes, n_groups=len(order), car=car, scar=scar, n_est=n_est, k_params=k_params,
+            ubar=ubar, L_est=L_est, cw=cw, npos=npos, rbar=rbar, bhar=BH if bhar else None,
+            pool=_pool() if len(car) >= 20_000 else None,
+        )
+
+    def window_ar() -> np.ndarray:
+        out = np.empty((len(jj), L_win))
+        spans = [(a_, min(a_ + chunk, len(jj))) for a_ in range(0, len(jj), chunk)]
+        list(_pool().map(lambda b_: K.window_ar(RT, off, Z, z1, jj, dd, coef, b_[0], b_[1], e0, e1, w0, w1, out),
+                         spans))
+        return out
+
     return EventStudyResult(
-        events=used, rel_days=rel, ar_values=AR, car_windows=cws, car_values=car, car_n=car_n, scar_values=scar,
-        bhar_values=BH, groups=groups, group_name=group, tests=tests, dropped=dropped.reset_index(drop=True),
+        source=events, used_index=idx_used, day0=day0, n_est=n_est, sigma=np.sqrt(sig2), rel_days=rel,
+        ar_source=window_ar,
+        car_windows=cws, car_matrix=car, car_n_matrix=car_n, scar_matrix=scar, bhar_matrix=BH if bhar else None,
+        group_codes=gcodes, group_labels=labels, group_name=group, stats=stats,
+        dropped_index=idx_drop, dropped_reason=np.array(
+            [_REASONS[reason[i]] if reason[i] != _SHORT else
+             f"{_REASONS[_SHORT]} ({short_days[i]} < {min_estimation} days)" for i in idx_drop.tolist()], dtype=object),
         n_input=n_all, model=model, estimation=estimation, window=window,
+        meta={"rank_exact_events": n_exact},
     )
+
+
+_REASONS = ("", "no event date", "no prices for ticker", "event date after the last price",
+            "event window runs beyond the data", "estimation window starts before the data",
+            "too little estimation data", "return model could not be fitted (collinear regressors)")
+_SHORT, _SINGULAR = 6, 7
+_POOL: ThreadPoolExecutor | None = None
+_BLOCK = 2048
+
+
+_N_WORKERS = max(1, min(os.cpu_count() or 1, 8))
+
+
+def _workers() -> int:
+    return _N_WORKERS
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One process-wide pool: the compiled kernels and numpy's sort release the GIL, so chunks run on all cores."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=_workers(), thread_name_prefix="insider-kit-engine")
+    return _POOL
+
+
+def _ticker_date_order(j: np.ndarray, d: np.ndarray, T: int) -> np.ndarray:
+    """Permutation sorting events by panel column, then day (ties in input order)."""
+    if len(j) and j.max() < 2**16 and T < 2**16:  # two stable radix sorts of 16-bit keys
+        by_day = np.argsort(d.astype(np.uint16), kind="stable")
+        return by_day[np.argsort(j[by_day].astype(np.uint16), kind="stable")]
+    return np.lexsort((d, j))
+
+
+def _ticker_columns(returns: ReturnsPanel, values: np.ndarray) -> np.ndarray:
+    """Column of each event's ticker in the panel (-1 when absent; the first column for a duplicated ticker)."""
+    tickers = returns.tickers
+    if not tickers.is_unique:
+        first_pos = pd.Series(np.arange(len(tickers)), index=tickers).groupby(level=0).min()
+        found = first_pos.index.get_indexer(pd.Index(values))
+        return np.where(found >= 0, first_pos.to_numpy()[found], -1).astype(np.int64)
+    return tickers.get_indexer(pd.Index(values)).astype(np.int64)
+
+
+def _design(model: str, returns: ReturnsPanel, M: np.ndarray, T: int) -> tuple[np.ndarray, np.ndarray, bool, int]:
+    """The model as ``y - off = const + Z b``: the offset subtracted, the regressors, a constant?, parameters counted."""
+    zero = np.zeros(T)
+    none = np.empty((T, 0))
+    if model == "raw":
+        return zero, none, False, 0
+    if model == "mean_adjusted":
+        return zero, none, True, 1
+    if model == "market_adjusted":
+        return np.ascontiguousarray(M, dtype=float), none, False, 0
+    if model == "market_model":
+        return zero, np.ascontiguousarray(M, dtype=float).reshape(T, 1), True, 2
+    F = returns.factors
+    assert F is not None
+    names = list(_FACTORS[model])
+    return (F["rf"].to_numpy(float).copy(), np.ascontiguousarray(F.loc[:, names].to_numpy(float)), True,
+            len(names) + 1)

@@ -1,39 +1,54 @@
-"""The results object of :func:`~insider_kit.eventstudy.event_study` (labelled pandas properties)."""
+"""The results object of :func:`~insider_kit.eventstudy.event_study` (labelled pandas properties).
+
+The engine stores plain arrays; the labelled pandas views (``events``, ``car``,
+``tests``, ``dropped``, ...) are built from them on first access and cached.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats as st
 
+from ..errors import InsiderKitError
+
 __all__ = ["EventStudyResult"]
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class EventStudyResult:
     """Abnormal returns, CARs and tests of one event study.
 
-    Properties return labelled pandas objects: ``ar`` (events x relative day),
-    ``car`` (events x window), ``aar`` and ``caar`` (per group, with a 95%
-    confidence band), ``tests`` (per group and window), ``dropped`` (every
-    event not used, with its reason).
+    Properties return labelled pandas objects: ``events`` (the used events with
+    ``day0``, ``n_est`` and ``sigma``), ``ar`` (events x relative day), ``car``
+    (events x window), ``aar`` and ``caar`` (per group, with a 95% confidence
+    band), ``tests`` (per group and window), ``dropped`` (every event not used,
+    with its reason).
     """
 
-    events: pd.DataFrame
+    source: pd.DataFrame
+    used_index: np.ndarray
+    day0: pd.DatetimeIndex
+    n_est: np.ndarray
+    sigma: np.ndarray
     rel_days: np.ndarray
-    ar_values: np.ndarray
+    ar_source: Callable[[], np.ndarray]
     car_windows: list[tuple[int, int]]
-    car_values: dict[tuple[int, int], np.ndarray]
-    car_n: dict[tuple[int, int], np.ndarray]
-    scar_values: dict[tuple[int, int], np.ndarray]
-    bhar_values: dict[tuple[int, int], np.ndarray]
-    groups: pd.Series
+    car_matrix: np.ndarray
+    car_n_matrix: np.ndarray
+    scar_matrix: np.ndarray
+    bhar_matrix: np.ndarray | None
+    group_codes: np.ndarray
+    group_labels: list[str]
     group_name: str | None
-    tests: pd.DataFrame
-    dropped: pd.DataFrame
+    stats: dict[str, np.ndarray] | None
+    dropped_index: np.ndarray
+    dropped_reason: np.ndarray
     n_input: int
     model: str
     estimation: tuple[int, int]
@@ -43,6 +58,67 @@ class EventStudyResult:
     @staticmethod
     def _wname(c: tuple[int, int]) -> str:
         return f"({c[0]:+d},{c[1]:+d})"
+
+    def _by_window(self, m: np.ndarray | None) -> dict[tuple[int, int], np.ndarray]:
+        return {} if m is None else {c: m[:, k] for k, c in enumerate(self.car_windows)}
+
+    @cached_property
+    def ar_values(self) -> np.ndarray:
+        """Abnormal returns, ``events x relative days`` (computed from the fitted models on first use:
+        a million events x 81 days is 650 MB that most studies never look at)."""
+        return self.ar_source()
+
+    @property
+    def car_values(self) -> dict[tuple[int, int], np.ndarray]:
+        """CAR per used event, by window (arrays aligned with ``events``)."""
+        return self._by_window(self.car_matrix)
+
+    @property
+    def car_n(self) -> dict[tuple[int, int], np.ndarray]:
+        """Days with a return inside each CAR window (missing days count as zero in the CAR)."""
+        return self._by_window(self.car_n_matrix)
+
+    @property
+    def scar_values(self) -> dict[tuple[int, int], np.ndarray]:
+        return self._by_window(self.scar_matrix)
+
+    @property
+    def bhar_values(self) -> dict[tuple[int, int], np.ndarray]:
+        return self._by_window(self.bhar_matrix)
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        """The used events with ``day0``, ``n_est`` and ``sigma``.
+
+        Rows are in the order the engine works in (the panel's ticker order, then date; ties
+        in input order) and keep the index labels of the events passed in, so
+        ``result.events.index`` points back to the caller's rows.  ``ar``, ``car`` and
+        every per-event array are aligned with these rows.
+        """
+        return self.source.iloc[self.used_index].assign(day0=self.day0, n_est=self.n_est, sigma=self.sigma)
+
+    @cached_property
+    def dropped(self) -> pd.DataFrame:
+        """Every event not used, with its input columns and the reason."""
+        return self.source.iloc[self.dropped_index].assign(reason=self.dropped_reason)
+
+    @cached_property
+    def groups(self) -> pd.Series:
+        """Group label of each used event (``"all"`` without a group column)."""
+        cat = pd.Categorical.from_codes(self.group_codes, categories=pd.Index(self.group_labels, dtype=object))
+        return pd.Series(np.asarray(cat, dtype=object), index=self.events.index, name=self.group_name or "group",
+                         dtype="string")
+
+    @cached_property
+    def tests(self) -> pd.DataFrame:
+        """Every test statistic, one row per group and CAR window."""
+        if self.stats is None:
+            raise InsiderKitError("this study was run with tests=False: no test statistics were computed")
+        idx = pd.MultiIndex.from_product([self.group_labels, [self._wname(c) for c in self.car_windows]],
+                                         names=["group", "window"])
+        df = pd.DataFrame(self.stats, index=idx)
+        df["n"] = df["n"].astype(int)
+        return df
 
     @property
     def ar(self) -> pd.DataFrame:
@@ -77,9 +153,8 @@ class EventStudyResult:
         rows = []
         sel = self.rel_days >= start
         cum = np.nancumsum(np.where(sel[None, :], self.ar_values, 0.0), axis=1)[:, sel]
-        for g in pd.unique(self.groups):
-            m = (self.groups == g).to_numpy()
-            x = cum[m]
+        for gi, g in enumerate(self.group_labels):
+            x = cum[self.group_codes == gi]
             n = x.shape[0]
             mean = x.mean(axis=0)
             se = x.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.full(x.shape[1], np.nan)
@@ -101,20 +176,25 @@ class EventStudyResult:
     def __repr__(self) -> str:
         return self.__str__()
 
+    def _head(self) -> str:
+        return (f"{len(self.used_index):,} of {self.n_input:,} events used ({len(self.dropped_index):,} dropped), "
+                f"model={self.model}, estimation={self.estimation}, window={self.window}")
+
     def __str__(self) -> str:
-        head = (f"Event study: {len(self.events):,} of {self.n_input:,} events used "
-                f"({len(self.dropped):,} dropped), model={self.model}, estimation={self.estimation}, "
-                f"window={self.window}")
-        return head + "\n" + self.summary().round(4).to_string()
+        head = "Event study: " + self._head()
+        return head if self.stats is None else head + "\n" + self.summary().round(4).to_string()
 
     def _repr_html_(self) -> str:
+        reasons = pd.Series(self.dropped_reason).str.replace(r" \(.*", "", regex=True).value_counts()
+        drop = "" if reasons.empty else "<br>dropped: " + ", ".join(f"{r} ({c})" for r, c in reasons.items())
+        head = (f"<p><b>Event study</b>: {len(self.used_index):,} of {self.n_input:,} events used, model "
+                f"<code>{self.model}</code>, estimation {self.estimation}, window {self.window}{drop}</p>")
+        if self.stats is None:
+            return head
         s = self.summary().style.format(
             {"mean_car": "{:.2%}", "ci_low": "{:.2%}", "ci_high": "{:.2%}", "t_cs": "{:.2f}", "p_cs": "{:.3f}",
              "bmp_t": "{:.2f}", "kp_t": "{:.2f}", "patell_z": "{:.2f}", "rank_z": "{:.2f}", "sign_z": "{:.2f}"})
-        reasons = self.dropped["reason"].str.replace(r" \(.*", "", regex=True).value_counts() if len(self.dropped) else None
-        drop = "" if reasons is None else "<br>dropped: " + ", ".join(f"{r} ({c})" for r, c in reasons.items())
-        return (f"<p><b>Event study</b>: {len(self.events):,} of {self.n_input:,} events used, model "
-                f"<code>{self.model}</code>, estimation {self.estimation}, window {self.window}{drop}</p>" + s.to_html())
+        return head + s.to_html()
 
     def plot(self, ax: Any = None, **kw: Any) -> Any:
         """CAAR curves with confidence bands (drawn by :mod:`insider_kit.plots`)."""

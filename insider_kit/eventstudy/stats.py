@@ -8,12 +8,11 @@ n_i the number of estimation days.
 
 from __future__ import annotations
 
-import os
 import warnings
-from collections.abc import Sequence
+from concurrent.futures import Executor
 
 import numpy as np
-import pandas as pd
+from scipy import special as sp
 from scipy import stats as st
 
 __all__ = [
@@ -23,52 +22,15 @@ __all__ = [
     "cross_sectional_t",
     "generalized_sign_z",
     "kolari_pynnonen_t",
-    "masked_ols_1",
-    "masked_ols_k",
     "mean_residual_correlation",
+    "pair_correlation_mean",
     "patell_z",
     "positive_share",
-    "rank_ubar",
+    "sample_pairs",
     "skewness_adjusted_t",
     "test_table",
+    "wilcoxon_p",
 ]
-
-
-def masked_ols_1(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Row-wise OLS of y on [1, x] using only days where both are finite.
-
-    Returns alpha, beta, the mean of x used, and S_xx = sum (x - mean x)^2.
-    Two passes: means first, then centred cross-products (numerically safe, few temporaries).
-    """
-    m = np.isfinite(x) & np.isfinite(y)
-    n = m.sum(axis=1).astype(float)
-    xm = np.where(m, x, 0.0)
-    ym = np.where(m, y, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mx = xm.sum(1) / n
-        my = ym.sum(1) / n
-        xm -= mx[:, None]
-        xm *= m  # centred x, zero where masked
-        sxx = np.einsum("ij,ij->i", xm, xm)
-        sxy = np.einsum("ij,ij->i", xm, ym)  # sum (x - mx) y = sum (x - mx)(y - my) over used days
-        b = sxy / sxx
-        a = my - b * mx
-    return a, b, mx, sxx
-
-
-def masked_ols_k(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Row-wise OLS with k regressors (X: n x L x k, y: n x L), skipping non-finite days."""
-    m = np.isfinite(y) & np.isfinite(X).all(axis=2)
-    Xm = np.where(m[:, :, None], X, 0.0)
-    ym = np.where(m, y, 0.0)
-    XtX = np.einsum("nlk,nlj->nkj", Xm, Xm)
-    Xty = np.einsum("nlk,nl->nk", Xm, ym)
-    k = X.shape[2]
-    bad = np.linalg.matrix_rank(XtX) < k if len(XtX) else np.zeros(0, bool)
-    XtX[bad] = np.eye(k)
-    coef = np.linalg.solve(XtX, Xty[..., None])[..., 0]
-    coef[bad] = np.nan
-    return coef
 
 
 def cross_sectional_t(car: np.ndarray) -> tuple[float, float]:
@@ -96,47 +58,51 @@ def bmp_t(scar: np.ndarray) -> tuple[float, float]:
     return cross_sectional_t(scar)
 
 
+def sample_pairs(n: int, pairs: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs ``(a, b)``, ``a != b``, among *n* items: all ``a < b`` pairs when there are at most *pairs*,
+    else *pairs* pairs drawn uniformly with replacement."""
+    if n < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if n * (n - 1) // 2 <= pairs:
+        a, b = np.triu_indices(n, 1)
+        return a.astype(np.int64), b.astype(np.int64)
+    a = rng.integers(0, n, pairs * 2)
+    b = rng.integers(0, n, pairs * 2)
+    keep = a != b
+    return a[keep][:pairs], b[keep][:pairs]
+
+
+def pair_correlation_mean(resid: np.ndarray, est_start: np.ndarray, a: np.ndarray, b: np.ndarray,
+                          min_overlap: int = 30) -> float:
+    """Mean correlation of the residual rows ``a[k]`` and ``b[k]`` on the calendar days their windows share.
+
+    Position t of row a's window is calendar day ``est_start[a] + t``, i.e. position ``t - off``
+    of row b's window (``off = est_start[b] - est_start[a]``); pairs sharing fewer than
+    *min_overlap* finite days are left out (0.0 when none is left).
+    """
+    if len(a) == 0:
+        return 0.0
+    from ._kernels import pair_correlations
+
+    c = np.empty(len(a))
+    pair_correlations(np.ascontiguousarray(resid, dtype=np.float64), np.asarray(est_start, dtype=np.int64),
+                      np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), min_overlap, c)
+    good = np.isfinite(c)
+    return float(c[good].mean()) if good.any() else 0.0
+
+
 def mean_residual_correlation(resid: np.ndarray, est_start: np.ndarray, *, pairs: int, rng: np.random.Generator,
                               min_overlap: int = 30, rows: np.ndarray | None = None) -> float:
     """Average pairwise correlation of calendar-aligned estimation residuals (Kolari & Pynnönen 2010).
 
     Residuals of events i and k are paired on the calendar days their estimation
-    windows share; for large N a random sample of *pairs* pairs is used.  *rows*
-    restricts the events to a subset (indices into *resid*) without copying it.
+    windows share; for large N a random sample of *pairs* pairs is used
+    (:func:`sample_pairs`, :func:`pair_correlation_mean`).  *rows* restricts the
+    events to a subset (indices into *resid*).
     """
     rows = np.arange(resid.shape[0]) if rows is None else np.asarray(rows)
-    N, L = len(rows), resid.shape[1]
-    if N < 2:
-        return 0.0
-    all_pairs = N * (N - 1) // 2
-    if all_pairs <= pairs:
-        a, b = np.triu_indices(N, 1)
-    else:
-        a = rng.integers(0, N, pairs * 2)
-        b = rng.integers(0, N, pairs * 2)
-        keep = a != b
-        a, b = a[keep][:pairs], b[keep][:pairs]
-    a, b = rows[a], rows[b]
-    # all sampled pairs at once: position t of event a's window is calendar day est_start[a] + t,
-    # which is position t - off of event b's window (off = est_start[b] - est_start[a])
-    off = (est_start[b] - est_start[a]).astype(np.int64)
-    t = np.arange(L)[None, :]
-    tk = t - off[:, None]
-    inside = (tk >= 0) & (tk < L)
-    xi = resid[a].astype(float)
-    xk = np.take_along_axis(resid[b].astype(float), np.clip(tk, 0, L - 1), axis=1)
-    m = inside & np.isfinite(xi) & np.isfinite(xk)
-    n = m.sum(axis=1)
-    xi = np.where(m, xi, 0.0)
-    xk = np.where(m, xk, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mi = xi.sum(1) / n
-        mk = xk.sum(1) / n
-        di = np.where(m, xi - mi[:, None], 0.0)
-        dk = np.where(m, xk - mk[:, None], 0.0)
-        c = (di * dk).sum(1) / np.sqrt((di**2).sum(1) * (dk**2).sum(1))
-    good = (n >= min_overlap) & np.isfinite(c)
-    return float(c[good].mean()) if good.any() else 0.0
+    a, b = sample_pairs(len(rows), pairs, rng)
+    return pair_correlation_mean(resid, est_start, rows[a], rows[b], min_overlap)
 
 
 def kolari_pynnonen_t(t_bmp: float, n: int, rbar: float) -> tuple[float, float]:
@@ -148,16 +114,10 @@ def kolari_pynnonen_t(t_bmp: float, n: int, rbar: float) -> tuple[float, float]:
     return float(t), float(2 * st.t.sf(abs(t), n - 1))
 
 
-def positive_share(resid: np.ndarray, rows: np.ndarray | None = None, chunk: int = 100_000) -> float:
-    """Share of positive values among the finite estimation residuals (of *rows*), in chunks."""
-    rows = np.arange(resid.shape[0]) if rows is None else rows
-    pos = tot = 0
-    for s0 in range(0, len(rows), chunk):
-        r = resid[rows[s0:s0 + chunk]]
-        f = np.isfinite(r)
-        pos += int((r > 0).sum())
-        tot += int(f.sum())
-    return pos / tot if tot else np.nan
+def positive_share(resid: np.ndarray) -> float:
+    """Share of positive values among the finite estimation residuals."""
+    tot = int(np.isfinite(resid).sum())
+    return float((resid > 0).sum()) / tot if tot else np.nan
 
 
 def generalized_sign_z(car: np.ndarray, resid: np.ndarray | None = None, *, p: float | None = None) -> tuple[float, float]:
@@ -175,65 +135,70 @@ def generalized_sign_z(car: np.ndarray, resid: np.ndarray | None = None, *, p: f
     return float(z), float(2 * st.norm.sf(abs(z)))
 
 
-def rank_ubar(resid: np.ndarray, ar: np.ndarray, codes: np.ndarray, n_groups: int,
-              chunk: int = 50_000) -> np.ndarray:
-    """Mean Corrado rank deviation per group and day, over estimation + event-window days.
-
-    For each event the finite values of ``[resid | ar]`` are ranked (ordinal ranks; ties
-    between continuous residuals are negligible), ``U = rank / (n_i + 1) - 0.5``; the result
-    is the cross-sectional mean of U per group (*codes* in ``0..n_groups-1``) and day, shape
-    ``(n_groups, L_est + L_win)``.  Computed in chunks of events (bounded memory).
-    """
-    L = resid.shape[1] + ar.shape[1]
-
-    def part(s0: int) -> tuple[np.ndarray, np.ndarray]:
-        sums = np.zeros((n_groups, L))
-        cnts = np.zeros((n_groups, L))
-        v = np.concatenate([resid[s0:s0 + chunk].astype(np.float32), ar[s0:s0 + chunk].astype(np.float32)], axis=1)
-        fin = np.isfinite(v)
-        order = np.argsort(np.where(fin, v, np.inf), axis=1)
-        ranks = np.empty(v.shape, dtype=np.float32)
-        np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, L + 1, dtype=np.float32), v.shape), axis=1)
-        n = fin.sum(axis=1, keepdims=True).astype(np.float32)
-        U = np.where(fin, ranks / (n + 1) - 0.5, 0.0)
-        cg = codes[s0:s0 + chunk]
-        for g in np.unique(cg):
-            m = cg == g
-            sums[g] += U[m].sum(axis=0)
-            cnts[g] += fin[m].sum(axis=0)
-        return sums, cnts
-
-    from concurrent.futures import ThreadPoolExecutor
-
-    starts = list(range(0, resid.shape[0], chunk))
-    with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1) or 1) as pool:
-        results = list(pool.map(part, starts))  # numpy sorts release the GIL: chunks run on all cores
-    sums = np.zeros((n_groups, L))
-    cnts = np.zeros((n_groups, L))
-    for a, b in results:
-        sums += a
-        cnts += b
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(cnts > 0, sums / cnts, np.nan)
-
-
 def corrado_from_ubar(ubar: np.ndarray, start: int, stop: int) -> float:
     """Corrado (1989) rank Z for the days ``start:stop`` of *ubar* (Cowan 1992 multi-day form).
 
     Z = sum_{t in window} Ubar_t / sqrt(L * mean_{all t} Ubar_t^2).
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # days where every event is missing
-        s = np.sqrt(np.nanmean(ubar**2))
+    fin = np.isfinite(ubar)  # days where every event is missing have no Ubar
+    s = np.sqrt(np.mean(ubar[fin] ** 2)) if fin.any() else np.nan
     L = stop - start
     return float(np.nansum(ubar[start:stop]) / (np.sqrt(L) * s)) if s > 0 else np.nan
 
 
 def corrado_rank_z(resid: np.ndarray, ar_window: np.ndarray) -> float:
-    """Corrado (1989) rank test for a multi-day window (Cowan 1992 form), ranking each event's
-    estimation residuals and window ARs together (see :func:`rank_ubar`, :func:`corrado_from_ubar`)."""
-    ubar = rank_ubar(resid, ar_window, np.zeros(resid.shape[0], dtype=np.int64), 1)[0]
+    """Corrado (1989) rank test for a multi-day window (Cowan 1992 form), the plain definition.
+
+    Each event's finite estimation residuals and window ARs are ranked together (mid-ranks
+    for ties), ``U = rank / (n_i + 1) - 0.5``; ``Ubar_t`` is the mean of U over the events
+    with a value on day t; then :func:`corrado_from_ubar` over the window days.  The engine
+    computes the same ``Ubar`` with compiled kernels (:mod:`._kernels`).
+    """
+    v = np.concatenate([resid, ar_window], axis=1).astype(float)
+    U = np.full(v.shape, np.nan)
+    for i in range(v.shape[0]):  # the plain definition, one event at a time (small inputs only)
+        f = np.isfinite(v[i])
+        U[i, f] = st.rankdata(v[i, f]) / (f.sum() + 1) - 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ubar = np.nanmean(U, axis=0)
     return corrado_from_ubar(ubar, resid.shape[1], ubar.shape[0])
+
+
+def wilcoxon_p(x: np.ndarray) -> float:
+    r"""Two-sided p of the Wilcoxon signed-rank test of median zero (zeros dropped, mid-ranks for ties).
+
+    Fewer than 10 values: NaN.  Up to 50: :func:`scipy.stats.wilcoxon` (exact where it applies).
+    More: the normal approximation with the tie correction, as scipy's ``method="approx"``:
+    :math:`z = (W^+ - n(n+1)/4) / \sqrt{n(n+1)(2n+1)/24 - \sum (t^3 - t)/48}` — computed from one
+    sort of ``|x|`` carrying the sign in the lowest bit (fast for a million values).
+    """
+    x = x[np.isfinite(x)]
+    if len(x) < 10:
+        return np.nan
+    if len(x) <= 50:
+        try:
+            return float(st.wilcoxon(x).pvalue)
+        except ValueError:
+            return np.nan
+    d = x[x != 0]
+    n = len(d)
+    if n == 0:
+        return np.nan
+    # non-negative float64 bit patterns order like the values; shift left one bit and store the sign there
+    key = (np.abs(d).view(np.uint64) << np.uint64(1)) | (d > 0).astype(np.uint64)
+    key.sort()
+    v = key >> np.uint64(1)
+    first = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
+    size = np.diff(np.r_[first, n])
+    avg = first + (size + 1) / 2.0  # mid-rank of each tie group
+    w_plus = float(np.repeat(avg, size) @ (key & np.uint64(1)).astype(float))
+    mn = n * (n + 1) / 4.0
+    var = n * (n + 1) * (2 * n + 1) / 24.0 - float(((size.astype(float) ** 3) - size).sum()) / 48.0
+    if var <= 0:
+        return np.nan
+    z = (w_plus - mn) / np.sqrt(var)
+    return float(2 * sp.ndtr(-abs(z)))
 
 
 def skewness_adjusted_t(x: np.ndarray) -> tuple[float, float]:
@@ -249,50 +214,98 @@ def skewness_adjusted_t(x: np.ndarray) -> tuple[float, float]:
     return float(t), float(2 * st.norm.sf(abs(t)))
 
 
-def test_table(*, groups: np.ndarray, car: dict, scar: dict, n_est: np.ndarray, ar: np.ndarray, resid: np.ndarray,
-               rel: np.ndarray, cws: Sequence[tuple[int, int]], est_start: np.ndarray, bhar: dict, kp_pairs: int,
-               rng: np.random.Generator, k_params: int) -> pd.DataFrame:
-    """All statistics per group and CAR window (one row each)."""
-    rows = []
-    uniq = pd.unique(groups)
-    codes = pd.Index(uniq).get_indexer(groups)
-    ubar = rank_ubar(resid, ar, codes, len(uniq))  # ranks over estimation + event window, once
-    L_est = resid.shape[1]
-    for gi, g in enumerate(uniq):
-        m = groups == g
-        idx = np.nonzero(m)[0]
-        rbar = mean_residual_correlation(resid, est_start, pairs=kp_pairs, rng=rng, rows=idx)
-        p_pos = positive_share(resid, idx)
-        for c in cws:
-            x = car[c][m]
-            n = int(np.isfinite(x).sum())
-            mean = float(np.nanmean(x)) if n else np.nan
-            sd = float(np.nanstd(x, ddof=1)) if n > 1 else np.nan
-            tcrit = st.t.ppf(0.975, n - 1) if n > 1 else np.nan
-            t_cs, p_cs = cross_sectional_t(x)
-            z_p, p_p = patell_z(scar[c][m], n_est[m], k_params)
-            t_b, p_b = bmp_t(scar[c][m])
-            t_kp, p_kp = kolari_pynnonen_t(t_b, n, rbar)
-            z_s, p_s = generalized_sign_z(x, p=p_pos)
-            a_, b_ = c[0] - rel[0], c[1] - rel[0] + 1
-            z_r = corrado_from_ubar(ubar[gi], L_est + a_, L_est + b_)
-            try:
-                p_w = float(st.wilcoxon(x[np.isfinite(x)]).pvalue) if n >= 10 else np.nan
-            except ValueError:
-                p_w = np.nan
-            row = {
-                "group": g, "window": f"({c[0]:+d},{c[1]:+d})", "n": n, "mean_car": mean,
-                "median_car": float(np.nanmedian(x)) if n else np.nan,
-                "ci_low": mean - tcrit * sd / np.sqrt(n) if n > 1 else np.nan,
-                "ci_high": mean + tcrit * sd / np.sqrt(n) if n > 1 else np.nan,
-                "pct_positive": float((x[np.isfinite(x)] > 0).mean()) if n else np.nan,
-                "t_cs": t_cs, "p_cs": p_cs, "patell_z": z_p, "p_patell": p_p, "bmp_t": t_b, "p_bmp": p_b,
-                "kp_t": t_kp, "p_kp": p_kp, "rbar": rbar, "rank_z": z_r,
-                "p_rank": float(2 * st.norm.sf(abs(z_r))) if np.isfinite(z_r) else np.nan,
-                "sign_z": z_s, "p_sign": p_s, "p_wilcoxon": p_w,
-            }
-            if c in bhar:
-                t_sa, p_sa = skewness_adjusted_t(bhar[c][m])
-                row |= {"mean_bhar": float(np.nanmean(bhar[c][m])), "skew_adj_t": t_sa, "p_skew_adj": p_sa}
-            rows.append(row)
-    return pd.DataFrame(rows).set_index(["group", "window"])
+def _moments(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per column: finite count, mean, sd (ddof=1), and the centred values (0 where missing)."""
+    fin = np.isfinite(X)
+    if fin.all():
+        n = np.full(X.shape[1], float(X.shape[0]))
+        mean = X.mean(axis=0) if len(X) else np.full(X.shape[1], np.nan)
+        D = X - mean
+    else:
+        n = fin.sum(axis=0).astype(float)
+        mean = np.where(fin, X, 0.0).sum(0) / n
+        D = np.where(fin, X - mean, 0.0)
+    sd = np.sqrt(np.einsum("ij,ij->j", D, D) / (n - 1))
+    return n, mean, sd, D
+
+
+def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.ndarray, n_est: np.ndarray,
+               k_params: int, ubar: np.ndarray, L_est: int, cw: np.ndarray, npos: np.ndarray, rbar: np.ndarray,
+               bhar: np.ndarray | None, pool: Executor | None = None) -> dict[str, np.ndarray]:
+    """Every statistic per group (``codes`` in ``0..n_groups-1``) and CAR window, vectorised over windows.
+
+    *car*, *scar* (and *bhar*) are ``events x windows``; *ubar* the mean rank deviation per group
+    and position (estimation days then window days); *cw* the window bounds as positions in the
+    event window (half-open); *npos* each event's count of positive estimation residuals; *rbar*
+    each group's mean residual correlation.  The formulas are those of the scalar functions of
+    this module (the tests check one against the other).  Rows are group-major.  The Wilcoxon
+    tests (one sort each) run on *pool* when given.
+    """
+    W = car.shape[1]
+    out: dict[str, list[np.ndarray]] = {}
+
+    def put(name: str, v: np.ndarray | float) -> None:
+        out.setdefault(name, []).append(np.broadcast_to(np.asarray(v, dtype=float), (W,)))
+
+    columns = []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for g in range(n_groups):
+            m = codes == g
+            X, Sc, ne = car[m], scar[m], n_est[m]
+            columns += [X[:, k] for k in range(W)]
+            n, mean, sd, _ = _moments(X)
+            se = sd / np.sqrt(n)
+            t_cs = np.where(n > 1, mean / se, np.nan)
+            tcrit = np.where(n > 1, sp.stdtrit(np.maximum(n - 1, 1), 0.975), np.nan)
+            put("n", n)
+            put("mean_car", np.where(n > 0, mean, np.nan))
+            fin = np.isfinite(X).all()
+            put("median_car", (np.median(X, axis=0) if fin else np.nanmedian(X, axis=0)) if len(X) else np.nan)
+            put("ci_low", mean - tcrit * se)
+            put("ci_high", mean + tcrit * se)
+            put("pct_positive", (X > 0).sum(0) / n)
+            put("t_cs", t_cs)
+            put("p_cs", 2 * sp.stdtr(np.maximum(n - 1, 1), -np.abs(t_cs)))
+            # Patell: sum SCAR / sqrt(sum (n_i - k)/(n_i - k - 2))
+            okr = ne > k_params + 2
+            ok = np.isfinite(Sc) & okr[:, None]
+            v = np.where(okr, (ne - k_params) / np.where(okr, ne - k_params - 2.0, 1.0), 0.0)
+            z_p = np.where(ok.any(0), np.where(ok, Sc, 0.0).sum(0) / np.sqrt(v @ ok), np.nan)
+            put("patell_z", z_p)
+            put("p_patell", 2 * sp.ndtr(-np.abs(z_p)))
+            # BMP: cross-sectional t of SCAR; Kolari-Pynnonen adjustment with the group's rbar
+            ns, ms, ss, _ = _moments(Sc)
+            t_b = np.where(ns > 1, ms / (ss / np.sqrt(ns)), np.nan)
+            put("bmp_t", t_b)
+            put("p_bmp", 2 * sp.stdtr(np.maximum(ns - 1, 1), -np.abs(t_b)))
+            r = rbar[g]
+            den = 1 + (n - 1) * r
+            t_kp = np.where((n > 1) & (den > 0), t_b * np.sqrt((1 - r) / np.where(den > 0, den, 1.0)), np.nan)
+            put("kp_t", t_kp)
+            put("p_kp", 2 * sp.stdtr(np.maximum(n - 1, 1), -np.abs(t_kp)))
+            put("rbar", r)
+            # Corrado rank (Cowan 1992 multi-day form) from the group's Ubar
+            z_r = np.array([corrado_from_ubar(ubar[g], L_est + int(a_), L_est + int(b_)) for a_, b_ in cw])
+            put("rank_z", z_r)
+            put("p_rank", 2 * sp.ndtr(-np.abs(z_r)))
+            # generalized sign: p from the group's estimation residuals
+            tot = ne.sum()
+            p0 = npos[m].sum() / tot if tot else np.nan
+            w = (X > 0).sum(0)
+            z_s = (w - n * p0) / np.sqrt(n * p0 * (1 - p0)) if 0 < p0 < 1 else np.full(W, np.nan)
+            z_s = np.where(n > 0, z_s, np.nan)
+            put("sign_z", z_s)
+            put("p_sign", 2 * sp.ndtr(-np.abs(z_s)))
+            put("p_wilcoxon", np.nan)  # filled below
+            if bhar is not None:
+                nb, mb, sb, Db = _moments(bhar[m])
+                Sb = mb / sb
+                gam = np.einsum("ij,ij,ij->j", Db, Db, Db) / (nb * sb**3)
+                t_sa = np.where(nb >= 3, np.sqrt(nb) * (Sb + gam * Sb**2 / 3 + gam / (6 * nb)), np.nan)
+                put("mean_bhar", np.where(nb > 0, mb, np.nan))
+                put("skew_adj_t", t_sa)
+                put("p_skew_adj", 2 * sp.ndtr(-np.abs(t_sa)))
+    res = {k: np.concatenate(v) if v else np.zeros(0) for k, v in out.items()}
+    res["p_wilcoxon"] = np.array(list(pool.map(wilcoxon_p, columns)) if pool else [wilcoxon_p(c) for c in columns],
+                                 dtype=float)
+    return res

@@ -17,8 +17,27 @@ def day_index(calendar: pd.DatetimeIndex, dates: pd.Series | pd.DatetimeIndex) -
 
     This is the kit's one day-0 rule: an event dated on a weekend or holiday starts on the next trading day.
     """
-    d = pd.to_datetime(dates).to_numpy("datetime64[ns]")
-    return np.searchsorted(calendar.to_numpy("datetime64[ns]"), d, side="left")
+    if isinstance(dates, (pd.Series, pd.Index)) and getattr(dates.dtype, "kind", "") == "M":
+        d = dates.to_numpy("datetime64[ns]")  # already dates (the usual case): skip to_datetime's inference
+    else:
+        d = pd.to_datetime(dates).to_numpy("datetime64[ns]")
+    cal = calendar.to_numpy("datetime64[ns]")
+    day = np.int64(86_400 * 10**9)
+    ci = cal.view(np.int64)
+    if len(d) > 10_000 and len(cal) and not (ci % day).any() and (ci[-1] - ci[0]) // day < 200_000:
+        # midnight calendar, many dates: a table from calendar day to the index (one gather, no binary searches)
+        first = ci[0] // day
+        span = int(ci[-1] // day - first) + 1
+        table = np.searchsorted(cal, (first + np.arange(span)) * day)  # first trading day on or after each day
+        di = d.view(np.int64)
+        nat = np.isnat(d)
+        up = -(-di // day) - first  # a date with a time of day counts from the next midnight
+        out = np.where(up < 0, 0, len(cal))
+        inside = (up >= 0) & (up < span) & ~nat
+        out[inside] = table[up[inside]]
+        out[nat] = len(cal)
+        return out
+    return np.searchsorted(cal, d, side="left")
 
 
 @dataclass
@@ -28,7 +47,8 @@ class ReturnsPanel:
     Attributes
     ----------
     values
-        ``float64`` array of shape ``(n_dates, n_tickers)``; gaps are NaN.
+        ``float64`` array of shape ``(n_dates, n_tickers)``; gaps are NaN.  Held read-only
+        (assign a new array rather than writing into it).
     dates, tickers
         The labels of the two axes.
     market
@@ -46,6 +66,32 @@ class ReturnsPanel:
     market_name: str | None = None
     factors: pd.DataFrame | None = None
     suspicious: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["date", "ticker", "ret"]))
+    _by_ticker: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # ``values`` is held as a read-only float64 view, so the ticker-major copy cached by
+        # :meth:`by_ticker` cannot silently go stale; assigning new values drops the copy.
+        if name == "values":
+            arr = np.ascontiguousarray(value, dtype=np.float64)
+            if arr.ndim != 2:
+                raise DataError(f"a returns panel needs a 2-D dates x tickers array, got shape {arr.shape}")
+            arr = arr.view()
+            arr.flags.writeable = False
+            value = arr
+            object.__setattr__(self, "_by_ticker", None)
+        object.__setattr__(self, name, value)
+
+    def by_ticker(self) -> np.ndarray:
+        """The returns as a C-contiguous ``tickers x dates`` copy, built once (on all cores) and cached.
+
+        The engine reads each event's days as one contiguous run of this copy.
+        """
+        if self._by_ticker is None:
+            from ..eventstudy._kernels import transpose
+
+            object.__setattr__(self, "_by_ticker", transpose(self.values))
+        assert self._by_ticker is not None
+        return self._by_ticker
 
     def frame(self) -> pd.DataFrame:
         """The panel as a labelled DataFrame."""

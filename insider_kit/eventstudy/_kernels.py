@@ -1,0 +1,519 @@
+"""Compiled per-event kernels of the engine (numba, ``nogil``): one fused pass over each event's returns.
+
+An event reads one contiguous run of a ticker-major copy of the returns panel
+(days ``d0 + e0 .. d0 + w1``), fits its return model on the estimation days,
+and writes its abnormal returns, CARs, standardised CARs and the sort keys of
+the rank test.  Work is split into chunks of events that Python threads run
+concurrently (the kernels release the GIL), so there is no Python loop per event.
+
+Every kernel computes an event's values with the same two helpers,
+:func:`_fit` and :func:`_values`, so the fast path, the exact rank fallback and
+the Kolari-Pynnönen residuals agree bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = ["abnormal", "est_residuals", "rank_accumulate", "rank_exact", "transpose", "window_ar"]
+
+# "reassoc" lets LLVM vectorise the sums (their order may change in the last bits); no flag that
+# assumes finite values, as NaN marks every missing day, and finiteness is tested with _fin
+_kernel = njit(nogil=True, cache=True, fastmath={"reassoc", "nsz"}, error_model="numpy")
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _fin(x):  # pragma: no cover - compiled
+    """x is finite.  (``np.isfinite`` is not safe here: under "reassoc" LLVM may fold the
+    ``x - x`` it is built from to zero, which made NaN days count as data.)"""
+    return abs(x) < np.inf
+
+
+def transpose(a: np.ndarray) -> np.ndarray:
+    """C-contiguous transpose in 64 x 64 tiles on all cores (numpy's ``ascontiguousarray(a.T)`` is single-threaded
+    and cache-unfriendly for a universe-sized panel).  The copy is allocated by numpy, which asks the kernel
+    for huge pages: fewer TLB misses when events read it at random."""
+    out = np.empty((a.shape[1], a.shape[0]), dtype=a.dtype)
+    _transpose_into(a, out)
+    return out
+
+
+@njit(parallel=True, cache=True)
+def _transpose_into(a, out):  # pragma: no cover - compiled
+    T, N = a.shape
+    B = 64
+    nb = (N + B - 1) // B
+    for bj in prange(nb):
+        j0 = bj * B
+        j1 = min(j0 + B, N)
+        for t0 in range(0, T, B):
+            t1 = min(t0 + B, T)
+            for j in range(j0, j1):
+                for t in range(t0, t1):
+                    out[j, t] = a[t, j]
+
+
+@_kernel
+def _fit(row, off, Z, s, e0, e1, const, coef, work):  # pragma: no cover - compiled
+    """OLS of ``y = row - off`` on ``[1, Z]`` (or ``[Z]`` without *const*) over days ``s+e0..s+e1``.
+
+    Uses the days where y and every regressor are finite; centred cross-products
+    and Gaussian elimination with partial pivoting (p <= 4 slopes).  Writes
+    ``coef = [intercept, slopes...]`` (NaN when singular or no data) and returns
+    ``(n, mean of Z[:, 0], centred S_xx of Z[:, 0])`` for the market-model CAR variance.
+    """
+    p = Z.shape[1]
+    n = 0
+    sy = 0.0
+    mx = work[0, :p]
+    for q in range(p):
+        mx[q] = 0.0
+    for t in range(s + e0, s + e1 + 1):
+        y = row[t] - off[t]
+        if not _fin(y):
+            continue
+        ok = True
+        for q in range(p):
+            if not _fin(Z[t, q]):
+                ok = False
+        if not ok:
+            continue
+        n += 1
+        sy += y
+        for q in range(p):
+            mx[q] += Z[t, q]
+    for q in range(p + 1):
+        coef[q] = 0.0
+    if n == 0:
+        for q in range(p + 1):
+            coef[q] = np.nan
+        return 0, np.nan, np.nan
+    if not const:
+        return n, np.nan, np.nan  # raw / market-adjusted: nothing to fit
+    my = sy / n
+    for q in range(p):
+        mx[q] /= n
+    if p == 0:
+        coef[0] = my
+        return n, np.nan, np.nan
+    A = work[1:1 + p, :p]
+    c = work[1 + p, :p]
+    for q in range(p):
+        c[q] = 0.0
+        for r in range(p):
+            A[q, r] = 0.0
+    for t in range(s + e0, s + e1 + 1):
+        y = row[t] - off[t]
+        if not _fin(y):
+            continue
+        ok = True
+        for q in range(p):
+            if not _fin(Z[t, q]):
+                ok = False
+        if not ok:
+            continue
+        dy = y - my
+        for q in range(p):
+            dq = Z[t, q] - mx[q]
+            c[q] += dq * dy
+            for r in range(q + 1):
+                A[q, r] += dq * (Z[t, r] - mx[r])
+    sxx0 = A[0, 0]
+    for q in range(p):
+        for r in range(q + 1, p):
+            A[q, r] = A[r, q]
+    # Gaussian elimination with partial pivoting on A b = c (A is p x p, p <= 4)
+    scale = 0.0
+    for q in range(p):
+        scale = max(scale, abs(A[q, q]))
+    tol = scale * 1e-12
+    for k in range(p):
+        piv = k
+        for r in range(k + 1, p):
+            if abs(A[r, k]) > abs(A[piv, k]):
+                piv = r
+        if not abs(A[piv, k]) > tol:
+            for q in range(p + 1):
+                coef[q] = np.nan
+            return n, mx[0], sxx0
+        if piv != k:
+            for r in range(p):
+                A[k, r], A[piv, r] = A[piv, r], A[k, r]
+            c[k], c[piv] = c[piv], c[k]
+        for r in range(k + 1, p):
+            f = A[r, k] / A[k, k]
+            for u in range(k, p):
+                A[r, u] -= f * A[k, u]
+            c[r] -= f * c[k]
+    for k in range(p - 1, -1, -1):
+        v = c[k]
+        for u in range(k + 1, p):
+            v -= A[k, u] * coef[1 + u]
+        coef[1 + k] = v / A[k, k]
+    a = my
+    for q in range(p):
+        a -= coef[1 + q] * mx[q]
+    coef[0] = a
+    return n, mx[0], sxx0
+
+
+@_kernel
+def _values(row, off, Z, s, e0, e1, w0, w1, coef, out):  # pragma: no cover - compiled
+    """Estimation residuals (NaN on days not used by the fit) then event-window abnormal returns, into *out*."""
+    p = Z.shape[1]
+    L_est = e1 - e0 + 1
+    k = 0
+    for t in range(s + e0, s + e1 + 1):
+        v = row[t] - off[t] - coef[0]
+        for q in range(p):
+            v -= coef[1 + q] * Z[t, q]
+        out[k] = v
+        k += 1
+    k = L_est
+    for t in range(s + w0, s + w1 + 1):
+        v = row[t] - off[t] - coef[0]
+        for q in range(p):
+            v -= coef[1 + q] * Z[t, q]
+        out[k] = v
+        k += 1
+
+
+@_kernel
+def _fit1(row, off, z, has_x, s, e0, e1, const, coef):  # pragma: no cover - compiled
+    """One-pass OLS of ``y = row - off`` on ``[1, z]`` (at most one regressor; *z* is zeros when there is none).
+
+    Sums are taken around the first usable day's values (shifted data), which keeps
+    ``S_xx = sum dx^2 - (sum dx)^2 / n`` accurate.  Returns ``(n, mean z, S_zz)``.
+    """
+    # shift: the first usable day's values; then one branch-free (vectorisable) pass over slices
+    L = e1 - e0 + 1
+    ys = row[s + e0: s + e1 + 1]
+    os_ = off[s + e0: s + e1 + 1]
+    zs = z[s + e0: s + e1 + 1]
+    k0 = 0
+    while k0 < L:
+        if abs(ys[k0] - os_[k0]) < np.inf and abs(zs[k0]) < np.inf:
+            break
+        k0 += 1
+    if k0 == L:
+        coef[0] = np.nan
+        coef[1] = np.nan
+        return 0, np.nan, np.nan
+    ky = ys[k0] - os_[k0]
+    kx = zs[k0]
+    n = 0
+    sy = 0.0
+    sx = 0.0
+    sxx = 0.0
+    sxy = 0.0
+    for k in range(L):
+        dy = ys[k] - os_[k] - ky
+        dx = zs[k] - kx
+        ok = abs(dy) < np.inf and abs(dx) < np.inf
+        dy = dy if ok else 0.0
+        dx = dx if ok else 0.0
+        sy += dy
+        sx += dx
+        sxx += dx * dx
+        sxy += dx * dy
+        n += ok
+    if n == 0:
+        coef[0] = np.nan
+        coef[1] = np.nan
+        return 0, np.nan, np.nan
+    Sxx = sxx - sx * sx / n
+    mx = kx + sx / n
+    if not const:
+        coef[0] = 0.0
+        coef[1] = 0.0
+        return n, mx, Sxx
+    if has_x and not Sxx > 0:  # the regressor is constant over the estimation days
+        coef[0] = np.nan
+        coef[1] = np.nan
+        return n, mx, Sxx
+    Sxy = sxy - sx * sy / n
+    b = Sxy / Sxx if has_x else 0.0
+    coef[1] = b
+    coef[0] = (ky + sy / n) - b * mx
+    return n, mx, Sxx
+
+
+@_kernel
+def _values1(row, off, z1, s, e0, e1, w0, w1, a, b, out):  # pragma: no cover - compiled
+    """:func:`_values` for models with at most one regressor (*z1*), over slices LLVM can vectorise."""
+    L_est = e1 - e0 + 1
+    rs = row[s + e0: s + w1 + 1]
+    os_ = off[s + e0: s + w1 + 1]
+    zs = z1[s + e0: s + w1 + 1]
+    for k in range(L_est):
+        out[k] = rs[k] - os_[k] - a - b * zs[k]
+    g0 = w0 - e0
+    for k in range(w1 - w0 + 1):
+        out[L_est + k] = rs[g0 + k] - os_[g0 + k] - a - b * zs[g0 + k]
+
+
+@_kernel
+def window_ar(RT, off, Z, z1, jj, d0, coef, s0, s1, e0, e1, w0, w1, out):  # pragma: no cover - compiled
+    """Event-window abnormal returns of events ``s0..s1-1`` from their fitted coefficients, into ``out[i]``
+    (the values :func:`abnormal` summed into the CARs, computed by the same helpers)."""
+    p = Z.shape[1]
+    L_est = e1 - e0 + 1
+    buf = np.empty(L_est + w1 - w0 + 1)
+    for i in range(s0, s1):
+        row = RT[jj[i]]
+        if p <= 1:
+            _values1(row, off, z1, d0[i], e0, e1, w0, w1, coef[i, 0], coef[i, 1] if p == 1 else 0.0, buf)
+        else:
+            _values(row, off, Z, d0[i], e0, e1, w0, w1, coef[i], buf)
+        for k in range(w1 - w0 + 1):
+            out[i, k] = buf[L_est + k]
+
+
+@_kernel
+def abnormal(RT, off, Z, z1, mcum, M, const, k_params, jj, d0, idx, e0, e1, w0, w1, cw, clm, want_bhar,
+             keys, pb, missing_key,
+             n_est, sig2, coef, ar, car, car_n, scar, bhar, npos, nval):  # pragma: no cover - compiled
+    """Fit, abnormal returns, CARs, SCARs, BHARs and rank keys for the events of one chunk.
+
+    Events ``idx`` are processed in that order (ticker-sorted order reuses the cache); outputs are
+    indexed like *jj*/*d0*, except ``keys`` (row ``r`` for ``idx[r]``).  Models with at most one regressor use *z1*
+    (the market, or zeros) and :func:`_fit1`; factor models use *Z* and :func:`_fit`.
+    *mcum* is the running sum of the market (missing days as 0), for the market-model CAR
+    variance.  ``keys[i]`` holds, for each of the event's finite estimation residuals and
+    window ARs, ``(q << pb) | position`` with q the value in fixed point between the
+    event's minimum and maximum (an order-preserving map); missing values get
+    *missing_key* and sort last.  ``nval[i]`` counts the finite values.
+    """
+    p = Z.shape[1]
+    L_est = e1 - e0 + 1
+    L_win = w1 - w0 + 1
+    Lr = L_est + L_win
+    vmax = float((np.uint64(1) << np.uint64(keys.itemsize * 8 - pb)) - np.uint64(2))
+    buf = np.empty(Lr)
+    cum = np.empty(L_win + 1)
+    cnt = np.empty(L_win + 1, dtype=np.int64)
+    work = np.empty((p + 2, max(p, 1)))
+    c = np.empty(p + 1)
+    c1 = np.empty(2)
+    sh = np.uint64(pb)
+    store_ar = ar.shape[0] > 0
+    for r in range(len(idx)):
+        i = idx[r]
+        row = RT[jj[i]]
+        s = d0[i]
+        # one load per cache line of the event's days first: the misses then overlap instead of arriving
+        # one by one as the fit streams through them (a study's events are scattered over a large panel)
+        touch = 0.0
+        for t in range(s + e0, s + w1 + 1, 8):
+            touch += row[t]
+        if touch == 1.2345e300:  # never true; keeps the loads
+            npos[i] = -1
+        if p <= 1:
+            n, mx0, sxx0 = _fit1(row, off, z1, p == 1, s, e0, e1, const, c1)
+            a = c1[0]
+            b = c1[1]
+            coef[i, 0] = a
+            if p == 1:
+                coef[i, 1] = b
+            _values1(row, off, z1, s, e0, e1, w0, w1, a, b, buf)
+        else:
+            n, mx0, sxx0 = _fit(row, off, Z, s, e0, e1, const, c, work)
+            for q in range(p + 1):
+                coef[i, q] = c[q]
+            _values(row, off, Z, s, e0, e1, w0, w1, c, buf)
+        n_est[i] = n
+        ssr = 0.0
+        npo = 0
+        lo = np.inf
+        hi = -np.inf
+        nv = 0
+        for k in range(L_est):  # days the fit skipped (return or a regressor missing) are NaN
+            v = buf[k]
+            ok = abs(v) < np.inf
+            w = v if ok else 0.0
+            ssr += w * w
+            npo += 1 if v > 0 else 0
+            nv += 1 if ok else 0
+        npos[i] = npo
+        sg = ssr / (n - k_params) if n > k_params and _fin(coef[i, 0]) else np.nan
+        sig2[i] = sg
+        acc = 0.0  # running sums in registers (not through cum[k]) keep the loop free of store-load stalls
+        cc = 0
+        cum[0] = 0.0
+        cnt[0] = 0
+        for k in range(L_win):
+            v = buf[L_est + k]
+            ok = _fin(v)
+            acc += v if ok else 0.0
+            cc += 1 if ok else 0
+            cum[k + 1] = acc
+            cnt[k + 1] = cc
+        nv += cc
+        if store_ar:
+            for k in range(L_win):
+                ar[i, k] = buf[L_est + k]
+        nval[i] = nv
+        # CARs (missing days count as zero) and their standardisation
+        inv_n = 1.0 / n
+        inv_sxx = 1.0 / sxx0
+        for w in range(cw.shape[0]):
+            a_ = cw[w, 0]
+            b_ = cw[w, 1]
+            sm = cum[b_] - cum[a_]
+            car[i, w] = sm
+            car_n[i, w] = cnt[b_] - cnt[a_]
+            Lc = b_ - a_
+            if clm:
+                sm_m = mcum[s + w0 + b_] - mcum[s + w0 + a_]
+                dm = sm_m - Lc * mx0
+                var = sg * (Lc + Lc * Lc * inv_n + dm * dm * inv_sxx)
+            else:
+                var = sg * Lc
+            scar[i, w] = sm / np.sqrt(var)
+            if want_bhar:
+                pr = 1.0
+                pm = 1.0
+                for k in range(a_, b_):
+                    rv = row[s + w0 + k]
+                    if _fin(rv):
+                        pr *= 1.0 + rv
+                    mv = M[s + w0 + k]
+                    if _fin(mv):
+                        pm *= 1.0 + mv
+                bhar[i, w] = pr - pm
+        # rank keys
+        if keys.shape[0] == 0:
+            continue
+        for k in range(Lr):
+            v = buf[k]
+            lo = min(lo, v if abs(v) < np.inf else np.inf)
+            hi = max(hi, v if abs(v) < np.inf else -np.inf)
+        scale = vmax / (hi - lo) if hi > lo else 0.0
+        kr = keys[r]
+        for k in range(Lr):
+            v = buf[k]
+            qv = min((v - lo) * scale, vmax) if abs(v) < np.inf else 0.0
+            key = (np.uint64(qv) << sh) | np.uint64(k)
+            kr[k] = key if abs(v) < np.inf else missing_key
+
+
+@_kernel
+def rank_accumulate(keys, idx, nval, codes, pb, sums, cnts, flagged):  # pragma: no cover - compiled
+    """Add each event's rank deviations ``U = rank / (n + 1) - 0.5`` to its group's per-position sums.
+
+    *keys* are sorted per row; row r belongs to event ``idx[r]``.  An event whose fixed-point values collide (two values in
+    one quantum, or exact ties) cannot be ranked from its keys: ``flagged[i] = True`` and
+    it is left to :func:`rank_exact`.  Events with ``codes[i] < 0`` are skipped.
+    """
+    mask = (np.uint64(1) << np.uint64(pb)) - np.uint64(1)
+    sh = np.uint64(pb)
+    for r in range(keys.shape[0]):
+        i = idx[r]
+        g = codes[i]
+        nv = nval[i]
+        flagged[r] = False
+        if g < 0 or nv < 1:
+            continue
+        row = keys[r]
+        bad = False
+        for k in range(1, nv):  # branch-free, vectorisable scan for equal fixed-point values
+            bad |= (row[k] >> sh) == (row[k - 1] >> sh)
+        if bad:
+            flagged[r] = True
+            continue
+        inv = 1.0 / (nv + 1)
+        for k in range(nv):
+            pos = np.int64(np.uint64(row[k]) & mask)
+            sums[g, pos] += (k + 1) * inv - 0.5
+            cnts[g, pos] += 1.0
+
+
+@_kernel
+def rank_exact(RT, off, Z, jj, d0, coef, idx, codes, e0, e1, w0, w1, sums, cnts):  # pragma: no cover - compiled
+    """Exact mid-rank version of :func:`rank_accumulate` for the events *idx* (recomputes their values)."""
+    L_est = e1 - e0 + 1
+    Lr = L_est + w1 - w0 + 1
+    buf = np.empty(Lr)
+    vals = np.empty(Lr)
+    where = np.empty(Lr, dtype=np.int64)
+    for i in idx:
+        g = codes[i]
+        if g < 0:
+            continue
+        s = d0[i]
+        _values(RT[jj[i]], off, Z, s, e0, e1, w0, w1, coef[i], buf)
+        nv = 0
+        for k in range(Lr):
+            if _fin(buf[k]):
+                vals[nv] = buf[k]
+                where[nv] = k
+                nv += 1
+        if nv == 0:
+            continue
+        order = np.argsort(vals[:nv], kind="mergesort")
+        inv = 1.0 / (nv + 1)
+        a = 0
+        while a < nv:
+            b = a
+            while b + 1 < nv and vals[order[b + 1]] == vals[order[a]]:
+                b += 1
+            u = (0.5 * (a + b) + 1.0) * inv - 0.5  # mid-rank of the tie group a..b (ranks a+1..b+1)
+            for k in range(a, b + 1):
+                pos = where[order[k]]
+                sums[g, pos] += u
+                cnts[g, pos] += 1.0
+            a = b + 1
+
+
+@_kernel
+def est_residuals(RT, off, Z, jj, d0, coef, idx, e0, e1, w0, w1, out):  # pragma: no cover - compiled
+    """Estimation residuals of the events *idx* (NaN on days the fit did not use), into ``out[k]``."""
+    L_est = e1 - e0 + 1
+    buf = np.empty(L_est + w1 - w0 + 1)
+    for k in range(len(idx)):
+        i = idx[k]
+        s = d0[i]
+        _values(RT[jj[i]], off, Z, s, e0, e1, w0, w1, coef[i], buf)
+        for t in range(L_est):
+            out[k, t] = buf[t]
+
+
+@_kernel
+def pair_correlations(resid, start, a, b, min_overlap, out):  # pragma: no cover - compiled
+    """Correlation of residual rows ``a[k]`` and ``b[k]`` on the calendar days both windows cover and
+    both have a value (row r's position t is calendar day ``start[r] + t``); NaN when fewer than
+    *min_overlap* such days.  Two passes (means, then centred products)."""
+    L = resid.shape[1]
+    for k in range(len(a)):
+        i = a[k]
+        j = b[k]
+        off = start[j] - start[i]  # position t of row i is position t - off of row j
+        t0 = max(0, off)
+        t1 = min(L, L + off)
+        n = 0
+        si = 0.0
+        sj = 0.0
+        for t in range(t0, t1):
+            x = resid[i, t]
+            y = resid[j, t - off]
+            if _fin(x) and _fin(y):
+                n += 1
+                si += x
+                sj += y
+        if n < min_overlap or n < 2:
+            out[k] = np.nan
+            continue
+        mi = si / n
+        mj = sj / n
+        cxy = 0.0
+        cxx = 0.0
+        cyy = 0.0
+        for t in range(t0, t1):
+            x = resid[i, t]
+            y = resid[j, t - off]
+            if _fin(x) and _fin(y):
+                cxy += (x - mi) * (y - mj)
+                cxx += (x - mi) * (x - mi)
+                cyy += (y - mj) * (y - mj)
+        out[k] = cxy / np.sqrt(cxx * cyy) if cxx > 0 and cyy > 0 else np.nan
