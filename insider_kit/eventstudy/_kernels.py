@@ -184,7 +184,8 @@ def _fit1(row, off, z, has_x, s, e0, e1, const, coef):  # pragma: no cover - com
     """One-pass OLS of ``y = row - off`` on ``[1, z]`` (at most one regressor; *z* is zeros when there is none).
 
     Sums are taken around the first usable day's values (shifted data), which keeps
-    ``S_xx = sum dx^2 - (sum dx)^2 / n`` accurate.  Returns ``(n, mean z, S_zz)``.
+    ``S_xx = sum dx^2 - (sum dx)^2 / n`` accurate.  Returns ``(n, mean z, S_zz, SSR)``, the sum of
+    squared residuals from the same sums (``S_yy - b S_zy``), so the residuals need not be formed.
     """
     # shift: the first usable day's values; then one branch-free (vectorisable) pass over slices
     L = e1 - e0 + 1
@@ -199,7 +200,7 @@ def _fit1(row, off, z, has_x, s, e0, e1, const, coef):  # pragma: no cover - com
     if k0 == L:
         coef[0] = np.nan
         coef[1] = np.nan
-        return 0, np.nan, np.nan
+        return 0, np.nan, np.nan, np.nan
     ky = ys[k0] - os_[k0]
     kx = zs[k0]
     n = 0
@@ -207,6 +208,7 @@ def _fit1(row, off, z, has_x, s, e0, e1, const, coef):  # pragma: no cover - com
     sx = 0.0
     sxx = 0.0
     sxy = 0.0
+    syy = 0.0
     for k in range(L):
         dy = ys[k] - os_[k] - ky
         dx = zs[k] - kx
@@ -217,37 +219,41 @@ def _fit1(row, off, z, has_x, s, e0, e1, const, coef):  # pragma: no cover - com
         sx += dx
         sxx += dx * dx
         sxy += dx * dy
+        syy += dy * dy
         n += ok
     if n == 0:
         coef[0] = np.nan
         coef[1] = np.nan
-        return 0, np.nan, np.nan
+        return 0, np.nan, np.nan, np.nan
     Sxx = sxx - sx * sx / n
     mx = kx + sx / n
-    if not const:
+    if not const:  # the residual is y itself
         coef[0] = 0.0
         coef[1] = 0.0
-        return n, mx, Sxx
+        return n, mx, Sxx, syy + 2.0 * ky * sy + n * ky * ky
     if has_x and not Sxx > 0:  # the regressor is constant over the estimation days
         coef[0] = np.nan
         coef[1] = np.nan
-        return n, mx, Sxx
+        return n, mx, Sxx, np.nan
     Sxy = sxy - sx * sy / n
+    Syy = syy - sy * sy / n
     b = Sxy / Sxx if has_x else 0.0
     coef[1] = b
     coef[0] = (ky + sy / n) - b * mx
-    return n, mx, Sxx
+    return n, mx, Sxx, max(Syy - b * Sxy, 0.0)
 
 
 @_kernel
-def _values1(row, off, z1, s, e0, e1, w0, w1, a, b, out):  # pragma: no cover - compiled
-    """:func:`_values` for models with at most one regressor (*z1*), over slices LLVM can vectorise."""
+def _values1(row, off, z1, s, e0, e1, w0, w1, a, b, out, est=True):  # pragma: no cover - compiled
+    """:func:`_values` for models with at most one regressor (*z1*), over slices LLVM can vectorise
+    (the estimation part only when *est*)."""
     L_est = e1 - e0 + 1
     rs = row[s + e0: s + w1 + 1]
     os_ = off[s + e0: s + w1 + 1]
     zs = z1[s + e0: s + w1 + 1]
-    for k in range(L_est):
-        out[k] = rs[k] - os_[k] - a - b * zs[k]
+    if est:
+        for k in range(L_est):
+            out[k] = rs[k] - os_[k] - a - b * zs[k]
     g0 = w0 - e0
     for k in range(w1 - w0 + 1):
         out[L_est + k] = rs[g0 + k] - os_[g0 + k] - a - b * zs[g0 + k]
@@ -298,6 +304,7 @@ def abnormal(RT, off, Z, z1, mcum, M, const, k_params, jj, d0, idx, e0, e1, w0, 
     c1 = np.empty(2)
     sh = np.uint64(pb)
     store_ar = ar.shape[0] > 0
+    want_keys = keys.shape[0] > 0
     for r in range(len(idx)):
         i = idx[r]
         row = RT[jj[i]]
@@ -309,32 +316,36 @@ def abnormal(RT, off, Z, z1, mcum, M, const, k_params, jj, d0, idx, e0, e1, w0, 
             touch += row[t]
         if touch == 1.2345e300:  # never true; keeps the loads
             npos[i] = -1
+        ssr = 0.0
         if p <= 1:
-            n, mx0, sxx0 = _fit1(row, off, z1, p == 1, s, e0, e1, const, c1)
+            n, mx0, sxx0, ssr = _fit1(row, off, z1, p == 1, s, e0, e1, const, c1)
             a = c1[0]
             b = c1[1]
             coef[i, 0] = a
             if p == 1:
                 coef[i, 1] = b
-            _values1(row, off, z1, s, e0, e1, w0, w1, a, b, buf)
+            # the estimation residuals are only needed by the tests (signs, ranks)
+            _values1(row, off, z1, s, e0, e1, w0, w1, a, b, buf, want_keys)
         else:
             n, mx0, sxx0 = _fit(row, off, Z, s, e0, e1, const, c, work)
             for q in range(p + 1):
                 coef[i, q] = c[q]
             _values(row, off, Z, s, e0, e1, w0, w1, c, buf)
         n_est[i] = n
-        ssr = 0.0
         npo = 0
         lo = np.inf
         hi = -np.inf
-        nv = 0
-        for k in range(L_est):  # days the fit skipped (return or a regressor missing) are NaN
-            v = buf[k]
-            ok = abs(v) < np.inf
-            w = v if ok else 0.0
-            ssr += w * w
-            npo += 1 if v > 0 else 0
-            nv += 1 if ok else 0
+        nv = n  # the finite estimation residuals are the days the fit used
+        if want_keys or p > 1:
+            s2 = 0.0
+            for k in range(L_est):  # days the fit skipped (return or a regressor missing) are NaN
+                v = buf[k]
+                ok = abs(v) < np.inf
+                w = v if ok else 0.0
+                s2 += w * w
+                npo += 1 if v > 0 else 0
+            if p > 1:
+                ssr = s2
         npos[i] = npo
         sg = ssr / (n - k_params) if n > k_params and _fin(coef[i, 0]) else np.nan
         sig2[i] = sg
