@@ -74,6 +74,8 @@ def test_dropped_events_have_reasons_and_max_loss() -> None:
     assert len(res.events) == 1
     with pytest.raises(TooMuchDataLossError, match="4 of 5 events dropped"):
         event_study(ev, panel, window=(-5, 20), max_loss=0.5)
+    with pytest.raises(DataError, match="'date' does not hold dates"):
+        event_study(ev.assign(date="not a date"), panel, window=(-5, 20), max_loss=None)
 
 
 def test_min_estimation_drops_sparse_events() -> None:

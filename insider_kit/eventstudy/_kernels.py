@@ -55,13 +55,25 @@ def _transpose_into(a, out):  # pragma: no cover - compiled
 
 
 @_kernel
-def _fit(row, off, Z, s, e0, e1, const, coef, work):  # pragma: no cover - compiled
-    """OLS of ``y = row - off`` on ``[1, Z]`` (or ``[Z]`` without *const*) over days ``s+e0..s+e1``.
+def _usable(row, off, Z, t):  # pragma: no cover - compiled
+    """Day t enters the fit: the return (net of the offset) and every regressor are finite."""
+    if not _fin(row[t] - off[t]):
+        return False
+    for q in range(Z.shape[1]):
+        if not _fin(Z[t, q]):
+            return False
+    return True
+
+
+@_kernel
+def _fit(row, off, Z, s, e0, e1, coef, work):  # pragma: no cover - compiled
+    """OLS of ``y = row - off`` on ``[1, Z]`` over days ``s+e0..s+e1`` (factor models: p >= 2 regressors;
+    models with at most one use :func:`_fit1`).
 
     Uses the days where y and every regressor are finite; centred cross-products
     and Gaussian elimination with partial pivoting (p <= 4 slopes).  Writes
     ``coef = [intercept, slopes...]`` (NaN when singular or no data) and returns
-    ``(n, mean of Z[:, 0], centred S_xx of Z[:, 0])`` for the market-model CAR variance.
+    ``(n, mean of Z[:, 0], centred S_xx of Z[:, 0])``.
     """
     p = Z.shape[1]
     n = 0
@@ -70,33 +82,18 @@ def _fit(row, off, Z, s, e0, e1, const, coef, work):  # pragma: no cover - compi
     for q in range(p):
         mx[q] = 0.0
     for t in range(s + e0, s + e1 + 1):
-        y = row[t] - off[t]
-        if not _fin(y):
-            continue
-        ok = True
-        for q in range(p):
-            if not _fin(Z[t, q]):
-                ok = False
-        if not ok:
-            continue
-        n += 1
-        sy += y
-        for q in range(p):
-            mx[q] += Z[t, q]
-    for q in range(p + 1):
-        coef[q] = 0.0
+        if _usable(row, off, Z, t):
+            n += 1
+            sy += row[t] - off[t]
+            for q in range(p):
+                mx[q] += Z[t, q]
     if n == 0:
         for q in range(p + 1):
             coef[q] = np.nan
         return 0, np.nan, np.nan
-    if not const:
-        return n, np.nan, np.nan  # raw / market-adjusted: nothing to fit
     my = sy / n
     for q in range(p):
         mx[q] /= n
-    if p == 0:
-        coef[0] = my
-        return n, np.nan, np.nan
     A = work[1:1 + p, :p]
     c = work[1 + p, :p]
     for q in range(p):
@@ -104,15 +101,9 @@ def _fit(row, off, Z, s, e0, e1, const, coef, work):  # pragma: no cover - compi
         for r in range(p):
             A[q, r] = 0.0
     for t in range(s + e0, s + e1 + 1):
+        if not _usable(row, off, Z, t):
+            continue
         y = row[t] - off[t]
-        if not _fin(y):
-            continue
-        ok = True
-        for q in range(p):
-            if not _fin(Z[t, q]):
-                ok = False
-        if not ok:
-            continue
         dy = y - my
         for q in range(p):
             dq = Z[t, q] - mx[q]
@@ -327,7 +318,7 @@ def abnormal(RT, off, Z, z1, mcum, M, const, k_params, jj, d0, idx, e0, e1, w0, 
             # the estimation residuals are only needed by the tests (signs, ranks)
             _values1(row, off, z1, s, e0, e1, w0, w1, a, b, buf, want_keys)
         else:
-            n, mx0, sxx0 = _fit(row, off, Z, s, e0, e1, const, c, work)
+            n, mx0, sxx0 = _fit(row, off, Z, s, e0, e1, c, work)
             for q in range(p + 1):
                 coef[i, q] = c[q]
             _values(row, off, Z, s, e0, e1, w0, w1, c, buf)

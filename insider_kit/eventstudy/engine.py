@@ -131,13 +131,18 @@ def event_study(
     T = len(returns.dates)
     j = _ticker_columns(returns, ticker)
     dates = events[date_col]
-    d0 = day_index(returns.dates, dates)
+    try:
+        d0 = day_index(returns.dates, dates)
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"event column {date_col!r} does not hold dates: {exc}",
+                        hint="pass dates (datetime64) or ISO strings such as 2024-03-01") from exc
     reason = np.zeros(n_all, dtype=np.int8)  # codes into _REASONS
     # (a missing date maps beyond the last price; named separately)
     for code, bad in ((5, d0 + e0 < 0), (4, d0 + w1 >= T), (3, d0 >= T), (2, j < 0)):
         reason[bad] = code  # later assignments win: the first reason in _REASONS order is reported
-    if pd.isna(dates).any():
-        reason[pd.isna(dates).to_numpy()] = 1
+    no_date = pd.isna(dates).to_numpy()
+    if no_date.any():
+        reason[no_date] = 1
     idx_ok = np.flatnonzero(reason == 0)
     n_ok = len(idx_ok)
 

@@ -106,7 +106,7 @@ class EventStudyResult:
     def groups(self) -> pd.Series:
         """Group label of each used event (``"all"`` without a group column)."""
         cat = pd.Categorical.from_codes(self.group_codes, categories=pd.Index(self.group_labels, dtype=object))
-        return pd.Series(np.asarray(cat, dtype=object), index=self.events.index, name=self.group_name or "group",
+        return pd.Series(np.asarray(cat, dtype=object), index=self.source.index[self.used_index], name=self.group_name or "group",
                          dtype="string")
 
     @cached_property

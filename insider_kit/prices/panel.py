@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,7 +21,9 @@ def day_index(calendar: pd.DatetimeIndex, dates: pd.Series | pd.DatetimeIndex) -
     if isinstance(dates, (pd.Series, pd.Index)) and getattr(dates.dtype, "kind", "") == "M":
         d = dates.to_numpy("datetime64[ns]")  # already dates (the usual case): skip to_datetime's inference
     else:
-        d = pd.to_datetime(dates).to_numpy("datetime64[ns]")
+        with warnings.catch_warnings():  # pandas' "could not infer format" note: the strings are parsed anyway
+            warnings.simplefilter("ignore", UserWarning)
+            d = pd.to_datetime(dates).to_numpy("datetime64[ns]")
     cal = calendar.to_numpy("datetime64[ns]")
     day = np.int64(86_400 * 10**9)
     ci = cal.view(np.int64)
