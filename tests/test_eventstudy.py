@@ -333,3 +333,111 @@ def test_panel_values_are_read_only_and_reassignment_drops_the_cache() -> None:
     new[:, 0] = 0.5
     panel.values = new
     np.testing.assert_array_equal(panel.by_ticker()[0], 0.5)
+
+
+# --------------------------------------------------------------------------- compiled helpers vs numpy / scipy
+def _awkward_doubles(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Negatives, both zeros, exact ties, tiny (subnormal) and huge magnitudes."""
+    x = rng.standard_normal(n) * 10.0 ** rng.integers(-5, 5, n)
+    x[rng.random(n) < 0.1] = 0.0
+    x[rng.random(n) < 0.05] = -0.0
+    x[rng.random(n) < 0.05] = 5e-324
+    x[rng.random(n) < 0.05] = -1e300
+    x[: n // 10] = np.round(x[: n // 10], 1)  # ties
+    return x
+
+
+def test_sort_finite_equals_numpy_sort() -> None:
+    from insider_kit.eventstudy import _kernels as K
+
+    rng = np.random.default_rng(11)
+    for n in (0, 1, 2, 7, 1000, 50_000):
+        x = _awkward_doubles(rng, n)
+        v = x.copy()
+        K.sort_finite(v, np.empty_like(v))
+        np.testing.assert_array_equal(v, np.sort(x))  # -0.0 == 0.0, so only the order of values is checked
+        assert np.array_equal(np.sort(v.view(np.int64)), np.sort(x.view(np.int64)))  # and no bits were lost
+    v = np.full(100, 0.25)  # every digit shared: every pass skipped
+    K.sort_finite(v, np.empty_like(v))
+    np.testing.assert_array_equal(v, 0.25)
+
+
+def test_wilcoxon_from_sorted_values_equals_scipy() -> None:
+    rng = np.random.default_rng(12)
+    for n in (51, 400, 20_000):
+        x = np.round(rng.normal(0.05, 1, n), 1)  # ties across signs and exact zeros
+        got = S._wilcoxon_p_sorted(np.sort(x))
+        assert got == pytest.approx(st.wilcoxon(x, method="approx").pvalue, rel=1e-10)
+        assert got == pytest.approx(S.wilcoxon_p(x), rel=1e-12)
+    x = rng.normal(0.2, 1, 40)  # <= 50 values: scipy's exact test, as wilcoxon_p
+    assert S._wilcoxon_p_sorted(np.sort(x)) == pytest.approx(st.wilcoxon(x).pvalue, rel=1e-12)
+    assert np.isnan(S._wilcoxon_p_sorted(np.zeros(60)))  # nothing left once zeros are dropped
+
+
+def test_finite_min_max_on_bit_patterns() -> None:
+    from insider_kit.eventstudy import _kernels as K
+
+    rng = np.random.default_rng(13)
+    scratch = np.empty(2, dtype=np.int64)
+    for _ in range(20):
+        x = _awkward_doubles(rng, 311)
+        x[rng.random(311) < 0.1] = np.nan
+        x[rng.random(311) < 0.02] = np.inf
+        x[rng.random(311) < 0.02] = -np.inf
+        fin = x[np.isfinite(x)]
+        assert K._finite_min_max(x, scratch) == (fin.min(), fin.max())
+    assert K._finite_min_max(np.array([np.nan, np.inf, -np.inf]), scratch) == (np.inf, -np.inf)
+    assert K._finite_min_max(np.array([-0.0, 2.0, -3.5]), scratch) == (-3.5, 2.0)
+
+
+def test_group_kernels_equal_numpy_per_group() -> None:
+    from insider_kit.eventstudy import _kernels as K
+
+    rng = np.random.default_rng(14)
+    N, W, G = 3000, 4, 3
+    codes = rng.integers(0, G, N)
+    X = rng.standard_t(3, (N, W))
+    X[rng.random((N, W)) < 0.05] = np.nan
+    ne = rng.integers(1, 250, N)
+    n, mean, sd, m3, npos = (np.empty((G, W)) for _ in range(5))
+    K.group_moments(codes, X, n, mean, sd, m3, npos)
+    zs, vs = np.empty((G, W)), np.empty((G, W))
+    K.patell_sums(codes, X, ne, 2, zs, vs)
+    offsets = np.empty(G * W + 1, dtype=np.int64)
+    vals = np.empty(int(np.isfinite(X).sum()))
+    K.gather_finite(codes, X, G, offsets, vals)
+    for g in range(G):
+        for k in range(W):
+            x = X[codes == g, k]
+            f = x[np.isfinite(x)]
+            assert n[g, k] == len(f) and npos[g, k] == (f > 0).sum()
+            assert mean[g, k] == pytest.approx(f.mean(), rel=1e-12)
+            assert sd[g, k] == pytest.approx(f.std(ddof=1), rel=1e-12)
+            assert m3[g, k] == pytest.approx(((f - f.mean()) ** 3).sum(), rel=1e-9)
+            np.testing.assert_array_equal(vals[offsets[g * W + k]: offsets[g * W + k + 1]], f)  # input order kept
+            ok = np.isfinite(x) & (ne[codes == g] > 4)
+            assert zs[g, k] == pytest.approx(x[ok].sum(), rel=1e-12)
+            assert vs[g, k] == pytest.approx(((ne[codes == g][ok] - 2) / (ne[codes == g][ok] - 4)).sum(), rel=1e-12)
+
+
+def test_ticker_lookup_fast_path_equals_get_indexer() -> None:
+    from insider_kit.eventstudy.engine import _ticker_columns
+
+    panel, rng = make_panel(T=300, K=30)
+    asked = np.array([*rng.choice(panel.tickers, 200), "NOPE", None, np.nan, 3, "z00", "Z00 "], dtype=object)
+    want = panel.tickers.get_indexer(pd.Index(asked))
+    np.testing.assert_array_equal(_ticker_columns(panel, asked), want)
+    assert (want[-6:] == -1).all()
+
+
+def test_groups_without_tests_equal_the_eager_groups() -> None:
+    panel, rng = make_panel(T=600, K=20)
+    n = 300
+    ev = pd.DataFrame({"ticker": rng.choice(panel.tickers, n), "date": panel.dates[rng.integers(260, 470, n)],
+                       "side": rng.choice(["c", "a", "b"], n)})
+    ev.loc[0, ["ticker", "side"]] = ["NOPE", "first"]  # the group seen first in the input is dropped entirely
+    eager = event_study(ev, panel, group="side", window=(-5, 20), car_windows=[(0, 20)])
+    lazy = event_study(ev, panel, group="side", window=(-5, 20), car_windows=[(0, 20)], tests=False)
+    assert lazy.group_labels == eager.group_labels == list(pd.unique(ev["side"].iloc[1:]))
+    np.testing.assert_array_equal(lazy.group_codes, eager.group_codes)
+    pd.testing.assert_frame_equal(lazy.caar(), eager.caar())

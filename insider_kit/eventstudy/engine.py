@@ -15,7 +15,7 @@ Campbell, Lo & MacKinlay (1997) ch. 4.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
@@ -126,13 +126,15 @@ def event_study(
             raise DataError(f"model {model!r} needs factors {_FACTORS[model] + ('rf',)} in the returns panel",
                             hint="load them with insider_kit.prices.load_factors and pass factors= to returns_panel")
 
+    # (few pandas calls here: a small study's cost is mostly this preparation, not the kernel)
     ticker = events[ticker_col].to_numpy()
     n_all = len(ticker)
     T = len(returns.dates)
     j = _ticker_columns(returns, ticker)
     dates = events[date_col]
+    dvals = dates.to_numpy() if isinstance(dates.dtype, np.dtype) and dates.dtype.kind == "M" else dates
     try:
-        d0 = day_index(returns.dates, dates)
+        d0 = day_index(returns.dates, dvals)
     except (ValueError, TypeError) as exc:
         raise DataError(f"event column {date_col!r} does not hold dates: {exc}",
                         hint="pass dates (datetime64) or ISO strings such as 2024-03-01") from exc
@@ -140,7 +142,7 @@ def event_study(
     # (a missing date maps beyond the last price; named separately)
     for code, bad in ((5, d0 + e0 < 0), (4, d0 + w1 >= T), (3, d0 >= T), (2, j < 0)):
         reason[bad] = code  # later assignments win: the first reason in _REASONS order is reported
-    no_date = pd.isna(dates).to_numpy()
+    no_date = np.isnat(dvals) if isinstance(dvals, np.ndarray) else pd.isna(dates).to_numpy()
     if no_date.any():
         reason[no_date] = 1
     idx_ok = np.flatnonzero(reason == 0)
@@ -163,17 +165,25 @@ def event_study(
     BH = np.full((n_ok, W) if bhar else (0, W), np.nan)
     npos = np.empty(n_ok, dtype=np.int32)
     nval = np.empty(n_ok, dtype=np.int32)
-    if group is not None:
-        if group not in events.columns:
-            raise DataError(f"group column {group!r} is not in the events", hint=f"columns: {list(events.columns)[:10]}")
-        gcodes, guniq = pd.factorize(events[group].to_numpy()[idx_ok], use_na_sentinel=False)
-    else:
-        gcodes, guniq = np.zeros(n_ok, dtype=np.int64), np.array(["all"], dtype=object)
-    G = len(guniq)
+    if group is not None and group not in events.columns:
+        raise DataError(f"group column {group!r} is not in the events", hint=f"columns: {list(events.columns)[:10]}")
     # work (and report) in ticker-then-date order: neighbouring events share cached memory, outputs are written
     # sequentially; ``events`` keeps the input's index labels
-    order = _ticker_date_order(j[idx_ok], d0[idx_ok], T)
-    idx_ok, gcodes = idx_ok[order], gcodes[order]
+    perm = _ticker_date_order(j[idx_ok], d0[idx_ok], T)
+    in_input_order = idx_ok
+    idx_ok = idx_ok[perm]
+
+    def group_codes() -> tuple[np.ndarray, list[str]]:
+        """Group code of each event of ``idx_ok`` (groups numbered in order of first appearance in the input)
+        and the groups' labels."""
+        if group is None:
+            return np.zeros(n_ok, dtype=np.int64), ["all"]
+        codes, uniq = pd.factorize(events[group].to_numpy()[in_input_order], use_na_sentinel=False)
+        return codes[perm], [("<NA>" if pd.isna(u) else str(u)) for u in uniq]
+
+    # the kernel needs the groups only for the rank test; without tests they are found when first asked for
+    gcodes, labels = group_codes() if tests else (np.zeros(n_ok, dtype=np.int64), ["all"])
+    G = len(labels)
     jj = j[idx_ok]
     dd = d0[idx_ok]
     # sort keys of the rank test: (fixed-point value << pb) | position, in 32 bits when the positions leave >= 20
@@ -193,9 +203,11 @@ def event_study(
         sums = np.zeros((G, Lr))
         cnts = np.zeros((G, Lr))
         n_fl = 0
+        # one buffer of rank keys per chunk, reused by its blocks (a fresh one per block costs its page faults)
+        key_buf = np.empty((min(_BLOCK, s1 - s0) if tests else 0, Lr), dtype=kdt)
         for b0 in range(s0, s1, _BLOCK):  # blocks small enough for their rank keys to stay in cache
             ix = np.arange(b0, min(b0 + _BLOCK, s1))
-            keys = np.empty((len(ix) if tests else 0, Lr), dtype=kdt)
+            keys = key_buf[: len(ix)]
             K.abnormal(RT, off, Z, z1, mcum, M, const, k_params, jj, dd, ix, e0, e1, w0, w1, cw, clm, bhar, keys, pb,
                        missing, n_est, sig2, coef, AR, car, car_n, scar, BH, npos, nval)
             if not tests:
@@ -229,7 +241,7 @@ def event_study(
     keep = ~(short | singular)
     if not keep.all():
         sig2, n_est, coef, car, car_n, scar = sig2[keep], n_est[keep], coef[keep], car[keep], car_n[keep], scar[keep]
-        npos, jj, dd, gcodes = npos[keep], jj[keep], dd[keep], gcodes[keep]
+        npos, jj, dd = npos[keep], jj[keep], dd[keep]
         BH = BH[keep] if bhar else BH
     idx_used = idx_ok[keep]
     idx_drop = np.flatnonzero(reason != 0)
@@ -248,19 +260,25 @@ def event_study(
 
     day0 = returns.dates.to_numpy()[dd]
     est_start = dd + e0
-    labels = [("<NA>" if pd.isna(u) else str(u)) for u in guniq]
-    # groups in order of first appearance in the input (factorize codes), those with used events
-    order = np.flatnonzero(np.bincount(gcodes, minlength=G))
-    remap = np.full(G, -1, dtype=np.int64)
-    remap[order] = np.arange(len(order))
-    gcodes = remap[gcodes]
-    labels = [labels[g] for g in order]
+
+    def used_groups(codes: np.ndarray, labels: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """Codes and labels of the used events' groups (those with used events, in order of first appearance),
+        and which of the given groups they are."""
+        codes = codes[keep]
+        present = np.flatnonzero(np.bincount(codes, minlength=len(labels)))
+        remap = np.full(len(labels), -1, dtype=np.int64)
+        remap[present] = np.arange(len(present))
+        return remap[codes], [labels[g] for g in present], present
+
     stats = None
+    groups: tuple[np.ndarray, list[str]] | Callable[[], tuple[np.ndarray, list[str]]]
     if tests:
+        gcodes, labels, present = used_groups(gcodes, labels)
+        groups = (gcodes, labels)
         rng = np.random.default_rng(seed)
-        ubar = np.where(rank_cnts[order] > 0, rank_sums[order] / np.maximum(rank_cnts[order], 1), np.nan)
-        rbar = np.empty(len(order))
-        for g in range(len(order)):
+        ubar = np.where(rank_cnts[present] > 0, rank_sums[present] / np.maximum(rank_cnts[present], 1), np.nan)
+        rbar = np.empty(len(present))
+        for g in range(len(present)):
             rows = np.flatnonzero(gcodes == g)
             a, b = S.sample_pairs(len(rows), kp_pairs, rng)
             need, inv = np.unique(np.concatenate([rows[a], rows[b]]), return_inverse=True)
@@ -268,10 +286,12 @@ def event_study(
             K.est_residuals(RT, off, Z, jj, dd, coef, need, e0, e1, w0, w1, res_)
             rbar[g] = S.pair_correlation_mean(res_, est_start[need], inv[: len(a)], inv[len(a):])
         stats = S.test_table(
-            codes=gcodes, n_groups=len(order), car=car, scar=scar, n_est=n_est, k_params=k_params,
+            codes=gcodes, n_groups=len(present), car=car, scar=scar, n_est=n_est, k_params=k_params,
             ubar=ubar, L_est=L_est, cw=cw, npos=npos, rbar=rbar, bhar=BH if bhar else None,
             pool=_pool() if len(car) >= 20_000 else None,
         )
+    else:
+        groups = lambda: used_groups(*group_codes())[:2]  # noqa: E731
 
     def window_ar() -> np.ndarray:
         out = np.empty((len(jj), L_win))
@@ -284,7 +304,7 @@ def event_study(
         source=events, used_index=idx_used, day0=day0, n_est=n_est, sigma=np.sqrt(sig2), rel_days=rel,
         ar_source=window_ar,
         car_windows=cws, car_matrix=car, car_n_matrix=car_n, scar_matrix=scar, bhar_matrix=BH if bhar else None,
-        group_codes=gcodes, group_labels=labels, group_name=group, stats=stats,
+        groups_source=groups, group_name=group, stats=stats,
         dropped_index=idx_drop, dropped_reason=np.array(
             [_REASONS[reason[i]] if reason[i] != _SHORT else
              f"{_REASONS[_SHORT]} ({short_days[i]} < {min_estimation} days)" for i in idx_drop.tolist()], dtype=object),
@@ -331,6 +351,13 @@ def _ticker_columns(returns: ReturnsPanel, values: np.ndarray) -> np.ndarray:
         first_pos = pd.Series(np.arange(len(tickers)), index=tickers).groupby(level=0).min()
         found = first_pos.index.get_indexer(pd.Index(values))
         return np.where(found >= 0, first_pos.to_numpy()[found], -1).astype(np.int64)
+    if tickers.dtype == object and values.dtype == object:
+        try:
+            # the index's own hash table, which get_indexer ends in, without get_indexer's type inference over
+            # every value (for a few thousand events that inference costs as much as the lookup)
+            return np.asarray(tickers._engine.get_indexer(values), dtype=np.int64)  # type: ignore[attr-defined]
+        except (AttributeError, TypeError):  # a pandas without this internal: the public route
+            pass
     return tickers.get_indexer(pd.Index(values)).astype(np.int64)
 
 

@@ -43,8 +43,7 @@ class EventStudyResult:
     car_n_matrix: np.ndarray
     scar_matrix: np.ndarray
     bhar_matrix: np.ndarray | None
-    group_codes: np.ndarray
-    group_labels: list[str]
+    groups_source: tuple[np.ndarray, list[str]] | Callable[[], tuple[np.ndarray, list[str]]]
     group_name: str | None
     stats: dict[str, np.ndarray] | None
     dropped_index: np.ndarray
@@ -61,6 +60,21 @@ class EventStudyResult:
 
     def _by_window(self, m: np.ndarray | None) -> dict[tuple[int, int], np.ndarray]:
         return {} if m is None else {c: m[:, k] for k, c in enumerate(self.car_windows)}
+
+    @cached_property
+    def _group_codes_labels(self) -> tuple[np.ndarray, list[str]]:
+        src = self.groups_source
+        return src() if callable(src) else src
+
+    @property
+    def group_codes(self) -> np.ndarray:
+        """Group of each used event, as a position in :attr:`group_labels`."""
+        return self._group_codes_labels[0]
+
+    @property
+    def group_labels(self) -> list[str]:
+        """The groups with used events, in order of first appearance in the input."""
+        return self._group_codes_labels[1]
 
     @cached_property
     def ar_values(self) -> np.ndarray:

@@ -214,19 +214,28 @@ def skewness_adjusted_t(x: np.ndarray) -> tuple[float, float]:
     return float(t), float(2 * st.norm.sf(abs(t)))
 
 
-def _moments(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per column: finite count, mean, sd (ddof=1), and the centred values (0 where missing)."""
-    fin = np.isfinite(X)
-    if fin.all():
-        n = np.full(X.shape[1], float(X.shape[0]))
-        mean = X.mean(axis=0) if len(X) else np.full(X.shape[1], np.nan)
-        D = X - mean
-    else:
-        n = fin.sum(axis=0).astype(float)
-        mean = np.where(fin, X, 0.0).sum(0) / n
-        D = np.where(fin, X - mean, 0.0)
-    sd = np.sqrt(np.einsum("ij,ij->j", D, D) / (n - 1))
-    return n, mean, sd, D
+def _wilcoxon_p_sorted(v: np.ndarray) -> float:
+    """:func:`wilcoxon_p` of the finite values *v*, already sorted (the engine's path: one compiled merge
+    instead of a sort of ``|x|``; :func:`wilcoxon_p` stays the plain definition the tests compare with)."""
+    if len(v) <= 50:
+        return wilcoxon_p(v)
+    from ._kernels import wilcoxon_sorted
+
+    n, w_plus, ties = wilcoxon_sorted(v)
+    if n == 0:
+        return np.nan
+    var = n * (n + 1) * (2 * n + 1) / 24.0 - ties / 48.0
+    if var <= 0:
+        return np.nan
+    z = (w_plus - n * (n + 1) / 4.0) / np.sqrt(var)
+    return float(2 * sp.ndtr(-abs(z)))
+
+
+def _median_sorted(v: np.ndarray) -> float:
+    n = len(v)
+    if n == 0:
+        return np.nan
+    return float(v[n // 2]) if n % 2 else float((v[n // 2 - 1] + v[n // 2]) / 2)
 
 
 def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.ndarray, n_est: np.ndarray,
@@ -238,74 +247,93 @@ def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.nd
     and position (estimation days then window days); *cw* the window bounds as positions in the
     event window (half-open); *npos* each event's count of positive estimation residuals; *rbar*
     each group's mean residual correlation.  The formulas are those of the scalar functions of
-    this module (the tests check one against the other).  Rows are group-major.  The Wilcoxon
-    tests (one sort each) run on *pool* when given.
+    this module (the tests check one against the other).  Rows are group-major.
+
+    Moments and Patell's sums come from compiled passes over the event arrays (no per-group copies); the
+    median and the Wilcoxon test from each group's and window's finite CARs, sorted once (compiled radix
+    sort; the columns are sorted on *pool* when given).
     """
-    W = car.shape[1]
+    from . import _kernels as K
+
+    G, W = n_groups, car.shape[1]
+    codes = np.ascontiguousarray(codes, dtype=np.int64)
+
+    def moments(X: np.ndarray) -> tuple[np.ndarray, ...]:
+        o = tuple(np.empty((G, W)) for _ in range(5))
+        K.group_moments(codes, np.ascontiguousarray(X, dtype=np.float64), *o)
+        return o  # n, mean, sd, centred third-moment sum, positives
+
+    n, mean, sd, _, wpos = moments(car)
+    ns, ms, ss, _, _ = moments(scar)
+    zsum, vsum = np.empty((G, W)), np.empty((G, W))
+    K.patell_sums(codes, np.ascontiguousarray(scar, dtype=np.float64), np.asarray(n_est, dtype=np.int64), k_params,
+                  zsum, vsum)
+    offsets = np.empty(G * W + 1, dtype=np.int64)
+    vals = np.empty(int(n.sum()))
+    K.gather_finite(codes, np.ascontiguousarray(car, dtype=np.float64), G, offsets, vals)
+
+    def column(q: int) -> tuple[float, float]:
+        v = vals[offsets[q]: offsets[q + 1]]
+        K.sort_finite(v, np.empty_like(v))
+        return _median_sorted(v), _wilcoxon_p_sorted(v)
+
+    cols = list(pool.map(column, range(G * W))) if pool else [column(q) for q in range(G * W)]
+    median = np.array([c[0] for c in cols]).reshape(G, W)
+    p_wil = np.array([c[1] for c in cols]).reshape(G, W)
+    n_pos_est = np.bincount(codes, weights=npos, minlength=G)
+    n_days_est = np.bincount(codes, weights=n_est, minlength=G)
+    if bhar is not None:
+        nb, mb, sb, m3b, _ = moments(bhar)
+
     out: dict[str, list[np.ndarray]] = {}
 
     def put(name: str, v: np.ndarray | float) -> None:
         out.setdefault(name, []).append(np.broadcast_to(np.asarray(v, dtype=float), (W,)))
 
-    columns = []
     with np.errstate(invalid="ignore", divide="ignore"):
-        for g in range(n_groups):
-            m = codes == g
-            X, Sc, ne = car[m], scar[m], n_est[m]
-            columns += [X[:, k] for k in range(W)]
-            n, mean, sd, _ = _moments(X)
-            se = sd / np.sqrt(n)
-            t_cs = np.where(n > 1, mean / se, np.nan)
-            tcrit = np.where(n > 1, sp.stdtrit(np.maximum(n - 1, 1), 0.975), np.nan)
-            put("n", n)
-            put("mean_car", np.where(n > 0, mean, np.nan))
-            fin = np.isfinite(X).all()
-            put("median_car", (np.median(X, axis=0) if fin else np.nanmedian(X, axis=0)) if len(X) else np.nan)
-            put("ci_low", mean - tcrit * se)
-            put("ci_high", mean + tcrit * se)
-            put("pct_positive", (X > 0).sum(0) / n)
+        for g in range(G):
+            ng = n[g]
+            se = sd[g] / np.sqrt(ng)
+            t_cs = np.where(ng > 1, mean[g] / se, np.nan)
+            tcrit = np.where(ng > 1, sp.stdtrit(np.maximum(ng - 1, 1), 0.975), np.nan)
+            put("n", ng)
+            put("mean_car", mean[g])
+            put("median_car", median[g])
+            put("ci_low", mean[g] - tcrit * se)
+            put("ci_high", mean[g] + tcrit * se)
+            put("pct_positive", wpos[g] / ng)
             put("t_cs", t_cs)
-            put("p_cs", 2 * sp.stdtr(np.maximum(n - 1, 1), -np.abs(t_cs)))
+            put("p_cs", 2 * sp.stdtr(np.maximum(ng - 1, 1), -np.abs(t_cs)))
             # Patell: sum SCAR / sqrt(sum (n_i - k)/(n_i - k - 2))
-            okr = ne > k_params + 2
-            ok = np.isfinite(Sc) & okr[:, None]
-            v = np.where(okr, (ne - k_params) / np.where(okr, ne - k_params - 2.0, 1.0), 0.0)
-            z_p = np.where(ok.any(0), np.where(ok, Sc, 0.0).sum(0) / np.sqrt(v @ ok), np.nan)
+            z_p = np.where(vsum[g] > 0, zsum[g] / np.sqrt(vsum[g]), np.nan)
             put("patell_z", z_p)
             put("p_patell", 2 * sp.ndtr(-np.abs(z_p)))
             # BMP: cross-sectional t of SCAR; Kolari-Pynnonen adjustment with the group's rbar
-            ns, ms, ss, _ = _moments(Sc)
-            t_b = np.where(ns > 1, ms / (ss / np.sqrt(ns)), np.nan)
+            t_b = np.where(ns[g] > 1, ms[g] / (ss[g] / np.sqrt(ns[g])), np.nan)
             put("bmp_t", t_b)
-            put("p_bmp", 2 * sp.stdtr(np.maximum(ns - 1, 1), -np.abs(t_b)))
+            put("p_bmp", 2 * sp.stdtr(np.maximum(ns[g] - 1, 1), -np.abs(t_b)))
             r = rbar[g]
-            den = 1 + (n - 1) * r
-            t_kp = np.where((n > 1) & (den > 0), t_b * np.sqrt((1 - r) / np.where(den > 0, den, 1.0)), np.nan)
+            den = 1 + (ng - 1) * r
+            t_kp = np.where((ng > 1) & (den > 0), t_b * np.sqrt((1 - r) / np.where(den > 0, den, 1.0)), np.nan)
             put("kp_t", t_kp)
-            put("p_kp", 2 * sp.stdtr(np.maximum(n - 1, 1), -np.abs(t_kp)))
+            put("p_kp", 2 * sp.stdtr(np.maximum(ng - 1, 1), -np.abs(t_kp)))
             put("rbar", r)
             # Corrado rank (Cowan 1992 multi-day form) from the group's Ubar
             z_r = np.array([corrado_from_ubar(ubar[g], L_est + int(a_), L_est + int(b_)) for a_, b_ in cw])
             put("rank_z", z_r)
             put("p_rank", 2 * sp.ndtr(-np.abs(z_r)))
             # generalized sign: p from the group's estimation residuals
-            tot = ne.sum()
-            p0 = npos[m].sum() / tot if tot else np.nan
-            w = (X > 0).sum(0)
-            z_s = (w - n * p0) / np.sqrt(n * p0 * (1 - p0)) if 0 < p0 < 1 else np.full(W, np.nan)
-            z_s = np.where(n > 0, z_s, np.nan)
+            p0 = n_pos_est[g] / n_days_est[g] if n_days_est[g] else np.nan
+            z_s = (wpos[g] - ng * p0) / np.sqrt(ng * p0 * (1 - p0)) if 0 < p0 < 1 else np.full(W, np.nan)
+            z_s = np.where(ng > 0, z_s, np.nan)
             put("sign_z", z_s)
             put("p_sign", 2 * sp.ndtr(-np.abs(z_s)))
-            put("p_wilcoxon", np.nan)  # filled below
+            put("p_wilcoxon", p_wil[g])
             if bhar is not None:
-                nb, mb, sb, Db = _moments(bhar[m])
-                Sb = mb / sb
-                gam = np.einsum("ij,ij,ij->j", Db, Db, Db) / (nb * sb**3)
-                t_sa = np.where(nb >= 3, np.sqrt(nb) * (Sb + gam * Sb**2 / 3 + gam / (6 * nb)), np.nan)
-                put("mean_bhar", np.where(nb > 0, mb, np.nan))
+                Sb = mb[g] / sb[g]
+                gam = m3b[g] / (nb[g] * sb[g] ** 3)
+                t_sa = np.where(nb[g] >= 3, np.sqrt(nb[g]) * (Sb + gam * Sb**2 / 3 + gam / (6 * nb[g])), np.nan)
+                put("mean_bhar", mb[g])
                 put("skew_adj_t", t_sa)
                 put("p_skew_adj", 2 * sp.ndtr(-np.abs(t_sa)))
-    res = {k: np.concatenate(v) if v else np.zeros(0) for k, v in out.items()}
-    res["p_wilcoxon"] = np.array(list(pool.map(wilcoxon_p, columns)) if pool else [wilcoxon_p(c) for c in columns],
-                                 dtype=float)
-    return res
+    return {k: np.concatenate(v) if v else np.zeros(0) for k, v in out.items()}

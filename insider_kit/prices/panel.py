@@ -13,12 +13,14 @@ from ..errors import DataError
 __all__ = ["ReturnsPanel", "day_index", "returns_panel"]
 
 
-def day_index(calendar: pd.DatetimeIndex, dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+def day_index(calendar: pd.DatetimeIndex, dates: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
     """Index of the first trading day on or after each date (``len(calendar)`` when beyond the last).
 
     This is the kit's one day-0 rule: an event dated on a weekend or holiday starts on the next trading day.
     """
-    if isinstance(dates, (pd.Series, pd.Index)) and getattr(dates.dtype, "kind", "") == "M":
+    if isinstance(dates, np.ndarray) and dates.dtype.kind == "M":
+        d = dates.astype("datetime64[ns]", copy=False)
+    elif isinstance(dates, (pd.Series, pd.Index)) and getattr(dates.dtype, "kind", "") == "M":
         d = dates.to_numpy("datetime64[ns]")  # already dates (the usual case): skip to_datetime's inference
     else:
         with warnings.catch_warnings():  # pandas' "could not infer format" note: the strings are parsed anyway
