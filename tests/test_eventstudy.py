@@ -438,6 +438,26 @@ def test_groups_without_tests_equal_the_eager_groups() -> None:
     ev.loc[0, ["ticker", "side"]] = ["NOPE", "first"]  # the group seen first in the input is dropped entirely
     eager = event_study(ev, panel, group="side", window=(-5, 20), car_windows=[(0, 20)])
     lazy = event_study(ev, panel, group="side", window=(-5, 20), car_windows=[(0, 20)], tests=False)
-    assert lazy.group_labels == eager.group_labels == list(pd.unique(ev["side"].iloc[1:]))
+    first_seen = list(pd.unique(ev["side"].iloc[1:]))
+    ev["side"] = "changed after the call"  # the lazy result keeps the groups as they were
+    assert lazy.group_labels == eager.group_labels == first_seen
     np.testing.assert_array_equal(lazy.group_codes, eager.group_codes)
     pd.testing.assert_frame_equal(lazy.caar(), eager.caar())
+
+
+def test_share_runs_every_chunk_exactly_once() -> None:
+    from insider_kit.eventstudy.engine import _share
+
+    for n, chunk in ((0, 4096), (1, 4096), (1023, 4096), (5000, 4096), (100_000, 4096), (100_000, 10**6)):
+        seen: list[tuple[int, int]] = []
+
+        def run(a: int, b: int) -> tuple[np.ndarray, np.ndarray, int]:
+            seen.append((a, b))  # list.append is atomic
+            return np.zeros(1), np.zeros(1), b - a
+
+        parts = _share(run, n, chunk)
+        assert sum(p[2] for p in parts) == n and len(parts) == len(seen)
+        spans = sorted(seen)
+        assert all(b0 == a1 for (_, b0), (a1, _) in zip(spans, spans[1:], strict=False))  # contiguous, no overlap
+        assert (spans[0][0], spans[-1][1]) == (0, n) if n else spans == []
+        assert all(b - a <= max(chunk, 1024) for a, b in spans)

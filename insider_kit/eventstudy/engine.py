@@ -14,6 +14,7 @@ Campbell, Lo & MacKinlay (1997) ch. 4.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -173,12 +174,15 @@ def event_study(
     in_input_order = idx_ok
     idx_ok = idx_ok[perm]
 
+    # (a copy: the groups may be found after the call, and the caller's frame may have changed by then)
+    gvals = events[group].to_numpy()[in_input_order] if group is not None else None
+
     def group_codes() -> tuple[np.ndarray, list[str]]:
         """Group code of each event of ``idx_ok`` (groups numbered in order of first appearance in the input)
         and the groups' labels."""
-        if group is None:
+        if gvals is None:
             return np.zeros(n_ok, dtype=np.int64), ["all"]
-        codes, uniq = pd.factorize(events[group].to_numpy()[in_input_order], use_na_sentinel=False)
+        codes, uniq = pd.factorize(gvals, use_na_sentinel=False)
         return codes[perm], [("<NA>" if pd.isna(u) else str(u)) for u in uniq]
 
     # the kernel needs the groups only for the rank test; without tests they are found when first asked for
@@ -199,9 +203,9 @@ def event_study(
 
     usable = np.empty(n_ok, dtype=np.int64)  # group code, or -1 for an event about to be dropped
 
-    def run(s0: int, s1: int) -> tuple[np.ndarray, np.ndarray, int]:
-        sums = np.zeros((G, Lr))
-        cnts = np.zeros((G, Lr))
+    def run(s0: int, s1: int) -> _Part:
+        sums = np.zeros((G, Lr) if tests else (0, 0))
+        cnts = np.zeros((G, Lr) if tests else (0, 0))
         n_fl = 0
         # one buffer of rank keys per chunk, reused by its blocks (a fresh one per block costs its page faults)
         key_buf = np.empty((min(_BLOCK, s1 - s0) if tests else 0, Lr), dtype=kdt)
@@ -222,15 +226,9 @@ def event_study(
                 n_fl += len(fl)
         return sums, cnts, n_fl
 
-    workers = _workers()
-    step = max(1, min(chunk, -(-n_ok // workers) if n_ok >= 1024 else n_ok))
-    bounds = [(s, min(s + step, n_ok)) for s in range(0, n_ok, step)]
-    # the calling thread takes the first chunk itself (one thread hand-off fewer for a small study)
-    futures = [_pool().submit(run, *b) for b in bounds[1:]]
-    parts = [run(*bounds[0])] if bounds else []
-    parts += [f.result() for f in futures]
-    rank_sums = np.sum([p_[0] for p_ in parts], axis=0) if parts else np.zeros((G, Lr))
-    rank_cnts = np.sum([p_[1] for p_ in parts], axis=0) if parts else np.zeros((G, Lr))
+    parts = _share(run, n_ok, chunk)
+    rank_sums = np.sum([p_[0] for p_ in parts], axis=0) if parts and tests else np.zeros((G, Lr))
+    rank_cnts = np.sum([p_[1] for p_ in parts], axis=0) if parts and tests else np.zeros((G, Lr))
     n_exact = int(sum(p_[2] for p_ in parts))
 
     short = n_est < min_estimation
@@ -319,6 +317,7 @@ _REASONS = ("", "no event date", "no prices for ticker", "event date after the l
 _SHORT, _SINGULAR = 6, 7
 _POOL: ThreadPoolExecutor | None = None
 _BLOCK = 2048
+_Part = tuple[np.ndarray, np.ndarray, int]  # one chunk's rank-test sums, counts and exactly ranked events
 
 
 _N_WORKERS = max(1, min(os.cpu_count() or 1, 8))
@@ -334,6 +333,30 @@ def _pool() -> ThreadPoolExecutor:
     if _POOL is None:
         _POOL = ThreadPoolExecutor(max_workers=_workers(), thread_name_prefix="insider-kit-engine")
     return _POOL
+
+
+def _share(run: Callable[[int, int], _Part], n: int, chunk: int) -> list[_Part]:
+    """``run(s0, s1)`` over chunks covering ``0..n``, taken in turn by the calling thread and the pool's
+    other workers from one shared counter.  A helper that has not started by the time the caller has
+    taken every chunk is cancelled, so a study is not held up when the other cores are busy.  About four
+    chunks per worker, of 1,024 to *chunk* events (a chunk costs ~20 us of Python)."""
+    workers = _workers()
+    step = max(1, min(chunk, max(1024, -(-n // (4 * workers)))))
+    bounds = [(s, min(s + step, n)) for s in range(0, n, step)]
+    taken = itertools.count()  # next() on a count is atomic under the GIL
+
+    def take() -> list[_Part]:
+        done = []
+        while (k := next(taken)) < len(bounds):
+            done.append(run(*bounds[k]))
+        return done
+
+    helpers = [_pool().submit(take) for _ in range(min(workers, len(bounds)) - 1)]
+    parts = take()
+    for f in helpers:
+        if not f.cancel():  # started: it holds a chunk, or is about to find none left
+            parts += f.result()
+    return parts
 
 
 def _ticker_date_order(j: np.ndarray, d: np.ndarray, T: int) -> np.ndarray:
