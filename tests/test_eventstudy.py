@@ -446,18 +446,21 @@ def test_groups_without_tests_equal_the_eager_groups() -> None:
 
 
 def test_share_runs_every_chunk_exactly_once() -> None:
+    from itertools import pairwise
+
     from insider_kit.eventstudy.engine import _share
 
-    for n, chunk in ((0, 4096), (1, 4096), (1023, 4096), (5000, 4096), (100_000, 4096), (100_000, 10**6)):
-        seen: list[tuple[int, int]] = []
-
+    def run_into(seen: list[tuple[int, int]]):
         def run(a: int, b: int) -> tuple[np.ndarray, np.ndarray, int]:
             seen.append((a, b))  # list.append is atomic
             return np.zeros(1), np.zeros(1), b - a
+        return run
 
-        parts = _share(run, n, chunk)
+    for n, chunk in ((0, 4096), (1, 4096), (1023, 4096), (5000, 4096), (100_000, 4096), (100_000, 10**6)):
+        seen: list[tuple[int, int]] = []
+        parts = _share(run_into(seen), n, chunk)
         assert sum(p[2] for p in parts) == n and len(parts) == len(seen)
         spans = sorted(seen)
-        assert all(b0 == a1 for (_, b0), (a1, _) in zip(spans, spans[1:], strict=False))  # contiguous, no overlap
-        assert (spans[0][0], spans[-1][1]) == (0, n) if n else spans == []
+        assert all(b0 == a1 for (_, b0), (a1, _) in pairwise(spans))  # contiguous, no overlap
+        assert ((spans[0][0], spans[-1][1]) == (0, n)) if n else (spans == [])
         assert all(b - a <= max(chunk, 1024) for a, b in spans)
