@@ -333,6 +333,16 @@ def test_panel_values_are_read_only_and_reassignment_drops_the_cache() -> None:
     new[:, 0] = 0.5
     panel.values = new
     np.testing.assert_array_equal(panel.by_ticker()[0], 0.5)
+    # the market is read-only too; its running sum and the calendar's day table follow reassignment
+    with pytest.raises(ValueError, match="read-only"):
+        panel.market[0] = 1.0
+    assert panel.market_cumsum() is panel.market_cumsum()
+    panel.market = np.full(len(panel.dates), 0.01)
+    np.testing.assert_allclose(panel.market_cumsum()[-1], 0.01 * len(panel.dates))
+    probe = pd.Series(pd.to_datetime(["2016-01-09", "2016-03-01"]))  # a Saturday: the next trading day
+    np.testing.assert_array_equal(panel.day_index(probe), panel.dates.searchsorted(probe))
+    panel.dates = panel.dates + pd.Timedelta(days=7)
+    np.testing.assert_array_equal(panel.day_index(probe), panel.dates.searchsorted(probe))
 
 
 # --------------------------------------------------------------------------- compiled helpers vs numpy / scipy

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, TooMuchDataLossError
-from ..prices.panel import ReturnsPanel, day_index
+from ..prices.panel import ReturnsPanel
 from . import _kernels as K
 from . import stats as S
 from .results import EventStudyResult
@@ -135,7 +135,7 @@ def event_study(
     dates = events[date_col]
     dvals = dates.to_numpy() if isinstance(dates.dtype, np.dtype) and dates.dtype.kind == "M" else dates
     try:
-        d0 = day_index(returns.dates, dvals)
+        d0 = returns.day_index(dvals)
     except (ValueError, TypeError) as exc:
         raise DataError(f"event column {date_col!r} does not hold dates: {exc}",
                         hint="pass dates (datetime64) or ISO strings such as 2024-03-01") from exc
@@ -197,9 +197,7 @@ def event_study(
     RT = returns.by_ticker()
     clm = model == "market_model"
     z1 = np.ascontiguousarray(Z[:, 0]) if Z.shape[1] == 1 else np.zeros(T)
-    mcum = np.zeros(T + 1)
-    if clm:
-        np.cumsum(np.where(np.isnan(M), 0.0, M), out=mcum[1:])
+    mcum = returns.market_cumsum() if clm else np.zeros(T + 1)
 
     usable = np.empty(n_ok, dtype=np.int64)  # group code, or -1 for an event about to be dropped
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,10 +15,27 @@ from ..errors import DataError
 __all__ = ["ReturnsPanel", "day_index", "returns_panel"]
 
 
-def day_index(calendar: pd.DatetimeIndex, dates: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+_DAY = np.int64(86_400 * 10**9)
+
+
+def _midnight_table(cal: np.ndarray) -> tuple[int, np.ndarray] | None:
+    """For a calendar of midnights (datetime64[ns]) spanning under 200,000 days: its first day number and, for
+    every calendar day from there to its last, the index of the first trading day on or after it."""
+    ci = cal.view(np.int64)
+    if not len(ci) or (ci % _DAY).any() or (ci[-1] - ci[0]) // _DAY >= 200_000:
+        return None
+    first = int(ci[0] // _DAY)
+    span = int(ci[-1] // _DAY - first) + 1
+    return first, np.searchsorted(cal, (first + np.arange(span)) * _DAY)
+
+
+def day_index(calendar: pd.DatetimeIndex, dates: pd.Series | pd.DatetimeIndex | np.ndarray, *,
+              table: tuple[int, np.ndarray] | None = None) -> np.ndarray:
     """Index of the first trading day on or after each date (``len(calendar)`` when beyond the last).
 
     This is the kit's one day-0 rule: an event dated on a weekend or holiday starts on the next trading day.
+    *table*: the calendar's :func:`_midnight_table` when the caller keeps one (a gather instead of a binary
+    search per date; built here for large inputs).
     """
     if isinstance(dates, np.ndarray) and dates.dtype.kind == "M":
         d = dates.astype("datetime64[ns]", copy=False)
@@ -27,19 +46,17 @@ def day_index(calendar: pd.DatetimeIndex, dates: pd.Series | pd.DatetimeIndex | 
             warnings.simplefilter("ignore", UserWarning)
             d = pd.to_datetime(dates).to_numpy("datetime64[ns]")
     cal = calendar.to_numpy("datetime64[ns]")
-    day = np.int64(86_400 * 10**9)
-    ci = cal.view(np.int64)
-    if len(d) > 10_000 and len(cal) and not (ci % day).any() and (ci[-1] - ci[0]) // day < 200_000:
-        # midnight calendar, many dates: a table from calendar day to the index (one gather, no binary searches)
-        first = ci[0] // day
-        span = int(ci[-1] // day - first) + 1
-        table = np.searchsorted(cal, (first + np.arange(span)) * day)  # first trading day on or after each day
+    if table is None and len(d) > 10_000:
+        table = _midnight_table(cal)
+    if table is not None:
+        first, tab = table
+        span = len(tab)
         di = d.view(np.int64)
         nat = np.isnat(d)
-        up = -(-di // day) - first  # a date with a time of day counts from the next midnight
+        up = -(-di // _DAY) - first  # a date with a time of day counts from the next midnight
         out = np.where(up < 0, 0, len(cal))
         inside = (up >= 0) & (up < span) & ~nat
-        out[inside] = table[up[inside]]
+        out[inside] = tab[up[inside]]
         out[nat] = len(cal)
         return out
     return np.searchsorted(cal, d, side="left")
@@ -74,8 +91,9 @@ class ReturnsPanel:
     _by_ticker: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def __setattr__(self, name: str, value: object) -> None:
-        # ``values`` is held as a read-only float64 view, so the ticker-major copy cached by
-        # :meth:`by_ticker` cannot silently go stale; assigning new values drops the copy.
+        # ``values`` and ``market`` are held as read-only float64 views, so what is derived from them and
+        # cached (the ticker-major copy of :meth:`by_ticker`, the market's running sum, the calendar's
+        # day table) cannot silently go stale; assigning new values, dates or market drops it.
         if name == "values":
             arr = np.ascontiguousarray(value, dtype=np.float64)
             if arr.ndim != 2:
@@ -84,7 +102,34 @@ class ReturnsPanel:
             arr.flags.writeable = False
             value = arr
             object.__setattr__(self, "_by_ticker", None)
+        elif name == "market" and value is not None:
+            mk = np.ascontiguousarray(value, dtype=np.float64).view()
+            mk.flags.writeable = False
+            value = mk
+        if name in ("values", "dates", "market"):
+            object.__setattr__(self, "_derived", {})
         object.__setattr__(self, name, value)
+
+    def _cached(self, key: str, make: Callable[[], Any]) -> Any:
+        derived = self.__dict__.setdefault("_derived", {})
+        if key not in derived:
+            derived[key] = make()
+        return derived[key]
+
+    def day_index(self, dates: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+        """:func:`day_index` on this panel's calendar, with the calendar's day table kept between calls."""
+        table = self._cached("day_table", lambda: _midnight_table(self.dates.to_numpy("datetime64[ns]")))
+        return day_index(self.dates, dates, table=table)
+
+    def market_cumsum(self) -> np.ndarray:
+        """Running sum of the market returns, missing days as 0, with a leading 0 (``len(dates) + 1`` values)."""
+        def make() -> np.ndarray:
+            out = np.zeros(len(self.dates) + 1)
+            if self.market is not None:
+                np.cumsum(np.where(np.isnan(self.market), 0.0, self.market), out=out[1:])
+            out.flags.writeable = False
+            return out
+        return self._cached("market_cumsum", make)
 
     def by_ticker(self) -> np.ndarray:
         """The returns as a C-contiguous ``tickers x dates`` copy, built once (on all cores) and cached.
