@@ -427,8 +427,8 @@ def abnormal(RT, off, Z, z1, mcum, M, const, k_params, jj, d0, idx, e0, e1, w0, 
             fpo = 0.0
             for k in range(L_est):  # days the fit skipped (return or a regressor missing) are NaN
                 v = be[k]
-                w = v if abs(v) < np.inf else 0.0
-                s2 += w * w
+                u = v if abs(v) < np.inf else 0.0
+                s2 += u * u
                 fpo += 1.0 if v > 0 else 0.0
             npos[i] = int(fpo)
             if p > 1:
