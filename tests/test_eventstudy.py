@@ -116,6 +116,44 @@ def test_factor_model_matches_statsmodels() -> None:
         np.testing.assert_allclose(res.ar.loc[i], yw - Xw @ b, atol=1e-9)
 
 
+def test_factor_model_fit_with_missing_factor_days_and_collinear_factors() -> None:
+    """FF3 on a gappy panel whose factors also have missing days: ARs, sigma and the estimation days equal
+    statsmodels' on the days where the return and every factor are known; a factor that is a multiple of
+    another makes the fit singular, and the event is dropped with its own reason."""
+    panel, rng = make_panel(seed=3, T=600, K=12, miss=0.05)
+    f = pd.DataFrame({"mkt_rf": panel.market - 0.0001, "smb": rng.normal(0, 0.005, 600),
+                      "hml": rng.normal(0, 0.005, 600), "rf": 0.0001}, index=panel.dates)
+    f.iloc[rng.choice(600, 25, replace=False), 1] = np.nan  # smb unknown on 25 days
+    panel.factors = f
+    n = 30
+    ev = pd.DataFrame({"ticker": rng.choice(panel.tickers, n), "date": panel.dates[rng.integers(260, 560, n)]})
+    res = event_study(ev, panel, model="ff3", window=(-3, 30), car_windows=[(0, 30)], min_estimation=100)
+    assert len(res.events) >= n - 3  # (the few dropped ones start before the data)
+    X_all = f[["mkt_rf", "smb", "hml"]].to_numpy()
+    for k, (i, r) in enumerate(res.events.iterrows()):
+        d0 = panel.dates.searchsorted(r["date"])
+        j = list(panel.tickers).index(r["ticker"])
+        y = panel.values[d0 - 250: d0 - 20, j] - 0.0001
+        X = X_all[d0 - 250: d0 - 20]
+        ok = np.isfinite(y) & np.isfinite(X).all(1)
+        fit = sm.OLS(y[ok], sm.add_constant(X[ok])).fit()
+        yw = panel.values[d0 - 3: d0 + 31, j] - 0.0001
+        ar_ref = yw - sm.add_constant(X_all[d0 - 3: d0 + 31], has_constant="add") @ fit.params
+        np.testing.assert_allclose(res.ar.loc[i].to_numpy(), ar_ref, rtol=0, atol=1e-9, equal_nan=True)
+        assert res.n_est[k] == ok.sum()
+        assert res.sigma[k] == pytest.approx(np.sqrt(fit.mse_resid), rel=1e-9)
+    # hml a multiple of smb until day 400: events whose estimation window ends before then cannot be fitted
+    f2 = f.assign(hml=np.where(np.arange(600) < 400, 2.0 * f["smb"], f["hml"]))
+    panel.factors = f2
+    mixed = event_study(ev, panel, model="ff3", window=(-3, 30), car_windows=[(0, 30)], min_estimation=100,
+                        max_loss=None, tests=False)
+    day0 = panel.dates.searchsorted(ev["date"])
+    collinear = ev.index[day0 - 20 < 400]
+    assert len(collinear) and len(mixed.events)
+    assert (mixed.dropped.loc[collinear, "reason"] == "return model could not be fitted (collinear regressors)").all()
+    assert not mixed.events.index.isin(collinear).any()
+
+
 # --------------------------------------------------------------------------- hand-computed statistics
 def test_cross_sectional_t_hand() -> None:
     car = np.array([0.01, 0.03, -0.01, 0.05])

@@ -84,65 +84,74 @@ def _transpose_into(a, out):  # pragma: no cover - compiled
 
 
 @_kernel
-def _usable(row, off, Z, t):  # pragma: no cover - compiled
-    """Day t enters the fit: the return (net of the offset) and every regressor are finite."""
-    if not _fin(row[t] - off[t]):
-        return False
-    for q in range(Z.shape[1]):
-        if not _fin(Z[t, q]):
-            return False
-    return True
+def _fit(row, off, Zt, s, e0, e1, coef, work, cols):  # pragma: no cover - compiled
+    """OLS of ``y = row - off`` on ``[1, Z]`` over days ``s+e0..s+e1`` (factor models: p >= 2 regressors,
+    *Zt* factor-major, ``p x days``; models with at most one use :func:`_fit1`).
 
-
-@_kernel
-def _fit(row, off, Z, s, e0, e1, coef, work):  # pragma: no cover - compiled
-    """OLS of ``y = row - off`` on ``[1, Z]`` over days ``s+e0..s+e1`` (factor models: p >= 2 regressors;
-    models with at most one use :func:`_fit1`).
-
-    Uses the days where y and every regressor are finite; centred cross-products
-    and Gaussian elimination with partial pivoting (p <= 4 slopes).  Writes
-    ``coef = [intercept, slopes...]`` (NaN when singular or no data) and returns
-    ``(n, mean of Z[:, 0], centred S_xx of Z[:, 0])``.
+    Uses the days where y and every regressor are finite.  Masked, centred columns go to *cols*
+    (``(p + 2) x days`` scratch: the mask, y, the regressors; *work*: ``(p + 3) x p``), each loop one
+    vectorised pass over a slice;
+    cross-products of the centred columns; Gaussian elimination with partial pivoting (p <= 4 slopes).
+    Writes ``coef = [intercept, slopes...]`` (NaN when singular or no data) and returns
+    ``(n, mean of Z[0], centred S_xx of Z[0], SSR)``, with ``SSR = S_yy - b'S_zy``.
     """
-    p = Z.shape[1]
-    n = 0
-    sy = 0.0
-    mx = work[0, :p]
+    p = Zt.shape[0]
+    L = e1 - e0 + 1
+    ys = row[s + e0: s + e1 + 1]
+    os_ = off[s + e0: s + e1 + 1]
+    msk = cols[0]
+    yc = cols[1]
+    for k in range(L):
+        y = ys[k] - os_[k]
+        yc[k] = y
+        msk[k] = 1.0 if abs(y) < np.inf else 0.0
     for q in range(p):
-        mx[q] = 0.0
-    for t in range(s + e0, s + e1 + 1):
-        if _usable(row, off, Z, t):
-            n += 1
-            sy += row[t] - off[t]
-            for q in range(p):
-                mx[q] += Z[t, q]
+        zq = Zt[q][s + e0: s + e1 + 1]
+        for k in range(L):
+            msk[k] = msk[k] if abs(zq[k]) < np.inf else 0.0
+    fn = 0.0
+    sy = 0.0
+    for k in range(L):
+        fn += msk[k]
+        sy += yc[k] if msk[k] > 0 else 0.0
+    n = int(fn)
     if n == 0:
         for q in range(p + 1):
             coef[q] = np.nan
-        return 0, np.nan, np.nan
+        return 0, np.nan, np.nan, np.nan
     my = sy / n
-    for q in range(p):
-        mx[q] /= n
+    syy = 0.0
+    for k in range(L):
+        d = yc[k] - my if msk[k] > 0 else 0.0
+        yc[k] = d
+        syy += d * d
+    mx = work[0, :p]
     A = work[1:1 + p, :p]
     c = work[1 + p, :p]
     for q in range(p):
-        c[q] = 0.0
-        for r in range(p):
-            A[q, r] = 0.0
-    for t in range(s + e0, s + e1 + 1):
-        if not _usable(row, off, Z, t):
-            continue
-        y = row[t] - off[t]
-        dy = y - my
-        for q in range(p):
-            dq = Z[t, q] - mx[q]
-            c[q] += dq * dy
-            for r in range(q + 1):
-                A[q, r] += dq * (Z[t, r] - mx[r])
+        zq = Zt[q][s + e0: s + e1 + 1]
+        zc = cols[2 + q]
+        sq = 0.0
+        for k in range(L):
+            sq += zq[k] if msk[k] > 0 else 0.0
+        mx[q] = sq / n
+        cq = 0.0
+        for k in range(L):
+            d = zq[k] - mx[q] if msk[k] > 0 else 0.0
+            zc[k] = d
+            cq += d * yc[k]
+        c[q] = cq
+        for r in range(q + 1):
+            zr = cols[2 + r]
+            a = 0.0
+            for k in range(L):
+                a += zc[k] * zr[k]
+            A[q, r] = a
+            A[r, q] = a
     sxx0 = A[0, 0]
+    c_orig = work[2 + p, :p]  # S_zy as it was before the elimination, for the SSR
     for q in range(p):
-        for r in range(q + 1, p):
-            A[q, r] = A[r, q]
+        c_orig[q] = c[q]
     # Gaussian elimination with partial pivoting on A b = c (A is p x p, p <= 4)
     scale = 0.0
     for q in range(p):
@@ -156,7 +165,7 @@ def _fit(row, off, Z, s, e0, e1, coef, work):  # pragma: no cover - compiled
         if not abs(A[piv, k]) > tol:
             for q in range(p + 1):
                 coef[q] = np.nan
-            return n, mx[0], sxx0
+            return n, mx[0], sxx0, np.nan
         if piv != k:
             for r in range(p):
                 A[k, r], A[piv, r] = A[piv, r], A[k, r]
@@ -171,32 +180,40 @@ def _fit(row, off, Z, s, e0, e1, coef, work):  # pragma: no cover - compiled
         for u in range(k + 1, p):
             v -= A[k, u] * coef[1 + u]
         coef[1 + k] = v / A[k, k]
-    a = my
+    a0 = my
+    czy = 0.0
     for q in range(p):
-        a -= coef[1 + q] * mx[q]
-    coef[0] = a
-    return n, mx[0], sxx0
+        a0 -= coef[1 + q] * mx[q]
+        czy += coef[1 + q] * c_orig[q]
+    coef[0] = a0
+    return n, mx[0], sxx0, max(syy - czy, 0.0)
 
 
 @_kernel
-def _values(row, off, Z, s, e0, e1, w0, w1, coef, out):  # pragma: no cover - compiled
-    """Estimation residuals (NaN on days not used by the fit) then event-window abnormal returns, into *out*."""
-    p = Z.shape[1]
-    L_est = e1 - e0 + 1
-    k = 0
-    for t in range(s + e0, s + e1 + 1):
-        v = row[t] - off[t] - coef[0]
+def _values(row, off, Zt, s, e0, e1, w0, w1, coef, out, est=True):  # pragma: no cover - compiled
+    """Estimation residuals (NaN on days not used by the fit; only when *est*) then event-window abnormal
+    returns, into *out* (*Zt* factor-major; one vectorised pass per regressor)."""
+    p = Zt.shape[0]
+    if est:
+        ys = row[s + e0: s + e1 + 1]
+        os_ = off[s + e0: s + e1 + 1]
+        for k in range(len(ys)):
+            out[k] = ys[k] - os_[k] - coef[0]
         for q in range(p):
-            v -= coef[1 + q] * Z[t, q]
-        out[k] = v
-        k += 1
-    k = L_est
-    for t in range(s + w0, s + w1 + 1):
-        v = row[t] - off[t] - coef[0]
-        for q in range(p):
-            v -= coef[1 + q] * Z[t, q]
-        out[k] = v
-        k += 1
+            zq = Zt[q][s + e0: s + e1 + 1]
+            bq = coef[1 + q]
+            for k in range(len(zq)):
+                out[k] -= bq * zq[k]
+    rw = row[s + w0: s + w1 + 1]
+    ow = off[s + w0: s + w1 + 1]
+    aw = out[e1 - e0 + 1:]
+    for k in range(len(rw)):
+        aw[k] = rw[k] - ow[k] - coef[0]
+    for q in range(p):
+        zq = Zt[q][s + w0: s + w1 + 1]
+        bq = coef[1 + q]
+        for k in range(len(zq)):
+            aw[k] -= bq * zq[k]
 
 
 @_kernel
@@ -285,10 +302,10 @@ def _values1(row, off, z1, s, e0, e1, w0, w1, a, b, out, est=True):  # pragma: n
 
 
 @_kernel
-def window_ar(RT, off, Z, z1, jj, d0, coef, s0, s1, e0, e1, w0, w1, out):  # pragma: no cover - compiled
+def window_ar(RT, off, Zt, z1, jj, d0, coef, s0, s1, e0, e1, w0, w1, out):  # pragma: no cover - compiled
     """Event-window abnormal returns of events ``s0..s1-1`` from their fitted coefficients, into ``out[i]``
     (the values :func:`abnormal` summed into the CARs, computed by the same helpers)."""
-    p = Z.shape[1]
+    p = Zt.shape[0]
     L_est = e1 - e0 + 1
     buf = np.empty(L_est + w1 - w0 + 1)
     for i in range(s0, s1):
@@ -296,7 +313,7 @@ def window_ar(RT, off, Z, z1, jj, d0, coef, s0, s1, e0, e1, w0, w1, out):  # pra
         if p <= 1:
             _values1(row, off, z1, d0[i], e0, e1, w0, w1, coef[i, 0], coef[i, 1] if p == 1 else 0.0, buf, False)
         else:
-            _values(row, off, Z, d0[i], e0, e1, w0, w1, coef[i], buf)
+            _values(row, off, Zt, d0[i], e0, e1, w0, w1, coef[i], buf, False)
         for k in range(w1 - w0 + 1):
             out[i, k] = buf[L_est + k]
 
@@ -361,27 +378,28 @@ def _prefetch_event(RT, jj, d0, i, e0, Lr):  # pragma: no cover - compiled
 
 
 @_kernel
-def abnormal(RT, off, Z, z1, mcum, M, const, k_params, jj, d0, idx, e0, e1, w0, w1, cw, clm, want_bhar,
+def abnormal(RT, off, Zt, z1, mcum, M, const, k_params, jj, d0, idx, e0, e1, w0, w1, cw, clm, want_bhar,
              keys, pb, missing_key,
              n_est, sig2, coef, ar, car, car_n, scar, bhar, npos, nval):  # pragma: no cover - compiled
     """Fit, abnormal returns, CARs, SCARs, BHARs and rank keys for the events of one chunk.
 
     Events ``idx`` are processed in that order (ticker-sorted order reuses the cache); outputs are
     indexed like *jj*/*d0*, except ``keys`` (row ``r`` for ``idx[r]``).  Models with at most one regressor use *z1*
-    (the market, or zeros) and :func:`_fit1`; factor models use *Z* and :func:`_fit`.
+    (the market, or zeros) and :func:`_fit1`; factor models use *Zt* (factor-major) and :func:`_fit`.
     *mcum* is the running sum of the market (missing days as 0), for the market-model CAR
     variance.  ``keys[i]`` holds, for each of the event's finite estimation residuals and
     window ARs, ``(q << pb) | position`` with q the value in fixed point between the
     event's minimum and maximum (an order-preserving map); missing values get
     *missing_key* and sort last.  ``nval[i]`` counts the finite values.
     """
-    p = Z.shape[1]
+    p = Zt.shape[0]
     L_est = e1 - e0 + 1
     L_win = w1 - w0 + 1
     Lr = L_est + L_win
     vmax = float((np.uint64(1) << np.uint64(keys.itemsize * 8 - pb)) - np.uint64(2))
     buf = np.empty(Lr)
-    work = np.empty((p + 2, max(p, 1)))
+    work = np.empty((p + 3, max(p, 1)))
+    cols = np.empty((p + 2, L_est))
     c = np.empty(p + 1)
     c1 = np.empty(2)
     sh = np.uint64(pb)
@@ -415,24 +433,18 @@ def abnormal(RT, off, Z, z1, mcum, M, const, k_params, jj, d0, idx, e0, e1, w0, 
             # the estimation residuals are only needed by the tests (signs, ranks)
             _values1(row, off, z1, s, e0, e1, w0, w1, a, b, buf, want_keys)
         else:
-            n, mx0, sxx0 = _fit(row, off, Z, s, e0, e1, c, work)
+            n, mx0, sxx0, ssr = _fit(row, off, Zt, s, e0, e1, c, work, cols)
             for q in range(p + 1):
                 coef[i, q] = c[q]
-            _values(row, off, Z, s, e0, e1, w0, w1, c, buf)
+            _values(row, off, Zt, s, e0, e1, w0, w1, c, buf, want_keys)
         n_est[i] = n
         be = buf[:L_est]
         bw = buf[L_est:]
-        if want_keys or p > 1:
-            s2 = 0.0
+        if want_keys:
             fpo = 0.0
             for k in range(L_est):  # days the fit skipped (return or a regressor missing) are NaN
-                v = be[k]
-                u = v if abs(v) < np.inf else 0.0
-                s2 += u * u
-                fpo += 1.0 if v > 0 else 0.0
+                fpo += 1.0 if be[k] > 0 else 0.0
             npos[i] = int(fpo)
-            if p > 1:
-                ssr = s2
         else:
             npos[i] = 0
         sg = ssr / (n - k_params) if n > k_params and _fin(coef[i, 0]) else np.nan
@@ -533,7 +545,7 @@ def rank_accumulate(keys, idx, nval, codes, pb, sums, cnts, flagged):  # pragma:
 
 
 @_kernel
-def rank_exact(RT, off, Z, jj, d0, coef, idx, codes, e0, e1, w0, w1, sums, cnts):  # pragma: no cover - compiled
+def rank_exact(RT, off, Zt, jj, d0, coef, idx, codes, e0, e1, w0, w1, sums, cnts):  # pragma: no cover - compiled
     """Exact mid-rank version of :func:`rank_accumulate` for the events *idx* (recomputes their values)."""
     L_est = e1 - e0 + 1
     Lr = L_est + w1 - w0 + 1
@@ -545,7 +557,7 @@ def rank_exact(RT, off, Z, jj, d0, coef, idx, codes, e0, e1, w0, w1, sums, cnts)
         if g < 0:
             continue
         s = d0[i]
-        _values(RT[jj[i]], off, Z, s, e0, e1, w0, w1, coef[i], buf)
+        _values(RT[jj[i]], off, Zt, s, e0, e1, w0, w1, coef[i], buf)
         nv = 0
         for k in range(Lr):
             if _fin(buf[k]):
@@ -570,14 +582,14 @@ def rank_exact(RT, off, Z, jj, d0, coef, idx, codes, e0, e1, w0, w1, sums, cnts)
 
 
 @_kernel
-def est_residuals(RT, off, Z, jj, d0, coef, idx, e0, e1, w0, w1, out):  # pragma: no cover - compiled
+def est_residuals(RT, off, Zt, jj, d0, coef, idx, e0, e1, w0, w1, out):  # pragma: no cover - compiled
     """Estimation residuals of the events *idx* (NaN on days the fit did not use), into ``out[k]``."""
     L_est = e1 - e0 + 1
     buf = np.empty(L_est + w1 - w0 + 1)
     for k in range(len(idx)):
         i = idx[k]
         s = d0[i]
-        _values(RT[jj[i]], off, Z, s, e0, e1, w0, w1, coef[i], buf)
+        _values(RT[jj[i]], off, Zt, s, e0, e1, w0, w1, coef[i], buf)
         for t in range(L_est):
             out[k, t] = buf[t]
 

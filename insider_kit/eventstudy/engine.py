@@ -154,11 +154,12 @@ def event_study(
     rel = np.arange(w0, w1 + 1)
     M = returns.market if returns.market is not None else np.full(T, np.nan)  # checked above when a model needs it
     off, Z, const, k_params = _design(model, returns, M, T)
+    Zt = np.ascontiguousarray(Z.T)  # factor-major: each regressor's days are one contiguous run
     cw = np.array([(c[0] - w0, c[1] - w0 + 1) for c in cws], dtype=np.int64).reshape(-1, 2)
     W = len(cws)
     n_est = np.zeros(n_ok, dtype=np.int32)
     sig2 = np.empty(n_ok)
-    coef = np.empty((n_ok, Z.shape[1] + 1))
+    coef = np.empty((n_ok, Zt.shape[0] + 1))
     AR = np.empty((0, L_win))  # the events x days matrix is built on first use (EventStudyResult.ar_values)
     car = np.empty((n_ok, W))
     car_n = np.empty((n_ok, W), dtype=np.int32)
@@ -196,7 +197,7 @@ def event_study(
     missing = kdt(np.iinfo(kdt).max)
     RT = returns.by_ticker()
     clm = model == "market_model"
-    z1 = np.ascontiguousarray(Z[:, 0]) if Z.shape[1] == 1 else np.zeros(T)
+    z1 = Zt[0] if Zt.shape[0] == 1 else np.zeros(T)
     mcum = returns.market_cumsum() if clm else np.zeros(T + 1)
 
     usable = np.empty(n_ok, dtype=np.int64)  # group code, or -1 for an event about to be dropped
@@ -210,7 +211,7 @@ def event_study(
         for b0 in range(s0, s1, _BLOCK):  # blocks small enough for their rank keys to stay in cache
             ix = np.arange(b0, min(b0 + _BLOCK, s1))
             keys = key_buf[: len(ix)]
-            K.abnormal(RT, off, Z, z1, mcum, M, const, k_params, jj, dd, ix, e0, e1, w0, w1, cw, clm, bhar, keys, pb,
+            K.abnormal(RT, off, Zt, z1, mcum, M, const, k_params, jj, dd, ix, e0, e1, w0, w1, cw, clm, bhar, keys, pb,
                        missing, n_est, sig2, coef, AR, car, car_n, scar, BH, npos, nval)
             if not tests:
                 continue
@@ -220,7 +221,7 @@ def event_study(
             K.rank_accumulate(keys, ix, nval, usable, pb, sums, cnts, flagged)
             fl = ix[flagged]
             if len(fl):
-                K.rank_exact(RT, off, Z, jj, dd, coef, fl, usable, e0, e1, w0, w1, sums, cnts)
+                K.rank_exact(RT, off, Zt, jj, dd, coef, fl, usable, e0, e1, w0, w1, sums, cnts)
                 n_fl += len(fl)
         return sums, cnts, n_fl
 
@@ -279,7 +280,7 @@ def event_study(
             a, b = S.sample_pairs(len(rows), kp_pairs, rng)
             need, inv = np.unique(np.concatenate([rows[a], rows[b]]), return_inverse=True)
             res_ = np.empty((len(need), L_est))
-            K.est_residuals(RT, off, Z, jj, dd, coef, need, e0, e1, w0, w1, res_)
+            K.est_residuals(RT, off, Zt, jj, dd, coef, need, e0, e1, w0, w1, res_)
             rbar[g] = S.pair_correlation_mean(res_, est_start[need], inv[: len(a)], inv[len(a):])
         stats = S.test_table(
             codes=gcodes, n_groups=len(present), car=car, scar=scar, n_est=n_est, k_params=k_params,
@@ -292,7 +293,7 @@ def event_study(
     def window_ar() -> np.ndarray:
         out = np.empty((len(jj), L_win))
         spans = [(a_, min(a_ + chunk, len(jj))) for a_ in range(0, len(jj), chunk)]
-        list(_pool().map(lambda b_: K.window_ar(RT, off, Z, z1, jj, dd, coef, b_[0], b_[1], e0, e1, w0, w1, out),
+        list(_pool().map(lambda b_: K.window_ar(RT, off, Zt, z1, jj, dd, coef, b_[0], b_[1], e0, e1, w0, w1, out),
                          spans))
         return out
 
