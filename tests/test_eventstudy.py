@@ -379,8 +379,10 @@ def test_panel_values_are_read_only_and_reassignment_drops_the_cache() -> None:
     np.testing.assert_allclose(panel.market_cumsum()[-1], 0.01 * len(panel.dates))
     probe = pd.Series(pd.to_datetime(["2016-01-09", "2016-03-01"]))  # a Saturday: the next trading day
     np.testing.assert_array_equal(panel.day_index(probe), panel.dates.searchsorted(probe))
+    copy = panel.by_ticker()
     panel.dates = panel.dates + pd.Timedelta(days=7)
     np.testing.assert_array_equal(panel.day_index(probe), panel.dates.searchsorted(probe))
+    assert panel.by_ticker() is copy  # new dates leave the returns' copy alone
 
 
 # --------------------------------------------------------------------------- compiled helpers vs numpy / scipy

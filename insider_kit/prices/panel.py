@@ -16,6 +16,8 @@ __all__ = ["ReturnsPanel", "day_index", "returns_panel"]
 
 
 _DAY = np.int64(86_400 * 10**9)
+# what ReturnsPanel caches, by the field it is derived from (assigning the field drops it)
+_DERIVED_FROM = {"values": ("by_ticker",), "dates": ("day_table", "market_cumsum"), "market": ("market_cumsum",)}
 
 
 def _midnight_table(cal: np.ndarray) -> tuple[int, np.ndarray] | None:
@@ -88,12 +90,12 @@ class ReturnsPanel:
     market_name: str | None = None
     factors: pd.DataFrame | None = None
     suspicious: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["date", "ticker", "ret"]))
-    _by_ticker: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __setattr__(self, name: str, value: object) -> None:
         # ``values`` and ``market`` are held as read-only float64 views, so what is derived from them and
-        # cached (the ticker-major copy of :meth:`by_ticker`, the market's running sum, the calendar's
-        # day table) cannot silently go stale; assigning new values, dates or market drops it.
+        # cached in ``_derived`` (the ticker-major copy of :meth:`by_ticker`, the market's running sum, the
+        # calendar's day table) cannot silently go stale; assigning a field drops what was derived from it.
         if name == "values":
             arr = np.ascontiguousarray(value, dtype=np.float64)
             if arr.ndim != 2:
@@ -101,20 +103,19 @@ class ReturnsPanel:
             arr = arr.view()
             arr.flags.writeable = False
             value = arr
-            object.__setattr__(self, "_by_ticker", None)
         elif name == "market" and value is not None:
             mk = np.ascontiguousarray(value, dtype=np.float64).view()
             mk.flags.writeable = False
             value = mk
-        if name in ("values", "dates", "market"):
-            object.__setattr__(self, "_derived", {})
+        derived = self.__dict__.get("_derived", {})  # (absent while __init__ assigns the fields)
+        for key in _DERIVED_FROM.get(name, ()):
+            derived.pop(key, None)
         object.__setattr__(self, name, value)
 
     def _cached(self, key: str, make: Callable[[], Any]) -> Any:
-        derived = self.__dict__.setdefault("_derived", {})
-        if key not in derived:
-            derived[key] = make()
-        return derived[key]
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]
 
     def day_index(self, dates: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
         """:func:`day_index` on this panel's calendar, with the calendar's day table kept between calls."""
@@ -136,12 +137,11 @@ class ReturnsPanel:
 
         The engine reads each event's days as one contiguous run of this copy.
         """
-        if self._by_ticker is None:
+        def make() -> np.ndarray:
             from ..eventstudy._kernels import transpose
 
-            object.__setattr__(self, "_by_ticker", transpose(self.values))
-        assert self._by_ticker is not None
-        return self._by_ticker
+            return transpose(self.values)
+        return self._cached("by_ticker", make)
 
     def frame(self) -> pd.DataFrame:
         """The panel as a labelled DataFrame."""
