@@ -189,31 +189,29 @@ def _fit(row, off, Zt, s, e0, e1, coef, work, cols):  # pragma: no cover - compi
     return n, mx[0], sxx0, max(syy - czy, 0.0)
 
 
+@_inline
+def _residuals_into(row, off, Zt, t0, t1, coef, out):  # pragma: no cover - compiled
+    """``out[k] = row - off - coef[0] - sum_q coef[1+q] Zt[q]`` on days ``t0 + k < t1`` (*Zt* factor-major),
+    one vectorised pass per regressor.  Every index is a slice position counted from 0: an index that might
+    be negative (numba wraps it around) stops LLVM from vectorising a loop."""
+    rs = row[t0:t1]
+    os_ = off[t0:t1]
+    for k in range(len(rs)):
+        out[k] = rs[k] - os_[k] - coef[0]
+    for q in range(Zt.shape[0]):
+        zq = Zt[q][t0:t1]
+        bq = coef[1 + q]
+        for k in range(len(zq)):
+            out[k] -= bq * zq[k]
+
+
 @_kernel
 def _values(row, off, Zt, s, e0, e1, w0, w1, coef, out, est=True):  # pragma: no cover - compiled
     """Estimation residuals (NaN on days not used by the fit; only when *est*) then event-window abnormal
-    returns, into *out* (*Zt* factor-major; one vectorised pass per regressor)."""
-    p = Zt.shape[0]
+    returns, into *out* (*Zt* factor-major)."""
     if est:
-        ys = row[s + e0: s + e1 + 1]
-        os_ = off[s + e0: s + e1 + 1]
-        for k in range(len(ys)):
-            out[k] = ys[k] - os_[k] - coef[0]
-        for q in range(p):
-            zq = Zt[q][s + e0: s + e1 + 1]
-            bq = coef[1 + q]
-            for k in range(len(zq)):
-                out[k] -= bq * zq[k]
-    rw = row[s + w0: s + w1 + 1]
-    ow = off[s + w0: s + w1 + 1]
-    aw = out[e1 - e0 + 1:]
-    for k in range(len(rw)):
-        aw[k] = rw[k] - ow[k] - coef[0]
-    for q in range(p):
-        zq = Zt[q][s + w0: s + w1 + 1]
-        bq = coef[1 + q]
-        for k in range(len(zq)):
-            aw[k] -= bq * zq[k]
+        _residuals_into(row, off, Zt, s + e0, s + e1 + 1, coef, out)
+    _residuals_into(row, off, Zt, s + w0, s + w1 + 1, coef, out[e1 - e0 + 1:])
 
 
 @_kernel
@@ -281,24 +279,22 @@ def _fit1(row, off, z, has_x, s, e0, e1, const, coef):  # pragma: no cover - com
     return n, mx, Sxx, max(Syy - b * Sxy, 0.0)
 
 
+@_inline
+def _residuals1_into(row, off, z1, t0, t1, a, b, out):  # pragma: no cover - compiled
+    """:func:`_residuals_into` for at most one regressor (*z1*): ``out[k] = row - off - a - b z1``."""
+    rs = row[t0:t1]
+    os_ = off[t0:t1]
+    zs = z1[t0:t1]
+    for k in range(len(rs)):
+        out[k] = rs[k] - os_[k] - a - b * zs[k]
+
+
 @_kernel
 def _values1(row, off, z1, s, e0, e1, w0, w1, a, b, out, est=True):  # pragma: no cover - compiled
-    """:func:`_values` for models with at most one regressor (*z1*), over slices LLVM can vectorise
-    (the estimation part only when *est*)."""
+    """:func:`_values` for models with at most one regressor (*z1*)."""
     if est:
-        rs = row[s + e0: s + e1 + 1]
-        os_ = off[s + e0: s + e1 + 1]
-        zs = z1[s + e0: s + e1 + 1]
-        for k in range(len(rs)):
-            out[k] = rs[k] - os_[k] - a - b * zs[k]
-    # every index is a slice position counted from 0: an index that might be negative (numba wraps it around)
-    # stops LLVM from vectorising the loop
-    rw = row[s + w0: s + w1 + 1]
-    ow = off[s + w0: s + w1 + 1]
-    zw = z1[s + w0: s + w1 + 1]
-    aw = out[e1 - e0 + 1:]
-    for k in range(len(rw)):
-        aw[k] = rw[k] - ow[k] - a - b * zw[k]
+        _residuals1_into(row, off, z1, s + e0, s + e1 + 1, a, b, out)
+    _residuals1_into(row, off, z1, s + w0, s + w1 + 1, a, b, out[e1 - e0 + 1:])
 
 
 @_kernel
