@@ -193,11 +193,15 @@ def wilcoxon_p(x: np.ndarray) -> float:
     size = np.diff(np.r_[first, n])
     avg = first + (size + 1) / 2.0  # mid-rank of each tie group
     w_plus = float(np.repeat(avg, size) @ (key & np.uint64(1)).astype(float))
-    mn = n * (n + 1) / 4.0
-    var = n * (n + 1) * (2 * n + 1) / 24.0 - float(((size.astype(float) ** 3) - size).sum()) / 48.0
-    if var <= 0:
+    return _wilcoxon_normal_p(n, w_plus, float(((size.astype(float) ** 3) - size).sum()))
+
+
+def _wilcoxon_normal_p(n: int, w_plus: float, ties: float) -> float:
+    """Two-sided p of W+ over *n* non-zero values, normal approximation; *ties*: sum of t^3 - t over tie groups."""
+    var = n * (n + 1) * (2 * n + 1) / 24.0 - ties / 48.0
+    if n == 0 or var <= 0:
         return np.nan
-    z = (w_plus - mn) / np.sqrt(var)
+    z = (w_plus - n * (n + 1) / 4.0) / np.sqrt(var)
     return float(2 * sp.ndtr(-abs(z)))
 
 
@@ -221,14 +225,7 @@ def _wilcoxon_p_sorted(v: np.ndarray) -> float:
         return wilcoxon_p(v)
     from ._kernels import wilcoxon_sorted
 
-    n, w_plus, ties = wilcoxon_sorted(v)
-    if n == 0:
-        return np.nan
-    var = n * (n + 1) * (2 * n + 1) / 24.0 - ties / 48.0
-    if var <= 0:
-        return np.nan
-    z = (w_plus - n * (n + 1) / 4.0) / np.sqrt(var)
-    return float(2 * sp.ndtr(-abs(z)))
+    return _wilcoxon_normal_p(*wilcoxon_sorted(v))
 
 
 def _median_sorted(v: np.ndarray) -> float:
