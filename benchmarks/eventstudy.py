@@ -11,6 +11,7 @@ the statsmodels loop.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import resource
 import sys
 import time
@@ -81,8 +82,8 @@ def main() -> None:
           f"({res2.ar_values.nbytes / 1e9:.2f} GB); peak RSS now {peak_gb():.2f} GB")
     del res, res2, _
     # the factor models on the same events (factor-major fit, one vectorised pass per regressor)
-    panel.factors = pd.DataFrame({"mkt_rf": m - 0.0001, "smb": rng.normal(0, 0.005, T), "hml": rng.normal(0, 0.005, T),
-                                  "mom": rng.normal(0, 0.006, T), "rf": 0.0001}, index=dates)
+    panel = dataclasses.replace(panel, factors=pd.DataFrame({"mkt_rf": m - 0.0001, "smb": rng.normal(0, 0.005, T), "hml": rng.normal(0, 0.005, T),
+                                  "mom": rng.normal(0, 0.006, T), "rf": 0.0001}, index=dates))
     for model in ("ff3", "carhart"):
         t0 = time.perf_counter()
         r_f = event_study(ev, panel, **{**kw, "model": model})  # type: ignore[arg-type]

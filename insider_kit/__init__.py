@@ -7,12 +7,16 @@ run event studies, render reports.
 
 from __future__ import annotations
 
+__version__ = "0.2.0"
+
+from .claims import run_ledger
 from .errors import ConfigError, DataError, InsiderKitError, NetworkError
 from .events import build_events
 from .eventstudy import CalendarTimeResult, Comparison, EventStudyResult, calendar_time, compare, event_study
 from .filings import build_tidy, load_owners, load_transactions, parse_form4, read_quarter
 from .prices import load_factors, load_prices, read_price_file, returns_panel
 from .signals import SignalParams, net_purchase_ratio
+from .study import Study, load_study
 
 __all__ = [
     "CalendarTimeResult",
@@ -23,6 +27,8 @@ __all__ = [
     "InsiderKitError",
     "NetworkError",
     "SignalParams",
+    "Study",
+    "__version__",
     "build_events",
     "build_tidy",
     "calendar_time",
@@ -31,11 +37,12 @@ __all__ = [
     "load_factors",
     "load_owners",
     "load_prices",
+    "load_study",
     "load_transactions",
     "net_purchase_ratio",
     "parse_form4",
     "read_price_file",
     "read_quarter",
     "returns_panel",
+    "run_ledger",
 ]
-__version__ = "0.1.0"

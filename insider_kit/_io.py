@@ -68,3 +68,49 @@ def atomic_write_bytes(dest: Path, data: bytes) -> None:
 def atomic_write_text(dest: Path, text: str) -> None:
     """Write UTF-8 *text* to *dest* atomically."""
     atomic_write_bytes(dest, text.encode("utf-8"))
+
+
+def fingerprint_files(files: list[Path], root: Path) -> str:
+    """A digest of *files* (name relative to *root*, size, modification time in ns): changes when a file is
+    added, removed, rewritten or touched."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for f in sorted(files):
+        st = f.stat()
+        h.update(f"{f.relative_to(root).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+@contextlib.contextmanager
+def directory_lock(lock_file: Path, *, what: str = "a build", timeout: float = 600.0) -> Iterator[None]:
+    """Hold an exclusive lock on *lock_file* (created beside the data) for the block.
+
+    A second process (or notebook) that wants the same lock waits for the first to finish, up to *timeout*
+    seconds, then stops with a :class:`DataError` naming the directory.  The lock is released when the block
+    ends or the process dies, so a killed build never leaves the directory locked.
+    """
+    import fcntl
+    import time
+
+    lock_file = Path(lock_file)
+    try:
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(lock_file, "a+")
+    except OSError as exc:
+        raise DataError(f"cannot create the lock file ({exc}); is the data directory writable?",
+                        path=lock_file.parent) from exc
+    try:
+        t0 = time.monotonic()
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() - t0 > timeout:
+                    raise DataError(f"another process has been running {what} in this directory for over "
+                                    f"{timeout:.0f} s; try again when it has finished", path=lock_file.parent) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        fh.close()  # releases the lock

@@ -33,10 +33,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .days import day_index
 from .errors import DataError
 from .eventstudy import compare, event_study
 from .eventstudy.results import EventStudyResult
-from .prices.panel import day_index
 from .signals import net_purchase_ratio
 from .study import Study
 

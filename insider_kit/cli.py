@@ -78,13 +78,13 @@ def _cmd_fetch_tickers(a: argparse.Namespace) -> int:
     from ._io import atomic_write_bytes
     from .config import paths
     from .filings.edgar import EdgarClient
-    from .prices.tickers import parse_company_tickers
+    from .tickers import parse_company_tickers
 
     client = EdgarClient(base_url=a.base_url)
     url = client.company_tickers_url()
     body = client.get(url)
     ct = parse_company_tickers(body, source=url)  # validate before anything is written
-    dest = paths(a.data).raw / "company_tickers.json"
+    dest = paths(a.data).company_tickers
     atomic_write_bytes(dest, body)
     print(f"saved {dest}: {ct['issuer_cik'].nunique():,} issuers, {len(ct):,} tickers")
     return 0
@@ -92,7 +92,8 @@ def _cmd_fetch_tickers(a: argparse.Namespace) -> int:
 
 def _cmd_fetch_prices(a: argparse.Namespace) -> int:
     from .config import paths
-    from .prices import fetch_prices, tickers_from_transactions
+    from .prices import fetch_prices
+    from .study import tickers_from_transactions
 
     p = paths(a.data)
     tickers: list[str] = list(a.tickers or [])

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .errors import ConfigError
 
-__all__ = ["DataPaths", "data_dir", "paths", "sec_user_agent"]
+__all__ = ["DataPaths", "data_dir", "paths", "sec_user_agent", "study_dir"]
 
 DATA_ENV = "INSIDER_KIT_DATA"
 UA_ENV = "SEC_USER_AGENT"
@@ -33,8 +33,10 @@ UA_EXAMPLE = 'SEC_USER_AGENT="Jane Researcher jane.researcher@university.edu"'
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     """Return the data directory: *explicit* > ``$INSIDER_KIT_DATA`` > ``./data``.
 
-    The special value ``"sample"`` means the teaching market under the default
-    data directory (``<data>/sample``).
+    The special value ``"sample"`` means the teaching market under the default data directory
+    (``<data>/sample``).  Without an explicit value or the environment variable, a ``data/`` folder in the
+    working directory or in one of its three parents is used (a notebook runs in ``notebooks/``, beside the
+    project's ``data/``); else ``./data``.
     """
     if explicit is not None and str(explicit) != "":
         if str(explicit) == "sample":
@@ -43,12 +45,38 @@ def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get(DATA_ENV, "").strip()
     if env:
         return Path(env).expanduser()
+    here = Path.cwd()
+    for d in (here, *list(here.parents)[:3]):
+        if (d / "data").is_dir():
+            return d / "data" if d != here else Path("data")
     return Path("data")
+
+
+def study_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The directory a study is loaded from: :func:`data_dir`, or the teaching market inside it when the data
+    directory holds no data of its own (no ``raw/``, ``tidy/`` or imported files) but a ``sample/``.
+
+    Raises
+    ------
+    ConfigError
+        When that directory does not exist, with its absolute path, the working directory and the command
+        that creates it.
+    """
+    d = data_dir(explicit)
+    p = DataPaths(d)
+    if d.is_dir() and not p.has_data() and DataPaths(d / "sample").has_data():
+        d = d / "sample"
+    if not d.is_dir():
+        raise ConfigError(
+            f"data directory {d.resolve()} does not exist (working directory {Path.cwd()})",
+            hint=f"create the teaching market with 'insider-kit sample --data {d.resolve().parent if d.name == 'sample' else d.resolve()}' "
+                 "(or 'make sample'), or set INSIDER_KIT_DATA to a directory with data")
+    return d
 
 
 @dataclass(frozen=True)
 class DataPaths:
-    """Every path the kit reads or writes, derived from one root."""
+    """Every path the kit reads or writes, derived from one root (nothing else builds a data path)."""
 
     root: Path
 
@@ -56,6 +84,7 @@ class DataPaths:
         # accept str / os.PathLike (what a notebook user types)
         object.__setattr__(self, "root", Path(self.root).expanduser())
 
+    # ------------------------------------------------------------------ raw, as downloaded or imported
     @property
     def raw(self) -> Path:
         return self.root / "raw"
@@ -77,6 +106,22 @@ class DataPaths:
         return self.raw / "factors"
 
     @property
+    def raw_imported(self) -> Path:
+        """Third-party files as imported (OpenInsider, TFN, CSV), with a record of what came from where."""
+        return self.raw / "imported"
+
+    @property
+    def company_tickers(self) -> Path:
+        """The SEC's ``company_tickers.json`` (CIK -> ticker)."""
+        return self.raw / "company_tickers.json"
+
+    @property
+    def firms(self) -> Path:
+        """Optional ``firms.csv`` (``ticker``, ``ipo_date``, ``shares_outstanding``)."""
+        return self.root / "firms.csv"
+
+    # ------------------------------------------------------------------ derived (rebuildable)
+    @property
     def tidy(self) -> Path:
         return self.root / "tidy"
 
@@ -89,6 +134,34 @@ class DataPaths:
         return self.tidy / "owners"
 
     @property
+    def dropped(self) -> Path:
+        """Rows the tidy build could not use, with their reasons."""
+        return self.tidy / "dropped.parquet"
+
+    @property
+    def tidy_staging(self) -> Path:
+        return self.root / ".tidy.staging"
+
+    @property
+    def tidy_old(self) -> Path:
+        return self.root / ".tidy.old"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / "cache"
+
+    @property
+    def study_cache(self) -> Path:
+        """The persistent study (events with signals, returns panel), keyed by a fingerprint."""
+        return self.cache / "study"
+
+    @property
+    def lock(self) -> Path:
+        """Lock file held while a build writes into this directory."""
+        return self.root / ".insider-kit.lock"
+
+    # ------------------------------------------------------------------ the teaching market
+    @property
     def sample(self) -> Path:
         return self.root / "sample"
 
@@ -97,9 +170,19 @@ class DataPaths:
         return self.root / "truth.json"
 
     @property
+    def synthetic_marker(self) -> Path:
+        return self.root / "SYNTHETIC"
+
+    @property
     def is_synthetic(self) -> bool:
-        """True when this directory holds the generated teaching market."""
-        return (self.root / "SYNTHETIC").exists() or self.truth.exists()
+        """True when this directory holds the generated teaching market (its ``SYNTHETIC`` marker file: the
+        one rule the kit uses to label data synthetic)."""
+        return self.synthetic_marker.exists()
+
+    def has_data(self) -> bool:
+        """True when there is anything to study here: raw filings, imported files or tidy tables."""
+        return any(d.is_dir() and any(d.iterdir()) for d in (self.raw_sec, self.raw_edgar, self.raw_imported,
+                                                              self.transactions))
 
 
 def paths(explicit: str | os.PathLike[str] | None = None) -> DataPaths:

@@ -17,8 +17,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .days import day_index
 from .errors import DataError
-from .prices.panel import ReturnsPanel, day_index
+from .filings.roles import ROLES
+from .prices.panel import ReturnsPanel
 from .signals import (
     TOP_EXEC,
     SignalParams,
@@ -37,7 +39,6 @@ EVENT_COLUMNS = ["ticker", "issuer_cik", "date", "direction", "n_trades", "n_ins
                  "top_exec", "first_trade_date", "last_filing_date", "public_date", "issuer_name", "code_class", "roles", "top_role",
                  "plan_share", "price", "fraction", "exec_unscheduled", "silent", "fraction_bucket", "routine_class",
                  "filing_lag_days", "n_cluster", "cluster", "cluster_first"]
-_ROLE_ORDER = ("CEO", "CFO", "President", "Chair", "OtherOfficer", "Director", "TenPercentOwner", "Other")
 
 
 def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, *,
@@ -116,8 +117,8 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     per_owner["exec_unscheduled"] = (per_owner["role"].astype(str).isin(TOP_EXEC) & (per_owner["direction"] == "sell")
                                      & ~per_owner["plan_all"] & per_owner["silent"].fillna(False).astype(bool)
                                      & (per_owner["fraction"] >= p.large_fraction).fillna(False))
-    rank = {r: i for i, r in enumerate(_ROLE_ORDER)}
-    t["role_rank"] = t["role"].astype(str).map(rank).fillna(len(_ROLE_ORDER)).astype(int)
+    rank = {r: i for i, r in enumerate(ROLES)}
+    t["role_rank"] = t["role"].astype(str).map(rank).fillna(len(ROLES)).astype(int)
     t["is_top"] = t["role"].astype(str).isin(TOP_EXEC)
     rc = t["routine_class"]
     t["rc_opp"] = rc == "opportunistic"
@@ -138,7 +139,7 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
         ev = ev.drop(columns="main_class")
     roles = t.groupby(key, observed=True, sort=True)["role"].agg(lambda s: ",".join(sorted(set(map(str, s)))))
     ev["roles"] = roles.to_numpy()
-    ev["top_role"] = [((*_ROLE_ORDER, "Other"))[min(r, len(_ROLE_ORDER))] for r in ev["role_rank"]]
+    ev["top_role"] = np.asarray(ROLES, dtype=object)[np.minimum(ev["role_rank"].to_numpy(), len(ROLES) - 1)]
     with np.errstate(invalid="ignore", divide="ignore"):
         ev["plan_share"] = ev["plan_shares"] / ev["shares"]
         ev["price"] = ev["value"] / ev["shares"]

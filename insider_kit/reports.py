@@ -130,7 +130,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
         ledger = ('<h2>Claims ledger</h2><p><a href="claims.csv">claims.csv</a> (estimates are CARs in decimals, 95% CI '
                   'clustered by firm and month; rule in <code>insider_kit.claims</code>)</p>'
                   + led[cols].to_html(index=False, float_format=lambda x: f"{x:.4f}", na_rep=""))
-    synth = (Path(data) / "SYNTHETIC").exists()
+    synth = paths.is_synthetic
     banner = "<p style='background:#fde68a;padding:8px'><b>SYNTHETIC DATA</b>: these reports use the generated " \
              "teaching market, not real filings.</p>" if synth else ""
     idx = out / "index.html"

@@ -1,36 +1,91 @@
 """One call from a data directory to everything a notebook needs (transactions, returns, events).
 
-``load_study("data/sample")`` builds the tidy tables when they are missing, loads
-prices and factors, builds the returns panel and the firm-day events with all
-signals, and says whether the data are the synthetic teaching market.
+``load_study("sample")`` builds the tidy tables when they are missing or older than the raw files, loads
+prices and factors, builds the returns panel and the firm-day events with every point-in-time signal, and
+says whether the data are the synthetic teaching market.
+
+The persistent study
+--------------------
+The events table and the returns panel take most of the work, and every notebook of a report needs them.
+``load_study`` therefore keeps them under ``cache/study/<fingerprint>/`` in the data directory (Parquet
+and NumPy files, written into a temporary directory and renamed into place, with a CRC-32 of every file in
+``manifest.json``).  The fingerprint covers the raw inputs (every file under ``raw/`` and ``firms.csv``:
+name, size and modification time), the kit's version, the signal parameters and the market series, so a
+changed input or parameter is detected and the study rebuilt.  A cache that fails its checksums, or cannot
+be read, is rebuilt with a warning, never used.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass, field
+import os
+import shutil
+import tempfile
+import warnings
+import zlib
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
-from .config import DataPaths
+from . import __version__
+from .config import DataPaths, study_dir
 from .errors import DataError
 from .events import build_events
-from .filings.tidy import build_tidy, load_transactions
+from .filings.tidy import build_tidy, load_transactions, tidy_is_current
 from .prices import load_factors, load_prices, returns_panel
 from .prices.panel import ReturnsPanel
 from .signals import SignalParams
+from .tickers import cik_ticker_map, load_company_tickers
+from .warnings import InsiderKitWarning
 
-__all__ = ["SYNTHETIC_BANNER", "Study", "load_study"]
+__all__ = ["SYNTHETIC_BANNER", "Study", "banner", "load_study", "raw_fingerprint", "tickers_from_transactions"]
 
+#: The one banner shown wherever synthetic data is analysed (notebooks, reports, figures).
 SYNTHETIC_BANNER = ("**SYNTHETIC DATA** — this is the generated teaching market, not real filings or prices. "
                     "Its effects were planted on purpose and are listed in `truth.json`.")
+
+#: Bump when the cached study's layout changes (the kit's version is part of the fingerprint as well).
+_CACHE_LAYOUT = 1
+
+
+def banner(paths: DataPaths) -> str:
+    """Markdown banner for a data directory: :data:`SYNTHETIC_BANNER`, or where the real data come from."""
+    return SYNTHETIC_BANNER if paths.is_synthetic else f"Data: `{paths.root.resolve()}` (real data)."
 
 
 @dataclass
 class Study:
-    """Loaded data of one directory; ``events`` are filing-date firm-day events with signals."""
+    """Loaded data of one directory; ``events`` are filing-date firm-day events with signals.
+
+    Attributes
+    ----------
+    paths
+        The data directory's paths.
+    transactions
+        The tidy transactions table.
+    prices
+        Adjusted closes, dates x tickers (the market index included).
+    panel
+        The returns panel the events are studied on.
+    events
+        Firm-day events (filing date, open-market P/S) with every signal.
+    firms
+        ``firms.csv`` when present (IPO dates, shares outstanding).
+    market
+        The market series' ticker.
+    synthetic
+        True for the generated teaching market.
+    params
+        The signal parameters the events were built with.
+    truth
+        The teaching market's planted truth (``truth.json``), else None.
+    meta
+        Fingerprint, cache status and timings.
+    """
 
     paths: DataPaths
     transactions: pd.DataFrame
@@ -43,53 +98,224 @@ class Study:
     params: SignalParams
     truth: dict[str, Any] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    _alt: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def events_by(self, date: Literal["filing", "trade"] = "filing", codes: tuple[str, ...] = ("P", "S"),
                   by_class: bool = False) -> pd.DataFrame:
-        """Events built another way (trade date, other codes), with the same signals."""
-        return build_events(self.transactions, self.panel, date=date, codes=codes, by_class=by_class,
-                            firms=self.firms, params=self.params)
+        """Events built another way (trade date, other codes), with the same signals.
+
+        Each variant is built once per study (and kept in the persistent study when there is one).
+        """
+        key = f"{date}-{'_'.join(codes)}-{'class' if by_class else 'all'}"
+        if key == "filing-P_S-all":
+            return self.events
+        if key in self._alt:
+            return self._alt[key]
+        cdir = self.meta.get("cache_dir")
+        f = Path(cdir) / f"events_{key}.parquet" if cdir else None
+        ev = None
+        if f is not None and f.exists():
+            try:
+                ev = _read_events(f, self.events.attrs)
+            except (OSError, ValueError) as exc:
+                warnings.warn(f"{f}: unreadable cached events ({exc}); rebuilding them", InsiderKitWarning,
+                              stacklevel=2)
+        if ev is None:
+            ev = build_events(self.transactions, self.panel, date=date, codes=codes, by_class=by_class,
+                              firms=self.firms, params=self.params)
+            if f is not None:
+                try:
+                    _write_atomic_parquet(ev, f)
+                except OSError:  # a read-only data directory: the variant stays in memory only
+                    pass
+        self._alt[key] = ev
+        return ev
 
     def banner(self) -> str:
         """Markdown banner for notebooks (synthetic or real)."""
-        return SYNTHETIC_BANNER if self.synthetic else f"Data: `{self.paths.root}` (real data)."
+        return banner(self.paths)
 
     def __repr__(self) -> str:
         return (f"Study({self.paths.root}{' [SYNTHETIC]' if self.synthetic else ''}: {len(self.transactions):,} "
                 f"transactions, {len(self.events):,} events, {self.panel!r})")
 
 
-def load_study(data_dir: str | Path, *, market: str = "auto", params: SignalParams | None = None,
-               with_factors: bool = True, progress: bool = False) -> Study:
-    """Load (and build when missing) everything under *data_dir*.
+def tickers_from_transactions(p: DataPaths) -> list[str]:
+    """Every ticker with open-market trades (P/S) in the tidy transactions of *p*."""
+    tx = load_transactions(p, columns=["ticker", "trans_code"])
+    t = tx.loc[tx["trans_code"].isin(["P", "S"]), "ticker"].dropna().unique()
+    return sorted(str(x) for x in t)
 
-    ``market="auto"`` uses the teaching-market index for synthetic data, else ``SPY``.
-    A ``firms.csv`` (``ticker``, ``ipo_date``, ``shares_outstanding``) is used when present.
+
+# ----------------------------------------------------------------------------------------------- fingerprint
+def raw_fingerprint(p: DataPaths) -> str:
+    """A digest of the raw inputs of *p*: every file under ``raw/`` and ``firms.csv`` (relative name, size,
+    modification time in nanoseconds).  A new, removed, rewritten or touched file changes it."""
+    h = hashlib.sha256()
+    files = sorted(f for f in p.raw.rglob("*") if f.is_file() and not f.name.startswith(".")) if p.raw.exists() else []
+    if p.firms.exists():
+        files.append(p.firms)
+    for f in files:
+        st = f.stat()
+        h.update(f"{f.relative_to(p.root).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def _study_fingerprint(raw: str, params: SignalParams, market: str, with_factors: bool) -> str:
+    key = {"raw": raw, "kit": __version__, "layout": _CACHE_LAYOUT, "params": asdict(params), "market": market,
+           "factors": with_factors}
+    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+# ----------------------------------------------------------------------------------------------- the cache
+def _crc(path: Path) -> str:
+    c = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            c = zlib.crc32(chunk, c)
+    return f"{c:08x}"
+
+
+def _write_atomic_parquet(df: pd.DataFrame, dest: Path) -> None:
+    from ._io import atomic_path
+
+    with atomic_path(dest) as tmp:
+        df.to_parquet(tmp, index=False)
+
+
+def _read_events(f: Path, attrs: dict[Any, Any]) -> pd.DataFrame:
+    ev = pd.read_parquet(f)
+    ev.attrs.update(attrs)
+    return ev
+
+
+def _write_cache(cdir: Path, *, events: pd.DataFrame, panel: ReturnsPanel, prices: pd.DataFrame,
+                 meta: dict[str, Any]) -> None:
+    """Write the study into *cdir* atomically: a sibling temporary directory, renamed into place."""
+    cdir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{cdir.name}.", suffix=".part", dir=cdir.parent))
+    try:
+        events.to_parquet(tmp / "events.parquet", index=False)
+        np.save(tmp / "returns.npy", panel.values)
+        np.save(tmp / "prices.npy", prices.to_numpy(float))
+        if panel.market is not None:
+            np.save(tmp / "market.npy", panel.market)
+        pd.DataFrame({"date": panel.dates}).to_parquet(tmp / "dates.parquet", index=False)
+        pd.DataFrame({"ticker": panel.tickers.astype(str)}).to_parquet(tmp / "tickers.parquet", index=False)
+        pd.DataFrame({"date": prices.index}).to_parquet(tmp / "price_dates.parquet", index=False)
+        pd.DataFrame({"ticker": prices.columns.astype(str)}).to_parquet(tmp / "price_tickers.parquet", index=False)
+        if panel.factors is not None:
+            panel.factors.to_parquet(tmp / "factors.parquet")
+        panel.suspicious.astype({"ticker": str}).to_parquet(tmp / "suspicious.parquet", index=False)
+        files = {f.name: _crc(f) for f in sorted(tmp.iterdir())}
+        (tmp / "manifest.json").write_text(json.dumps({"files": files, **meta}, default=str, indent=1))
+        if cdir.exists():
+            shutil.rmtree(cdir)
+        os.replace(tmp, cdir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _read_cache(cdir: Path) -> tuple[pd.DataFrame, ReturnsPanel, pd.DataFrame, dict[str, Any]]:
+    """Read and verify a cached study; raises :class:`DataError` when anything is missing or damaged."""
+    try:
+        man = json.loads((cdir / "manifest.json").read_text())
+        for name, crc in man["files"].items():
+            if _crc(cdir / name) != crc:
+                raise DataError(f"cached file {name} fails its checksum", path=cdir)
+        ev = pd.read_parquet(cdir / "events.parquet")
+        dates = pd.DatetimeIndex(pd.read_parquet(cdir / "dates.parquet")["date"])
+        tickers = pd.Index(pd.read_parquet(cdir / "tickers.parquet")["ticker"].astype(object))
+        values = np.load(cdir / "returns.npy", allow_pickle=False)
+        market = np.load(cdir / "market.npy", allow_pickle=False) if (cdir / "market.npy").exists() else None
+        factors = pd.read_parquet(cdir / "factors.parquet") if (cdir / "factors.parquet").exists() else None
+        susp = pd.read_parquet(cdir / "suspicious.parquet")
+        px = pd.DataFrame(np.load(cdir / "prices.npy", allow_pickle=False),
+                          index=pd.DatetimeIndex(pd.read_parquet(cdir / "price_dates.parquet")["date"], name="date"),
+                          columns=pd.Index(pd.read_parquet(cdir / "price_tickers.parquet")["ticker"].astype(object),
+                                           name="ticker"))
+    except DataError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"cached study cannot be read ({type(exc).__name__}: {exc})", path=cdir) from exc
+    panel = ReturnsPanel(values, dates, tickers, market, man.get("market"), factors, susp)
+    return ev, panel, px, man
+
+
+# ----------------------------------------------------------------------------------------------- load_study
+def load_study(data_dir: str | Path | None = None, *, market: str = "auto", params: SignalParams | None = None,
+               with_factors: bool = True, progress: bool = False, cache: bool = True) -> Study:
+    """Load (and build when missing or stale) everything a study needs from one data directory.
+
+    Parameters
+    ----------
+    data_dir
+        The data directory, or ``"sample"`` for the teaching market; default: the configured one
+        (:func:`insider_kit.config.study_dir`: ``$INSIDER_KIT_DATA``, else ``./data``; its ``sample/`` when it
+        holds no data of its own).
+    market
+        The market series' ticker among the prices; ``"auto"``: the teaching-market index for synthetic
+        data, else ``SPY``.
+    params
+        Signal parameters (default :class:`~insider_kit.signals.SignalParams`).
+    with_factors
+        Load Fama-French factors when the directory has them.
+    progress
+        Progress bars for the tidy build.
+    cache
+        Use and write the persistent study (module docstring).
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    ConfigError
+        The directory does not exist (the message names it and the command that creates it).
+    DataError
+        No filings or prices in it, or a file that cannot be read.
     """
-    p = DataPaths(Path(data_dir))
-    if not p.root.exists():
-        raise DataError(f"data directory {p.root} does not exist",
-                        hint="create the teaching market with 'insider-kit sample' or fetch real data")
-    if not p.transactions.exists():
+    p = DataPaths(study_dir(data_dir))
+    if not tidy_is_current(p):
         build_tidy(p, progress=progress)
     tx = load_transactions(p)
-    ct_file = p.raw / "company_tickers.json"
-    if ct_file.exists() and tx["ticker"].isna().any():
+    if p.company_tickers.exists() and tx["ticker"].isna().any():
         # the filing's own symbol wins; the SEC's map fills filings without one
-        from .prices.tickers import cik_ticker_map, load_company_tickers
-
-        m = cik_ticker_map(load_company_tickers(ct_file), tx[["issuer_cik", "ticker"]])
+        m = cik_ticker_map(load_company_tickers(p.company_tickers), tx[["issuer_cik", "ticker"]])
         tx["ticker"] = tx["ticker"].fillna(tx["issuer_cik"].map(m))
-    prices = load_prices(p.raw_prices)
     truth = json.loads(p.truth.read_text()) if p.truth.exists() else None
     mkt = (truth or {}).get("market_ticker", "SPY") if market == "auto" else market
-    factors = None
-    if with_factors and p.raw_factors.exists() and any(p.raw_factors.iterdir()):
-        factors = load_factors(p.raw_factors)
-    panel = returns_panel(prices, market=mkt, factors=factors)
-    firms = None
-    if (p.root / "firms.csv").exists():
-        firms = pd.read_csv(p.root / "firms.csv", dtype={"issuer_cik": str})
+    firms = pd.read_csv(p.firms, dtype={"issuer_cik": str}) if p.firms.exists() else None
     sp = params or SignalParams()
+    has_factors = with_factors and p.raw_factors.exists() and any(p.raw_factors.iterdir())
+    fp = _study_fingerprint(raw_fingerprint(p), sp, mkt, has_factors)
+    cdir = p.study_cache / fp
+    meta: dict[str, Any] = {"fingerprint": fp}
+    if cache and (cdir / "manifest.json").exists():
+        try:
+            events, panel, prices, man = _read_cache(cdir)
+            events.attrs.update({"no_ticker": man.get("no_ticker", 0), "params": sp})
+            meta.update(cache="hit", cache_dir=str(cdir))
+            return Study(p, tx, prices, panel, events, firms, mkt, p.is_synthetic, sp, truth, meta)
+        except DataError as exc:
+            warnings.warn(f"{exc}; rebuilding the study", InsiderKitWarning, stacklevel=2)
+    prices = load_prices(p.raw_prices)
+    factors = load_factors(p.raw_factors) if has_factors else None
+    panel = returns_panel(prices, market=mkt, factors=factors)
     events = build_events(tx, panel, firms=firms, params=sp)
-    return Study(p, tx, prices, panel, events, firms, mkt, p.is_synthetic, sp, truth)
+    meta["cache"] = "built"
+    if cache:
+        try:
+            _write_cache(cdir, events=events, panel=panel, prices=prices,
+                         meta={"fingerprint": fp, "market": mkt, "no_ticker": events.attrs.get("no_ticker", 0),
+                               "kit": __version__})
+            meta["cache_dir"] = str(cdir)
+            for old in p.study_cache.iterdir():  # older fingerprints of this directory are stale
+                if old.is_dir() and old.name != fp and not old.name.startswith("."):
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError as exc:  # a read-only directory: carry on without the cache, say so
+            warnings.warn(f"cannot write the study cache under {p.study_cache} ({exc}); it will be rebuilt "
+                          "next time", InsiderKitWarning, stacklevel=2)
+    return Study(p, tx, prices, panel, events, firms, mkt, p.is_synthetic, sp, truth, meta)

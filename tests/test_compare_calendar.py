@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -82,7 +84,7 @@ def test_portfolio_returns_match_a_per_day_loop() -> None:
     ev = ev[ev["date"] < panel.dates[330]]
     vals = panel.values.copy()
     vals[np.random.default_rng(3).random(vals.shape) < 0.05] = np.nan
-    panel.values = vals
+    panel = dataclasses.replace(panel, values=vals)
     size = pd.Series(np.arange(1, 13, dtype=float), index=panel.tickers)
     for weighting in ("equal", "value"):
         r, n = portfolio_returns(ev, panel, holding=(1, 20), weighting=weighting, size=size)  # type: ignore[arg-type]

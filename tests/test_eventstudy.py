@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -101,7 +103,7 @@ def test_factor_model_matches_statsmodels() -> None:
     f = pd.DataFrame({"mkt_rf": panel.market - 0.0001, "smb": rng.normal(0, 0.005, 500),
                       "hml": rng.normal(0, 0.005, 500), "mom": rng.normal(0, 0.005, 500), "rf": 0.0001},
                      index=panel.dates)
-    panel.factors = f
+    panel = dataclasses.replace(panel, factors=f)
     ev = pd.DataFrame({"ticker": ["Z03", "Z07"], "date": [panel.dates[320], panel.dates[400]]})
     res = event_study(ev, panel, model="carhart", window=(0, 10), car_windows=[(0, 10)])
     for i, r in ev.iterrows():
@@ -124,7 +126,7 @@ def test_factor_model_fit_with_missing_factor_days_and_collinear_factors() -> No
     f = pd.DataFrame({"mkt_rf": panel.market - 0.0001, "smb": rng.normal(0, 0.005, 600),
                       "hml": rng.normal(0, 0.005, 600), "rf": 0.0001}, index=panel.dates)
     f.iloc[rng.choice(600, 25, replace=False), 1] = np.nan  # smb unknown on 25 days
-    panel.factors = f
+    panel = dataclasses.replace(panel, factors=f)
     n = 30
     ev = pd.DataFrame({"ticker": rng.choice(panel.tickers, n), "date": panel.dates[rng.integers(260, 560, n)]})
     res = event_study(ev, panel, model="ff3", window=(-3, 30), car_windows=[(0, 30)], min_estimation=100)
@@ -144,7 +146,7 @@ def test_factor_model_fit_with_missing_factor_days_and_collinear_factors() -> No
         assert res.sigma[k] == pytest.approx(np.sqrt(fit.mse_resid), rel=1e-9)
     # hml a multiple of smb until day 400: events whose estimation window ends before then cannot be fitted
     f2 = f.assign(hml=np.where(np.arange(600) < 400, 2.0 * f["smb"], f["hml"]))
-    panel.factors = f2
+    panel = dataclasses.replace(panel, factors=f2)
     mixed = event_study(ev, panel, model="ff3", window=(-3, 30), car_windows=[(0, 30)], min_estimation=100,
                         max_loss=None, tests=False)
     day0 = panel.dates.searchsorted(ev["date"])
@@ -349,7 +351,7 @@ def test_wilcoxon_p_matches_scipy_with_ties_and_zeros() -> None:
 
 
 def test_day_index_table_path_equals_searchsorted() -> None:
-    from insider_kit.prices.panel import day_index
+    from insider_kit.days import day_index
 
     cal = pd.bdate_range("2001-01-01", periods=3000).delete([10, 11, 500])  # holidays
     rng = np.random.default_rng(1)
@@ -361,28 +363,31 @@ def test_day_index_table_path_equals_searchsorted() -> None:
     np.testing.assert_array_equal(day_index(cal, d.iloc[:500]), ref[:500])  # binary search path
 
 
-def test_panel_values_are_read_only_and_reassignment_drops_the_cache() -> None:
+def test_panel_values_are_read_only_and_a_replaced_panel_gets_its_own_cache() -> None:
+    from insider_kit.eventstudy import _panel_cache as PC
+
     panel, _ = make_panel(T=300, K=4)
     with pytest.raises(ValueError, match="read-only"):
         panel.values[0, 0] = 1.0
-    first = panel.by_ticker()
-    assert panel.by_ticker() is first
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        panel.values = panel.values.copy()  # type: ignore[misc]
+    first = PC.by_ticker(panel)
+    assert PC.by_ticker(panel) is first
     new = panel.values.copy()
     new[:, 0] = 0.5
-    panel.values = new
-    np.testing.assert_array_equal(panel.by_ticker()[0], 0.5)
-    # the market is read-only too; its running sum and the calendar's day table follow reassignment
+    other = dataclasses.replace(panel, values=new)
+    np.testing.assert_array_equal(PC.by_ticker(other)[0], 0.5)
+    np.testing.assert_array_equal(PC.by_ticker(panel), panel.values.T)  # the first panel's copy is unchanged
+    # the market is read-only too; its running sum and the calendar's day table belong to their panel
     with pytest.raises(ValueError, match="read-only"):
         panel.market[0] = 1.0
-    assert panel.market_cumsum() is panel.market_cumsum()
-    panel.market = np.full(len(panel.dates), 0.01)
-    np.testing.assert_allclose(panel.market_cumsum()[-1], 0.01 * len(panel.dates))
+    assert PC.market_cumsum(panel) is PC.market_cumsum(panel)
+    flat = dataclasses.replace(panel, market=np.full(len(panel.dates), 0.01))
+    np.testing.assert_allclose(PC.market_cumsum(flat)[-1], 0.01 * len(panel.dates))
     probe = pd.Series(pd.to_datetime(["2016-01-09", "2016-03-01"]))  # a Saturday: the next trading day
-    np.testing.assert_array_equal(panel.day_index(probe), panel.dates.searchsorted(probe))
-    copy = panel.by_ticker()
-    panel.dates = panel.dates + pd.Timedelta(days=7)
-    np.testing.assert_array_equal(panel.day_index(probe), panel.dates.searchsorted(probe))
-    assert panel.by_ticker() is copy  # new dates leave the returns' copy alone
+    np.testing.assert_array_equal(PC.day_index(panel, probe), panel.dates.searchsorted(probe))
+    later = dataclasses.replace(panel, dates=panel.dates + pd.Timedelta(days=7))
+    np.testing.assert_array_equal(PC.day_index(later, probe), later.dates.searchsorted(probe))
 
 
 # --------------------------------------------------------------------------- compiled helpers vs numpy / scipy

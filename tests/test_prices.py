@@ -14,18 +14,16 @@ import pytest
 from insider_kit.errors import DataError, NotFoundError
 from insider_kit.filings.edgar import EdgarClient, RateLimiter
 from insider_kit.prices import (
-    cik_ticker_map,
     fetch_prices,
     load_factors,
     load_prices,
-    normalise_ticker,
-    parse_company_tickers,
     parse_french_csv,
     read_price_file,
     returns_panel,
 )
 from insider_kit.prices.french import fetch_french_factors
 from insider_kit.prices.yf import read_cached
+from insider_kit.tickers import cik_ticker_map, normalise_ticker, parse_company_tickers
 from tests.conftest import LoopbackServer
 
 DATES = pd.bdate_range("2024-01-02", periods=5)

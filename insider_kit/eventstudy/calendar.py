@@ -19,8 +19,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ..days import day_index
 from ..errors import DataError
-from ..prices.panel import ReturnsPanel, day_index
+from ..prices.panel import ReturnsPanel
 
 __all__ = ["CalendarTimeResult", "calendar_time", "portfolio_returns"]
 

@@ -2,7 +2,7 @@
 
 For each event with day 0 at calendar index ``d`` and ticker column ``j``, the days
 ``d+e0 .. d+w1`` are one contiguous run of the panel's ticker-major copy
-(:meth:`ReturnsPanel.by_ticker`).  A compiled kernel (:mod:`._kernels`) fits the
+(:func:`._panel_cache.by_ticker`).  A compiled kernel (:mod:`._kernels`) fits the
 return model on the estimation days it finds (missing days drop out), and writes
 abnormal returns, CARs, standardised CARs and the sort keys of the rank test in
 one pass per event; chunks of events run concurrently on all cores.  The test
@@ -26,6 +26,7 @@ import pandas as pd
 from ..errors import DataError, TooMuchDataLossError
 from ..prices.panel import ReturnsPanel
 from . import _kernels as K
+from . import _panel_cache as PC
 from . import stats as S
 from .results import EventStudyResult
 
@@ -135,7 +136,7 @@ def event_study(
     dates = events[date_col]
     dvals = dates.to_numpy() if isinstance(dates.dtype, np.dtype) and dates.dtype.kind == "M" else dates
     try:
-        d0 = returns.day_index(dvals)
+        d0 = PC.day_index(returns, dvals)
     except (ValueError, TypeError) as exc:
         raise DataError(f"event column {date_col!r} does not hold dates: {exc}",
                         hint="pass dates (datetime64) or ISO strings such as 2024-03-01") from exc
@@ -195,10 +196,10 @@ def event_study(
     pb = max(1, int(np.ceil(np.log2(Lr))))
     kdt = np.uint32 if pb <= 12 else np.uint64
     missing = kdt(np.iinfo(kdt).max)
-    RT = returns.by_ticker()
+    RT = PC.by_ticker(returns)
     clm = model == "market_model"
     z1 = Zt[0] if Zt.shape[0] == 1 else np.zeros(T)
-    mcum = returns.market_cumsum() if clm else np.zeros(T + 1)
+    mcum = PC.market_cumsum(returns) if clm else np.zeros(T + 1)
 
     usable = np.empty(n_ok, dtype=np.int64)  # group code, or -1 for an event about to be dropped
 

@@ -21,58 +21,18 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..prices.tickers import normalise_tickers
+from ..tickers import normalise_tickers
 from .plan import resolve_plan_flags
 from .roles import normalise_roles
+from .schema import STRING_DTYPE as _STR
+from .schema import TIDY_COLUMNS, finalize_columns
 
-_STR: Final = "string[pyarrow]"  # Arrow-backed strings: vectorised .str operations (several times faster)
-
-__all__ = ["TIDY_COLUMNS", "QuarterData", "read_quarter"]
-
-#: Column order of the tidy ``transactions`` table (DESIGN.md).
-TIDY_COLUMNS: list[str] = [
-    "accession",
-    "filing_date",
-    "accepted_at",
-    "form_type",
-    "issuer_cik",
-    "issuer_name",
-    "ticker",
-    "owner_cik",
-    "owner_name",
-    "n_owners",
-    "is_director",
-    "is_officer",
-    "is_ten_percent_owner",
-    "is_other",
-    "officer_title",
-    "role",
-    "table",
-    "security_title",
-    "trans_date",
-    "deemed_execution_date",
-    "trans_code",
-    "acquired_disposed",
-    "shares",
-    "price",
-    "value",
-    "shares_after",
-    "ownership",
-    "plan_10b5_1",
-    "plan_source",
-    "footnotes",
-    "source",
-    # internal, used by the amendment rule; kept so the rule can be audited
-    "period_of_report",
-    "date_of_orig_sub",
-    "line",
-]
+__all__ = ["TIDY_COLUMNS", "QuarterData", "finalize_columns", "read_quarter"]
 
 REQUIRED_TABLES = ("SUBMISSION", "REPORTINGOWNER", "NONDERIV_TRANS", "DERIV_TRANS", "FOOTNOTES")
 OPTIONAL_TABLES = ("NONDERIV_HOLDING",)
@@ -480,32 +440,6 @@ def _assemble(path: Path, t: dict[str, pd.DataFrame], absent: dict[str, list[str
         "joint_filings": int((n_owners > 1).sum()),
     }
     return QuarterData(path, tx, own, holdings, dropped_df, stats, absent)
-
-
-def finalize_columns(tx: pd.DataFrame) -> pd.DataFrame:
-    """Order and type the tidy columns (shared by both sources)."""
-    for c in TIDY_COLUMNS:
-        if c not in tx.columns:
-            tx[c] = pd.NA
-    tx = tx[TIDY_COLUMNS].copy()
-    for c in ("accession", "form_type", "issuer_cik", "issuer_name", "ticker", "owner_cik", "owner_name",
-              "officer_title", "security_title", "trans_code", "acquired_disposed", "ownership", "plan_source",
-              "footnotes", "source"):
-        tx[c] = tx[c].astype(_STR)
-    for c in ("is_director", "is_officer", "is_ten_percent_owner", "is_other"):
-        tx[c] = tx[c].astype("boolean").fillna(False).astype(bool)
-    tx["plan_10b5_1"] = tx["plan_10b5_1"].astype("boolean")
-    for c in ("shares", "price", "value", "shares_after"):
-        tx[c] = tx[c].astype(float)
-    for c in ("filing_date", "trans_date", "deemed_execution_date", "period_of_report", "date_of_orig_sub"):
-        tx[c] = pd.to_datetime(tx[c]).astype("datetime64[ns]")
-    tx["accepted_at"] = pd.to_datetime(tx["accepted_at"], utc=True).dt.tz_convert("America/New_York")
-    tx["n_owners"] = tx["n_owners"].fillna(1).astype("int64")
-    tx["line"] = tx["line"].fillna(-1).astype("int64")
-    tx["role"] = pd.Categorical(tx["role"].astype(_STR), categories=list(
-        ("CEO", "CFO", "President", "Chair", "OtherOfficer", "Director", "TenPercentOwner", "Other")))
-    tx["table"] = pd.Categorical(tx["table"].astype(_STR), categories=["nonderivative", "derivative"])
-    return tx.reset_index(drop=True)
 
 
 def quarter_of(path: str | Path) -> str | None:

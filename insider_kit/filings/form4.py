@@ -27,7 +27,7 @@ import pandas as pd
 from lxml import etree
 
 from ..errors import DataError
-from ..prices.tickers import normalise_ticker
+from ..tickers import normalise_ticker
 from .plan import NEG_RE, PLAN_RE
 from .roles import normalise_role
 
@@ -291,7 +291,7 @@ def parse_form4_files(files: Iterable[Path], *, progress: bool = False) -> tuple
     """
     from tqdm.auto import tqdm
 
-    from .dataset import finalize_columns
+    from .schema import finalize_columns
 
     rows: list[dict[str, Any]] = []
     owners: list[dict[str, Any]] = []

@@ -18,16 +18,24 @@ When the same accession arrives from both sources, the EDGAR XML copy is kept
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+from pathlib import Path
 
 import pandas as pd
 
+from .._io import directory_lock, fingerprint_files
 from ..config import DataPaths
 from ..errors import DataError
-from .dataset import TIDY_COLUMNS, finalize_columns, read_quarter
+from .dataset import read_quarter
 from .form4 import parse_form4_files
+from .schema import TIDY_COLUMNS, finalize_columns
 
-__all__ = ["apply_amendments", "build_tidy", "load_owners", "load_transactions"]
+__all__ = ["apply_amendments", "build_tidy", "filing_sources", "load_owners", "load_transactions", "tidy_is_current"]
+
+_BUILD = "_build.json"  # in tidy/: what the tables were built from
+_COMPLETE = "_COMPLETE"  # in the staging directory: every table written
 
 
 def apply_amendments(tx: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -53,6 +61,57 @@ def apply_amendments(tx: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     return tx[~drop].reset_index(drop=True), stats
 
 
+def filing_sources(p: DataPaths) -> tuple[list[Path], list[Path]]:
+    """The raw filing files of *p*: SEC quarterly zips and EDGAR submissions (``.txt``/``.xml``)."""
+    zips = sorted(p.raw_sec.glob("*_form345.zip")) if p.raw_sec.exists() else []
+    xmls = sorted([*p.raw_edgar.rglob("*.txt"), *p.raw_edgar.rglob("*.xml")]) if p.raw_edgar.exists() else []
+    return zips, xmls
+
+
+def _sources_fingerprint(p: DataPaths) -> str:
+    zips, xmls = filing_sources(p)
+    return fingerprint_files([*zips, *xmls], p.root)
+
+
+def _recover(p: DataPaths) -> None:
+    """Finish or undo a tidy swap that a killed build left half done (call with the lock held).
+
+    The swap is: staging complete (marker written) -> ``tidy`` renamed to ``.tidy.old`` -> staging renamed
+    to ``tidy`` -> ``.tidy.old`` removed.  Whatever instant a build died at, one of the two consistent
+    tables is put back: the new one when its staging directory is complete, else the old one.
+    """
+    if p.tidy.exists():
+        if p.tidy_old.exists():
+            shutil.rmtree(p.tidy_old)
+        return
+    if (p.tidy_staging / _COMPLETE).exists():
+        os.replace(p.tidy_staging, p.tidy)
+    elif p.tidy_old.exists():
+        os.replace(p.tidy_old, p.tidy)
+
+
+def tidy_is_current(p: DataPaths) -> bool:
+    """True when the tidy tables exist and were built from the raw filing files as they are now."""
+    if not p.tidy.exists() and (p.tidy_old.exists() or p.tidy_staging.exists()) and p.root.exists():
+        try:
+            with directory_lock(p.lock, what="a build"):
+                _recover(p)
+        except DataError:
+            return False
+    f = p.tidy / _BUILD
+    if not p.transactions.exists():
+        return False
+    if not f.exists():  # built by an earlier version: current if there are no raw files to compare with
+        zips, xmls = filing_sources(p)
+        return not (zips or xmls)
+    try:
+        built = json.loads(f.read_text()).get("sources")
+    except (OSError, ValueError):
+        return False
+    zips, xmls = filing_sources(p)
+    return not (zips or xmls) or built == _sources_fingerprint(p)
+
+
 def _quarter_label(d: pd.Series) -> pd.Series:
     return d.dt.year.astype("Int64").astype(str) + "q" + d.dt.quarter.astype("Int64").astype(str)
 
@@ -71,10 +130,16 @@ def build_tidy(p: DataPaths, *, progress: bool = True) -> pd.DataFrame:
     pandas.DataFrame
         One row per source file with rows read / kept / dropped, then totals.
     """
+    with directory_lock(p.lock, what="a build"):
+        _recover(p)
+        return _build_locked(p, progress=progress)
+
+
+def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
     from tqdm.auto import tqdm
 
-    zips = sorted(p.raw_sec.glob("*_form345.zip")) if p.raw_sec.exists() else []
-    xmls = sorted([*p.raw_edgar.rglob("*.txt"), *p.raw_edgar.rglob("*.xml")]) if p.raw_edgar.exists() else []
+    zips, xmls = filing_sources(p)
+    fingerprint = _sources_fingerprint(p)
     if not zips and not xmls:
         raise DataError(
             f"no raw filings under {p.raw} (expected raw/sec/*_form345.zip or raw/edgar/<cik>/*.txt)",
@@ -117,8 +182,8 @@ def build_tidy(p: DataPaths, *, progress: bool = True) -> pd.DataFrame:
         if c != "line":
             dropped[c] = dropped[c].astype("string")
 
-    # write all-or-nothing: build in a staging dir, then swap
-    stage = p.root / ".tidy.staging"
+    # write all-or-nothing: build in a staging dir, mark it complete, then swap (see _recover)
+    stage, old = p.tidy_staging, p.tidy_old
     if stage.exists():
         shutil.rmtree(stage)
     try:
@@ -131,18 +196,23 @@ def build_tidy(p: DataPaths, *, progress: bool = True) -> pd.DataFrame:
         (stage / "owners").mkdir()
         if len(owners):
             owners.to_parquet(stage / "owners" / "part-0.parquet", index=False)
-        dropped.to_parquet(stage / "dropped.parquet", index=False)
-        old = p.root / ".tidy.old"
+        dropped.to_parquet(stage / p.dropped.name, index=False)
+        (stage / _BUILD).write_text(json.dumps({"sources": fingerprint, "zips": [z.name for z in zips],
+                                                "edgar_files": len(xmls)}))
+        (stage / _COMPLETE).write_text("")
         if old.exists():
             shutil.rmtree(old)
         if p.tidy.exists():
-            p.tidy.rename(old)
-        stage.rename(p.tidy)
+            os.replace(p.tidy, old)
+        os.replace(stage, p.tidy)
+        (p.tidy / _COMPLETE).unlink()
         if old.exists():
             shutil.rmtree(old)
+    except OSError as exc:
+        raise DataError(f"cannot write the tidy tables ({exc}); is the data directory writable?", path=p.root) from exc
     finally:
         if stage.exists():
-            shutil.rmtree(stage)
+            shutil.rmtree(stage, ignore_errors=True)
     out = pd.DataFrame(summary)
     totals = {"source": "TOTAL", "rows_read": int(out["rows_read"].sum()), "kept": len(tx),
               "dropped": int(out["dropped"].sum())}
@@ -155,6 +225,8 @@ def build_tidy(p: DataPaths, *, progress: bool = True) -> pd.DataFrame:
 
 def load_transactions(p: DataPaths, *, columns: list[str] | None = None) -> pd.DataFrame:
     """Read the tidy transactions table (all quarters)."""
+    if not p.tidy.exists():
+        tidy_is_current(p)  # finishes a swap a killed build left half done
     d = p.transactions
     files = sorted(d.glob("quarter=*/*.parquet")) if d.exists() else []
     if not files:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .tickers import normalise_ticker
+from ..tickers import normalise_ticker
 
 __all__ = ["read_price_file"]
 

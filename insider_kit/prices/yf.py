@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from .._io import atomic_path, safe_component
 from ..errors import DataError, NotFoundError
-from .tickers import normalise_ticker
+from ..tickers import normalise_ticker
 
 __all__ = ["FetchReport", "fetch_prices", "load_prices", "read_cached", "write_cached", "yf_download"]
 

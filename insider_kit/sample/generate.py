@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .._io import atomic_write_bytes, atomic_write_text
+from ..config import DataPaths
 from ..prices.yf import write_cached
 from .calendar import nyse_trading_days
 from .spec import SampleSpec
@@ -475,8 +476,8 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
     steps.update()
 
     # ---------------------------------------------------------------- write
-    raw = root / "raw"
-    sec_dir = raw / "sec"
+    dp = DataPaths(root)
+    sec_dir = dp.raw_sec
     sub_df = pd.DataFrame(sub_rows)
     sub_df["q"] = [f"{d.year}q{(d.month - 1) // 3 + 1}" for d in pd.to_datetime(sub_df["FILING_DATE"], format="%d-%b-%Y")]
     q_of = dict(zip(sub_df["ACCESSION_NUMBER"], sub_df["q"], strict=True))
@@ -504,22 +505,22 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
         atomic_write_bytes(sec_dir / f"{q}_form345.zip", buf.getvalue())
         n_zips += 1
     for cik, acc, doc in xml_docs:
-        atomic_write_bytes(raw / "edgar" / f"{cik:010d}" / f"{acc}.txt", doc)
+        atomic_write_bytes(dp.raw_edgar / f"{cik:010d}" / f"{acc}.txt", doc)
     meta = {"source": "synthetic teaching market (insider-kit sample)", "synthetic": True, "seed": seed,
             "auto_adjust": True, "fetched_at": spec.generated_at}
     for i in range(N):
         s = pd.Series(P[:, i], index=days).dropna()
-        write_cached(raw / "prices" / f"{tickers[i]}.parquet", s, meta | {"first": f"{s.index[0]:%Y-%m-%d}", "last": f"{s.index[-1]:%Y-%m-%d}"})
+        write_cached(dp.raw_prices / f"{tickers[i]}.parquet", s, meta | {"first": f"{s.index[0]:%Y-%m-%d}", "last": f"{s.index[-1]:%Y-%m-%d}"})
     mkt_px = pd.Series(100 * np.cumprod(1 + mkt_rf + rf), index=days)
-    write_cached(raw / "prices" / f"{MARKET_TICKER}.parquet", mkt_px, meta | {"first": f"{days[0]:%Y-%m-%d}", "last": f"{days[-1]:%Y-%m-%d}"})
-    _write_french(raw / "factors" / "ff3_daily.csv", days, {"Mkt-RF": mkt_rf, "SMB": smb, "HML": hml, "RF": rf})
-    _write_french(raw / "factors" / "mom_daily.csv", days, {"Mom": mom})
+    write_cached(dp.raw_prices / f"{MARKET_TICKER}.parquet", mkt_px, meta | {"first": f"{days[0]:%Y-%m-%d}", "last": f"{days[-1]:%Y-%m-%d}"})
+    _write_french(dp.raw_factors / "ff3_daily.csv", days, {"Mkt-RF": mkt_rf, "SMB": smb, "HML": hml, "RF": rf})
+    _write_french(dp.raw_factors / "mom_daily.csv", days, {"Mom": mom})
     # shares outstanding (for value relative to market value): market cap / first price
     firms = pd.DataFrame({"ticker": tickers, "issuer_cik": [f"{c:010d}" for c in issuer_cik], "name": names,
                           "log_size_musd": np.round(log_size, 4), "beta": np.round(beta, 4),
                           "ipo_date": [f"{days[ipo_idx[i]]:%Y-%m-%d}" if is_ipo[i] else None for i in range(N)],
                           "shares_outstanding": np.round(np.exp(log_size) * 1e6 / px0)})
-    atomic_write_text(root / "firms.csv", firms.to_csv(index=False, lineterminator="\n"))
+    atomic_write_text(dp.firms, firms.to_csv(index=False, lineterminator="\n"))
     truth = {"synthetic": True, "seed": seed, "spec": spec.to_dict(), "market_ticker": MARKET_TICKER,
              "effects": spec.effects, "events": truth_events, "market_waves": wave_months,
              "notes": "planted_car is the cumulative abnormal return added over the effect window; "
@@ -527,8 +528,8 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
                       "Cluster effects are planted once per cluster, at the filing that makes it public (its third insider). "
                       "market_waves lists the months of market-wide selling waves; the market return of each of the "
                       "following market_wave_horizon months was lowered by market_wave_effect."}
-    atomic_write_text(root / "truth.json", json.dumps(truth, indent=1, sort_keys=True))
-    atomic_write_text(root / "SYNTHETIC", "This directory holds the insider-kit synthetic teaching market. "
+    atomic_write_text(dp.truth, json.dumps(truth, indent=1, sort_keys=True))
+    atomic_write_text(dp.synthetic_marker, "This directory holds the insider-kit synthetic teaching market. "
                       "None of it is real market data.\n")
     steps.update()
     steps.close()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import DataError
+from .errors import DataError
 
 __all__ = ["cik_ticker_map", "normalise_ticker", "normalise_tickers", "parse_company_tickers"]
 

@@ -1,173 +1,22 @@
-"""Point-in-time signals behind each claim: one documented function per ingredient.
+"""Per-trade and per-event signals, each one documented function (definitions in :mod:`insider_kit.signals`).
 
-Every function here only uses information that was public on the event date
-``D`` (the first calendar day an outside investor could act on the filing):
-
-* another insider trade counts only if its *public date* (filing date; the next
-  day when EDGAR accepted it after 16:00 New York time) is strictly before ``D``,
-  or equal to ``D`` for the clustering window, which ends on the event day;
-* prices count only up to the trading day before day 0.
-
-So deleting or changing any transaction made public after ``D``, or any price
-on or after day 0, never changes an event's signals (tested with hypothesis).
-
-Definitions and defaults (all configurable through :class:`SignalParams`):
-
-=====================  ==========================================================================
-signal                 definition
-=====================  ==========================================================================
-code class             ``purchase`` (P), ``sale`` (S), ``exercise_and_sell`` (S in a filing where the
-                       same owner exercises: M/X/O), ``exercise`` (M/X/O/C), ``tax`` (F), ``grant``
-                       (A), ``gift`` (G), ``other``
-role / top executive   normalised role; ``top_exec`` = a CEO or CFO among the event's insiders
-10b5-1                 ``plan_share``: share of the event's shares flagged as made under a plan
-cluster                ``n_cluster``: distinct insiders of the issuer trading in the event's direction
-                       whose trades became public within the last ``cluster_window`` trading days
-                       (event day included); ``cluster`` = ``n_cluster >= cluster_k``;
-                       ``cluster_first`` = the first event of that cluster (Alldredge & Blank 2019
-                       use three insiders; the window is configurable)
-run-up                 market-adjusted buy-and-hold return over the ``runup_days`` trading days
-                       before day 0; ``runup_q`` its quintile against *all* stocks at the end of the
-                       previous month (breakpoints known before the event)
-fraction of holding    shares sold / (shares sold + shares owned after), per insider; the event
-                       takes the largest; buckets ``<=10%``, ``10-50%``, ``>50%``
-routine/opportunistic  Cohen, Malloy & Pomorski (2012): routine if the insider traded in the same
-                       calendar month in each of the three prior years; opportunistic if they traded
-                       in each of those years but not always in that month; ``unclassified``
-                       without three years of history
-silence                ``silent``: the insider's first open-market sale in at least ``silence_days``
-                       calendar days (unknown when the data do not reach back that far)
-large unscheduled exec ``exec_unscheduled``: a CEO/CFO sale not under a 10b5-1 plan, after silence,
-                       of at least ``large_fraction`` of the holding
-lock-up                a sale within +/- ``lockup_band`` trading days of IPO + ``lockup_days``
-                       calendar days (IPO date from the firms table, else the first price if it
-                       is later than the start of the price data)
-dip buying             a purchase after a drawdown of at least ``dip_drawdown`` from the highest
-                       price of the ``dip_days`` trading days before day 0
-value                  dollar value and value / market value (shares outstanding x trade price)
-=====================  ==========================================================================
-
-References: Cohen, Malloy & Pomorski (2012) "Decoding Inside Information", JF 67;
-Alldredge & Blank (2019) "Do Insiders Cluster Trades with Colleagues?", JFQA 54;
-Lakonishok & Lee (2001) "Are Insider Trades Informative?", RFS 14;
-Field & Hanka (2001) "The Expiration of IPO Share Lockups", JF 56.
+Every function uses only what was public on the event date (trades by public date, prices before day 0).
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
-from .filings.codes import CODE_CLASSES
-from .prices.panel import ReturnsPanel, day_index
+from ..days import day_index
+from ..prices.panel import ReturnsPanel
+from .params import FRACTION_BUCKETS, SignalParams
 
-__all__ = [
-    "FRACTION_BUCKETS",
-    "SignalParams",
-    "add_price_signals",
-    "cluster_counts",
-    "fraction_bucket",
-    "fraction_of_holding",
-    "lockup_flags",
-    "net_purchase_ratio",
-    "public_date",
-    "routine_class",
-    "silence",
-    "trade_table",
-    "transaction_class",
-]
+__all__ = ["add_price_signals", "cluster_counts", "fraction_bucket", "fraction_of_holding", "lockup_flags",
+           "routine_class", "silence"]
 
-FRACTION_BUCKETS = ("<=10%", "10-50%", ">50%")
-TOP_EXEC = ("CEO", "CFO")
-_EXERCISE = ("M", "X", "O")
-
-
-@dataclass(frozen=True)
-class SignalParams:
-    """Parameters of the signal definitions (module docstring)."""
-
-    cluster_k: int = 3
-    cluster_window: int = 10  # trading days, event day included
-    runup_days: int = 126  # about six months
-    runup_min_obs: int = 100
-    silence_days: int = 365
-    large_fraction: float = 0.25
-    lockup_days: int = 180
-    lockup_band: int = 10
-    dip_days: int = 21
-    dip_drawdown: float = 0.10
-    routine_years: int = 3
-
-
-def public_date(tx: pd.DataFrame) -> pd.Series:
-    """The first calendar day the filing was public: filing date, +1 day when accepted after 16:00 New York."""
-    d = pd.to_datetime(tx["filing_date"])
-    if "accepted_at" in tx.columns:
-        acc = tx["accepted_at"]
-        if not isinstance(acc.dtype, pd.DatetimeTZDtype) and acc.notna().any():
-            acc = pd.to_datetime(acc)
-        if acc.notna().any():
-            hours = acc.dt.hour
-            after = (acc.notna() & (hours >= 16)).to_numpy(bool)
-            d = d.where(~after, d + pd.Timedelta(days=1))
-    return d.dt.normalize()
-
-
-def transaction_class(tx: pd.DataFrame) -> pd.Series:
-    """Code class of each transaction row; S rows filed together with an exercise by the same owner are
-    ``exercise_and_sell``."""
-    code = tx["trans_code"].astype("string").str.upper().str[:1]
-    cls = code.map(lambda c: CODE_CLASSES.get(c, "other") if isinstance(c, str) else "other").astype(object)
-    if "accession" in tx.columns:
-        ex = tx.loc[code.isin(_EXERCISE).fillna(False).to_numpy(bool), ["accession", "owner_cik"]].drop_duplicates()
-        key = pd.MultiIndex.from_frame(tx[["accession", "owner_cik"]])
-        has_ex = key.isin(pd.MultiIndex.from_frame(ex)) if len(ex) else np.zeros(len(tx), bool)
-        cls[(code == "S").fillna(False).to_numpy(bool) & has_ex] = "exercise_and_sell"
-    return pd.Series(cls.to_numpy(), index=tx.index, name="code_class")
-
-
-def trade_table(tx: pd.DataFrame, *, date: Literal["filing", "trade"] = "filing",
-                codes: tuple[str, ...] | None = ("P", "S"), nonderivative_only: bool = True) -> pd.DataFrame:
-    """Transaction rows ready for events and signals.
-
-    Adds ``public_date`` (see :func:`public_date`), ``date`` (the event date: the public
-    date or, with ``date="trade"``, the transaction date), ``side`` (+1 acquired, -1
-    disposed), ``code_class`` and ``plan`` (bool; unknown counts as not under a plan).
-    Rows without a ticker are kept (the caller decides); every input column is kept.
-    """
-    need = {"issuer_cik", "owner_cik", "trans_code", "filing_date", "trans_date", "shares", "acquired_disposed"}
-    missing = need - set(tx.columns)
-    if missing:
-        raise DataError(f"transactions lack column(s) {sorted(missing)}",
-                        hint="load them with insider_kit.load_transactions")
-    t = tx
-    if nonderivative_only and "table" in t.columns:
-        t = t[t["table"].astype(str) == "nonderivative"]
-    t = t.copy()
-    t["code_class"] = transaction_class(t)
-    if codes is not None:
-        t = t[t["trans_code"].isin(codes)].copy()
-    t["public_date"] = public_date(t)
-    t["trans_date"] = pd.to_datetime(t["trans_date"])
-    t["date"] = t["public_date"] if date == "filing" else t["trans_date"].dt.normalize()
-    t["side"] = np.where(t["acquired_disposed"].astype(str) == "A", 1, -1).astype(np.int8)
-    plan = t["plan_10b5_1"] if "plan_10b5_1" in t.columns else pd.Series(False, index=t.index)
-    t["plan"] = plan.astype("boolean").fillna(False).astype(bool)
-    t["shares"] = pd.to_numeric(t["shares"], errors="coerce")
-    if "value" not in t.columns:
-        price = t["price"] if "price" in t.columns else pd.Series(np.nan, index=t.index)
-        t["value"] = t["shares"] * pd.to_numeric(price, errors="coerce")
-    if "role" not in t.columns:
-        t["role"] = "Other"
-    return t
-
-
-# ---------------------------------------------------------------------------- per-trade signals
 
 def fraction_of_holding(shares: pd.Series, shares_after: pd.Series) -> pd.Series:
     """``shares / (shares + shares_after)``: the part of the holding this trade disposed of (NaN when unknown).
@@ -289,10 +138,11 @@ def lockup_flags(day: np.ndarray, ipo_day: np.ndarray, band: int) -> np.ndarray:
 
 def _cumlog(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative log(1+r) and count of valid days, with a leading zero row (C[t] = sum over days < t)."""
-    lr = np.log1p(np.where(np.isfinite(values), values, 0.0))
+    # a return of -100% or below (a zero or negative price) has no log; it counts as a missing day
+    lr = np.log1p(np.where(np.isfinite(values) & (values > -1.0), values, 0.0))
     z = np.zeros((1, *values.shape[1:]))
     c = np.concatenate([z, np.cumsum(lr, axis=0)], axis=0)
-    n = np.concatenate([z, np.cumsum(np.isfinite(values), axis=0)], axis=0)
+    n = np.concatenate([z, np.cumsum(np.isfinite(values) & (values > -1.0), axis=0)], axis=0)
     return c, n
 
 
@@ -383,43 +233,3 @@ def add_price_signals(events: pd.DataFrame, panel: ReturnsPanel, *, params: Sign
         ev["mcap"] = ev["ticker"].astype(str).map(so).astype(float) * ev["price"].astype(float)
         ev["value_to_mcap"] = ev["value"] / ev["mcap"]
     return ev
-
-
-# ---------------------------------------------------------------------------- market-wide activity
-
-def net_purchase_ratio(tx: pd.DataFrame, market: pd.Series, *, horizons: tuple[int, ...] = (1, 3, 6, 12),
-                       past: int = 6) -> pd.DataFrame:
-    """Monthly market-wide net purchase ratio with past and forward market returns.
-
-    ``npr_count = purchases / (purchases + sales)`` over open-market trades (one per
-    owner, issuer, transaction day and code) made public in the month (public date);
-    ``npr_value`` the same in dollars.  ``fwd_{h}m`` is the compounded market return from
-    the end of the month to the end of month +h (NaN when the data end earlier);
-    ``past_{past}m`` the return over the *past* months up to the end of the month.
-    Point-in-time: a month's ratio uses only filings public in that month, and its forward
-    returns start after it.
-    """
-    t = trade_table(tx, codes=("P", "S"))
-    if t.empty:
-        raise DataError("no open-market purchases or sales to compute a net purchase ratio from")
-    t["month"] = t["public_date"].dt.to_period("M")
-    t = t.groupby(["owner_cik", "issuer_cik", "trans_date", "trans_code", "month"], observed=True,
-                  as_index=False)["value"].sum()  # type: ignore[assignment]
-    g = t.groupby(["month", "trans_code"]).agg(n=("value", "size"), v=("value", "sum")).unstack("trans_code", fill_value=0)
-    out = pd.DataFrame(index=g.index)
-    out["n_purchases"] = g[("n", "P")] if ("n", "P") in g.columns else 0
-    out["n_sales"] = g[("n", "S")] if ("n", "S") in g.columns else 0
-    out["value_purchases"] = g[("v", "P")] if ("v", "P") in g.columns else 0.0
-    out["value_sales"] = g[("v", "S")] if ("v", "S") in g.columns else 0.0
-    out["npr_count"] = out["n_purchases"] / (out["n_purchases"] + out["n_sales"])
-    out["npr_value"] = out["value_purchases"] / (out["value_purchases"] + out["value_sales"])
-    m = market.dropna()
-    level = np.exp(np.log1p(m).cumsum())
-    month_end = level.groupby(level.index.to_period("M")).last()
-    out = out.reindex(pd.period_range(out.index.min(), out.index.max(), freq="M"))
-    for h in horizons:
-        out[f"fwd_{h}m"] = (month_end.shift(-h) / month_end - 1.0).reindex(out.index)
-    out[f"past_{past}m"] = (month_end / month_end.shift(past) - 1.0).reindex(out.index)
-    out.index.name = "month"
-    out = out[out.index.isin(month_end.index)]  # months the market series covers
-    return out

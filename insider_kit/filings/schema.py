@@ -1,0 +1,87 @@
+"""The tidy ``transactions`` schema (shared/DESIGN.md): column order and types, shared by every source.
+
+Every reader of insider filings (the SEC's quarterly data sets, EDGAR Form 4 XML, third-party files)
+ends in :func:`finalize_columns`, so downstream code sees one table whatever the source.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+import pandas as pd
+
+from .roles import ROLES
+
+__all__ = ["STRING_COLUMNS", "STRING_DTYPE", "TABLES", "TIDY_COLUMNS", "finalize_columns"]
+
+#: Arrow-backed strings: vectorised ``.str`` operations (several times faster than object strings).
+STRING_DTYPE: Final[Literal["string[pyarrow]"]] = "string[pyarrow]"
+
+#: The two tables of a Form 4.
+TABLES: Final[tuple[str, ...]] = ("nonderivative", "derivative")
+
+#: Column order of the tidy ``transactions`` table (DESIGN.md).
+TIDY_COLUMNS: list[str] = [
+    "accession",
+    "filing_date",
+    "accepted_at",
+    "form_type",
+    "issuer_cik",
+    "issuer_name",
+    "ticker",
+    "owner_cik",
+    "owner_name",
+    "n_owners",
+    "is_director",
+    "is_officer",
+    "is_ten_percent_owner",
+    "is_other",
+    "officer_title",
+    "role",
+    "table",
+    "security_title",
+    "trans_date",
+    "deemed_execution_date",
+    "trans_code",
+    "acquired_disposed",
+    "shares",
+    "price",
+    "value",
+    "shares_after",
+    "ownership",
+    "plan_10b5_1",
+    "plan_source",
+    "footnotes",
+    "source",
+    # internal, used by the amendment rule; kept so the rule can be audited
+    "period_of_report",
+    "date_of_orig_sub",
+    "line",
+]
+
+STRING_COLUMNS: Final[tuple[str, ...]] = (
+    "accession", "form_type", "issuer_cik", "issuer_name", "ticker", "owner_cik", "owner_name", "officer_title",
+    "security_title", "trans_code", "acquired_disposed", "ownership", "plan_source", "footnotes", "source")
+
+
+def finalize_columns(tx: pd.DataFrame) -> pd.DataFrame:
+    """Order and type the tidy columns (shared by both sources)."""
+    for c in TIDY_COLUMNS:
+        if c not in tx.columns:
+            tx[c] = pd.NA
+    tx = tx[TIDY_COLUMNS].copy()
+    for c in STRING_COLUMNS:
+        tx[c] = tx[c].astype(STRING_DTYPE)
+    for c in ("is_director", "is_officer", "is_ten_percent_owner", "is_other"):
+        tx[c] = tx[c].astype("boolean").fillna(False).astype(bool)
+    tx["plan_10b5_1"] = tx["plan_10b5_1"].astype("boolean")
+    for c in ("shares", "price", "value", "shares_after"):
+        tx[c] = tx[c].astype(float)
+    for c in ("filing_date", "trans_date", "deemed_execution_date", "period_of_report", "date_of_orig_sub"):
+        tx[c] = pd.to_datetime(tx[c]).astype("datetime64[ns]")
+    tx["accepted_at"] = pd.to_datetime(tx["accepted_at"], utc=True).dt.tz_convert("America/New_York")
+    tx["n_owners"] = tx["n_owners"].fillna(1).astype("int64")
+    tx["line"] = tx["line"].fillna(-1).astype("int64")
+    tx["role"] = pd.Categorical(tx["role"].astype(STRING_DTYPE), categories=list(ROLES))
+    tx["table"] = pd.Categorical(tx["table"].astype(STRING_DTYPE), categories=list(TABLES))
+    return tx.reset_index(drop=True)

@@ -1,0 +1,49 @@
+"""Market-wide insider activity: the monthly net purchase ratio beside past and forward market returns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .trades import trade_table
+
+__all__ = ["net_purchase_ratio"]
+
+
+def net_purchase_ratio(tx: pd.DataFrame, market: pd.Series, *, horizons: tuple[int, ...] = (1, 3, 6, 12),
+                       past: int = 6) -> pd.DataFrame:
+    """Monthly market-wide net purchase ratio with past and forward market returns.
+
+    ``npr_count = purchases / (purchases + sales)`` over open-market trades (one per
+    owner, issuer, transaction day and code) made public in the month (public date);
+    ``npr_value`` the same in dollars.  ``fwd_{h}m`` is the compounded market return from
+    the end of the month to the end of month +h (NaN when the data end earlier);
+    ``past_{past}m`` the return over the *past* months up to the end of the month.
+    Point-in-time: a month's ratio uses only filings public in that month, and its forward
+    returns start after it.
+    """
+    t = trade_table(tx, codes=("P", "S"))
+    if t.empty:
+        raise DataError("no open-market purchases or sales to compute a net purchase ratio from")
+    t["month"] = t["public_date"].dt.to_period("M")
+    t = t.groupby(["owner_cik", "issuer_cik", "trans_date", "trans_code", "month"], observed=True,
+                  as_index=False)["value"].sum()  # type: ignore[assignment]
+    g = t.groupby(["month", "trans_code"]).agg(n=("value", "size"), v=("value", "sum")).unstack("trans_code", fill_value=0)
+    out = pd.DataFrame(index=g.index)
+    out["n_purchases"] = g[("n", "P")] if ("n", "P") in g.columns else 0
+    out["n_sales"] = g[("n", "S")] if ("n", "S") in g.columns else 0
+    out["value_purchases"] = g[("v", "P")] if ("v", "P") in g.columns else 0.0
+    out["value_sales"] = g[("v", "S")] if ("v", "S") in g.columns else 0.0
+    out["npr_count"] = out["n_purchases"] / (out["n_purchases"] + out["n_sales"])
+    out["npr_value"] = out["value_purchases"] / (out["value_purchases"] + out["value_sales"])
+    m = market.dropna()
+    level = np.exp(np.log1p(m).cumsum())
+    month_end = level.groupby(level.index.to_period("M")).last()
+    out = out.reindex(pd.period_range(out.index.min(), out.index.max(), freq="M"))
+    for h in horizons:
+        out[f"fwd_{h}m"] = (month_end.shift(-h) / month_end - 1.0).reindex(out.index)
+    out[f"past_{past}m"] = (month_end / month_end.shift(past) - 1.0).reindex(out.index)
+    out.index.name = "month"
+    out = out[out.index.isin(month_end.index)]  # months the market series covers
+    return out

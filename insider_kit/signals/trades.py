@@ -1,0 +1,65 @@
+"""Transaction rows prepared for events and signals: public date, event date, side, code class, plan flag."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ..days import public_date
+from ..errors import DataError
+from ..filings.codes import CODE_CLASSES
+
+__all__ = ["trade_table", "transaction_class"]
+
+_EXERCISE = ("M", "X", "O")
+
+
+def transaction_class(tx: pd.DataFrame) -> pd.Series:
+    """Code class of each transaction row; S rows filed together with an exercise by the same owner are
+    ``exercise_and_sell``."""
+    code = tx["trans_code"].astype("string").str.upper().str[:1]
+    cls = code.map(lambda c: CODE_CLASSES.get(c, "other") if isinstance(c, str) else "other").astype(object)
+    if "accession" in tx.columns:
+        ex = tx.loc[code.isin(_EXERCISE).fillna(False).to_numpy(bool), ["accession", "owner_cik"]].drop_duplicates()
+        key = pd.MultiIndex.from_frame(tx[["accession", "owner_cik"]])
+        has_ex = key.isin(pd.MultiIndex.from_frame(ex)) if len(ex) else np.zeros(len(tx), bool)
+        cls[(code == "S").fillna(False).to_numpy(bool) & has_ex] = "exercise_and_sell"
+    return pd.Series(cls.to_numpy(), index=tx.index, name="code_class")
+
+
+def trade_table(tx: pd.DataFrame, *, date: Literal["filing", "trade"] = "filing",
+                codes: tuple[str, ...] | None = ("P", "S"), nonderivative_only: bool = True) -> pd.DataFrame:
+    """Transaction rows ready for events and signals.
+
+    Adds ``public_date`` (:func:`insider_kit.days.public_date`), ``date`` (the event date: the public
+    date or, with ``date="trade"``, the transaction date), ``side`` (+1 acquired, -1
+    disposed), ``code_class`` and ``plan`` (bool; unknown counts as not under a plan).
+    Rows without a ticker are kept (the caller decides); every input column is kept.
+    """
+    need = {"issuer_cik", "owner_cik", "trans_code", "filing_date", "trans_date", "shares", "acquired_disposed"}
+    missing = need - set(tx.columns)
+    if missing:
+        raise DataError(f"transactions lack column(s) {sorted(missing)}",
+                        hint="load them with insider_kit.load_transactions")
+    t = tx
+    if nonderivative_only and "table" in t.columns:
+        t = t[t["table"].astype(str) == "nonderivative"]
+    t = t.copy()
+    t["code_class"] = transaction_class(t)
+    if codes is not None:
+        t = t[t["trans_code"].isin(codes)].copy()
+    t["public_date"] = public_date(t["filing_date"], t["accepted_at"] if "accepted_at" in t.columns else None)
+    t["trans_date"] = pd.to_datetime(t["trans_date"])
+    t["date"] = t["public_date"] if date == "filing" else t["trans_date"].dt.normalize()
+    t["side"] = np.where(t["acquired_disposed"].astype(str) == "A", 1, -1).astype(np.int8)
+    plan = t["plan_10b5_1"] if "plan_10b5_1" in t.columns else pd.Series(False, index=t.index)
+    t["plan"] = plan.astype("boolean").fillna(False).astype(bool)
+    t["shares"] = pd.to_numeric(t["shares"], errors="coerce")
+    if "value" not in t.columns:
+        price = t["price"] if "price" in t.columns else pd.Series(np.nan, index=t.index)
+        t["value"] = t["shares"] * pd.to_numeric(price, errors="coerce")
+    if "role" not in t.columns:
+        t["role"] = "Other"
+    return t
