@@ -27,7 +27,9 @@ $(PY):
 # Reinstall only when the requirements or package metadata change.
 $(VENV)/.installed: $(PY) requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -e .
-	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (insider-kit)" >/dev/null
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp tools/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
@@ -46,10 +48,10 @@ test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lab: $(VENV)/.installed
-	INSIDER_KIT_DATA=$(abspath $(DATA)) $(VENV)/bin/jupyter lab notebooks/
+	INSIDER_KIT_DATA=$(abspath $(DATA)) $(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 lint: $(VENV)/.installed-dev
-	$(VENV)/bin/ruff check insider_kit tests benchmarks tools
+	$(VENV)/bin/ruff check insider_kit tests benchmarks notebooks
 
 typecheck: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy

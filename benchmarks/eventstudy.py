@@ -77,10 +77,10 @@ def main() -> None:
     print(f"target <= 3 s: {'MET' if wall <= 3 else 'NOT MET'} (first call); <= 4 GB: "
           f"{'MET' if peak_gb() <= 4 else 'NOT MET'}")
     t0 = time.perf_counter()
-    _ = res2.ar_values
+    ar = res2.ar
     print(f"the events x days AR matrix, built on first use: {time.perf_counter() - t0:.2f} s "
-          f"({res2.ar_values.nbytes / 1e9:.2f} GB); peak RSS now {peak_gb():.2f} GB")
-    del res, res2, _
+          f"({ar.to_numpy().nbytes / 1e9:.2f} GB); peak RSS now {peak_gb():.2f} GB")
+    del res, res2, ar
     # the factor models on the same events (factor-major fit, one vectorised pass per regressor)
     panel = dataclasses.replace(panel, factors=pd.DataFrame({"mkt_rf": m - 0.0001, "smb": rng.normal(0, 0.005, T), "hml": rng.normal(0, 0.005, T),
                                   "mom": rng.normal(0, 0.006, T), "rf": 0.0001}, index=dates))
@@ -134,12 +134,14 @@ def main() -> None:
     t_all, r_all = timed()
     r = r_all
     pos = r.events.index.to_numpy()  # rows of `sub` in the engine's order
-    d_ar = max(np.nanmax(np.abs(r.ar_values[k] - ref[p][0])) for k, p in enumerate(pos))
-    d_car = max(np.max(np.abs(r.car_matrix[k] - ref[p][1])) for k, p in enumerate(pos))
-    d_scar = max(np.max(np.abs(r.scar_matrix[k] - ref[p][2])) for k, p in enumerate(pos))
-    d_sig = max(abs(r.sigma[k] - ref[p][3]) / ref[p][3] for k, p in enumerate(pos))
-    same_n = all(r.n_est[k] == ref[p][4] for k, p in enumerate(pos))
-    assert np.array_equal(r_bare.car_matrix, r_all.car_matrix)  # type: ignore[attr-defined]
+    ar_all, car_all, scar_all = r.ar.to_numpy(), r.car.to_numpy(), r.scar.to_numpy()
+    sig_all, n_all = r.events["sigma"].to_numpy(), r.events["n_est"].to_numpy()
+    d_ar = max(np.nanmax(np.abs(ar_all[k] - ref[p][0])) for k, p in enumerate(pos))
+    d_car = max(np.max(np.abs(car_all[k] - ref[p][1])) for k, p in enumerate(pos))
+    d_scar = max(np.max(np.abs(scar_all[k] - ref[p][2])) for k, p in enumerate(pos))
+    d_sig = max(abs(sig_all[k] - ref[p][3]) / ref[p][3] for k, p in enumerate(pos))
+    same_n = all(n_all[k] == ref[p][4] for k, p in enumerate(pos))
+    assert np.array_equal(r_bare.car.to_numpy(), r_all.car.to_numpy())  # type: ignore[attr-defined]
     print(f"{len(ref):,} events: statsmodels loop {t_sm:.3f} s; engine (median of 25) {t_bare * 1000:.2f} ms for the "
           f"same outputs -> {t_sm / t_bare:,.0f}x faster; {t_all * 1000:.2f} ms with every test statistic -> "
           f"{t_sm / t_all:,.0f}x")

@@ -1,15 +1,27 @@
-"""Matplotlib figures: ``ax=None`` in, ``ax`` out; no statistics computed here."""
+"""Matplotlib figures fit for a paper: ``ax=None`` in, ``Axes`` out; no statistics computed here.
+
+Conventions: returns on percent axes, legends outside the data, small multiples (one panel per group on
+shared axes) where more than three groups compete, and every figure of synthetic data marked SYNTHETIC.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["plot_caar", "plot_company", "plot_forest", "plot_npr", "plot_power"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["mark_synthetic", "plot_caar", "plot_caar_panels", "plot_company", "plot_filing_lags", "plot_forest",
+           "plot_net_sales", "plot_npr", "plot_power"]
+
+VERDICT_COLORS = {"supported": "#1a7f37", "contradicted": "#cf222e", "inconclusive": "#6e7781",
+                  "not testable": "#bf8700"}
 
 
-def _ax(ax: Any, figsize: tuple[float, float] = (8, 4.5)) -> Any:
+def _ax(ax: Axes | None, figsize: tuple[float, float] = (8, 4.5)) -> Axes:
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -17,8 +29,30 @@ def _ax(ax: Any, figsize: tuple[float, float] = (8, 4.5)) -> Any:
     return ax
 
 
-def plot_caar(caar: pd.DataFrame, *, ax: Any = None, title: str | None = None, synthetic: bool = False) -> Any:
-    """CAAR curves per group with shaded confidence bands (input: ``EventStudyResult.caar()``)."""
+def _percent_axis(ax: Axes, axis: str = "y") -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    fmt = FuncFormatter(lambda v, _: f"{v:g}%")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def mark_synthetic(ax: Axes, synthetic: bool = True) -> Axes:
+    """Stamp SYNTHETIC DATA on the figure of *ax* (once) when *synthetic*."""
+    if synthetic:
+        fig = ax.figure
+        if not any(getattr(t, "_ik_synthetic", False) for t in fig.texts):
+            t = fig.text(0.995, 0.005, "SYNTHETIC DATA", ha="right", va="bottom", fontsize=8, color="#cf222e",
+                         fontweight="bold", alpha=0.9)
+            setattr(t, "_ik_synthetic", True)  # noqa: B010
+    return ax
+
+
+def plot_caar(caar: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
+              synthetic: bool = False) -> Axes:
+    """CAAR curves per group with shaded confidence bands (input: ``EventStudyResult.caar()``); more than three
+    groups are drawn as small multiples (:func:`plot_caar_panels`)."""
+    if caar["group"].nunique() > 3 and ax is None:
+        return plot_caar_panels(caar, title=title, synthetic=synthetic)
     ax = _ax(ax)
     for g, d in caar.groupby("group", sort=False):
         line, = ax.plot(d["rel_day"], d["caar"] * 100, lw=2, label=f"{g} (N={int(d['n'].iloc[0]):,})")
@@ -26,90 +60,162 @@ def plot_caar(caar: pd.DataFrame, *, ax: Any = None, title: str | None = None, s
     ax.axhline(0, color="0.3", lw=0.8)
     ax.axvline(0, color="0.3", lw=0.8, ls=":")
     ax.set_xlabel("trading days relative to day 0")
-    ax.set_ylabel("cumulative average abnormal return (%)")
-    ax.set_title((title or "CAAR with 95% confidence bands") + ("  [SYNTHETIC DATA]" if synthetic else ""))
-    ax.legend(frameon=False)
+    ax.set_ylabel("cumulative average abnormal return")
+    _percent_axis(ax)
+    ax.set_title(title or "CAAR with 95% confidence bands")
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(alpha=0.3)
-    return ax
+    return mark_synthetic(ax, synthetic)
 
 
-def plot_forest(table: pd.DataFrame, *, ax: Any = None, label: str = "claim", est: str = "estimate",
-                lo: str = "ci_low", hi: str = "ci_high", title: str | None = None) -> Any:
-    """Forest plot: one row per claim/group with its estimate and 95% CI (in %)."""
-    ax = _ax(ax, (8, 0.45 * len(table) + 1.5))
-    y = list(range(len(table))[::-1])
-    colors = {"supported": "tab:green", "contradicted": "tab:red", "inconclusive": "0.45"}
-    verdicts = table["verdict"].tolist() if "verdict" in table.columns else ["inconclusive"] * len(table)
-    for yi, (_, r), v in zip(y, table.iterrows(), verdicts, strict=True):  # one row per claim (a handful)
-        ax.errorbar(r[est] * 100, yi, xerr=[[(r[est] - r[lo]) * 100], [(r[hi] - r[est]) * 100]], fmt="o", capsize=3,
-                    color=colors.get(v, "tab:blue"))
-    if "verdict" in table.columns:
+def plot_caar_panels(caar: pd.DataFrame, *, reference: str | None = None, title: str | None = None,
+                     synthetic: bool = False, ncols: int = 3) -> Axes:
+    """Small multiples: one panel per group on shared axes, each with its band and, when *reference* names a
+    group, that group's curve in grey for comparison.  Returns the first panel's Axes."""
+    import matplotlib.pyplot as plt
+
+    groups = [g for g in pd.unique(caar["group"]) if g != reference]
+    n = max(1, len(groups))
+    nc = min(ncols, n)
+    nr = -(-n // nc)
+    fig, axes = plt.subplots(nr, nc, figsize=(3.4 * nc, 2.6 * nr + 0.6), sharex=True, sharey=True,
+                             layout="constrained", squeeze=False)
+    ref = caar[caar["group"] == reference] if reference is not None else None
+    for k, ax in enumerate(axes.ravel()):
+        if k >= n:
+            ax.set_visible(False)
+            continue
+        g = groups[k]
+        d = caar[caar["group"] == g]
+        if ref is not None and len(ref):
+            ax.plot(ref["rel_day"], ref["caar"] * 100, color="0.55", lw=1.2)
+        ax.plot(d["rel_day"], d["caar"] * 100, color="tab:blue", lw=1.8)
+        ax.fill_between(d["rel_day"], d["lower"] * 100, d["upper"] * 100, color="tab:blue", alpha=0.2, lw=0)
+        ax.axhline(0, color="0.3", lw=0.7)
+        ax.axvline(0, color="0.3", lw=0.7, ls=":")
+        ax.set_title(f"{g} (N={int(d['n'].iloc[0]):,})", fontsize=9)
+        ax.grid(alpha=0.3)
+        _percent_axis(ax)
+    fig.supxlabel("trading days relative to day 0", fontsize=9)
+    fig.supylabel("CAAR", fontsize=9)
+    sub = f" — grey: {reference}" if reference is not None else ""
+    fig.suptitle((title or "CAAR with 95% confidence bands") + sub, fontsize=10)
+    return mark_synthetic(axes.ravel()[0], synthetic)
+
+
+def plot_forest(table: pd.DataFrame, *, ax: Axes | None = None, label: str = "claim", est: str = "estimate",
+                lo: str = "ci_low", hi: str = "ci_high", title: str | None = None, synthetic: bool = False) -> Axes:
+    """Forest plot: one row per claim/group with its estimate and 95% CI (percent), coloured by verdict; the
+    legend sits outside the data."""
+    t = table[np.isfinite(table[est].astype(float))]
+    ax = _ax(ax, (8, 0.42 * len(t) + 1.6))
+    y = np.arange(len(t))[::-1]
+    verdicts = t["verdict"].tolist() if "verdict" in t.columns else ["inconclusive"] * len(t)
+    e, lo_, hi_ = (t[c].to_numpy(float) * 100 for c in (est, lo, hi))
+    colors = [VERDICT_COLORS.get(v, "tab:blue") for v in verdicts]
+    for yi, ei, a, b, c in zip(y, e, lo_, hi_, colors, strict=True):  # one row per claim (a handful)
+        ax.errorbar(ei, yi, xerr=[[ei - a], [b - ei]] if np.isfinite(a) else None, fmt="o", capsize=3, color=c)
+    if "verdict" in t.columns:
         from matplotlib.lines import Line2D
 
-        ax.legend([Line2D([], [], marker="o", color=c, ls="") for c in colors.values()], list(colors), frameon=False,
-                  loc="lower right")
-    ax.set_yticks(y, table[label])
+        shown = [v for v in VERDICT_COLORS if v in set(verdicts)]
+        ax.legend([Line2D([], [], marker="o", color=VERDICT_COLORS[v], ls="") for v in shown], shown, frameon=False,
+                  loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_yticks(y, t[label].astype(str))
     ax.axvline(0, color="0.3", lw=0.8)
-    ax.set_xlabel("estimate (%), 95% CI")
+    ax.set_xlabel("estimate, 95% CI")
+    _percent_axis(ax, "x")
     ax.set_title(title or "")
     ax.grid(axis="x", alpha=0.3)
-    return ax
+    return mark_synthetic(ax, synthetic)
 
 
-def plot_company(price: pd.Series, trades: pd.DataFrame, *, ax: Any = None, title: str | None = None,
-                 synthetic: bool = False) -> Any:
+def plot_company(price: pd.Series, trades: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
+                 synthetic: bool = False) -> Axes:
     """Adjusted price with insider purchases (green ^) and sales (red v) marked at their public dates.
 
     *trades*: ``date``, ``direction`` (``buy``/``sell``) and ``value`` (marker area scales with dollars).
     """
-    import numpy as np
-
     ax = _ax(ax, (10, 4.5))
     ax.plot(price.index, price.to_numpy(), color="0.25", lw=1.2, label="adjusted close")
     px = price.reindex(pd.to_datetime(trades["date"]), method="ffill").to_numpy()
     v = trades["value"].fillna(0).to_numpy(float)
-    size = 20 + 180 * np.sqrt(v / v.max()) if len(v) and v.max() > 0 else 30
+    size = 20 + 180 * np.sqrt(v / v.max()) if len(v) and v.max() > 0 else np.full(len(v), 30.0)
     for side, color, mk in (("buy", "tab:green", "^"), ("sell", "tab:red", "v")):
         m = (trades["direction"] == side).to_numpy()
         if m.any():
-            s_ = size if np.isscalar(size) else size[m]  # type: ignore[index]
-            ax.scatter(pd.to_datetime(trades["date"])[m], px[m], s=s_, c=color, marker=mk, alpha=0.7,
+            ax.scatter(pd.to_datetime(trades["date"])[m], px[m], s=size[m], c=color, marker=mk, alpha=0.7,
                        edgecolors="k", linewidths=0.4, label=f"insider {'purchases' if side == 'buy' else 'sales'}")
     ax.set_ylabel("price")
-    ax.set_title((title or "") + ("  [SYNTHETIC DATA]" if synthetic else ""))
-    ax.legend(frameon=False, loc="upper left")
+    ax.set_title(title or "")
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(alpha=0.3)
-    return ax
+    return mark_synthetic(ax, synthetic)
 
 
-def plot_npr(npr: pd.DataFrame, *, ax: Any = None, synthetic: bool = False, marks: list[str] | None = None) -> Any:
-    """Monthly market-wide net purchase ratio (bars) with the market's 6-month past return (line)."""
+def plot_npr(npr: pd.DataFrame, *, ax: Axes | None = None, synthetic: bool = False,
+             marks: list[str] | None = None) -> Axes:
+    """Monthly market-wide net purchase ratio (bars) with the market's 6-month past return (line); *marks*:
+    months to mark (the teaching market's planted selling waves)."""
     ax = _ax(ax, (10, 4))
     x = pd.PeriodIndex(npr.index).to_timestamp()
     ax.bar(x, npr["npr_count"], width=25, color="tab:blue", alpha=0.6, label="net purchase ratio (count)")
     ax.set_ylabel("purchases / (purchases + sales)")
     ax2 = ax.twinx()
-    ax2.plot(x, npr["past_6m"] * 100, color="tab:orange", lw=1.5, label="market, past 6 months (%)")
-    ax2.set_ylabel("market return, past 6 months (%)")
-    for m in marks or []:
-        ax.axvline(pd.Period(m, "M").to_timestamp(), color="crimson", lw=0.8, ls="--")
-    ax.set_title("Market-wide insider activity" + ("  [SYNTHETIC DATA]" if synthetic else ""))
+    ax2.plot(x, npr["past_6m"] * 100, color="tab:orange", lw=1.5, label="market, past 6 months")
+    ax2.set_ylabel("market return, past 6 months")
+    _percent_axis(ax2)
+    for k, m in enumerate(marks or []):
+        ax.axvline(pd.Period(m, "M").to_timestamp(), color="crimson", lw=0.8, ls="--",  # type: ignore[arg-type]
+                   label="planted selling wave" if k == 0 else None)
+    ax.set_title("Market-wide insider activity")
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, frameon=False, loc="upper left")
-    return ax
+    ax.legend(h1 + h2, l1 + l2, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.12), ncols=3)
+    return mark_synthetic(ax, synthetic)
 
 
-def plot_power(power: pd.DataFrame, *, ax: Any = None, level: float = 0.05) -> Any:
-    """Rejection rate against the number of events, one line per planted effect (input: ``simulate_power``)."""
+def plot_power(power: pd.DataFrame, *, ax: Axes | None = None, level: float = 0.05) -> Axes:
+    """Rejection rate against the number of events, one line per planted effect, with the simulation's 95%
+    binomial error band (input: :func:`insider_kit.eventstudy.simulate_power`)."""
     ax = _ax(ax, (7, 4))
     for eff, d in power.groupby("effect"):
-        ax.plot(d["n_events"], d["rejection_rate"], marker="o", label=f"planted CAR {eff:+.1%}")
-    ax.axhline(level, color="0.3", ls=":", lw=0.8)
+        line, = ax.plot(d["n_events"], d["rejection_rate"] * 100, marker="o", label=f"planted CAR {eff:+.1%}")
+        if "ci_low" in d:
+            ax.fill_between(d["n_events"], d["ci_low"] * 100, d["ci_high"] * 100, color=line.get_color(), alpha=0.15,
+                            lw=0)
+    ax.axhline(level * 100, color="0.3", ls=":", lw=0.8)
     ax.set_xscale("log")
     ax.set_xlabel("events per study")
-    ax.set_ylabel(f"share of studies rejecting at {level:.0%}")
-    ax.set_ylim(0, 1.02)
-    ax.legend(frameon=False)
+    ax.set_ylabel(f"studies rejecting at {level:.0%}")
+    _percent_axis(ax)
+    ax.set_ylim(0, 102)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(alpha=0.3)
     return ax
+
+
+def plot_filing_lags(lag_days: pd.Series, *, ax: Axes | None = None, cap: int = 15, synthetic: bool = False) -> Axes:
+    """Histogram of filing lags (calendar days from the trade to the filing), the last bar collecting *cap*
+    days or more."""
+    ax = _ax(ax, (7, 3.5))
+    v = np.clip(pd.to_numeric(lag_days, errors="coerce").dropna().to_numpy(), 0, cap)
+    ax.hist(v, bins=list(np.arange(cap + 2) - 0.5), color="tab:blue")
+    ax.set_xlabel(f"calendar days from trade to filing ({cap} = {cap} or more)")
+    ax.set_ylabel("events")
+    ax.set_title("Filing lags")
+    return mark_synthetic(ax, synthetic)
+
+
+def plot_net_sales(net_sales: pd.DataFrame, *, ax: Axes | None = None, synthetic: bool = False) -> Axes:
+    """Net insider sales since a date ($M) against each stock's return since then (input:
+    :func:`insider_kit.screens.net_insider_sales`).  Contemporaneous, not a forecast."""
+    ax = _ax(ax, (7, 4))
+    ax.scatter(net_sales["net_sales_usd"] / 1e6, net_sales["return_since"] * 100, s=12, alpha=0.6)
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.axvline(0, color="0.3", lw=0.8)
+    ax.set_xlabel("net insider sales since start ($M)")
+    ax.set_ylabel("stock return since start")
+    _percent_axis(ax)
+    ax.set_title("Net insider sales vs return (contemporaneous, not a forecast)")
+    return mark_synthetic(ax, synthetic)

@@ -1,22 +1,79 @@
-"""Render every notebook with papermill, export HTML, write an index (no analysis logic here)."""
+"""Render every notebook with papermill, export HTML, and write the landing page and the claim pages.
+
+No analysis logic here: the ledger comes from :func:`insider_kit.run_ledger` on the study the notebooks
+load (the persistent study, so it is built once per report), the figures from :mod:`insider_kit.plots`.
+
+Notebook sources are jupytext percent files (``notebooks/*.py``); each is converted to ``.ipynb`` only to
+be executed, under ``<out>/.notebooks/``.  Parameters passed to a report are checked against each
+notebook's declared parameters (name and type) before anything runs.
+"""
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import json
+import platform
+import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._io import atomic_write_text
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from ._io import atomic_write_bytes, atomic_write_text
+from .config import DataPaths
 from .errors import ConfigError
+from .tables import fmt_count, fmt_pct, fmt_pvalue, style_table
 
-__all__ = ["RenderResult", "render_reports"]
+if TYPE_CHECKING:
+    from .study import Study
+
+__all__ = ["NOTEBOOK_QUESTIONS", "RenderResult", "check_parameters", "ledger_html", "notebook_sources",
+           "render_reports", "to_notebook"]
+
+#: What each notebook answers, one line each (the landing page lists them).
+NOTEBOOK_QUESTIONS: dict[str, str] = {
+    "00_quickstart": "From raw filings to a buy-vs-sell CAAR plot in ten cells.",
+    "01_data_tour": "What is in the filings: codes, roles, 10b5-1 plans, amendments, lags; net insider sales.",
+    "02_buy_vs_sell": "Is buying a stronger signal than selling? Tests, the difference, calendar time, robustness.",
+    "03_when_selling_matters": "Which kinds of selling matter: clusters, run-ups, CEO/CFO, lock-ups, plans, the ledger.",
+    "04_market_timing": "Does heavy insider selling across the market precede weaker market returns?",
+    "05_event_study_101": "Teaching: an event study step by step, size and power, pitfalls, exercises.",
+    "06_company": "One company: its insiders, their trades and classifications.",
+    "07_screen": "The screens a trader runs, and how each did historically.",
+}
+
+_CSS = """
+body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto;
+       padding: 0 1em; color: #1f2328; line-height: 1.45; }
+h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #d0d7de; padding-bottom: 0.2em; margin-top: 1.6em; }
+.banner { background: #fde68a; border: 1px solid #d4a72c; padding: 0.6em 1em; border-radius: 6px; font-weight: 600; }
+.real { background: #dafbe1; border-color: #4ac26b; }
+.badge { display: inline-block; padding: 0.1em 0.55em; border-radius: 1em; color: white; font-size: 0.85em;
+         font-weight: 600; white-space: nowrap; }
+.supported { background: #1a7f37; } .contradicted { background: #cf222e; } .inconclusive { background: #6e7781; }
+.not-testable { background: #bf8700; }
+table.ledger { border-collapse: collapse; width: 100%; font-size: 0.9em; }
+table.ledger th, table.ledger td { border-bottom: 1px solid #eaeef2; padding: 4px 6px; text-align: left;
+                                    vertical-align: top; }
+table.ledger td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+img.figure { max-width: 100%; }
+.small { color: #59636e; font-size: 0.88em; }
+dl.ik-glossary dt { font-weight: 600; } dl.ik-glossary dd { margin: 0 0 0.4em 1.2em; }
+@media print { body { max-width: none; } .badge { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
+"""
 
 
 @dataclass
 class RenderResult:
+    """What a report run did: notebooks rendered and failed, the landing page."""
+
     rendered: list[Path] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     index: Path | None = None
@@ -38,27 +95,247 @@ def _failing_cell(nb_path: Path) -> str:
     return ""
 
 
-def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("notebooks"), params: dict[str, Any] | None = None,
-                   params_file: Path | None = None, hide_code: bool = False, only: list[str] | None = None,
-                   timeout: int = 900, jobs: int = 2) -> RenderResult:
-    """Execute each ``notebooks/*.ipynb`` with papermill (``data_dir`` set to *data*) and export HTML.
+def notebook_sources(notebooks_dir: Path) -> list[Path]:
+    """The notebooks of *notebooks_dir*: jupytext percent sources (``*.py``) and plain ``*.ipynb`` files (a
+    source wins over an ``.ipynb`` of the same name)."""
+    d = Path(notebooks_dir)
+    py = {p.stem: p for p in d.glob("*.py") if not p.name.startswith(".") and "jupytext" in p.read_text()[:800]}
+    ipynb = {p.stem: p for p in d.glob("*.ipynb") if not p.name.startswith(".")}
+    return sorted({**ipynb, **py}.values(), key=lambda p: p.stem)
 
-    A failing notebook is named with its failing cell and error; the others still render.  *jobs*
-    notebooks run at once (each in its own kernel).  Parameters a notebook does not declare are not
-    passed to it.
+
+def to_notebook(source: Path, dest: Path) -> Path:
+    """Convert a jupytext source to an ``.ipynb`` at *dest* (an ``.ipynb`` is copied); returns *dest*."""
+    import jupytext
+    import nbformat
+
+    nb = jupytext.read(str(source)) if source.suffix == ".py" else nbformat.read(str(source), as_version=4)
+    buf = io.StringIO()
+    nbformat.write(nb, buf)
+    atomic_write_text(dest, buf.getvalue())
+    return dest
+
+
+def check_parameters(params: dict[str, Any], declared: dict[str, dict[str, Any]], notebook: str) -> None:
+    """Refuse a parameter whose value does not fit the type the notebook declares (before anything runs).
+
+    Raises
+    ------
+    ConfigError
+        Naming the notebook, the parameter, its declared type and the value given.
+    """
+    kinds: dict[str, tuple[type, ...]] = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
+    for k, v in params.items():
+        if k not in declared:
+            continue
+        t = str(declared[k].get("inferred_type_name", "None"))
+        ok_types = kinds.get(t)
+        if ok_types is None:
+            continue
+        bad = not isinstance(v, ok_types) or (t in ("int", "float") and isinstance(v, bool))
+        if bad:
+            raise ConfigError(f"parameter {k!r} of {notebook} is declared {t}, got {v!r} ({type(v).__name__})",
+                              hint=f"pass a {t}, e.g. -p {k} {declared[k].get('default', '')}")
+
+
+def _png(ax: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    fig = ax.figure
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=130, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def _badge(v: str) -> str:
+    return f'<span class="badge {html.escape(v.replace(" ", "-"))}">{html.escape(v)}</span>'
+
+
+def ledger_html(ledger: pd.DataFrame, *, links: bool = False, literature: pd.DataFrame | None = None) -> str:
+    """The ledger as a styled HTML table: claim, N, estimate and 95% CI in percent, adjusted p, verdict badge
+    (and, when present, the controlled estimate and the literature's value)."""
+    rows = []
+    for _, r in ledger.iterrows():
+        claim = html.escape(str(r["claim"]))
+        if links:
+            claim = f'<a href="claims/{html.escape(str(r["id"]))}.html">{claim}</a>'
+        n = fmt_count(r["n"]) + (f" / {fmt_count(r['n_ref'])}" if pd.notna(r.get("n_ref")) else "")
+        ci = f"[{fmt_pct(r['ci_low'])}, {fmt_pct(r['ci_high'])}]" if pd.notna(r.get("ci_low")) else ""
+        ctrl = ""
+        if "controlled" in r and pd.notna(r.get("controlled")):
+            ctrl = f"{fmt_pct(r['controlled'])} [{fmt_pct(r['controlled_low'])}, {fmt_pct(r['controlled_high'])}]"
+        lit = html.escape(str(r["literature"])) if "literature" in r and pd.notna(r.get("literature")) else ""
+        why = f'<div class="small">{html.escape(str(r["reason"]))}</div>' if str(r.get("reason") or "") else ""
+        rows.append(f"<tr><td>{claim}<div class='small'>{html.escape(str(r['test']))}</div>{why}</td>"
+                    f"<td class='num'>{n}</td><td class='num'>{fmt_pct(r['estimate'])}</td><td class='num'>{ci}</td>"
+                    f"<td class='num'>{ctrl}</td><td class='num'>{fmt_pvalue(r.get('q_bh'))}</td>"
+                    f"<td>{_badge(str(r['verdict']))}</td><td class='small'>{lit}</td></tr>")
+    head = ("<tr><th>claim and test</th><th>N (claim / reference)</th><th>estimate</th><th>95% CI</th>"
+            "<th>controlled estimate</th><th>BH q</th><th>verdict</th><th>literature</th></tr>")
+    return f"<table class='ledger'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _page(title: str, body: str) -> str:
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{_CSS}</style></head><body>{body}</body></html>")
+
+
+def _banner(paths: DataPaths) -> str:
+    if paths.is_synthetic:
+        return ("<p class='banner'>SYNTHETIC DATA — these reports use the generated teaching market, not real "
+                "filings or prices. Its effects were planted on purpose (truth.json).</p>")
+    return f"<p class='banner real'>Real data: {html.escape(str(paths.root.resolve()))}</p>"
+
+
+def _manifest(study: Study, params: dict[str, Any]) -> dict[str, Any]:
+    import importlib.metadata as md
+
+    pkgs: dict[str, str | None] = {}
+    for name in ("numpy", "pandas", "numba", "scipy", "statsmodels", "pyarrow", "matplotlib", "papermill", "jupytext"):
+        try:
+            pkgs[name] = md.version(name)
+        except md.PackageNotFoundError:
+            pkgs[name] = None
+    ev = study.events
+    return {"created": datetime.now(UTC).isoformat(timespec="seconds"), "insider_kit": __version__,
+            "python": sys.version.split()[0], "platform": platform.platform(), "packages": pkgs,
+            "data": str(study.paths.root.resolve()), "synthetic": study.synthetic,
+            "fingerprint": study.meta.get("fingerprint"), "parameters": params,
+            "coverage": {"transactions": len(study.transactions), "events": len(ev),
+                         "first_event": str(pd.to_datetime(ev["date"]).min().date()) if len(ev) else None,
+                         "last_event": str(pd.to_datetime(ev["date"]).max().date()) if len(ev) else None,
+                         "tickers_with_prices": len(study.panel.tickers),
+                         "trading_days": len(study.panel.dates), "market": study.market}}
+
+
+def _claim_pages(study: Study, ledger: pd.DataFrame, out: Path, *, model: str, window: tuple[int, int]) -> None:
+    """One self-contained page per claim: estimate, the CAAR of its two groups, the test table, and the events
+    behind it as a CSV."""
+    from .claims import CLAIMS, Selections
+    from .eventstudy import event_study
+    from .plots import plot_caar
+
+    d = out / "claims"
+    d.mkdir(parents=True, exist_ok=True)
+    res = event_study(study.events, study.panel, model=model, window=(min(-5, window[0]), window[1]),  # type: ignore[arg-type]
+                      car_windows=[window], min_estimation=60, max_loss=0.9)
+    sel = Selections(res.events)
+    led = ledger.set_index("id")
+    for c in CLAIMS:
+        r = led.loc[c.id]
+        body = [f"<p><a href='../index.html'>← all claims</a></p><h1>{html.escape(c.text)}</h1>", _banner(study.paths),
+                f"<p>Source: {html.escape(c.source)}. Test: {html.escape(c.test)}.</p>",
+                f"<p>Verdict: {_badge(str(r['verdict']))} — estimate {fmt_pct(r['estimate'])} "
+                f"[{fmt_pct(r['ci_low'])}, {fmt_pct(r['ci_high'])}], p = {fmt_pvalue(r['p'])}, Holm p = "
+                f"{fmt_pvalue(r['p_holm'])}, BH q = {fmt_pvalue(r['q_bh'])}, N = {fmt_count(r['n'])}"
+                + (f" vs {fmt_count(r['n_ref'])}" if pd.notna(r["n_ref"]) else "") + ".</p>"]
+        if r.get("reason"):
+            body.append(f"<p><b>Not testable</b>: {html.escape(str(r['reason']))}</p>")
+        if c.select is not None and not r.get("reason"):
+            a, b = c.select(sel)
+            lab = np.where(a, "claim", np.where(b if b is not None else np.zeros(len(a), bool), "reference", ""))
+            keep = lab != ""
+            ev = res.events[keep].assign(claim_group=lab[keep])
+            if len(ev):
+                sub = event_study(ev, study.panel, model=model, group="claim_group",  # type: ignore[arg-type]
+                                  window=(min(-5, window[0]), window[1]), car_windows=[window], min_estimation=60,
+                                  max_loss=0.9)
+                flip = ("reference",) if c.flip_ref else ()
+                ax = plot_caar(sub.caar(start=-1, flip=flip), title=c.id, synthetic=study.synthetic)
+                body.append(f"<img class='figure' alt='CAAR of {html.escape(c.id)}' src='data:image/png;base64,{_png(ax)}'>")
+                body.append("<h2>Test table</h2>" + style_table(
+                    sub.summary(), percent=("mean_car", "ci_low", "ci_high"), count=("n",),
+                    stat=("t_cs", "bmp_t", "kp_t", "rank_z", "sign_z"), pvalue=("p_cs",)))
+                csv = ev.assign(car=sub.car[window].reindex(ev.index))
+                atomic_write_text(d / f"{c.id}_events.csv", csv.to_csv(index=False))
+                body.append(f"<p><a href='{html.escape(c.id)}_events.csv'>The {len(ev):,} events behind this claim "
+                            "(CSV)</a></p>")
+        atomic_write_text(d / f"{c.id}.html", _page(c.text, "".join(body)))
+
+
+def _index(study: Study, ledger: pd.DataFrame, res: RenderResult, manifest: dict[str, Any], out: Path) -> str:
+    from .plots import plot_forest
+
+    cov = manifest["coverage"]
+    ax = plot_forest(ledger, label="id", title="Claims: estimate and 95% CI", synthetic=study.synthetic)
+    forest = f"<img class='figure' alt='forest plot of the claims' src='data:image/png;base64,{_png(ax)}'>"
+    nb_items = []
+    for r in res.rendered:
+        q = html.escape(NOTEBOOK_QUESTIONS.get(r.stem, ""))
+        fail = f" — <b>FAILED</b>: {html.escape(res.failed[r.stem])}" if r.stem in res.failed else ""
+        nb_items.append(f'<li><a href="{html.escape(r.name)}">{html.escape(r.stem)}</a> — {q}{fail}</li>')
+    for stem, err in res.failed.items():
+        if not any(r.stem == stem for r in res.rendered):
+            nb_items.append(f"<li>{html.escape(stem)} — <b>FAILED</b>: {html.escape(err)}</li>")
+    quality = study.quality() if hasattr(study, "quality") else None
+    qhtml = quality._repr_html_() if quality is not None else ""
+    verdicts = ("<p class='small'><b>Verdicts</b>: <i>supported</i> — the 95% CI (standard errors clustered by firm "
+                "and month) excludes zero on the claimed side; <i>contradicted</i> — it excludes zero on the other "
+                "side, or the effect is precisely too small to matter; <i>inconclusive</i> — neither, or too few "
+                "events; <i>not testable</i> — the data lack an ingredient of the claim. BH q: Benjamini–Hochberg "
+                "q-value across the ledger. Estimates are CARs over trading days "
+                f"{html.escape(str(ledger.attrs.get('settings', {}).get('window', '')))} after the filing became "
+                "public.</p>")
+    body = (f"<h1>insider-kit report</h1><p>Is insider buying a stronger signal than insider selling — and when "
+            f"does selling matter after all?</p>{_banner(study.paths)}"
+            f"<h2>Data</h2><p>{fmt_count(cov['transactions'])} transaction rows, {fmt_count(cov['events'])} "
+            f"events from {cov['first_event']} to {cov['last_event']}, {fmt_count(cov['tickers_with_prices'])} "
+            f"tickers with prices over {fmt_count(cov['trading_days'])} trading days; market series "
+            f"{html.escape(str(cov['market']))}.</p>{qhtml}"
+            f"<h2>Claims ledger</h2>{verdicts}{ledger_html(ledger, links=True)}{forest}"
+            f"<p><a href='claims.csv'>claims.csv</a> (decimals) · <a href='manifest.json'>manifest.json</a></p>"
+            f"<h2>Notebooks</h2><ul>{''.join(nb_items)}</ul>"
+            f"<h2>Run</h2><p class='small'>insider-kit {html.escape(__version__)}, "
+            f"{html.escape(manifest['created'])}, data fingerprint {html.escape(str(manifest['fingerprint']))}; "
+            f"parameters {html.escape(json.dumps(manifest['parameters']))}.</p>")
+    return _page("insider-kit report", body)
+
+
+def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("notebooks"),
+                   params: dict[str, Any] | None = None, params_file: Path | None = None, hide_code: bool = False,
+                   only: list[str] | None = None, timeout: int = 900, jobs: int = 2,
+                   progress: bool = False) -> RenderResult:
+    """Render every notebook of *notebooks_dir* on the data in *data* and write the landing page.
+
+    Parameters
+    ----------
+    data
+        The data directory (every notebook's ``data_dir``).
+    out
+        Output directory: ``index.html``, ``claims.csv``, ``manifest.json``, ``claims/``, one HTML per notebook.
+    notebooks_dir
+        Where the notebook sources are (jupytext ``*.py`` or ``*.ipynb``).
+    params, params_file
+        Parameters for the notebooks (a notebook gets only those it declares; types are checked first).
+    hide_code
+        Export without code cells.
+    only
+        Render only these notebooks (stems).
+    timeout
+        Seconds per cell.
+    jobs
+        Notebooks rendered at once (each in its own kernel).
+
+    Returns
+    -------
+    RenderResult
+        A failing notebook is named with its failing cell and error; the others still render.
     """
     import nbformat
     import papermill as pm
     from nbconvert import HTMLExporter
-    from tqdm.auto import tqdm
+
+    from .claims import run_ledger
+    from .study import load_study
 
     res = RenderResult()
     if not Path(data).exists():
-        raise ConfigError(f"data directory {data} does not exist",
+        raise ConfigError(f"data directory {Path(data).resolve()} does not exist",
                           hint="generate the teaching market with 'insider-kit sample' (or 'make report')")
-    nbs = sorted(p.resolve() for p in Path(notebooks_dir).glob("*.ipynb") if not p.name.startswith("."))
+    srcs = notebook_sources(Path(notebooks_dir))
     if only:
-        nbs = [p for p in nbs if p.stem in only or p.name in only]
+        srcs = [p for p in srcs if p.stem in only or p.name in only]
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     p: dict[str, Any] = {}
@@ -69,74 +346,65 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
             raise ConfigError(f"cannot read parameters file {params_file}: {exc}") from exc
     p.update(params or {})
     p.setdefault("data_dir", str(Path(data).resolve()))
-    p.setdefault("report_dir", str(out.resolve()))  # where notebooks write claims.csv
-    if not nbs:
-        print(f"insider-kit report: no notebooks in {notebooks_dir}/ yet; nothing to render")
-    exporter = HTMLExporter(exclude_input=hide_code)
-    declared = {nb: set(pm.inspect_notebook(str(nb)).keys()) for nb in nbs}
-    unknown = sorted(set(params or {}) - set().union(*declared.values())) if nbs else []
+    build = out / ".notebooks"
+    nbs = [to_notebook(s, build / f"{s.stem}.ipynb") for s in srcs]
+    declared = {nb: pm.inspect_notebook(str(nb)) for nb in nbs}
+    for nb in nbs:
+        check_parameters(p, declared[nb], nb.stem)
+    unknown = sorted(set(params or {}) - set().union(*(set(d) for d in declared.values()))) if nbs else []
     if unknown:
-        print(f"warning: no notebook declares parameter(s) {', '.join(unknown)}")
+        raise ConfigError(f"no notebook declares parameter(s) {', '.join(unknown)}",
+                          hint="papermill --help-notebook <notebook> lists a notebook's parameters")
+    if not nbs:
+        print(f"insider-kit report: no notebooks in {notebooks_dir}/; nothing to render")
 
-    from .config import DataPaths
-    from .filings.tidy import build_tidy
+    # the study every notebook loads, built (and cached) once here, then the ledger from it
+    t0 = time.time()
+    study = load_study(Path(data), progress=progress)
+    ledger = run_ledger(study)
+    atomic_write_text(out / "claims.csv", ledger.assign(synthetic=study.synthetic).to_csv(index=False))
+    manifest = _manifest(study, p)
+    atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, default=str))
+    print(f"study and claims ledger ready ({time.time() - t0:.1f}s)")
 
-    paths = DataPaths(Path(data))
-    if nbs and paths.raw.exists() and not paths.transactions.exists():
-        print(f"building the tidy tables under {paths.tidy} first (notebooks run in parallel)")
-        build_tidy(paths, progress=False)
+    exporter = HTMLExporter(exclude_input=hide_code)
 
     def run(nb: Path) -> tuple[Path, float, str | None]:
         executed = out / f"{nb.stem}.ipynb"
-        t0 = time.time()
+        t1 = time.time()
         err = None
         try:
             pm.execute_notebook(str(nb), str(executed), parameters={k: v for k, v in p.items() if k in declared[nb]},
                                 # no cwd=: papermill's chdir is process-wide and notebooks run in threads;
                                 # every path passed in is absolute
-                                progress_bar=False, execution_timeout=timeout,
-                                kernel_name="python3", log_output=False)
+                                progress_bar=False, execution_timeout=timeout, kernel_name="python3",
+                                log_output=False, extra_arguments=["--IPKernelApp.log_level=ERROR"])
         except Exception as exc:  # papermill raises PapermillExecutionError and others
             err = _failing_cell(executed) or f"{type(exc).__name__}: {exc}"
-        return nb, time.time() - t0, err
+        return nb, time.time() - t1, err
 
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(run, nb) for nb in nbs]
-        for fut in tqdm(as_completed(futures), total=len(futures), desc="notebooks", unit="nb"):
+        for fut in as_completed(futures):
             nb, secs, err = fut.result()
             executed = out / f"{nb.stem}.ipynb"
             if err:
                 res.failed[nb.stem] = err
-                print(f"FAILED {nb.name}: {err}")
+                print(f"FAILED {nb.stem}: {err}")
             if executed.exists():
                 body, _ = exporter.from_notebook_node(nbformat.read(str(executed), as_version=4))
                 dest = out / f"{nb.stem}.html"
                 atomic_write_text(dest, body)
                 res.rendered.append(dest)
-                print(f"rendered {nb.name} -> {dest} ({secs:.1f}s)")
+                if not err:
+                    print(f"rendered {nb.stem} ({secs:.1f}s)")
     res.rendered.sort()
-    items = "".join(
-        f'<li><a href="{html.escape(r.name)}">{html.escape(r.stem)}</a>'
-        + (f' — <b>FAILED</b>: {html.escape(res.failed[r.stem])}' if r.stem in res.failed else "") + "</li>"
-        for r in res.rendered)
-    ledger = ""
-    if (out / "claims.csv").exists():
-        import pandas as pd
-
-        led = pd.read_csv(out / "claims.csv")
-        cols = [c for c in ("claim", "n", "n_ref", "estimate", "ci_low", "ci_high", "verdict") if c in led.columns]
-        ledger = ('<h2>Claims ledger</h2><p><a href="claims.csv">claims.csv</a> (estimates are CARs in decimals, 95% CI '
-                  'clustered by firm and month; rule in <code>insider_kit.claims</code>)</p>'
-                  + led[cols].to_html(index=False, float_format=lambda x: f"{x:.4f}", na_rep=""))
-    synth = paths.is_synthetic
-    banner = "<p style='background:#fde68a;padding:8px'><b>SYNTHETIC DATA</b>: these reports use the generated " \
-             "teaching market, not real filings.</p>" if synth else ""
+    window = tuple(ledger.attrs["settings"]["window"])
+    _claim_pages(study, ledger, out, model=str(ledger.attrs["settings"]["model"]), window=window)
     idx = out / "index.html"
-    atomic_write_text(idx, f"<html><head><meta charset='utf-8'><title>insider-kit reports</title></head><body>"
-                           f"<h1>insider-kit reports</h1>{banner}<p>data: {html.escape(str(data))}</p><ul>{items}</ul>"
-                           f"{ledger}</body></html>")
+    atomic_write_bytes(idx, _index(study, ledger, res, manifest, out).encode("utf-8"))
     res.index = idx
-    print(f"index: {idx.resolve()}  ({len(res.rendered)} rendered, {len(res.failed)} failed)")
+    print(f"index: {idx}  ({len(res.rendered)} rendered, {len(res.failed)} failed)")
     return res

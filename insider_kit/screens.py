@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .prices.panel import ReturnsPanel
 from .signals import trade_table
 
-__all__ = ["cluster_buys", "dip_buys", "large_purchases", "net_insider_sales", "screen_flags"]
+__all__ = ["cluster_buys", "company_insiders", "dip_buys", "large_purchases", "net_insider_sales", "screen_flags",
+           "screen_record"]
 
 _EVIDENCE = ["ticker", "issuer_name", "date", "n_insiders", "roles", "top_role", "shares", "value", "price"]
 
@@ -103,3 +105,77 @@ def net_insider_sales(transactions: pd.DataFrame, prices: pd.DataFrame, start: s
     cols = ["ticker", "issuer_name", "net_sales_usd", "sales_usd", "purchases_usd", "n_sellers", "n_buyers",
             "return_since", "last_filing"]
     return g[cols]
+
+
+def screen_record(events: pd.DataFrame, panel: ReturnsPanel, *, min_value: float = 100_000.0,
+                  model: str = "market_adjusted", windows: tuple[tuple[int, int], ...] = ((0, 20), (0, 60)),
+                  min_estimation: int = 60) -> pd.DataFrame:
+    """How each screen did historically: every past purchase it flagged against the other purchases.
+
+    Parameters
+    ----------
+    events
+        Events with signals (:func:`insider_kit.build_events`).
+    panel
+        The returns panel.
+    min_value
+        The large-purchase threshold (dollars).
+    model, windows, min_estimation
+        Passed to :func:`insider_kit.event_study`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per screen and CAR window: ``n``, ``mean_car`` with its 95% CI, ``t_cs``, and the other
+        purchases' mean CAR for comparison.
+    """
+    from .eventstudy import event_study
+
+    flags = screen_flags(events, min_value=min_value)
+    buys = events[events["direction"] == "buy"]
+    if buys.empty:
+        raise DataError("no purchase events to back-test the screens on")
+    rows = []
+    w = (min(-5, min(a for a, _ in windows)), max(b for _, b in windows))
+    for name in flags.columns:
+        hit = flags.loc[buys.index, name].to_numpy(bool)
+        if not hit.any():
+            continue
+        e = buys.assign(_screen=np.where(hit, name, "other purchases"))
+        r = event_study(e, panel, model=model, group="_screen", window=w, car_windows=list(windows),  # type: ignore[arg-type]
+                        min_estimation=min_estimation, max_loss=0.9)
+        t = r.tests
+        for (a, b) in windows:
+            if (name, a, b) not in t.index:
+                continue
+            row = t.loc[(name, a, b)].to_dict()  # type: ignore[index]
+            other = t.loc[("other purchases", a, b), "mean_car"] if ("other purchases", a, b) in t.index else np.nan
+            rows.append({"screen": name, "start": a, "end": b, "n": int(row["n"]), "mean_car": row["mean_car"],
+                         "ci_low": row["ci_low"], "ci_high": row["ci_high"], "t_cs": row["t_cs"],
+                         "other_purchases_mean_car": other})
+    return pd.DataFrame(rows).set_index(["screen", "start", "end"]) if rows else pd.DataFrame(
+        columns=["n", "mean_car", "ci_low", "ci_high", "t_cs", "other_purchases_mean_car"])
+
+
+def company_insiders(transactions: pd.DataFrame, ticker: str) -> pd.DataFrame:
+    """One company's insiders: their open-market purchases and sales, dollars, first and last trade, and the
+    share of their trades the Cohen-Malloy-Pomorski rule classifies as routine (point in time).
+
+    Raises
+    ------
+    NotFoundError
+        The ticker has no open-market insider trades.
+    """
+    from .errors import NotFoundError
+    from .signals import routine_class
+
+    allt = trade_table(transactions)
+    t = allt[allt["ticker"].astype("string") == ticker]
+    if t.empty:
+        raise NotFoundError(f"no open-market insider trades for ticker {ticker!r}")
+    t = t.assign(routine=routine_class(t, allt).eq("routine"), is_p=t["trans_code"].eq("P"),
+                 is_s=t["trans_code"].eq("S"))
+    out = t.groupby(["owner_name", "role"], observed=True).agg(
+        purchases=("is_p", "sum"), sales=("is_s", "sum"), dollars=("value", "sum"), first=("trans_date", "min"),
+        last=("trans_date", "max"), routine_share=("routine", "mean"))
+    return out.sort_values("dollars", ascending=False)

@@ -42,7 +42,8 @@ from .signals import SignalParams
 from .tickers import cik_ticker_map, load_company_tickers
 from .warnings import InsiderKitWarning
 
-__all__ = ["SYNTHETIC_BANNER", "Study", "banner", "load_study", "raw_fingerprint", "tickers_from_transactions"]
+__all__ = ["SYNTHETIC_BANNER", "Study", "banner", "load_study", "market_ticker", "raw_fingerprint",
+           "tickers_from_transactions"]
 
 #: The one banner shown wherever synthetic data is analysed (notebooks, reports, figures).
 SYNTHETIC_BANNER = ("**SYNTHETIC DATA** — this is the generated teaching market, not real filings or prices. "
@@ -50,6 +51,19 @@ SYNTHETIC_BANNER = ("**SYNTHETIC DATA** — this is the generated teaching marke
 
 #: Bump when the cached study's layout changes (the kit's version is part of the fingerprint as well).
 _CACHE_LAYOUT = 1
+
+
+def market_ticker(paths: DataPaths, market: str = "auto") -> str:
+    """The market series' ticker: *market*, or with ``"auto"`` the teaching market's own index (from its
+    ``truth.json``) for synthetic data, else ``SPY``."""
+    if market != "auto":
+        return market
+    if paths.truth.exists():
+        try:
+            return str(json.loads(paths.truth.read_text()).get("market_ticker", "SPY"))
+        except (OSError, ValueError):
+            pass
+    return "SPY"
 
 
 def banner(paths: DataPaths) -> str:
@@ -135,6 +149,16 @@ class Study:
         """Markdown banner for notebooks (synthetic or real)."""
         return banner(self.paths)
 
+    def market_caps(self) -> pd.DataFrame | None:
+        """Market capitalisation per day and ticker (adjusted close x shares outstanding from ``firms.csv``),
+        a size proxy for value weighting; None when the data have no shares outstanding."""
+        if self.firms is None or "shares_outstanding" not in self.firms.columns:
+            return None
+        so = (self.firms.dropna(subset=["shares_outstanding"]).drop_duplicates("ticker").set_index("ticker")
+              ["shares_outstanding"].astype(float))
+        cols = so.index.intersection(self.prices.columns)
+        return self.prices[cols] * so[cols] if len(cols) else None
+
     def __repr__(self) -> str:
         return (f"Study({self.paths.root}{' [SYNTHETIC]' if self.synthetic else ''}: {len(self.transactions):,} "
                 f"transactions, {len(self.events):,} events, {self.panel!r})")
@@ -176,11 +200,18 @@ def _crc(path: Path) -> str:
     return f"{c:08x}"
 
 
+def _without_attrs(df: pd.DataFrame) -> pd.DataFrame:
+    """A shallow copy without ``attrs`` (they hold Python objects, and Parquet stores attrs as JSON)."""
+    out = df.copy(deep=False)
+    out.attrs = {}
+    return out
+
+
 def _write_atomic_parquet(df: pd.DataFrame, dest: Path) -> None:
     from ._io import atomic_path
 
     with atomic_path(dest) as tmp:
-        df.to_parquet(tmp, index=False)
+        _without_attrs(df).to_parquet(tmp, index=False)
 
 
 def _read_events(f: Path, attrs: dict[Any, Any]) -> pd.DataFrame:
@@ -195,7 +226,7 @@ def _write_cache(cdir: Path, *, events: pd.DataFrame, panel: ReturnsPanel, price
     cdir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{cdir.name}.", suffix=".part", dir=cdir.parent))
     try:
-        events.to_parquet(tmp / "events.parquet", index=False)
+        _without_attrs(events).to_parquet(tmp / "events.parquet", index=False)
         np.save(tmp / "returns.npy", panel.values)
         np.save(tmp / "prices.npy", prices.to_numpy(float))
         if panel.market is not None:
@@ -286,7 +317,7 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
         m = cik_ticker_map(load_company_tickers(p.company_tickers), tx[["issuer_cik", "ticker"]])
         tx["ticker"] = tx["ticker"].fillna(tx["issuer_cik"].map(m))
     truth = json.loads(p.truth.read_text()) if p.truth.exists() else None
-    mkt = (truth or {}).get("market_ticker", "SPY") if market == "auto" else market
+    mkt = market_ticker(p, market)
     firms = pd.read_csv(p.firms, dtype={"issuer_cik": str}) if p.firms.exists() else None
     sp = params or SignalParams()
     has_factors = with_factors and p.raw_factors.exists() and any(p.raw_factors.iterdir())

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from insider_kit.claims import CLAIMS, expected_verdicts, run_ledger, verdict
-from insider_kit.sample import SampleSpec, generate_sample
+from insider_kit.claims import CLAIMS, run_ledger, verdict
+from insider_kit.sample import SampleSpec, expected_verdicts, generate_sample
 from insider_kit.study import load_study
 
 FLIPPED = {

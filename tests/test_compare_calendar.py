@@ -38,7 +38,7 @@ def test_compare_matches_scipy_welch_and_the_regression_is_the_mean_difference()
     panel, ev = _panel(effect=0.05)
     res = ik.event_study(ev, panel, group="direction", window=(-5, 30), car_windows=[(0, 20)])
     c = ik.compare(res, by="direction", a="buy", b="sell", sign={"sell": -1}, cluster=(), n_boot=500)
-    car = res.car["(+0,+20)"].to_numpy()
+    car = res.car[(0, 20)].to_numpy()
     d = res.events["direction"].to_numpy()
     x, y = car[d == "buy"], -car[d == "sell"]
     ref = st.ttest_ind(x, y, equal_var=False)
@@ -58,7 +58,7 @@ def test_compare_firm_clustered_standard_error_matches_a_hand_written_sandwich()
     panel, ev = _panel()
     res = ik.event_study(ev, panel, group="direction", window=(-5, 30), car_windows=[(0, 20)])
     c = ik.compare(res, by="direction", a="buy", b="sell", cluster=("firm",), n_boot=200)
-    y = res.car["(+0,+20)"].to_numpy()
+    y = res.car[(0, 20)].to_numpy()
     X = np.column_stack([np.ones(len(y)), (res.events["direction"] == "buy").to_numpy(float)])
     g = pd.factorize(res.events["ticker"])[0]
     beta = np.linalg.lstsq(X, y, rcond=None)[0]

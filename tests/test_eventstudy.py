@@ -56,8 +56,8 @@ def test_engine_matches_statsmodels_per_event_with_gaps_and_edges() -> None:
     for i, r in ev.iterrows():
         ar_ref, cars, sigma, n = reference(panel, r["ticker"], r["date"])
         np.testing.assert_allclose(res.ar.loc[i].to_numpy(), ar_ref, rtol=0, atol=1e-9, equal_nan=True)
-        assert res.car.loc[i, "(+0,+5)"] == pytest.approx(cars[(0, 5)], abs=1e-9)
-        assert res.car.loc[i, "(-1,+1)"] == pytest.approx(cars[(-1, 1)], abs=1e-9)
+        assert res.car.loc[i, (0, 5)] == pytest.approx(cars[(0, 5)], abs=1e-9)
+        assert res.car.loc[i, (-1, 1)] == pytest.approx(cars[(-1, 1)], abs=1e-9)
         assert res.events.loc[i, "sigma"] == pytest.approx(sigma, rel=1e-9)
         assert res.events.loc[i, "n_est"] == n
     # an event's numbers do not depend on the other events of the study (chunks, order, threads)
@@ -142,8 +142,8 @@ def test_factor_model_fit_with_missing_factor_days_and_collinear_factors() -> No
         yw = panel.values[d0 - 3: d0 + 31, j] - 0.0001
         ar_ref = yw - sm.add_constant(X_all[d0 - 3: d0 + 31], has_constant="add") @ fit.params
         np.testing.assert_allclose(res.ar.loc[i].to_numpy(), ar_ref, rtol=0, atol=1e-9, equal_nan=True)
-        assert res.n_est[k] == ok.sum()
-        assert res.sigma[k] == pytest.approx(np.sqrt(fit.mse_resid), rel=1e-9)
+        assert res.events["n_est"].iloc[k] == ok.sum()
+        assert res.events["sigma"].iloc[k] == pytest.approx(np.sqrt(fit.mse_resid), rel=1e-9)
     # hml a multiple of smb until day 400: events whose estimation window ends before then cannot be fitted
     f2 = f.assign(hml=np.where(np.arange(600) < 400, 2.0 * f["smb"], f["hml"]))
     panel = dataclasses.replace(panel, factors=f2)
@@ -212,9 +212,9 @@ def test_caar_band_and_groups() -> None:
     res = event_study(ev, panel, group="side", window=(-5, 20), car_windows=[(0, 20)])
     c = res.caar(start=0)
     last = c[(c["group"] == "buy") & (c["rel_day"] == 20)].iloc[0]
-    cars = res.car.loc[res.groups.to_numpy() == "buy", "(+0,+20)"]
+    cars = res.car.loc[res.groups.to_numpy() == "buy", (0, 20)]
     assert last["caar"] == pytest.approx(cars.mean(), abs=1e-12)
-    assert res.tests.loc[("buy", "(+0,+20)"), "n"] == len(cars)
+    assert res.tests.loc[("buy", 0, 20), "n"] == len(cars)
     assert set(res.aar.columns) == {"buy", "sell"}
     assert "Event study" in res._repr_html_()
 
@@ -267,7 +267,7 @@ def _plain_table(panel, res, est=(-250, -21)):
         starts = panel.dates.searchsorted(pd.to_datetime(evs["date"])) + est[0]
         for c in res.car_windows:
             car = np.nansum(wins[:, c[0] - w0: c[1] - w0 + 1], axis=1)
-            scar = res.scar_values[c][sel]
+            scar = res.scar[c].to_numpy()[sel]
             t_b, _ = S.bmp_t(scar)
             rbar = S.mean_residual_correlation(resid, starts, pairs=10**9, rng=np.random.default_rng(0))
             # Corrado: rank each event's residuals and window ARs together (scipy mid-ranks), average per day
@@ -280,10 +280,10 @@ def _plain_table(panel, res, est=(-250, -21)):
                 U.append(u)
             ubar = np.nanmean(np.array(U), axis=0)
             L_est = resid.shape[1]
-            rows[(g, res._wname(c))] = {
+            rows[(g, c[0], c[1])] = {
                 "n": len(car), "mean_car": car.mean(), "median_car": np.median(car),
                 "t_cs": S.cross_sectional_t(car)[0],
-                "patell_z": S.patell_z(scar, res.n_est[sel], 2)[0], "bmp_t": t_b,
+                "patell_z": S.patell_z(scar, res.events["n_est"].to_numpy()[sel], 2)[0], "bmp_t": t_b,
                 "kp_t": S.kolari_pynnonen_t(t_b, len(car), rbar)[0], "rbar": rbar,
                 "sign_z": S.generalized_sign_z(car, resid)[0],
                 "rank_z": S.corrado_from_ubar(ubar, L_est + c[0] - w0, L_est + c[1] - w0 + 1),
@@ -332,12 +332,12 @@ def test_tests_false_lazy_ar_and_cars_agree() -> None:
     ev = pd.DataFrame({"ticker": rng.choice(panel.tickers, 300), "date": panel.dates[rng.integers(260, 470, 300)]})
     full = event_study(ev, panel, window=(-5, 20), car_windows=[(0, 20), (-5, 5)])
     bare = event_study(ev, panel, window=(-5, 20), car_windows=[(0, 20), (-5, 5)], tests=False)
-    np.testing.assert_array_equal(bare.car_matrix, full.car_matrix)
+    np.testing.assert_array_equal(bare.car.to_numpy(), full.car.to_numpy())
     with pytest.raises(ik_errors.InsiderKitError, match="tests=False"):
         _ = bare.tests
     # the AR matrix, built on first use, sums to the CARs the kernel computed while fitting
-    np.testing.assert_allclose(np.nansum(full.ar_values[:, 5:], axis=1), full.car_values[(0, 20)], rtol=0, atol=1e-15)
-    np.testing.assert_allclose(np.nansum(full.ar_values[:, :11], axis=1), full.car_values[(-5, 5)], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(np.nansum(full.ar.to_numpy()[:, 5:], axis=1), full.car[(0, 20)].to_numpy(), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(np.nansum(full.ar.to_numpy()[:, :11], axis=1), full.car[(-5, 5)].to_numpy(), rtol=0, atol=1e-15)
 
 
 def test_wilcoxon_p_matches_scipy_with_ties_and_zeros() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from insider_kit.reports import render_reports
+from insider_kit.reports import notebook_sources, render_reports
 from insider_kit.sample import SampleSpec, generate_sample
 
 NB_DIR = Path(__file__).parents[1] / "notebooks"
@@ -20,7 +20,7 @@ def test_all_notebooks_render(tmp_path: Path) -> None:
     res = render_reports(data=root, out=tmp_path / "reports", notebooks_dir=NB_DIR,
                          params={"min_estimation": 60, "n_reps": 20, "min_n": 10})
     assert res.ok, res.failed
-    assert len(res.rendered) == len(list(NB_DIR.glob("*.ipynb")))
+    assert len(res.rendered) == len(notebook_sources(NB_DIR)) == 8
     index = (tmp_path / "reports" / "index.html").read_text()
     assert "SYNTHETIC DATA" in index
     for r in res.rendered:
@@ -34,7 +34,7 @@ def test_all_notebooks_render(tmp_path: Path) -> None:
     import pandas as pd
 
     led = pd.read_csv(ledger)
-    assert set(led["verdict"]) <= {"supported", "contradicted", "inconclusive"} and len(led) == 14
+    assert set(led["verdict"]) <= {"supported", "contradicted", "inconclusive", "not testable"} and len(led) == 14
     assert led["synthetic"].all()
     nb = json.loads((tmp_path / "reports" / "00_quickstart.ipynb").read_text())
     assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})

@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import stats as st
 
 from ..errors import DataError
-from .results import EventStudyResult
+from .results import EventStudyResult, window_label, window_of
 
 __all__ = ["Comparison", "compare"]
 
@@ -104,7 +104,7 @@ def compare(result: EventStudyResult, *, by: str | Sequence[object] | np.ndarray
         The two group values compared as ``a - b`` (default: the first two values in order of appearance).
         ``b`` may be ``"rest"`` for every event not in ``a``.
     window
-        CAR window, e.g. ``"(+0,+60)"`` or ``(0, 60)`` (default: the last one).
+        CAR window, e.g. ``(0, 60)`` (or its label ``"(+0,+60)"``; default: the last one).
     sign
         Multipliers per group value, e.g. ``{"sell": -1}`` to compare purchases with sign-flipped sales.
     controls
@@ -131,16 +131,9 @@ def compare(result: EventStudyResult, *, by: str | Sequence[object] | np.ndarray
         if len(labels) != len(ev):
             raise DataError(f"compare got {len(labels):,} group labels for {len(ev):,} events")
         by = "labels"
-    wins = {result._wname(c): c for c in result.car_windows}
-    if window is None:
-        wname = list(wins)[-1]
-    elif isinstance(window, tuple):
-        wname = result._wname(window)
-    else:
-        wname = window
-    if wname not in wins:
-        raise DataError(f"CAR window {wname} was not computed; available: {', '.join(wins)}")
-    car = result.car_values[wins[wname]].astype(float)
+    win = result.car_windows[-1] if window is None else window_of(window, result.car_windows)
+    wname = window_label(win)
+    car = result.car[win].to_numpy(float)
     g = labels.astype("string").fillna("<NA>").to_numpy(dtype=object)
     vals = list(dict.fromkeys(g))
     a = a if a is not None else (vals[0] if vals else None)

@@ -1,69 +1,158 @@
-"""The results object of :func:`~insider_kit.eventstudy.event_study` (labelled pandas properties).
+"""The results objects of the engine, in the linearmodels mould: labelled pandas properties, ``summary()``,
+``conf_int(level)``, ``_repr_html_`` and ``plot()``.
 
-The engine stores plain arrays; the labelled pandas views (``events``, ``car``,
-``tests``, ``dropped``, ...) are built from them on first access and cached.
+The engine stores plain arrays; the labelled views (``events``, ``car``, ``tests``, ``dropped``, ...) are
+built from them on first access and cached.  CAR windows are keyed by ``(start, end)`` integer tuples
+(trading days relative to day 0, inclusive); :func:`window_label` gives the display form ``"(+0,+60)"``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats as st
 
-from ..errors import InsiderKitError
+from ..errors import DataError, InsiderKitError
+from ..tables import glossary_html, style_table
 
-__all__ = ["EventStudyResult"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["EventStudyResult", "ResultsBase", "Window", "window_label", "window_of"]
+
+Window = tuple[int, int]
 
 
-@dataclass(repr=False, eq=False)
-class EventStudyResult:
-    """Abnormal returns, CARs and tests of one event study.
+def window_label(w: Window) -> str:
+    """The display label of a CAR window: ``window_label((0, 60)) == "(+0,+60)"``."""
+    return f"({w[0]:+d},{w[1]:+d})"
 
-    Properties return labelled pandas objects: ``events`` (the used events with
-    ``day0``, ``n_est`` and ``sigma``), ``ar`` (events x relative day), ``car``
-    (events x window), ``aar`` and ``caar`` (per group, with a 95% confidence
-    band), ``tests`` (per group and window), ``dropped`` (every event not used,
-    with its reason).
+
+def window_of(w: Window | str, available: Sequence[Window]) -> Window:
+    """The window *w* (a ``(start, end)`` tuple, or its display label) among *available*; DataError if absent."""
+    if isinstance(w, str):
+        found = [c for c in available if window_label(c) == w.replace(" ", "")]
+        if not found:
+            raise DataError(f"CAR window {w} was not computed; available: {', '.join(map(window_label, available))}")
+        return found[0]
+    t = (int(w[0]), int(w[1]))
+    if t not in [tuple(c) for c in available]:
+        raise DataError(f"CAR window {window_label(t)} was not computed; available: {', '.join(map(window_label, available))}")
+    return t
+
+
+def _window_columns(windows: Sequence[Window]) -> pd.MultiIndex:
+    return pd.MultiIndex.from_tuples([tuple(w) for w in windows], names=["start", "end"])
+
+
+class ResultsBase:
+    """What every results object of the kit shares: ``summary()`` (a frame), ``__str__``, and an HTML view in
+    the kit's table style (:mod:`insider_kit.tables`) with a one-paragraph head.  Subclasses give
+    :meth:`summary`, :meth:`_head` and the column formats."""
+
+    _percent: tuple[str, ...] = ()
+    _count: tuple[str, ...] = ()
+    _stat: tuple[str, ...] = ()
+    _pvalue: tuple[str, ...] = ()
+    _title: str = "Result"
+
+    def summary(self) -> pd.DataFrame:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _head(self) -> str:
+        return ""
+
+    def __str__(self) -> str:
+        s = self.summary()
+        return f"{self._title}: {self._head()}" + ("" if s is None else "\n" + s.to_string(float_format=lambda x: f"{x:.4g}"))
+
+    def __repr__(self) -> str:
+        return self.__str__()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        s = self.summary()
+        body = "" if s is None else style_table(s, percent=self._percent, count=self._count, stat=self._stat,
+                                                pvalue=self._pvalue)
+        glossary = glossary_html(s.columns) if s is not None else ""
+        return f"<p><b>{html.escape(self._title)}</b>: {html.escape(self._head())}</p>" + body + glossary
+
+
+class EventStudyResult(ResultsBase):
+    """Abnormal returns, CARs and tests of one event study (made by :func:`insider_kit.event_study`).
+
+    Properties return labelled pandas objects, aligned with ``events``:
+
+    ``events``
+        The used events with ``day0``, ``n_est`` (estimation days) and ``sigma`` (estimation residual sd).
+    ``ar``
+        Abnormal returns, events x relative day.
+    ``car``, ``scar``, ``bhar``
+        CAR, standardised CAR and buy-and-hold abnormal return per event; columns ``(start, end)``.
+    ``aar``, ``caar()``
+        Average abnormal return per relative day and group; its cumulative form with a confidence band.
+    ``tests``
+        Every test statistic, one row per ``(group, start, end)``.
+    ``dropped``
+        Every event not used, with its input columns and the reason.
     """
 
-    source: pd.DataFrame
-    used_index: np.ndarray
-    day0: pd.DatetimeIndex
-    n_est: np.ndarray
-    sigma: np.ndarray
-    rel_days: np.ndarray
-    ar_source: Callable[[], np.ndarray]
-    car_windows: list[tuple[int, int]]
-    car_matrix: np.ndarray
-    car_n_matrix: np.ndarray
-    scar_matrix: np.ndarray
-    bhar_matrix: np.ndarray | None
-    groups_source: tuple[np.ndarray, list[str]] | Callable[[], tuple[np.ndarray, list[str]]]
-    group_name: str | None
-    stats: dict[str, np.ndarray] | None
-    dropped_index: np.ndarray
-    dropped_reason: np.ndarray
-    n_input: int
-    model: str
-    estimation: tuple[int, int]
-    window: tuple[int, int]
-    meta: dict[str, Any] = field(default_factory=dict)
+    _percent = ("mean_car", "ci_low", "ci_high")
+    _count = ("n",)
+    _stat = ("t_cs", "bmp_t", "kp_t", "patell_z", "rank_z", "sign_z")
+    _pvalue = ("p_cs", "p_kp")
+    _title = "Event study"
 
-    @staticmethod
-    def _wname(c: tuple[int, int]) -> str:
-        return f"({c[0]:+d},{c[1]:+d})"
+    def __init__(self, *, source: pd.DataFrame, used_index: np.ndarray, day0: np.ndarray, n_est: np.ndarray,
+                 sigma: np.ndarray, rel_days: np.ndarray, ar_source: Callable[[], np.ndarray],
+                 car_windows: Sequence[Window], car_matrix: np.ndarray, car_n_matrix: np.ndarray,
+                 scar_matrix: np.ndarray, bhar_matrix: np.ndarray | None,
+                 groups_source: tuple[np.ndarray, list[str]] | Callable[[], tuple[np.ndarray, list[str]]],
+                 group_name: str | None, stats: dict[str, np.ndarray] | None, dropped_index: np.ndarray,
+                 dropped_reason: np.ndarray, n_input: int, model: str, estimation: Window, window: Window,
+                 meta: dict[str, Any] | None = None) -> None:
+        self._source = source
+        self._used = used_index
+        self._day0 = day0
+        self._n_est = n_est
+        self._sigma = sigma
+        self._rel = rel_days
+        self._ar_source = ar_source
+        self._windows = [tuple(map(int, c)) for c in car_windows]
+        self._car = car_matrix
+        self._car_n = car_n_matrix
+        self._scar = scar_matrix
+        self._bhar = bhar_matrix
+        self._groups_source = groups_source
+        self.group_name = group_name
+        self._stats = stats
+        self._dropped_index = dropped_index
+        self._dropped_reason = dropped_reason
+        self.n_input = n_input
+        self.model = model
+        self.estimation = estimation
+        self.window = window
+        self.meta = meta or {}
 
-    def _by_window(self, m: np.ndarray | None) -> dict[tuple[int, int], np.ndarray]:
-        return {} if m is None else {c: m[:, k] for k, c in enumerate(self.car_windows)}
+    # ------------------------------------------------------------------------------------------ labels
+    @property
+    def car_windows(self) -> list[Window]:
+        """The CAR windows, ``(start, end)`` trading days relative to day 0 (inclusive)."""
+        return list(self._windows)  # type: ignore[arg-type]
+
+    @property
+    def rel_days(self) -> np.ndarray:
+        """The relative days of the event window (the columns of ``ar``)."""
+        return self._rel
 
     @cached_property
     def _group_codes_labels(self) -> tuple[np.ndarray, list[str]]:
-        src = self.groups_source
+        src = self._groups_source
         return src() if callable(src) else src
 
     @property
@@ -77,96 +166,95 @@ class EventStudyResult:
         return self._group_codes_labels[1]
 
     @cached_property
-    def ar_values(self) -> np.ndarray:
-        """Abnormal returns, ``events x relative days`` (computed from the fitted models on first use:
-        a million events x 81 days is 650 MB that most studies never look at)."""
-        return self.ar_source()
+    def groups(self) -> pd.Series:
+        """Group label of each used event (``"all"`` without a group column)."""
+        cat = pd.Categorical.from_codes(self.group_codes, categories=pd.Index(self.group_labels, dtype=object))
+        return pd.Series(np.asarray(cat, dtype=object), index=self._source.index[self._used],
+                         name=self.group_name or "group", dtype="string")
 
-    @property
-    def car_values(self) -> dict[tuple[int, int], np.ndarray]:
-        """CAR per used event, by window (arrays aligned with ``events``)."""
-        return self._by_window(self.car_matrix)
-
-    @property
-    def car_n(self) -> dict[tuple[int, int], np.ndarray]:
-        """Days with a return inside each CAR window (missing days count as zero in the CAR)."""
-        return self._by_window(self.car_n_matrix)
-
-    @property
-    def scar_values(self) -> dict[tuple[int, int], np.ndarray]:
-        return self._by_window(self.scar_matrix)
-
-    @property
-    def bhar_values(self) -> dict[tuple[int, int], np.ndarray]:
-        return self._by_window(self.bhar_matrix)
-
+    # ------------------------------------------------------------------------------------------ per event
     @cached_property
     def events(self) -> pd.DataFrame:
         """The used events with ``day0``, ``n_est`` and ``sigma``.
 
-        Rows are in the order the engine works in (the panel's ticker order, then date; ties
-        in input order) and keep the index labels of the events passed in, so
-        ``result.events.index`` points back to the caller's rows.  ``ar``, ``car`` and
-        every per-event array are aligned with these rows.
+        Rows are in the order the engine works in (the panel's ticker order, then date; ties in input order)
+        and keep the index labels of the events passed in, so ``result.events.index`` points back to the
+        caller's rows.  ``ar``, ``car`` and every per-event frame are aligned with these rows.
         """
-        return self.source.iloc[self.used_index].assign(day0=self.day0, n_est=self.n_est, sigma=self.sigma)
+        return self._source.iloc[self._used].assign(day0=self._day0, n_est=self._n_est, sigma=self._sigma)
 
     @cached_property
     def dropped(self) -> pd.DataFrame:
         """Every event not used, with its input columns and the reason."""
-        return self.source.iloc[self.dropped_index].assign(reason=self.dropped_reason)
+        return self._source.iloc[self._dropped_index].assign(reason=self._dropped_reason)
 
     @cached_property
-    def groups(self) -> pd.Series:
-        """Group label of each used event (``"all"`` without a group column)."""
-        cat = pd.Categorical.from_codes(self.group_codes, categories=pd.Index(self.group_labels, dtype=object))
-        return pd.Series(np.asarray(cat, dtype=object), index=self.source.index[self.used_index], name=self.group_name or "group",
-                         dtype="string")
-
-    @cached_property
-    def tests(self) -> pd.DataFrame:
-        """Every test statistic, one row per group and CAR window."""
-        if self.stats is None:
-            raise InsiderKitError("this study was run with tests=False: no test statistics were computed")
-        idx = pd.MultiIndex.from_product([self.group_labels, [self._wname(c) for c in self.car_windows]],
-                                         names=["group", "window"])
-        df = pd.DataFrame(self.stats, index=idx)
-        df["n"] = df["n"].astype(int)
-        return df
+    def _ar(self) -> np.ndarray:
+        # built on first use: a million events x 81 days is 650 MB that most studies never look at
+        return self._ar_source()
 
     @property
     def ar(self) -> pd.DataFrame:
         """Abnormal returns: one row per used event, one column per relative day."""
-        return pd.DataFrame(self.ar_values, index=self.events.index, columns=pd.Index(self.rel_days, name="rel_day"))
+        return pd.DataFrame(self._ar, index=self.events.index, columns=pd.Index(self._rel, name="rel_day"))
+
+    def _per_window(self, m: np.ndarray | None, what: str) -> pd.DataFrame:
+        if m is None:
+            raise InsiderKitError(f"this study computed no {what} (pass bhar=True)")
+        return pd.DataFrame(m, index=self.events.index, columns=_window_columns(self._windows))  # type: ignore[arg-type]
 
     @property
     def car(self) -> pd.DataFrame:
-        """CAR per used event (rows aligned with ``events``) and window."""
-        return pd.DataFrame({self._wname(c): v for c, v in self.car_values.items()}, index=self.events.index)
+        """CAR per used event (rows aligned with ``events``); columns ``(start, end)``, e.g. ``res.car[(0, 60)]``.
+        Missing days inside a window count as zero (``car_days`` counts the days with a return)."""
+        return self._per_window(self._car, "CARs")
+
+    @property
+    def car_days(self) -> pd.DataFrame:
+        """Days with a return inside each CAR window."""
+        return self._per_window(self._car_n, "CARs")
+
+    @property
+    def scar(self) -> pd.DataFrame:
+        """Standardised CAR: CAR over its forecast-error standard deviation, estimation error included
+        (Campbell, Lo & MacKinlay 1997, eq. 4.4.14, for the market model)."""
+        return self._per_window(self._scar, "SCARs")
 
     @property
     def bhar(self) -> pd.DataFrame:
-        return pd.DataFrame({self._wname(c): v for c, v in self.bhar_values.items()}, index=self.events.index)
+        """Buy-and-hold abnormal return against the market per event and window (with ``bhar=True``)."""
+        return self._per_window(self._bhar, "BHARs")
+
+    # ------------------------------------------------------------------------------------------ per group
+    @cached_property
+    def tests(self) -> pd.DataFrame:
+        """Every test statistic, one row per group and CAR window (index ``group, start, end``)."""
+        if self._stats is None:
+            raise InsiderKitError("this study was run with tests=False: no test statistics were computed")
+        idx = pd.MultiIndex.from_tuples([(g, w[0], w[1]) for g in self.group_labels for w in self._windows],
+                                        names=["group", "start", "end"])
+        df = pd.DataFrame(self._stats, index=idx)
+        df["n"] = df["n"].astype(int)
+        return df
 
     @property
     def aar(self) -> pd.DataFrame:
         """Average abnormal return per relative day (rows) and group (columns)."""
         df = self.ar.groupby(self.groups.to_numpy()).mean().T
         df.columns.name = self.group_name or "group"
-        return df
+        return df[[g for g in self.group_labels if g in df.columns]]
 
     def caar(self, start: int | None = None, level: float = 0.95, flip: tuple[str, ...] = ()) -> pd.DataFrame:
         """Cumulative average abnormal return from *start* (default: window start), per group.
 
-        Long format: ``group, rel_day, caar, lower, upper, n``; the band is the
-        cross-sectional confidence interval of the cumulated ARs at *level*.
-        Groups in *flip* are sign-flipped (e.g. ``("sell",)`` to put sales on the purchases' scale)
-        and labelled ``"-<group>"``.
+        Long format: ``group, rel_day, caar, lower, upper, n``; the band is the cross-sectional confidence
+        interval of the cumulated ARs at *level*.  Groups in *flip* are sign-flipped (e.g. ``("sell",)`` to put
+        sales on the purchases' scale) and labelled ``"-<group>"``.
         """
-        start = self.rel_days[0] if start is None else start
+        start = self._rel[0] if start is None else start
         rows = []
-        sel = self.rel_days >= start
-        cum = np.nancumsum(np.where(sel[None, :], self.ar_values, 0.0), axis=1)[:, sel]
+        sel = self._rel >= start
+        cum = np.nancumsum(np.where(sel[None, :], self._ar, 0.0), axis=1)[:, sel]
         for gi, g in enumerate(self.group_labels):
             x = cum[self.group_codes == gi]
             n = x.shape[0]
@@ -174,44 +262,40 @@ class EventStudyResult:
             se = x.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.full(x.shape[1], np.nan)
             q = st.t.ppf(0.5 + level / 2, max(n - 1, 1))
             s_ = -1.0 if g in flip else 1.0
-            rows.append(pd.DataFrame({"group": f"-{g}" if g in flip else g, "rel_day": self.rel_days[sel],
+            rows.append(pd.DataFrame({"group": f"-{g}" if g in flip else g, "rel_day": self._rel[sel],
                                       "caar": s_ * mean, "lower": s_ * mean - q * se, "upper": s_ * mean + q * se,
                                       "n": n}))
         return pd.concat(rows, ignore_index=True)
 
-    def summary(self, windows: list[str] | None = None) -> pd.DataFrame:
-        """Compact table: N, mean CAR with 95% CI, the main test statistics."""
-        cols = ["n", "mean_car", "ci_low", "ci_high", "t_cs", "p_cs", "bmp_t", "kp_t", "patell_z", "rank_z", "sign_z"]
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Mean CAR and its confidence interval at *level* (cross-sectional t), per group and window."""
+        t = self.tests
+        n = t["n"].to_numpy(float)
+        se = (t["mean_car"] - t["ci_low"]).to_numpy() / st.t.ppf(0.975, np.maximum(n - 1, 1))
+        q = st.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
+        return pd.DataFrame({"mean_car": t["mean_car"], "lower": t["mean_car"] - q * se,
+                             "upper": t["mean_car"] + q * se}, index=t.index)
+
+    def summary(self, windows: Sequence[Window | str] | None = None) -> pd.DataFrame:
+        """Compact table: N, mean CAR with 95% CI, the main test statistics (every column: ``tests``)."""
+        cols = ["n", "mean_car", "ci_low", "ci_high", "t_cs", "p_cs", "bmp_t", "kp_t", "rank_z", "sign_z"]
+        if self._stats is None:
+            return None  # type: ignore[return-value]
         t = self.tests[cols]
         if windows:
-            t = t[t.index.get_level_values("window").isin(windows)]
+            want = [window_of(w, self._windows) for w in windows]  # type: ignore[arg-type]
+            keys = list(zip(t.index.get_level_values("start"), t.index.get_level_values("end"), strict=True))
+            t = t[[k in want for k in keys]]
         return t
 
-    def __repr__(self) -> str:
-        return self.__str__()
-
     def _head(self) -> str:
-        return (f"{len(self.used_index):,} of {self.n_input:,} events used ({len(self.dropped_index):,} dropped), "
-                f"model={self.model}, estimation={self.estimation}, window={self.window}")
+        reasons = pd.Series(self._dropped_reason, dtype=object).str.replace(r" \(.*", "", regex=True).value_counts()
+        drop = "" if reasons.empty else "; dropped: " + ", ".join(f"{r} ({c:,})" for r, c in reasons.items())
+        return (f"{len(self._used):,} of {self.n_input:,} events used, model {self.model}, estimation "
+                f"{self.estimation}, window {self.window}{drop}")
 
-    def __str__(self) -> str:
-        head = "Event study: " + self._head()
-        return head if self.stats is None else head + "\n" + self.summary().round(4).to_string()
-
-    def _repr_html_(self) -> str:
-        reasons = pd.Series(self.dropped_reason).str.replace(r" \(.*", "", regex=True).value_counts()
-        drop = "" if reasons.empty else "<br>dropped: " + ", ".join(f"{r} ({c})" for r, c in reasons.items())
-        head = (f"<p><b>Event study</b>: {len(self.used_index):,} of {self.n_input:,} events used, model "
-                f"<code>{self.model}</code>, estimation {self.estimation}, window {self.window}{drop}</p>")
-        if self.stats is None:
-            return head
-        s = self.summary().style.format(
-            {"mean_car": "{:.2%}", "ci_low": "{:.2%}", "ci_high": "{:.2%}", "t_cs": "{:.2f}", "p_cs": "{:.3f}",
-             "bmp_t": "{:.2f}", "kp_t": "{:.2f}", "patell_z": "{:.2f}", "rank_z": "{:.2f}", "sign_z": "{:.2f}"})
-        return head + s.to_html()
-
-    def plot(self, ax: Any = None, **kw: Any) -> Any:
-        """CAAR curves with confidence bands (drawn by :mod:`insider_kit.plots`)."""
+    def plot(self, ax: Axes | None = None, **kw: Any) -> Axes:
+        """CAAR curves with confidence bands (drawn by :func:`insider_kit.plots.plot_caar`)."""
         from ..plots import plot_caar
 
         return plot_caar(self.caar(start=kw.pop("start", -1), flip=tuple(kw.pop("flip", ()))), ax=ax, **kw)

@@ -1,42 +1,104 @@
 """Size and power of event-study tests by simulation (Brown & Warner 1985), on any returns panel.
 
-Each replication draws random (ticker, date) events, optionally adds a planted
-CAR spread evenly over the CAR window, and runs the study; all replications go
-through the engine at once (one group per replication), so thousands of studies
-take seconds.
+Each replication draws placebo events, optionally adds a planted CAR spread evenly over the CAR window,
+and runs the study; all replications go through the engine at once (one group per replication), so
+thousands of studies take seconds.  Placebo events are drawn uniformly over firms and dates, or — with
+``like=`` — like a study's real events: tickers from the real events' tickers and dates from their dates
+(drawn independently, so no real event's own effect comes along), which reproduces the clustering of the
+real data in calendar time and across firms.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from ..errors import DataError
 from ..prices.panel import ReturnsPanel
-from .engine import event_study
+from .engine import Model, event_study
 
-__all__ = ["simulate_power"]
+__all__ = ["TESTS", "simulate_power"]
+
+#: The statistics whose rejection rates :func:`simulate_power` reports: (name, p-value column).
+TESTS: tuple[tuple[str, str], ...] = (
+    ("cross-sectional t", "p_cs"), ("Patell z", "p_patell"), ("BMP t", "p_bmp"), ("Kolari-Pynnönen t", "p_kp"),
+    ("Corrado rank z", "p_rank"), ("generalized sign z", "p_sign"), ("Wilcoxon", "p_wilcoxon"),
+)
 
 
-def simulate_power(panel: ReturnsPanel, *, effects: Sequence[float] = (0.0, 0.01, 0.02), n_events: Sequence[int] = (25, 100, 400),
-                   reps: int = 100, window: tuple[int, int] = (0, 20), model: str = "market_model",
-                   level: float = 0.05, seed: int = 0) -> pd.DataFrame:
-    """Rejection rates of the cross-sectional t and BMP tests for each planted effect and sample size.
+def _wilson(k: np.ndarray, n: int, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
+    p = k / n
+    den = 1 + z**2 / n
+    c = (p + z**2 / (2 * n)) / den
+    h = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / den
+    return np.clip(c - h, 0, 1), np.clip(c + h, 0, 1)
 
-    Returns one row per (effect, n_events, test) with ``rejection_rate``; with ``effect=0`` it is the
-    test's size (should be near *level*).
+
+def simulate_power(panel: ReturnsPanel, *, effects: Sequence[float] = (0.0, 0.01, 0.02),
+                   n_events: Sequence[int] = (25, 100, 400), reps: int = 100, window: tuple[int, int] = (0, 20),
+                   model: Model = "market_model", level: float = 0.05, seed: int = 0,
+                   like: pd.DataFrame | None = None,
+                   tests: Sequence[str] | Literal["all"] = ("cross-sectional t", "BMP t")) -> pd.DataFrame:
+    """Rejection rates of event-study tests for each planted effect and sample size.
+
+    Parameters
+    ----------
+    panel
+        The returns panel the placebo events are drawn on.
+    effects
+        Planted CARs (decimals) spread evenly over *window*; ``0.0`` measures the tests' size.
+    n_events
+        Events per simulated study.
+    reps
+        Simulated studies per (effect, size).
+    window
+        The CAR window tested.
+    model
+        Return model (:func:`insider_kit.event_study`).
+    level
+        Nominal level of the tests.
+    seed
+        Random seed.
+    like
+        Real events (``ticker``, ``date``) whose firms and calendar distribution the placebo events copy.
+    tests
+        Names among :data:`TESTS`, or ``"all"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (effect, n_events, test): ``rejection_rate`` with its 95% Wilson interval ``ci_low``,
+        ``ci_high`` over the *reps* studies; with ``effect == 0`` it is the test's size (near *level* when
+        the test is well specified).
     """
-    from scipy import stats as st
-
+    want = [t for t in TESTS if tests == "all" or t[0] in tests]
+    if not want:
+        raise DataError(f"unknown test(s) {tests!r}", hint="choose among " + ", ".join(t for t, _ in TESTS))
     rng = np.random.default_rng(seed)
     T, N = panel.values.shape
     lo, hi = 260, T - window[1] - 2
+    if hi <= lo:
+        raise DataError(f"the panel's {T} days are too few for a 250-day estimation window and window {window}")
+    if like is not None:
+        col = pd.Series(np.arange(N), index=panel.tickers)
+        col = col[~col.index.duplicated()]
+        pool_j = like["ticker"].astype(str).map(col).dropna().astype(int).to_numpy()
+        pool_d = np.searchsorted(panel.dates.to_numpy(), pd.to_datetime(like["date"]).to_numpy())
+        pool_d = pool_d[(pool_d >= lo) & (pool_d < hi)]
+        if len(pool_j) == 0 or len(pool_d) == 0:
+            raise DataError("the events given as like= have no tickers or dates usable on this panel")
     rows = []
     for eff in effects:
         for n in n_events:
-            j = rng.integers(0, N, (reps, n))
-            d = rng.integers(lo, hi, (reps, n))
+            if like is not None:
+                j = pool_j[rng.integers(0, len(pool_j), (reps, n))]
+                d = pool_d[rng.integers(0, len(pool_d), (reps, n))]
+            else:
+                j = rng.integers(0, N, (reps, n))
+                d = rng.integers(lo, hi, (reps, n))
             vals = panel.values
             if eff:
                 vals = panel.values.copy()
@@ -46,11 +108,13 @@ def simulate_power(panel: ReturnsPanel, *, effects: Sequence[float] = (0.0, 0.01
             p = ReturnsPanel(vals, panel.dates, panel.tickers, panel.market, panel.market_name, panel.factors)
             ev = pd.DataFrame({"ticker": panel.tickers[j.ravel()], "date": panel.dates[d.ravel()],
                                "rep": np.repeat(np.arange(reps), n).astype(str)})
-            res = event_study(ev, p, model=model, group="rep", window=(min(-5, window[0]), window[1]),  # type: ignore[arg-type]
+            res = event_study(ev, p, model=model, group="rep", window=(min(-5, window[0]), window[1]),
                               car_windows=[window], min_estimation=100, max_loss=0.5)
             t = res.tests
-            for name, stat in (("cross-sectional t", t["t_cs"]), ("BMP t", t["bmp_t"])):
-                rej = 2 * st.norm.sf(np.abs(stat.to_numpy(float))) < level
-                rows.append({"effect": eff, "n_events": n, "test": name, "rejection_rate": float(rej.mean()),
-                             "reps": reps})
+            for name, pcol in want:
+                rej = (t[pcol].to_numpy(float) < level)
+                k = int(rej.sum())
+                ci = _wilson(np.array([k]), len(rej))
+                rows.append({"effect": eff, "n_events": n, "test": name, "rejection_rate": k / len(rej),
+                             "ci_low": float(ci[0][0]), "ci_high": float(ci[1][0]), "reps": len(rej)})
     return pd.DataFrame(rows)

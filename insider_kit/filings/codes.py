@@ -8,9 +8,12 @@ tax withholding, grants and gifts are mostly mechanical.
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-__all__ = ["CODE_CLASSES", "TRANSACTION_CODES", "CodeClass", "code_class"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["CODE_CLASSES", "TRANSACTION_CODES", "CodeClass", "code_class", "code_table"]
 
 TRANSACTION_CODES: Final[dict[str, str]] = {
     "P": "Open market or private purchase of non-derivative or derivative security",
@@ -55,3 +58,13 @@ def code_class(code: str | None) -> CodeClass:
     if not code:
         return "other"
     return CODE_CLASSES.get(code.strip().upper()[:1], "other")
+
+
+def code_table(transactions: pd.DataFrame) -> pd.DataFrame:
+    """Rows per transaction code with the code's official meaning, most frequent first."""
+    import pandas as pd
+
+    counts = transactions["trans_code"].value_counts().rename("rows")
+    out = pd.DataFrame({"rows": counts.astype(int), "meaning": [TRANSACTION_CODES.get(str(c), "?") for c in counts.index]})
+    out.index.name = "code"
+    return out

@@ -23,7 +23,7 @@ import re
 
 import pandas as pd
 
-__all__ = ["PLAN_RE", "mentions_plan", "resolve_plan_flags"]
+__all__ = ["PLAN_RE", "mentions_plan", "plan_share_by_year", "resolve_plan_flags"]
 
 # 10b5-1 in its written variants (hyphen, en dash, spaces, "10b-5-1", "10b5-l").
 PLAN_RE = re.compile(
@@ -80,3 +80,17 @@ def resolve_plan_flags(footnotes: pd.Series, checkbox: pd.Series) -> tuple[pd.Se
     flag[by_fn.to_numpy()] = True
     src[by_fn.to_numpy()] = "footnote"
     return flag, src
+
+
+def plan_share_by_year(transactions: pd.DataFrame) -> pd.DataFrame:
+    """Open-market sales per filing year: how many, the share flagged as 10b5-1 plan trades, and where the
+    flag came from (the checkbox, from April 2023, or the footnotes); ``unknown`` is the share with no flag."""
+    s = transactions[transactions["trans_code"] == "S"]
+    y = pd.to_datetime(s["filing_date"]).dt.year.rename("year")
+    flag = s["plan_10b5_1"].astype("boolean")
+    src = s["plan_source"].astype("string")
+    return pd.DataFrame({"sales": 1, "plan": flag.fillna(False).astype(float), "unknown": flag.isna().astype(float),
+                         "from_checkbox": (src == "checkbox").fillna(False).astype(float),
+                         "from_footnote": (src == "footnote").fillna(False).astype(float)}).groupby(y).agg(
+        sales=("sales", "sum"), plan_share=("plan", "mean"), unknown_share=("unknown", "mean"),
+        from_checkbox=("from_checkbox", "mean"), from_footnote=("from_footnote", "mean"))

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from .generate import MARKET_TICKER, generate_sample
 from .spec import SampleSpec, load_spec
-from .truth import planted_labels
+from .truth import expected_verdicts, planted_labels, planted_recovery
 
-__all__ = ["MARKET_TICKER", "SampleSpec", "generate_sample", "load_spec", "planted_labels"]
+__all__ = ["MARKET_TICKER", "SampleSpec", "expected_verdicts", "generate_sample", "load_spec", "planted_labels", "planted_recovery"]

@@ -6,9 +6,10 @@ from typing import Any
 
 import pandas as pd
 
+from ..eventstudy.engine import Model
 from ..signals import trade_table
 
-__all__ = ["planted_labels"]
+__all__ = ["expected_verdicts", "planted_labels", "planted_recovery"]
 
 
 def planted_labels(events: pd.DataFrame, transactions: pd.DataFrame, truth: dict[str, Any]) -> pd.DataFrame:
@@ -23,3 +24,53 @@ def planted_labels(events: pd.DataFrame, transactions: pd.DataFrame, truth: dict
     out = events.copy()
     out["ticker"] = out["ticker"].astype(str)
     return out.join(g, on=["ticker", "date"])
+
+
+def expected_verdicts(spec: dict[str, Any]) -> dict[str, str]:
+    """What the teaching market's spec planted, per claim: ``"supported"`` or ``"not supported"``.
+
+    Only claims the spec decides are listed (others depend on mixtures and power).
+    """
+    e = spec["effects"]
+    out: dict[str, str] = {}
+    out["purchases_positive"] = "supported" if e["opportunistic_purchase"] > 0 else "not supported"
+    out["cluster_selling"] = "supported" if e["cluster_sale"] <= -0.02 else "not supported"
+    out["exec_unscheduled_sales"] = "supported" if e["exec_unscheduled_sale"] <= -0.02 else "not supported"
+    out["lockup_selling"] = "supported" if e["lockup_sale"] <= -0.02 else "not supported"
+    out["selling_after_runup"] = "not supported"  # the generator plants no run-up effect
+    out["large_fraction"] = "supported" if e["exec_unscheduled_sale"] <= -0.02 else "not supported"
+    out["buys_stronger_than_sales"] = ("supported" if e["opportunistic_purchase"] > 0.02 and e["ordinary_sale"] > -0.01
+                                       else "not supported")
+    if spec.get("market_selling_wave"):
+        out["market_selling_after_advance"] = "supported" if spec["market_wave_effect"] <= -0.02 else "not supported"
+    else:
+        out["market_selling_after_advance"] = "not supported"
+    out["pre_filing_information"] = ("supported" if spec["info_leak"] > 0 and e["opportunistic_purchase"] > 0.02
+                                     else "not supported")
+    return out
+
+
+def planted_recovery(study: Any, *, model: Model = "market_adjusted", window: tuple[int, int] = (0, 60)) -> pd.DataFrame:
+    """What an event study of the teaching market recovers of each planted class: N, mean CAR with its 95% CI,
+    the mean planted CAR of the class's events, and whether the CI covers it.
+
+    Parameters
+    ----------
+    study
+        A :class:`~insider_kit.study.Study` of the teaching market (its ``truth`` is needed).
+    model, window
+        Return model and CAR window.
+    """
+    from ..errors import DataError
+    from ..eventstudy import event_study
+
+    if study.truth is None:
+        raise DataError("planted_recovery needs the teaching market (its truth.json)", path=study.paths.root)
+    lab = planted_labels(study.events, study.transactions, study.truth)
+    lab["cls"] = lab["planted_class"].fillna("").str.split(",").str[0].replace("", "unlabelled")
+    rec = event_study(lab, study.panel, model=model, group="cls", window=(min(-5, window[0]), window[1]),
+                      car_windows=[window], min_estimation=60, max_loss=0.9)
+    tab = rec.summary()[["n", "mean_car", "ci_low", "ci_high"]].reset_index(["start", "end"], drop=True)
+    tab["planted_mean"] = lab.groupby("cls")["planted_car"].mean().reindex(tab.index)
+    tab["covered"] = (tab["ci_low"] <= tab["planted_mean"]) & (tab["planted_mean"] <= tab["ci_high"])
+    return tab

@@ -8,7 +8,7 @@ import pandas as pd
 from ..errors import DataError
 from .trades import trade_table
 
-__all__ = ["net_purchase_ratio"]
+__all__ = ["forward_returns_by_quintile", "net_purchase_ratio"]
 
 
 def net_purchase_ratio(tx: pd.DataFrame, market: pd.Series, *, horizons: tuple[int, ...] = (1, 3, 6, 12),
@@ -46,4 +46,18 @@ def net_purchase_ratio(tx: pd.DataFrame, market: pd.Series, *, horizons: tuple[i
     out[f"past_{past}m"] = (month_end / month_end.shift(past) - 1.0).reindex(out.index)
     out.index.name = "month"
     out = out[out.index.isin(month_end.index)]  # months the market series covers
+    return out
+
+
+def forward_returns_by_quintile(npr: pd.DataFrame, *, column: str = "npr_count") -> pd.DataFrame:
+    """Mean forward market returns by quintile of the monthly net purchase ratio (1 = most selling), from
+    :func:`net_purchase_ratio`'s table; months without a forward return are left out of that horizon."""
+    fwd = [c for c in npr.columns if c.startswith("fwd_")]
+    d = npr.dropna(subset=[column])
+    if len(d) < 5:
+        raise DataError(f"only {len(d)} months with a net purchase ratio; quintiles need at least 5")
+    q = pd.qcut(d[column], 5, labels=["1 (most selling)", "2", "3", "4", "5 (most buying)"])
+    out = d.groupby(q, observed=True)[fwd].mean()
+    out.insert(0, "months", d.groupby(q, observed=True).size())
+    out.index.name = "net purchase ratio quintile"
     return out

@@ -1,0 +1,237 @@
+"""Run every claim of :data:`~insider_kit.claims.catalog.CLAIMS` on a study and give each a verdict.
+
+Verdict rule (from the estimate's 95% CI and N; standard errors clustered by firm and calendar month,
+Newey-West for monthly market series):
+
+* ``not testable`` when the data lack an ingredient of the claim (the reason is in ``reason``);
+* ``inconclusive`` when N (either side of a difference) is below ``min_n``;
+* claims of an effect (``expect = "positive"`` or ``"negative"``): ``supported`` when the CI excludes zero
+  on the claimed side; ``contradicted`` when it excludes zero on the other side, or lies entirely within
+  +/- ``negligible`` (an effect precisely estimated to be too small to matter); else ``inconclusive``;
+* claims of no effect (``expect = "none"``): ``supported`` when the CI lies within +/- ``negligible``;
+  ``contradicted`` when it excludes the whole band on one side; else ``inconclusive``.
+
+Many claims are tested at once, so the ledger also reports Holm-adjusted p-values and Benjamini-Hochberg
+q-values across the claims that have a p-value (``p_holm``, ``q_bh``; the unadjusted ``p`` stays).
+
+CARs are over ``window`` (default trading days 0..60 after the filing became public) with
+market-adjusted returns by default: the market model's intercept, estimated on the months before the
+event, absorbs a pre-event run-up and makes sales after run-ups look like reversals even when nothing
+follows (notebook 05).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..days import day_index
+from ..errors import DataError
+from ..eventstudy import compare, event_study
+from ..eventstudy.regression import cluster_codes, clustered_mean
+from ..eventstudy.results import EventStudyResult
+from ..signals import net_purchase_ratio
+from ..study import Study
+from .catalog import CLAIMS, Claim, Expect, Selections
+
+__all__ = ["LEDGER_COLUMNS", "adjust_pvalues", "market_claim", "run_ledger", "verdict"]
+
+Result = dict[str, Any]
+
+#: Columns of the ledger, in order.
+LEDGER_COLUMNS = ["id", "claim", "source", "test", "expect", "n", "n_ref", "estimate", "ci_low", "ci_high", "p",
+                  "p_holm", "q_bh", "boot_low", "boot_high", "verdict", "reason"]
+
+
+def verdict(est: float, lo: float, hi: float, n: int, expect: Expect, *, negligible: float, min_n: int) -> str:
+    """The verdict rule of the module docstring (for a testable claim)."""
+    if n < min_n or not (np.isfinite(lo) and np.isfinite(hi)):
+        return "inconclusive"
+    if expect == "none":
+        if -negligible <= lo and hi <= negligible:
+            return "supported"
+        if lo > negligible or hi < -negligible:
+            return "contradicted"
+        return "inconclusive"
+    right = lo > 0 if expect == "positive" else hi < 0
+    wrong = hi < 0 if expect == "positive" else lo > 0
+    if right:
+        return "supported"
+    if wrong or (-negligible <= lo and hi <= negligible):
+        return "contradicted"
+    return "inconclusive"
+
+
+def adjust_pvalues(p: pd.Series) -> pd.DataFrame:
+    """Holm (1979) adjusted p-values and Benjamini-Hochberg (1995) q-values of the finite entries of *p*
+    (NaN elsewhere), via :func:`statsmodels.stats.multitest.multipletests`."""
+    from statsmodels.stats.multitest import multipletests
+
+    out = pd.DataFrame({"p_holm": np.nan, "q_bh": np.nan}, index=p.index)
+    ok = p.notna() & np.isfinite(p.astype(float))
+    if ok.any():
+        v = p[ok].astype(float).to_numpy()
+        out.loc[ok, "p_holm"] = multipletests(v, method="holm")[1]
+        out.loc[ok, "q_bh"] = multipletests(v, method="fdr_bh")[1]
+    return out
+
+
+def _empty(n: int = 0, n_ref: float = np.nan, reason: str = "") -> Result:
+    return {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "n": n, "n_ref": n_ref,
+            "reason": reason}
+
+
+def _mean(res: EventStudyResult, car: np.ndarray, mask: np.ndarray) -> Result:
+    """Mean CAR of the events in *mask*, standard error clustered by firm and month."""
+    m = mask & np.isfinite(car)
+    out = clustered_mean(car[m], cluster_codes(res.events, ("firm", "month"), mask=m))
+    return {k: out[k] for k in ("estimate", "ci_low", "ci_high", "p", "n")} | {"n_ref": np.nan}
+
+
+def _diff(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b: np.ndarray, flip_b: bool = False,
+          n_boot: int = 1000) -> Result:
+    """Mean CAR of *a* minus that of *b* (sign-flipped when *flip_b*), via :func:`compare`."""
+    if a.sum() < 2 or b.sum() < 2:
+        return _empty(int(a.sum()), int(b.sum()))
+    c = compare(res, by=np.where(a, "a", np.where(b, "b", "x")), a="a", b="b", window=window,
+                sign={"b": -1.0} if flip_b else None, n_boot=n_boot)
+    return {"estimate": c.reg_coef, "ci_low": c.reg_coef - 1.96 * c.reg_se, "ci_high": c.reg_coef + 1.96 * c.reg_se,
+            "p": c.reg_p, "n": c.n_a, "n_ref": c.n_b, "boot_low": c.ci_low, "boot_high": c.ci_high,
+            "welch_p": c.welch_p}
+
+
+def market_claim(study: Study, *, horizon: int = 3, heavy_q: float = 0.1) -> Result:
+    """Forward market return after heavy-selling months that followed an advance, minus other months (HAC, lags=h)."""
+    import statsmodels.api as sm
+
+    if study.panel.market is None:
+        return _empty(0, 0, "no market series")
+    npr = net_purchase_ratio(study.transactions, study.panel.market_series())
+    d = npr.dropna(subset=[f"fwd_{horizon}m", "past_6m", "npr_count"])
+    heavy = (d["npr_count"] <= d["npr_count"].quantile(heavy_q)) & (d["past_6m"] > d["past_6m"].median())
+    if heavy.sum() < 1 or (~heavy).sum() < 2:
+        return _empty(int(heavy.sum()), int((~heavy).sum()))
+    X = sm.add_constant(heavy.astype(float).rename("heavy"))
+    fit = sm.OLS(d[f"fwd_{horizon}m"], X).fit(cov_type="HAC", cov_kwds={"maxlags": horizon})
+    est, se = float(fit.params["heavy"]), float(fit.bse["heavy"])
+    return {"estimate": est, "ci_low": est - 1.96 * se, "ci_high": est + 1.96 * se, "p": float(fit.pvalues["heavy"]),
+            "n": int(heavy.sum()), "n_ref": int((~heavy).sum())}
+
+
+def _disposals(study: Study, common: dict[str, Any], window: tuple[int, int]) -> Result:
+    ev = study.events_by(codes=("S", "F", "G", "J"), by_class=True)
+    ev = ev[ev["direction"] == "sell"]
+    if ev.empty:
+        return _empty(0, 0, "no disposals (F/G/J) in the data")
+    res = event_study(ev, study.panel, **common)
+    cls = res.events["code_class"].to_numpy()
+    return _diff(res, window, cls == "sale", np.isin(cls, ["tax", "gift", "other", "exercise_and_sell"]))
+
+
+def _pre_filing(study: Study, common: dict[str, Any]) -> Result:
+    """Sum of a purchase's abnormal returns on the trading days after the trade and before the public day."""
+    ev = study.events_by(date="trade")
+    ev = ev[ev["direction"] == "buy"]
+    if ev.empty:
+        return _empty(0, np.nan, "no purchases")
+    res = event_study(ev, study.panel, **common)
+    d0 = day_index(study.panel.dates, res.events["day0"])
+    dp = day_index(study.panel.dates, res.events["public_date"])
+    lag = dp - d0  # trading days from the trade to the public day
+    rel = res.rel_days
+    between = (rel[None, :] >= 1) & (rel[None, :] < lag[:, None])
+    car = np.where(between, np.nan_to_num(res.ar.to_numpy()), 0.0).sum(axis=1)
+    out = _mean(res, car, np.ones(len(car), bool))
+    out["n_with_gap"] = int((lag >= 2).sum())
+    return out
+
+
+def _not_testable(c: Claim, events: pd.DataFrame) -> str:
+    """Why the events cannot test claim *c* ('' when they can)."""
+    for col in c.needs:
+        if col not in events.columns:
+            return f"the events have no '{col}' (the data lack this ingredient)"
+        if events[col].isna().all():
+            return f"'{col}' is unknown for every event (the data lack this ingredient)"
+    return ""
+
+
+def run_ledger(study: Study, *, model: str = "market_adjusted", window: tuple[int, int] = (0, 60),
+               negligible: float = 0.01, min_n: int = 30, min_n_months: int = 3, runup_quintile: int = 5,
+               plan_threshold: float = 0.5, progress: bool = False) -> pd.DataFrame:
+    """Test every claim in :data:`~insider_kit.claims.CLAIMS` on *study* and return the ledger.
+
+    Parameters
+    ----------
+    study
+        A loaded study (:func:`insider_kit.load_study`).
+    model
+        Return model of the event studies (see :func:`insider_kit.event_study`).
+    window
+        The CAR window, trading days relative to day 0 (the public date).
+    negligible
+        Half-width of the "too small to matter" band of the verdict rule (decimal CAR).
+    min_n, min_n_months
+        Fewest events (months, for the market claim) on each side for a verdict other than inconclusive.
+    runup_quintile, plan_threshold
+        Selection options (:class:`~insider_kit.claims.catalog.Selections`).
+    progress
+        Show a progress bar over the claims.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per claim, columns :data:`LEDGER_COLUMNS`; ``attrs['settings']`` records the settings.
+    """
+    from tqdm.auto import tqdm
+
+    ev = study.events
+    if ev.empty:
+        raise DataError("no events to test the claims on")
+    w = (min(-5, window[0]), window[1])
+    common: dict[str, Any] = {"model": model, "estimation": (-250, -21), "window": w,
+                              "car_windows": [(-5, -1), window], "min_estimation": 60, "max_loss": 0.9}
+    res = event_study(ev, study.panel, **common)
+    car = res.car[window].to_numpy()
+    sel = Selections(res.events, runup_quintile=runup_quintile, plan_threshold=plan_threshold)
+    out: dict[str, Result] = {}
+    for c in tqdm(CLAIMS, desc="claims", disable=not progress):
+        why = _not_testable(c, res.events)
+        if why:
+            out[c.id] = _empty(0, np.nan, why)
+        elif c.kind == "mean":
+            assert c.select is not None
+            out[c.id] = _mean(res, car, c.select(sel)[0])
+        elif c.kind == "difference":
+            assert c.select is not None
+            a, b = c.select(sel)
+            assert b is not None
+            out[c.id] = _diff(res, window, a, b, flip_b=c.flip_ref)
+        elif c.kind == "disposals":
+            out[c.id] = _disposals(study, common, window)
+        elif c.kind == "pre_filing":
+            out[c.id] = _pre_filing(study, common)
+        else:
+            out[c.id] = market_claim(study)
+    rows = []
+    for c in CLAIMS:
+        r = out[c.id]
+        n_min = min(r["n"], r["n_ref"]) if np.isfinite(r.get("n_ref", np.nan)) else r["n"]
+        need = min_n_months if c.kind == "market" else min_n
+        if r.get("reason"):
+            v = "not testable"
+        else:
+            v = verdict(r["estimate"], r["ci_low"], r["ci_high"], int(n_min), c.expect,
+                        negligible=negligible * c.negligible_scale, min_n=need)
+        rows.append({"id": c.id, "claim": c.text, "source": c.source, "test": c.test, "expect": c.expect,
+                     "n": int(r["n"]), "n_ref": r.get("n_ref", np.nan), "estimate": r["estimate"],
+                     "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p": r["p"],
+                     "boot_low": r.get("boot_low", np.nan), "boot_high": r.get("boot_high", np.nan), "verdict": v,
+                     "reason": r.get("reason", "")})
+    led = pd.DataFrame(rows)
+    led = led.join(adjust_pvalues(led["p"]))[LEDGER_COLUMNS]
+    led.attrs["settings"] = {"model": model, "window": window, "negligible": negligible, "min_n": min_n,
+                             "synthetic": study.synthetic, "data": str(study.paths.root)}
+    return led

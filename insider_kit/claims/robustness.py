@@ -1,0 +1,63 @@
+"""The headline comparison across return models, CAR windows and event dates (filing vs trade date)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..eventstudy import event_study
+from ..study import Study
+from .ledger import _diff, _mean
+
+__all__ = ["robustness", "runup_model_bias"]
+
+
+def robustness(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "market_model", "ff3"),
+               windows: tuple[tuple[int, int], ...] = ((0, 5), (0, 20), (0, 60)),
+               dates: tuple[str, ...] = ("filing", "trade")) -> pd.DataFrame:
+    """Purchases minus sign-flipped sales across models, CAR windows and event dates (clustered CIs).
+
+    Parameters
+    ----------
+    study
+        A loaded study.
+    models, windows, dates
+        The grid; models needing factors are skipped when the panel has none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (date, model, window): ``buys``, ``sales``, ``difference`` with its 95% CI (firm and month
+        clustered), ``n_buys``, ``n_sales``.
+    """
+    rows = []
+    for date in dates:
+        ev = study.events if date == "filing" else study.events_by(date="trade")
+        for model in models:
+            if model in ("ff3", "carhart") and study.panel.factors is None:
+                continue
+            res = event_study(ev, study.panel, model=model, window=(-5, max(w[1] for w in windows)),  # type: ignore[arg-type]
+                              car_windows=list(windows), min_estimation=60, max_loss=0.9)
+            buy = (res.events["direction"] == "buy").to_numpy()
+            for w in windows:
+                car = res.car[w].to_numpy()
+                d = _diff(res, w, buy, ~buy, flip_b=True, n_boot=200)
+                b = _mean(res, car, buy)
+                s_ = _mean(res, car, ~buy)
+                rows.append({"date": date, "model": model, "window": w,
+                             "buys": b["estimate"], "sales": s_["estimate"], "difference": d["estimate"],
+                             "ci_low": d["ci_low"], "ci_high": d["ci_high"], "n_buys": b["n"], "n_sales": s_["n"]})
+    return pd.DataFrame(rows)
+
+
+def runup_model_bias(study: Study, *, models: tuple[str, ...] = ("market_model", "market_adjusted"),
+                     window: tuple[int, int] = (0, 60)) -> pd.DataFrame:
+    """Mean CAR of sales by run-up quintile under each return model: the market model's intercept, estimated
+    over months that include a run-up, makes sales after run-ups look like reversals (notebook 05)."""
+    s = study.events[study.events["direction"] == "sell"].dropna(subset=["runup_q"])
+    s = s.assign(q=s["runup_q"].astype(str))
+    cols = {}
+    for m in models:
+        r = event_study(s, study.panel, model=m, group="q", window=(-5, window[1]), car_windows=[window],  # type: ignore[arg-type]
+                        min_estimation=60)
+        cols[m] = r.summary()["mean_car"].reset_index(["start", "end"], drop=True)
+    return pd.DataFrame(cols).sort_index().rename_axis("run-up quintile")

@@ -1,0 +1,63 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 06 · One company: its insiders and their trades
+
+# %% tags=["parameters"]
+data_dir: str = ""  # data directory (empty: the configured one, INSIDER_KIT_DATA or else the teaching market)
+ticker: str = "auto"  # the company (auto: the one with the most open-market insider events)
+
+# %%
+# %matplotlib inline
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+import insider_kit as ik
+
+study = ik.load_study(data_dir or None)
+display(Markdown("> " + study.banner()))
+study
+
+# %%
+tk = study.events["ticker"].value_counts().index[0] if ticker == "auto" else ticker.upper()
+if tk not in study.prices.columns:
+    raise ik.DataError(f"no prices for ticker {tk!r}")
+ev = study.events[study.events["ticker"] == tk]
+print(tk, ev["issuer_name"].iloc[0] if len(ev) else "", f"— {len(ev)} open-market events")
+
+# %%
+from insider_kit.plots import plot_company
+
+ax = plot_company(study.prices[tk].dropna(), ev, title=f"{tk}: insider trades at their public dates",
+                  synthetic=study.synthetic)
+display(ax.figure)
+plt.close(ax.figure)
+
+# %% [markdown]
+# ## The insiders
+# Each insider's open-market history and the kit's classifications (routine / opportunistic from the three
+# prior years, point in time).
+
+# %%
+from insider_kit.screens import company_insiders
+
+company_insiders(study.transactions, tk)
+
+# %% [markdown]
+# ## The events with their signals
+
+# %%
+cols = ["date", "direction", "n_insiders", "roles", "value", "plan_share", "fraction", "routine_class", "silent",
+        "exec_unscheduled", "n_cluster", "runup", "drawdown", "lockup"]
+ev[[c for c in cols if c in ev]].tail(20)
