@@ -12,7 +12,15 @@ __version__ = "0.2.0"
 from .claims import run_ledger
 from .errors import ConfigError, DataError, InsiderKitError, NetworkError
 from .events import build_events
-from .eventstudy import CalendarTimeResult, Comparison, EventStudyResult, calendar_time, compare, event_study
+from .eventstudy import (
+    CalendarTimeResult,
+    Comparison,
+    EventStudyResult,
+    calendar_time,
+    car_regression,
+    compare,
+    event_study,
+)
 from .filings import build_tidy, load_owners, load_transactions, parse_form4, read_quarter
 from .prices import load_factors, load_prices, read_price_file, returns_panel
 from .signals import SignalParams, net_purchase_ratio
@@ -32,6 +40,7 @@ __all__ = [
     "build_events",
     "build_tidy",
     "calendar_time",
+    "car_regression",
     "compare",
     "event_study",
     "load_factors",

@@ -243,6 +243,12 @@ def test_mean_residual_correlation_matches_a_pair_loop() -> None:
 
 
 # --------------------------------------------------------------------------- the compiled path vs plain references
+def _pair_overlap(day0: np.ndarray, L: int) -> float:
+    """Mean over pairs of the share of their L-day windows on common calendar days, by a loop over pairs."""
+    sh = [max(0, L - abs(int(a) - int(b))) / L for i, a in enumerate(day0) for b in day0[i + 1:]]
+    return float(np.mean(sh))
+
+
 def _plain_table(panel, res, est=(-250, -21)):
     """Every statistic of ``res.tests`` recomputed from per-event statsmodels fits, scipy's rankdata and
     wilcoxon, and the scalar functions of ``stats`` (one group at a time, no shared code with the kernels)."""
@@ -284,7 +290,8 @@ def _plain_table(panel, res, est=(-250, -21)):
                 "n": len(car), "mean_car": car.mean(), "median_car": np.median(car),
                 "t_cs": S.cross_sectional_t(car)[0],
                 "patell_z": S.patell_z(scar, res.events["n_est"].to_numpy()[sel], 2)[0], "bmp_t": t_b,
-                "kp_t": S.kolari_pynnonen_t(t_b, len(car), rbar)[0], "rbar": rbar,
+                "kp_t": S.kolari_pynnonen_t(t_b, len(car), rbar, _pair_overlap(starts - est[0], c[1] - c[0] + 1))[0],
+                "rbar": rbar,
                 "sign_z": S.generalized_sign_z(car, resid)[0],
                 "rank_z": S.corrado_from_ubar(ubar, L_est + c[0] - w0, L_est + c[1] - w0 + 1),
                 "p_wilcoxon": st.wilcoxon(car).pvalue,

@@ -36,7 +36,7 @@ from ..signals import net_purchase_ratio
 from ..study import Study
 from .catalog import CLAIMS, Claim, Expect, Selections
 
-__all__ = ["LEDGER_COLUMNS", "adjust_pvalues", "market_claim", "run_ledger", "verdict"]
+__all__ = ["LEDGER_COLUMNS", "adjust_pvalues", "benjamini_hochberg", "holm", "market_claim", "run_ledger", "verdict"]
 
 Result = dict[str, Any]
 
@@ -64,17 +64,35 @@ def verdict(est: float, lo: float, hi: float, n: int, expect: Expect, *, negligi
     return "inconclusive"
 
 
-def adjust_pvalues(p: pd.Series) -> pd.DataFrame:
-    """Holm (1979) adjusted p-values and Benjamini-Hochberg (1995) q-values of the finite entries of *p*
-    (NaN elsewhere), via :func:`statsmodels.stats.multitest.multipletests`."""
-    from statsmodels.stats.multitest import multipletests
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm (1979) step-down adjusted p-values: sorted ascending, ``max_{j<=k} min(1, (m - j + 1) p_(j))``."""
+    m = len(p)
+    o = np.argsort(p, kind="stable")
+    adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[o]))
+    out = np.empty(m)
+    out[o] = adj
+    return out
 
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Benjamini & Hochberg (1995) q-values: sorted ascending, ``min_{j>=k} min(1, m p_(j) / j)``."""
+    m = len(p)
+    o = np.argsort(p, kind="stable")
+    q = np.minimum(1.0, np.minimum.accumulate((m * p[o] / np.arange(1, m + 1))[::-1])[::-1])
+    out = np.empty(m)
+    out[o] = q
+    return out
+
+
+def adjust_pvalues(p: pd.Series) -> pd.DataFrame:
+    """Holm-adjusted p-values and Benjamini-Hochberg q-values across the finite entries of *p* (NaN
+    elsewhere): the family is every claim with a p-value."""
     out = pd.DataFrame({"p_holm": np.nan, "q_bh": np.nan}, index=p.index)
     ok = p.notna() & np.isfinite(p.astype(float))
     if ok.any():
         v = p[ok].astype(float).to_numpy()
-        out.loc[ok, "p_holm"] = multipletests(v, method="holm")[1]
-        out.loc[ok, "q_bh"] = multipletests(v, method="fdr_bh")[1]
+        out.loc[ok, "p_holm"] = holm(v)
+        out.loc[ok, "q_bh"] = benjamini_hochberg(v)
     return out
 
 

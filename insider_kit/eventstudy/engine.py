@@ -285,7 +285,7 @@ def event_study(
             rbar[g] = S.pair_correlation_mean(res_, est_start[need], inv[: len(a)], inv[len(a):])
         stats = S.test_table(
             codes=gcodes, n_groups=len(present), car=car, scar=scar, n_est=n_est, k_params=k_params,
-            ubar=ubar, L_est=L_est, cw=cw, npos=npos, rbar=rbar, bhar=BH if bhar else None,
+            ubar=ubar, L_est=L_est, cw=cw, npos=npos, rbar=rbar, bhar=BH if bhar else None, day0=dd,
             pool=_pool() if len(car) >= 20_000 else None,
         )
     else:

@@ -22,6 +22,7 @@ __all__ = [
     "cross_sectional_t",
     "generalized_sign_z",
     "kolari_pynnonen_t",
+    "mean_window_overlap",
     "mean_residual_correlation",
     "pair_correlation_mean",
     "patell_z",
@@ -105,12 +106,48 @@ def mean_residual_correlation(resid: np.ndarray, est_start: np.ndarray, *, pairs
     return pair_correlation_mean(resid, est_start, rows[a], rows[b], min_overlap)
 
 
-def kolari_pynnonen_t(t_bmp: float, n: int, rbar: float) -> tuple[float, float]:
-    """Kolari & Pynnönen (2010): t_KP = t_BMP * sqrt((1 - r) / (1 + (N - 1) r)), r the mean residual correlation."""
+def mean_window_overlap(day0: np.ndarray, length: int) -> float:
+    """Average, over all pairs of events, of the share of their CAR windows' days that fall on the same
+    calendar days: ``max(0, L - |d_i - d_j|) / L`` for windows of *length* L trading days starting at day
+    indices ``d_i + a`` and ``d_j + a`` (1 for events on one date, 0 for events further apart than L).
+
+    Computed from the events' day counts: pairs at distance k number ``sum_t c_t c_{t+k}`` (``c_t (c_t - 1) / 2``
+    at distance 0), so the cost is ``O(L x days)``, not ``O(N^2)``.  NaN for fewer than two events.
+    """
+    d = np.asarray(day0, dtype=np.int64)
+    n = len(d)
+    if n < 2 or length < 1:
+        return np.nan
+    c = np.bincount(d - d.min()).astype(np.float64)
+    tot = float((c * (c - 1.0)).sum() / 2.0) * length
+    for k in range(1, min(length, len(c))):
+        tot += float(c[:-k] @ c[k:]) * (length - k)
+    return tot / (length * n * (n - 1) / 2.0)
+
+
+def kolari_pynnonen_t(t_bmp: float, n: int, rbar: float, overlap: float = 1.0) -> tuple[float, float]:
+    r"""Kolari & Pynnönen (2010), for events whose CAR windows overlap in calendar time only in part.
+
+    :math:`t_{KP} = t_{BMP} \sqrt{(1 - \bar r w) / (1 + (N - 1) \bar r w)}`, with :math:`\bar r` the mean
+    correlation of the events' daily residuals and *w* = *overlap* the mean share of CAR-window days that
+    pairs of events share in calendar time (:func:`mean_window_overlap`).
+
+    Notes
+    -----
+    The variance of the mean standardised CAR is :math:`N^{-2} \sum_i \sum_j Cov(z_i, z_j)`.  With unit
+    variances and daily residual correlation :math:`\rho`, two events whose L-day windows share
+    :math:`o_{ij}` calendar days have :math:`Cov(z_i, z_j) = \rho\, o_{ij} / L`, and events whose windows do
+    not overlap have none.  Averaging over pairs, :math:`Var(\bar z) = N^{-1}(1 + (N - 1) \bar r w)` with
+    :math:`w` the mean of :math:`o_{ij}/L`, and the cross-sectional variance that BMP uses has expectation
+    :math:`1 - \bar r w`; hence the formula.  With every event on one date (w = 1) it is Kolari and
+    Pynnönen's own; with no overlapping windows (w = 0) it is BMP.  A negative :math:`\bar r` (sampling error
+    around zero in practice) is bounded at zero, so the adjustment never inflates BMP nor vanishes when
+    :math:`1 + (N - 1)\bar r \le 0`.
+    """
     if not np.isfinite(t_bmp) or n < 2:
         return np.nan, np.nan
-    adj = np.sqrt((1 - rbar) / (1 + (n - 1) * rbar)) if 1 + (n - 1) * rbar > 0 else np.nan
-    t = t_bmp * adj
+    r = max(float(rbar), 0.0) * (float(overlap) if np.isfinite(overlap) else 1.0)
+    t = t_bmp * np.sqrt((1 - r) / (1 + (n - 1) * r))
     return float(t), float(2 * st.t.sf(abs(t), n - 1))
 
 
@@ -237,13 +274,15 @@ def _median_sorted(v: np.ndarray) -> float:
 
 def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.ndarray, n_est: np.ndarray,
                k_params: int, ubar: np.ndarray, L_est: int, cw: np.ndarray, npos: np.ndarray, rbar: np.ndarray,
-               bhar: np.ndarray | None, pool: Executor | None = None) -> dict[str, np.ndarray]:
+               bhar: np.ndarray | None, day0: np.ndarray | None = None,
+               pool: Executor | None = None) -> dict[str, np.ndarray]:
     """Every statistic per group (``codes`` in ``0..n_groups-1``) and CAR window, vectorised over windows.
 
     *car*, *scar* (and *bhar*) are ``events x windows``; *ubar* the mean rank deviation per group
     and position (estimation days then window days); *cw* the window bounds as positions in the
     event window (half-open); *npos* each event's count of positive estimation residuals; *rbar*
-    each group's mean residual correlation.  The formulas are those of the scalar functions of
+    each group's mean residual correlation; *day0* each event's day-0 index (for the share of CAR-window days
+    that pairs of events share, which scales the Kolari-Pynnönen adjustment; all events on one date without it).  The formulas are those of the scalar functions of
     this module (the tests check one against the other).  Rows are group-major.
 
     Moments and Patell's sums come from compiled passes over the event arrays (no per-group copies); the
@@ -309,12 +348,17 @@ def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.nd
             t_b = np.where(ns[g] > 1, ms[g] / (ss[g] / np.sqrt(ns[g])), np.nan)
             put("bmp_t", t_b)
             put("p_bmp", 2 * sp.stdtr(np.maximum(ns[g] - 1, 1), -np.abs(t_b)))
-            r = rbar[g]
-            den = 1 + (ng - 1) * r
-            t_kp = np.where((ng > 1) & (den > 0), t_b * np.sqrt((1 - r) / np.where(den > 0, den, 1.0)), np.nan)
+            if day0 is not None:
+                dg = day0[codes == g]
+                ov = np.array([mean_window_overlap(dg, int(b_ - a_)) for a_, b_ in cw])
+            else:
+                ov = np.ones(W)
+            r = max(float(rbar[g]), 0.0) * np.where(np.isfinite(ov), ov, 1.0)
+            t_kp = np.where(ng > 1, t_b * np.sqrt((1 - r) / (1 + (ng - 1) * r)), np.nan)
             put("kp_t", t_kp)
+            put("kp_overlap", ov)
             put("p_kp", 2 * sp.stdtr(np.maximum(ng - 1, 1), -np.abs(t_kp)))
-            put("rbar", r)
+            put("rbar", rbar[g])
             # Corrado rank (Cowan 1992 multi-day form) from the group's Ubar
             z_r = np.array([corrado_from_ubar(ubar[g], L_est + int(a_), L_est + int(b_)) for a_, b_ in cw])
             put("rank_z", z_r)

@@ -1,0 +1,120 @@
+"""Inference a referee would sign: the overlap-weighted Kolari-Pynnönen t, test sizes under cross-correlation
+(simulations with binomial tolerances), CAR regressions vs statsmodels, multiple-testing adjustments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats as st
+from statsmodels.stats.multitest import multipletests
+
+import insider_kit as ik
+from insider_kit.claims.ledger import benjamini_hochberg, holm
+from insider_kit.eventstudy import stats as S
+from insider_kit.prices.panel import ReturnsPanel
+
+
+def _factor_panel(seed: int, T: int = 1400, N: int = 300, load: float = 0.6) -> ReturnsPanel:
+    """Returns with a market factor and a common non-market factor (cross-correlated market-model residuals)."""
+    rng = np.random.default_rng(seed)
+    m = rng.normal(0.0003, 0.01, T)
+    f = rng.normal(0, 0.01, T)  # the common non-market factor
+    R = rng.uniform(0.6, 1.4, N) * m[:, None] + load * f[:, None] + rng.normal(0, 0.012, (T, N))
+    return ReturnsPanel(R, pd.bdate_range("2005-01-03", periods=T), pd.Index([f"S{i:03d}" for i in range(N)]), m, "M")
+
+
+def test_mean_window_overlap_equals_a_pair_loop() -> None:
+    rng = np.random.default_rng(0)
+    d = rng.integers(0, 400, 250)
+    d[:30] = 100  # ties
+    for L in (1, 3, 21, 61):
+        ref = np.mean([max(0, L - abs(int(a) - int(b))) / L for i, a in enumerate(d) for b in d[i + 1:]])
+        assert S.mean_window_overlap(d, L) == pytest.approx(ref, rel=1e-12)
+    assert S.mean_window_overlap(np.full(10, 7), 21) == 1.0
+    assert S.mean_window_overlap(np.arange(10) * 100, 21) == 0.0
+
+
+def test_kp_equals_the_classic_formula_on_one_date_and_bmp_without_overlap() -> None:
+    """Guards the two limits of the overlap weighting: one event date (KP's own formula with the group's
+    rbar) and windows that never share a calendar day (no adjustment: BMP)."""
+    panel = _factor_panel(1, T=900, N=120)
+    one_date = pd.DataFrame({"ticker": panel.tickers[:80], "date": panel.dates[600]})
+    r1 = ik.event_study(one_date, panel, window=(-5, 20), car_windows=[(0, 10)], kp_pairs=10**6)
+    t = r1.tests.iloc[0]
+    assert t["rbar"] > 0.05  # the common factor is there
+    classic = t["bmp_t"] * np.sqrt((1 - t["rbar"]) / (1 + (t["n"] - 1) * t["rbar"]))
+    assert t["kp_t"] == pytest.approx(classic, rel=1e-12) and t["kp_overlap"] == 1.0
+    spaced = pd.DataFrame({"ticker": panel.tickers[:20], "date": panel.dates[260 + 30 * np.arange(20)]})
+    r2 = ik.event_study(spaced, panel, window=(-5, 20), car_windows=[(0, 10)])
+    t2 = r2.tests.iloc[0]
+    assert t2["kp_overlap"] == 0.0 and t2["kp_t"] == pytest.approx(t2["bmp_t"], rel=1e-12)
+
+
+def test_kp_never_vanishes_with_a_negative_mean_correlation() -> None:
+    t, p = S.kolari_pynnonen_t(2.5, 100_000, -0.01, overlap=1.0)
+    assert t == pytest.approx(2.5) and np.isfinite(p)
+
+
+def _rejection(panel: ReturnsPanel, *, reps: int, n: int, same_date: bool, seed: int) -> dict[str, float]:
+    rng = np.random.default_rng(seed)
+    T, N = panel.values.shape
+    rows = []
+    for k in range(reps):
+        j = rng.choice(N, n, replace=False)
+        d = np.full(n, rng.integers(260, T - 30)) if same_date else rng.integers(260, T - 30, n)
+        rows.append(pd.DataFrame({"ticker": panel.tickers[j], "date": panel.dates[d], "rep": str(k)}))
+    res = ik.event_study(pd.concat(rows, ignore_index=True), panel, group="rep", window=(-5, 10),
+                         car_windows=[(0, 10)], kp_pairs=3000)
+    t = res.tests
+    return {c: float((t[c].to_numpy() < 0.05).mean()) for c in ("p_cs", "p_bmp", "p_kp", "p_rank", "p_sign")}
+
+
+@pytest.mark.slow
+def test_sizes_under_cross_correlation_independent_and_common_dates() -> None:
+    """(a) independent event dates with cross-correlated residuals: every statistic rejects in [3%, 7.5%] at
+    5%; (b) every event of a study on one date: the plain t and BMP over-reject, KP and the rank test do not
+    (Kolari & Pynnönen 2010; Kolari & Pynnönen 2011 for the rank test)."""
+    reps = 400
+    lo, hi = 0.03, 0.075
+    a = _rejection(_factor_panel(2), reps=reps, n=60, same_date=False, seed=3)
+    for k, v in a.items():
+        assert lo <= v <= hi, (k, a)
+    b = _rejection(_factor_panel(4, load=0.9), reps=reps, n=60, same_date=True, seed=5)
+    over = st.binom.ppf(0.999, reps, 0.05) / reps  # beyond what 5% could give by chance
+    assert b["p_cs"] > over and b["p_bmp"] > over, b
+    assert b["p_kp"] <= hi, b
+
+
+def test_car_regression_equals_statsmodels_with_two_way_clusters() -> None:
+    panel = _factor_panel(6, T=700, N=40)
+    rng = np.random.default_rng(7)
+    n = 400
+    ev = pd.DataFrame({"ticker": rng.choice(panel.tickers, n), "date": panel.dates[rng.integers(260, 660, n)],
+                       "value": np.exp(rng.normal(11, 1, n)), "side": rng.choice(["buy", "sell"], n)})
+    res = ik.event_study(ev, panel, window=(-5, 20), car_windows=[(0, 20)])
+    reg = ik.car_regression(res, "car ~ C(side) + np.log(value)", window=(0, 20))
+    E = res.events
+    y = res.car[(0, 20)].to_numpy()
+    X = pd.DataFrame({"const": 1.0, "sell": (E["side"] == "sell").astype(float).to_numpy(),
+                      "lv": np.log(E["value"].to_numpy())})
+    firm = pd.factorize(E["ticker"])[0]
+    month = pd.factorize(pd.to_datetime(E["day0"]).dt.to_period("M"))[0]
+    ref = sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": np.column_stack([firm, month])})
+    np.testing.assert_allclose(reg.params["coef"].to_numpy(), ref.params.to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(reg.params["se"].to_numpy(), ref.bse.to_numpy(), rtol=1e-10)
+    one = ik.car_regression(res, "car ~ C(side)", window=(0, 20), cluster=("firm",))
+    ref1 = sm.OLS(y, X[["const", "sell"]]).fit(cov_type="cluster", cov_kwds={"groups": firm})
+    np.testing.assert_allclose(one.params["se"].to_numpy(), ref1.bse.to_numpy(), rtol=1e-10)
+    assert "car ~ C(side)" in one._repr_html_()
+    with pytest.raises(ik.DataError, match="cannot build the regression"):
+        ik.car_regression(res, "car ~ nope", window=(0, 20))
+
+
+def test_holm_and_bh_equal_statsmodels() -> None:
+    rng = np.random.default_rng(8)
+    for _ in range(20):
+        p = np.r_[rng.uniform(0, 1, 10), rng.uniform(0, 0.01, 4), 0.02, 0.02]
+        np.testing.assert_allclose(holm(p), multipletests(p, method="holm")[1], rtol=1e-12)
+        np.testing.assert_allclose(benjamini_hochberg(p), multipletests(p, method="fdr_bh")[1], rtol=1e-12)
