@@ -106,13 +106,17 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     t = t[t["side"] == t["_dir_side"]]  # signals from the trades in the event's direction
     t = t.sort_values(key + ["owner_cik", "trans_date"] + (["line"] if "line" in t.columns else []))
 
-    # per insider within the event
-    per_owner = t.groupby([*key, "owner_cik"], observed=True, sort=False).agg(
-        shares=("shares", "sum"), after=("shares_after", "last"),
-        after_known=("shares_after", lambda s: bool(s.notna().iloc[-1])), plan_all=("plan", "all"),
+    # per insider within the event (t is sorted by event, owner, trade date, line: the owner's last row
+    # carries the holding after the event's trades, missing when that row does not report it)
+    t = t.reset_index(drop=True)
+    owner_key = [*key, "owner_cik"]
+    last_row = t.groupby(owner_key, observed=True, sort=False).cumcount(ascending=False).to_numpy() == 0
+    t["_after_last"] = t["shares_after"].where(last_row)
+    per_owner = t.groupby(owner_key, observed=True, sort=False).agg(
+        shares=("shares", "sum"), after=("_after_last", "max"), plan_all=("plan", "all"),
         silent=("silent", "first"), role=("role", "first"), direction=("direction", "first"),
     ).reset_index()
-    per_owner["fraction"] = fraction_of_holding(per_owner["shares"], per_owner["after"].where(per_owner["after_known"]))
+    per_owner["fraction"] = fraction_of_holding(per_owner["shares"], per_owner["after"])
     per_owner.loc[per_owner["direction"] == "buy", "fraction"] = np.nan
     per_owner["exec_unscheduled"] = (per_owner["role"].astype(str).isin(TOP_EXEC) & (per_owner["direction"] == "sell")
                                      & ~per_owner["plan_all"] & per_owner["silent"].fillna(False).astype(bool)
@@ -131,22 +135,22 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
         any_rout=("rc_rout", "any"), first_trade_date=("trans_date", "min"), last_filing_date=("filing_date", "max"),
         public_date=("public_date", "max"),
         issuer_name=("issuer_name", "first") if "issuer_name" in t.columns else ("ticker", "first"),
-        main_class=("code_class", lambda s: s.mode().iloc[0]),
     ).reset_index()
     if not by_class:
-        ev["code_class"] = ev.pop("main_class")
-    else:
-        ev = ev.drop(columns="main_class")
-    roles = t.groupby(key, observed=True, sort=True)["role"].agg(lambda s: ",".join(sorted(set(map(str, s)))))
-    ev["roles"] = roles.to_numpy()
+        ev["code_class"] = _mode_per_event(t, key, "code_class").to_numpy()
+    ev["roles"] = _roles_per_event(t, key).to_numpy()
     ev["top_role"] = np.asarray(ROLES, dtype=object)[np.minimum(ev["role_rank"].to_numpy(), len(ROLES) - 1)]
     with np.errstate(invalid="ignore", divide="ignore"):
         ev["plan_share"] = ev["plan_shares"] / ev["shares"]
         ev["price"] = ev["value"] / ev["shares"]
-    po = per_owner.groupby(key, observed=True, sort=True).agg(
-        fraction=("fraction", "max"), exec_unscheduled=("exec_unscheduled", "any"),
-        silent=("silent", lambda s: bool(s.fillna(False).any()) if s.notna().any() else pd.NA))
-    ev = ev.merge(po.reset_index(), on=key, how="left")
+    sil = per_owner["silent"].astype("boolean")
+    po = per_owner.assign(_sil_any=sil.fillna(False).astype(bool), _sil_known=sil.notna().to_numpy()).groupby(
+        key, observed=True, sort=True).agg(fraction=("fraction", "max"), exec_unscheduled=("exec_unscheduled", "any"),
+                                           _sil_any=("_sil_any", "any"), _sil_known=("_sil_known", "any"))
+    # silent: some insider of the event broke a silence; unknown when no insider's history reaches back far enough
+    po["silent"] = pd.array(np.where(po["_sil_known"], po["_sil_any"], False), dtype="boolean")
+    po.loc[~po["_sil_known"].to_numpy(bool), "silent"] = pd.NA
+    ev = ev.merge(po.drop(columns=["_sil_any", "_sil_known"]).reset_index(), on=key, how="left")
     ev["silent"] = ev["silent"].astype("boolean")
     ev["fraction_bucket"] = fraction_bucket(ev["fraction"])
     ev["routine_class"] = np.where(ev["any_opp"], "opportunistic", np.where(ev["any_rout"], "routine", "unclassified"))
@@ -184,6 +188,26 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     ev.attrs["no_ticker"] = no_ticker
     ev.attrs["params"] = p
     return ev
+
+
+def _mode_per_event(t: pd.DataFrame, key: list[str], col: str) -> pd.Series:
+    """The most frequent value of *col* per event (ties: the smallest value, as :meth:`pandas.Series.mode`),
+    in the events' sorted key order."""
+    c = t.groupby([*key, col], observed=True, sort=True).size().rename("_n").reset_index()
+    c = c.sort_values([*key, "_n", col], ascending=[True] * len(key) + [False, True], kind="stable")
+    return c.drop_duplicates(key, keep="first").set_index(key)[col]
+
+
+def _roles_per_event(t: pd.DataFrame, key: list[str]) -> pd.Series:
+    """The sorted, comma-joined distinct roles of each event's insiders, in the events' sorted key order
+    (a bit mask of the roles per event, turned into text through a table of the masks that occur)."""
+    names = np.asarray(t["role"].astype(str).to_numpy())
+    uniq, code = np.unique(names, return_inverse=True)  # uniq is sorted, so the bits are in sorted order
+    bits = pd.Series(np.left_shift(np.int64(1), code.astype(np.int64)), index=t.index)
+    pairs = pd.DataFrame({k: t[k] for k in key}).assign(_b=bits.to_numpy()).drop_duplicates()
+    mask = pairs.groupby(key, observed=True, sort=True)["_b"].sum()
+    table = {int(m): ",".join(u for k, u in enumerate(uniq) if m >> k & 1) for m in pd.unique(mask.to_numpy())}
+    return mask.map(table)
 
 
 def _empty(no_ticker: int, p: SignalParams) -> pd.DataFrame:

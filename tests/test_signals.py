@@ -303,3 +303,29 @@ def test_screens_rank_and_filter() -> None:
     assert ns.loc[0, "ticker"] == "SEL" and ns.loc[0, "net_sales_usd"] == 10_000
     assert ns.loc[0, "return_since"] == pytest.approx(0.2)
     assert ns.set_index("ticker").loc["HMC", "net_sales_usd"] == -500_000
+
+
+def test_vectorised_event_aggregates_equal_the_per_group_definitions() -> None:
+    """The grouped/sorted aggregations of build_events (mode of the code class, the roles, each insider's
+    last reported holding, 'silent') equal their plain per-group definitions on a generated market."""
+    import tempfile
+    from pathlib import Path
+
+    from insider_kit.events import _mode_per_event, _roles_per_event
+    from insider_kit.sample import SampleSpec, generate_sample
+    from insider_kit.signals import trade_table
+
+    with tempfile.TemporaryDirectory() as d:
+        root = Path(d) / "sample"
+        generate_sample(root, seed=5, spec=SampleSpec(n_firms=30, start="2019-01-02", end="2021-12-31"), progress=False)
+        tx = ik.load_study(root, cache=False).transactions
+    t = trade_table(tx, codes=("P", "S", "F", "G")).dropna(subset=["ticker"])
+    key = ["ticker", "issuer_cik", "date"]
+    t = t.assign(ticker=t["ticker"].astype(str), issuer_cik=t["issuer_cik"].astype(str)).reset_index(drop=True)
+    g = t.groupby(key, observed=True, sort=True)
+    pd.testing.assert_series_equal(_mode_per_event(t, key, "code_class").reset_index(drop=True),
+                                   g["code_class"].agg(lambda s: s.mode().iloc[0]).reset_index(drop=True),
+                                   check_names=False)
+    pd.testing.assert_series_equal(_roles_per_event(t, key).reset_index(drop=True),
+                                   g["role"].agg(lambda s: ",".join(sorted(set(map(str, s))))).reset_index(drop=True),
+                                   check_names=False)
