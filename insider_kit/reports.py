@@ -165,7 +165,10 @@ def ledger_html(ledger: pd.DataFrame, *, links: bool = False, literature: pd.Dat
         ctrl = ""
         if "controlled" in r and pd.notna(r.get("controlled")):
             ctrl = f"{fmt_pct(r['controlled'])} [{fmt_pct(r['controlled_low'])}, {fmt_pct(r['controlled_high'])}]"
-        lit = html.escape(str(r["literature"])) if "literature" in r and pd.notna(r.get("literature")) else ""
+        lit = ""
+        if str(r.get("literature") or ""):
+            lit = (f"{html.escape(str(r['literature']))}<br><i>{html.escape(str(r.get('literature_source', '')))}</i>"
+                   f"<br>{html.escape(str(r.get('literature_agrees', '')))}")
         why = f'<div class="small">{html.escape(str(r["reason"]))}</div>' if str(r.get("reason") or "") else ""
         rows.append(f"<tr><td>{claim}<div class='small'>{html.escape(str(r['test']))}</div>{why}</td>"
                     f"<td class='num'>{n}</td><td class='num'>{fmt_pct(r['estimate'])}</td><td class='num'>{ci}</td>"

@@ -96,7 +96,7 @@ PUBLIC = {
     "insider_kit.eventstudy": ["DEFAULT_CAR_WINDOWS", "CalendarTimeResult", "CarRegression", "Comparison",
                                "EventStudyResult", "Model", "calendar_time", "car_regression", "compare",
                                "event_study", "portfolio_returns", "simulate_power", "window_label"],
-    "insider_kit.claims": ["CLAIMS", "LEDGER_COLUMNS", "SALE_PATTERNS", "Claim", "Selections", "adjust_pvalues",
+    "insider_kit.claims": ["CLAIMS", "LEDGER_COLUMNS", "SALE_PATTERNS", "Claim", "Selections", "adjust_pvalues", "literature",
                            "market_claim", "robustness", "run_ledger", "runup_model_bias", "sale_pattern", "verdict"],
     "insider_kit.prices": ["FetchReport", "ReturnsPanel", "fetch_french_factors", "fetch_prices", "load_factors",
                            "load_prices", "parse_french_csv", "read_price_file", "returns_panel"],

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from .catalog import CLAIMS, SALE_PATTERNS, Claim, Selections, sale_pattern
 from .ledger import LEDGER_COLUMNS, adjust_pvalues, market_claim, run_ledger, verdict
+from .literature import literature
 from .robustness import robustness, runup_model_bias
 
-__all__ = ["CLAIMS", "LEDGER_COLUMNS", "SALE_PATTERNS", "Claim", "Selections", "adjust_pvalues", "market_claim",
+__all__ = ["CLAIMS", "LEDGER_COLUMNS", "SALE_PATTERNS", "Claim", "Selections", "adjust_pvalues", "literature", "market_claim",
            "robustness", "run_ledger", "runup_model_bias", "sale_pattern", "verdict"]

@@ -35,6 +35,7 @@ from ..eventstudy.results import EventStudyResult
 from ..signals import net_purchase_ratio
 from ..study import Study
 from .catalog import CLAIMS, Claim, Expect, Selections
+from .literature import literature_agreement
 
 __all__ = ["LEDGER_COLUMNS", "adjust_pvalues", "benjamini_hochberg", "holm", "market_claim", "run_ledger", "verdict"]
 
@@ -42,7 +43,12 @@ Result = dict[str, Any]
 
 #: Columns of the ledger, in order.
 LEDGER_COLUMNS = ["id", "claim", "source", "test", "expect", "n", "n_ref", "estimate", "ci_low", "ci_high", "p",
-                  "p_holm", "q_bh", "boot_low", "boot_high", "verdict", "reason"]
+                  "p_holm", "q_bh", "boot_low", "boot_high", "controlled", "controlled_low", "controlled_high",
+                  "controlled_p", "controls_agree", "literature", "literature_source", "literature_agrees", "verdict",
+                  "reason"]
+
+#: The controls of every differential claim's CAR regression (terms whose columns the events lack are left out).
+CONTROLS = ("np.log(value)", "np.log(mcap)", "C(top_role)", "C(year)")
 
 
 def verdict(est: float, lo: float, hi: float, n: int, expect: Expect, *, negligible: float, min_n: int) -> str:
@@ -118,6 +124,58 @@ def _diff(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b: np.n
     return {"estimate": c.reg_coef, "ci_low": c.reg_coef - 1.96 * c.reg_se, "ci_high": c.reg_coef + 1.96 * c.reg_se,
             "p": c.reg_p, "n": c.n_a, "n_ref": c.n_b, "boot_low": c.ci_low, "boot_high": c.ci_high,
             "welch_p": c.welch_p}
+
+
+def _controlled(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b: np.ndarray,
+                flip_b: bool) -> Result:
+    """The difference of *a* and *b* with controls (trade value, market value, the top role, year fixed
+    effects): the coefficient of ``in_a`` in a CAR regression, standard errors clustered by firm and month."""
+    from ..eventstudy.regression import car_regression
+
+    E = res.events
+    keep = a | b
+    if a.sum() < 5 or b.sum() < 5:
+        return {}
+    car = res.car[window].to_numpy()
+    extra = pd.DataFrame({"in_a": a.astype(float), "y": np.where(b & flip_b, -car, car)}, index=E.index)[keep]
+    terms = [t for t in CONTROLS if t.split("(")[-1].rstrip(")") in E.columns or t == "C(year)"]
+    if "value" in E.columns and not (E.loc[keep, "value"] > 0).any():
+        terms = [t for t in terms if "value" not in t]
+    sub = res.events.index[keep]
+    try:
+        reg = car_regression(_Subset(res, sub),  # type: ignore[arg-type]
+                             "y ~ in_a" + "".join(f" + {t}" for t in terms), window=window,
+                             data=extra)
+    except (ValueError, np.linalg.LinAlgError, DataError):
+        return {}
+    r = reg.params.loc["in_a"].to_dict()
+    return {"controlled": float(r["coef"]), "controlled_low": float(r["ci_low"]),
+            "controlled_high": float(r["ci_high"]), "controlled_p": float(r["p"])}
+
+
+class _Subset:
+    """The part of an event study's result that :func:`car_regression` reads, for a subset of its events."""
+
+    def __init__(self, res: EventStudyResult, index: pd.Index) -> None:
+        self.events = res.events.loc[index]
+        self._car = res.car.loc[index]
+        self.car_windows = res.car_windows
+
+    @property
+    def car(self) -> pd.DataFrame:
+        return self._car
+
+
+def _agree(raw_lo: float, raw_hi: float, lo: float, hi: float) -> str:
+    """Whether the controlled estimate tells the raw one's story: ``agree`` / ``differs`` (significance on one
+    side only) / ``opposite`` (both significant, opposite signs); empty without a controlled estimate."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return ""
+    side = lambda a, b: 1 if a > 0 else (-1 if b < 0 else 0)  # noqa: E731
+    s_raw, s_ctl = side(raw_lo, raw_hi), side(lo, hi)
+    if s_raw == s_ctl:
+        return "agree"
+    return "opposite" if s_raw * s_ctl < 0 else "differs"
 
 
 def market_claim(study: Study, *, horizon: int = 3, heavy_q: float = 0.1) -> Result:
@@ -226,7 +284,7 @@ def run_ledger(study: Study, *, model: str = "market_adjusted", window: tuple[in
             assert c.select is not None
             a, b = c.select(sel)
             assert b is not None
-            out[c.id] = _diff(res, window, a, b, flip_b=c.flip_ref)
+            out[c.id] = _diff(res, window, a, b, flip_b=c.flip_ref) | _controlled(res, window, a, b, c.flip_ref)
         elif c.kind == "disposals":
             out[c.id] = _disposals(study, common, window)
         elif c.kind == "pre_filing":
@@ -247,9 +305,14 @@ def run_ledger(study: Study, *, model: str = "market_adjusted", window: tuple[in
                      "n": int(r["n"]), "n_ref": r.get("n_ref", np.nan), "estimate": r["estimate"],
                      "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p": r["p"],
                      "boot_low": r.get("boot_low", np.nan), "boot_high": r.get("boot_high", np.nan), "verdict": v,
-                     "reason": r.get("reason", "")})
+                     "reason": r.get("reason", ""), "controlled": r.get("controlled", np.nan),
+                     "controlled_low": r.get("controlled_low", np.nan), "controlled_high": r.get("controlled_high", np.nan),
+                     "controlled_p": r.get("controlled_p", np.nan),
+                     "controls_agree": _agree(r["ci_low"], r["ci_high"], r.get("controlled_low", np.nan),
+                                              r.get("controlled_high", np.nan))})
     led = pd.DataFrame(rows)
-    led = led.join(adjust_pvalues(led["p"]))[LEDGER_COLUMNS]
+    led = led.join(adjust_pvalues(led["p"]))
+    led = led.join(literature_agreement(led))[LEDGER_COLUMNS]
     led.attrs["settings"] = {"model": model, "window": window, "negligible": negligible, "min_n": min_n,
                              "synthetic": study.synthetic, "data": str(study.paths.root)}
     return led

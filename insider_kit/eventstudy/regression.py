@@ -178,17 +178,18 @@ def car_regression(result: EventStudyResult, formula: str, *, window: tuple[int,
     except (patsy.PatsyError, KeyError, NameError, TypeError, ValueError) as exc:
         raise DataError(f"cannot build the regression {formula!r}: {exc}",
                         hint=f"columns: {', '.join(map(str, result.events.columns[:20]))}, car, year, month") from exc
-    if y.shape[1] != 1 or y.columns[0] != "car":
-        raise DataError(f"the formula's left-hand side must be 'car', got {list(y.columns)}")
+    if y.shape[1] != 1:
+        raise DataError(f"the formula's left-hand side must be one column (usually 'car'), got {list(y.columns)}")
+    lhs = y.columns[0]
     rows = y.index.to_numpy()
-    fin = np.isfinite(y["car"].to_numpy()) & np.isfinite(X.to_numpy()).all(axis=1)
+    fin = np.isfinite(y[lhs].to_numpy()) & np.isfinite(X.to_numpy()).all(axis=1)
     rows, y, X = rows[fin], y[fin], X[fin]
     if len(rows) <= X.shape[1]:
         raise DataError(f"too few events ({len(rows)}) for {X.shape[1]} regressors in {formula!r}")
     mask = np.zeros(len(ev), bool)
     mask[rows] = True
     groups = cluster_codes(ev, cluster, mask=mask)  # (patsy keeps the rows' order, so the mask's is the fit's)
-    fit = ols_clustered(y["car"].to_numpy(), X, groups)
+    fit = ols_clustered(y[lhs].to_numpy(), X, groups)
     q = st.norm.ppf(0.5 + level / 2)
     params = pd.DataFrame({"coef": fit.params, "se": fit.bse, "t": fit.tvalues, "p": fit.pvalues})
     params["ci_low"] = params["coef"] - q * params["se"]
