@@ -29,13 +29,35 @@ def _add_data(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _iso_day(value: str) -> str:
+    """An argparse type: a real calendar day written YYYY-MM-DD (checked before any work starts)."""
+    from .days import parse_date
+
+    d = parse_date(value) if len(value.strip()) == 10 else None
+    if d is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date written YYYY-MM-DD (a real calendar day)")
+    return d.strftime("%Y-%m-%d")
+
+
+def _quarter(value: str) -> str:
+    """An argparse type: a quarter written like 2024q3."""
+    v = value.strip().lower()
+    if len(v) != 6 or v[4] != "q" or not v[:4].isdigit() or v[5] not in "1234":
+        raise argparse.ArgumentTypeError(f"{value!r} is not a quarter written like 2024q3")
+    return v
+
+
 # --------------------------------------------------------------------------- handlers
 def _cmd_sample(a: argparse.Namespace) -> int:
     from .config import data_dir
+    from .errors import ConfigError
     from .sample import generate_sample, load_spec
 
     spec = load_spec(a.spec) if a.spec else None
     root = data_dir(a.data) / "sample"
+    for d in (data_dir(a.data), root):
+        if d.exists() and not d.is_dir():
+            raise ConfigError(f"{d} is a file, not a directory", hint="pass --data a directory (created if absent)")
     info = generate_sample(root, seed=a.seed, spec=spec, progress=not a.quiet)
     print(f"synthetic teaching market written to {root}")
     for k, v in info.items():
@@ -54,8 +76,11 @@ def _cmd_build(a: argparse.Namespace) -> int:
 
 def _cmd_fetch_sec(a: argparse.Namespace) -> int:
     from .config import paths
+    from .errors import ConfigError
     from .filings.edgar import EdgarClient, fetch_quarterly
 
+    if a.start > a.end:
+        raise ConfigError(f"--from {a.start} is after --to {a.end}", hint="give the earlier quarter first")
     client = EdgarClient(base_url=a.base_url, archive_url=a.archive_url)
     res = fetch_quarterly(client, a.start, a.end, paths(a.data).raw_sec, progress=not a.quiet)
     print(res.to_string(index=False))
@@ -64,8 +89,11 @@ def _cmd_fetch_sec(a: argparse.Namespace) -> int:
 
 def _cmd_fetch_edgar(a: argparse.Namespace) -> int:
     from .config import paths
+    from .errors import ConfigError
     from .filings.edgar import EdgarClient, fetch_recent_form4
 
+    if a.until is not None and a.until < a.since:
+        raise ConfigError(f"--until {a.until} is before --since {a.since}")
     client = EdgarClient(base_url=a.base_url, archive_url=a.archive_url)
     res = fetch_recent_form4(
         client, a.since, a.until, paths(a.data).raw_edgar, forms=tuple(a.forms), progress=not a.quiet
@@ -171,16 +199,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = fsub.add_parser("sec", help="quarterly SEC Insider Transactions Data Sets")
     _add_data(p)
-    p.add_argument("--from", dest="start", required=True, help="first quarter, e.g. 2023q1")
-    p.add_argument("--to", dest="end", required=True, help="last quarter, e.g. 2024q4")
+    p.add_argument("--from", dest="start", required=True, type=_quarter, help="first quarter, e.g. 2023q1")
+    p.add_argument("--to", dest="end", required=True, type=_quarter, help="last quarter, e.g. 2024q4")
     p.add_argument("--base-url", default=None, help="override www.sec.gov (tests, mirrors)")
     p.add_argument("--archive-url", default=None, help="override the EDGAR archive host")
     p.set_defaults(func=_cmd_fetch_sec)
 
     p = fsub.add_parser("edgar", help="recent Form 4 submissions from the EDGAR daily indexes")
     _add_data(p)
-    p.add_argument("--since", required=True, help="first filing date, YYYY-MM-DD")
-    p.add_argument("--until", default=None, help="last filing date (default: today)")
+    p.add_argument("--since", required=True, type=_iso_day, help="first filing date, YYYY-MM-DD")
+    p.add_argument("--until", default=None, type=_iso_day, help="last filing date, YYYY-MM-DD (default: today)")
     p.add_argument("--forms", nargs="+", default=["4", "4/A"], help="form types to keep")
     p.add_argument("--base-url", default=None, help="override www.sec.gov (tests, mirrors)")
     p.add_argument("--archive-url", default=None, help="override the EDGAR archive host")
@@ -191,8 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tickers", nargs="+", default=None)
     p.add_argument("--from-transactions", action="store_true", help="every ticker with P/S trades")
     p.add_argument("--market", default="SPY", help="market index ticker added to the list")
-    p.add_argument("--start", default="2000-01-01")
-    p.add_argument("--end", default=None)
+    p.add_argument("--start", default="2000-01-01", type=_iso_day, help="first day, YYYY-MM-DD")
+    p.add_argument("--end", default=None, type=_iso_day, help="last day, YYYY-MM-DD (default: today)")
     p.set_defaults(func=_cmd_fetch_prices)
 
     p = fsub.add_parser("tickers", help="the SEC's issuer CIK -> ticker map (company_tickers.json)")

@@ -18,7 +18,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-__all__ = ["AFTER_HOURS", "NEW_YORK", "day_index", "midnight_table", "new_york_dates", "public_date"]
+__all__ = ["AFTER_HOURS", "DATE_MAX", "DATE_MIN", "NEW_YORK", "day_index", "midnight_table", "new_york_dates", "parse_date",
+           "parse_dates", "public_date"]
 
 #: EDGAR acceptances at or after this hour (New York) become public the next day.
 AFTER_HOURS = 16
@@ -120,3 +121,42 @@ def day_index(calendar: pd.DatetimeIndex, dates: pd.Series | pd.DatetimeIndex | 
     if nat.any():
         out[nat] = len(cal)
     return out
+
+
+#: The range of dates the kit accepts from any file (anything outside is a typo or a corrupted field).
+DATE_MIN = pd.Timestamp("1900-01-01")
+DATE_MAX = pd.Timestamp("2199-12-31")
+
+
+def parse_dates(values: pd.Series, formats: tuple[str, ...] = ("%Y-%m-%d",), *, normalize: bool = True) -> pd.Series:
+    """The one bounded date parser for every date read from a file: each value is tried in *formats* in
+    order (strftime codes; ``"%Y%m%d"`` for 8-digit integers such as CRSP dates); a value that fits none,
+    names an impossible day (``2024-02-30``, month 13), or lies outside ``DATE_MIN .. DATE_MAX`` is NaT —
+    never an exception, never a date pandas cannot hold.  *normalize*: drop the time of day.
+
+    Examples
+    --------
+    >>> parse_dates(pd.Series(["05-MAR-2024", "31-FEB-2024", "01-JAN-0001"]), ("%d-%b-%Y",)).tolist()
+    [Timestamp('2024-03-05 00:00:00'), NaT, NaT]
+    """
+    s = values.astype("string").str.strip()
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    todo = s.notna() & (s != "")
+    for fmt in formats:
+        if not todo.any():
+            break
+        got = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+        ok = got.notna()
+        out.loc[got.index[ok]] = got[ok]
+        todo.loc[got.index[ok]] = False
+    bad = out.notna() & ((out < DATE_MIN) | (out > DATE_MAX))
+    out[bad] = pd.NaT
+    return out.dt.normalize() if normalize else out
+
+
+def parse_date(value: str | None, formats: tuple[str, ...] = ("%Y-%m-%d",)) -> pd.Timestamp | None:
+    """:func:`parse_dates` for one value (None when it does not parse)."""
+    if value is None:
+        return None
+    d = parse_dates(pd.Series([value]), formats).iloc[0]
+    return None if pd.isna(d) else pd.Timestamp(d)

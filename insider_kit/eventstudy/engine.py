@@ -18,6 +18,7 @@ import itertools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from enum import IntEnum
 from typing import Literal
 
 import numpy as np
@@ -30,7 +31,7 @@ from . import _panel_cache as PC
 from . import stats as S
 from .results import EventStudyResult
 
-__all__ = ["Model", "event_study"]
+__all__ = ["DropReason", "Model", "event_study"]
 
 Model = Literal["raw", "mean_adjusted", "market_adjusted", "market_model", "ff3", "carhart"]
 DEFAULT_CAR_WINDOWS: tuple[tuple[int, int], ...] = ((-1, 1), (0, 5), (0, 20), (0, 60), (0, 120))
@@ -121,8 +122,9 @@ def event_study(
     if model not in _MODELS:
         raise DataError(f"unknown model {model!r}", hint="one of " + ", ".join(_MODELS))
     needs_mkt = model in ("market_adjusted", "market_model") or bhar
-    if needs_mkt and returns.market is None:
-        raise DataError(f"model {model!r} needs a market series in the returns panel")
+    if needs_mkt and (returns.market is None or not np.isfinite(returns.market).any()):
+        raise DataError(f"model {model!r}{' with BHAR' if bhar else ''} needs a market series in the returns panel "
+                        "(it has none, or only missing values)")
     if model in _FACTORS:
         if returns.factors is None or not set(_FACTORS[model]) | {"rf"} <= set(returns.factors.columns):
             raise DataError(f"model {model!r} needs factors {_FACTORS[model] + ('rf',)} in the returns panel",
@@ -140,13 +142,14 @@ def event_study(
     except (ValueError, TypeError) as exc:
         raise DataError(f"event column {date_col!r} does not hold dates: {exc}",
                         hint="pass dates (datetime64) or ISO strings such as 2024-03-01") from exc
-    reason = np.zeros(n_all, dtype=np.int8)  # codes into _REASONS
+    reason = np.zeros(n_all, dtype=np.int8)  # DropReason codes (0: used)
     # (a missing date maps beyond the last price; named separately)
-    for code, bad in ((5, d0 + e0 < 0), (4, d0 + w1 >= T), (3, d0 >= T), (2, j < 0)):
-        reason[bad] = code  # later assignments win: the first reason in _REASONS order is reported
+    for code, bad in ((DropReason.ESTIMATION_BEFORE_DATA, d0 + e0 < 0), (DropReason.WINDOW_BEYOND_DATA, d0 + w1 >= T),
+                      (DropReason.AFTER_LAST_PRICE, d0 >= T), (DropReason.NO_PRICES, j < 0)):
+        reason[bad] = code  # later assignments win: the reason listed first in DropReason is reported
     no_date = np.isnat(dvals) if isinstance(dvals, np.ndarray) else pd.isna(dates).to_numpy()
     if no_date.any():
-        reason[no_date] = 1
+        reason[no_date] = DropReason.NO_DATE
     idx_ok = np.flatnonzero(reason == 0)
     n_ok = len(idx_ok)
 
@@ -158,6 +161,30 @@ def event_study(
     Zt = np.ascontiguousarray(Z.T)  # factor-major: each regressor's days are one contiguous run
     cw = np.array([(c[0] - w0, c[1] - w0 + 1) for c in cws], dtype=np.int64).reshape(-1, 2)
     W = len(cws)
+    if group is not None and group not in events.columns:
+        raise DataError(f"group column {group!r} is not in the events", hint=f"columns: {list(events.columns)[:10]}")
+    # work (and report) in ticker-then-date order: neighbouring events share cached memory, outputs are written
+    # sequentially; ``events`` keeps the input's index labels
+    perm = _ticker_date_order(j[idx_ok], d0[idx_ok], T)
+    in_input_order = idx_ok
+    idx_ok = idx_ok[perm]
+    # the same event passed twice (same ticker, day 0 and group) would count twice in N: the copies after the
+    # first are dropped with their reason (in this order, copies are neighbours)
+    js, ds = j[idx_ok], d0[idx_ok]
+    same = np.flatnonzero((js[1:] == js[:-1]) & (ds[1:] == ds[:-1])) + 1
+    if len(same) and group is not None:
+        gv = events[group].to_numpy()
+        same = same[np.array([_same_value(gv[idx_ok[k]], gv[idx_ok[k - 1]]) for k in same], dtype=bool)]
+    if len(same):
+        reason[idx_ok[same]] = DropReason.DUPLICATE
+        keep_sorted = np.ones(len(idx_ok), dtype=bool)
+        keep_sorted[same] = False
+        kept_pos = perm[keep_sorted]  # positions in the input order of the kept events, in the working order
+        order_pos = np.sort(kept_pos)
+        in_input_order = in_input_order[order_pos]
+        perm = np.searchsorted(order_pos, kept_pos)
+        idx_ok = in_input_order[perm]
+        n_ok = len(idx_ok)
     n_est = np.zeros(n_ok, dtype=np.int32)
     sig2 = np.empty(n_ok)
     coef = np.empty((n_ok, Zt.shape[0] + 1))
@@ -168,13 +195,6 @@ def event_study(
     BH = np.full((n_ok, W) if bhar else (0, W), np.nan)
     npos = np.empty(n_ok, dtype=np.int32)
     nval = np.empty(n_ok, dtype=np.int32)
-    if group is not None and group not in events.columns:
-        raise DataError(f"group column {group!r} is not in the events", hint=f"columns: {list(events.columns)[:10]}")
-    # work (and report) in ticker-then-date order: neighbouring events share cached memory, outputs are written
-    # sequentially; ``events`` keeps the input's index labels
-    perm = _ticker_date_order(j[idx_ok], d0[idx_ok], T)
-    in_input_order = idx_ok
-    idx_ok = idx_ok[perm]
 
     # (a copy: the groups may be found after the call, and the caller's frame may have changed by then)
     gvals = events[group].to_numpy()[in_input_order] if group is not None else None
@@ -216,7 +236,8 @@ def event_study(
                        missing, n_est, sig2, coef, AR, car, car_n, scar, BH, npos, nval)
             if not tests:
                 continue
-            usable[ix] = np.where((n_est[ix] >= min_estimation) & np.isfinite(coef[ix, 0]), gcodes[ix], -1)
+            usable[ix] = np.where((n_est[ix] >= min_estimation) & np.isfinite(coef[ix, 0]) & (sig2[ix] > 0),
+                                  gcodes[ix], -1)
             keys.sort(axis=1)
             flagged = np.empty(len(ix), dtype=np.bool_)
             K.rank_accumulate(keys, ix, nval, usable, pb, sums, cnts, flagged)
@@ -233,10 +254,12 @@ def event_study(
 
     short = n_est < min_estimation
     singular = ~short & ~np.isfinite(coef[:, 0])
-    reason[idx_ok[short]] = _SHORT
-    reason[idx_ok[singular]] = _SINGULAR
+    flat = ~short & ~singular & ~(sig2 > 0)  # constant returns over the estimation days: SCARs undefined
+    reason[idx_ok[short]] = DropReason.SHORT_ESTIMATION
+    reason[idx_ok[singular]] = DropReason.SINGULAR
+    reason[idx_ok[flat]] = DropReason.ZERO_VARIANCE
     short_days = dict(zip(idx_ok[short].tolist(), n_est[short].tolist(), strict=True))
-    keep = ~(short | singular)
+    keep = ~(short | singular | flat)
     if not keep.all():
         sig2, n_est, coef, car, car_n, scar = sig2[keep], n_est[keep], coef[keep], car[keep], car_n[keep], scar[keep]
         npos, jj, dd = npos[keep], jj[keep], dd[keep]
@@ -246,14 +269,14 @@ def event_study(
     n_drop = len(idx_drop)
     loss = n_drop / n_all if n_all else 0.0
     if max_loss is not None and n_all and loss > max_loss:
-        top = pd.Series(reason[idx_drop]).map(dict(enumerate(_REASONS))).value_counts().head(3)
+        top = pd.Series([DropReason(r).text for r in reason[idx_drop]]).value_counts().head(3)
         raise TooMuchDataLossError(
             f"{n_drop:,} of {n_all:,} events dropped ({loss:.0%} > max_loss={max_loss:.0%}); main reasons: "
             + "; ".join(f"{r} ({c:,})" for r, c in top.items()),
             hint="check tickers and dates, or pass a larger max_loss",
         )
     if len(idx_used) == 0:
-        found = [_REASONS[r] for r in np.unique(reason[idx_drop])]
+        found = [DropReason(r).text for r in np.unique(reason[idx_drop])]
         raise DataError("no event could be used", hint="see the reasons: " + "; ".join(found[:3]))
 
     day0 = returns.dates.to_numpy()[dd]
@@ -304,17 +327,48 @@ def event_study(
         car_windows=cws, car_matrix=car, car_n_matrix=car_n, scar_matrix=scar, bhar_matrix=BH if bhar else None,
         groups_source=groups, group_name=group, stats=stats,
         dropped_index=idx_drop, dropped_reason=np.array(
-            [_REASONS[reason[i]] if reason[i] != _SHORT else
-             f"{_REASONS[_SHORT]} ({short_days[i]} < {min_estimation} days)" for i in idx_drop.tolist()], dtype=object),
+            [DropReason(reason[i]).text if reason[i] != DropReason.SHORT_ESTIMATION else
+             f"{DropReason.SHORT_ESTIMATION.text} ({short_days[i]} < {min_estimation} days)" for i in idx_drop.tolist()],
+            dtype=object),
         n_input=n_all, model=model, estimation=estimation, window=window,
         meta={"rank_exact_events": n_exact},
     )
 
 
-_REASONS = ("", "no event date", "no prices for ticker", "event date after the last price",
-            "event window runs beyond the data", "estimation window starts before the data",
-            "too little estimation data", "return model could not be fitted (collinear regressors)")
-_SHORT, _SINGULAR = 6, 7
+class DropReason(IntEnum):
+    """Why an event was not used (the ``reason`` column of ``EventStudyResult.dropped``); when several apply,
+    the one listed first is reported."""
+
+    USED = 0
+    NO_DATE = 1
+    NO_PRICES = 2
+    AFTER_LAST_PRICE = 3
+    WINDOW_BEYOND_DATA = 4
+    ESTIMATION_BEFORE_DATA = 5
+    SHORT_ESTIMATION = 6
+    SINGULAR = 7
+    ZERO_VARIANCE = 8
+    DUPLICATE = 9
+
+    @property
+    def text(self) -> str:
+        return _REASON_TEXT[self]
+
+
+_REASON_TEXT = {
+    DropReason.USED: "", DropReason.NO_DATE: "no event date", DropReason.NO_PRICES: "no prices for ticker",
+    DropReason.AFTER_LAST_PRICE: "event date after the last price",
+    DropReason.WINDOW_BEYOND_DATA: "event window runs beyond the data",
+    DropReason.ESTIMATION_BEFORE_DATA: "estimation window starts before the data",
+    DropReason.SHORT_ESTIMATION: "too little estimation data",
+    DropReason.SINGULAR: "return model could not be fitted (collinear regressors)",
+    DropReason.ZERO_VARIANCE: "no variation in the estimation window's returns (constant price)",
+    DropReason.DUPLICATE: "duplicate event (same ticker, day 0 and group as an earlier one)",
+}
+
+
+def _same_value(a: object, b: object) -> bool:
+    return bool(a == b) or bool(pd.isna(a) and pd.isna(b))  # type: ignore[call-overload]
 _POOL: ThreadPoolExecutor | None = None
 _BLOCK = 2048
 _Part = tuple[np.ndarray, np.ndarray, int]  # one chunk's rank-test sums, counts and exactly ranked events

@@ -52,12 +52,17 @@ def ols_clustered(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray | None) -> 
     Returns the statsmodels results object.  Two-way clustering is statsmodels' Cameron-Gelbach-Miller
     estimator (the two one-way covariances minus the intersection's), with its small-sample correction.
     """
+    import warnings
+
     import statsmodels.api as sm
 
     model = sm.OLS(np.asarray(y, dtype=float), X)
-    if groups is None:
-        return model.fit(cov_type="HC1")
-    return model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        # a two-way clustered variance can come out negative in tiny samples: its SE is then NaN, not a warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if groups is None:
+            return model.fit(cov_type="HC1")
+        return model.fit(cov_type="cluster", cov_kwds={"groups": groups})
 
 
 def clustered_mean(y: np.ndarray, groups: np.ndarray | None) -> dict[str, float]:

@@ -19,18 +19,20 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..days import parse_dates
 from ..errors import DataError
 from ..tickers import normalise_tickers
 from .plan import resolve_plan_flags
 from .roles import normalise_roles
 from .schema import STRING_DTYPE as _STR
-from .schema import TIDY_COLUMNS, finalize_columns
+from .schema import TIDY_COLUMNS, finalize_columns, validate_rows
 
 __all__ = ["TIDY_COLUMNS", "QuarterData", "finalize_columns", "read_quarter"]
 
@@ -130,56 +132,119 @@ def _check_bounds(info: zipfile.ZipInfo, path: Path) -> None:
         )
 
 
-def _read_table(zf: zipfile.ZipFile, info: zipfile.ZipInfo, table: str, path: Path) -> tuple[pd.DataFrame, list[str]]:
-    required, optional = _COLS[table]
-    wanted = set(required) | set(optional)
+_ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+
+
+def _member_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
+    """The decompressed member, or a :class:`DataError` naming the file and the member: encrypted or unknown
+    compression, damaged compressed data (a bad CRC, a zlib error), a member larger than the limits."""
     _check_bounds(info, path)
+    if info.flag_bits & 0x1:
+        raise DataError(f"member {info.filename} is encrypted; the SEC's data sets are not", path=path)
+    if info.compress_type not in _ZIP_METHODS:
+        raise DataError(f"member {info.filename} uses an unsupported compression method ({info.compress_type})",
+                        path=path)
     try:
         with zf.open(info) as raw:
-            header = raw.readline().decode("utf-8-sig").rstrip("\r\n").split("\t")
-        cols = [c.strip().upper() for c in header]
-        missing_req = [c for c in required if c not in cols]
-        if missing_req:
-            raise DataError(
-                f"table {table} ({info.filename}) lacks required column(s) {', '.join(missing_req)}; "
-                f"found {', '.join(cols[:12])}{'...' if len(cols) > 12 else ''}",
-                path=path,
-                hint="is this an SEC Insider Transactions Data Set (form345) zip?",
-            )
-        with zf.open(info) as raw:
-            df = pd.read_csv(
-                io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline=""),
-                sep="\t",
-                header=0,
-                names=cols,
-                usecols=[c for c in cols if c in wanted],
-                dtype=str,
-                keep_default_na=False,
-                na_values=[""],
-                quoting=csv.QUOTE_NONE,
-                engine="c",
-                on_bad_lines="error",
-            )
-    except DataError:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
-        raise DataError(f"table {table} ({info.filename}) cannot be read from the zip: {exc}", path=path) from exc
+            data = raw.read(MAX_MEMBER_BYTES + 1)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, RuntimeError,
+            NotImplementedError, ValueError) as exc:
+        raise DataError(f"member {info.filename} cannot be decompressed ({type(exc).__name__}: {exc}); the zip "
+                        "is damaged", path=path, hint="delete it and download it again") from exc
+    if len(data) > MAX_MEMBER_BYTES:
+        raise DataError(f"member {info.filename} decompresses beyond {MAX_MEMBER_BYTES:,} bytes", path=path)
+    return data
+
+
+def _bad_lines(data: bytes, n_fields: int) -> tuple[np.ndarray, np.ndarray]:
+    """Data lines (0 = the first after the header) whose number of tab-separated fields is not the header's,
+    and their field counts: one vectorised pass over the bytes."""
+    b = np.frombuffer(data, dtype=np.uint8)
+    nl = np.flatnonzero(b == 10)
+    if len(b) and b[-1] != 10:
+        nl = np.r_[nl, len(b)]
+    tabs = np.cumsum(b == 9, dtype=np.int64)
+    at = tabs[np.minimum(nl, len(b) - 1)] - np.where(nl < len(b), (b[np.minimum(nl, len(b) - 1)] == 9), 0)
+    per_line = np.diff(np.r_[0, at]) + 1
+    starts = np.r_[0, nl[:-1] + 1]
+    empty = (nl - starts) <= 0  # blank lines (pandas skips them)
+    if len(per_line) <= 1:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    body, counts, blank = np.arange(len(per_line) - 1), per_line[1:], empty[1:]
+    # a trailing carriage return does not add a field
+    bad = (counts != n_fields) & ~blank
+    return body[bad], counts[bad]
+
+
+def _read_table(data: bytes, info: zipfile.ZipInfo, table: str, path: Path
+                ) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
+    """One table of the zip: the needed columns as strings, the optional columns it lacks, and the lines
+    dropped because their number of fields does not match the header (a stray tab would shift every later
+    column of the row)."""
+    required, optional = _COLS[table]
+    wanted = set(required) | set(optional)
+    header = data.split(b"\n", 1)[0].decode("utf-8-sig", "replace").rstrip("\r\n").split("\t")
+    cols = [c.strip().upper() for c in header]
+    missing_req = [c for c in required if c not in cols]
+    if missing_req:
+        raise DataError(
+            f"table {table} ({info.filename}) lacks required column(s) {', '.join(missing_req)}; "
+            f"found {', '.join(cols[:12])}{'...' if len(cols) > 12 else ''}",
+            path=path,
+            hint="is this an SEC Insider Transactions Data Set (form345) zip?",
+        )
+    bad, counts = _bad_lines(data, len(cols))
+    bad_rows = pd.DataFrame({"accession": pd.Series(dtype=object), "line": pd.Series(dtype="int64"),
+                             "reason": pd.Series(dtype=object)})
+    if len(bad):
+        lines = data.split(b"\n")
+        bad_rows = pd.DataFrame({
+            "accession": [lines[i + 1].split(b"\t", 1)[0].decode("utf-8", "replace").strip() for i in bad],
+            "line": bad + 2,  # 1-based line number in the file, header included
+            "reason": [f"{table} line {i + 2} has {c} fields, the header has {len(cols)}" for i, c in zip(bad, counts, strict=True)],
+        })
+    try:
+        df = pd.read_csv(
+            io.BytesIO(data),
+            sep="\t",
+            header=0,
+            names=cols,
+            usecols=[c for c in cols if c in wanted],
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            quoting=csv.QUOTE_NONE,
+            engine="c",
+            encoding="utf-8",
+            encoding_errors="replace",
+            skiprows=(bad + 1).tolist() if len(bad) else None,
+        )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise DataError(f"table {table} ({info.filename}) is not a valid tab-separated table: {exc}", path=path) from exc
     absent = [c for c in optional if c not in df.columns]
     for c in absent:
         df[c] = pd.NA
-    return df, absent
+    return df, absent, bad_rows
+
+
+def _read_fn_columns(data: bytes, info: zipfile.ZipInfo, path: Path, skip: np.ndarray) -> pd.DataFrame:
+    header = data.split(b"\n", 1)[0].decode("utf-8-sig", "replace").rstrip("\r\n").split("\t")
+    cols = [c.strip().upper() for c in header]
+    fn = [c for c in cols if c.endswith("_FN")]
+    if not fn:
+        return pd.DataFrame(index=pd.RangeIndex(0))
+    try:
+        return pd.read_csv(io.BytesIO(data), sep="\t", header=0, names=cols, usecols=fn, dtype=str,
+                           keep_default_na=False, na_values=[""], quoting=csv.QUOTE_NONE, engine="c",
+                           encoding="utf-8", encoding_errors="replace",
+                           skiprows=(skip + 1).tolist() if len(skip) else None)
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
+        raise DataError(f"{info.filename}: footnote columns unreadable: {exc}", path=path) from exc
 
 
 def _sec_dates(s: pd.Series) -> pd.Series:
-    """Parse ``DD-MON-YYYY`` (also tolerating ISO ``YYYY-MM-DD``); bad values become NaT."""
-    s = s.astype(_STR).str.strip()
-    out = pd.to_datetime(s, format="%d-%b-%Y", errors="coerce")
-    iso = out.isna() & s.notna()
-    if iso.any():
-        out[iso] = pd.to_datetime(s[iso].str[:10], format="%Y-%m-%d", errors="coerce")
-    return out.dt.normalize()
+    """``DD-MON-YYYY`` (also ISO ``YYYY-MM-DD``) through the kit's bounded parser; bad values become NaT."""
+    return parse_dates(s, ("%d-%b-%Y", "%Y-%m-%d"))
 
 
 def _num(s: pd.Series) -> pd.Series:
@@ -291,43 +356,25 @@ def read_quarter(path: str | Path) -> QuarterData:
             )
         tables: dict[str, pd.DataFrame] = {}
         absent: dict[str, list[str]] = {}
+        bad_lines: list[pd.DataFrame] = []
         for t in (*REQUIRED_TABLES, *OPTIONAL_TABLES):
-            if t in members:
-                tables[t], miss = _read_table(zf, members[t], t, path)
-                if miss:
-                    absent[t] = miss
-                # footnote columns are read separately (all *_FN present)
-            if t in ("NONDERIV_TRANS", "DERIV_TRANS") and t in members:
-                tables[t + "_FN"] = _read_fn_columns(zf, members[t], path)
-    return _assemble(path, tables, absent)
+            if t not in members:
+                continue
+            data = _member_bytes(zf, members[t], path)
+            tables[t], miss, bad = _read_table(data, members[t], t, path)
+            if miss:
+                absent[t] = miss
+            if len(bad):
+                bad_lines.append(bad.assign(table=t))
+            if t in ("NONDERIV_TRANS", "DERIV_TRANS"):  # footnote columns are read separately (all *_FN present)
+                skip = (bad["line"].to_numpy() - 2) if len(bad) else np.zeros(0, dtype=np.int64)
+                tables[t + "_FN"] = _read_fn_columns(data, members[t], path, skip)
+            del data
+    return _assemble(path, tables, absent, bad_lines)
 
 
-def _read_fn_columns(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> pd.DataFrame:
-    with zf.open(info) as raw:
-        header = raw.readline().decode("utf-8-sig").rstrip("\r\n").split("\t")
-    cols = [c.strip().upper() for c in header]
-    fn = [c for c in cols if c.endswith("_FN")]
-    if not fn:
-        return pd.DataFrame(index=pd.RangeIndex(0))
-    try:
-        with zf.open(info) as raw:
-            return pd.read_csv(
-                io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline=""),
-                sep="\t",
-                header=0,
-                names=cols,
-                usecols=fn,
-                dtype=str,
-                keep_default_na=False,
-                na_values=[""],
-                quoting=csv.QUOTE_NONE,
-                engine="c",
-            )
-    except (pd.errors.ParserError, ValueError, OSError, zipfile.BadZipFile) as exc:
-        raise DataError(f"{info.filename}: footnote columns unreadable: {exc}", path=path) from exc
-
-
-def _assemble(path: Path, t: dict[str, pd.DataFrame], absent: dict[str, list[str]]) -> QuarterData:
+def _assemble(path: Path, t: dict[str, pd.DataFrame], absent: dict[str, list[str]],
+              bad_lines: list[pd.DataFrame] | None = None) -> QuarterData:
     sub = t["SUBMISSION"].copy()
     sub["ACCESSION_NUMBER"] = sub["ACCESSION_NUMBER"].astype(_STR).str.strip()
     sub = sub.drop_duplicates("ACCESSION_NUMBER")
@@ -362,6 +409,7 @@ def _assemble(path: Path, t: dict[str, pd.DataFrame], absent: dict[str, list[str
                 "trans_code": tr["TRANS_CODE"].astype(_STR).str.strip().str.upper(),
                 "acquired_disposed": tr["TRANS_ACQUIRED_DISP_CD"].astype(_STR).str.strip().str.upper(),
                 "shares": _num(tr["TRANS_SHARES"]),
+                "shares_raw": tr["TRANS_SHARES"].astype(_STR),
                 "price": _num(tr["TRANS_PRICEPERSHARE"]),
                 "shares_after": _num(tr["SHRS_OWND_FOLWNG_TRANS"]),
                 "ownership": tr["DIRECT_INDIRECT_OWNERSHIP"].astype(_STR).str.strip().str.upper(),
@@ -385,8 +433,8 @@ def _assemble(path: Path, t: dict[str, pd.DataFrame], absent: dict[str, list[str
             "aff10b5one": _truthy(sub["AFF10B5ONE"]),
         }
     )
-    dropped: list[pd.DataFrame] = []
-    nrows = len(tx)
+    dropped: list[pd.DataFrame] = [b[["accession", "table", "line", "reason"]] for b in (bad_lines or [])]
+    nrows = len(tx) + sum(len(b) for b in (bad_lines or []) if b["table"].iloc[0] in ("NONDERIV_TRANS", "DERIV_TRANS"))
     tx = tx.merge(s, on="accession", how="left", validate="many_to_one")
     orphan = tx["form_type"].isna()
     if orphan.any():
@@ -405,22 +453,29 @@ def _assemble(path: Path, t: dict[str, pd.DataFrame], absent: dict[str, list[str
     if no_owner.any():
         dropped.append(tx.loc[no_owner, ["accession", "table", "line"]].assign(reason="no reporting owner"))
     tx = tx[~(orphan | bad_fd | bad_td | no_owner)].copy()
+    tx, invalid = validate_rows(tx, shares_raw=tx["shares_raw"])
+    if len(invalid):
+        dropped.append(invalid)
+    tx = tx.copy()
 
-    tx = tx.join(
-        primary[
-            ["owner_cik", "owner_name", "is_director", "is_officer", "is_ten_percent_owner", "is_other", "officer_title", "role"]
-        ],
-        on="accession",
-    )
-    tx = tx.join(n_owners, on="accession")
-    tx["ticker"] = normalise_tickers(tx["ticker_raw"])
-    tx["value"] = tx["shares"] * tx["price"]
-    tx["accepted_at"] = pd.Series(pd.NaT, index=tx.index, dtype="datetime64[ns, America/New_York]")
-    flag, src = resolve_plan_flags(tx["footnotes"], tx["aff10b5one"])
-    tx["plan_10b5_1"] = flag
-    tx["plan_source"] = src
-    tx["source"] = "sec_dataset"
-    tx = finalize_columns(tx)
+    if tx.empty:  # a header-only table, or every row dropped: an empty tidy table, not an error
+        tx = finalize_columns(pd.DataFrame({"accession": pd.Series(dtype=object)}))
+    else:
+        tx = tx.join(
+            primary[
+                ["owner_cik", "owner_name", "is_director", "is_officer", "is_ten_percent_owner", "is_other", "officer_title", "role"]
+            ],
+            on="accession",
+        )
+        tx = tx.join(n_owners, on="accession")
+        tx["ticker"] = normalise_tickers(tx["ticker_raw"])
+        tx["value"] = tx["shares"] * tx["price"]
+        tx["accepted_at"] = pd.Series(pd.NaT, index=tx.index, dtype="datetime64[ns, America/New_York]")
+        flag, src = resolve_plan_flags(tx["footnotes"], tx["aff10b5one"])
+        tx["plan_10b5_1"] = flag
+        tx["plan_source"] = src
+        tx["source"] = "sec_dataset"
+        tx = finalize_columns(tx)
 
     own = owners.merge(s[["accession", "filing_date", "issuer_cik"]], on="accession", how="inner")
     holdings = t.get("NONDERIV_HOLDING", pd.DataFrame())
@@ -430,12 +485,14 @@ def _assemble(path: Path, t: dict[str, pd.DataFrame], absent: dict[str, list[str
         else pd.DataFrame({"accession": [], "table": [], "line": [], "reason": []})
     )
     dropped_df["file"] = str(path.name)
+    dropped_df["table"] = dropped_df["table"].astype(str).replace({"NONDERIV_TRANS": "nonderivative",
+                                                                    "DERIV_TRANS": "derivative"})
     stats = {
         "filings": len(s),
         "filings_bad_date": int(bad_sub.sum()),
         "transaction_rows": nrows,
         "kept": len(tx),
-        "dropped": len(dropped_df),
+        "dropped": int(dropped_df["table"].isin(["nonderivative", "derivative"]).sum()),
         "owners": len(owners),
         "joint_filings": int((n_owners > 1).sum()),
     }

@@ -224,6 +224,8 @@ def quarters(start: str, end: str) -> list[str]:
             raise DataError(f"bad quarter {q!r}; expected like 2024q3")
         return int(q[:4]), int(q[5])
     (y0, q0), (y1, q1) = parse(start), parse(end)
+    if (y0, q0) > (y1, q1):
+        raise DataError(f"quarter {start} is after {end}; give the earlier quarter first")
     out = []
     while (y0, q0) <= (y1, q1):
         out.append(f"{y0}q{q0}")

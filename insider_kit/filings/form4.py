@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +25,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from lxml import etree
 
+from ..days import parse_date, parse_dates
 from ..errors import DataError
 from ..tickers import normalise_ticker
 from .plan import NEG_RE, PLAN_RE
@@ -100,12 +100,36 @@ def _float(v: str | None) -> float | None:
 
 
 def _date(v: str | None) -> pd.Timestamp | None:
-    if not v:
-        return None
+    """An XML date (``YYYY-MM-DD``, possibly with a time-zone suffix) through the kit's bounded parser."""
+    return parse_date(v.strip()[:10]) if v else None
+
+
+def _decoded(data: bytes, name: str) -> bytes:
+    """The document as UTF-8 bytes: a UTF-16 or UTF-32 document (byte-order mark or NUL-padded declaration) is
+    decoded first, so the DOCTYPE/ENTITY refusal sees the text an XML parser would see."""
+    head = data[:4]
+    enc = None
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        enc = "utf-32"
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        enc = "utf-16"
+    elif head == b"<\x00\x00\x00":
+        enc = "utf-32-le"
+    elif head == b"\x00\x00\x00<":
+        enc = "utf-32-be"
+    elif head[:2] == b"<\x00":
+        enc = "utf-16-le"
+    elif head[:2] == b"\x00<":
+        enc = "utf-16-be"
+    if enc is None:
+        return data
     try:
-        return pd.Timestamp(datetime.strptime(v.strip()[:10], "%Y-%m-%d"))
-    except ValueError:
-        return None
+        text = data.decode(enc)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"document looks {enc}-encoded but does not decode: {exc}", path=name) from exc
+    text = re.sub(r"^\ufeff", "", text)
+    text = re.sub(r"(<\?xml[^>]*?)\s+encoding=[\"'][^\"']*[\"']", r"\1", text, count=1)
+    return text.encode("utf-8")
 
 
 def _split_submission(data: bytes, name: str) -> tuple[bytes, dict[str, Any]]:
@@ -154,7 +178,8 @@ def parse_form4(data: bytes, *, name: str = "<document>", accession: str | None 
     """
     if len(data) > max_bytes:
         raise DataError(f"document is {len(data):,} bytes, over the {max_bytes:,}-byte limit", path=name)
-    xml, head = _split_submission(data, name)
+    xml, head = _split_submission(_decoded(data, name), name)
+    xml = _decoded(xml, name)
     if _DOCTYPE.search(xml[:4096]) or _DOCTYPE.search(xml):
         raise DataError("XML declares a DOCTYPE/ENTITY; refused (entity expansion and external entities are unsafe)", path=name)
     try:
@@ -176,12 +201,18 @@ def parse_form4(data: bytes, *, name: str = "<document>", accession: str | None 
     form_type = (_txt(root, "documentType") or head.get("form") or "").upper()
     if head.get("form", "").upper().endswith("/A") and not form_type.endswith("/A"):
         form_type += "/A"
-    fd = _date(head["filed"][:4] + "-" + head["filed"][4:6] + "-" + head["filed"][6:]) if "filed" in head else (
-        pd.Timestamp(filing_date).normalize() if filing_date is not None else None)
+    if "filed" in head:
+        fd = parse_date(head["filed"], ("%Y%m%d",))
+        if fd is None:
+            raise DataError(f"impossible FILED AS OF DATE {head['filed']!r} in the EDGAR header", path=name)
+    else:
+        fd = parse_date(str(pd.Timestamp(filing_date).date())) if filing_date is not None else None
     acc_at = None
     if "accepted" in head:
-        a = head["accepted"]
-        acc_at = pd.Timestamp(datetime(int(a[:4]), int(a[4:6]), int(a[6:8]), int(a[8:10]), int(a[10:12]), int(a[12:14]), tzinfo=NY))
+        a = parse_dates(pd.Series([head["accepted"]]), ("%Y%m%d%H%M%S",), normalize=False).iloc[0]
+        if pd.isna(a):
+            raise DataError(f"impossible ACCEPTANCE-DATETIME {head['accepted']!r} in the EDGAR header", path=name)
+        acc_at = pd.Timestamp(a).tz_localize(NY, ambiguous=True, nonexistent="shift_forward")
     doc = Form4(
         accession=head.get("accession") or accession,
         form_type=form_type,
@@ -234,7 +265,8 @@ def parse_form4(data: bytes, *, name: str = "<document>", accession: str | None 
                 if fid and fid not in seen:
                     seen.append(fid)
             notes = " | ".join(doc.footnotes[f] for f in seen if f in doc.footnotes) or None
-            shares = _float(_txt(tr, "transactionAmounts/transactionShares/value"))
+            shares_txt = _txt(tr, "transactionAmounts/transactionShares/value")
+            shares = _float(shares_txt)
             price = _float(_txt(tr, "transactionAmounts/transactionPricePerShare/value"))
             by_fn = bool(notes and PLAN_RE.search(notes) and not NEG_RE.search(notes))
             if by_fn:
@@ -278,6 +310,7 @@ def parse_form4(data: bytes, *, name: str = "<document>", accession: str | None 
                 "period_of_report": doc.period_of_report,
                 "date_of_orig_sub": None,
                 "line": line,
+                "shares_raw": shares_txt,
             })
     return doc
 
@@ -291,11 +324,12 @@ def parse_form4_files(files: Iterable[Path], *, progress: bool = False) -> tuple
     """
     from tqdm.auto import tqdm
 
-    from .schema import finalize_columns
+    from .schema import finalize_columns, validate_rows
 
     rows: list[dict[str, Any]] = []
     owners: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
+    files_by_acc: dict[str, str] = {}
     files = list(files)
     for f in tqdm(files, desc="Form 4 XML", unit="doc", disable=not progress):
         p = Path(f)
@@ -307,10 +341,18 @@ def parse_form4_files(files: Iterable[Path], *, progress: bool = False) -> tuple
         if doc.filing_date is None:
             raise DataError("no filing date (bare XML without an EDGAR header)", path=p,
                             hint="store EDGAR files as complete submission .txt files")
+        files_by_acc[str(doc.accession)] = p.name
         owners.extend(doc.owners)
         if not doc.rows:
             skipped.append({"file": p.name, "accession": doc.accession, "reason": f"form {doc.form_type}: no transactions"})
         rows.extend(doc.rows)
-    tx = finalize_columns(pd.DataFrame(rows)) if rows else finalize_columns(pd.DataFrame(columns=["accession"]))
+    raw = pd.DataFrame(rows)
+    shares_raw = raw.pop("shares_raw") if "shares_raw" in raw else None
+    tx = finalize_columns(raw) if rows else finalize_columns(pd.DataFrame(columns=["accession"]))
+    if rows:
+        tx, invalid = validate_rows(tx, shares_raw=shares_raw)
+        tx = tx.reset_index(drop=True)
+        for r in invalid.itertuples():
+            skipped.append({"file": files_by_acc.get(str(r.accession), ""), "accession": r.accession, "reason": r.reason})
     own = pd.DataFrame(owners)
     return tx, own, pd.DataFrame(skipped, columns=["file", "accession", "reason"])

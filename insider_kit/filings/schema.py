@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
+import numpy as np
 import pandas as pd
 
 from .roles import ROLES
 
-__all__ = ["STRING_COLUMNS", "STRING_DTYPE", "TABLES", "TIDY_COLUMNS", "finalize_columns"]
+__all__ = ["DROPPED_COLUMNS", "STRING_COLUMNS", "STRING_DTYPE", "TABLES", "TIDY_COLUMNS", "finalize_columns", "validate_rows"]
 
 #: Arrow-backed strings: vectorised ``.str`` operations (several times faster than object strings).
 STRING_DTYPE: Final[Literal["string[pyarrow]"]] = "string[pyarrow]"
@@ -85,3 +86,48 @@ def finalize_columns(tx: pd.DataFrame) -> pd.DataFrame:
     tx["role"] = pd.Categorical(tx["role"].astype(STRING_DTYPE), categories=list(ROLES))
     tx["table"] = pd.Categorical(tx["table"].astype(STRING_DTYPE), categories=list(TABLES))
     return tx.reset_index(drop=True)
+
+
+#: Columns of the table of rows a reader could not use (``tidy/dropped.parquet``).
+DROPPED_COLUMNS: Final[tuple[str, ...]] = ("accession", "table", "line", "reason", "file")
+
+
+def validate_rows(tx: pd.DataFrame, *, shares_raw: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The one row-validation layer of every filings reader: split *tx* (tidy columns) into the rows the kit can
+    use and the rows it drops, each with its reason.
+
+    A row is dropped when its transaction date is missing; when a non-derivative row's acquired/disposed code
+    is not ``A`` or ``D`` (a blank one included: a purchase must not become a sale), or a derivative row's code
+    is present but invalid; when its share count is negative, infinite, or present but not a number
+    (*shares_raw*: the field as filed, to tell a blank from ``abc``).
+
+    Returns
+    -------
+    (kept, dropped)
+        *kept* is a view of the valid rows; *dropped* has :data:`DROPPED_COLUMNS` but ``file``.
+    """
+    n = len(tx)
+    reason = pd.Series("", index=tx.index, dtype=object)
+    ad = tx["acquired_disposed"].astype("string").str.strip().str.upper()
+    nonderiv = (tx["table"].astype(str) == "nonderivative").to_numpy()
+    bad_ad = ~ad.isin(["A", "D"]).fillna(False).to_numpy(bool) & (nonderiv | ad.notna().to_numpy(bool))
+    sh = pd.to_numeric(tx["shares"], errors="coerce").astype(float).to_numpy()
+    bad_sh = (sh < 0) | np.isinf(sh)
+    if shares_raw is not None:
+        raw = shares_raw.astype("string").str.strip()
+        bad_sh |= (raw.notna() & (raw != "")).to_numpy(bool) & np.isnan(sh)
+    no_date = tx["trans_date"].isna().to_numpy()
+    for mask, why in ((bad_sh, lambda i: f"shares {shares_raw.iloc[i] if shares_raw is not None else sh[i]!r} "
+                                          "are not a non-negative number"),
+                      (bad_ad, lambda i: f"acquired/disposed code {ad.iloc[i] if pd.notna(ad.iloc[i]) else '<blank>'} "
+                                         "is not A or D"),
+                      (no_date, lambda i: "no transaction date")):
+        for i in np.flatnonzero(mask):  # (only the bad rows: a handful)
+            reason.iloc[int(i)] = why(int(i))
+    bad = (reason != "").to_numpy()
+    if not bad.any():
+        return tx, pd.DataFrame({c: pd.Series(dtype=object) for c in DROPPED_COLUMNS if c != "file"})
+    d = tx.loc[bad, ["accession", "table", "line"]].assign(reason=reason[bad].to_numpy())
+    d["table"] = d["table"].astype(str)
+    assert len(d) <= n
+    return tx.loc[~bad], d.reset_index(drop=True)

@@ -112,6 +112,32 @@ def tidy_is_current(p: DataPaths) -> bool:
     return not (zips or xmls) or built == _sources_fingerprint(p)
 
 
+def _distinct_by_content(files: list[Path]) -> tuple[list[Path], dict[Path, Path]]:
+    """*files* without those whose bytes repeat an earlier file's (the same quarter saved under two names),
+    and, for each left out, the file it repeats.  Only files of equal size are hashed."""
+    import hashlib
+
+    by_size: dict[int, list[Path]] = {}
+    for f in files:
+        by_size.setdefault(f.stat().st_size, []).append(f)
+    same: dict[Path, Path] = {}
+    for group in by_size.values():
+        if len(group) < 2:
+            continue
+        first: dict[str, Path] = {}
+        for f in group:
+            h = hashlib.sha256()
+            with open(f, "rb") as fh:
+                while chunk := fh.read(1 << 22):
+                    h.update(chunk)
+            d = h.hexdigest()
+            if d in first:
+                same[f] = first[d]
+            else:
+                first[d] = f
+    return [f for f in files if f not in same], same
+
+
 def _quarter_label(d: pd.Series) -> pd.Series:
     return d.dt.year.astype("Int64").astype(str) + "q" + d.dt.quarter.astype("Int64").astype(str)
 
@@ -146,8 +172,23 @@ def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
             hint="run 'insider-kit fetch sec' / 'fetch edgar', or 'insider-kit sample' for the teaching market",
         )
     tx_parts, own_parts, dropped_parts, summary = [], [], [], []
-    for z in tqdm(zips, desc="SEC quarterly zips", disable=not progress):
+    zips, same = _distinct_by_content(zips)
+    for z, first in same.items():
+        summary.append({"source": z.name, "rows_read": 0, "kept": 0, "dropped": 0,
+                        "absent_columns": f"skipped: the same bytes as {first.name}"})
+    seen_acc: set[str] = set()
+    for z in tqdm(zips, desc="SEC quarterly zips", unit="zip", disable=not progress):
         q = read_quarter(z)
+        acc = q.transactions["accession"].astype(str)
+        again = acc.isin(seen_acc).to_numpy()
+        if again.any():  # the same filing in two zips (a re-issued quarter): keep the first copy, count the rest
+            dup = q.transactions.loc[again, ["accession", "table", "line"]].assign(
+                reason="accession already read from an earlier zip")
+            q.dropped = pd.concat([q.dropped, dup.assign(file=z.name, table=dup["table"].astype(str))], ignore_index=True)
+            q.transactions = q.transactions[~again].reset_index(drop=True)
+            q.stats["kept"] -= int(again.sum())
+            q.stats["dropped"] += int(again.sum())
+        seen_acc.update(acc[~again].unique())
         tx_parts.append(q.transactions)
         own_parts.append(q.owners)
         dropped_parts.append(q.dropped.assign(file=z.name))
@@ -165,12 +206,12 @@ def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
     tx = finalize_columns(tx)
     # duplicate source: prefer EDGAR XML copy of an accession
     edgar_acc = set(tx.loc[tx["source"] == "edgar_xml", "accession"])
-    dup = (tx["source"] == "sec_dataset") & tx["accession"].isin(edgar_acc)
-    n_dup = int(dup.sum())
-    tx = tx[~dup]
+    dup_src = ((tx["source"] == "sec_dataset") & tx["accession"].isin(edgar_acc)).to_numpy(bool)
+    n_dup = int(dup_src.sum())
+    tx = tx[~dup_src]
     tx, amend = apply_amendments(tx)
     tx = tx.sort_values(["filing_date", "accession", "table", "line"], kind="stable").reset_index(drop=True)
-    owners = pd.concat([o for o in own_parts if len(o)], ignore_index=True) if own_parts else pd.DataFrame()
+    owners = pd.concat(nonempty, ignore_index=True) if (nonempty := [o for o in own_parts if len(o)]) else pd.DataFrame()
     if len(owners):
         owners = owners.drop_duplicates(["accession", "owner_cik"]).reset_index(drop=True)
         owners["filing_date"] = pd.to_datetime(owners["filing_date"])

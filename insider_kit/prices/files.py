@@ -13,12 +13,16 @@ The result is always a wide ``dates x tickers`` frame plus its kind
 
 from __future__ import annotations
 
+import csv
+import re
+import zlib
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from ..days import DATE_MAX, DATE_MIN, new_york_dates, parse_dates
 from ..errors import DataError
 from ..tickers import normalise_ticker
 
@@ -38,8 +42,12 @@ def _read_any(path: Path, sep: str | None, decimal: str) -> pd.DataFrame:
             return pd.read_parquet(path)
         return pd.read_csv(path, sep=sep, engine="python" if sep is None else "c", decimal=decimal,
                            compression="infer")
-    except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read as a table: {exc}", path=path) from exc
+    except (pd.errors.EmptyDataError, csv.Error) as exc:
+        if path.stat().st_size == 0 or isinstance(exc, pd.errors.EmptyDataError):
+            raise DataError("file is empty (no header, no rows)", path=path) from exc
+        raise DataError(f"cannot read as a table ({exc})", path=path) from exc
+    except (ValueError, OSError, EOFError, zlib.error, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read as a table ({type(exc).__name__}: {exc})", path=path) from exc
 
 
 def _find(cols: list[str], names: tuple[str, ...]) -> str | None:
@@ -50,14 +58,62 @@ def _find(cols: list[str], names: tuple[str, ...]) -> str | None:
     return None
 
 
-def _dates(s: pd.Series, path: Path, col: str) -> pd.DatetimeIndex:
-    d = pd.to_datetime(s, errors="coerce", utc=False, format="mixed") if s.dtype == object else pd.to_datetime(s, errors="coerce")
-    if getattr(d.dt, "tz", None) is not None:
-        d = d.dt.tz_localize(None)
+DateOrder = Literal["auto", "ymd", "mdy", "dmy"]
+_SLASHED = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\s*$")
+
+
+def _dates(s: pd.Series, path: Path, col: str, order: DateOrder = "auto") -> pd.DatetimeIndex:
+    """Trading dates of a price file, refused rather than guessed when they are ambiguous.
+
+    ISO dates (with a time and a UTC offset, as yfinance writes them: the offset may change across a DST
+    change, and each value is converted to its New York date), 8-digit integers ``YYYYMMDD`` (CRSP), and
+    ``NN/NN/YYYY`` only when *order* says ``mdy`` or ``dmy`` (or the values decide it: a first field above 12
+    is a day).  Every date goes through the kit's bounded parser (:func:`insider_kit.days.parse_dates`).
+    """
+    if pd.api.types.is_integer_dtype(s) or (s.dtype == object and s.dropna().astype(str).str.fullmatch(r"\d{8}").all()):
+        d = parse_dates(s.astype("Int64").astype(str), ("%Y%m%d",))
+    elif pd.api.types.is_datetime64_any_dtype(s):
+        d = pd.Series(new_york_dates(s), index=s.index)
+    else:
+        txt = s.astype("string").str.strip()
+        slashed = txt.str.extract(_SLASHED)
+        if slashed[0].notna().any():
+            a = pd.to_numeric(slashed[0], errors="coerce")
+            b = pd.to_numeric(slashed[1], errors="coerce")
+            if order == "auto":
+                if (a > 12).any() and not (b > 12).any():
+                    order = "dmy"
+                elif (b > 12).any() and not (a > 12).any():
+                    order = "mdy"
+                else:
+                    ex = txt[slashed[0].notna()].iloc[0]
+                    raise DataError(f"column {col!r}: dates like {ex!r} can be read day-first or month-first",
+                                    path=path, hint="say which: date_order='mdy' or 'dmy'")
+            fmt = "%m/%d/%Y" if order == "mdy" else "%d/%m/%Y"
+            d = parse_dates(txt.str.replace(r"[.\-]", "/", regex=True), (fmt,))
+        elif txt.str.contains(r"[+-]\d{2}:?\d{2}$|Z$", regex=True).fillna(False).any():
+            utc = pd.to_datetime(txt, errors="coerce", utc=True, format="ISO8601")
+            d = pd.Series(new_york_dates(utc), index=s.index)
+            d = d.where((d >= DATE_MIN) & (d <= DATE_MAX))
+        else:
+            d = parse_dates(txt.str[:19], ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d"))
     bad = d.isna() & s.notna()
     if bad.any():
-        raise DataError(f"column {col!r}: {int(bad.sum())} unparseable date(s), e.g. {s[bad].iloc[0]!r}", path=path)
+        raise DataError(f"column {col!r}: {int(bad.sum())} unparseable date(s) (or impossible ones), e.g. {s[bad].iloc[0]!r}",
+                        path=path)
     return pd.DatetimeIndex(d).normalize()
+
+
+def _tickers(raw: pd.Index | pd.Series, path: Path) -> list[str]:
+    """Column or row tickers through the kit's one ticker rule; junk (``N/A``, empty, ``nan``) and two spellings
+    of one ticker (``AAA`` and ``aaa``) are refused with the file named."""
+    vals = [str(t) for t in raw]
+    norm = [normalise_ticker(t) for t in vals]
+    junk = sorted({v for v, n in zip(vals, norm, strict=True) if n is None})
+    if junk:
+        raise DataError(f"not a ticker: {', '.join(map(repr, junk[:5]))}", path=path,
+                        hint="remove those columns/rows or give them a symbol")
+    return [n for n in norm if n is not None]
 
 
 def _numeric(df: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -70,7 +126,8 @@ def _numeric(df: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 
 def read_price_file(path: str | Path, *, layout: Literal["auto", "long", "wide"] = "auto", sep: str | None = None,
-                    decimal: str = ".", ticker: str | None = None) -> tuple[pd.DataFrame, Literal["price", "return"]]:
+                    decimal: str = ".", ticker: str | None = None,
+                    date_order: DateOrder = "auto") -> tuple[pd.DataFrame, Literal["price", "return"]]:
     """Read a price/returns file into a wide frame (DatetimeIndex x ticker columns).
 
     A single instrument's OHLC file (columns Open/High/Low/Close[/Adj Close])
@@ -110,8 +167,9 @@ def read_price_file(path: str | Path, *, layout: Literal["auto", "long", "wide"]
         if kind == "return" and dl is not None:
             dlr = _numeric(df[[dl]], path)[dl]
             vals = np.where(dlr.notna(), (1 + vals.fillna(0.0)) * (1 + dlr) - 1, vals)  # type: ignore[assignment]
-        long = pd.DataFrame({"date": _dates(df[dcol], path, dcol),
-                             "ticker": df[tcol].astype(str).map(lambda t: normalise_ticker(t) or str(t).strip()),
+        long = pd.DataFrame({"date": _dates(df[dcol], path, dcol, date_order),
+                             "ticker": _tickers(df[tcol].astype(str).str.strip(), path) if tcol.lower() != "permno"
+                             else df[tcol].astype(str).str.strip().to_numpy(),
                              "v": vals})
         dup = long.duplicated(["date", "ticker"])
         if dup.any():
@@ -120,18 +178,18 @@ def read_price_file(path: str | Path, *, layout: Literal["auto", "long", "wide"]
         wide = long.pivot(index="date", columns="ticker", values="v").sort_index()
     elif {"open", "close"} <= {c.lower().strip() for c in cols}:
         # one instrument's OHLC file (e.g. a yfinance download of ^GSPC): take Adj Close, else Close
-        idx = _dates(df[dcol], path, dcol)
+        idx = _dates(df[dcol], path, dcol, date_order)
         if idx.duplicated().any():
             raise DataError(f"duplicate date {idx[idx.duplicated()][0]:%Y-%m-%d} in column {dcol!r}", path=path)
         vcol = _find(cols, ("adj close", "adj_close", "adjclose", "close"))
         assert vcol is not None
-        name = ticker or path.name.split(".")[0].upper()
+        name = ticker or (normalise_ticker(path.name.split(".")[0]) or path.name.split(".")[0].upper())
         wide = _numeric(df[[vcol]], path).set_axis([name], axis=1)
         wide.index = idx
         wide = wide.sort_index()
         kind = "price"
     else:
-        idx = _dates(df[dcol], path, dcol)
+        idx = _dates(df[dcol], path, dcol, date_order)
         if idx.duplicated().any():
             raise DataError(f"duplicate date {idx[idx.duplicated()][0]:%Y-%m-%d} in column {dcol!r}", path=path)
         body = df.drop(columns=[dcol])
@@ -140,7 +198,11 @@ def read_price_file(path: str | Path, *, layout: Literal["auto", "long", "wide"]
             raise DataError("wide layout has a date column but no ticker columns", path=path)
         wide = _numeric(body, path)
         wide.index = idx
-        wide.columns = [normalise_ticker(c) or c for c in wide.columns]
+        names = _tickers(pd.Index(wide.columns), path)
+        twice = [n for k, n in enumerate(names) if n in names[:k]]
+        if twice:
+            raise DataError(f"ticker {twice[0]} appears twice (columns differing only in case or punctuation)", path=path)
+        wide.columns = names
         wide = wide.sort_index()
         kind = "price"
     wide.index.name = "date"

@@ -46,7 +46,8 @@ class ReturnsPanel:
     factors
         Optional factor returns (decimals) on the same date axis.
     suspicious
-        Returns beyond +/-100% in a day: (date, ticker, ret), kept in the panel and reported here.
+        What the panel's builder flagged: ``date, ticker, value, reason`` — prices at or below zero (left out:
+        a zero price is a data error, not a -100% return) and daily returns beyond +/-100% (kept).
     """
 
     values: np.ndarray
@@ -55,7 +56,7 @@ class ReturnsPanel:
     market: np.ndarray | None = None
     market_name: str | None = None
     factors: pd.DataFrame | None = None
-    suspicious: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["date", "ticker", "ret"]))
+    suspicious: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["date", "ticker", "value", "reason"]))
 
     def __post_init__(self) -> None:
         # (an array that is already a read-only float64 C-contiguous array is kept as it is: a panel made by
@@ -116,6 +117,15 @@ def returns_panel(prices: pd.DataFrame, *, market: str | pd.Series | None = "SPY
         name = str(market.name or "market")
     if kind == "price":
         vals = px.to_numpy(float)
+        with np.errstate(invalid="ignore"):
+            nonpos = vals <= 0  # a zero or negative price is an error in the file, not a -100% return
+        if nonpos.any():
+            i, j = np.nonzero(nonpos)
+            bad_px = pd.DataFrame({"date": px.index[i], "ticker": px.columns[j], "value": vals[i, j],
+                                   "reason": "price <= 0 (dropped)"})
+            vals = np.where(nonpos, np.nan, vals)
+        else:
+            bad_px = None
         prev_direct = np.vstack([np.full((1, vals.shape[1]), np.nan), vals[:-1]])
         rets = vals / prev_direct - 1.0
         m = None
@@ -123,13 +133,16 @@ def returns_panel(prices: pd.DataFrame, *, market: str | pd.Series | None = "SPY
             mv = mkt.to_numpy(float)
             m = np.concatenate([[np.nan], mv[1:] / mv[:-1] - 1.0])
     else:
+        bad_px = None
         rets = px.to_numpy(float)
         m = mkt.to_numpy(float) if mkt is not None else None
     with np.errstate(invalid="ignore"):
         bad = np.abs(rets) > 1.0
-    susp = pd.DataFrame(columns=["date", "ticker", "ret"])
+    parts = [] if bad_px is None else [bad_px]
     if bad.any():
         i, j = np.nonzero(bad)
-        susp = pd.DataFrame({"date": px.index[i], "ticker": px.columns[j], "ret": rets[i, j]})
+        parts.append(pd.DataFrame({"date": px.index[i], "ticker": px.columns[j], "value": rets[i, j],
+                                   "reason": "daily return beyond +/-100% (kept)"}))
+    susp = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["date", "ticker", "value", "reason"])
     f = factors.reindex(px.index) if factors is not None else None
     return ReturnsPanel(np.ascontiguousarray(rets), pd.DatetimeIndex(px.index), pd.Index(px.columns), m, name, f, susp)

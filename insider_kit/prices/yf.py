@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -87,31 +89,49 @@ class FetchReport:
         return pd.DataFrame(self.rows, columns=["ticker", "status", "rows", "first", "last", "reason"])
 
 
+def _checksum(index: pd.DatetimeIndex, values: np.ndarray) -> str:
+    """CRC-32 of a cached series' dates and values (stored in its metadata, verified on every read)."""
+    c = zlib.crc32(np.ascontiguousarray(index.to_numpy("datetime64[ns]")).view(np.int64).tobytes())
+    return f"{zlib.crc32(np.ascontiguousarray(values, dtype=np.float64).tobytes(), c):08x}"
+
+
 def write_cached(path: Path, s: pd.Series, meta: dict[str, Any]) -> None:
-    """Write one ticker's adjusted close with provenance metadata (atomically)."""
+    """Write one ticker's adjusted close with provenance metadata and a checksum (atomically)."""
     df = pd.DataFrame({"adj_close": s.astype(float)})
+    df.index = pd.DatetimeIndex(df.index)
     df.index.name = "date"
     table = pa.Table.from_pandas(df)
     md = dict(table.schema.metadata or {})
-    md[b"insider_kit"] = json.dumps(meta, default=str).encode()
+    md[b"insider_kit"] = json.dumps({**meta, "crc32": _checksum(df.index, df["adj_close"].to_numpy())},
+                                    default=str).encode()
     with atomic_path(path) as tmp:
         pq.write_table(table.replace_schema_metadata(md), tmp)
 
 
 def read_cached(path: Path) -> tuple[pd.Series, dict[str, Any]]:
     """Read one cached ticker: (adjusted close series, metadata)."""
+    hint = "delete it; the next fetch will download it again"
     try:
         t = pq.read_table(path)
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise DataError(f"unreadable price cache file: {exc}", path=path,
-                        hint="delete it; the next fetch will download it again") from exc
-    meta = json.loads((t.schema.metadata or {}).get(b"insider_kit", b"{}"))
-    df = t.to_pandas()
-    if "adj_close" not in df.columns:
-        raise DataError("price cache file has no adj_close column", path=path)
+        meta = json.loads((t.schema.metadata or {}).get(b"insider_kit", b"{}"))
+        df = t.to_pandas()
+    except (OSError, pa.ArrowException, ValueError, UnicodeDecodeError) as exc:
+        raise DataError(f"unreadable price cache file ({type(exc).__name__}: {exc})", path=path, hint=hint) from exc
+    if not isinstance(meta, dict):
+        raise DataError("price cache file has unreadable metadata", path=path, hint=hint)
+    if "adj_close" not in df.columns or not pd.api.types.is_float_dtype(df["adj_close"]):
+        raise DataError("price cache file has no numeric adj_close column", path=path, hint=hint)
+    if not isinstance(df.index, pd.DatetimeIndex):
+        raise DataError("price cache file has no date index", path=path, hint=hint)
+    if df.index.has_duplicates:
+        raise DataError(f"price cache file repeats the date {df.index[df.index.duplicated()][0]:%Y-%m-%d}", path=path,
+                        hint=hint)
     s = df["adj_close"].astype(float)
+    if "crc32" in meta and _checksum(pd.DatetimeIndex(df.index), s.to_numpy()) != meta["crc32"]:
+        raise DataError("price cache file fails its checksum (the file changed after it was written)", path=path,
+                        hint=hint)
     s.index = pd.DatetimeIndex(s.index).normalize()
-    return s, meta
+    return s.sort_index(), meta
 
 
 def fetch_prices(tickers: Sequence[str], start: str, end: str | None = None, *, cache: Path,
