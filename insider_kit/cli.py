@@ -146,6 +146,36 @@ def _cmd_fetch_factors(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import_transactions(a: argparse.Namespace) -> int:
+    import json
+
+    from .config import paths
+    from .filings.importers import import_transactions
+
+    mapping = None
+    if a.mapping:
+        try:
+            mapping = json.loads(Path(a.mapping).read_text()) if Path(a.mapping).is_file() else json.loads(a.mapping)
+        except ValueError as exc:
+            raise InsiderKitError(f"--mapping is not a JSON object ({exc})",
+                                  hint='e.g. --mapping \'{"Symbol": "ticker", "Date": "trans_date"}\'') from exc
+    out = import_transactions(paths(a.data), a.files, format=a.format, mapping=mapping)
+    print(out.to_string(index=False))
+    print("next: insider-kit report --data DIR (the tidy tables are rebuilt with the imported rows)")
+    return 0
+
+
+def _cmd_import_prices(a: argparse.Namespace) -> int:
+    from .config import paths
+    from .prices.imports import import_prices
+
+    out = import_prices(paths(a.data), a.paths, market=a.market, link=a.link, date_order=a.date_order)
+    print(f"imported {len(out):,} price series into {paths(a.data).raw_prices}")
+    if a.market:
+        print(f"market series: {a.market}")
+    return 0
+
+
 def _cmd_report(a: argparse.Namespace) -> int:
     import json
 
@@ -232,6 +262,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data(p)
     p.add_argument("--base-url", default=None, help="override Kenneth French's data library URL")
     p.set_defaults(func=_cmd_fetch_factors)
+
+    imp = sub.add_parser("import", help="bring your own data: third-party insider files and price files/folders")
+    isub = imp.add_subparsers(dest="what", metavar="WHAT")
+    isub.required = True
+    p = isub.add_parser("transactions", help="OpenInsider exports, WRDS TFN Table 1, or any CSV with a mapping")
+    _add_data(p)
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--format", required=True, choices=["openinsider", "tfn", "csv"])
+    p.add_argument("--mapping", default=None, help="csv format: JSON object (or file) of file column -> tidy column")
+    p.set_defaults(func=_cmd_import_transactions)
+    p = isub.add_parser("prices", help="price files or folders of per-ticker CSVs (yfinance/Yahoo, wide, long, CRSP)")
+    _add_data(p)
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--market", default=None, help="market index: a ticker among the prices, or a file of its prices/returns")
+    p.add_argument("--link", default=None, help="CRSP: CSV with permno,ticker")
+    p.add_argument("--date-order", default="auto", choices=["auto", "mdy", "dmy"], help="for NN/NN/YYYY dates")
+    p.set_defaults(func=_cmd_import_prices)
 
     p = sub.add_parser("report", help="render every notebook with papermill and export HTML")
     _add_data(p)

@@ -38,7 +38,7 @@ __all__ = ["build_events"]
 EVENT_COLUMNS = ["ticker", "issuer_cik", "date", "direction", "n_trades", "n_insiders", "shares", "value",
                  "top_exec", "first_trade_date", "last_filing_date", "public_date", "issuer_name", "code_class", "roles", "top_role",
                  "plan_share", "price", "fraction", "exec_unscheduled", "silent", "fraction_bucket", "routine_class",
-                 "filing_lag_days", "n_cluster", "cluster", "cluster_first"]
+                 "filing_lag_days", "n_cluster", "cluster", "cluster_first", "plan_flag_known"]
 
 
 def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, *,
@@ -131,6 +131,7 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     ev = g.agg(
         direction=("direction", "first"), n_trades=("trans_code", "size"), n_insiders=("owner_cik", "nunique"),
         shares=("shares", "sum"), value=("value_f", "sum"), plan_shares=("plan_shares", "sum"),
+        plan_flag_known=("plan_known", "any"),
         top_exec=("is_top", "any"), role_rank=("role_rank", "min"), any_opp=("rc_opp", "any"),
         any_rout=("rc_rout", "any"), first_trade_date=("trans_date", "min"), last_filing_date=("filing_date", "max"),
         public_date=("public_date", "max"),

@@ -58,6 +58,11 @@ def market_ticker(paths: DataPaths, market: str = "auto") -> str:
     ``truth.json``) for synthetic data, else ``SPY``."""
     if market != "auto":
         return market
+    from .prices.imports import imported_market
+
+    declared = imported_market(paths)
+    if declared is not None:
+        return declared
     if paths.truth.exists():
         try:
             return str(json.loads(paths.truth.read_text()).get("market_ticker", "SPY"))

@@ -141,7 +141,7 @@ CLAIMS: tuple[Claim, ...] = (
           "disposals"),
     Claim("plan_sales_less_information", "10b5-1 plan sales carry less information than discretionary sales",
           "practitioner articles; Jagolinzer (2009)", "CAR(plan sales) - CAR(discretionary sales)", "positive",
-          "difference", lambda s: (s.sell & s.plan, s.sell & ~s.plan), needs=("plan_share",)),
+          "difference", lambda s: (s.sell & s.plan, s.sell & ~s.plan), needs=("plan_flag_known",)),
     Claim("large_fraction", "Selling a large fraction of a holding matters more than a small one",
           "practitioner articles", "CAR(sales of >50% of the holding) - CAR(sales of <=10%)", "negative",
           "difference", lambda s: (s.sell & s.frac_large, s.sell & s.frac_small), needs=("fraction",)),

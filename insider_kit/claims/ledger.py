@@ -201,9 +201,13 @@ def _disposals(study: Study, common: dict[str, Any], window: tuple[int, int]) ->
     ev = ev[ev["direction"] == "sell"]
     if ev.empty:
         return _empty(0, 0, "no disposals (F/G/J) in the data")
+    other = ["tax", "gift", "other", "exercise_and_sell"]
+    if not ev["code_class"].isin(other).any():
+        return _empty(int((ev["code_class"] == "sale").sum()), 0,
+                      "the data hold no tax-withholding, gift, other or exercise-and-sell disposals (F/G/J, S with M/X)")
     res = event_study(ev, study.panel, **common)
     cls = res.events["code_class"].to_numpy()
-    return _diff(res, window, cls == "sale", np.isin(cls, ["tax", "gift", "other", "exercise_and_sell"]))
+    return _diff(res, window, cls == "sale", np.isin(cls, other))
 
 
 def _pre_filing(study: Study, common: dict[str, Any]) -> Result:
@@ -229,7 +233,8 @@ def _not_testable(c: Claim, events: pd.DataFrame) -> str:
     for col in c.needs:
         if col not in events.columns:
             return f"the events have no '{col}' (the data lack this ingredient)"
-        if events[col].isna().all():
+        v = events[col]
+        if v.isna().all() or (v.dtype == bool and not v.any()):
             return f"'{col}' is unknown for every event (the data lack this ingredient)"
     return ""
 

@@ -60,9 +60,9 @@ def ols_clustered(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray | None) -> 
     with warnings.catch_warnings(), np.errstate(invalid="ignore"):
         # a two-way clustered variance can come out negative in tiny samples: its SE is then NaN, not a warning
         warnings.simplefilter("ignore", RuntimeWarning)
-        if groups is None:
-            return model.fit(cov_type="HC1")
-        return model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+        fit = model.fit(cov_type="HC1") if groups is None else model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+        _ = (fit.bse, fit.tvalues, fit.pvalues)  # computed (and cached by statsmodels) under the same filter
+    return fit
 
 
 def clustered_mean(y: np.ndarray, groups: np.ndarray | None) -> dict[str, float]:

@@ -45,6 +45,7 @@ TIDY_COLUMNS: list[str] = [
     "deemed_execution_date",
     "trans_code",
     "acquired_disposed",
+    "ad_source",
     "shares",
     "price",
     "value",
@@ -62,7 +63,8 @@ TIDY_COLUMNS: list[str] = [
 
 STRING_COLUMNS: Final[tuple[str, ...]] = (
     "accession", "form_type", "issuer_cik", "issuer_name", "ticker", "owner_cik", "owner_name", "officer_title",
-    "security_title", "trans_code", "acquired_disposed", "ownership", "plan_source", "footnotes", "source")
+    "security_title", "trans_code", "acquired_disposed", "ad_source", "ownership", "plan_source", "footnotes",
+    "source")
 
 
 def finalize_columns(tx: pd.DataFrame) -> pd.DataFrame:
@@ -77,12 +79,13 @@ def finalize_columns(tx: pd.DataFrame) -> pd.DataFrame:
         tx[c] = tx[c].astype("boolean").fillna(False).astype(bool)
     tx["plan_10b5_1"] = tx["plan_10b5_1"].astype("boolean")
     for c in ("shares", "price", "value", "shares_after"):
-        tx[c] = tx[c].astype(float)
+        tx[c] = pd.to_numeric(tx[c], errors="coerce").astype(float)
     for c in ("filing_date", "trans_date", "deemed_execution_date", "period_of_report", "date_of_orig_sub"):
         tx[c] = pd.to_datetime(tx[c]).astype("datetime64[ns]")
     tx["accepted_at"] = pd.to_datetime(tx["accepted_at"], utc=True).dt.tz_convert("America/New_York")
-    tx["n_owners"] = tx["n_owners"].fillna(1).astype("int64")
-    tx["line"] = tx["line"].fillna(-1).astype("int64")
+    tx["n_owners"] = pd.to_numeric(tx["n_owners"], errors="coerce").fillna(1).astype("int64")
+    tx["line"] = pd.to_numeric(tx["line"], errors="coerce").fillna(-1).astype("int64")
+    tx["ad_source"] = tx["ad_source"].where(tx["ad_source"].notna() | tx["acquired_disposed"].isna(), "filed")
     tx["role"] = pd.Categorical(tx["role"].astype(STRING_DTYPE), categories=list(ROLES))
     tx["table"] = pd.Categorical(tx["table"].astype(STRING_DTYPE), categories=list(TABLES))
     return tx.reset_index(drop=True)
@@ -122,8 +125,9 @@ def validate_rows(tx: pd.DataFrame, *, shares_raw: pd.Series | None = None) -> t
                       (bad_ad, lambda i: f"acquired/disposed code {ad.iloc[i] if pd.notna(ad.iloc[i]) else '<blank>'} "
                                          "is not A or D"),
                       (no_date, lambda i: "no transaction date")):
-        for i in np.flatnonzero(mask):  # (only the bad rows: a handful)
-            reason.iloc[int(i)] = why(int(i))
+        for i in np.flatnonzero(mask):  # (only the bad rows: a handful); the first reason found is kept
+            if not reason.iloc[int(i)]:
+                reason.iloc[int(i)] = why(int(i))
     bad = (reason != "").to_numpy()
     if not bad.any():
         return tx, pd.DataFrame({c: pd.Series(dtype=object) for c in DROPPED_COLUMNS if c != "file"})

@@ -68,9 +68,22 @@ def filing_sources(p: DataPaths) -> tuple[list[Path], list[Path]]:
     return zips, xmls
 
 
+def imported_sources(p: DataPaths) -> list[Path]:
+    """Imported third-party transaction tables (``raw/imported/transactions/*.parquet``)."""
+    d = p.raw_imported / "transactions"
+    return sorted(f for f in d.glob("*.parquet") if not f.name.endswith(".dropped.parquet")) if d.exists() else []
+
+
 def _sources_fingerprint(p: DataPaths) -> str:
     zips, xmls = filing_sources(p)
-    return fingerprint_files([*zips, *xmls], p.root)
+    return fingerprint_files([*zips, *xmls, *imported_sources(p)], p.root)
+
+
+def _schema_id() -> str:
+    """An identifier of the tidy columns (a build by a kit with other columns is rebuilt)."""
+    import hashlib
+
+    return hashlib.sha256("\t".join(TIDY_COLUMNS).encode()).hexdigest()[:16]
 
 
 def _recover(p: DataPaths) -> None:
@@ -105,11 +118,14 @@ def tidy_is_current(p: DataPaths) -> bool:
         zips, xmls = filing_sources(p)
         return not (zips or xmls)
     try:
-        built = json.loads(f.read_text()).get("sources")
+        manifest = json.loads(f.read_text())
     except (OSError, ValueError):
         return False
+    if manifest.get("schema") != _schema_id():
+        return False  # built by a kit with other tidy columns
+    built = manifest.get("sources")
     zips, xmls = filing_sources(p)
-    return not (zips or xmls) or built == _sources_fingerprint(p)
+    return not (zips or xmls or imported_sources(p)) or built == _sources_fingerprint(p)
 
 
 def _distinct_by_content(files: list[Path]) -> tuple[list[Path], dict[Path, Path]]:
@@ -165,8 +181,9 @@ def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
     from tqdm.auto import tqdm
 
     zips, xmls = filing_sources(p)
+    imported = imported_sources(p)
     fingerprint = _sources_fingerprint(p)
-    if not zips and not xmls:
+    if not zips and not xmls and not imported:
         raise DataError(
             f"no raw filings under {p.raw} (expected raw/sec/*_form345.zip or raw/edgar/<cik>/*.txt)",
             hint="run 'insider-kit fetch sec' / 'fetch edgar', or 'insider-kit sample' for the teaching market",
@@ -202,7 +219,22 @@ def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
         dropped_parts.append(skipped.rename(columns={"file": "file"}).assign(table=None, line=-1))
         summary.append({"source": f"edgar ({len(xmls)} files)", "rows_read": len(tx_x), "kept": len(tx_x),
                         "dropped": len(skipped)})
-    tx = pd.concat([t for t in tx_parts if len(t)], ignore_index=True) if any(len(t) for t in tx_parts) else tx_parts[0]
+    for f in imported:
+        try:
+            part = pd.read_parquet(f)
+        except (OSError, ValueError) as exc:
+            raise DataError(f"unreadable imported table ({exc})", path=f, hint="import the file again") from exc
+        tx_parts.append(part)
+        d = f.with_name(f.name.replace(".parquet", ".dropped.parquet"))
+        n_drop = 0
+        if d.exists():
+            dd = pd.read_parquet(d)
+            n_drop = len(dd)
+            dropped_parts.append(dd)
+        summary.append({"source": f"imported {f.name}", "rows_read": len(part) + n_drop, "kept": len(part),
+                        "dropped": n_drop})
+    tx = (pd.concat([t for t in tx_parts if len(t)], ignore_index=True) if any(len(t) for t in tx_parts)
+          else pd.DataFrame({"accession": pd.Series(dtype=object)}))
     tx = finalize_columns(tx)
     # duplicate source: prefer EDGAR XML copy of an accession
     edgar_acc = set(tx.loc[tx["source"] == "edgar_xml", "accession"])
@@ -238,7 +270,7 @@ def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
         if len(owners):
             owners.to_parquet(stage / "owners" / "part-0.parquet", index=False)
         dropped.to_parquet(stage / p.dropped.name, index=False)
-        (stage / _BUILD).write_text(json.dumps({"sources": fingerprint, "zips": [z.name for z in zips],
+        (stage / _BUILD).write_text(json.dumps({"sources": fingerprint, "schema": _schema_id(), "zips": [z.name for z in zips],
                                                 "edgar_files": len(xmls)}))
         (stage / _COMPLETE).write_text("")
         if old.exists():
@@ -273,7 +305,11 @@ def load_transactions(p: DataPaths, *, columns: list[str] | None = None) -> pd.D
     if not files:
         raise DataError(f"no tidy transactions under {d}", hint="run 'insider-kit build' first")
     cols = columns or TIDY_COLUMNS
-    parts = [pd.read_parquet(f, columns=cols) for f in files]
+    try:
+        parts = [pd.read_parquet(f, columns=cols) for f in files]
+    except (OSError, ValueError, KeyError) as exc:  # (pyarrow's errors derive from these)
+        raise DataError(f"the tidy tables cannot be read with this version's columns ({exc})", path=d,
+                        hint="rebuild them: insider-kit build") from exc
     tx = pd.concat(parts, ignore_index=True)
     return tx
 

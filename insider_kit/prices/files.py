@@ -198,6 +198,11 @@ def read_price_file(path: str | Path, *, layout: Literal["auto", "long", "wide"]
             raise DataError("wide layout has a date column but no ticker columns", path=path)
         wide = _numeric(body, path)
         wide.index = idx
+        if all(str(c).lower().strip() in _RET for c in wide.columns) and wide.shape[1] == 1:
+            # one series of returns (a market index file): named after the file, as an OHLC file is
+            wide.columns = [ticker or (normalise_ticker(path.name.split(".")[0]) or "MARKET")]
+            wide.index.name, wide.columns.name = "date", "ticker"
+            return wide.sort_index(), "return"
         names = _tickers(pd.Index(wide.columns), path)
         twice = [n for k, n in enumerate(names) if n in names[:k]]
         if twice:

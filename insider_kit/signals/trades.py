@@ -47,6 +47,11 @@ def trade_table(tx: pd.DataFrame, *, date: Literal["filing", "trade"] = "filing"
     if nonderivative_only and "table" in t.columns:
         t = t[t["table"].astype(str) == "nonderivative"]
     t = t.copy()
+    # data without CIKs (third-party exports): the issuer is identified by its ticker and an insider by name
+    if t["issuer_cik"].isna().any() and "ticker" in t.columns:
+        t["issuer_cik"] = t["issuer_cik"].astype("string").fillna("ticker:" + t["ticker"].astype("string"))
+    if t["owner_cik"].isna().any() and "owner_name" in t.columns:
+        t["owner_cik"] = t["owner_cik"].astype("string").fillna("name:" + t["owner_name"].astype("string"))
     t["code_class"] = transaction_class(t)
     if codes is not None:
         t = t[t["trans_code"].isin(codes)].copy()
@@ -55,6 +60,7 @@ def trade_table(tx: pd.DataFrame, *, date: Literal["filing", "trade"] = "filing"
     t["date"] = t["public_date"] if date == "filing" else t["trans_date"].dt.normalize()
     t["side"] = np.where(t["acquired_disposed"].astype(str) == "A", 1, -1).astype(np.int8)
     plan = t["plan_10b5_1"] if "plan_10b5_1" in t.columns else pd.Series(False, index=t.index)
+    t["plan_known"] = plan.astype("boolean").notna().to_numpy(bool)
     t["plan"] = plan.astype("boolean").fillna(False).astype(bool)
     t["shares"] = pd.to_numeric(t["shares"], errors="coerce")
     if "value" not in t.columns:
