@@ -82,9 +82,12 @@ def _cmd_fetch_sec(a: argparse.Namespace) -> int:
     if a.start > a.end:
         raise ConfigError(f"--from {a.start} is after --to {a.end}", hint="give the earlier quarter first")
     client = EdgarClient(base_url=a.base_url, archive_url=a.archive_url)
-    res = fetch_quarterly(client, a.start, a.end, paths(a.data).raw_sec, progress=not a.quiet)
-    print(res.to_string(index=False))
-    return 1 if (res["status"] == "failed").any() else 0
+    res = fetch_quarterly(client, a.start, a.end, paths(a.data).raw_sec, progress=not a.quiet,
+                          url_template=a.url_template)
+    print(res[["quarter", "status", "url"]].to_string(index=False))
+    for r in res[res["status"] == "missing"].itertuples():
+        print(f"{r.quarter}: not found; {r.error}")
+    return 1 if (res["status"] != "downloaded").all() and (res["status"] != "cached").all() else 0
 
 
 def _cmd_fetch_edgar(a: argparse.Namespace) -> int:
@@ -231,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data(p)
     p.add_argument("--from", dest="start", required=True, type=_quarter, help="first quarter, e.g. 2023q1")
     p.add_argument("--to", dest="end", required=True, type=_quarter, help="last quarter, e.g. 2024q4")
+    p.add_argument("--url-template", default=None,
+                   help="your own address of each zip, {q} for the quarter (e.g. https://mirror/{q}_form345.zip)")
     p.add_argument("--base-url", default=None, help="override www.sec.gov (tests, mirrors)")
     p.add_argument("--archive-url", default=None, help="override the EDGAR archive host")
     p.set_defaults(func=_cmd_fetch_sec)

@@ -26,7 +26,7 @@ import warnings
 import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,9 @@ from .prices.panel import ReturnsPanel
 from .signals import SignalParams
 from .tickers import cik_ticker_map, load_company_tickers
 from .warnings import InsiderKitWarning
+
+if TYPE_CHECKING:
+    from .quality import QualityReport
 
 __all__ = ["SYNTHETIC_BANNER", "Study", "banner", "load_study", "market_ticker", "raw_fingerprint",
            "tickers_from_transactions"]
@@ -118,6 +121,7 @@ class Study:
     truth: dict[str, Any] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     _alt: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _alt_meta: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def events_by(self, date: Literal["filing", "trade"] = "filing", codes: tuple[str, ...] = ("P", "S"),
                   by_class: bool = False) -> pd.DataFrame:
@@ -153,6 +157,15 @@ class Study:
     def banner(self) -> str:
         """Markdown banner for notebooks (synthetic or real)."""
         return banner(self.paths)
+
+    def quality(self) -> QualityReport:
+        """The data-quality report: events not studied by reason, survivorship, suspicious prices, calendars
+        (:func:`insider_kit.quality.data_quality`)."""
+        from .quality import data_quality
+
+        if "quality" not in self._alt_meta:
+            self._alt_meta["quality"] = data_quality(self)
+        return self._alt_meta["quality"]
 
     def market_caps(self) -> pd.DataFrame | None:
         """Market capitalisation per day and ticker (adjusted close x shares outstanding from ``firms.csv``),

@@ -139,3 +139,27 @@ def test_fetch_recent_form4_walks_daily_indexes(server: LoopbackServer, tmp_path
     assert saved.read_bytes() == NEW_SCHEMA_SUBMISSION
     idx = parse_form_index(INDEX)
     assert idx["form_type"].tolist() == ["3", "4", "4"] and idx["cik"].iloc[1] == "777777"
+
+
+def test_fetch_quarterly_finds_moved_files_from_the_landing_page(server: LoopbackServer, tmp_path: Path) -> None:
+    """The SEC moved the zips: the landing page links to the new place, the old pattern answers an HTML error
+    page with status 200 (refused: not a zip), a quarter found nowhere lists every address tried."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("SUBMISSION.tsv", "ACCESSION_NUMBER\n")
+    page = ('<html><body><a href="/files/new-home/2024q1_form345.zip">2024 Q1</a>'
+            '<a href="https://elsewhere.invalid/2023q4_form345.zip">2023 Q4</a></body></html>')
+    server.serve_bytes("/data-research/sec-markets-data/insider-transactions-data-sets", page.encode())
+    server.serve_bytes("/files/new-home/2024q1_form345.zip", buf.getvalue())
+    server.serve_bytes("/files/structureddata/data/form-345-data-sets/2024q1_form345.zip", b"<html>error</html>")
+    server.serve_bytes("/files/structureddata/data/form-345-data-sets/2024q2_form345.zip", b"<html>moved</html>")
+    c = client(server)
+    res = fetch_quarterly(c, "2024q1", "2024q2", tmp_path, progress=False).set_index("quarter")
+    assert res.loc["2024q1", "status"] == "downloaded" and res.loc["2024q1", "url"].endswith("/files/new-home/2024q1_form345.zip")
+    assert zipfile.is_zipfile(tmp_path / "2024q1_form345.zip")
+    assert res.loc["2024q2", "status"] == "missing"
+    err = res.loc["2024q2", "error"]
+    assert "not a zip" in err and err.count("404") == 2 and not (tmp_path / "2024q2_form345.zip").exists()
+    own = fetch_quarterly(c, "2024q2", "2024q2", tmp_path, progress=False,
+                          url_template=server.url + "/files/new-home/2024q1_form345.zip?{q}")
+    assert own["status"].tolist() == ["downloaded"]  # the user's own address is tried first

@@ -175,3 +175,29 @@ def test_openinsider_and_yfinance_folder_end_to_end(tmp_path: Path) -> None:
     assert led.loc["plan_sales_less_information", "verdict"] == "not testable"
     assert led.loc["open_market_vs_other_disposals", "verdict"] == "not testable"  # no F/G/J rows in the export
     assert led.loc["purchases_positive", "estimate"] > 0.01  # the planted purchase effect survives the round trip
+
+
+def test_quality_report_says_what_the_data_cannot_support(tmp_path: Path) -> None:
+    """A survivorship-biased price folder (every series ends on one day), an unadjusted 2:1 split, a zero price
+    and events on a ticker without prices: each is named in the report."""
+    from insider_kit.quality import data_quality
+    from insider_kit.study import Study
+
+    rng = np.random.default_rng(1)
+    days = pd.bdate_range("2019-01-01", periods=700)
+    px = pd.DataFrame(100 * np.exp(np.cumsum(rng.normal(0, 0.01, (700, 30)), axis=0)), index=days,
+                      columns=[f"T{i:02d}" for i in range(29)] + ["MKT"])
+    px.iloc[400:, 3] /= 2.0  # a 2:1 split left unadjusted
+    px.iloc[500, 4] = 0.0  # a zero price
+    panel = ik.returns_panel(px, market="MKT")
+    ev = pd.DataFrame({"ticker": ["T01", "T02", "GONE", "GONE"], "date": days[[300, 350, 300, 320]],
+                       "direction": "buy"})
+    study = Study(DataPaths(tmp_path), pd.DataFrame(), px, panel, ev, None, "MKT", False, ik.SignalParams())
+    q = data_quality(study)
+    text = repr(q)
+    assert "survivorship" in text and "biased upward" in text
+    assert (q.suspicious["reason"] == "likely unadjusted split").sum() == 1
+    assert q.suspicious["reason"].str.contains("price <= 0").any()
+    assert q.dropped_events.loc["no prices for ticker", "events"] == 2
+    assert "1 of 3 event tickers" in text
+    assert "Data quality" in q._repr_html_()

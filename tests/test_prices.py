@@ -100,7 +100,7 @@ def test_cache_fetches_only_the_missing_range(tmp_path: Path) -> None:
     yf = FakeYF(multi(["AAPL"]), multi(["AAPL"], start=1000).set_axis(pd.bdate_range("2024-01-09", periods=5), axis=0))
     fetch_prices(["AAPL"], "2024-01-02", "2024-01-09", cache=tmp_path, downloader=yf, progress=False)
     fetch_prices(["AAPL"], "2024-01-02", "2024-01-16", cache=tmp_path, downloader=yf, progress=False)
-    assert yf.calls[1][1] == "2024-01-09"  # asked only after the cached last date 2024-01-08
+    assert yf.calls[1][1] == "2023-12-18"  # asked again from 21 days before the cached last date (the overlap)
     s, _ = read_cached(tmp_path / "AAPL.parquet")
     assert len(s) == 10 and s.index.is_monotonic_increasing
     again = fetch_prices(["AAPL"], "2024-01-02", "2024-01-12", cache=tmp_path, downloader=yf, progress=False)
@@ -109,6 +109,32 @@ def test_cache_fetches_only_the_missing_range(tmp_path: Path) -> None:
     assert list(wide.columns) == ["AAPL"] and wide.attrs["missing"] == ["NOPE"]
     with pytest.raises(NotFoundError, match="NOPE"):
         load_prices(tmp_path, ["NOPE"], strict=True)
+
+
+def test_a_split_between_two_fetches_is_not_a_fake_return(tmp_path: Path) -> None:
+    """Guards against splicing re-adjusted prices onto old ones: Yahoo halves every earlier adjusted close after
+    a 2:1 split, so appending the new days would put a -50% return at the seam."""
+    days = pd.bdate_range("2024-01-02", periods=30)
+    before = pd.Series(np.linspace(100, 110, 20), index=days[:20])
+    after = pd.concat([before / 2, pd.Series(np.linspace(55, 56, 10), index=days[20:])])  # split on day 20
+
+    def frame(s: pd.Series) -> pd.DataFrame:
+        return pd.DataFrame({("Close", "XYZ"): s.to_numpy()}, index=s.index)
+
+    calls: list[tuple[str, str | None]] = []
+
+    def dl(tickers: list[str], start: str, end: str | None) -> pd.DataFrame:
+        calls.append((start, end))
+        src = before if len(calls) == 1 else after
+        return frame(src[(src.index >= pd.Timestamp(start)) & (src.index <= pd.Timestamp(end or "2100-01-01"))])
+
+    fetch_prices(["XYZ"], "2024-01-02", str(days[19].date()), cache=tmp_path, downloader=dl, progress=False)
+    rep = fetch_prices(["XYZ"], "2024-01-02", str(days[29].date()), cache=tmp_path, downloader=dl, progress=False)
+    assert rep.rows[0]["status"].startswith("refetched")
+    s, _ = read_cached(tmp_path / "XYZ.parquet")
+    r = s.pct_change().dropna()
+    assert len(s) == 30 and r.min() > -0.1  # no -50% at the seam
+    np.testing.assert_allclose(s.to_numpy(), after.to_numpy())
 
 
 def test_ticker_rules() -> None:

@@ -17,6 +17,7 @@ URLs (overridable for tests and mirrors with ``base_url``/``archive_url``)::
 from __future__ import annotations
 
 import email.utils
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +31,8 @@ from .._io import atomic_open, safe_component
 from ..config import sec_user_agent
 from ..errors import DataError, NetworkError
 
-__all__ = ["EdgarClient", "RateLimiter", "fetch_quarterly", "fetch_recent_form4", "parse_form_index", "quarters"]
+__all__ = ["LANDING_PAGES", "QUARTERLY_PATTERNS", "EdgarClient", "RateLimiter", "fetch_quarterly", "fetch_recent_form4",
+           "parse_form_index", "quarter_links", "quarters"]
 
 SEC_BASE = "https://www.sec.gov"
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -233,19 +235,98 @@ def quarters(start: str, end: str) -> list[str]:
     return out
 
 
-def fetch_quarterly(client: EdgarClient, start: str, end: str, dest: Path, *, progress: bool = True) -> pd.DataFrame:
-    """Download the quarterly data sets ``start``..``end`` into *dest*; returns a status table."""
+#: Where the SEC has published the quarterly data sets (it has moved them more than once); tried in order
+#: after the links found on the landing page.
+QUARTERLY_PATTERNS: tuple[str, ...] = (
+    "/files/structureddata/data/form-345-data-sets/{q}_form345.zip",
+    "/files/structureddata/data/insider-transactions-data-sets/{q}_form345.zip",
+    "/files/dera/data/form-345/{q}_form345.zip",
+)
+#: The SEC's landing pages for the Insider Transactions Data Sets (their links name each quarter's zip).
+LANDING_PAGES: tuple[str, ...] = (
+    "/data-research/sec-markets-data/insider-transactions-data-sets",
+    "/dera/data/form-345",
+)
+_ZIP_LINK = re.compile(r"""href\s*=\s*["']([^"']*?(\d{4}q[1-4])_form345\.zip)["']""", re.IGNORECASE)
+
+
+def quarter_links(client: EdgarClient) -> dict[str, str]:
+    """Quarter -> address of its zip, read from the SEC's landing page (the first page that answers)."""
+    from urllib.parse import urljoin
+
+    for page in LANDING_PAGES:
+        url = client.base_url + page
+        try:
+            text = client.get(url).decode("utf-8", "replace")
+        except NetworkError:
+            continue
+        links = {m.group(2).lower(): urljoin(url, m.group(1)) for m in _ZIP_LINK.finditer(text)}
+        if links:
+            return links
+    return {}
+
+
+def _is_zip(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(4) != b"PK\x03\x04":
+                return False
+        return zipfile.is_zipfile(path)
+    except OSError:
+        return False
+
+
+def fetch_quarterly(client: EdgarClient, start: str, end: str, dest: Path, *, progress: bool = True,
+                    url_template: str | None = None) -> pd.DataFrame:
+    """Download the quarterly data sets ``start``..``end`` into *dest*; returns a status table.
+
+    Each quarter's address is looked for in turn: *url_template* when given (``{q}`` is the quarter, e.g.
+    ``https://mirror.example/{q}_form345.zip``), the link on the SEC's landing page, then the addresses the SEC
+    has used before (:data:`QUARTERLY_PATTERNS`).  Only a real zip is accepted (an HTML error page answered
+    with status 200 is not); a quarter found nowhere is ``missing`` with every address tried in ``error``.
+    """
+    import os
+
     from tqdm.auto import tqdm
 
     rows = []
-    for q in tqdm(quarters(start, end), desc="SEC quarterly data sets", disable=not progress):
-        url = client.quarterly_url(q)
-        try:
-            status = client.download(url, Path(dest) / f"{q}_form345.zip")
-            rows.append({"quarter": q, "status": status, "error": ""})
-        except NetworkError as exc:
-            rows.append({"quarter": q, "status": "failed", "error": str(exc)})
-    return pd.DataFrame(rows, columns=["quarter", "status", "error"])
+    qs = quarters(start, end)
+    links: dict[str, str] | None = None
+    for q in tqdm(qs, desc="SEC quarterly data sets", unit="quarter", disable=not progress):
+        final = Path(dest) / f"{q}_form345.zip"
+        if final.exists() and _is_zip(final):
+            rows.append({"quarter": q, "status": "cached", "error": "", "url": ""})
+            continue
+        if links is None:
+            links = quarter_links(client) if url_template is None else {}
+        cands = ([url_template.format(q=q)] if url_template else []) + ([links[q]] if q in links else []) + \
+            [client.base_url + pat.format(q=q) for pat in QUARTERLY_PATTERNS]
+        tried: list[str] = []
+        got = None
+        for url in dict.fromkeys(cands):
+            tmp = final.with_name(f".{q}_form345.candidate")
+            try:
+                st = client.download(url, tmp, skip_existing=False)
+            except NetworkError as exc:
+                tried.append(f"{url} ({exc})")
+                continue
+            if st == "missing":
+                tried.append(f"{url} (404)")
+                continue
+            if not _is_zip(tmp):
+                tried.append(f"{url} (answered, but not a zip: an HTML page?)")
+                tmp.unlink(missing_ok=True)
+                continue
+            os.replace(tmp, final)
+            got = url
+            break
+        if got:
+            rows.append({"quarter": q, "status": "downloaded", "error": "", "url": got})
+        else:
+            rows.append({"quarter": q, "status": "missing", "error": "tried: " + "; ".join(tried), "url": ""})
+    return pd.DataFrame(rows, columns=["quarter", "status", "error", "url"])
 
 
 def parse_form_index(text: str, *, name: str = "form index") -> pd.DataFrame:

@@ -137,10 +137,13 @@ def read_cached(path: Path) -> tuple[pd.Series, dict[str, Any]]:
 def fetch_prices(tickers: Sequence[str], start: str, end: str | None = None, *, cache: Path,
                  batch_size: int = 50, retries: int = 3, backoff: float = 2.0,
                  downloader: Downloader | None = None, progress: bool = True,
-                 sleep: Callable[[float], None] = time.sleep) -> FetchReport:
+                 sleep: Callable[[float], None] = time.sleep, overlap_days: int = 21) -> FetchReport:
     """Fetch daily adjusted closes into the cache, reporting every ticker's outcome.
 
-    Only the part of ``[start, end]`` after the cached range is requested.
+    A cached ticker is fetched again from *overlap_days* before its cached end: when the overlap agrees with
+    the cache, the new days are appended; when it does not (Yahoo re-adjusts every earlier price after a
+    split or dividend), the whole history is fetched again instead, so no split becomes a fake return at the
+    seam.
     Rate-limit errors (yfinance's ``YFRateLimitError`` or messages containing
     "Too Many Requests") are retried with exponential back-off; other
     exceptions mark the batch's tickers as failed with the message.
@@ -165,7 +168,9 @@ def fetch_prices(tickers: Sequence[str], start: str, end: str | None = None, *, 
                                     "last": s.index[-1].date(), "reason": ""})
                 continue
             if len(s) and s.index[0] <= pd.Timestamp(start) + pd.Timedelta(days=7):
-                s0 = (s.index[-1] + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+                # fetch again from a few weeks before the cached end: the overlap shows whether Yahoo has
+                # re-adjusted the history since (a split or dividend between the two fetches)
+                s0 = (s.index[-1] - pd.Timedelta(days=overlap_days)).strftime("%Y-%m-%d")
         todo[t] = s0
     groups: dict[str, list[str]] = {}
     for t, s0 in todo.items():
@@ -199,14 +204,35 @@ def fetch_prices(tickers: Sequence[str], start: str, end: str | None = None, *, 
                 report.rows.append({"ticker": t, "status": "failed", "rows": 0, "first": None, "last": None,
                                     "reason": reason})
                 continue
+            status = "fetched"
             if f.exists():
                 old, _ = read_cached(f)
-                s = pd.concat([old, s[~s.index.isin(old.index)]]).sort_index()
+                common = old.index.intersection(s.index)
+                # (a source that returns no overlapping day leaves nothing to compare: the new days are appended)
+                same = len(common) == 0 or np.allclose(old[common].to_numpy(), s[common].to_numpy(), rtol=1e-6, atol=0)
+                if same:
+                    s = pd.concat([old, s[~s.index.isin(old.index)]]).sort_index()
+                else:
+                    # the overlap disagrees: the history was re-adjusted (or no overlap to compare), so
+                    # splicing would put a fake jump at the seam; the whole history is fetched again
+                    full = None
+                    try:
+                        full = _extract(dl([t], start, end), t, 1)
+                    except Exception as exc:  # yfinance raises many kinds
+                        err = f"{type(exc).__name__}: {exc}"
+                    if full is None:
+                        report.rows.append({"ticker": t, "status": "failed", "rows": len(old),
+                                            "first": old.index[0].date(), "last": old.index[-1].date(),
+                                            "reason": "the cached history was re-adjusted at the source and could not "
+                                                      f"be fetched again ({err or 'empty download'}); cache kept as it was"})
+                        continue
+                    s = full
+                    status = "refetched (history re-adjusted)"
             meta = {"source": "yfinance", "yfinance_version": yver, "auto_adjust": True,
                     "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "first": s.index[0].date().isoformat(), "last": s.index[-1].date().isoformat()}
             write_cached(f, s, meta)
-            report.rows.append({"ticker": t, "status": "fetched", "rows": len(s), "first": s.index[0].date(),
+            report.rows.append({"ticker": t, "status": status, "rows": len(s), "first": s.index[0].date(),
                                 "last": s.index[-1].date(), "reason": ""})
     return report
 
