@@ -45,6 +45,10 @@ def test_verdict_rule_by_hand() -> None:
     assert verdict(0.0, -0.005, 0.005, 100, "none", **kw) == "supported"
     assert verdict(0.03, 0.02, 0.04, 100, "none", **kw) == "contradicted"
     assert verdict(0.01, -0.005, 0.025, 100, "none", **kw) == "inconclusive"
+    # with the multiple-testing adjustment: a CI that excludes zero is not enough when the q-value is not small
+    assert verdict(0.03, 0.01, 0.05, 100, "positive", q=0.08, **kw) == "inconclusive"
+    assert verdict(0.03, 0.01, 0.05, 100, "positive", q=0.01, **kw) == "supported"
+    assert verdict(-0.03, -0.05, -0.01, 100, "positive", q=0.2, **kw) == "inconclusive"
 
 
 @pytest.mark.slow

@@ -6,8 +6,9 @@ Newey-West for monthly market series):
 * ``not testable`` when the data lack an ingredient of the claim (the reason is in ``reason``);
 * ``inconclusive`` when N (either side of a difference) is below ``min_n``;
 * claims of an effect (``expect = "positive"`` or ``"negative"``): ``supported`` when the CI excludes zero
-  on the claimed side; ``contradicted`` when it excludes zero on the other side, or lies entirely within
-  +/- ``negligible`` (an effect precisely estimated to be too small to matter); else ``inconclusive``;
+  on the claimed side and the claim's Benjamini-Hochberg q-value across the ledger is below ``alpha``;
+  ``contradicted`` when the CI excludes zero on the other side (q below ``alpha`` too), or lies entirely
+  within +/- ``negligible`` (an effect precisely estimated to be too small to matter); else ``inconclusive``;
 * claims of no effect (``expect = "none"``): ``supported`` when the CI lies within +/- ``negligible``;
   ``contradicted`` when it excludes the whole band on one side; else ``inconclusive``.
 
@@ -51,18 +52,21 @@ LEDGER_COLUMNS = ["id", "claim", "source", "test", "expect", "n", "n_ref", "esti
 CONTROLS = ("np.log(value)", "np.log(mcap)", "C(top_role)", "C(year)")
 
 
-def verdict(est: float, lo: float, hi: float, n: int, expect: Expect, *, negligible: float, min_n: int) -> str:
-    """The verdict rule of the module docstring (for a testable claim)."""
+def verdict(est: float, lo: float, hi: float, n: int, expect: Expect, *, negligible: float, min_n: int,
+            q: float | None = None, alpha: float = 0.05) -> str:
+    """The verdict rule of the module docstring (for a testable claim); *q* is the claim's multiple-testing
+    adjusted p-value (None: the CI alone decides)."""
     if n < min_n or not (np.isfinite(lo) and np.isfinite(hi)):
         return "inconclusive"
+    significant = q is None or (np.isfinite(q) and q < alpha)
     if expect == "none":
         if -negligible <= lo and hi <= negligible:
             return "supported"
         if lo > negligible or hi < -negligible:
             return "contradicted"
         return "inconclusive"
-    right = lo > 0 if expect == "positive" else hi < 0
-    wrong = hi < 0 if expect == "positive" else lo > 0
+    right = (lo > 0 if expect == "positive" else hi < 0) and significant
+    wrong = (hi < 0 if expect == "positive" else lo > 0) and significant
     if right:
         return "supported"
     if wrong or (-negligible <= lo and hi <= negligible):
@@ -241,7 +245,7 @@ def _not_testable(c: Claim, events: pd.DataFrame) -> str:
 
 def run_ledger(study: Study, *, model: str = "market_adjusted", window: tuple[int, int] = (0, 60),
                negligible: float = 0.01, min_n: int = 30, min_n_months: int = 3, runup_quintile: int = 5,
-               plan_threshold: float = 0.5, progress: bool = False) -> pd.DataFrame:
+               plan_threshold: float = 0.5, alpha: float = 0.05, progress: bool = False) -> pd.DataFrame:
     """Test every claim in :data:`~insider_kit.claims.CLAIMS` on *study* and return the ledger.
 
     Parameters
@@ -256,6 +260,8 @@ def run_ledger(study: Study, *, model: str = "market_adjusted", window: tuple[in
         Half-width of the "too small to matter" band of the verdict rule (decimal CAR).
     min_n, min_n_months
         Fewest events (months, for the market claim) on each side for a verdict other than inconclusive.
+    alpha
+        The Benjamini-Hochberg q-value below which an effect counts (false discovery rate across the ledger).
     runup_quintile, plan_threshold
         Selection options (:class:`~insider_kit.claims.catalog.Selections`).
     progress
@@ -296,6 +302,7 @@ def run_ledger(study: Study, *, model: str = "market_adjusted", window: tuple[in
             out[c.id] = _pre_filing(study, common)
         else:
             out[c.id] = market_claim(study)
+    q_all = adjust_pvalues(pd.Series({c.id: out[c.id]["p"] for c in CLAIMS}, dtype=float))["q_bh"]
     rows = []
     for c in CLAIMS:
         r = out[c.id]
@@ -305,7 +312,7 @@ def run_ledger(study: Study, *, model: str = "market_adjusted", window: tuple[in
             v = "not testable"
         else:
             v = verdict(r["estimate"], r["ci_low"], r["ci_high"], int(n_min), c.expect,
-                        negligible=negligible * c.negligible_scale, min_n=need)
+                        negligible=negligible * c.negligible_scale, min_n=need, q=float(q_all[c.id]), alpha=alpha)
         rows.append({"id": c.id, "claim": c.text, "source": c.source, "test": c.test, "expect": c.expect,
                      "n": int(r["n"]), "n_ref": r.get("n_ref", np.nan), "estimate": r["estimate"],
                      "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p": r["p"],
@@ -318,6 +325,6 @@ def run_ledger(study: Study, *, model: str = "market_adjusted", window: tuple[in
     led = pd.DataFrame(rows)
     led = led.join(adjust_pvalues(led["p"]))
     led = led.join(literature_agreement(led))[LEDGER_COLUMNS]
-    led.attrs["settings"] = {"model": model, "window": window, "negligible": negligible, "min_n": min_n,
+    led.attrs["settings"] = {"model": model, "window": window, "negligible": negligible, "min_n": min_n, "alpha": alpha,
                              "synthetic": study.synthetic, "data": str(study.paths.root)}
     return led

@@ -42,8 +42,10 @@ class SampleSpec:
         "ordinary_sale": 0.0,
         "routine_sale": 0.0,
         "plan_sale": 0.0,
-        "cluster_sale": -0.035,
-        "exec_unscheduled_sale": -0.04,
+        # a touch above the published magnitudes, so that the 500-firm market detects them after the ledger's
+        # multiple-testing adjustment (Benjamini-Hochberg across the claims)
+        "cluster_sale": -0.05,
+        "exec_unscheduled_sale": -0.05,
         "lockup_sale": 0.0,
     })
     info_leak: float = 0.3
