@@ -10,8 +10,9 @@ KIT    := $(VENV)/bin/insider-kit
 DATA   ?= data
 OUT    ?= reports
 PYTEST_ARGS ?=
+BENCH_FIRMS ?= 2000
 
-.PHONY: report test lab sample lint typecheck bench clean-reports help
+.PHONY: report test lab sample lint typecheck bench clean-reports help browser-deps
 
 help:
 	@echo "make report  - render all notebooks on the synthetic teaching market into $(OUT)/"
@@ -44,7 +45,18 @@ sample: $(DATA)/sample/truth.json
 report: $(VENV)/.installed $(DATA)/sample/truth.json
 	$(KIT) report --data $(DATA)/sample --out $(OUT)
 
-test: $(VENV)/.installed-dev
+# the browser tests need Debian's chromium and chromium-driver: installed when absent and we are root
+# (as in CI); otherwise those tests are skipped with the reason
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium and chromium-driver for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >/dev/null 2>&1 \
+	      || echo "could not install chromium: the browser tests will be skipped"; \
+	  else echo "chromium not installed: the browser tests will be skipped (apt-get install chromium chromium-driver)"; fi; \
+	fi
+
+test: $(VENV)/.installed-dev browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lab: $(VENV)/.installed
@@ -59,6 +71,7 @@ typecheck: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/filings.py
 	$(PY) benchmarks/eventstudy.py
+	$(PY) benchmarks/pipeline.py --firms $(BENCH_FIRMS)
 
 clean-reports:
 	rm -rf $(OUT)

@@ -170,6 +170,11 @@ class DataPaths:
         return self.root / "truth.json"
 
     @property
+    def truth_events(self) -> Path:
+        """The teaching market's planted events (one row per generated filing)."""
+        return self.root / "truth_events.parquet"
+
+    @property
     def synthetic_marker(self) -> Path:
         return self.root / "SYNTHETIC"
 

@@ -86,7 +86,9 @@ def test_teaching_market_mix_matches_the_spec(default_market: Path) -> None:
     """Yearly counts per firm of each planted class are near the spec's Poisson rates; one CEO per firm."""
     truth = json.loads((default_market / "truth.json").read_text())
     spec = truth["spec"]
-    ev = pd.DataFrame(truth["events"])
+    from insider_kit.sample import truth_events
+
+    ev = truth_events(default_market)
     firms = pd.read_csv(default_market / "firms.csv")
     # the spec's rates are per firm and per year of the sample (drawn for the whole span, placed in the
     # part of it where the firm can trade)

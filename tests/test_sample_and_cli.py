@@ -6,7 +6,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from insider_kit.cli import main
@@ -63,7 +62,9 @@ def test_truth_agrees_with_trades(small_market) -> None:
     root, _ = small_market
     truth = json.loads((root / "truth.json").read_text())
     assert truth["synthetic"] is True
-    ev = pd.DataFrame(truth["events"])
+    from insider_kit.sample import truth_events
+
+    ev = truth_events(root)
     p = DataPaths(root)
     tx = load_transactions(p)
     purchases = ev[ev["class"] == "opportunistic_purchase"]

@@ -272,7 +272,7 @@ def run_ledger(study: Study, *, model: str = "market_adjusted", window: tuple[in
     pandas.DataFrame
         One row per claim, columns :data:`LEDGER_COLUMNS`; ``attrs['settings']`` records the settings.
     """
-    from tqdm.auto import tqdm
+    from .._progress import tqdm
 
     ev = study.events
     if ev.empty:

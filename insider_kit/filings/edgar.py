@@ -289,7 +289,7 @@ def fetch_quarterly(client: EdgarClient, start: str, end: str, dest: Path, *, pr
     """
     import os
 
-    from tqdm.auto import tqdm
+    from .._progress import tqdm
 
     rows = []
     qs = quarters(start, end)
@@ -362,7 +362,7 @@ def fetch_recent_form4(client: EdgarClient, since: str | date, until: str | date
     index (weekends, holidays) are skipped.  Returns one row per filing with
     its status (``downloaded``/``cached``/``missing``/``failed``).
     """
-    from tqdm.auto import tqdm
+    from .._progress import tqdm
 
     d0 = pd.Timestamp(since).date()
     d1 = pd.Timestamp(until).date() if until is not None else date.today()

@@ -322,8 +322,7 @@ def parse_form4_files(files: Iterable[Path], *, progress: bool = False) -> tuple
     with the reason.  A file that cannot be parsed raises :class:`DataError`
     naming it: the build refuses to continue rather than lose a filing silently.
     """
-    from tqdm.auto import tqdm
-
+    from .._progress import tqdm
     from .schema import finalize_columns, validate_rows
 
     rows: list[dict[str, Any]] = []

@@ -178,7 +178,7 @@ def build_tidy(p: DataPaths, *, progress: bool = True) -> pd.DataFrame:
 
 
 def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
-    from tqdm.auto import tqdm
+    from .._progress import tqdm
 
     zips, xmls = filing_sources(p)
     imported = imported_sources(p)

@@ -148,7 +148,7 @@ def fetch_prices(tickers: Sequence[str], start: str, end: str | None = None, *, 
     "Too Many Requests") are retried with exponential back-off; other
     exceptions mark the batch's tickers as failed with the message.
     """
-    from tqdm.auto import tqdm
+    from .._progress import tqdm
 
     dl = downloader or yf_download
     report = FetchReport()

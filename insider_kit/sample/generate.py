@@ -15,6 +15,7 @@ Output layout under *root* (the same raw layout as real data)::
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import zipfile
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._io import atomic_write_bytes, atomic_write_text
+from .._io import atomic_path, atomic_write_bytes, atomic_write_text
 from ..config import DataPaths
 from ..prices.yf import write_cached
 from .calendar import nyse_trading_days
@@ -116,7 +117,9 @@ def _tsv(cols: list[str], rows: list[dict[str, Any]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+@functools.lru_cache(maxsize=65_536)
 def _secdate(ts: pd.Timestamp) -> str:
+    """``DD-MON-YYYY`` as the SEC writes it (memoised: a market has a few thousand distinct days)."""
     return ts.strftime("%d-%b-%Y").upper()
 
 
@@ -133,7 +136,7 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
     Same seed and spec -> identical bytes.  See the module docstring for the layout
     and :class:`~insider_kit.sample.spec.SampleSpec` for the planted effects.
     """
-    from tqdm.auto import tqdm
+    from .._progress import tqdm
 
     spec = spec or SampleSpec()
     root = Path(root)
@@ -141,6 +144,7 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
     days = nyse_trading_days(spec.start, spec.end)
     T, N = len(days), spec.n_firms
     steps = tqdm(total=6, desc="teaching market", disable=not progress)
+    d_year, d_month, d_day = days.year.to_numpy(), days.month.to_numpy(), days.day.to_numpy()  # (once, not per firm)
 
     # ---------------------------------------------------------------- factors and returns
     mkt_rf = np.round((spec.market_drift + spec.market_vol * rng.standard_t(5, T) / np.sqrt(5 / 3)) * 100, 2) / 100
@@ -246,7 +250,7 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
             if p.routine_month is None:
                 continue
             for y in range(days[lo].year, days[-1].year + 1):
-                sel = np.nonzero((days.year == y) & (days.month == p.routine_month))[0]
+                sel = np.nonzero((d_year == y) & (d_month == p.routine_month))[0]
                 sel = sel[(sel >= lo) & (sel < T - 5)]
                 if len(sel):
                     d = int(sel[min(len(sel) - 1, int(rng.integers(3, 12)))])
@@ -256,7 +260,7 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
                     filings.append(Filing(i, j, d, "routine_sale" if p.routine_kind == "S" else "routine_purchase", [tr]))
         # grants every year in late February for officers and directors; tax withholding for officers
         for y in range(days[lo].year, days[-1].year + 1):
-            sel = np.nonzero((days.year == y) & (days.month == 2) & (days.day >= 20))[0]
+            sel = np.nonzero((d_year == y) & (d_month == 2) & (d_day >= 20))[0]
             sel = sel[sel >= lo]
             if not len(sel):
                 continue
@@ -482,19 +486,26 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
     sub_df["q"] = [f"{d.year}q{(d.month - 1) // 3 + 1}" for d in pd.to_datetime(sub_df["FILING_DATE"], format="%d-%b-%Y")]
     q_of = dict(zip(sub_df["ACCESSION_NUMBER"], sub_df["q"], strict=True))
     n_zips = 0
+
+    def by_quarter(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:  # one pass, rows kept in their order within each quarter
+            out.setdefault(q_of[r["ACCESSION_NUMBER"]], []).append(r)
+        return out
+
+    own_q, ndt_q, dt_q, foot_q = by_quarter(own_rows), by_quarter(ndt_rows), by_quarter(dt_rows), by_quarter(foot_rows)
     for q_, qsub in sub_df.groupby("q", sort=True):
         q = str(q_)
-        accs = set(qsub["ACCESSION_NUMBER"])
         cols = list(SEC_SUB)
         if q >= "2023q2":
             cols.insert(cols.index("REMARKS"), "AFF10B5ONE")  # the checkbox column exists from 2023q2
         tables = {
             "SUBMISSION.tsv": _tsv(cols, qsub.drop(columns="q").to_dict("records")),  # type: ignore[arg-type]
-            "REPORTINGOWNER.tsv": _tsv(SEC_OWN, [r for r in own_rows if r["ACCESSION_NUMBER"] in accs]),
-            "NONDERIV_TRANS.tsv": _tsv(SEC_NDT, [r for r in ndt_rows if q_of[r["ACCESSION_NUMBER"]] == q]),
-            "DERIV_TRANS.tsv": _tsv(SEC_DT, [r for r in dt_rows if q_of[r["ACCESSION_NUMBER"]] == q]),
+            "REPORTINGOWNER.tsv": _tsv(SEC_OWN, own_q.get(q, [])),
+            "NONDERIV_TRANS.tsv": _tsv(SEC_NDT, ndt_q.get(q, [])),
+            "DERIV_TRANS.tsv": _tsv(SEC_DT, dt_q.get(q, [])),
             "NONDERIV_HOLDING.tsv": _tsv(SEC_HOLD, []),
-            "FOOTNOTES.tsv": _tsv(SEC_FOOT, [r for r in foot_rows if r["ACCESSION_NUMBER"] in accs]),
+            "FOOTNOTES.tsv": _tsv(SEC_FOOT, foot_q.get(q, [])),
         }
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -521,8 +532,11 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
                           "ipo_date": [f"{days[ipo_idx[i]]:%Y-%m-%d}" if is_ipo[i] else None for i in range(N)],
                           "shares_outstanding": np.round(np.exp(log_size) * 1e6 / px0)})
     atomic_write_text(dp.firms, firms.to_csv(index=False, lineterminator="\n"))
+    # the planted events go to a Parquet file beside truth.json (millions of rows for a universe-sized market)
+    with atomic_path(dp.truth_events) as tmp:
+        pd.DataFrame(truth_events).to_parquet(tmp, index=False)
     truth = {"synthetic": True, "seed": seed, "spec": spec.to_dict(), "market_ticker": MARKET_TICKER,
-             "effects": spec.effects, "events": truth_events, "market_waves": wave_months,
+             "effects": spec.effects, "events_file": dp.truth_events.name, "market_waves": wave_months,
              "notes": "planted_car is the cumulative abnormal return added over the effect window; "
                       "info_leak of it between trade and filing date, the rest from the filing day on. "
                       "Cluster effects are planted once per cluster, at the filing that makes it public (its third insider). "

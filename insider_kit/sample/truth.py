@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -9,14 +10,29 @@ import pandas as pd
 from ..eventstudy.engine import Model
 from ..signals import trade_table
 
-__all__ = ["expected_verdicts", "planted_labels", "planted_recovery"]
+__all__ = ["expected_verdicts", "planted_labels", "planted_recovery", "truth_events"]
 
 
-def planted_labels(events: pd.DataFrame, transactions: pd.DataFrame, truth: dict[str, Any]) -> pd.DataFrame:
+def truth_events(root: str | Path) -> pd.DataFrame:
+    """The teaching market's planted events (``truth_events.parquet``: one row per generated filing with its
+    class, planted CAR, dates, role ...)."""
+    from ..config import DataPaths
+    from ..errors import DataError
+
+    p = DataPaths(Path(root))
+    try:
+        return pd.read_parquet(p.truth_events)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"no readable planted events ({exc})", path=p.truth_events,
+                        hint="this is not the teaching market, or it predates this kit: run 'insider-kit sample'") from exc
+
+
+def planted_labels(events: pd.DataFrame, transactions: pd.DataFrame, planted: pd.DataFrame) -> pd.DataFrame:
     """Add ``planted_class`` (the generator's classes of the event's filings, comma-joined) and
-    ``planted_car`` (the sum of effects planted at this event) to *events*, joined through accession numbers."""
+    ``planted_car`` (the sum of effects planted at this event) to *events*, joined through accession numbers
+    (*planted*: :func:`truth_events`)."""
     t = trade_table(transactions, codes=("P", "S"))
-    tr = pd.DataFrame(truth["events"])[["accession", "class", "planted_car"]]
+    tr = planted[["accession", "class", "planted_car"]]
     t = t.merge(tr, on="accession", how="left").drop_duplicates(["accession", "ticker", "date"])
     t["ticker"] = t["ticker"].astype(str)
     g = t.groupby(["ticker", "date"], observed=True).agg(
@@ -66,7 +82,7 @@ def planted_recovery(study: Any, *, model: Model = "market_adjusted", window: tu
 
     if study.truth is None:
         raise DataError("planted_recovery needs the teaching market (its truth.json)", path=study.paths.root)
-    lab = planted_labels(study.events, study.transactions, study.truth)
+    lab = planted_labels(study.events, study.transactions, truth_events(study.paths.root))
     lab["cls"] = lab["planted_class"].fillna("").str.split(",").str[0].replace("", "unlabelled")
     rec = event_study(lab, study.panel, model=model, group="cls", window=(min(-5, window[0]), window[1]),
                       car_windows=[window], min_estimation=60, max_loss=0.9)
