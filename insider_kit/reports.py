@@ -273,6 +273,17 @@ def _index(study: Study, ledger: pd.DataFrame, res: RenderResult, manifest: dict
             nb_items.append(f"<li>{html.escape(stem)} — <b>FAILED</b>: {html.escape(err)}</li>")
     quality = study.quality() if hasattr(study, "quality") else None
     qhtml = quality._repr_html_() if quality is not None else ""
+    from .eventstudy.simulate import power_table
+
+    try:
+        pw = power_table(study, reps=100)
+        phtml = ("<h2>Size and power on this data</h2><p class='small'>Placebo events drawn like the real ones "
+                 f"(same firms, same calendar of dates), {pw.attrs['n_events']} events per study, 100 studies: "
+                 "the share rejecting at 5% with nothing planted (size; near 5% when the test is right for these "
+                 "data) and with a planted +1% or +2% CAR(0,20).</p>"
+                 + style_table(pw, percent=("size (0%)", "power (+1%)", "power (+2%)"), count=("studies",)))
+    except Exception as exc:  # a data set too small for the simulation: say so instead of a table
+        phtml = f"<h2>Size and power on this data</h2><p class='small'>not simulated: {html.escape(str(exc))}</p>"
     verdicts = ("<p class='small'><b>Verdicts</b>: <i>supported</i> — the 95% CI (standard errors clustered by firm "
                 "and month) excludes zero on the claimed side; <i>contradicted</i> — it excludes zero on the other "
                 "side, or the effect is precisely too small to matter; <i>inconclusive</i> — neither, or too few "
@@ -286,7 +297,7 @@ def _index(study: Study, ledger: pd.DataFrame, res: RenderResult, manifest: dict
             f"events from {cov['first_event']} to {cov['last_event']}, {fmt_count(cov['tickers_with_prices'])} "
             f"tickers with prices over {fmt_count(cov['trading_days'])} trading days; market series "
             f"{html.escape(str(cov['market']))}.</p>{qhtml}"
-            f"<h2>Claims ledger</h2>{verdicts}{ledger_html(ledger, links=True)}{forest}"
+            f"<h2>Claims ledger</h2>{verdicts}{ledger_html(ledger, links=True)}{forest}{phtml}"
             f"<p><a href='claims.csv'>claims.csv</a> (decimals) · <a href='manifest.json'>manifest.json</a></p>"
             f"<h2>Notebooks</h2><ul>{''.join(nb_items)}</ul>"
             f"<h2>Run</h2><p class='small'>insider-kit {html.escape(__version__)}, "

@@ -83,3 +83,13 @@ else:
 from insider_kit.claims import robustness
 
 robustness(study)
+
+# %% [markdown]
+# ## Explore
+# Change the model, the window, the event date or the grouping; the study re-runs live in JupyterLab (a
+# rendered report shows the first setting).
+
+# %%
+from insider_kit.explore import explorer
+
+explorer(study)

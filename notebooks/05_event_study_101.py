@@ -84,6 +84,17 @@ display(ax.figure)
 plt.close(ax.figure)
 
 # %% [markdown]
+# ### Size and power on this data
+# Placebo events drawn like the real ones (the same firms, the same calendar distribution of dates, so the
+# real data's clustering is reproduced): each test's rejection rate at 5% with nothing planted (its size on
+# this data) and its power for a planted 1% and 2% CAR(0,20).
+
+# %%
+from insider_kit.eventstudy.simulate import power_table
+
+power_table(study, reps=n_reps, seed=seed)
+
+# %% [markdown]
 # ## 4. Pitfalls
 # ### a) Look-ahead: trade date vs filing date
 # Day 0 at the trade date includes the part of the move that happened before anyone outside could know.

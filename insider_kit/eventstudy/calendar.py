@@ -22,6 +22,7 @@ import pandas as pd
 from ..days import day_index
 from ..errors import DataError
 from ..prices.panel import ReturnsPanel
+from .results import ResultsBase
 
 __all__ = ["CalendarTimeResult", "calendar_time", "portfolio_returns"]
 
@@ -29,8 +30,14 @@ _FACT = {"market": ("mkt_rf",), "ff3": ("mkt_rf", "smb", "hml"), "carhart": ("mk
 
 
 @dataclass(repr=False)
-class CalendarTimeResult:
-    """Alphas of the calendar-time portfolios (``table``) and their daily returns (``returns``)."""
+class CalendarTimeResult(ResultsBase):
+    """Alphas of the calendar-time portfolios (``table``, ``summary()``) and their daily returns (``returns``)."""
+
+    _percent = ("alpha_daily", "alpha_annual", "ci_low_annual", "ci_high_annual")
+    _count = ("n_days",)
+    _stat = ("t_nw", "avg_firms", "r2")
+    _pvalue = ("p",)
+    _title = "Calendar-time portfolios"
 
     table: pd.DataFrame
     returns: pd.DataFrame
@@ -40,16 +47,14 @@ class CalendarTimeResult:
     weighting: str
     meta: dict[str, object] = field(default_factory=dict)
 
-    def __repr__(self) -> str:
-        return (f"Calendar-time portfolios ({self.weighting}-weighted, holding {self.holding}, {self.model})\n"
-                + self.table.round(5).to_string())
+    def summary(self) -> pd.DataFrame:
+        """Alphas with their CI, Newey-West t and p, days and firms held (betas: ``table``)."""
+        cols = ["alpha_annual", "ci_low_annual", "ci_high_annual", "t_nw", "p", "n_days", "avg_firms", "r2"]
+        return self.table[[c for c in cols if c in self.table.columns]]
 
-    def _repr_html_(self) -> str:
-        fmt = {"alpha_daily": "{:.4%}", "alpha_annual": "{:.2%}", "ci_low_annual": "{:.2%}", "ci_high_annual": "{:.2%}",
-               "t_nw": "{:.2f}", "p": "{:.3f}", "avg_firms": "{:.1f}", "r2": "{:.2f}"}
-        return (f"<p><b>Calendar-time portfolios</b>: {self.weighting}-weighted, holding days {self.holding}, "
-                f"factors <code>{self.model}</code>, Newey-West t</p>"
-                + self.table.style.format({k: v for k, v in fmt.items() if k in self.table.columns}).to_html())
+    def _head(self) -> str:
+        return (f"{self.weighting}-weighted, holding days {self.holding}, factors {self.model}, Newey-West t; "
+                "alphas annualised")
 
 
 def _size_matrix(size: pd.DataFrame | pd.Series, panel: ReturnsPanel) -> np.ndarray:

@@ -21,14 +21,21 @@ import pandas as pd
 from scipy import stats as st
 
 from ..errors import DataError
-from .results import EventStudyResult, window_label, window_of
+from .results import EventStudyResult, ResultsBase, window_label, window_of
 
 __all__ = ["Comparison", "compare"]
 
 
 @dataclass(repr=False)
-class Comparison:
-    """Result of :func:`compare` (``table()`` gives one tidy row)."""
+class Comparison(ResultsBase):
+    """Result of :func:`compare`: the difference ``a - b`` three ways (``summary()``: one row per way;
+    ``table()``: every field in one tidy row)."""
+
+    _percent = ("estimate", "ci_low", "ci_high", "mean_a", "mean_b")
+    _count = ("n_a", "n_b")
+    _stat = ("t",)
+    _pvalue = ("p",)
+    _title = "Comparison"
 
     a: str
     b: str
@@ -56,14 +63,22 @@ class Comparison:
                 "welch_p", "reg_coef", "reg_se", "reg_t", "reg_p", "reg_cluster"]
         return pd.DataFrame([{c: getattr(self, c) for c in cols}])
 
-    def __repr__(self) -> str:
-        return (f"Comparison {self.a} - {self.b}, CAR{self.window}: diff={self.diff:.4f} "
-                f"[{self.ci_low:.4f}, {self.ci_high:.4f}] (bootstrap {self.level:.0%}), Welch t={self.welch_t:.2f} "
-                f"(p={self.welch_p:.3g}), regression t={self.reg_t:.2f} clustered by {self.reg_cluster}; "
-                f"N={self.n_a:,} vs {self.n_b:,}")
+    def summary(self) -> pd.DataFrame:
+        """The difference by each method: Welch's t (its CI from the t distribution), the bootstrap's percentile
+        CI, and the clustered regression (coefficient, normal CI)."""
+        q_w = st.t.ppf(0.5 + self.level / 2, self.welch_df) if np.isfinite(self.welch_df) else np.nan
+        se_w = self.diff / self.welch_t if self.welch_t else np.nan
+        z = st.norm.ppf(0.5 + self.level / 2)
+        return pd.DataFrame({
+            "estimate": [self.diff, self.diff, self.reg_coef],
+            "ci_low": [self.diff - q_w * abs(se_w), self.ci_low, self.reg_coef - z * self.reg_se],
+            "ci_high": [self.diff + q_w * abs(se_w), self.ci_high, self.reg_coef + z * self.reg_se],
+            "t": [self.welch_t, np.nan, self.reg_t], "p": [self.welch_p, np.nan, self.reg_p],
+        }, index=pd.Index(["Welch t", "bootstrap", f"regression ({self.reg_cluster})"], name="method"))
 
-    def _repr_html_(self) -> str:
-        return f"<p><b>{self.a} − {self.b}</b></p>" + self.table().to_html(index=False, float_format=lambda x: f"{x:.4g}")
+    def _head(self) -> str:
+        return (f"{self.a} − {self.b}, CAR{self.window}: N = {self.n_a:,} vs {self.n_b:,}; means "
+                f"{self.mean_a:.2%} and {self.mean_b:.2%}; {self.level:.0%} intervals")
 
 
 def _welch(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:

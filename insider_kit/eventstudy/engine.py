@@ -41,8 +41,9 @@ _FACTORS = {"ff3": ("mkt_rf", "smb", "hml"), "carhart": ("mkt_rf", "smb", "hml",
 
 def event_study(
     events: pd.DataFrame,
-    returns: ReturnsPanel,
+    returns: ReturnsPanel | pd.DataFrame,
     *,
+    market: pd.Series | None = None,
     model: Model = "market_model",
     estimation: tuple[int, int] = (-250, -21),
     window: tuple[int, int] = (-20, 120),
@@ -67,7 +68,10 @@ def event_study(
         trading day on or after ``date``) and optionally a *group* column.
     returns
         A :class:`~insider_kit.prices.ReturnsPanel` (market series required by the
-        market-adjusted and market models and by BHAR; factors by ``ff3``/``carhart``).
+        market-adjusted and market models and by BHAR; factors by ``ff3``/``carhart``), or a
+        dates x tickers DataFrame of simple returns with *market*.
+    market
+        With a DataFrame of returns: the market's returns on the same dates (a Series).
     model
         ``raw``: AR = R.  ``mean_adjusted``: R - mean estimation R.
         ``market_adjusted``: R - R_m.  ``market_model``: R - (a + b R_m), OLS on the
@@ -107,6 +111,12 @@ def event_study(
     error (Campbell, Lo & MacKinlay 1997, eq. 4.4.14):
     :math:`\\sigma^2_i (L + L^2/n + (\\sum R_m - L\\bar R_m)^2 / S_{mm})`.
     """
+    if isinstance(returns, pd.DataFrame):
+        from ..prices.panel import returns_panel
+
+        returns = returns_panel(returns, market=market, kind="return")
+    elif market is not None:
+        raise DataError("market= is for a DataFrame of returns; a ReturnsPanel carries its own market series")
     if ticker_col not in events.columns or date_col not in events.columns:
         raise DataError(f"events need columns {ticker_col!r} and {date_col!r}; got {list(events.columns)[:10]}")
     e0, e1 = estimation

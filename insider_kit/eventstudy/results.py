@@ -104,7 +104,7 @@ class EventStudyResult(ResultsBase):
 
     _percent = ("mean_car", "ci_low", "ci_high")
     _count = ("n",)
-    _stat = ("t_cs", "bmp_t", "kp_t", "patell_z", "rank_z", "sign_z")
+    _stat = ("t_cs", "bmp_t", "kp_t", "patell_z", "rank_z", "sign_z")  # (bmp_t, sign_z ...: in ``tests``)
     _pvalue = ("p_cs", "p_kp")
     _title = "Event study"
 
@@ -278,7 +278,7 @@ class EventStudyResult(ResultsBase):
 
     def summary(self, windows: Sequence[Window | str] | None = None) -> pd.DataFrame:
         """Compact table: N, mean CAR with 95% CI, the main test statistics (every column: ``tests``)."""
-        cols = ["n", "mean_car", "ci_low", "ci_high", "t_cs", "p_cs", "bmp_t", "kp_t", "rank_z", "sign_z"]
+        cols = ["n", "mean_car", "ci_low", "ci_high", "t_cs", "p_cs", "kp_t", "rank_z"]  # at most 8: the rest in tests
         if self._stats is None:
             return None  # type: ignore[return-value]
         t = self.tests[cols]

@@ -1,0 +1,58 @@
+"""A small interactive explorer for JupyterLab: pick the return model, the window, the event date and the
+grouping, and the event study re-runs live (the engine takes milliseconds for a study this size)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, get_args
+
+from .eventstudy.engine import Model
+
+if TYPE_CHECKING:
+    from .study import Study
+
+__all__ = ["GROUPINGS", "explorer"]
+
+#: Event columns the explorer can group by.
+GROUPINGS = ("direction", "top_role", "cluster", "routine_class", "fraction_bucket", "code_class")
+
+
+def explorer(study: Study) -> Any:
+    """An ipywidgets panel over *study*: model, last day of the window, event date (filing or trade) and
+    grouping; each change re-runs :func:`insider_kit.event_study` and redraws the CAAR and the test table.
+
+    Returns the widget (display it as a cell's last expression).  Outside a live kernel (a rendered report)
+    it shows the first setting.
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    from .eventstudy import event_study
+
+    model = w.Dropdown(options=list(get_args(Model)), value="market_adjusted", description="model")
+    end = w.IntSlider(value=60, min=5, max=120, step=5, description="window end")
+    date = w.ToggleButtons(options=["filing", "trade"], value="filing", description="event date")
+    cols = [g for g in GROUPINGS if g in study.events.columns]
+    group = w.Dropdown(options=cols, value="direction", description="group by")
+    out = w.Output()
+
+    def redraw(*_: object) -> None:
+        with out:
+            out.clear_output(wait=True)
+            ev = study.events_by(date=date.value)  # type: ignore[arg-type]
+            ev = ev.assign(_g=ev[group.value].astype(str))
+            try:
+                res = event_study(ev, study.panel, model=model.value, group="_g", window=(-5, end.value),
+                                  car_windows=[(0, end.value)], min_estimation=60, max_loss=0.95)
+            except Exception as exc:  # shown in the panel: a model the data cannot fit, too few events ...
+                print(f"cannot run this study: {exc}")
+                return
+            ax = res.plot(title=f"{model.value}, day 0 = {date.value} date, by {group.value}", synthetic=study.synthetic)
+            display(ax.figure)
+            plt.close(ax.figure)
+            display(res)
+
+    for c in (model, end, date, group):
+        c.observe(redraw, names="value")
+    redraw()
+    return w.VBox([w.HBox([model, group]), w.HBox([end, date]), out])
