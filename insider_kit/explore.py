@@ -39,7 +39,7 @@ def explorer(study: Study) -> Any:
     def redraw(*_: object) -> None:
         with out:
             out.clear_output(wait=True)
-            ev = study.events_by(date=date.value)  # type: ignore[arg-type]
+            ev = study.events_by(date=date.value)
             ev = ev.assign(_g=ev[group.value].astype(str))
             try:
                 res = event_study(ev, study.panel, model=model.value, group="_g", window=(-5, end.value),
@@ -49,7 +49,7 @@ def explorer(study: Study) -> Any:
                 return
             ax = res.plot(title=f"{model.value}, day 0 = {date.value} date, by {group.value}", synthetic=study.synthetic)
             display(ax.figure)
-            plt.close(ax.figure)
+            plt.close(ax.figure)  # type: ignore[arg-type]
             display(res)
 
     for c in (model, end, date, group):
