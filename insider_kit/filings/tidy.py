@@ -25,10 +25,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._io import directory_lock, fingerprint_files
+from .._io import atomic_path, atomic_write_text, directory_lock, fingerprint_files
 from ..config import DataPaths
 from ..errors import DataError
-from .dataset import read_quarter
+from .dataset import QuarterData, read_quarter
 from .form4 import parse_form4_files
 from .schema import TIDY_COLUMNS, finalize_columns
 
@@ -128,6 +128,36 @@ def tidy_is_current(p: DataPaths) -> bool:
     return not (zips or xmls or imported_sources(p)) or built == _sources_fingerprint(p)
 
 
+def _read_quarter_cached(p: DataPaths, z: Path) -> QuarterData:
+    """:func:`read_quarter`, kept per zip under ``cache/build/`` (keyed by the zip's name, size, modification
+    time and the tidy schema) so that a build after adding one quarter re-reads only that quarter."""
+    st = z.stat()
+    key = f"{z.stem}-{st.st_size}-{st.st_mtime_ns}-{_schema_id()}"
+    d = p.cache / "build"
+    files = {k: d / f"{key}.{k}.parquet" for k in ("tx", "own", "drop")}
+    meta = d / f"{key}.json"
+    if meta.exists() and all(f.exists() for f in files.values()):
+        try:
+            info = json.loads(meta.read_text())
+            q = QuarterData(z, pd.read_parquet(files["tx"]), pd.read_parquet(files["own"]), pd.DataFrame(),
+                            pd.read_parquet(files["drop"]), info["stats"], info["missing_columns"])
+            return q
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache entry: read the zip again
+    q = read_quarter(z)
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        for old in d.glob(f"{z.stem}-*"):  # older versions of this zip
+            old.unlink(missing_ok=True)
+        for k, df in (("tx", q.transactions), ("own", q.owners), ("drop", q.dropped)):
+            with atomic_path(files[k]) as tmp:
+                df.to_parquet(tmp, index=False)
+        atomic_write_text(meta, json.dumps({"stats": q.stats, "missing_columns": q.missing_columns}))
+    except OSError:
+        pass  # an unwritable cache only costs the next build its speed
+    return q
+
+
 def _distinct_by_content(files: list[Path]) -> tuple[list[Path], dict[Path, Path]]:
     """*files* without those whose bytes repeat an earlier file's (the same quarter saved under two names),
     and, for each left out, the file it repeats.  Only files of equal size are hashed."""
@@ -195,7 +225,7 @@ def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
                         "absent_columns": f"skipped: the same bytes as {first.name}"})
     seen_acc: set[str] = set()
     for z in tqdm(zips, desc="SEC quarterly zips", unit="zip", disable=not progress):
-        q = read_quarter(z)
+        q = _read_quarter_cached(p, z)
         acc = q.transactions["accession"].astype(str)
         again = acc.isin(seen_acc).to_numpy()
         if again.any():  # the same filing in two zips (a re-issued quarter): keep the first copy, count the rest
