@@ -3,7 +3,7 @@ grouping, and the event study re-runs live (the engine takes milliseconds for a 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, get_args
 
 from .eventstudy.engine import Model
 
@@ -16,12 +16,12 @@ __all__ = ["GROUPINGS", "explorer"]
 GROUPINGS = ("direction", "top_role", "cluster", "routine_class", "fraction_bucket", "code_class")
 
 
-def explorer(study: Study) -> Any:
+def explorer(study: Study) -> None:
     """An ipywidgets panel over *study*: model, last day of the window, event date (filing or trade) and
     grouping; each change re-runs :func:`insider_kit.event_study` and redraws the CAAR and the test table.
 
-    Returns the widget (display it as a cell's last expression).  Outside a live kernel (a rendered report)
-    it shows the first setting.
+    The controls are displayed with the first setting's CAAR and test table below them (a rendered report
+    shows that first setting); later changes redraw in the panel's output area.
     """
     import ipywidgets as w
     import matplotlib.pyplot as plt
@@ -36,23 +36,28 @@ def explorer(study: Study) -> Any:
     group = w.Dropdown(options=cols, value="direction", description="group by")
     out = w.Output()
 
-    def redraw(*_: object) -> None:
+    def draw() -> None:
+        ev = study.events_by(date=date.value)
+        ev = ev.assign(_g=ev[group.value].astype(str))
+        try:
+            res = event_study(ev, study.panel, model=model.value, group="_g", window=(-5, end.value),
+                              car_windows=[(0, end.value)], min_estimation=60, max_loss=0.95)
+        except Exception as exc:  # shown in the panel: a model the data cannot fit, too few events ...
+            print(f"cannot run this study: {exc}")
+            return
+        ax = res.plot(title=f"{model.value}, day 0 = {date.value} date, by {group.value}", synthetic=study.synthetic)
+        display(ax.figure)
+        plt.close(ax.figure)  # type: ignore[arg-type]
+        display(res)
+
+    def redraw(*_: object) -> None:  # on a change, in the panel's output area
         with out:
             out.clear_output(wait=True)
-            ev = study.events_by(date=date.value)
-            ev = ev.assign(_g=ev[group.value].astype(str))
-            try:
-                res = event_study(ev, study.panel, model=model.value, group="_g", window=(-5, end.value),
-                                  car_windows=[(0, end.value)], min_estimation=60, max_loss=0.95)
-            except Exception as exc:  # shown in the panel: a model the data cannot fit, too few events ...
-                print(f"cannot run this study: {exc}")
-                return
-            ax = res.plot(title=f"{model.value}, day 0 = {date.value} date, by {group.value}", synthetic=study.synthetic)
-            display(ax.figure)
-            plt.close(ax.figure)  # type: ignore[arg-type]
-            display(res)
+            draw()
 
     for c in (model, end, date, group):
         c.observe(redraw, names="value")
-    redraw()
-    return w.VBox([w.HBox([model, group]), w.HBox([end, date]), out])
+    panel = w.VBox([w.HBox([model, group]), w.HBox([end, date]), out])
+    display(panel)
+    draw()  # the first setting as ordinary output: it shows in a rendered report too (no widget state needed)
+    return None

@@ -92,4 +92,4 @@ robustness(study)
 # %%
 from insider_kit.explore import explorer
 
-explorer(study)
+explorer(study)  # displays the controls and the first study

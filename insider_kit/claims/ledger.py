@@ -48,8 +48,10 @@ LEDGER_COLUMNS = ["id", "claim", "source", "test", "expect", "n", "n_ref", "esti
                   "controlled_p", "controls_agree", "literature", "literature_source", "literature_agrees", "verdict",
                   "reason"]
 
-#: The controls of every differential claim's CAR regression (terms whose columns the events lack are left out).
-CONTROLS = ("np.log(value)", "np.log(mcap)", "C(top_role)", "C(year)")
+#: The controls of every differential claim's CAR regression (terms whose columns the events lack are left out);
+#: ``log_value`` and ``log_mcap`` are the logs of the trade's dollar value and the firm's market value (missing
+#: where the value is zero or unknown).
+CONTROLS = ("log_value", "log_mcap", "C(top_role)", "C(year)")
 
 
 def verdict(est: float, lo: float, hi: float, n: int, expect: Expect, *, negligible: float, min_n: int,
@@ -141,10 +143,15 @@ def _controlled(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b
     if a.sum() < 5 or b.sum() < 5:
         return {}
     car = res.car[window].to_numpy()
-    extra = pd.DataFrame({"in_a": a.astype(float), "y": np.where(b & flip_b, -car, car)}, index=E.index)[keep]
-    terms = [t for t in CONTROLS if t.split("(")[-1].rstrip(")") in E.columns or t == "C(year)"]
-    if "value" in E.columns and not (E.loc[keep, "value"] > 0).any():
-        terms = [t for t in terms if "value" not in t]
+    extra = pd.DataFrame({"in_a": a.astype(float), "y": np.where(b & flip_b, -car, car)}, index=E.index)
+    for col in ("value", "mcap"):
+        if col in E.columns:
+            v = pd.to_numeric(E[col], errors="coerce").to_numpy(float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                extra[f"log_{col}"] = np.where(v > 0, np.log(np.where(v > 0, v, 1.0)), np.nan)
+    extra = extra[keep]
+    terms = [t for t in CONTROLS if t in extra.columns or t.split("(")[-1].rstrip(")") in E.columns or t == "C(year)"]
+    terms = [t for t in terms if not (t in extra.columns and extra[t].notna().sum() < 10)]
     sub = res.events.index[keep]
     try:
         reg = car_regression(_Subset(res, sub),  # type: ignore[arg-type]
