@@ -216,6 +216,7 @@ def _claim_pages(study: Study, ledger: pd.DataFrame, out: Path, *, model: str, w
     """One self-contained page per claim: estimate, the CAAR of its two groups, the test table, and the events
     behind it as a CSV."""
     from .claims import CLAIMS, Selections
+    from .claims.robustness import claim_grids
     from .eventstudy import event_study
     from .plots import plot_caar
 
@@ -225,6 +226,7 @@ def _claim_pages(study: Study, ledger: pd.DataFrame, out: Path, *, model: str, w
                       car_windows=[window], min_estimation=60, max_loss=0.9)
     sel = Selections(res.events)
     led = ledger.set_index("id")
+    grids = claim_grids(study)
     for c in CLAIMS:
         r = led.loc[c.id]
         body = [f"<p><a href='../index.html'>← all claims</a></p><h1>{html.escape(c.text)}</h1>", _banner(study.paths),
@@ -254,6 +256,11 @@ def _claim_pages(study: Study, ledger: pd.DataFrame, out: Path, *, model: str, w
                 atomic_write_text(d / f"{c.id}_events.csv", csv.to_csv(index=False))
                 body.append(f"<p><a href='{html.escape(c.id)}_events.csv'>The {len(ev):,} events behind this claim "
                             "(CSV)</a></p>")
+        if c.id in grids and len(grids[c.id]):
+            g = grids[c.id].set_index(["date", "model", "start", "end"])
+            body.append("<h2>Robustness: models × windows × filing or trade date</h2><p class='small'>Trade-date "
+                        "rows use information the public did not have yet (look-ahead).</p>"
+                        + style_table(g, percent=("estimate", "ci_low", "ci_high"), count=("n", "n_ref")))
         atomic_write_text(d / f"{c.id}.html", _page(c.text, "".join(body)))
 
 

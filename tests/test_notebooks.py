@@ -36,6 +36,14 @@ def test_all_notebooks_render(tmp_path: Path) -> None:
     led = pd.read_csv(ledger)
     assert set(led["verdict"]) <= {"supported", "contradicted", "inconclusive", "not testable"} and len(led) == 14
     assert led["synthetic"].all()
+    # quiet: no warning or other stderr text in any rendered notebook
+    for r in res.rendered:
+        book = json.loads(r.with_suffix(".ipynb").read_text())
+        noise = [o for c in book["cells"] for o in c.get("outputs", [])
+                 if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+        assert not noise, (r.name, "".join(noise[0]["text"])[:300])
+    claim_page = (tmp_path / "reports" / "claims" / "cluster_selling.html").read_text()
+    assert "Robustness" in claim_page and "SYNTHETIC DATA" in claim_page
     nb = json.loads((tmp_path / "reports" / "00_quickstart.ipynb").read_text())
     assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
                for c in nb["cells"] for o in c.get("outputs", [])), "the CAAR figure was not drawn"

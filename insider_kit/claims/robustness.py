@@ -8,7 +8,7 @@ from ..eventstudy import event_study
 from ..study import Study
 from .ledger import _diff, _mean
 
-__all__ = ["robustness", "runup_model_bias"]
+__all__ = ["claim_grids", "robustness", "runup_model_bias"]
 
 
 def robustness(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "market_model", "ff3"),
@@ -61,3 +61,56 @@ def runup_model_bias(study: Study, *, models: tuple[str, ...] = ("market_model",
                         min_estimation=60)
         cols[m] = r.summary()["mean_car"].reset_index(["start", "end"], drop=True)
     return pd.DataFrame(cols).sort_index().rename_axis("run-up quintile")
+
+
+def claim_grids(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "market_model", "ff3"),
+                windows: tuple[tuple[int, int], ...] = ((0, 5), (0, 20), (0, 60)),
+                dates: tuple[str, ...] = ("filing", "trade")) -> dict[str, pd.DataFrame]:
+    """Every mean and difference claim's estimate across return models, CAR windows and event dates.
+
+    One event study per (date, model) serves every claim (the claims' selections are masks over its events),
+    so the whole grid costs six studies.  Estimates and 95% CIs are clustered by firm and month (no bootstrap).
+
+    Returns
+    -------
+    dict
+        Claim id -> a table with ``date, model, start, end, n, n_ref, estimate, ci_low, ci_high``.
+    """
+    import numpy as np
+
+    from ..eventstudy.regression import cluster_codes, clustered_mean, ols_clustered
+    from .catalog import CLAIMS, Selections
+
+    rows: dict[str, list[dict[str, object]]] = {c.id: [] for c in CLAIMS if c.select is not None}
+    for date in dates:
+        ev = study.events if date == "filing" else study.events_by(date="trade")
+        for model in models:
+            if model in ("ff3", "carhart") and study.panel.factors is None:
+                continue
+            res = event_study(ev, study.panel, model=model, window=(-5, max(w[1] for w in windows)),  # type: ignore[arg-type]
+                              car_windows=list(windows), min_estimation=60, max_loss=0.95, tests=False)
+            sel = Selections(res.events)
+            for c in CLAIMS:
+                if c.select is None:
+                    continue
+                a, b = c.select(sel)
+                for w in windows:
+                    car = res.car[w].to_numpy()
+                    if b is None:
+                        m = a & np.isfinite(car)
+                        r = clustered_mean(car[m], cluster_codes(res.events, ("firm", "month"), mask=m))
+                        est, lo, hi, n, n_ref = r["estimate"], r["ci_low"], r["ci_high"], r["n"], np.nan
+                    else:
+                        y = np.where(b & c.flip_ref, -car, car)
+                        m = (a | b) & np.isfinite(y)
+                        n, n_ref = int((a & m).sum()), int((b & m).sum())
+                        if n < 2 or n_ref < 2:
+                            est = lo = hi = np.nan
+                        else:
+                            X = pd.DataFrame({"const": 1.0, "in_a": a[m].astype(float)})
+                            fit = ols_clustered(y[m], X, cluster_codes(res.events, ("firm", "month"), mask=m))
+                            est, se = float(fit.params["in_a"]), float(fit.bse["in_a"])
+                            lo, hi = est - 1.96 * se, est + 1.96 * se
+                    rows[c.id].append({"date": date, "model": model, "start": w[0], "end": w[1], "n": n,
+                                       "n_ref": n_ref, "estimate": est, "ci_low": lo, "ci_high": hi})
+    return {k: pd.DataFrame(v) for k, v in rows.items()}
