@@ -13,6 +13,7 @@ else in the kit re-implements them.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -155,8 +156,24 @@ def parse_dates(values: pd.Series, formats: tuple[str, ...] = ("%Y-%m-%d",), *, 
 
 
 def parse_date(value: str | None, formats: tuple[str, ...] = ("%Y-%m-%d",)) -> pd.Timestamp | None:
-    """:func:`parse_dates` for one value (None when it does not parse)."""
+    """:func:`parse_dates` for one value (None when it does not parse): the same formats and bounds, without
+    pandas' per-call overhead (a Form 4 has several dates per row; the few thousand distinct ones are
+    remembered)."""
     if value is None:
         return None
-    d = parse_dates(pd.Series([value]), formats).iloc[0]
-    return None if pd.isna(d) else pd.Timestamp(d)
+    return _parse_date(value.strip(), formats)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _parse_date(v: str, formats: tuple[str, ...]) -> pd.Timestamp | None:
+    from datetime import datetime
+
+    for fmt in formats:
+        try:
+            d = datetime.strptime(v, fmt)
+        except ValueError:
+            continue
+        if not (DATE_MIN.year <= d.year <= DATE_MAX.year):
+            return None
+        return pd.Timestamp(d.year, d.month, d.day)
+    return None

@@ -190,9 +190,12 @@ def event_study(
         keep_sorted = np.ones(len(idx_ok), dtype=bool)
         keep_sorted[same] = False
         kept_pos = perm[keep_sorted]  # positions in the input order of the kept events, in the working order
-        order_pos = np.sort(kept_pos)
+        kept_mask = np.zeros(len(perm), dtype=bool)
+        kept_mask[kept_pos] = True
+        order_pos = np.flatnonzero(kept_mask)  # the kept positions in input order (no sort needed)
+        rank = np.cumsum(kept_mask) - 1  # position of each kept input row among the kept rows
         in_input_order = in_input_order[order_pos]
-        perm = np.searchsorted(order_pos, kept_pos)
+        perm = rank[kept_pos]
         idx_ok = in_input_order[perm]
         n_ok = len(idx_ok)
     n_est = np.zeros(n_ok, dtype=np.int32)
@@ -336,10 +339,7 @@ def event_study(
         ar_source=window_ar,
         car_windows=cws, car_matrix=car, car_n_matrix=car_n, scar_matrix=scar, bhar_matrix=BH if bhar else None,
         groups_source=groups, group_name=group, stats=stats,
-        dropped_index=idx_drop, dropped_reason=np.array(
-            [DropReason(reason[i]).text if reason[i] != DropReason.SHORT_ESTIMATION else
-             f"{DropReason.SHORT_ESTIMATION.text} ({short_days[i]} < {min_estimation} days)" for i in idx_drop.tolist()],
-            dtype=object),
+        dropped_index=idx_drop, dropped_reason=_reason_texts(reason[idx_drop], idx_drop, short_days, min_estimation),
         n_input=n_all, model=model, estimation=estimation, window=window,
         meta={"rank_exact_events": n_exact},
     )
@@ -375,6 +375,14 @@ _REASON_TEXT = {
     DropReason.ZERO_VARIANCE: "no variation in the estimation window's returns (constant price)",
     DropReason.DUPLICATE: "duplicate event (same ticker, day 0 and group as an earlier one)",
 }
+
+
+def _reason_texts(codes: np.ndarray, rows: np.ndarray, short_days: dict[int, int], min_estimation: int) -> np.ndarray:
+    """The reason of each dropped event (a table lookup; the too-little-data ones say how many days they had)."""
+    out = np.array([r.text for r in DropReason], dtype=object)[codes]
+    for k in np.flatnonzero(codes == DropReason.SHORT_ESTIMATION):
+        out[k] = f"{DropReason.SHORT_ESTIMATION.text} ({short_days[int(rows[k])]} < {min_estimation} days)"
+    return out
 
 
 def _same_value(a: object, b: object) -> bool:

@@ -163,9 +163,8 @@ def _bad_lines(data: bytes, n_fields: int) -> tuple[np.ndarray, np.ndarray]:
     nl = np.flatnonzero(b == 10)
     if len(b) and b[-1] != 10:
         nl = np.r_[nl, len(b)]
-    tabs = np.cumsum(b == 9, dtype=np.int64)
-    at = tabs[np.minimum(nl, len(b) - 1)] - np.where(nl < len(b), (b[np.minimum(nl, len(b) - 1)] == 9), 0)
-    per_line = np.diff(np.r_[0, at]) + 1
+    tabs = np.flatnonzero(b == 9)
+    per_line = np.diff(np.r_[0, np.searchsorted(tabs, nl)]) + 1  # tabs before each line end, line by line
     starts = np.r_[0, nl[:-1] + 1]
     empty = (nl - starts) <= 0  # blank lines (pandas skips them)
     if len(per_line) <= 1:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from lxml import etree
 
-from ..days import parse_date, parse_dates
+from ..days import parse_date
 from ..errors import DataError
 from ..tickers import normalise_ticker
 from .plan import NEG_RE, PLAN_RE
@@ -209,10 +210,15 @@ def parse_form4(data: bytes, *, name: str = "<document>", accession: str | None 
         fd = parse_date(str(pd.Timestamp(filing_date).date())) if filing_date is not None else None
     acc_at = None
     if "accepted" in head:
-        a = parse_dates(pd.Series([head["accepted"]]), ("%Y%m%d%H%M%S",), normalize=False).iloc[0]
-        if pd.isna(a):
+        day = parse_date(head["accepted"][:8], ("%Y%m%d",))
+        try:
+            t = datetime.strptime(head["accepted"][8:14], "%H%M%S").time()
+        except ValueError:
+            t = None
+        if day is None or t is None:
             raise DataError(f"impossible ACCEPTANCE-DATETIME {head['accepted']!r} in the EDGAR header", path=name)
-        acc_at = pd.Timestamp(a).tz_localize(NY, ambiguous=True, nonexistent="shift_forward")
+        acc_at = pd.Timestamp(datetime.combine(day.date(), t)).tz_localize(NY, ambiguous=True,
+                                                                           nonexistent="shift_forward")
     doc = Form4(
         accession=head.get("accession") or accession,
         form_type=form_type,
