@@ -399,7 +399,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
                                 # no cwd=: papermill's chdir is process-wide and notebooks run in threads;
                                 # every path passed in is absolute
                                 progress_bar=False, execution_timeout=timeout, kernel_name="python3",
-                                log_output=False, extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                                log_output=False, extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
         except Exception as exc:  # papermill raises PapermillExecutionError and others
             err = _failing_cell(executed) or f"{type(exc).__name__}: {exc}"
         return nb, time.time() - t1, err
