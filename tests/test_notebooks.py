@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from insider_kit.claims import CLAIMS
 from insider_kit.reports import notebook_sources, render_reports
 from insider_kit.sample import SampleSpec, generate_sample
 
@@ -34,7 +35,7 @@ def test_all_notebooks_render(tmp_path: Path) -> None:
     import pandas as pd
 
     led = pd.read_csv(ledger)
-    assert set(led["verdict"]) <= {"supported", "contradicted", "inconclusive", "not testable"} and len(led) == 14
+    assert set(led["verdict"]) <= {"supported", "contradicted", "inconclusive", "not testable"} and len(led) == len(CLAIMS)
     assert led["synthetic"].all()
     # quiet: no warning or other stderr text in any rendered notebook
     for r in res.rendered:

@@ -117,6 +117,9 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("purchases_positive", "Insider purchases are followed by positive abnormal returns",
           "Lakonishok & Lee (2001); Jeng, Metrick & Zeckhauser (2003); practitioner articles",
           "mean CAR of purchase events", "positive", "mean", lambda s: (s.buy, None)),
+    Claim("single_insider_purchases", "A purchase by a single insider is already a strong signal",
+          "practitioner articles", "mean CAR of purchase events with one insider", "positive", "mean",
+          lambda s: (s.buy & (s.n_insiders == 1), None)),
     Claim("sales_little_information", "Insider sales on average carry little information",
           "Lakonishok & Lee (2001); practitioner articles (sales have many reasons)",
           "mean CAR of sale events within +/- negligible", "none", "mean", lambda s: (s.sell, None)),
@@ -145,6 +148,9 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("large_fraction", "Selling a large fraction of a holding matters more than a small one",
           "practitioner articles", "CAR(sales of >50% of the holding) - CAR(sales of <=10%)", "negative",
           "difference", lambda s: (s.sell & s.frac_large, s.sell & s.frac_small), needs=("fraction",)),
+    Claim("small_sales_keep_stake", "Small sales by insiders who keep most of their stake are neutral (they still "
+          "have confidence)", "practitioner articles", "mean CAR of sales of at most 10% of the holding within "
+          "+/- negligible", "none", "mean", lambda s: (s.sell & s.frac_small, None), needs=("fraction",)),
     Claim("routine_no_signal", "Routine sellers carry no signal",
           "Cohen, Malloy & Pomorski (2012)", "mean CAR of routine sales within +/- negligible", "none", "mean",
           lambda s: (s.sell & s.routine, None)),
