@@ -34,43 +34,38 @@ GLOSSARY: dict[str, str] = {
 }
 
 
-def fmt_pct(x: object, digits: int = 2) -> str:
-    """A decimal return as a percentage (``0.0350`` -> ``3.50%``); blank when missing."""
+def _finite(x: object) -> float | None:
+    """*x* as a finite float, or None (missing, not a number, infinite)."""
     try:
         v = float(x)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        return ""
-    return "" if not np.isfinite(v) else f"{v * 100:.{digits}f}%"
+        return None
+    return v if np.isfinite(v) else None
+
+
+def fmt_pct(x: object, digits: int = 2) -> str:
+    """A decimal return as a percentage (``0.0350`` -> ``3.50%``); blank when missing."""
+    v = _finite(x)
+    return "" if v is None else f"{v * 100:.{digits}f}%"
 
 
 def fmt_count(x: object) -> str:
     """A count as an integer with thousands separators; blank when missing."""
-    try:
-        v = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return ""
-    return "" if not np.isfinite(v) else f"{round(v):,}"
+    v = _finite(x)
+    return "" if v is None else f"{round(v):,}"
 
 
 def fmt_pvalue(x: object) -> str:
     """A p-value to three significant figures (``< 1e-16`` below machine precision); blank when missing."""
-    try:
-        v = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    v = _finite(x)
+    if v is None:
         return ""
-    if not np.isfinite(v):
-        return ""
-    if v < 1e-16:
-        return "< 1e-16"
-    return f"{v:.3g}"
+    return "< 1e-16" if v < 1e-16 else f"{v:.3g}"
 
 
 def _fmt_stat(x: object) -> str:
-    try:
-        v = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return ""
-    return "" if not np.isfinite(v) else f"{v:.2f}"
+    v = _finite(x)
+    return "" if v is None else f"{v:.2f}"
 
 
 def style_table(df: pd.DataFrame, *, percent: Iterable[str] = (), count: Iterable[str] = (),

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pandas as pd
 
 from ..eventstudy import event_study
+from ..eventstudy.results import EventStudyResult
 from ..study import Study
 from .ledger import _diff, _mean
 
 __all__ = ["claim_grids", "robustness", "runup_model_bias"]
+
+
+def _grid_studies(study: Study, models: tuple[str, ...], windows: tuple[tuple[int, int], ...],
+                  dates: tuple[str, ...], *, tests: bool) -> Iterator[tuple[str, str, EventStudyResult]]:
+    """One event study per (event date, model) of the grid (factor models skipped without factors)."""
+    for date in dates:
+        ev = study.events if date == "filing" else study.events_by(date="trade")
+        for model in models:
+            if model in ("ff3", "carhart") and study.panel.factors is None:
+                continue
+            yield date, model, event_study(ev, study.panel, model=model, window=(-5, max(w[1] for w in windows)),  # type: ignore[arg-type]
+                                           car_windows=list(windows), min_estimation=60, max_loss=0.95, tests=tests)
 
 
 def robustness(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "market_model", "ff3"),
@@ -30,22 +45,16 @@ def robustness(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "m
         clustered), ``n_buys``, ``n_sales``.
     """
     rows = []
-    for date in dates:
-        ev = study.events if date == "filing" else study.events_by(date="trade")
-        for model in models:
-            if model in ("ff3", "carhart") and study.panel.factors is None:
-                continue
-            res = event_study(ev, study.panel, model=model, window=(-5, max(w[1] for w in windows)),  # type: ignore[arg-type]
-                              car_windows=list(windows), min_estimation=60, max_loss=0.9)
-            buy = (res.events["direction"] == "buy").to_numpy()
-            for w in windows:
-                car = res.car[w].to_numpy()
-                d = _diff(res, w, buy, ~buy, flip_b=True, n_boot=200)
-                b = _mean(res, car, buy)
-                s_ = _mean(res, car, ~buy)
-                rows.append({"date": date, "model": model, "window": w,
-                             "buys": b["estimate"], "sales": s_["estimate"], "difference": d["estimate"],
-                             "ci_low": d["ci_low"], "ci_high": d["ci_high"], "n_buys": b["n"], "n_sales": s_["n"]})
+    for date, model, res in _grid_studies(study, models, windows, dates, tests=False):
+        buy = (res.events["direction"] == "buy").to_numpy()
+        for w in windows:
+            car = res.car[w].to_numpy()
+            d = _diff(res, w, buy, ~buy, flip_b=True, n_boot=200)
+            b = _mean(res, car, buy)
+            s_ = _mean(res, car, ~buy)
+            rows.append({"date": date, "model": model, "window": w,
+                         "buys": b["estimate"], "sales": s_["estimate"], "difference": d["estimate"],
+                         "ci_low": d["ci_low"], "ci_high": d["ci_high"], "n_buys": b["n"], "n_sales": s_["n"]})
     return pd.DataFrame(rows)
 
 
@@ -82,35 +91,29 @@ def claim_grids(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "
     from .catalog import CLAIMS, Selections
 
     rows: dict[str, list[dict[str, object]]] = {c.id: [] for c in CLAIMS if c.select is not None}
-    for date in dates:
-        ev = study.events if date == "filing" else study.events_by(date="trade")
-        for model in models:
-            if model in ("ff3", "carhart") and study.panel.factors is None:
+    for date, model, res in _grid_studies(study, models, windows, dates, tests=False):
+        sel = Selections(res.events)
+        for c in CLAIMS:
+            if c.select is None:
                 continue
-            res = event_study(ev, study.panel, model=model, window=(-5, max(w[1] for w in windows)),  # type: ignore[arg-type]
-                              car_windows=list(windows), min_estimation=60, max_loss=0.95, tests=False)
-            sel = Selections(res.events)
-            for c in CLAIMS:
-                if c.select is None:
-                    continue
-                a, b = c.select(sel)
-                for w in windows:
-                    car = res.car[w].to_numpy()
-                    if b is None:
-                        m = a & np.isfinite(car)
-                        r = clustered_mean(car[m], cluster_codes(res.events, ("firm", "month"), mask=m))
-                        est, lo, hi, n, n_ref = r["estimate"], r["ci_low"], r["ci_high"], r["n"], np.nan
+            a, b = c.select(sel)
+            for w in windows:
+                car = res.car[w].to_numpy()
+                if b is None:
+                    m = a & np.isfinite(car)
+                    r = clustered_mean(car[m], cluster_codes(res.events, ("firm", "month"), mask=m))
+                    est, lo, hi, n, n_ref = r["estimate"], r["ci_low"], r["ci_high"], r["n"], np.nan
+                else:
+                    y = np.where(b & c.flip_ref, -car, car)
+                    m = (a | b) & np.isfinite(y)
+                    n, n_ref = int((a & m).sum()), int((b & m).sum())
+                    if n < 2 or n_ref < 2:
+                        est = lo = hi = np.nan
                     else:
-                        y = np.where(b & c.flip_ref, -car, car)
-                        m = (a | b) & np.isfinite(y)
-                        n, n_ref = int((a & m).sum()), int((b & m).sum())
-                        if n < 2 or n_ref < 2:
-                            est = lo = hi = np.nan
-                        else:
-                            X = pd.DataFrame({"const": 1.0, "in_a": a[m].astype(float)})
-                            fit = ols_clustered(y[m], X, cluster_codes(res.events, ("firm", "month"), mask=m))
-                            est, se = float(fit.params["in_a"]), float(fit.bse["in_a"])
-                            lo, hi = est - 1.96 * se, est + 1.96 * se
-                    rows[c.id].append({"date": date, "model": model, "start": w[0], "end": w[1], "n": n,
-                                       "n_ref": n_ref, "estimate": est, "ci_low": lo, "ci_high": hi})
+                        X = pd.DataFrame({"const": 1.0, "in_a": a[m].astype(float)})
+                        fit = ols_clustered(y[m], X, cluster_codes(res.events, ("firm", "month"), mask=m))
+                        est, se = float(fit.params["in_a"]), float(fit.bse["in_a"])
+                        lo, hi = est - 1.96 * se, est + 1.96 * se
+                rows[c.id].append({"date": date, "model": model, "start": w[0], "end": w[1], "n": n,
+                                   "n_ref": n_ref, "estimate": est, "ci_low": lo, "ci_high": hi})
     return {k: pd.DataFrame(v) for k, v in rows.items()}
