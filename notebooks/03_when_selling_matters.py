@@ -56,6 +56,19 @@ display(ax.figure)
 plt.close(ax.figure)
 
 # %% [markdown]
+# ## The sources' ranking of sell signals, tested as a ranking
+# Cluster selling "high", selling after a run-up and large unscheduled CEO/CFO sales "medium", lock-up expiry
+# "situational": one regression of sale CARs on the four patterns (other sales the base, clustered by firm
+# and month), then every pairwise difference with its 95% CI.
+
+# %%
+from insider_kit.claims.robustness import sell_signal_ranking
+
+effects, contrasts = sell_signal_ranking(study, model=model, window=(0, window_end))  # type: ignore[arg-type]
+display(effects)
+contrasts
+
+# %% [markdown]
 # ## Fraction of the holding sold
 
 # %%
