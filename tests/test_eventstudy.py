@@ -526,3 +526,44 @@ def test_share_runs_every_chunk_exactly_once() -> None:
         assert all(b0 == a1 for (_, b0), (a1, _) in pairwise(spans))  # contiguous, no overlap
         assert ((spans[0][0], spans[-1][1]) == (0, n)) if n else (spans == [])
         assert all(b - a <= max(chunk, 1024) for a, b in spans)
+
+
+@pytest.mark.parametrize("model", ["market_model", "ff3", "carhart", "mean_adjusted", "market_adjusted"])
+def test_scar_includes_the_estimation_error_term(model: str) -> None:
+    """SCAR = CAR / sqrt(sigma^2 x' (I + X_w (X_e'X_e)^-1 X_w') x) with x summing the window: computed here
+    from the regression matrices by statsmodels/numpy (Campbell, Lo & MacKinlay eq. 4.4.14 and its
+    multi-factor analogue); guards against a SCAR that ignores the model's estimation error."""
+    panel, rng = make_panel(seed=9, T=500, K=10, miss=0.0)
+    f = pd.DataFrame({"mkt_rf": panel.market - 0.0001, "smb": rng.normal(0, 0.005, 500),
+                      "hml": rng.normal(0, 0.005, 500), "mom": rng.normal(0, 0.005, 500), "rf": 0.0001},
+                     index=panel.dates)
+    panel = dataclasses.replace(panel, factors=f)
+    ev = pd.DataFrame({"ticker": ["Z01", "Z04"], "date": [panel.dates[320], panel.dates[410]]})
+    res = event_study(ev, panel, model=model, window=(-2, 20), car_windows=[(0, 10), (-2, 20)], tests=False)
+    names = {"ff3": ["mkt_rf", "smb", "hml"], "carhart": ["mkt_rf", "smb", "hml", "mom"],
+             "market_model": None, "mean_adjusted": [], "market_adjusted": None}[model]
+    for k, (_, r) in enumerate(res.events.iterrows()):
+        d0 = panel.dates.searchsorted(r["date"])
+        j = list(panel.tickers).index(r["ticker"])
+        est, win = slice(d0 - 250, d0 - 20), slice(d0 - 2, d0 + 21)
+        y = panel.values[:, j] - (0.0001 if model in ("ff3", "carhart") else 0.0)
+        if model == "market_adjusted":
+            Xe, Xw = np.zeros((230, 0)), np.zeros((23, 0))
+            ye = y[est] - panel.market[est]
+        elif model == "market_model":
+            Xe, Xw = sm.add_constant(panel.market[est]), sm.add_constant(panel.market[win], has_constant="add")
+            ye = y[est]
+        else:
+            Xe = sm.add_constant(f[names].to_numpy()[est], has_constant="add")
+            Xw = sm.add_constant(f[names].to_numpy()[win], has_constant="add")
+            ye = y[est]
+        if Xe.shape[1]:
+            fit = sm.OLS(ye, Xe).fit()
+            s2, V = fit.mse_resid, np.linalg.inv(Xe.T @ Xe)
+        else:
+            s2, V = (ye @ ye) / len(ye), np.zeros((0, 0))
+        for (a, b) in [(0, 10), (-2, 20)]:
+            x = np.zeros(23)
+            x[a + 2: b + 3] = 1.0
+            var = s2 * (x @ x + (x @ Xw @ V @ Xw.T @ x if Xe.shape[1] else 0.0))
+            assert res.scar.iloc[k][(a, b)] == pytest.approx(res.car.iloc[k][(a, b)] / np.sqrt(var), rel=1e-8)

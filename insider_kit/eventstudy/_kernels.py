@@ -152,6 +152,11 @@ def _fit(row, off, Zt, s, e0, e1, coef, work, cols):  # pragma: no cover - compi
     c_orig = work[2 + p, :p]  # S_zy as it was before the elimination, for the SSR
     for q in range(p):
         c_orig[q] = c[q]
+    if work.shape[0] >= 2 * p + 3:  # keep S_zz as it was, for the CARs' estimation-error term
+        A0 = work[3 + p:3 + 2 * p, :p]
+        for q in range(p):
+            for r in range(p):
+                A0[q, r] = A[q, r]
     # Gaussian elimination with partial pivoting on A b = c (A is p x p, p <= 4)
     scale = 0.0
     for q in range(p):
@@ -373,10 +378,46 @@ def _prefetch_event(RT, jj, d0, i, e0, Lr):  # pragma: no cover - compiled
         _prefetch(row, b + k)  # type: ignore[call-arg]  # (typing context supplied by numba)
 
 
+@_inline
+def _quad_inverse(A0, d, Ms, z):  # pragma: no cover - compiled
+    """``d' A0^{-1} d`` for a small symmetric positive definite *A0* (p <= 4), by Gaussian elimination with
+    partial pivoting on a copy (*Ms*, *z*: scratch)."""
+    p = len(d)
+    for q in range(p):
+        z[q] = d[q]
+        for r in range(p):
+            Ms[q, r] = A0[q, r]
+    for k in range(p):
+        piv = k
+        for r in range(k + 1, p):
+            if abs(Ms[r, k]) > abs(Ms[piv, k]):
+                piv = r
+        if not abs(Ms[piv, k]) > 0.0:
+            return np.nan
+        if piv != k:
+            for r in range(p):
+                Ms[k, r], Ms[piv, r] = Ms[piv, r], Ms[k, r]
+            z[k], z[piv] = z[piv], z[k]
+        for r in range(k + 1, p):
+            f = Ms[r, k] / Ms[k, k]
+            for u in range(k, p):
+                Ms[r, u] -= f * Ms[k, u]
+            z[r] -= f * z[k]
+    for k in range(p - 1, -1, -1):
+        v = z[k]
+        for u in range(k + 1, p):
+            v -= Ms[k, u] * z[u]
+        z[k] = v / Ms[k, k]
+    out = 0.0
+    for q in range(p):
+        out += d[q] * z[q]
+    return out
+
+
 @_kernel
 def abnormal(RT, off, Zt, z1, mcum, M, const, k_params, jj, d0, idx, e0, e1, w0, w1, cw, clm, want_bhar,
              keys, pb, missing_key,
-             n_est, sig2, coef, ar, car, car_n, scar, bhar, npos, nval):  # pragma: no cover - compiled
+             n_est, sig2, coef, ar, car, car_n, scar, bhar, npos, nval, zcum):  # pragma: no cover - compiled
     """Fit, abnormal returns, CARs, SCARs, BHARs and rank keys for the events of one chunk.
 
     Events ``idx`` are processed in that order (ticker-sorted order reuses the cache); outputs are
@@ -394,7 +435,10 @@ def abnormal(RT, off, Zt, z1, mcum, M, const, k_params, jj, d0, idx, e0, e1, w0,
     Lr = L_est + L_win
     vmax = float((np.uint64(1) << np.uint64(keys.itemsize * 8 - pb)) - np.uint64(2))
     buf = np.empty(Lr)
-    work = np.empty((p + 3, max(p, 1)))
+    work = np.empty((2 * p + 3, max(p, 1)))
+    dz = np.empty(max(p, 1))
+    zs = np.empty(max(p, 1))
+    Ms = np.empty((max(p, 1), max(p, 1)))
     cols = np.empty((p + 2, L_est))
     c = np.empty(p + 1)
     c1 = np.empty(2)
@@ -474,6 +518,12 @@ def abnormal(RT, off, Zt, z1, mcum, M, const, k_params, jj, d0, idx, e0, e1, w0,
                 sm_m = mcum[s + w0 + b_] - mcum[s + w0 + a_]
                 dm = sm_m - Lc * mx0
                 var = sg * (Lc + Lc * Lc * inv_n + dm * dm * inv_sxx)
+            elif p >= 2:  # factor models: L + L^2/n + d' S_zz^{-1} d, d the window's factor sums about their means
+                for q in range(p):
+                    dz[q] = (zcum[q, s + w0 + b_] - zcum[q, s + w0 + a_]) - Lc * work[0, q]
+                var = sg * (Lc + Lc * Lc * inv_n + _quad_inverse(work[3 + p:3 + 2 * p, :p], dz[:p], Ms, zs))
+            elif const:  # mean-adjusted: the estimated mean's error
+                var = sg * (Lc + Lc * Lc * inv_n)
             else:
                 var = sg * Lc
             scar[i, w] = sm / np.sqrt(var)

@@ -109,7 +109,12 @@ def event_study(
     :math:`CAR_i(\\tau_1,\\tau_2) = \\sum_{t=\\tau_1}^{\\tau_2} AR_{it}` (missing days count as 0
     and are reported in ``car_n``).  The variance of a CAR accounts for estimation
     error (Campbell, Lo & MacKinlay 1997, eq. 4.4.14):
-    :math:`\\sigma^2_i (L + L^2/n + (\\sum R_m - L\\bar R_m)^2 / S_{mm})`.
+    :math:`\\sigma^2_i (L + L^2/n + (\\sum R_m - L\\bar R_m)^2 / S_{mm})` for the market model; its
+    multi-factor analogue :math:`\\sigma^2_i (L + L^2/n + d' S_{zz}^{-1} d)` for FF3 and Carhart, with
+    :math:`d` the window's factor sums about their estimation means and :math:`S_{zz}` the factors' centred
+    cross-products over the estimation days (the variance of :math:`\\iota' X_w \\hat\\beta`); :math:`\\sigma^2_i
+    (L + L^2/n)` for the mean-adjusted model; :math:`\\sigma^2_i L` when nothing is estimated (raw,
+    market-adjusted).  SCAR = CAR / its standard deviation.
     """
     if isinstance(returns, pd.DataFrame):
         from ..prices.panel import returns_panel
@@ -232,6 +237,10 @@ def event_study(
     RT = PC.by_ticker(returns)
     clm = model == "market_model"
     z1 = Zt[0] if Zt.shape[0] == 1 else np.zeros(T)
+    # running sums of each factor (missing days as 0), for the factor models' CAR variance
+    zcum = np.zeros((Zt.shape[0], T + 1))
+    if Zt.shape[0] >= 2:
+        np.cumsum(np.where(np.isfinite(Zt), Zt, 0.0), axis=1, out=zcum[:, 1:])
     mcum = PC.market_cumsum(returns) if clm else np.zeros(T + 1)
 
     usable = np.empty(n_ok, dtype=np.int64)  # group code, or -1 for an event about to be dropped
@@ -246,7 +255,7 @@ def event_study(
             ix = np.arange(b0, min(b0 + _BLOCK, s1))
             keys = key_buf[: len(ix)]
             K.abnormal(RT, off, Zt, z1, mcum, M, const, k_params, jj, dd, ix, e0, e1, w0, w1, cw, clm, bhar, keys, pb,
-                       missing, n_est, sig2, coef, AR, car, car_n, scar, BH, npos, nval)
+                       missing, n_est, sig2, coef, AR, car, car_n, scar, BH, npos, nval, zcum)
             if not tests:
                 continue
             usable[ix] = np.where((n_est[ix] >= min_estimation) & np.isfinite(coef[ix, 0]) & (sig2[ix] > 0),
