@@ -161,30 +161,10 @@ def _fit(row, off, Zt, s, e0, e1, coef, work, cols):  # pragma: no cover - compi
     scale = 0.0
     for q in range(p):
         scale = max(scale, abs(A[q, q]))
-    tol = scale * 1e-12
-    for k in range(p):
-        piv = k
-        for r in range(k + 1, p):
-            if abs(A[r, k]) > abs(A[piv, k]):
-                piv = r
-        if not abs(A[piv, k]) > tol:
-            for q in range(p + 1):
-                coef[q] = np.nan
-            return n, mx[0], sxx0, np.nan
-        if piv != k:
-            for r in range(p):
-                A[k, r], A[piv, r] = A[piv, r], A[k, r]
-            c[k], c[piv] = c[piv], c[k]
-        for r in range(k + 1, p):
-            f = A[r, k] / A[k, k]
-            for u in range(k, p):
-                A[r, u] -= f * A[k, u]
-            c[r] -= f * c[k]
-    for k in range(p - 1, -1, -1):
-        v = c[k]
-        for u in range(k + 1, p):
-            v -= A[k, u] * coef[1 + u]
-        coef[1 + k] = v / A[k, k]
+    if not _eliminate(A, c, coef[1:1 + p], scale * 1e-12):
+        for q in range(p + 1):
+            coef[q] = np.nan
+        return n, mx[0], sxx0, np.nan
     a0 = my
     czy = 0.0
     for q in range(p):
@@ -379,35 +359,45 @@ def _prefetch_event(RT, jj, d0, i, e0, Lr):  # pragma: no cover - compiled
 
 
 @_inline
-def _quad_inverse(A0, d, Ms, z):  # pragma: no cover - compiled
-    """``d' A0^{-1} d`` for a small symmetric positive definite *A0* (p <= 4), by Gaussian elimination with
-    partial pivoting on a copy (*Ms*, *z*: scratch)."""
-    p = len(d)
-    for q in range(p):
-        z[q] = d[q]
-        for r in range(p):
-            Ms[q, r] = A0[q, r]
+def _eliminate(A, c, x, tol):  # pragma: no cover - compiled
+    """Solve ``A x = c`` by Gaussian elimination with partial pivoting (p <= 4), overwriting *A* and *c*;
+    False (and *x* untouched) when a pivot is not above *tol* (a singular system)."""
+    p = len(c)
     for k in range(p):
         piv = k
         for r in range(k + 1, p):
-            if abs(Ms[r, k]) > abs(Ms[piv, k]):
+            if abs(A[r, k]) > abs(A[piv, k]):
                 piv = r
-        if not abs(Ms[piv, k]) > 0.0:
-            return np.nan
+        if not abs(A[piv, k]) > tol:
+            return False
         if piv != k:
             for r in range(p):
-                Ms[k, r], Ms[piv, r] = Ms[piv, r], Ms[k, r]
-            z[k], z[piv] = z[piv], z[k]
+                A[k, r], A[piv, r] = A[piv, r], A[k, r]
+            c[k], c[piv] = c[piv], c[k]
         for r in range(k + 1, p):
-            f = Ms[r, k] / Ms[k, k]
+            f = A[r, k] / A[k, k]
             for u in range(k, p):
-                Ms[r, u] -= f * Ms[k, u]
-            z[r] -= f * z[k]
+                A[r, u] -= f * A[k, u]
+            c[r] -= f * c[k]
     for k in range(p - 1, -1, -1):
-        v = z[k]
+        v = c[k]
         for u in range(k + 1, p):
-            v -= Ms[k, u] * z[u]
-        z[k] = v / Ms[k, k]
+            v -= A[k, u] * x[u]
+        x[k] = v / A[k, k]
+    return True
+
+
+@_inline
+def _quad_inverse(A0, d, Ms, c, z):  # pragma: no cover - compiled
+    """``d' A0^{-1} d`` for a small symmetric positive definite *A0* (p <= 4), solved on copies (*Ms*, *c*;
+    *z* receives ``A0^{-1} d``); NaN when *A0* is singular."""
+    p = len(d)
+    for q in range(p):
+        c[q] = d[q]
+        for r in range(p):
+            Ms[q, r] = A0[q, r]
+    if not _eliminate(Ms[:p, :p], c[:p], z[:p], 0.0):
+        return np.nan
     out = 0.0
     for q in range(p):
         out += d[q] * z[q]
@@ -438,6 +428,7 @@ def abnormal(RT, off, Zt, z1, mcum, M, const, k_params, jj, d0, idx, e0, e1, w0,
     work = np.empty((2 * p + 3, max(p, 1)))
     dz = np.empty(max(p, 1))
     zs = np.empty(max(p, 1))
+    cs = np.empty(max(p, 1))
     Ms = np.empty((max(p, 1), max(p, 1)))
     cols = np.empty((p + 2, L_est))
     c = np.empty(p + 1)
@@ -521,7 +512,7 @@ def abnormal(RT, off, Zt, z1, mcum, M, const, k_params, jj, d0, idx, e0, e1, w0,
             elif p >= 2:  # factor models: L + L^2/n + d' S_zz^{-1} d, d the window's factor sums about their means
                 for q in range(p):
                     dz[q] = (zcum[q, s + w0 + b_] - zcum[q, s + w0 + a_]) - Lc * work[0, q]
-                var = sg * (Lc + Lc * Lc * inv_n + _quad_inverse(work[3 + p:3 + 2 * p, :p], dz[:p], Ms, zs))
+                var = sg * (Lc + Lc * Lc * inv_n + _quad_inverse(work[3 + p:3 + 2 * p, :p], dz[:p], Ms, cs, zs))
             elif const:  # mean-adjusted: the estimated mean's error
                 var = sg * (Lc + Lc * Lc * inv_n)
             else:
