@@ -12,12 +12,13 @@ OUT    ?= reports
 PYTEST_ARGS ?=
 BENCH_FIRMS ?= 2000
 
-.PHONY: report test lab sample lint typecheck bench clean-reports help browser-deps
+.PHONY: report test lab docs sample lint typecheck bench clean-reports help browser-deps
 
 help:
 	@echo "make report  - render all notebooks on the synthetic teaching market into $(OUT)/"
 	@echo "make test    - run the test suite"
 	@echo "make lab     - open JupyterLab on notebooks/"
+	@echo "make docs    - the documentation site and the course (notebooks executed) -> docs/_build/html"
 	@echo "make lint / typecheck / bench"
 
 $(PY):
@@ -61,6 +62,16 @@ test: $(VENV)/.installed-dev browser-deps
 
 lab: $(VENV)/.installed
 	INSIDER_KIT_DATA=$(abspath $(DATA)) $(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+$(VENV)/.installed-docs: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[docs]'
+	touch $@
+
+# Sphinx + myst-nb + numpydoc; the notebooks are executed on the teaching market (cached by
+# jupyter-cache until a notebook changes); Sphinx warnings fail the build; no network is used
+docs: $(VENV)/.installed-docs $(DATA)/sample/truth.json
+	INSIDER_KIT_DATA=$(abspath $(DATA)) $(VENV)/bin/sphinx-build -b html -q -W --keep-going docs docs/_build/html
+	@echo "docs: docs/_build/html/index.html"
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check insider_kit tests benchmarks notebooks

@@ -1,0 +1,1 @@
+../../notebooks/00_quickstart.py

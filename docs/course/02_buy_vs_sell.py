@@ -1,0 +1,1 @@
+../../notebooks/02_buy_vs_sell.py

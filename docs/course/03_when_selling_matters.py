@@ -1,0 +1,1 @@
+../../notebooks/03_when_selling_matters.py

@@ -1,0 +1,1 @@
+../../notebooks/05_event_study_101.py
