@@ -17,6 +17,8 @@
 # From raw SEC filings to a buy-vs-sell CAAR plot, one step at a time. By default this runs on the
 # **synthetic teaching market**; set `data_dir` (or `INSIDER_KIT_DATA`) to a real data directory to run it
 # on real filings.
+#
+# **Learning goals**: read raw Form 4 filings into a tidy table; turn trades into events dated when they became public; draw and read a CAAR plot of purchases against sales.
 
 # %% tags=["parameters"]
 data_dir: str = ""  # data directory (empty: the configured one, INSIDER_KIT_DATA or else the teaching market)

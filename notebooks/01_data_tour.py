@@ -16,6 +16,8 @@
 #
 # Transaction codes, roles, 10b5-1 plans, amendments and filing lags — and the practitioners' table of net
 # insider sales since a date beside each stock's return.
+#
+# **Learning goals**: know what the transaction codes, roles and 10b5-1 flags mean and how often each occurs; see why amendments and filing lags matter for point-in-time dating.
 
 # %% tags=["parameters"]
 data_dir: str = ""  # data directory (empty: the configured one, INSIDER_KIT_DATA or else the teaching market)

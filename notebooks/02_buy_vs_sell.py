@@ -17,6 +17,8 @@
 # CAAR curves for purchases and sign-flipped sales (so both read as "the signal worked" when positive), the
 # test table, the direct test of the difference, calendar-time alphas, and robustness across models,
 # windows and event dates.
+#
+# **Learning goals**: compare two CAARs with a proper difference test; read the standard test statistics side by side; check a result across models, windows and calendar-time alphas.
 
 # %% tags=["parameters"]
 data_dir: str = ""  # data directory (empty: the configured one, INSIDER_KIT_DATA or else the teaching market)

@@ -16,6 +16,8 @@
 #
 # Each selling pattern from the practitioner articles against the other sales, then the full claims ledger
 # with a forest plot. (The report writes the ledger to `claims.csv` beside the rendered notebooks.)
+#
+# **Learning goals**: test each selling pattern against the other sales rather than against zero; read a ledger row (estimate, CI, N, q-value, verdict) and a forest plot.
 
 # %% tags=["parameters"]
 data_dir: str = ""  # data directory (empty: the configured one, INSIDER_KIT_DATA or else the teaching market)

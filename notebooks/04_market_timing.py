@@ -16,6 +16,8 @@
 #
 # The monthly net purchase ratio (purchases / (purchases + sales)) across all issuers, beside the market's
 # past and future returns.
+#
+# **Learning goals**: build a market-wide insider sentiment series and relate it to future market returns; see why overlapping monthly horizons need Newey–West standard errors.
 
 # %% tags=["parameters"]
 data_dir: str = ""  # data directory (empty: the configured one, INSIDER_KIT_DATA or else the teaching market)

@@ -13,6 +13,8 @@
 
 # %% [markdown]
 # # 06 · One company: its insiders and their trades
+#
+# **Learning goals**: read one issuer's insider history beside its price; see how the kit classifies an insider as routine or opportunistic from what was known at each date.
 
 # %% tags=["parameters"]
 data_dir: str = ""  # data directory (empty: the configured one, INSIDER_KIT_DATA or else the teaching market)

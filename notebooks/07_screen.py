@@ -13,6 +13,8 @@
 
 # %% [markdown]
 # # 07 · Screens: the latest hits, and how each screen did historically
+#
+# **Learning goals**: run the practitioners' screens on the latest data; judge a screen by its historical record, not by today's hits.
 
 # %% tags=["parameters"]
 data_dir: str = ""  # data directory (empty: the configured one, INSIDER_KIT_DATA or else the teaching market)
