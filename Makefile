@@ -57,8 +57,11 @@ browser-deps:
 	  else echo "chromium not installed: the browser tests will be skipped (apt-get install chromium chromium-driver)"; fi; \
 	fi
 
+# the suite, then the documentation site (warnings, broken cross-references, public names without a
+# docstring and failing notebook cells fail it), so CI, which runs this target, checks both
 test: $(VENV)/.installed-dev browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory docs
 
 lab: $(VENV)/.installed
 	INSIDER_KIT_DATA=$(abspath $(DATA)) $(VENV)/bin/jupyter lab --notebook-dir=notebooks
@@ -70,11 +73,11 @@ $(VENV)/.installed-docs: $(VENV)/.installed
 # Sphinx + myst-nb + numpydoc; the notebooks are executed on the teaching market (cached by
 # jupyter-cache until a notebook changes); Sphinx warnings fail the build; no network is used
 docs: $(VENV)/.installed-docs $(DATA)/sample/truth.json
-	INSIDER_KIT_DATA=$(abspath $(DATA)) $(VENV)/bin/sphinx-build -b html -q -W --keep-going docs docs/_build/html
-	@echo "docs: docs/_build/html/index.html"
+	@t0=$$(date +%s); INSIDER_KIT_DATA=$(abspath $(DATA)) $(VENV)/bin/sphinx-build -b html -q -n -W --keep-going \
+	  docs docs/_build/html && echo "docs: docs/_build/html/index.html ($$(( $$(date +%s) - t0 )) s)"
 
 lint: $(VENV)/.installed-dev
-	$(VENV)/bin/ruff check insider_kit tests benchmarks notebooks
+	$(VENV)/bin/ruff check insider_kit tests benchmarks notebooks docs/conf.py docs/_ext
 
 typecheck: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy

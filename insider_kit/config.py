@@ -87,22 +87,27 @@ class DataPaths:
     # ------------------------------------------------------------------ raw, as downloaded or imported
     @property
     def raw(self) -> Path:
+        """Everything as downloaded or imported (``raw/``)."""
         return self.root / "raw"
 
     @property
     def raw_sec(self) -> Path:
+        """The SEC's quarterly data-set zips (``raw/sec/<YYYYqN>_form345.zip``)."""
         return self.raw / "sec"
 
     @property
     def raw_edgar(self) -> Path:
+        """Form 4 submissions from EDGAR (``raw/edgar/<cik>/<accession>.txt``)."""
         return self.raw / "edgar"
 
     @property
     def raw_prices(self) -> Path:
+        """One price file per ticker (``raw/prices/<TICKER>.parquet``)."""
         return self.raw / "prices"
 
     @property
     def raw_factors(self) -> Path:
+        """The Fama-French daily factor files."""
         return self.raw / "factors"
 
     @property
@@ -123,14 +128,17 @@ class DataPaths:
     # ------------------------------------------------------------------ derived (rebuildable)
     @property
     def tidy(self) -> Path:
+        """The tidy tables built by ``insider-kit build``."""
         return self.root / "tidy"
 
     @property
     def transactions(self) -> Path:
+        """The tidy transactions table (Parquet dataset)."""
         return self.tidy / "transactions"
 
     @property
     def owners(self) -> Path:
+        """The tidy reporting-owners table (Parquet dataset)."""
         return self.tidy / "owners"
 
     @property
@@ -140,14 +148,17 @@ class DataPaths:
 
     @property
     def tidy_staging(self) -> Path:
+        """Where a build writes the next tidy tables before swapping them in."""
         return self.root / ".tidy.staging"
 
     @property
     def tidy_old(self) -> Path:
+        """The previous tidy tables during the swap (removed once the new ones are in place)."""
         return self.root / ".tidy.old"
 
     @property
     def cache(self) -> Path:
+        """Derived, rebuildable caches (the persistent study, per-quarter builds)."""
         return self.root / "cache"
 
     @property
@@ -163,10 +174,12 @@ class DataPaths:
     # ------------------------------------------------------------------ the teaching market
     @property
     def sample(self) -> Path:
+        """The teaching market's own data directory (``sample/``)."""
         return self.root / "sample"
 
     @property
     def truth(self) -> Path:
+        """The teaching market's planted effects (``truth.json``)."""
         return self.root / "truth.json"
 
     @property
@@ -176,6 +189,7 @@ class DataPaths:
 
     @property
     def synthetic_marker(self) -> Path:
+        """The file that marks a data directory as synthetic (``SYNTHETIC``)."""
         return self.root / "SYNTHETIC"
 
     @property

@@ -24,6 +24,7 @@ __all__ = ["AFTER_HOURS", "DATE_MAX", "DATE_MIN", "NEW_YORK", "day_index", "midn
 
 #: EDGAR acceptances at or after this hour (New York) become public the next day.
 AFTER_HOURS = 16
+#: The exchange time zone that decides the public date.
 NEW_YORK = "America/New_York"
 _DAY = np.int64(86_400 * 10**9)
 
@@ -126,6 +127,7 @@ def day_index(calendar: pd.DatetimeIndex, dates: pd.Series | pd.DatetimeIndex | 
 
 #: The range of dates the kit accepts from any file (anything outside is a typo or a corrupted field).
 DATE_MIN = pd.Timestamp("1900-01-01")
+#: Latest date the parsers accept (later dates are data errors).
 DATE_MAX = pd.Timestamp("2199-12-31")
 
 

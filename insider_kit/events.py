@@ -62,8 +62,14 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
         Transaction codes to build events from (``("S", "F", "G", "J")`` for the disposal comparison).
     by_class
         One event per issuer, day *and code class* (``sale``, ``exercise_and_sell``, ``tax``, ...).
+    unit
+        The event unit: ``"firm-day"`` (every trade of one issuer, direction and public date).
+    nonderivative_only
+        Only non-derivative lines (derivative lines record options, not shares traded).
     firms
         Optional table with ``ticker`` and ``ipo_date`` / ``shares_outstanding``.
+    params
+        The signal definitions' parameters (default :class:`~insider_kit.signals.SignalParams`).
 
     Returns
     -------
@@ -73,6 +79,16 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
         routine_class, silent, exec_unscheduled, n_cluster, cluster, cluster_first, first_trade_date,
         last_filing_date`` (+ price signals with *panel*).  Rows without a ticker are left out and
         counted in ``attrs['no_ticker']``.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> ev = ik.build_events(study.transactions, study.panel)
+    >>> ev[["ticker", "date", "direction", "n_insiders", "cluster"]].columns.tolist()
+    ['ticker', 'date', 'direction', 'n_insiders', 'cluster']
+    >>> bool((ev["n_cluster"] >= ev["n_insiders"]).all())
+    True
     """
     if unit != "firm-day":
         raise DataError(f"unknown event unit {unit!r}; only 'firm-day' is implemented")

@@ -34,8 +34,19 @@ from .tables import fmt_count, fmt_pct, fmt_pvalue, style_table
 if TYPE_CHECKING:
     from .study import Study
 
-__all__ = ["NOTEBOOK_QUESTIONS", "RenderResult", "check_parameters", "ledger_html", "notebook_sources",
-           "render_reports", "to_notebook"]
+__all__ = [
+    "COMPONENTS_CSS",
+    "CSS",
+    "NOTEBOOK_QUESTIONS",
+    "ClaimPage",
+    "RenderResult",
+    "check_parameters",
+    "claim_pages",
+    "ledger_html",
+    "notebook_sources",
+    "render_reports",
+    "to_notebook",
+]
 
 #: What each notebook answers, one line each (the landing page lists them).
 NOTEBOOK_QUESTIONS: dict[str, str] = {
@@ -49,10 +60,8 @@ NOTEBOOK_QUESTIONS: dict[str, str] = {
     "07_screen": "The screens a trader runs, and how each did historically.",
 }
 
-_CSS = """
-body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto;
-       padding: 0 1em; color: #1f2328; line-height: 1.45; }
-h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #d0d7de; padding-bottom: 0.2em; margin-top: 1.6em; }
+#: The components of a page (banner, verdict badges, the ledger table); also used by the documentation site.
+COMPONENTS_CSS = """
 .banner { background: #fde68a; border: 1px solid #d4a72c; padding: 0.6em 1em; border-radius: 6px; font-weight: 600; }
 .real { background: #dafbe1; border-color: #4ac26b; }
 .badge { display: inline-block; padding: 0.1em 0.55em; border-radius: 1em; color: white; font-size: 0.85em;
@@ -66,6 +75,14 @@ table.ledger td.num { text-align: right; font-variant-numeric: tabular-nums; whi
 img.figure { max-width: 100%; }
 .small { color: #59636e; font-size: 0.88em; }
 dl.ik-glossary dt { font-weight: 600; } dl.ik-glossary dd { margin: 0 0 0.4em 1.2em; }
+"""
+
+#: A whole self-contained report page.
+CSS = """
+body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto;
+       padding: 0 1em; color: #1f2328; line-height: 1.45; }
+h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #d0d7de; padding-bottom: 0.2em; margin-top: 1.6em; }
+""" + COMPONENTS_CSS + """
 @media print { body { max-width: none; } .badge { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
 """
 
@@ -80,6 +97,7 @@ class RenderResult:
 
     @property
     def ok(self) -> bool:
+        """True when every notebook rendered."""
         return not self.failed
 
 
@@ -152,14 +170,15 @@ def _badge(v: str) -> str:
     return f'<span class="badge {html.escape(v.replace(" ", "-"))}">{html.escape(v)}</span>'
 
 
-def ledger_html(ledger: pd.DataFrame, *, links: bool = False, literature: pd.DataFrame | None = None) -> str:
+def ledger_html(ledger: pd.DataFrame, *, links: bool = False, literature: pd.DataFrame | None = None,
+                link_format: str = "claims/{id}.html") -> str:
     """The ledger as a styled HTML table: claim, N, estimate and 95% CI in percent, adjusted p, verdict badge
     (and, when present, the controlled estimate and the literature's value)."""
     rows = []
     for _, r in ledger.iterrows():
         claim = html.escape(str(r["claim"]))
         if links:
-            claim = f'<a href="claims/{html.escape(str(r["id"]))}.html">{claim}</a>'
+            claim = f'<a href="{html.escape(link_format.format(id=r["id"]))}">{claim}</a>'
         n = fmt_count(r["n"]) + (f" / {fmt_count(r['n_ref'])}" if pd.notna(r.get("n_ref")) else "")
         ci = f"[{fmt_pct(r['ci_low'])}, {fmt_pct(r['ci_high'])}]" if pd.notna(r.get("ci_low")) else ""
         ctrl = ""
@@ -181,7 +200,7 @@ def ledger_html(ledger: pd.DataFrame, *, links: bool = False, literature: pd.Dat
 
 def _page(title: str, body: str) -> str:
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{_CSS}</style></head><body>{body}</body></html>")
+            f"<style>{CSS}</style></head><body>{body}</body></html>")
 
 
 def _banner(paths: DataPaths) -> str:
@@ -212,29 +231,62 @@ def _manifest(study: Study, params: dict[str, Any]) -> dict[str, Any]:
                          "trading_days": len(study.panel.dates), "market": study.market}}
 
 
-def _claim_pages(study: Study, ledger: pd.DataFrame, out: Path, *, model: str, window: tuple[int, int]) -> None:
-    """One self-contained page per claim: estimate, the CAAR of its two groups, the test table, and the events
-    behind it as a CSV."""
+@dataclass
+class ClaimPage:
+    """One claim's page: its HTML body (self-contained: figures embedded) and the events behind it."""
+
+    id: str
+    title: str
+    body: str
+    events: pd.DataFrame | None = None
+
+
+def claim_pages(study: Study, ledger: pd.DataFrame, *, model: str, window: tuple[int, int],
+                back_link: str = "../index.html", events_link: bool = True, heading: bool = True) -> list[ClaimPage]:
+    """One page per claim of the ledger: estimate and verdict, the CAAR of its two groups, the test table,
+    the robustness grid, and the events behind it (used by the report and by the documentation site).
+
+    Parameters
+    ----------
+    study
+        The study the ledger was run on.
+    ledger
+        :func:`insider_kit.run_ledger`'s table (its ``attrs["settings"]`` give the default model and window).
+    model, window
+        The event study drawn on each page.
+    back_link
+        Where the page's "all claims" link points.
+    heading
+        Start the body with the claim as an ``<h1>`` (off when the caller titles the page itself).
+    events_link
+        Link each page to ``<id>_events.csv`` (written by the caller from :attr:`ClaimPage.events`).
+
+    Returns
+    -------
+    list of ClaimPage
+        In the order of :data:`insider_kit.claims.CLAIMS`.
+    """
     from .claims import CLAIMS, Selections
     from .claims.robustness import claim_grids
     from .eventstudy import event_study
     from .plots import plot_caar
 
-    d = out / "claims"
-    d.mkdir(parents=True, exist_ok=True)
     res = event_study(study.events, study.panel, model=model, window=(min(-5, window[0]), window[1]),  # type: ignore[arg-type]
                       car_windows=[window], min_estimation=60, max_loss=0.9)
     sel = Selections(res.events)
     led = ledger.set_index("id")
     grids = claim_grids(study)
+    pages = []
     for c in CLAIMS:
         r = led.loc[c.id]
-        body = [f"<p><a href='../index.html'>← all claims</a></p><h1>{html.escape(c.text)}</h1>", _banner(study.paths),
+        body = [f"<p><a href='{html.escape(back_link)}'>← all claims</a></p>" if back_link else "",
+                f"<h1>{html.escape(c.text)}</h1>" if heading else "", _banner(study.paths),
                 f"<p>Source: {html.escape(c.source)}. Test: {html.escape(c.test)}.</p>",
                 f"<p>Verdict: {_badge(str(r['verdict']))} — estimate {fmt_pct(r['estimate'])} "
                 f"[{fmt_pct(r['ci_low'])}, {fmt_pct(r['ci_high'])}], p = {fmt_pvalue(r['p'])}, Holm p = "
                 f"{fmt_pvalue(r['p_holm'])}, BH q = {fmt_pvalue(r['q_bh'])}, N = {fmt_count(r['n'])}"
                 + (f" vs {fmt_count(r['n_ref'])}" if pd.notna(r["n_ref"]) else "") + ".</p>"]
+        events = None
         if r.get("reason"):
             body.append(f"<p><b>Not testable</b>: {html.escape(str(r['reason']))}</p>")
         if c.select is not None and not r.get("reason"):
@@ -252,16 +304,27 @@ def _claim_pages(study: Study, ledger: pd.DataFrame, out: Path, *, model: str, w
                 body.append("<h2>Test table</h2>" + style_table(
                     sub.summary(), percent=("mean_car", "ci_low", "ci_high"), count=("n",),
                     stat=("t_cs", "bmp_t", "kp_t", "rank_z", "sign_z"), pvalue=("p_cs",)))
-                csv = ev.assign(car=sub.car[window].reindex(ev.index))
-                atomic_write_text(d / f"{c.id}_events.csv", csv.to_csv(index=False))
-                body.append(f"<p><a href='{html.escape(c.id)}_events.csv'>The {len(ev):,} events behind this claim "
-                            "(CSV)</a></p>")
+                events = ev.assign(car=sub.car[window].reindex(ev.index))
+                if events_link:
+                    body.append(f"<p><a href='{html.escape(c.id)}_events.csv'>The {len(ev):,} events behind this "
+                                "claim (CSV)</a></p>")
         if c.id in grids and len(grids[c.id]):
             g = grids[c.id].set_index(["date", "model", "start", "end"])
             body.append("<h2>Robustness: models × windows × filing or trade date</h2><p class='small'>Trade-date "
                         "rows use information the public did not have yet (look-ahead).</p>"
                         + style_table(g, percent=("estimate", "ci_low", "ci_high"), count=("n", "n_ref")))
-        atomic_write_text(d / f"{c.id}.html", _page(c.text, "".join(body)))
+        pages.append(ClaimPage(c.id, c.text, "".join(body), events))
+    return pages
+
+
+def _claim_pages(study: Study, ledger: pd.DataFrame, out: Path, *, model: str, window: tuple[int, int]) -> None:
+    """Write :func:`claim_pages` under ``out/claims/``: one self-contained HTML page and one CSV per claim."""
+    d = out / "claims"
+    d.mkdir(parents=True, exist_ok=True)
+    for page in claim_pages(study, ledger, model=model, window=window):
+        if page.events is not None:
+            atomic_write_text(d / f"{page.id}_events.csv", page.events.to_csv(index=False))
+        atomic_write_text(d / f"{page.id}.html", _page(page.title, page.body))
 
 
 def _index(study: Study, ledger: pd.DataFrame, res: RenderResult, manifest: dict[str, Any], out: Path) -> str:

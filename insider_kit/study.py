@@ -107,6 +107,16 @@ class Study:
         The teaching market's planted truth (``truth.json``), else None.
     meta
         Fingerprint, cache status and timings.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> study.market in study.prices.columns
+    True
+    >>> trade = study.events_by(date="trade")  # day 0 = the trade date: a look-ahead, for comparison
+    >>> bool(trade["date"].max() <= study.events["date"].max())
+    True
     """
 
     paths: DataPaths
@@ -325,6 +335,15 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
         The directory does not exist (the message names it and the command that creates it).
     DataError
         No filings or prices in it, or a file that cannot be read.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> study.synthetic
+    True
+    >>> sorted(study.events["direction"].unique())
+    ['buy', 'sell']
     """
     p = DataPaths(study_dir(data_dir))
     if not tidy_is_current(p):

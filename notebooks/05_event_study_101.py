@@ -148,8 +148,16 @@ display(Markdown(glossary_html()))
 
 # %% [markdown]
 # ## Exercises
-# 1. Re-run section 2 with `model='market_model'`. Which planted effects move, and why?
+# Each exercise has a cell to try it in (it runs as it stands; change it and run it again) and a
+# solution to open once you have an answer.
 #
+# **Exercise 1.** Re-run section 2 with `model="market_model"`. Which planted effects move, and why?
+
+# %%
+# Try it: the planted effects under the market model, beside market-adjusted returns
+planted_recovery(study, model="market_model")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # The intercept absorbs pre-event drift: purchases made after falls (the generator makes 60% of purchases
@@ -157,21 +165,36 @@ display(Markdown(glossary_html()))
 # negative. Market-adjusted returns avoid the intercept.
 # </details>
 #
-# 2. How many events do you need to detect a 1% CAR(0,20) with 80% power?
-#
+# **Exercise 2.** How many events do you need to detect a 1% CAR(0,20) with 80% power?
+
+# %%
+# Try it: add event counts to the grid (and raise reps for a tighter answer)
+pw2 = simulate_power(study.panel, effects=(0.01,), n_events=(400, 600, 1000), reps=n_reps, seed=seed)
+pw2[pw2["test"] == "cross-sectional t"][["n_events", "rejection_rate"]]
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # Read it off the power curve: with daily idiosyncratic volatility around 2%, the CAR(0,20) standard
 # deviation is about 9%, so N ≈ (2.8 × 9 / 1)² ≈ 600 events — between the grid's 400 and 1,000.
 # </details>
 #
-# 3. Why is the trade-date CAR larger than the filing-date CAR for purchases?
-#
+# **Exercise 3.** Why is the trade-date CAR larger than the filing-date CAR for purchases?
+
+# %%
+# Try it: the CAAR of purchases cumulated from day 0, with day 0 the trade date or the filing date
+by_date = {}
+for d in ("trade", "filing"):
+    e = study.events_by(date=d)  # type: ignore[arg-type]
+    r = ik.event_study(e[e["direction"] == "buy"], study.panel, model="market_adjusted", window=(-20, 20),
+                       car_windows=[(0, 20)], min_estimation=60)
+    by_date[d] = r.caar(start=0)["caar"].to_numpy()
+pd.DataFrame(by_date, index=range(0, 21)).loc[[0, 1, 2, 3, 5, 10, 20]]
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # `info_leak` of each planted effect moves prices between the trade and the filing: trade-date studies count
-# it, but nobody outside could have traded on it.
+# it, but nobody outside could have traded on it. In the table the trade-date CAAR is ahead from the first
+# days on: they include the reaction before the filing became public, which the filing-date study starts after.
 # </details>
-
-# %%
-# Try it: change the model or the window and re-run a cell above.

@@ -24,7 +24,9 @@ import pandas as pd
 
 __all__ = ["CLAIMS", "SALE_PATTERNS", "Claim", "ClaimKind", "Expect", "Selections", "sale_pattern"]
 
+#: What a claim expects: a positive or negative effect, or one too small to matter.
 Expect = Literal["positive", "negative", "none"]
+#: How a claim is tested (module docstring).
 ClaimKind = Literal["mean", "difference", "disposals", "pre_filing", "market"]
 
 
@@ -113,6 +115,7 @@ def _sales_vs_rest(mask: Callable[[Selections], np.ndarray]) -> Select:
     return select
 
 
+#: Every claim of the ledger, in the order of the report.
 CLAIMS: tuple[Claim, ...] = (
     Claim("purchases_positive", "Insider purchases are followed by positive abnormal returns",
           "Lakonishok & Lee (2001); Jeng, Metrick & Zeckhauser (2003); practitioner articles",

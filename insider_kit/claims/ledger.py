@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..days import day_index
 from ..errors import DataError
-from ..eventstudy import compare, event_study
+from ..eventstudy import Model, compare, event_study
 from ..eventstudy.regression import cluster_codes, clustered_mean
 from ..eventstudy.results import EventStudyResult
 from ..signals import net_purchase_ratio
@@ -250,7 +250,7 @@ def _not_testable(c: Claim, events: pd.DataFrame) -> str:
     return ""
 
 
-def run_ledger(study: Study, *, model: str = "market_adjusted", window: tuple[int, int] = (0, 60),
+def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[int, int] = (0, 60),
                negligible: float = 0.01, min_n: int = 30, min_n_months: int = 3, runup_quintile: int = 5,
                plan_threshold: float = 0.5, alpha: float = 0.05, progress: bool = False) -> pd.DataFrame:
     """Test every claim in :data:`~insider_kit.claims.CLAIMS` on *study* and return the ledger.
@@ -278,6 +278,15 @@ def run_ledger(study: Study, *, model: str = "market_adjusted", window: tuple[in
     -------
     pandas.DataFrame
         One row per claim, columns :data:`LEDGER_COLUMNS`; ``attrs['settings']`` records the settings.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> ledger = ik.run_ledger(ik.load_study("sample"))
+    >>> ledger[["id", "n", "estimate", "ci_low", "ci_high", "verdict"]].shape[1]
+    6
+    >>> set(ledger["verdict"]) <= {"supported", "contradicted", "inconclusive", "not testable"}
+    True
     """
     from .._progress import tqdm
 

@@ -31,7 +31,16 @@ _FACT = {"market": ("mkt_rf",), "ff3": ("mkt_rf", "smb", "hml"), "carhart": ("mk
 
 @dataclass(repr=False)
 class CalendarTimeResult(ResultsBase):
-    """Alphas of the calendar-time portfolios (``table``, ``summary()``) and their daily returns (``returns``)."""
+    """Alphas of the calendar-time portfolios (``table``, ``summary()``) and their daily returns (``returns``).
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> ct = ik.calendar_time(study.events, study.panel, model="market", holding=(1, 20))
+    >>> ct.returns.columns.tolist()[:3]
+    ['long', 'short', 'long_short']
+    """
 
     _percent = ("alpha_daily", "alpha_annual", "ci_low_annual", "ci_high_annual")
     _count = ("n_days",)
@@ -142,9 +151,19 @@ def calendar_time(events: pd.DataFrame, panel: ReturnsPanel, *, holding: tuple[i
         present, else zero), ``ff3``/``carhart`` its factors.
     holding
         Trading days relative to day 0 during which a firm is held (inclusive).
+    model
+        The factor model of the alphas: ``"market"`` (CAPM), ``"ff3"`` or ``"carhart"``.
+    by, long, short
+        The column of *events* and its values that make the long and the short portfolio.
+    min_firms
+        Days on which a portfolio holds fewer firms are left out.
+    periods_per_year
+        Trading days per year, for the annualised alpha.
     weighting
-        ``"equal"``, or ``"value"`` with *size* (market capitalisation per ticker, or per day and ticker,
-        used with a one-day lag so weights are known in advance).
+        ``"equal"``, or ``"value"`` with *size*.
+    size
+        Market capitalisation per ticker, or per day and ticker (:meth:`Study.market_caps`), used with a
+        one-day lag so weights are known in advance.
     lags
         Newey-West lags.
 
@@ -153,6 +172,14 @@ def calendar_time(events: pd.DataFrame, panel: ReturnsPanel, *, holding: tuple[i
     CalendarTimeResult
         ``table``: rows ``long``, ``short``, ``long_short``; columns ``alpha_daily``, ``alpha_annual``
         (x periods_per_year), its 95% CI, ``t_nw``, ``p``, ``n_days``, ``avg_firms``, betas, ``r2``.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> ct = ik.calendar_time(study.events, study.panel, model="ff3", holding=(1, 60))
+    >>> ct.table.index.tolist()
+    ['long', 'short', 'long_short']
     """
     if by not in events.columns:
         raise DataError(f"events lack the column {by!r} that says which side each event is on")

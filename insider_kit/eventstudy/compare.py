@@ -29,7 +29,18 @@ __all__ = ["Comparison", "compare"]
 @dataclass(repr=False)
 class Comparison(ResultsBase):
     """Result of :func:`compare`: the difference ``a - b`` three ways (``summary()``: one row per way;
-    ``table()``: every field in one tidy row)."""
+    ``table()``: every field in one tidy row).
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> res = ik.event_study(study.events, study.panel, model="market_adjusted", group="direction")
+    >>> cmp = ik.compare(res, a="buy", b="sell", sign={"sell": -1}, window=(0, 60))
+    >>> n = res.tests["n"]
+    >>> (cmp.n_a, cmp.n_b) == (n[("buy", 0, 60)], n[("sell", 0, 60)])
+    True
+    """
 
     _percent = ("estimate", "ci_low", "ci_high", "mean_a", "mean_b")
     _count = ("n_a", "n_b")
@@ -59,6 +70,7 @@ class Comparison(ResultsBase):
     reg_params: pd.DataFrame
 
     def table(self) -> pd.DataFrame:
+        """Every field as a one-row table (comparisons stack into one frame with :func:`pandas.concat`)."""
         cols = ["a", "b", "window", "n_a", "n_b", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "welch_t",
                 "welch_p", "reg_coef", "reg_se", "reg_t", "reg_p", "reg_cluster"]
         return pd.DataFrame([{c: getattr(self, c) for c in cols}])
@@ -126,10 +138,25 @@ def compare(result: EventStudyResult, *, by: str | Sequence[object] | np.ndarray
         Numeric columns of ``result.events`` added to the regression.
     cluster
         ``"firm"`` (ticker), ``"month"`` (calendar month of day 0), both (two-way), or empty (HC1).
+    n_boot
+        Bootstrap resamples.
+    level
+        Confidence level of every interval.
+    seed
+        Seed of the bootstrap.
 
     Returns
     -------
     Comparison
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> res = ik.event_study(study.events, study.panel, model="market_adjusted", group="direction")
+    >>> cmp = ik.compare(res, by="direction", a="buy", b="sell", sign={"sell": -1}, window=(0, 60))
+    >>> cmp.summary().index.tolist()
+    ['Welch t', 'bootstrap', 'regression (firm+month)']
     """
     import statsmodels.api as sm
 

@@ -2,7 +2,7 @@
 
 For each event with day 0 at calendar index ``d`` and ticker column ``j``, the days
 ``d+e0 .. d+w1`` are one contiguous run of the panel's ticker-major copy
-(:func:`._panel_cache.by_ticker`).  A compiled kernel (:mod:`._kernels`) fits the
+(``_panel_cache.by_ticker``).  A compiled kernel (``_kernels``) fits the
 return model on the estimation days it finds (missing days drop out), and writes
 abnormal returns, CARs, standardised CARs and the sort keys of the rank test in
 one pass per event; chunks of events run concurrently on all cores.  The test
@@ -33,6 +33,7 @@ from .results import EventStudyResult
 
 __all__ = ["DropReason", "Model", "event_study"]
 
+#: The return models of :func:`event_study`.
 Model = Literal["raw", "mean_adjusted", "market_adjusted", "market_model", "ff3", "carhart"]
 DEFAULT_CAR_WINDOWS: tuple[tuple[int, int], ...] = ((-1, 1), (0, 5), (0, 20), (0, 60), (0, 120))
 _MODELS = ("raw", "mean_adjusted", "market_adjusted", "market_model", "ff3", "carhart")
@@ -94,6 +95,10 @@ def event_study(
         Event pairs sampled per group for the Kolari-Pynnönen residual correlation (all pairs when fewer).
     chunk
         Events per unit of work; chunks run concurrently on all cores and bound the memory of the rank test.
+    date_col, ticker_col
+        The columns of *events* holding the event date and the ticker.
+    seed
+        Seed of the Kolari-Pynnönen pair sampling.
     tests
         Compute the test statistics (``False``: abnormal returns, CARs and SCARs only, e.g. inside
         a simulation that needs nothing else).
@@ -115,6 +120,18 @@ def event_study(
     cross-products over the estimation days (the variance of :math:`\\iota' X_w \\hat\\beta`); :math:`\\sigma^2_i
     (L + L^2/n)` for the mean-adjusted model; :math:`\\sigma^2_i L` when nothing is estimated (raw,
     market-adjusted).  SCAR = CAR / its standard deviation.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> res = ik.event_study(study.events, study.panel, model="market_adjusted", group="direction")
+    >>> res.car_windows
+    [(-1, 1), (0, 5), (0, 20), (0, 60), (0, 120)]
+    >>> res.tests.loc[("buy", 0, 60), ["n", "mean_car", "t_cs"]].index.tolist()
+    ['n', 'mean_car', 't_cs']
+    >>> len(res.events) + len(res.dropped) == len(study.events)
+    True
     """
     if isinstance(returns, pd.DataFrame):
         from ..prices.panel import returns_panel
@@ -371,6 +388,7 @@ class DropReason(IntEnum):
 
     @property
     def text(self) -> str:
+        """The reason in words, as listed in ``dropped``."""
         return _REASON_TEXT[self]
 
 

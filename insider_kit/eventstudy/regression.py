@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CarRegression", "Cluster", "car_regression", "cluster_codes", "clustered_mean", "ols_clustered"]
 
+#: The dimensions standard errors can be clustered by.
 Cluster = Literal["firm", "month"]
 
 
@@ -156,8 +157,12 @@ def car_regression(result: EventStudyResult, formula: str, *, window: tuple[int,
 
     Examples
     --------
-    >>> import insider_kit as ik  # doctest: +SKIP
-    >>> reg = ik.car_regression(res, "car ~ C(direction) + np.log(value)")  # doctest: +SKIP
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> res = ik.event_study(study.events, study.panel, model="market_adjusted", car_windows=[(0, 60)])
+    >>> reg = ik.car_regression(res, "car ~ C(direction) + np.log(value)", window=(0, 60))
+    >>> "C(direction)[T.sell]" in reg.params.index
+    True
     """
     import patsy
     from scipy import stats as st

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["EventStudyResult", "ResultsBase", "Window", "window_label", "window_of"]
 
+#: A CAR window: ``(start, end)`` trading days relative to day 0, inclusive.
 Window = tuple[int, int]
 
 
@@ -52,7 +53,7 @@ def _window_columns(windows: Sequence[Window]) -> pd.MultiIndex:
 class ResultsBase:
     """What every results object of the kit shares: ``summary()`` (a frame), ``__str__``, and an HTML view in
     the kit's table style (:mod:`insider_kit.tables`) with a one-paragraph head.  Subclasses give
-    :meth:`summary`, :meth:`_head` and the column formats."""
+    :meth:`summary`, ``_head()`` and the column formats."""
 
     _percent: tuple[str, ...] = ()
     _count: tuple[str, ...] = ()
@@ -61,6 +62,7 @@ class ResultsBase:
     _title: str = "Result"
 
     def summary(self) -> pd.DataFrame:  # pragma: no cover - abstract
+        """The object as one table (each subclass says which)."""
         raise NotImplementedError
 
     def _head(self) -> str:
@@ -100,6 +102,17 @@ class EventStudyResult(ResultsBase):
         Every test statistic, one row per ``(group, start, end)``.
     ``dropped``
         Every event not used, with its input columns and the reason.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> res = ik.event_study(study.events, study.panel, group="direction", car_windows=[(0, 20), (0, 60)])
+    >>> res.car.columns.tolist()
+    [(0, 20), (0, 60)]
+    >>> ci = res.conf_int(level=0.9)
+    >>> bool((ci["lower"] <= ci["mean_car"]).all())
+    True
     """
 
     _percent = ("mean_car", "ci_low", "ci_high")

@@ -189,7 +189,7 @@ def corrado_rank_z(resid: np.ndarray, ar_window: np.ndarray) -> float:
     Each event's finite estimation residuals and window ARs are ranked together (mid-ranks
     for ties), ``U = rank / (n_i + 1) - 0.5``; ``Ubar_t`` is the mean of U over the events
     with a value on day t; then :func:`corrado_from_ubar` over the window days.  The engine
-    computes the same ``Ubar`` with compiled kernels (:mod:`._kernels`).
+    computes the same ``Ubar`` with compiled kernels (``_kernels``).
     """
     v = np.concatenate([resid, ar_window], axis=1).astype(float)
     U = np.full(v.shape, np.nan)

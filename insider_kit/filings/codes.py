@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CODE_CLASSES", "TRANSACTION_CODES", "CodeClass", "code_class", "code_table"]
 
+#: The SEC's Form 4 transaction codes and their meaning (Form 4 General Instructions, section 8).
 TRANSACTION_CODES: Final[dict[str, str]] = {
     "P": "Open market or private purchase of non-derivative or derivative security",
     "S": "Open market or private sale of non-derivative or derivative security",
@@ -38,8 +39,10 @@ TRANSACTION_CODES: Final[dict[str, str]] = {
     "U": "Disposition pursuant to a tender of shares in a change of control transaction",
 }
 
+#: The kit's classes of transaction codes.
 CodeClass = Literal["purchase", "sale", "exercise", "tax", "grant", "gift", "other"]
 
+#: Transaction code -> class.
 CODE_CLASSES: Final[dict[str, CodeClass]] = {
     "P": "purchase",
     "S": "sale",

@@ -336,6 +336,15 @@ def read_quarter(path: str | Path) -> QuarterData:
       their texts are joined onto the row in ``footnotes``.
     * 10b5-1: from SUBMISSION's ``AFF10B5ONE`` when that quarter has the column,
       else (and additionally) from the row's footnote text.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> from insider_kit.config import paths
+    >>> zips = sorted(paths("sample").raw_sec.glob("*_form345.zip"))
+    >>> q = ik.read_quarter(zips[0])
+    >>> set(q.transactions["trans_code"]) >= {"P", "S"}
+    True
     """
     path = Path(path)
     try:

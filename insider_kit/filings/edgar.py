@@ -51,6 +51,7 @@ class RateLimiter:
         self._next = 0.0
 
     def wait(self) -> None:
+        """Block until one more request fits within the rate limit."""
         with self._lock:
             now = time.monotonic()
             if self._next > now:
@@ -201,16 +202,20 @@ class EdgarClient:
 
     # ------------------------------------------------------------------ URLs
     def quarterly_url(self, quarter: str) -> str:
+        """Address of a quarter's data-set zip under the pattern the SEC uses today."""
         return f"{self.base_url}/files/structureddata/data/form-345-data-sets/{quarter}_form345.zip"
 
     def daily_index_url(self, day: date) -> str:
+        """Address of the EDGAR daily form index of *day*."""
         q = (day.month - 1) // 3 + 1
         return f"{self.archive_url}/Archives/edgar/daily-index/{day.year}/QTR{q}/form.{day:%Y%m%d}.idx"
 
     def filing_url(self, file_name: str) -> str:
+        """Address of a filing in the EDGAR archive, from its index ``File Name``."""
         return f"{self.archive_url}/Archives/{file_name.lstrip('/')}"
 
     def company_tickers_url(self) -> str:
+        """Address of the SEC's CIK-to-ticker map."""
         return f"{self.base_url}/files/company_tickers.json"
 
 

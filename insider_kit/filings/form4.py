@@ -176,6 +176,32 @@ def parse_form4(data: bytes, *, name: str = "<document>", accession: str | None 
     DataError
         Oversized, a DOCTYPE/ENTITY declaration, malformed XML, not an
         ``ownershipDocument``, or no issuer CIK.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> doc = b'''<ownershipDocument><documentType>4</documentType><periodOfReport>2024-03-01</periodOfReport>
+    ... <issuer><issuerCik>0000000001</issuerCik><issuerName>Example Corp</issuerName>
+    ... <issuerTradingSymbol>EXC</issuerTradingSymbol></issuer>
+    ... <reportingOwner><reportingOwnerId><rptOwnerCik>0000000002</rptOwnerCik><rptOwnerName>Doe Jane</rptOwnerName>
+    ... </reportingOwnerId><reportingOwnerRelationship><isOfficer>1</isOfficer><officerTitle>Chief Executive Officer
+    ... </officerTitle></reportingOwnerRelationship></reportingOwner>
+    ... <nonDerivativeTable><nonDerivativeTransaction><securityTitle><value>Common Stock</value></securityTitle>
+    ... <transactionDate><value>2024-03-01</value></transactionDate><transactionCoding><transactionFormType>4
+    ... </transactionFormType><transactionCode>P</transactionCode><equitySwapInvolved>0</equitySwapInvolved>
+    ... </transactionCoding><transactionAmounts><transactionShares><value>1000</value></transactionShares>
+    ... <transactionPricePerShare><value>12.50</value></transactionPricePerShare>
+    ... <transactionAcquiredDisposedCode><value>A</value></transactionAcquiredDisposedCode></transactionAmounts>
+    ... <postTransactionAmounts><sharesOwnedFollowingTransaction><value>5000</value>
+    ... </sharesOwnedFollowingTransaction></postTransactionAmounts></nonDerivativeTransaction></nonDerivativeTable>
+    ... </ownershipDocument>'''
+    >>> f = ik.parse_form4(doc, accession="0000000002-24-000001", filing_date="2024-03-04")
+    >>> [(r["trans_code"], r["shares"], r["price"]) for r in f.rows]
+    [('P', 1000.0, 12.5)]
+    >>> ik.parse_form4(b'<!DOCTYPE x [<!ENTITY a "b">]><ownershipDocument/>')
+    Traceback (most recent call last):
+    ...
+    insider_kit.errors.DataError: ...
     """
     if len(data) > max_bytes:
         raise DataError(f"document is {len(data):,} bytes, over the {max_bytes:,}-byte limit", path=name)

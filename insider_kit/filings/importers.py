@@ -47,7 +47,9 @@ from .schema import DROPPED_COLUMNS, finalize_columns, validate_rows
 
 __all__ = ["FORMATS", "TFN_ROLES", "Format", "import_transactions", "read_transactions_file"]
 
+#: The third-party formats :func:`read_transactions_file` reads.
 Format = Literal["openinsider", "tfn", "csv"]
+#: The formats as a tuple (from :data:`Format`).
 FORMATS: tuple[str, ...] = ("openinsider", "tfn", "csv")
 
 #: Thomson Reuters role codes -> (is_director, is_officer, is_ten_percent_owner, title used for the role).

@@ -25,7 +25,7 @@ import pandas as pd
 
 __all__ = ["PLAN_RE", "mentions_plan", "plan_share_by_year", "resolve_plan_flags"]
 
-# 10b5-1 in its written variants (hyphen, en dash, spaces, "10b-5-1", "10b5-l").
+#: 10b5-1 in its written variants (hyphen, en dash, spaces, "10b-5-1", "10b5-l").
 PLAN_RE = re.compile(
     r"10\s*b\s*[-\u2010\u2011\u2012\u2013\u2014]?\s*5\s*[-\u2010\u2011\u2012\u2013\u2014\s]\s*[1l]\b"
     r"|10b51\b|trading\s+plan|sales?\s+plan|pre-?arranged\s+(?:trading\s+)?plan",

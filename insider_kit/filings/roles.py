@@ -20,6 +20,7 @@ import pandas as pd
 
 __all__ = ["ROLES", "TOP_EXECUTIVES", "normalise_role", "normalise_roles"]
 
+#: The normalised roles, from most to least senior (the order of every role table).
 ROLES: Final[tuple[str, ...]] = (
     "CEO",
     "CFO",
@@ -30,6 +31,7 @@ ROLES: Final[tuple[str, ...]] = (
     "TenPercentOwner",
     "Other",
 )
+#: The roles that count as top executives.
 TOP_EXECUTIVES: Final[frozenset[str]] = frozenset({"CEO", "CFO"})
 
 _CEO = re.compile(

@@ -61,6 +61,7 @@ TIDY_COLUMNS: list[str] = [
     "line",
 ]
 
+#: The tidy columns stored as strings.
 STRING_COLUMNS: Final[tuple[str, ...]] = (
     "accession", "form_type", "issuer_cik", "issuer_name", "ticker", "owner_cik", "owner_name", "officer_title",
     "security_title", "trans_code", "acquired_disposed", "ad_source", "ownership", "plan_source", "footnotes",

@@ -201,6 +201,22 @@ def build_tidy(p: DataPaths, *, progress: bool = True) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per source file with rows read / kept / dropped, then totals.
+
+    Parameters
+    ----------
+    p
+        The data directory's paths (:func:`insider_kit.config.paths`).
+    progress
+        Show a progress bar over the files.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> from insider_kit.config import paths
+    >>> summary = ik.build_tidy(paths("sample"), progress=False)
+    >>> total = summary.set_index("source").loc["TOTAL"]
+    >>> int(total["kept"]) == len(ik.load_transactions(paths("sample")))
+    True
     """
     with directory_lock(p.lock, what="a build"):
         _recover(p)
@@ -327,7 +343,33 @@ def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
 
 
 def load_transactions(p: DataPaths, *, columns: list[str] | None = None) -> pd.DataFrame:
-    """Read the tidy transactions table (all quarters)."""
+    """Read the tidy transactions table (all quarters).
+
+    Parameters
+    ----------
+    p
+        The data directory's paths (:func:`insider_kit.config.paths`).
+    columns
+        Read only these columns (default: all, in the order of :data:`insider_kit.filings.TIDY_COLUMNS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per transaction line of every filing, in the tidy layout.
+
+    Raises
+    ------
+    NotFoundError
+        No tidy tables: run ``insider-kit build`` (or :func:`insider_kit.load_study`, which builds them).
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> from insider_kit.config import paths
+    >>> tx = ik.load_transactions(paths("sample"), columns=["ticker", "trans_code", "shares"])
+    >>> tx.columns.tolist()
+    ['ticker', 'trans_code', 'shares']
+    """
     if not p.tidy.exists():
         tidy_is_current(p)  # finishes a swap a killed build left half done
     d = p.transactions
@@ -345,7 +387,26 @@ def load_transactions(p: DataPaths, *, columns: list[str] | None = None) -> pd.D
 
 
 def load_owners(p: DataPaths) -> pd.DataFrame:
-    """Read the tidy owners table (every reporting owner of every filing)."""
+    """Read the tidy owners table (every reporting owner of every filing).
+
+    Parameters
+    ----------
+    p
+        The data directory's paths (:func:`insider_kit.config.paths`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per reporting owner of each filing: accession, owner CIK and name, role flags, title.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> from insider_kit.config import paths
+    >>> owners = ik.load_owners(paths("sample"))
+    >>> {"accession", "owner_cik"} <= set(owners.columns)
+    True
+    """
     f = p.owners / "part-0.parquet"
     if not f.exists():
         raise DataError(f"no tidy owners table at {f}", hint="run 'insider-kit build' first")

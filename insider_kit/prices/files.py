@@ -138,6 +138,35 @@ def read_price_file(path: str | Path, *, layout: Literal["auto", "long", "wide"]
     DataError
         Naming the file and the column: no date column, no value column,
         unparseable dates, duplicate dates, non-numeric values.
+
+    Parameters
+    ----------
+    path
+        A CSV/Parquet file (``.gz`` allowed).
+    layout
+        ``"long"`` (date, ticker, value), ``"wide"`` (date, one column per ticker), or ``"auto"``.
+    sep, decimal
+        CSV separator (sniffed when None) and decimal mark.
+    ticker
+        The instrument of a single-instrument file (default: the file's stem).
+    date_order
+        For ``NN/NN/YYYY`` dates: ``"mdy"``, ``"dmy"``, or ``"auto"`` (refused when the values do not decide).
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, str)
+        The wide frame and whether it holds ``"price"`` or ``"return"`` values.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import insider_kit as ik
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "AAA.csv"
+    >>> _ = f.write_text("Date,Open,High,Low,Close,Adj Close,Volume\\n2024-01-02,10,11,9,10.5,10.4,100\\n"
+    ...                  "2024-01-03,10.5,11,10,10.8,10.7,120\\n")
+    >>> frame, kind = ik.read_price_file(f)
+    >>> frame.columns.tolist(), kind
+    (['AAA'], 'price')
     """
     path = Path(path)
     df = _read_any(path, sep, decimal)

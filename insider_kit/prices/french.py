@@ -23,6 +23,7 @@ from ..errors import DataError
 __all__ = ["FRENCH_URLS", "fetch_french_factors", "load_factors", "parse_french_csv"]
 
 FRENCH_BASE = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp"
+#: Kenneth French's data library files the kit downloads.
 FRENCH_URLS = {
     "ff3_daily": "F-F_Research_Data_Factors_daily_CSV.zip",
     "mom_daily": "F-F_Momentum_Factor_daily_CSV.zip",
@@ -75,7 +76,26 @@ def _text_from(data: bytes, name: str) -> str:
 
 
 def load_factors(directory: Path) -> pd.DataFrame:
-    """Load saved factor files from *directory*: columns ``mkt_rf, smb, hml, rf`` (+ ``mom``), decimals."""
+    """Load saved factor files from *directory*: columns ``mkt_rf, smb, hml, rf`` (+ ``mom``), decimals.
+
+    Parameters
+    ----------
+    directory
+        The factor directory (``raw/factors/``), as written by ``insider-kit fetch factors``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Daily factors in decimals, indexed by date.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> from insider_kit.config import paths
+    >>> ff = ik.load_factors(paths("sample").raw_factors)
+    >>> ff.columns.tolist()[:4]
+    ['mkt_rf', 'smb', 'hml', 'rf']
+    """
     directory = Path(directory)
     ff = directory / "ff3_daily.csv"
     if not ff.exists():

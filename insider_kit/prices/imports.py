@@ -26,6 +26,7 @@ from .yf import write_cached
 
 __all__ = ["MARKET_FILE", "import_prices", "imported_market"]
 
+#: Where an imported market series is recorded, under ``raw/imported/``.
 MARKET_FILE = "market.json"
 _SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq", ".txt")
 

@@ -79,6 +79,7 @@ class ReturnsPanel:
         return pd.DataFrame(self.values, index=self.dates, columns=self.tickers)
 
     def market_series(self) -> pd.Series:
+        """The market's returns as a Series on the panel's dates (DataError when the panel has none)."""
         if self.market is None:
             raise DataError("this returns panel has no market series")
         return pd.Series(self.market, index=self.dates, name=self.market_name)
@@ -93,10 +94,37 @@ def returns_panel(prices: pd.DataFrame, *, market: str | pd.Series | None = "SPY
                   factors: pd.DataFrame | None = None) -> ReturnsPanel:
     """Build a :class:`ReturnsPanel` from adjusted closes (or returns, ``kind='return'``).
 
-    Returns are simple: ``r_t = P_t / P_{t-1} - 1`` between consecutive *available*
-    prices of the same ticker on the common trading calendar (union of dates);
-    a missing price leaves NaN (no filling).  ``market`` names a column of
+    Returns are simple: ``r_t = P_t / P_{t-1} - 1`` on the common trading calendar (union of
+    dates); a return needs the prices of its day and of the previous trading day, so a missing
+    price leaves NaN on its day and the next (no filling, no multi-day return put on one day).  ``market`` names a column of
     *prices* (removed from the tickers) or is a separate price series.
+
+    Parameters
+    ----------
+    prices
+        Adjusted closes, dates x tickers (or returns with ``kind="return"``).
+    market
+        A column of *prices* to use as the market (removed from the tickers), a separate series, or None.
+    kind
+        ``"price"`` or ``"return"``.
+    factors
+        Daily Fama-French factors (:func:`insider_kit.load_factors`), aligned to the panel's dates.
+
+    Returns
+    -------
+    ReturnsPanel
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import insider_kit as ik
+    >>> px = pd.DataFrame({"AAA": [10.0, 11.0, None, 12.1], "MKT": [100.0, 101.0, 102.01, 103.0301]},
+    ...                   index=pd.bdate_range("2024-01-01", periods=4))
+    >>> panel = ik.returns_panel(px, market="MKT")
+    >>> panel.tickers.tolist()
+    ['AAA']
+    >>> panel.frame()["AAA"].round(4).tolist()
+    [nan, 0.1, nan, nan]
     """
     if prices.empty:
         raise DataError("no prices to build a returns panel from")

@@ -83,9 +83,11 @@ class FetchReport:
 
     @property
     def failed(self) -> list[str]:
+        """Tickers that could not be fetched."""
         return [r["ticker"] for r in self.rows if r["status"] == "failed"]
 
     def summary(self) -> pd.DataFrame:
+        """One row per ticker: what happened to it and why."""
         return pd.DataFrame(self.rows, columns=["ticker", "status", "rows", "first", "last", "reason"])
 
 
@@ -242,6 +244,30 @@ def load_prices(cache: Path, tickers: Sequence[str] | None = None, *, strict: bo
 
     With ``strict=True`` an uncached ticker raises :class:`NotFoundError`; otherwise
     the missing tickers are listed in ``frame.attrs['missing']``.
+
+    Parameters
+    ----------
+    cache
+        The price directory (``raw/prices/``): one checksummed Parquet file per ticker.
+    tickers
+        Read only these (default: every cached ticker).
+    strict
+        Raise for an uncached ticker instead of listing it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Adjusted closes, dates x tickers.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> from insider_kit.config import paths
+    >>> cache = paths("sample").raw_prices
+    >>> first = sorted(f.stem for f in cache.glob("*.parquet"))[0]
+    >>> px = ik.load_prices(cache, [first, "NOSUCH"])
+    >>> px.columns.tolist() == [first], px.attrs["missing"]
+    (True, ['NOSUCH'])
     """
     cache = Path(cache)
     if tickers is None:

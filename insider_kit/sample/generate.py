@@ -34,6 +34,7 @@ from .spec import SampleSpec
 
 __all__ = ["MARKET_TICKER", "generate_sample"]
 
+#: The teaching market's index ticker.
 MARKET_TICKER = "^SYNMKT"
 _WORDS = ("Alder", "Birch", "Cedar", "Delta", "Ember", "Fjord", "Garnet", "Harbor", "Iris", "Juniper", "Kestrel",
           "Lumen", "Maple", "Nimbus", "Onyx", "Pioneer", "Quarry", "Raven", "Summit", "Tundra", "Umber", "Vertex",

@@ -76,6 +76,7 @@ class SampleSpec:
     generated_at: str = "2025-01-02T00:00:00Z"  # fixed, so the same seed gives identical bytes
 
     def to_dict(self) -> dict[str, Any]:
+        """The spec as a JSON-ready dictionary (what ``--spec`` files contain)."""
         return asdict(self)
 
 

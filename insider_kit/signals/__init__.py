@@ -13,42 +13,42 @@ on or after day 0, never changes an event's signals (tested with hypothesis).
 
 Definitions and defaults (all configurable through :class:`SignalParams`):
 
-=====================  ==========================================================================
-signal                 definition
-=====================  ==========================================================================
-code class             ``purchase`` (P), ``sale`` (S), ``exercise_and_sell`` (S in a filing where the
-                       same owner exercises: M/X/O), ``exercise`` (M/X/O/C), ``tax`` (F), ``grant``
-                       (A), ``gift`` (G), ``other``
-role / top executive   normalised role; ``top_exec`` = a CEO or CFO among the event's insiders
-10b5-1                 ``plan_share``: share of the event's shares flagged as made under a plan
-cluster                ``n_cluster``: distinct insiders of the issuer trading in the event's direction
-                       whose trades became public within the last ``cluster_window`` trading days
-                       (event day included); ``cluster`` = ``n_cluster >= cluster_k``;
-                       ``cluster_first`` = the first event of that cluster (Alldredge & Blank 2019
-                       use three insiders; the window is configurable)
-run-up                 market-adjusted buy-and-hold return over the ``runup_days`` trading days
-                       before day 0; ``runup_q`` its quintile against *all* stocks at the end of the
-                       previous month (breakpoints known before the event)
-fraction of holding    shares sold / (shares sold + shares owned after), per insider; the event
-                       takes the largest; buckets ``<=10%``, ``10-50%``, ``>50%``
-routine/opportunistic  Cohen, Malloy & Pomorski (2012): routine if the insider traded in the same
-                       calendar month in each of the three prior years; opportunistic if they traded
-                       in each of those years but not always in that month; ``unclassified``
-                       without three years of history
-silence                ``silent``: the insider's first open-market sale in at least ``silence_days``
-                       calendar days (unknown when the data do not reach back that far)
-large unscheduled exec ``exec_unscheduled``: a CEO/CFO sale not under a 10b5-1 plan, after silence,
-                       of at least ``large_fraction`` of the holding
-lock-up                a sale within +/- ``lockup_band`` trading days of IPO + ``lockup_days``
-                       calendar days (IPO date from the firms table, else the first price if it
-                       is later than the start of the price data)
-dip buying             a purchase after a drawdown of at least ``dip_drawdown`` from the highest
-                       price of the ``dip_days`` trading days before day 0
-value                  dollar value and value / market value (shares outstanding x trade price)
-=====================  ==========================================================================
+======================  ==========================================================================
+signal                  definition
+======================  ==========================================================================
+code class              ``purchase`` (P), ``sale`` (S), ``exercise_and_sell`` (S in a filing where the
+                        same owner exercises: M/X/O), ``exercise`` (M/X/O/C), ``tax`` (F), ``grant``
+                        (A), ``gift`` (G), ``other``
+role / top executive    normalised role; ``top_exec`` = a CEO or CFO among the event's insiders
+10b5-1                  ``plan_share``: share of the event's shares flagged as made under a plan
+cluster                 ``n_cluster``: distinct insiders of the issuer trading in the event's direction
+                        whose trades became public within the last ``cluster_window`` trading days
+                        (event day included); ``cluster`` = ``n_cluster >= cluster_k``;
+                        ``cluster_first`` = the first event of that cluster (Alldredge & Blank 2019
+                        use three insiders; the window is configurable)
+run-up                  market-adjusted buy-and-hold return over the ``runup_days`` trading days
+                        before day 0; ``runup_q`` its quintile against *all* stocks at the end of the
+                        previous month (breakpoints known before the event)
+fraction of holding     shares sold / (shares sold + shares owned after), per insider; the event
+                        takes the largest; buckets ``<=10%``, ``10-50%``, ``>50%``
+routine/opportunistic   Cohen, Malloy & Pomorski (2012): routine if the insider traded in the same
+                        calendar month in each of the three prior years; opportunistic if they traded
+                        in each of those years but not always in that month; ``unclassified``
+                        without three years of history
+silence                 ``silent``: the insider's first open-market sale in at least ``silence_days``
+                        calendar days (unknown when the data do not reach back that far)
+large unscheduled exec  ``exec_unscheduled``: a CEO/CFO sale not under a 10b5-1 plan, after silence,
+                        of at least ``large_fraction`` of the holding
+lock-up                 a sale within +/- ``lockup_band`` trading days of IPO + ``lockup_days``
+                        calendar days (IPO date from the firms table, else the first price if it
+                        is later than the start of the price data)
+dip buying              a purchase after a drawdown of at least ``dip_drawdown`` from the highest
+                        price of the ``dip_days`` trading days before day 0
+value                   dollar value and value / market value (shares outstanding x trade price)
+======================  ==========================================================================
 
 References: Cohen, Malloy & Pomorski (2012) "Decoding Inside Information", JF 67;
-Alldredge & Blank (2019) "Do Insiders Cluster Trades with Colleagues?", JFQA 54;
+Alldredge & Blank (2019) "Do Insiders Cluster Trades with Colleagues?", Journal of Financial Research 42;
 Lakonishok & Lee (2001) "Are Insider Trades Informative?", RFS 14;
 Field & Hanka (2001) "The Expiration of IPO Share Lockups", JF 56.
 """

@@ -22,6 +22,35 @@ def net_purchase_ratio(tx: pd.DataFrame, market: pd.Series, *, horizons: tuple[i
     ``past_{past}m`` the return over the *past* months up to the end of the month.
     Point-in-time: a month's ratio uses only filings public in that month, and its forward
     returns start after it.
+
+    Parameters
+    ----------
+    tx
+        Tidy transactions (:func:`insider_kit.load_transactions`).
+    market
+        Daily market returns (a Series on trading days).
+    horizons
+        Forward horizons in months.
+    past
+        Months of the past market return.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``n_purchases, n_sales, npr_count, npr_value, past_{past}m, fwd_{h}m``.
+
+    Notes
+    -----
+    Lakonishok & Lee (2001), "Are Insider Trades Informative?", RFS 14, and Seyhun (1988): aggregate
+    insider buying is followed by higher market returns.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> npr = ik.net_purchase_ratio(study.transactions, study.panel.market_series())
+    >>> bool(npr["npr_count"].dropna().between(0, 1).all())
+    True
     """
     t = trade_table(tx, codes=("P", "S"))
     if t.empty:
