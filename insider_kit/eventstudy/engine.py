@@ -18,8 +18,9 @@ import itertools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from enum import IntEnum
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,7 @@ __all__ = ["DropReason", "Model", "event_study"]
 #: The return models of :func:`event_study`.
 Model = Literal["raw", "mean_adjusted", "market_adjusted", "market_model", "ff3", "carhart"]
 DEFAULT_CAR_WINDOWS: tuple[tuple[int, int], ...] = ((-1, 1), (0, 5), (0, 20), (0, 60), (0, 120))
-_MODELS = ("raw", "mean_adjusted", "market_adjusted", "market_model", "ff3", "carhart")
+_MODELS: tuple[str, ...] = get_args(Model)
 _FACTORS = {"ff3": ("mkt_rf", "smb", "hml"), "carhart": ("mkt_rf", "smb", "hml", "mom")}
 
 
@@ -133,6 +134,51 @@ def event_study(
     >>> len(res.events) + len(res.dropped) == len(study.events)
     True
     """
+    returns, spec = _validate(events, returns, market=market, model=model, estimation=estimation, window=window,
+                              car_windows=car_windows, min_estimation=min_estimation, group=group,
+                              max_loss=max_loss, bhar=bhar, date_col=date_col, ticker_col=ticker_col,
+                              kp_pairs=kp_pairs, chunk=chunk, seed=seed, tests=tests)
+    prep = _prepare(events, returns, spec)
+    design = _model_design(returns, spec)
+    fit = _run(returns, spec, prep, design)
+    return _assemble(events, returns, spec, prep, design, fit)
+
+
+# --------------------------------------------------------------------------- validate
+@dataclass(frozen=True)
+class _Spec:
+    """The validated arguments of one event study."""
+
+    model: Model
+    estimation: tuple[int, int]
+    window: tuple[int, int]
+    cws: list[tuple[int, int]]
+    min_estimation: int
+    group: str | None
+    max_loss: float | None
+    bhar: bool
+    date_col: str
+    ticker_col: str
+    kp_pairs: int
+    chunk: int
+    seed: int
+    tests: bool
+
+    @property
+    def L_est(self) -> int:
+        return self.estimation[1] - self.estimation[0] + 1
+
+    @property
+    def L_win(self) -> int:
+        return self.window[1] - self.window[0] + 1
+
+
+def _validate(events: pd.DataFrame, returns: ReturnsPanel | pd.DataFrame, *, market: pd.Series | None,
+              model: Model, estimation: tuple[int, int], window: tuple[int, int],
+              car_windows: Sequence[tuple[int, int]] | None, min_estimation: int, group: str | None,
+              max_loss: float | None, bhar: bool, date_col: str, ticker_col: str, kp_pairs: int, chunk: int,
+              seed: int, tests: bool) -> tuple[ReturnsPanel, _Spec]:
+    """Check every argument before any work (a DataError names what is wrong); a DataFrame becomes a panel."""
     if isinstance(returns, pd.DataFrame):
         from ..prices.panel import returns_panel
 
@@ -161,18 +207,55 @@ def event_study(
         if returns.factors is None or not set(_FACTORS[model]) | {"rf"} <= set(returns.factors.columns):
             raise DataError(f"model {model!r} needs factors {_FACTORS[model] + ('rf',)} in the returns panel",
                             hint="load them with insider_kit.prices.load_factors and pass factors= to returns_panel")
+    if group is not None and group not in events.columns:
+        raise DataError(f"group column {group!r} is not in the events", hint=f"columns: {list(events.columns)[:10]}")
+    return returns, _Spec(model, (e0, e1), (w0, w1), cws, min_estimation, group, max_loss, bhar, date_col,
+                          ticker_col, kp_pairs, chunk, seed, tests)
 
+
+# --------------------------------------------------------------------------- prepare
+@dataclass
+class _Prepared:
+    """Which events run, in which order: ``idx_ok`` are input rows in working (ticker-then-date) order,
+    ``perm`` maps positions of ``in_input_order`` to that order; ``reason`` holds each input row's DropReason."""
+
+    n_all: int
+    reason: np.ndarray
+    idx_ok: np.ndarray
+    perm: np.ndarray
+    in_input_order: np.ndarray
+    j: np.ndarray
+    d0: np.ndarray
+    gvals: np.ndarray | None
+
+    @property
+    def n_ok(self) -> int:
+        return len(self.idx_ok)
+
+    def group_codes(self) -> tuple[np.ndarray, list[str]]:
+        """Group code of each event of ``idx_ok`` (groups numbered in order of first appearance in the input)
+        and the groups' labels."""
+        if self.gvals is None:
+            return np.zeros(self.n_ok, dtype=np.int64), ["all"]
+        codes, uniq = pd.factorize(self.gvals, use_na_sentinel=False)
+        return codes[self.perm], [("<NA>" if pd.isna(u) else str(u)) for u in uniq]
+
+
+def _prepare(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec) -> _Prepared:
+    """Day 0 and ticker column of every event, the drop reasons known before fitting, the working order, and
+    duplicates (the same event passed twice would count twice in N: the copies after the first are dropped)."""
     # (few pandas calls here: a small study's cost is mostly this preparation, not the kernel)
-    ticker = events[ticker_col].to_numpy()
+    (e0, _), (_, w1) = spec.estimation, spec.window
+    ticker = events[spec.ticker_col].to_numpy()
     n_all = len(ticker)
     T = len(returns.dates)
     j = _ticker_columns(returns, ticker)
-    dates = events[date_col]
+    dates = events[spec.date_col]
     dvals = dates.to_numpy() if isinstance(dates.dtype, np.dtype) and dates.dtype.kind == "M" else dates
     try:
         d0 = PC.day_index(returns, dvals)
     except (ValueError, TypeError) as exc:
-        raise DataError(f"event column {date_col!r} does not hold dates: {exc}",
+        raise DataError(f"event column {spec.date_col!r} does not hold dates: {exc}",
                         hint="pass dates (datetime64) or ISO strings such as 2024-03-01") from exc
     reason = np.zeros(n_all, dtype=np.int8)  # DropReason codes (0: used)
     # (a missing date maps beyond the last price; named separately)
@@ -183,29 +266,16 @@ def event_study(
     if no_date.any():
         reason[no_date] = DropReason.NO_DATE
     idx_ok = np.flatnonzero(reason == 0)
-    n_ok = len(idx_ok)
-
-    L_est, L_win = e1 - e0 + 1, w1 - w0 + 1
-    Lr = L_est + L_win
-    rel = np.arange(w0, w1 + 1)
-    M = returns.market if returns.market is not None else np.full(T, np.nan)  # checked above when a model needs it
-    off, Z, const, k_params = _design(model, returns, M, T)
-    Zt = np.ascontiguousarray(Z.T)  # factor-major: each regressor's days are one contiguous run
-    cw = np.array([(c[0] - w0, c[1] - w0 + 1) for c in cws], dtype=np.int64).reshape(-1, 2)
-    W = len(cws)
-    if group is not None and group not in events.columns:
-        raise DataError(f"group column {group!r} is not in the events", hint=f"columns: {list(events.columns)[:10]}")
     # work (and report) in ticker-then-date order: neighbouring events share cached memory, outputs are written
     # sequentially; ``events`` keeps the input's index labels
     perm = _ticker_date_order(j[idx_ok], d0[idx_ok], T)
     in_input_order = idx_ok
     idx_ok = idx_ok[perm]
-    # the same event passed twice (same ticker, day 0 and group) would count twice in N: the copies after the
-    # first are dropped with their reason (in this order, copies are neighbours)
+    # in this order, copies of one event are neighbours
     js, ds = j[idx_ok], d0[idx_ok]
     same = np.flatnonzero((js[1:] == js[:-1]) & (ds[1:] == ds[:-1])) + 1
-    if len(same) and group is not None:
-        gv = events[group].to_numpy()
+    if len(same) and spec.group is not None:
+        gv = events[spec.group].to_numpy()
         same = same[np.array([_same_value(gv[idx_ok[k]], gv[idx_ok[k - 1]]) for k in same], dtype=bool)]
     if len(same):
         reason[idx_ok[same]] = DropReason.DUPLICATE
@@ -219,47 +289,89 @@ def event_study(
         in_input_order = in_input_order[order_pos]
         perm = rank[kept_pos]
         idx_ok = in_input_order[perm]
-        n_ok = len(idx_ok)
-    n_est = np.zeros(n_ok, dtype=np.int32)
-    sig2 = np.empty(n_ok)
-    coef = np.empty((n_ok, Zt.shape[0] + 1))
-    AR = np.empty((0, L_win))  # the events x days matrix is built on first use (EventStudyResult.ar_values)
-    car = np.empty((n_ok, W))
-    car_n = np.empty((n_ok, W), dtype=np.int32)
-    scar = np.empty((n_ok, W))
-    BH = np.full((n_ok, W) if bhar else (0, W), np.nan)
-    npos = np.empty(n_ok, dtype=np.int32)
-    nval = np.empty(n_ok, dtype=np.int32)
-
     # (a copy: the groups may be found after the call, and the caller's frame may have changed by then)
-    gvals = events[group].to_numpy()[in_input_order] if group is not None else None
+    gvals = events[spec.group].to_numpy()[in_input_order] if spec.group is not None else None
+    return _Prepared(n_all, reason, idx_ok, perm, in_input_order, j, d0, gvals)
 
-    def group_codes() -> tuple[np.ndarray, list[str]]:
-        """Group code of each event of ``idx_ok`` (groups numbered in order of first appearance in the input)
-        and the groups' labels."""
-        if gvals is None:
-            return np.zeros(n_ok, dtype=np.int64), ["all"]
-        codes, uniq = pd.factorize(gvals, use_na_sentinel=False)
-        return codes[perm], [("<NA>" if pd.isna(u) else str(u)) for u in uniq]
 
-    # the kernel needs the groups only for the rank test; without tests they are found when first asked for
-    gcodes, labels = group_codes() if tests else (np.zeros(n_ok, dtype=np.int64), ["all"])
-    G = len(labels)
-    jj = j[idx_ok]
-    dd = d0[idx_ok]
-    # sort keys of the rank test: (fixed-point value << pb) | position, in 32 bits when the positions leave >= 20
-    pb = max(1, int(np.ceil(np.log2(Lr))))
-    kdt = np.uint32 if pb <= 12 else np.uint64
-    missing = kdt(np.iinfo(kdt).max)
-    RT = PC.by_ticker(returns)
-    clm = model == "market_model"
+@dataclass
+class _Design:
+    """The return model as the kernels take it (see :func:`_design`), with the running sums of its regressors."""
+
+    RT: np.ndarray  # the panel's ticker-major copy
+    off: np.ndarray
+    Zt: np.ndarray  # factor-major regressors: each regressor's days are one contiguous run
+    z1: np.ndarray
+    M: np.ndarray
+    const: bool
+    k_params: int
+    clm: bool
+    zcum: np.ndarray
+    mcum: np.ndarray
+    cw: np.ndarray  # the CAR windows as half-open positions in the event window
+
+
+def _model_design(returns: ReturnsPanel, spec: _Spec) -> _Design:
+    T = len(returns.dates)
+    w0 = spec.window[0]
+    M = returns.market if returns.market is not None else np.full(T, np.nan)  # checked when a model needs it
+    off, Z, const, k_params = _design(spec.model, returns, M, T)
+    Zt = np.ascontiguousarray(Z.T)
+    cw = np.array([(c[0] - w0, c[1] - w0 + 1) for c in spec.cws], dtype=np.int64).reshape(-1, 2)
+    clm = spec.model == "market_model"
     z1 = Zt[0] if Zt.shape[0] == 1 else np.zeros(T)
     # running sums of each factor (missing days as 0), for the factor models' CAR variance
     zcum = np.zeros((Zt.shape[0], T + 1))
     if Zt.shape[0] >= 2:
         np.cumsum(np.where(np.isfinite(Zt), Zt, 0.0), axis=1, out=zcum[:, 1:])
     mcum = PC.market_cumsum(returns) if clm else np.zeros(T + 1)
+    return _Design(PC.by_ticker(returns), off, Zt, z1, M, const, k_params, clm, zcum, mcum, cw)
 
+
+# --------------------------------------------------------------------------- run
+@dataclass
+class _Fit:
+    """The kernels' outputs, one row per event of ``idx_ok`` (before the fit-time drops)."""
+
+    n_est: np.ndarray
+    sig2: np.ndarray
+    coef: np.ndarray
+    car: np.ndarray
+    car_n: np.ndarray
+    scar: np.ndarray
+    BH: np.ndarray
+    npos: np.ndarray
+    gcodes: np.ndarray
+    labels: list[str]
+    rank_sums: np.ndarray
+    rank_cnts: np.ndarray
+    n_exact: int
+
+
+def _run(returns: ReturnsPanel, spec: _Spec, prep: _Prepared, dz: _Design) -> _Fit:
+    """One compiled pass per event (fit, CARs, SCARs, rank keys), in chunks shared by the cores; the rank test's
+    sums per group and relative day accumulated per chunk."""
+    n_ok, W, tests, bhar = prep.n_ok, len(spec.cws), spec.tests, spec.bhar
+    (e0, e1), (w0, w1) = spec.estimation, spec.window
+    Lr = spec.L_est + spec.L_win
+    n_est = np.zeros(n_ok, dtype=np.int32)
+    sig2 = np.empty(n_ok)
+    coef = np.empty((n_ok, dz.Zt.shape[0] + 1))
+    AR = np.empty((0, spec.L_win))  # the events x days matrix is built on first use (EventStudyResult.ar)
+    car = np.empty((n_ok, W))
+    car_n = np.empty((n_ok, W), dtype=np.int32)
+    scar = np.empty((n_ok, W))
+    BH = np.full((n_ok, W) if bhar else (0, W), np.nan)
+    npos = np.empty(n_ok, dtype=np.int32)
+    nval = np.empty(n_ok, dtype=np.int32)
+    # the kernel needs the groups only for the rank test; without tests they are found when first asked for
+    gcodes, labels = prep.group_codes() if tests else (np.zeros(n_ok, dtype=np.int64), ["all"])
+    G = len(labels)
+    jj, dd = prep.j[prep.idx_ok], prep.d0[prep.idx_ok]
+    # sort keys of the rank test: (fixed-point value << pb) | position, in 32 bits when the positions leave >= 20
+    pb = max(1, int(np.ceil(np.log2(Lr))))
+    kdt = np.uint32 if pb <= 12 else np.uint64
+    missing = kdt(np.iinfo(kdt).max)
     usable = np.empty(n_ok, dtype=np.int64)  # group code, or -1 for an event about to be dropped
 
     def run(s0: int, s1: int) -> _Part:
@@ -271,27 +383,48 @@ def event_study(
         for b0 in range(s0, s1, _BLOCK):  # blocks small enough for their rank keys to stay in cache
             ix = np.arange(b0, min(b0 + _BLOCK, s1))
             keys = key_buf[: len(ix)]
-            K.abnormal(RT, off, Zt, z1, mcum, M, const, k_params, jj, dd, ix, e0, e1, w0, w1, cw, clm, bhar, keys, pb,
-                       missing, n_est, sig2, coef, AR, car, car_n, scar, BH, npos, nval, zcum)
+            K.abnormal(dz.RT, dz.off, dz.Zt, dz.z1, dz.mcum, dz.M, dz.const, dz.k_params, jj, dd, ix, e0, e1, w0,
+                       w1, dz.cw, dz.clm, bhar, keys, pb, missing, n_est, sig2, coef, AR, car, car_n, scar, BH, npos,
+                       nval, dz.zcum)
             if not tests:
                 continue
-            usable[ix] = np.where((n_est[ix] >= min_estimation) & np.isfinite(coef[ix, 0]) & (sig2[ix] > 0),
+            usable[ix] = np.where((n_est[ix] >= spec.min_estimation) & np.isfinite(coef[ix, 0]) & (sig2[ix] > 0),
                                   gcodes[ix], -1)
             keys.sort(axis=1)
             flagged = np.empty(len(ix), dtype=np.bool_)
             K.rank_accumulate(keys, ix, nval, usable, pb, sums, cnts, flagged)
             fl = ix[flagged]
             if len(fl):
-                K.rank_exact(RT, off, Zt, jj, dd, coef, fl, usable, e0, e1, w0, w1, sums, cnts)
+                K.rank_exact(dz.RT, dz.off, dz.Zt, jj, dd, coef, fl, usable, e0, e1, w0, w1, sums, cnts)
                 n_fl += len(fl)
         return sums, cnts, n_fl
 
-    parts = _share(run, n_ok, chunk)
+    parts = _share(run, n_ok, spec.chunk)
     rank_sums = np.sum([p_[0] for p_ in parts], axis=0) if parts and tests else np.zeros((G, Lr))
     rank_cnts = np.sum([p_[1] for p_ in parts], axis=0) if parts and tests else np.zeros((G, Lr))
     n_exact = int(sum(p_[2] for p_ in parts))
+    return _Fit(n_est, sig2, coef, car, car_n, scar, BH, npos, gcodes, labels, rank_sums, rank_cnts, n_exact)
 
-    short = n_est < min_estimation
+
+# --------------------------------------------------------------------------- assemble
+def _used_groups(codes: np.ndarray, labels: list[str], keep: np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Codes and labels of the used events' groups (those with used events, in order of first appearance),
+    and which of the given groups they are."""
+    codes = codes[keep]
+    present = np.flatnonzero(np.bincount(codes, minlength=len(labels)))
+    remap = np.full(len(labels), -1, dtype=np.int64)
+    remap[present] = np.arange(len(present))
+    return remap[codes], [labels[g] for g in present], present
+
+
+def _assemble(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec, prep: _Prepared, dz: _Design,
+              fit: _Fit) -> EventStudyResult:
+    """Drop the events the fit could not use (with reasons), enforce ``max_loss``, compute the test table per
+    group and window, and wrap everything in an :class:`EventStudyResult`."""
+    (e0, e1), (w0, w1) = spec.estimation, spec.window
+    reason, idx_ok, n_all = prep.reason, prep.idx_ok, prep.n_all
+    n_est, sig2, coef = fit.n_est, fit.sig2, fit.coef
+    short = n_est < spec.min_estimation
     singular = ~short & ~np.isfinite(coef[:, 0])
     flat = ~short & ~singular & ~(sig2 > 0)  # constant returns over the estimation days: SCARs undefined
     reason[idx_ok[short]] = DropReason.SHORT_ESTIMATION
@@ -299,18 +432,20 @@ def event_study(
     reason[idx_ok[flat]] = DropReason.ZERO_VARIANCE
     short_days = dict(zip(idx_ok[short].tolist(), n_est[short].tolist(), strict=True))
     keep = ~(short | singular | flat)
+    car, car_n, scar, npos, BH = fit.car, fit.car_n, fit.scar, fit.npos, fit.BH
+    jj, dd = prep.j[idx_ok], prep.d0[idx_ok]
     if not keep.all():
         sig2, n_est, coef, car, car_n, scar = sig2[keep], n_est[keep], coef[keep], car[keep], car_n[keep], scar[keep]
         npos, jj, dd = npos[keep], jj[keep], dd[keep]
-        BH = BH[keep] if bhar else BH
+        BH = BH[keep] if spec.bhar else BH
     idx_used = idx_ok[keep]
     idx_drop = np.flatnonzero(reason != 0)
     n_drop = len(idx_drop)
     loss = n_drop / n_all if n_all else 0.0
-    if max_loss is not None and n_all and loss > max_loss:
+    if spec.max_loss is not None and n_all and loss > spec.max_loss:
         top = pd.Series([DropReason(r).text for r in reason[idx_drop]]).value_counts().head(3)
         raise TooMuchDataLossError(
-            f"{n_drop:,} of {n_all:,} events dropped ({loss:.0%} > max_loss={max_loss:.0%}); main reasons: "
+            f"{n_drop:,} of {n_all:,} events dropped ({loss:.0%} > max_loss={spec.max_loss:.0%}); main reasons: "
             + "; ".join(f"{r} ({c:,})" for r, c in top.items()),
             hint="check tickers and dates, or pass a larger max_loss",
         )
@@ -318,56 +453,47 @@ def event_study(
         found = [DropReason(r).text for r in np.unique(reason[idx_drop])]
         raise DataError("no event could be used", hint="see the reasons: " + "; ".join(found[:3]))
 
-    day0 = returns.dates.to_numpy()[dd]
-    est_start = dd + e0
-
-    def used_groups(codes: np.ndarray, labels: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
-        """Codes and labels of the used events' groups (those with used events, in order of first appearance),
-        and which of the given groups they are."""
-        codes = codes[keep]
-        present = np.flatnonzero(np.bincount(codes, minlength=len(labels)))
-        remap = np.full(len(labels), -1, dtype=np.int64)
-        remap[present] = np.arange(len(present))
-        return remap[codes], [labels[g] for g in present], present
-
     stats = None
     groups: tuple[np.ndarray, list[str]] | Callable[[], tuple[np.ndarray, list[str]]]
-    if tests:
-        gcodes, labels, present = used_groups(gcodes, labels)
+    if spec.tests:
+        gcodes, labels, present = _used_groups(fit.gcodes, fit.labels, keep)
         groups = (gcodes, labels)
-        rng = np.random.default_rng(seed)
-        ubar = np.where(rank_cnts[present] > 0, rank_sums[present] / np.maximum(rank_cnts[present], 1), np.nan)
+        rng = np.random.default_rng(spec.seed)
+        rs, rc = fit.rank_sums[present], fit.rank_cnts[present]
+        ubar = np.where(rc > 0, rs / np.maximum(rc, 1), np.nan)
+        est_start = dd + e0
         rbar = np.empty(len(present))
         for g in range(len(present)):
             rows = np.flatnonzero(gcodes == g)
-            a, b = S.sample_pairs(len(rows), kp_pairs, rng)
+            a, b = S.sample_pairs(len(rows), spec.kp_pairs, rng)
             need, inv = np.unique(np.concatenate([rows[a], rows[b]]), return_inverse=True)
-            res_ = np.empty((len(need), L_est))
-            K.est_residuals(RT, off, Zt, jj, dd, coef, need, e0, e1, w0, w1, res_)
+            res_ = np.empty((len(need), spec.L_est))
+            K.est_residuals(dz.RT, dz.off, dz.Zt, jj, dd, coef, need, e0, e1, w0, w1, res_)
             rbar[g] = S.pair_correlation_mean(res_, est_start[need], inv[: len(a)], inv[len(a):])
         stats = S.test_table(
-            codes=gcodes, n_groups=len(present), car=car, scar=scar, n_est=n_est, k_params=k_params,
-            ubar=ubar, L_est=L_est, cw=cw, npos=npos, rbar=rbar, bhar=BH if bhar else None, day0=dd,
+            codes=gcodes, n_groups=len(present), car=car, scar=scar, n_est=n_est, k_params=dz.k_params,
+            ubar=ubar, L_est=spec.L_est, cw=dz.cw, npos=npos, rbar=rbar, bhar=BH if spec.bhar else None, day0=dd,
             pool=_pool() if len(car) >= 20_000 else None,
         )
     else:
-        groups = lambda: used_groups(*group_codes())[:2]  # noqa: E731
+        groups = lambda: _used_groups(*prep.group_codes(), keep)[:2]  # noqa: E731
 
     def window_ar() -> np.ndarray:
-        out = np.empty((len(jj), L_win))
-        spans = [(a_, min(a_ + chunk, len(jj))) for a_ in range(0, len(jj), chunk)]
-        list(_pool().map(lambda b_: K.window_ar(RT, off, Zt, z1, jj, dd, coef, b_[0], b_[1], e0, e1, w0, w1, out),
-                         spans))
+        out = np.empty((len(jj), spec.L_win))
+        spans = [(a_, min(a_ + spec.chunk, len(jj))) for a_ in range(0, len(jj), spec.chunk)]
+        list(_pool().map(lambda b_: K.window_ar(dz.RT, dz.off, dz.Zt, dz.z1, jj, dd, coef, b_[0], b_[1], e0, e1, w0,
+                                                w1, out), spans))
         return out
 
     return EventStudyResult(
-        source=events, used_index=idx_used, day0=day0, n_est=n_est, sigma=np.sqrt(sig2), rel_days=rel,
-        ar_source=window_ar,
-        car_windows=cws, car_matrix=car, car_n_matrix=car_n, scar_matrix=scar, bhar_matrix=BH if bhar else None,
-        groups_source=groups, group_name=group, stats=stats,
-        dropped_index=idx_drop, dropped_reason=_reason_texts(reason[idx_drop], idx_drop, short_days, min_estimation),
-        n_input=n_all, model=model, estimation=estimation, window=window,
-        meta={"rank_exact_events": n_exact},
+        source=events, used_index=idx_used, day0=returns.dates.to_numpy()[dd], n_est=n_est, sigma=np.sqrt(sig2),
+        rel_days=np.arange(w0, w1 + 1), ar_source=window_ar,
+        car_windows=spec.cws, car_matrix=car, car_n_matrix=car_n, scar_matrix=scar,
+        bhar_matrix=BH if spec.bhar else None, groups_source=groups, group_name=spec.group, stats=stats,
+        dropped_index=idx_drop,
+        dropped_reason=_reason_texts(reason[idx_drop], idx_drop, short_days, spec.min_estimation),
+        n_input=n_all, model=spec.model, estimation=spec.estimation, window=spec.window,
+        meta={"rank_exact_events": fit.n_exact},
     )
 
 
