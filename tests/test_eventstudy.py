@@ -437,7 +437,7 @@ def test_wilcoxon_from_sorted_values_equals_scipy() -> None:
 
 
 def test_finite_min_max_on_bit_patterns() -> None:
-    from insider_kit.eventstudy import _kernels as K
+    from insider_kit.eventstudy._kernels import fit as K
 
     rng = np.random.default_rng(13)
     scratch = np.empty(2, dtype=np.int64)

@@ -296,19 +296,14 @@ def _prepare(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec) -> _Prepa
 
 @dataclass
 class _Design:
-    """The return model as the kernels take it (see :func:`_design`), with the running sums of its regressors."""
+    """The return model and the days as the kernels take them (see :func:`_design`)."""
 
-    RT: np.ndarray  # the panel's ticker-major copy
-    off: np.ndarray
-    Zt: np.ndarray  # factor-major regressors: each regressor's days are one contiguous run
-    z1: np.ndarray
-    M: np.ndarray
-    const: bool
-    k_params: int
-    clm: bool
-    zcum: np.ndarray
-    mcum: np.ndarray
-    cw: np.ndarray  # the CAR windows as half-open positions in the event window
+    m: K.ModelArgs
+    days: K.DayArgs
+
+    @property
+    def k_params(self) -> int:
+        return self.m.k_params
 
 
 def _model_design(returns: ReturnsPanel, spec: _Spec) -> _Design:
@@ -325,7 +320,9 @@ def _model_design(returns: ReturnsPanel, spec: _Spec) -> _Design:
     if Zt.shape[0] >= 2:
         np.cumsum(np.where(np.isfinite(Zt), Zt, 0.0), axis=1, out=zcum[:, 1:])
     mcum = PC.market_cumsum(returns) if clm else np.zeros(T + 1)
-    return _Design(PC.by_ticker(returns), off, Zt, z1, M, const, k_params, clm, zcum, mcum, cw)
+    (e0, e1), (_, w1) = spec.estimation, spec.window
+    return _Design(K.ModelArgs(PC.by_ticker(returns), off, Zt, z1, M, mcum, zcum, const, k_params, clm),
+                   K.DayArgs(e0, e1, w0, w1, cw))
 
 
 # --------------------------------------------------------------------------- run
@@ -352,11 +349,10 @@ def _run(returns: ReturnsPanel, spec: _Spec, prep: _Prepared, dz: _Design) -> _F
     """One compiled pass per event (fit, CARs, SCARs, rank keys), in chunks shared by the cores; the rank test's
     sums per group and relative day accumulated per chunk."""
     n_ok, W, tests, bhar = prep.n_ok, len(spec.cws), spec.tests, spec.bhar
-    (e0, e1), (w0, w1) = spec.estimation, spec.window
     Lr = spec.L_est + spec.L_win
     n_est = np.zeros(n_ok, dtype=np.int32)
     sig2 = np.empty(n_ok)
-    coef = np.empty((n_ok, dz.Zt.shape[0] + 1))
+    coef = np.empty((n_ok, dz.m.Zt.shape[0] + 1))
     AR = np.empty((0, spec.L_win))  # the events x days matrix is built on first use (EventStudyResult.ar)
     car = np.empty((n_ok, W))
     car_n = np.empty((n_ok, W), dtype=np.int32)
@@ -364,6 +360,7 @@ def _run(returns: ReturnsPanel, spec: _Spec, prep: _Prepared, dz: _Design) -> _F
     BH = np.full((n_ok, W) if bhar else (0, W), np.nan)
     npos = np.empty(n_ok, dtype=np.int32)
     nval = np.empty(n_ok, dtype=np.int32)
+    out = K.EventOut(n_est, sig2, coef, AR, car, car_n, scar, BH, npos, nval)
     # the kernel needs the groups only for the rank test; without tests they are found when first asked for
     gcodes, labels = prep.group_codes() if tests else (np.zeros(n_ok, dtype=np.int64), ["all"])
     G = len(labels)
@@ -383,9 +380,7 @@ def _run(returns: ReturnsPanel, spec: _Spec, prep: _Prepared, dz: _Design) -> _F
         for b0 in range(s0, s1, _BLOCK):  # blocks small enough for their rank keys to stay in cache
             ix = np.arange(b0, min(b0 + _BLOCK, s1))
             keys = key_buf[: len(ix)]
-            K.abnormal(dz.RT, dz.off, dz.Zt, dz.z1, dz.mcum, dz.M, dz.const, dz.k_params, jj, dd, ix, e0, e1, w0,
-                       w1, dz.cw, dz.clm, bhar, keys, pb, missing, n_est, sig2, coef, AR, car, car_n, scar, BH, npos,
-                       nval, dz.zcum)
+            K.abnormal(dz.m, dz.days, jj, dd, ix, bhar, keys, pb, missing, out)
             if not tests:
                 continue
             usable[ix] = np.where((n_est[ix] >= spec.min_estimation) & np.isfinite(coef[ix, 0]) & (sig2[ix] > 0),
@@ -395,7 +390,7 @@ def _run(returns: ReturnsPanel, spec: _Spec, prep: _Prepared, dz: _Design) -> _F
             K.rank_accumulate(keys, ix, nval, usable, pb, sums, cnts, flagged)
             fl = ix[flagged]
             if len(fl):
-                K.rank_exact(dz.RT, dz.off, dz.Zt, jj, dd, coef, fl, usable, e0, e1, w0, w1, sums, cnts)
+                K.rank_exact(dz.m, dz.days, jj, dd, coef, fl, usable, sums, cnts)
                 n_fl += len(fl)
         return sums, cnts, n_fl
 
@@ -421,7 +416,7 @@ def _assemble(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec, prep: _P
               fit: _Fit) -> EventStudyResult:
     """Drop the events the fit could not use (with reasons), enforce ``max_loss``, compute the test table per
     group and window, and wrap everything in an :class:`EventStudyResult`."""
-    (e0, e1), (w0, w1) = spec.estimation, spec.window
+    e0, (w0, w1) = spec.estimation[0], spec.window
     reason, idx_ok, n_all = prep.reason, prep.idx_ok, prep.n_all
     n_est, sig2, coef = fit.n_est, fit.sig2, fit.coef
     short = n_est < spec.min_estimation
@@ -468,11 +463,11 @@ def _assemble(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec, prep: _P
             a, b = S.sample_pairs(len(rows), spec.kp_pairs, rng)
             need, inv = np.unique(np.concatenate([rows[a], rows[b]]), return_inverse=True)
             res_ = np.empty((len(need), spec.L_est))
-            K.est_residuals(dz.RT, dz.off, dz.Zt, jj, dd, coef, need, e0, e1, w0, w1, res_)
+            K.est_residuals(dz.m, dz.days, jj, dd, coef, need, res_)
             rbar[g] = S.pair_correlation_mean(res_, est_start[need], inv[: len(a)], inv[len(a):])
         stats = S.test_table(
             codes=gcodes, n_groups=len(present), car=car, scar=scar, n_est=n_est, k_params=dz.k_params,
-            ubar=ubar, L_est=spec.L_est, cw=dz.cw, npos=npos, rbar=rbar, bhar=BH if spec.bhar else None, day0=dd,
+            ubar=ubar, L_est=spec.L_est, cw=dz.days.cw, npos=npos, rbar=rbar, bhar=BH if spec.bhar else None, day0=dd,
             pool=_pool() if len(car) >= 20_000 else None,
         )
     else:
@@ -481,8 +476,7 @@ def _assemble(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec, prep: _P
     def window_ar() -> np.ndarray:
         out = np.empty((len(jj), spec.L_win))
         spans = [(a_, min(a_ + spec.chunk, len(jj))) for a_ in range(0, len(jj), spec.chunk)]
-        list(_pool().map(lambda b_: K.window_ar(dz.RT, dz.off, dz.Zt, dz.z1, jj, dd, coef, b_[0], b_[1], e0, e1, w0,
-                                                w1, out), spans))
+        list(_pool().map(lambda b_: K.window_ar(dz.m, dz.days, jj, dd, coef, b_[0], b_[1], out), spans))
         return out
 
     return EventStudyResult(

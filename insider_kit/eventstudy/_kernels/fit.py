@@ -1,86 +1,17 @@
-"""Compiled per-event kernels of the engine (numba, ``nogil``): one fused pass over each event's returns.
+"""The per-event pass: fit the return model, abnormal returns, CARs, SCARs, BHARs and the rank test's sort keys.
 
-An event reads one contiguous run of a ticker-major copy of the returns panel
-(days ``d0 + e0 .. d0 + w1``), fits its return model on the estimation days,
-and writes its abnormal returns, CARs, standardised CARs and the sort keys of
-the rank test.  Work is split into chunks of events that Python threads run
-concurrently (the kernels release the GIL), so there is no Python loop per event.
-
-Every kernel computes an event's values with the same two helpers,
-:func:`_fit` and :func:`_values`, so the fast path, the exact rank fallback and
-the Kolari-Pynnönen residuals agree bit for bit.
+Every kernel computes an event's values with the same two helpers, :func:`_fit` and :func:`_values` (and their
+one-regressor forms), so the fast path, the exact rank fallback and the Kolari-Pynnönen residuals agree bit
+for bit.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, prange, types
-from numba.core import cgutils
-from numba.extending import intrinsic
 
-__all__ = ["abnormal", "est_residuals", "rank_accumulate", "rank_exact", "transpose", "window_ar"]
+from ._core import _fin, _inline, _kernel, _prefetch
 
-# "reassoc" lets LLVM vectorise the sums (their order may change in the last bits); no flag that
-# assumes finite values, as NaN marks every missing day, and finiteness is tested with _fin
-_kernel = njit(nogil=True, cache=True, fastmath={"reassoc", "nsz"}, error_model="numpy")
-# small helpers of the per-event loop, inlined by numba (an out-of-line call returning a tuple costs ~50 ns per event)
-_inline = njit(nogil=True, cache=True, fastmath={"reassoc", "nsz"}, error_model="numpy", inline="always")
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _fin(x):  # pragma: no cover - compiled
-    """x is finite.  (``np.isfinite`` is not safe here: under "reassoc" LLVM may fold the
-    ``x - x`` it is built from to zero, which made NaN days count as data.)"""
-    return abs(x) < np.inf
-
-
-@intrinsic
-def _prefetch(typingctx, arr, idx):  # pragma: no cover - compiled
-    """Hint the CPU to fetch ``arr[idx]``'s cache line (LLVM's ``llvm.prefetch``: read, keep in all levels).
-
-    A hint, not a load: it never faults and changes no value.  The kernels prefetch the next event's
-    days while they compute the current one, so the wait for memory overlaps the arithmetic.
-    """
-    if not isinstance(arr, types.Array) or arr.ndim != 1 or not isinstance(idx, types.Integer):
-        return None
-
-    def codegen(context, builder, signature, args):
-        aryty = signature.args[0]
-        ary = context.make_array(aryty)(context, builder, args[0])
-        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]], wraparound=False)
-        i8p = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-                                            "llvm.prefetch.p0")
-        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
-        return context.get_dummy_value()
-
-    return types.void(arr, idx), codegen
-
-
-def transpose(a: np.ndarray) -> np.ndarray:
-    """C-contiguous transpose in 64 x 64 tiles on all cores (numpy's ``ascontiguousarray(a.T)`` is single-threaded
-    and cache-unfriendly for a universe-sized panel).  The copy is allocated by numpy, which asks the kernel
-    for huge pages: fewer TLB misses when events read it at random."""
-    out = np.empty((a.shape[1], a.shape[0]), dtype=a.dtype)
-    _transpose_into(a, out)
-    return out
-
-
-@njit(parallel=True, cache=True)
-def _transpose_into(a, out):  # pragma: no cover - compiled
-    T, N = a.shape
-    B = 64
-    nb = (N + B - 1) // B
-    for bj in prange(nb):
-        j0 = bj * B
-        j1 = min(j0 + B, N)
-        for t0 in range(0, T, B):
-            t1 = min(t0 + B, T)
-            for j in range(j0, j1):
-                for t in range(t0, t1):
-                    out[j, t] = a[t, j]
+__all__ = ["_values", "abnormal", "est_residuals", "window_ar"]
 
 
 @_kernel
@@ -283,9 +214,11 @@ def _values1(row, off, z1, s, e0, e1, w0, w1, a, b, out, est=True):  # pragma: n
 
 
 @_kernel
-def window_ar(RT, off, Zt, z1, jj, d0, coef, s0, s1, e0, e1, w0, w1, out):  # pragma: no cover - compiled
+def window_ar(m, days, jj, d0, coef, s0, s1, out):  # pragma: no cover - compiled
     """Event-window abnormal returns of events ``s0..s1-1`` from their fitted coefficients, into ``out[i]``
     (the values :func:`abnormal` summed into the CARs, computed by the same helpers)."""
+    RT, off, Zt, z1 = m.RT, m.off, m.Zt, m.z1
+    e0, e1, w0, w1 = days.e0, days.e1, days.w0, days.w1
     p = Zt.shape[0]
     L_est = e1 - e0 + 1
     buf = np.empty(L_est + w1 - w0 + 1)
@@ -405,9 +338,7 @@ def _quad_inverse(A0, d, Ms, c, z):  # pragma: no cover - compiled
 
 
 @_kernel
-def abnormal(RT, off, Zt, z1, mcum, M, const, k_params, jj, d0, idx, e0, e1, w0, w1, cw, clm, want_bhar,
-             keys, pb, missing_key,
-             n_est, sig2, coef, ar, car, car_n, scar, bhar, npos, nval, zcum):  # pragma: no cover - compiled
+def abnormal(m, days, jj, d0, idx, want_bhar, keys, pb, missing_key, out):  # pragma: no cover - compiled
     """Fit, abnormal returns, CARs, SCARs, BHARs and rank keys for the events of one chunk.
 
     Events ``idx`` are processed in that order (ticker-sorted order reuses the cache); outputs are
@@ -417,8 +348,12 @@ def abnormal(RT, off, Zt, z1, mcum, M, const, k_params, jj, d0, idx, e0, e1, w0,
     variance.  ``keys[i]`` holds, for each of the event's finite estimation residuals and
     window ARs, ``(q << pb) | position`` with q the value in fixed point between the
     event's minimum and maximum (an order-preserving map); missing values get
-    *missing_key* and sort last.  ``nval[i]`` counts the finite values.
+    *missing_key* and sort last.  ``nval[i]`` counts the finite values.  *m*, *days* and *out* are
+    :class:`ModelArgs`, :class:`DayArgs` and :class:`EventOut`.
     """
+    RT, off, Zt, z1, M, mcum, zcum, const, k_params, clm = m
+    e0, e1, w0, w1, cw = days
+    n_est, sig2, coef, ar, car, car_n, scar, bhar, npos, nval = out
     p = Zt.shape[0]
     L_est = e1 - e0 + 1
     L_win = w1 - w0 + 1
@@ -543,84 +478,10 @@ def abnormal(RT, off, Zt, z1, mcum, M, const, k_params, jj, d0, idx, e0, e1, w0,
 
 
 @_kernel
-def rank_accumulate(keys, idx, nval, codes, pb, sums, cnts, flagged):  # pragma: no cover - compiled
-    """Add each event's rank deviations ``U = rank / (n + 1) - 0.5`` to its group's per-position sums.
-
-    *keys* are sorted per row; row r belongs to event ``idx[r]``.  An event whose fixed-point values collide (two values in
-    one quantum, or exact ties) cannot be ranked from its keys: ``flagged[i] = True`` and
-    it is left to :func:`rank_exact`.  Events with ``codes[i] < 0`` are skipped.
-    """
-    mask = (np.uint64(1) << np.uint64(pb)) - np.uint64(1)
-    sh = np.uint64(pb)
-    rank = np.empty(keys.shape[1])  # rank of the value at each position (0: no value)
-    for r in range(keys.shape[0]):
-        i = idx[r]
-        g = codes[i]
-        nv = nval[i]
-        flagged[r] = False
-        if g < 0 or nv < 1:
-            continue
-        row = keys[r]
-        bad = False
-        for k in range(1, nv):  # branch-free, vectorisable scan for equal fixed-point values
-            bad |= (row[k] >> sh) == (row[k - 1] >> sh)
-        if bad:
-            flagged[r] = True
-            continue
-        # ranks scattered by position into a small buffer, then added to the group's sums in position
-        # order (one vectorised pass, not a scattered read-modify-write per value)
-        rank[:] = 0.0
-        for k in range(nv):
-            rank[np.int64(np.uint64(row[k]) & mask)] = k + 1.0
-        inv = 1.0 / (nv + 1)
-        sg = sums[g]
-        cg = cnts[g]
-        for q in range(len(rank)):
-            has = rank[q] > 0
-            sg[q] += rank[q] * inv - 0.5 if has else 0.0
-            cg[q] += 1.0 if has else 0.0
-
-
-@_kernel
-def rank_exact(RT, off, Zt, jj, d0, coef, idx, codes, e0, e1, w0, w1, sums, cnts):  # pragma: no cover - compiled
-    """Exact mid-rank version of :func:`rank_accumulate` for the events *idx* (recomputes their values)."""
-    L_est = e1 - e0 + 1
-    Lr = L_est + w1 - w0 + 1
-    buf = np.empty(Lr)
-    vals = np.empty(Lr)
-    where = np.empty(Lr, dtype=np.int64)
-    for i in idx:
-        g = codes[i]
-        if g < 0:
-            continue
-        s = d0[i]
-        _values(RT[jj[i]], off, Zt, s, e0, e1, w0, w1, coef[i], buf)
-        nv = 0
-        for k in range(Lr):
-            if _fin(buf[k]):
-                vals[nv] = buf[k]
-                where[nv] = k
-                nv += 1
-        if nv == 0:
-            continue
-        order = np.argsort(vals[:nv], kind="mergesort")
-        inv = 1.0 / (nv + 1)
-        a = 0
-        while a < nv:
-            b = a
-            while b + 1 < nv and vals[order[b + 1]] == vals[order[a]]:
-                b += 1
-            u = (0.5 * (a + b) + 1.0) * inv - 0.5  # mid-rank of the tie group a..b (ranks a+1..b+1)
-            for k in range(a, b + 1):
-                pos = where[order[k]]
-                sums[g, pos] += u
-                cnts[g, pos] += 1.0
-            a = b + 1
-
-
-@_kernel
-def est_residuals(RT, off, Zt, jj, d0, coef, idx, e0, e1, w0, w1, out):  # pragma: no cover - compiled
+def est_residuals(m, days, jj, d0, coef, idx, out):  # pragma: no cover - compiled
     """Estimation residuals of the events *idx* (NaN on days the fit did not use), into ``out[k]``."""
+    RT, off, Zt = m.RT, m.off, m.Zt
+    e0, e1, w0, w1 = days.e0, days.e1, days.w0, days.w1
     L_est = e1 - e0 + 1
     buf = np.empty(L_est + w1 - w0 + 1)
     for k in range(len(idx)):
@@ -629,213 +490,3 @@ def est_residuals(RT, off, Zt, jj, d0, coef, idx, e0, e1, w0, w1, out):  # pragm
         _values(RT[jj[i]], off, Zt, s, e0, e1, w0, w1, coef[i], buf)
         for t in range(L_est):
             out[k, t] = buf[t]
-
-
-@_kernel
-def pair_correlations(resid, start, a, b, min_overlap, out):  # pragma: no cover - compiled
-    """Correlation of residual rows ``a[k]`` and ``b[k]`` on the calendar days both windows cover and
-    both have a value (row r's position t is calendar day ``start[r] + t``); NaN when fewer than
-    *min_overlap* such days.  Two passes (means, then centred products)."""
-    L = resid.shape[1]
-    for k in range(len(a)):
-        i = a[k]
-        j = b[k]
-        off = start[j] - start[i]  # position t of row i is position t - off of row j
-        t0 = max(0, off)
-        t1 = min(L, L + off)
-        n = 0
-        si = 0.0
-        sj = 0.0
-        for t in range(t0, t1):
-            x = resid[i, t]
-            y = resid[j, t - off]
-            if _fin(x) and _fin(y):
-                n += 1
-                si += x
-                sj += y
-        if n < min_overlap or n < 2:
-            out[k] = np.nan
-            continue
-        mi = si / n
-        mj = sj / n
-        cxy = 0.0
-        cxx = 0.0
-        cyy = 0.0
-        for t in range(t0, t1):
-            x = resid[i, t]
-            y = resid[j, t - off]
-            if _fin(x) and _fin(y):
-                cxy += (x - mi) * (y - mj)
-                cxx += (x - mi) * (x - mi)
-                cyy += (y - mj) * (y - mj)
-        out[k] = cxy / np.sqrt(cxx * cyy) if cxx > 0 and cyy > 0 else np.nan
-
-
-# ----------------------------------------------------------------------------------------- the test table's columns
-@_kernel
-def group_moments(codes, X, n, mean, sd, m3, npos):  # pragma: no cover - compiled
-    """Per group ``g`` (``codes``) and column k of *X*, over the finite values: count ``n``, ``mean``,
-    ``sd`` (ddof=1), the centred third-moment sum ``m3`` and the count of positive values ``npos``.
-    Two passes (sums, then centred powers), every output of shape ``(groups, columns)``."""
-    G, W = n.shape
-    s = np.zeros((G, W))
-    n[:] = 0.0
-    npos[:] = 0.0
-    for i in range(X.shape[0]):
-        g = codes[i]
-        for k in range(W):
-            v = X[i, k]
-            if _fin(v):
-                n[g, k] += 1.0
-                s[g, k] += v
-                npos[g, k] += 1.0 if v > 0 else 0.0
-    for g in range(G):
-        for k in range(W):
-            mean[g, k] = s[g, k] / n[g, k] if n[g, k] > 0 else np.nan
-    s2 = np.zeros((G, W))
-    s3 = np.zeros((G, W))
-    for i in range(X.shape[0]):
-        g = codes[i]
-        for k in range(W):
-            v = X[i, k]
-            if _fin(v):
-                d = v - mean[g, k]
-                s2[g, k] += d * d
-                s3[g, k] += d * d * d
-    for g in range(G):
-        for k in range(W):
-            sd[g, k] = np.sqrt(s2[g, k] / (n[g, k] - 1.0)) if n[g, k] > 1 else np.nan
-            m3[g, k] = s3[g, k]
-
-
-@_kernel
-def patell_sums(codes, scar, n_est, k_params, zsum, vsum):  # pragma: no cover - compiled
-    """Patell's sums per group and column: ``zsum`` = sum of the finite SCARs of events with more than
-    ``k_params + 2`` estimation days, ``vsum`` = the sum of their ``(n_i - k) / (n_i - k - 2)``."""
-    zsum[:] = 0.0
-    vsum[:] = 0.0
-    for i in range(scar.shape[0]):
-        ne = n_est[i]
-        if ne <= k_params + 2:
-            continue
-        g = codes[i]
-        v = (ne - k_params) / (ne - k_params - 2.0)
-        for k in range(scar.shape[1]):
-            x = scar[i, k]
-            if _fin(x):
-                zsum[g, k] += x
-                vsum[g, k] += v
-
-
-@_kernel
-def gather_finite(codes, X, G, offsets, out):  # pragma: no cover - compiled
-    """The finite values of each group and column of *X*, one after the other in *out*: group g's column k
-    is ``out[offsets[g * W + k]: offsets[g * W + k + 1]]`` (*offsets* is filled here; *out* must hold every
-    finite value)."""
-    W = X.shape[1]
-    cnt = np.zeros(G * W, dtype=np.int64)
-    for i in range(X.shape[0]):
-        for k in range(W):
-            if _fin(X[i, k]):
-                cnt[codes[i] * W + k] += 1
-    offsets[0] = 0
-    for q in range(G * W):
-        offsets[q + 1] = offsets[q] + cnt[q]
-        cnt[q] = offsets[q]
-    for i in range(X.shape[0]):
-        for k in range(W):
-            v = X[i, k]
-            if _fin(v):
-                q = codes[i] * W + k
-                out[cnt[q]] = v
-                cnt[q] += 1
-
-
-@_kernel
-def sort_finite(v, tmp):  # pragma: no cover - compiled
-    """Sort the finite doubles *v* in place (*tmp*: scratch of the same length).
-
-    Least-significant-digit radix sort of the values' bit patterns mapped to integers that order like
-    the values (11-bit digits, six passes, a pass skipped when every value shares its digit): about three
-    times numpy's sort for the hundreds of thousands of CARs of a large study.
-    """
-    n = len(v)
-    a = v.view(np.int64)
-    t = tmp.view(np.int64)
-    mag = np.int64(0x7FFFFFFFFFFFFFFF)
-    for i in range(n):  # negative doubles: flip the magnitude bits, so that the integers order like the values
-        b = a[i]
-        a[i] = b ^ ((b >> 63) & mag)
-    B = 11
-    NB = 1 << B
-    top = np.uint64(1) << np.uint64(63)  # the sign bit flipped: unsigned digits order like signed values
-    msk = np.uint64(NB - 1)
-    counts = np.zeros((6, NB), dtype=np.int64)
-    for i in range(n):
-        u = np.uint64(a[i]) ^ top
-        for p in range(6):
-            counts[p, (u >> np.uint64(B * p)) & msk] += 1
-    src = a
-    dst = t
-    moved = False
-    for p in range(6):
-        c = counts[p]
-        one = False
-        for d in range(NB):
-            one |= c[d] == n
-        if one:
-            continue
-        s = 0
-        for d in range(NB):
-            cd = c[d]
-            c[d] = s
-            s += cd
-        sh = np.uint64(B * p)
-        for i in range(n):
-            x = src[i]
-            dg = ((np.uint64(x) ^ top) >> sh) & msk
-            dst[c[dg]] = x
-            c[dg] += 1
-        src, dst = dst, src
-        moved = not moved
-    if moved:
-        a[:] = src
-    for i in range(n):
-        b = a[i]
-        a[i] = b ^ ((b >> 63) & mag)
-
-
-@_kernel
-def wilcoxon_sorted(v):  # pragma: no cover - compiled
-    """Wilcoxon signed-rank sums of the sorted finite values *v*: ``(n, W+, sum of t^3 - t over tie groups)``,
-    zeros dropped, mid-ranks for ties of |v|.  The negatives (read from zero outwards) and the positives
-    are each in order of |v|; one merge of the two ranks every value."""
-    n = len(v)
-    j = 0
-    while j < n and v[j] < 0:
-        j += 1
-    i = j - 1  # the negative nearest zero
-    while j < n and v[j] == 0:
-        j += 1
-    m = (i + 1) + (n - j)
-    r = 0  # values ranked so far
-    w_plus = 0.0
-    ties = 0.0
-    while i >= 0 or j < n:
-        if j >= n or (i >= 0 and -v[i] < v[j]):
-            a = -v[i]
-        else:
-            a = v[j]
-        cn = 0
-        while i >= 0 and -v[i] == a:
-            cn += 1
-            i -= 1
-        cp = 0
-        while j < n and v[j] == a:
-            cp += 1
-            j += 1
-        t = cn + cp
-        w_plus += cp * (r + (t + 1) / 2.0)
-        ties += float(t) ** 3 - t
-        r += t
-    return m, w_plus, ties
