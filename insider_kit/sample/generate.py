@@ -136,25 +136,103 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
 
     Same seed and spec -> identical bytes.  See the module docstring for the layout
     and :class:`~insider_kit.sample.spec.SampleSpec` for the planted effects.
+
+    Parameters
+    ----------
+    root
+        The directory to write (the teaching market's own data directory, e.g. ``data/sample``).
+    seed
+        The random seed.
+    spec
+        Size, dates and planted effects (default :class:`SampleSpec`).
+    progress
+        Show a progress bar over the phases.
+
+    Returns
+    -------
+    dict
+        Counts: firms, trading days, filings, quarterly zips, EDGAR submissions, SEC transaction rows, codes,
+        amendments.
+
+    Notes
+    -----
+    The phases run in order on one :class:`_World` and one random generator: returns and factors
+    (:func:`_returns`), firms and insiders (:func:`_people`), trades (:func:`_trades`), the planted effects
+    (:func:`_plant`), the filings' rows in the SEC's formats (:func:`_filing_rows`) and the files
+    (:func:`_write`).  A phase draws its random numbers in a fixed order, so a seed gives the same bytes.
     """
     from .._progress import tqdm
 
-    spec = spec or SampleSpec()
-    root = Path(root)
-    rng = np.random.default_rng(seed)
-    days = nyse_trading_days(spec.start, spec.end)
-    T, N = len(days), spec.n_firms
-    steps = tqdm(total=6, desc="teaching market", disable=not progress)
-    d_year, d_month, d_day = days.year.to_numpy(), days.month.to_numpy(), days.day.to_numpy()  # (once, not per firm)
+    w = _World.start(Path(root), seed, spec or SampleSpec())
+    phases = (_returns, _people, _trades, _plant, _filing_rows, _write)
+    with tqdm(total=len(phases), desc="teaching market", disable=not progress) as steps:
+        for phase in phases:
+            phase(w)
+            steps.update()
+    return {"firms": w.N, "trading_days": w.T, "filings": len(w.filings), "quarterly_zips": w.n_zips,
+            "edgar_submissions": len(w.xml_docs), "sec_transaction_rows": len(w.ndt_rows) + len(w.dt_rows),
+            "code_counts": dict(sorted(w.code_counts.items())), "amendments": w.n_amendments}
 
-    # ---------------------------------------------------------------- factors and returns
+
+@dataclass
+class _World:
+    """Everything the generator's phases share: each phase reads what the earlier ones wrote."""
+
+    root: Path
+    seed: int
+    spec: SampleSpec
+    rng: np.random.Generator
+    days: pd.DatetimeIndex
+    # _returns
+    factors: dict[str, np.ndarray] = field(default_factory=dict)
+    wave_months: list[str] = field(default_factory=list)
+    wave_days: list[np.ndarray] = field(default_factory=list)
+    firm: dict[str, np.ndarray] = field(default_factory=dict)  # log_size, beta, is_ipo, ipo_idx (per firm)
+    R: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    # _people
+    tickers: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    issuer_cik: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    insiders: list[list[Insider]] = field(default_factory=list)
+    # _trades, _plant
+    filings: list[Filing] = field(default_factory=list)
+    eff_groups: dict[int, Filing] = field(default_factory=dict)
+    P: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    px0: np.ndarray = field(default_factory=lambda: np.empty(0))
+    # _filing_rows
+    sub_rows: list[dict[str, Any]] = field(default_factory=list)
+    own_rows: list[dict[str, Any]] = field(default_factory=list)
+    ndt_rows: list[dict[str, Any]] = field(default_factory=list)
+    dt_rows: list[dict[str, Any]] = field(default_factory=list)
+    foot_rows: list[dict[str, Any]] = field(default_factory=list)
+    xml_docs: list[tuple[int, str, bytes]] = field(default_factory=list)
+    truth_events: list[dict[str, Any]] = field(default_factory=list)
+    code_counts: dict[str, int] = field(default_factory=dict)
+    # _write
+    n_zips: int = 0
+    n_amendments: int = 0
+
+    @classmethod
+    def start(cls, root: Path, seed: int, spec: SampleSpec) -> _World:
+        return cls(root, seed, spec, np.random.default_rng(seed), nyse_trading_days(spec.start, spec.end))
+
+    @property
+    def T(self) -> int:
+        return len(self.days)
+
+    @property
+    def N(self) -> int:
+        return self.spec.n_firms
+
+
+def _returns(w: _World) -> None:
+    """Daily factors (with the market-wide selling waves' drag), firm characteristics and factor-model returns."""
+    spec, rng, days, T, N = w.spec, w.rng, w.days, w.T, w.N
     mkt_rf = np.round((spec.market_drift + spec.market_vol * rng.standard_t(5, T) / np.sqrt(5 / 3)) * 100, 2) / 100
     smb = np.round(rng.normal(0, 0.005, T) * 100, 2) / 100
     hml = np.round(rng.normal(0, 0.005, T) * 100, 2) / 100
     mom = np.round(rng.normal(0.0002, 0.006, T) * 100, 2) / 100
     rf = np.full(T, 0.0001)
-    wave_months: list[str] = []
-    wave_days: list[np.ndarray] = []
     if spec.market_selling_wave and spec.market_wave_months > 0:
         # waves in months that follow a strong advance (trailing 6-month market return in its top 20%)
         month = days.to_period("M")
@@ -166,9 +244,8 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
             if len(chosen) < spec.market_wave_months and all(abs((m - c).n) >= 6 for c in chosen):
                 chosen.append(m)
         for m in sorted(chosen):
-            wave_months.append(str(m))
-            in_m = np.nonzero(month == m)[0]
-            wave_days.append(in_m)
+            w.wave_months.append(str(m))
+            w.wave_days.append(np.nonzero(month == m)[0])
             drag = np.nonzero((month > m) & (month <= m + spec.market_wave_horizon))[0]
             mkt_rf[drag] += spec.market_wave_effect * spec.market_wave_horizon / max(len(drag), 1)
     log_size = rng.normal(7.0, 1.6, N)  # log market cap in $M: from ~$30M to ~$100B
@@ -179,14 +256,18 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
     m_load = rng.normal(0.0, 0.2, N)
     ivol = 0.008 + 0.025 * small * rng.uniform(0.6, 1.4, N)
     idio = rng.standard_t(4, (T, N)) / np.sqrt(2.0) * ivol
-    R = rf[:, None] + beta * mkt_rf[:, None] + s_load * smb[:, None] + h_load * hml[:, None] + m_load * mom[:, None] + idio
+    w.R = (rf[:, None] + beta * mkt_rf[:, None] + s_load * smb[:, None] + h_load * hml[:, None]
+           + m_load * mom[:, None] + idio)
     is_ipo = rng.random(N) < spec.ipo_share
     ipo_idx = np.where(is_ipo, rng.integers(260, max(261, T - 400), N), 0)
-    steps.update()
+    w.factors = {"mkt_rf": mkt_rf, "smb": smb, "hml": hml, "mom": mom, "rf": rf}
+    w.firm = {"log_size": log_size, "beta": beta, "is_ipo": is_ipo, "ipo_idx": ipo_idx}
 
-    # ---------------------------------------------------------------- firms and insiders
+
+def _people(w: _World) -> None:
+    """Tickers, names and CIKs of the firms, and each firm's insiders (roles, holdings, routine habits, funds)."""
+    spec, rng, N = w.spec, w.rng, w.N
     used: set[str] = set()
-    tickers, names = [], []
     letters = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
     for i in range(N):
         while True:
@@ -194,10 +275,9 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
             if t not in used:
                 used.add(t)
                 break
-        tickers.append(t)
-        names.append(f"Synthetic {_WORDS[i % 26]} {_KINDS[(i // 26) % 10]} {i:03d} Corp")
-    issuer_cik = 9_000_000 + np.arange(N) * 7
-    insiders: list[list[Insider]] = []
+        w.tickers.append(t)
+        w.names.append(f"Synthetic {_WORDS[i % 26]} {_KINDS[(i // 26) % 10]} {i:03d} Corp")
+    w.issuer_cik = 9_000_000 + np.arange(N) * 7
     next_cik = 8_000_000
     for _ in range(N):
         k = int(rng.integers(5, 16))
@@ -223,125 +303,27 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
                 next_cik += 1
                 ins.fund_cik = next_cik
             people.append(ins)
-        insiders.append(people)
-    steps.update()
+        w.insiders.append(people)
 
-    # ---------------------------------------------------------------- trades
-    years = T / 252
-    filings: list[Filing] = []
-    trailing = pd.DataFrame(R).rolling(20, min_periods=10).sum().to_numpy()
+
+def _first_day(w: _World, i: int) -> int:
+    """The first day firm *i*'s insiders trade: one year of history after the start (or after its IPO)."""
+    return int(w.firm["ipo_idx"][i]) + 260 if w.firm["is_ipo"][i] else 260
+
+
+def _trades(w: _World) -> None:
+    """Every firm's filings (routine, grants, discretionary trades, planted patterns), then the rule that a
+    CEO/CFO's unscheduled sale comes from someone who rarely sells, and the filing lags."""
+    spec, rng, T = w.spec, w.rng, w.T
+    trailing = pd.DataFrame(w.R).rolling(20, min_periods=10).sum().to_numpy()
     group_id = 0
-
-    def first_day(i: int) -> int:
-        return int(ipo_idx[i]) + 260 if is_ipo[i] else 260  # one year of history before insider trades
-
-    def pick_day(i: int, lo: int | None = None, hi: int | None = None) -> int:
-        return int(rng.integers(lo if lo is not None else first_day(i), hi if hi is not None else T - 5))
-
-    for i in range(N):
-        people = insiders[i]
-        active = [j for j, p in enumerate(people) if p.routine_month is None and p.role != "TenPercentOwner"]
-        execs = [j for j in active if people[j].role in ("CEO", "CFO")]
-        officers = [j for j, p in enumerate(people) if p.role in ("CEO", "CFO", "Officer")]
-        lo = first_day(i)
+    for i in range(w.N):
+        lo = _first_day(w, i)
         if lo >= T - 70:
             continue
-        # routine traders: same calendar month each year
-        for j, p in enumerate(people):
-            if p.routine_month is None:
-                continue
-            for y in range(days[lo].year, days[-1].year + 1):
-                sel = np.nonzero((d_year == y) & (d_month == p.routine_month))[0]
-                sel = sel[(sel >= lo) & (sel < T - 5)]
-                if len(sel):
-                    d = int(sel[min(len(sel) - 1, int(rng.integers(3, 12)))])
-                    tr = Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.03, 0.15))) if p.routine_kind == "S" \
-                        else Trade("P", "A", "nonderivative", shares=float(np.round(p.holdings * rng.uniform(0.02, 0.1))))
-                    tr.plan = p.routine_kind == "S" and rng.random() < 0.5
-                    filings.append(Filing(i, j, d, "routine_sale" if p.routine_kind == "S" else "routine_purchase", [tr]))
-        # grants every year in late February for officers and directors; tax withholding for officers
-        for y in range(days[lo].year, days[-1].year + 1):
-            sel = np.nonzero((d_year == y) & (d_month == 2) & (d_day >= 20))[0]
-            sel = sel[sel >= lo]
-            if not len(sel):
-                continue
-            d = int(sel[0])
-            for j, p in enumerate(people):
-                if p.role == "TenPercentOwner":
-                    continue
-                g = float(np.round(p.holdings * rng.uniform(0.02, 0.08)))
-                trades = [Trade("A", "A", "nonderivative", shares=g, price=0.0)]
-                if p.role in ("CEO", "CFO", "Officer"):
-                    trades.append(Trade("F", "D", "nonderivative", shares=float(np.round(g * 0.38))))
-                filings.append(Filing(i, j, d, "grant", trades))
-        n = lambda key: int(rng.poisson(spec.rates[key] * years))  # noqa: E731
-        for _ in range(n("opportunistic_purchase")):
-            if not active:
-                break
-            j = int(rng.choice(active))
-            d = pick_day(i)
-            if rng.random() < 0.6:  # contrarian: buy after a fall
-                cand = np.nonzero(trailing[lo:T - 70, i] < np.nanquantile(trailing[lo:T - 70, i], 0.25))[0]  # type: ignore[assignment]
-                if len(cand):
-                    d = lo + int(rng.choice(cand))
-            filings.append(Filing(i, j, d, "opportunistic_purchase",
-                                  [Trade("P", "A", "nonderivative", shares=float(np.round(people[j].holdings * rng.uniform(0.05, 0.4))))]))
-        for _ in range(n("ordinary_sale")):
-            if not active:
-                break
-            j = int(rng.choice(active))
-            d = pick_day(i)
-            if rng.random() < 0.5:  # contrarian: sell after a run-up
-                cand = np.nonzero(trailing[lo:T - 70, i] > np.nanquantile(trailing[lo:T - 70, i], 0.75))[0]  # type: ignore[assignment]
-                if len(cand):
-                    d = lo + int(rng.choice(cand))
-            filings.append(Filing(i, j, d, "ordinary_sale",
-                                  [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.02, 0.3)), weighted_avg=rng.random() < 0.5)]))
-        for _ in range(n("plan_sale")):
-            if not officers:
-                break
-            j = int(rng.choice(officers))
-            filings.append(Filing(i, j, pick_day(i), "plan_sale",
-                                  [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.02, 0.2)), plan=True)]))
-        for _ in range(n("cluster_sale")):
-            if len(active) < 3:
-                break
-            who = rng.choice(active, size=min(len(active), int(rng.integers(3, 5))), replace=False)
-            d0 = pick_day(i, hi=T - 70)
-            group_id += 1
-            for j in who:
-                filings.append(Filing(i, int(j), d0 + int(rng.integers(0, 5)), "cluster_sale",
-                                      [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.05, 0.3)))], group=group_id))
-        for _ in range(n("exec_unscheduled_sale")):
-            if not execs:
-                break
-            j = int(rng.choice(execs))
-            filings.append(Filing(i, j, pick_day(i), "exec_unscheduled_sale",
-                                  [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.35, 0.9)))]))
-        for _ in range(n("exercise_and_sell")):
-            if not officers:
-                break
-            j = int(rng.choice(officers))
-            qty = float(np.round(people[j].holdings * rng.uniform(0.05, 0.3)))
-            filings.append(Filing(i, j, pick_day(i), "exercise_and_sell",
-                                  [Trade("M", "D", "derivative", shares=qty, price=0.0), Trade("M", "A", "nonderivative", shares=qty),
-                                   Trade("S", "D", "nonderivative", shares=qty)]))
-        for key, code, ad, cls in (("gift", "G", "D", "gift"), ("other_j", "J", "D", "other"), ("conversion", "C", "A", "conversion")):
-            for _ in range(n(key)):
-                j = int(rng.integers(0, len(people)))
-                filings.append(Filing(i, j, pick_day(i), cls, [Trade(code, ad, "nonderivative",
-                                      shares=float(np.round(people[j].holdings * rng.uniform(0.01, 0.1))), price=0.0)]))
-        if is_ipo[i]:  # lock-up expiry: ipo + 180 calendar days, several holders sell
-            target = days.searchsorted(days[ipo_idx[i]] + pd.Timedelta(days=spec.lockup_days))
-            if target < T - 70:
-                for j in rng.choice(len(people), size=min(len(people), int(rng.integers(2, 4))), replace=False):
-                    filings.append(Filing(i, int(j), int(target + rng.integers(-3, 4)), "lockup_sale",
-                                          [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.1, 0.3)))]))
-        for wd in wave_days:  # market-wide selling wave: an extra ordinary-size sale, no firm-level effect
-            ok = wd[(wd >= lo) & (wd < T - 5)]
-            if active and len(ok) and rng.random() < spec.market_wave_share:
-                filings.append(Filing(i, int(rng.choice(active)), int(rng.choice(ok)), "wave_sale",
-                                      [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.02, 0.3)))]))
+        _calendar_filings(w, i, lo)
+        group_id = _discretionary_filings(w, i, lo, trailing, group_id)
+    filings = w.filings
     # a CEO/CFO's unscheduled sale comes from someone who rarely sells: no other sale in the year before
     unsched: dict[tuple[int, int], list[int]] = {(f.firm, f.insider): [] for f in filings
                                                  if f.cls == "exec_unscheduled_sale"}
@@ -356,22 +338,147 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
         lag = int(rng.integers(0, 3)) if rng.random() > spec.late_filing_share else int(rng.integers(5, 30))
         f.filing_idx = min(T - 1, f.trade_idx + lag)
     filings.sort(key=lambda f: (f.trade_idx, f.firm, f.insider, f.cls))
-    steps.update()
+    w.filings = filings
 
-    # ---------------------------------------------------------------- planted effects
-    truth_events = []
-    eff_groups: dict[int, Filing] = {}
+
+def _calendar_filings(w: _World, i: int, lo: int) -> None:
+    """Routine traders (the same calendar month each year) and the yearly grants (with tax withholding for
+    officers) of firm *i*."""
+    rng, days, T = w.rng, w.days, w.T
+    d_year, d_month, d_day = days.year.to_numpy(), days.month.to_numpy(), days.day.to_numpy()
+    people = w.insiders[i]
+    for j, p in enumerate(people):
+        if p.routine_month is None:
+            continue
+        for y in range(days[lo].year, days[-1].year + 1):
+            sel = np.nonzero((d_year == y) & (d_month == p.routine_month))[0]
+            sel = sel[(sel >= lo) & (sel < T - 5)]
+            if len(sel):
+                d = int(sel[min(len(sel) - 1, int(rng.integers(3, 12)))])
+                tr = Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.03, 0.15))) if p.routine_kind == "S" \
+                    else Trade("P", "A", "nonderivative", shares=float(np.round(p.holdings * rng.uniform(0.02, 0.1))))
+                tr.plan = p.routine_kind == "S" and rng.random() < 0.5
+                w.filings.append(Filing(i, j, d, "routine_sale" if p.routine_kind == "S" else "routine_purchase", [tr]))
+    # grants every year in late February for officers and directors; tax withholding for officers
+    for y in range(days[lo].year, days[-1].year + 1):
+        sel = np.nonzero((d_year == y) & (d_month == 2) & (d_day >= 20))[0]
+        sel = sel[sel >= lo]
+        if not len(sel):
+            continue
+        d = int(sel[0])
+        for j, p in enumerate(people):
+            if p.role == "TenPercentOwner":
+                continue
+            g = float(np.round(p.holdings * rng.uniform(0.02, 0.08)))
+            trades = [Trade("A", "A", "nonderivative", shares=g, price=0.0)]
+            if p.role in ("CEO", "CFO", "Officer"):
+                trades.append(Trade("F", "D", "nonderivative", shares=float(np.round(g * 0.38))))
+            w.filings.append(Filing(i, j, d, "grant", trades))
+
+
+def _discretionary_filings(w: _World, i: int, lo: int, trailing: np.ndarray, group_id: int) -> int:
+    """Firm *i*'s discretionary trades at the spec's yearly rates, each kind in a fixed order; returns the
+    next cluster id.  (One long function on purpose: the order of the random draws fixes the market's bytes.)"""
+    spec, rng, days, T = w.spec, w.rng, w.days, w.T
+    people = w.insiders[i]
+    add = w.filings.append
+    active = [j for j, p in enumerate(people) if p.routine_month is None and p.role != "TenPercentOwner"]
+    execs = [j for j in active if people[j].role in ("CEO", "CFO")]
+    officers = [j for j, p in enumerate(people) if p.role in ("CEO", "CFO", "Officer")]
+    years = T / 252
+
+    def n(key: str) -> int:
+        return int(rng.poisson(spec.rates[key] * years))
+
+    def pick_day(lo_: int | None = None, hi: int | None = None) -> int:
+        return int(rng.integers(lo_ if lo_ is not None else lo, hi if hi is not None else T - 5))
+
+    def contrarian(d: int, share: float, below: bool) -> int:
+        """With probability *share*, a day after a fall (*below*) or a run-up instead of *d*."""
+        if rng.random() < share:
+            tr = trailing[lo:T - 70, i]
+            cand = np.nonzero(tr < np.nanquantile(tr, 0.25) if below else tr > np.nanquantile(tr, 0.75))[0]
+            if len(cand):
+                return lo + int(rng.choice(cand))
+        return d
+
+    for _ in range(n("opportunistic_purchase")):
+        if not active:
+            break
+        j = int(rng.choice(active))
+        d = contrarian(pick_day(), 0.6, below=True)  # contrarian: buy after a fall
+        add(Filing(i, j, d, "opportunistic_purchase",
+                   [Trade("P", "A", "nonderivative", shares=float(np.round(people[j].holdings * rng.uniform(0.05, 0.4))))]))
+    for _ in range(n("ordinary_sale")):
+        if not active:
+            break
+        j = int(rng.choice(active))
+        d = contrarian(pick_day(), 0.5, below=False)  # contrarian: sell after a run-up
+        add(Filing(i, j, d, "ordinary_sale", [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.02, 0.3)),
+                                                    weighted_avg=rng.random() < 0.5)]))
+    for _ in range(n("plan_sale")):
+        if not officers:
+            break
+        j = int(rng.choice(officers))
+        add(Filing(i, j, pick_day(), "plan_sale",
+                   [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.02, 0.2)), plan=True)]))
+    for _ in range(n("cluster_sale")):
+        if len(active) < 3:
+            break
+        who = rng.choice(active, size=min(len(active), int(rng.integers(3, 5))), replace=False)
+        d0 = pick_day(hi=T - 70)
+        group_id += 1
+        for j in who:
+            add(Filing(i, int(j), d0 + int(rng.integers(0, 5)), "cluster_sale",
+                       [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.05, 0.3)))], group=group_id))
+    for _ in range(n("exec_unscheduled_sale")):
+        if not execs:
+            break
+        j = int(rng.choice(execs))
+        add(Filing(i, j, pick_day(), "exec_unscheduled_sale",
+                   [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.35, 0.9)))]))
+    for _ in range(n("exercise_and_sell")):
+        if not officers:
+            break
+        j = int(rng.choice(officers))
+        qty = float(np.round(people[j].holdings * rng.uniform(0.05, 0.3)))
+        add(Filing(i, j, pick_day(), "exercise_and_sell",
+                   [Trade("M", "D", "derivative", shares=qty, price=0.0), Trade("M", "A", "nonderivative", shares=qty),
+                    Trade("S", "D", "nonderivative", shares=qty)]))
+    for key, code, ad, cls in (("gift", "G", "D", "gift"), ("other_j", "J", "D", "other"), ("conversion", "C", "A", "conversion")):
+        for _ in range(n(key)):
+            j = int(rng.integers(0, len(people)))
+            add(Filing(i, j, pick_day(), cls, [Trade(code, ad, "nonderivative",
+                       shares=float(np.round(people[j].holdings * rng.uniform(0.01, 0.1))), price=0.0)]))
+    if w.firm["is_ipo"][i]:  # lock-up expiry: ipo + 180 calendar days, several holders sell
+        target = days.searchsorted(days[w.firm["ipo_idx"][i]] + pd.Timedelta(days=spec.lockup_days))
+        if target < T - 70:
+            for j in rng.choice(len(people), size=min(len(people), int(rng.integers(2, 4))), replace=False):
+                add(Filing(i, int(j), int(target + rng.integers(-3, 4)), "lockup_sale",
+                           [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.1, 0.3)))]))
+    for wd in w.wave_days:  # market-wide selling wave: an extra ordinary-size sale, no firm-level effect
+        ok = wd[(wd >= lo) & (wd < T - 5)]
+        if active and len(ok) and rng.random() < spec.market_wave_share:
+            add(Filing(i, int(rng.choice(active)), int(rng.choice(ok)), "wave_sale",
+                       [Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.02, 0.3)))]))
+    return group_id
+
+
+def _plant(w: _World) -> None:
+    """Add each planted effect to the firm's returns (``info_leak`` of it between trade and filing, the rest
+    from the filing day on; a cluster's once, at the filing that makes it public), then the prices."""
+    spec, rng, T, N, R = w.spec, w.rng, w.T, w.N, w.R
     # a cluster's effect is planted when it becomes public: at the filing of its third insider
     by_group: dict[int, list[Filing]] = {}
-    for f in filings:
+    for f in w.filings:
         if f.group >= 0:
             by_group.setdefault(f.group, []).append(f)
     for g_, fs in by_group.items():
         fs.sort(key=lambda f: (f.filing_idx, f.trade_idx, f.insider))
-        eff_groups[g_] = fs[min(2, len(fs) - 1)]
-    for f in filings:
+        w.eff_groups[g_] = fs[min(2, len(fs) - 1)]
+    for f in w.filings:
         e = spec.effects.get(f.cls, 0.0)
-        if f.group >= 0 and eff_groups[f.group] is not f:
+        if f.group >= 0 and w.eff_groups[f.group] is not f:
             continue
         if e == 0.0:
             continue
@@ -382,41 +489,30 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
         if len(leak_days):
             R[leak_days, i] += leak / len(leak_days)
         R[post, i] += (e - leak) / len(post)
-    R[np.arange(T)[:, None] < ipo_idx[None, :]] = np.nan
-    px0 = np.exp(rng.normal(3.3, 0.8, N))
-    P = px0 * np.cumprod(1.0 + np.nan_to_num(R), axis=0)
-    P[np.isnan(R)] = np.nan
-    steps.update()
+    R[np.arange(T)[:, None] < w.firm["ipo_idx"][None, :]] = np.nan
+    w.px0 = np.exp(rng.normal(3.3, 0.8, N))
+    w.P = w.px0 * np.cumprod(1.0 + np.nan_to_num(R), axis=0)
+    w.P[np.isnan(R)] = np.nan
 
-    # ---------------------------------------------------------------- filings -> rows
+
+def _filing_rows(w: _World) -> None:
+    """Each filing as the SEC publishes it: rows of the quarterly data-set tables, or (in the last weeks) an
+    EDGAR submission; amendments restate a misreported original; the planted truth per filing."""
+    spec, rng, days, T = w.spec, w.rng, w.days, w.T
     edgar_cut = days[-1] - pd.Timedelta(weeks=spec.edgar_weeks)
-    holding: dict[tuple[int, int], float] = {(i, j): p.holdings for i, ps in enumerate(insiders) for j, p in enumerate(ps)}
+    holding = {(i, j): p.holdings for i, ps in enumerate(w.insiders) for j, p in enumerate(ps)}
     seq: dict[int, int] = {}
-    sub_rows, own_rows, ndt_rows, dt_rows, foot_rows, xml_docs = [], [], [], [], [], []
     n_sk = 0
-    code_counts: dict[str, int] = {}
-    for f in filings:
+    for f in w.filings:
         i, j = f.firm, f.insider
-        p = insiders[i][j]
+        p = w.insiders[i][j]
         filer = p.fund_cik or p.cik
         seq[filer] = seq.get(filer, 0) + 1
         fdate = days[f.filing_idx]
         acc = f"{filer:010d}-{fdate.year % 100:02d}-{seq[filer]:06d}"
         tdate = days[f.trade_idx]
-        price = float(P[f.trade_idx, i]) if np.isfinite(P[f.trade_idx, i]) else float(px0[i])
-        rows = []
-        plan_any = False
-        for tr in f.trades:
-            if tr.fraction is not None:
-                sh = float(max(1.0, np.round(holding[(i, j)] * tr.fraction)))
-            else:
-                sh = float(max(1.0, tr.shares))
-            if tr.table == "nonderivative":
-                holding[(i, j)] = max(0.0, holding[(i, j)] + (sh if tr.ad == "A" else -sh))
-            pr = tr.price if tr.price is not None else round(price * float(rng.uniform(0.995, 1.005)), 2)
-            rows.append((tr, sh, pr, holding[(i, j)]))
-            plan_any |= tr.plan
-            code_counts[tr.code] = code_counts.get(tr.code, 0) + 1
+        price = float(w.P[f.trade_idx, i]) if np.isfinite(w.P[f.trade_idx, i]) else float(w.px0[i])
+        rows, plan_any = _trade_lines(w, f, holding, price)
         checkbox = fdate >= PLAN_CHECKBOX_FROM
         foot: dict[str, str] = {}
         if plan_any and not checkbox:
@@ -427,66 +523,140 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
         owners = [(p.cik, p.name, p.relationship, p.title)]
         if p.fund_cik:
             owners.append((p.fund_cik, f"Synthetic Capital Partners {p.fund_cik} LP", "TenPercentOwner", ""))
-        truth_events.append({
-            "accession": acc, "issuer_cik": f"{issuer_cik[i]:010d}", "ticker": tickers[i], "owner_cik": f"{p.cik:010d}",
-            "role": p.role, "class": f.cls, "group": f.group, "trade_date": f"{tdate:%Y-%m-%d}",
-            "filing_date": f"{fdate:%Y-%m-%d}", "codes": "".join(t.code for t, *_ in rows),
-            "planted_car": spec.effects.get(f.cls, 0.0) if (f.group < 0 or eff_groups.get(f.group) is f) else 0.0,
+        w.truth_events.append({
+            "accession": acc, "issuer_cik": f"{w.issuer_cik[i]:010d}", "ticker": w.tickers[i],
+            "owner_cik": f"{p.cik:010d}", "role": p.role, "class": f.cls, "group": f.group,
+            "trade_date": f"{tdate:%Y-%m-%d}", "filing_date": f"{fdate:%Y-%m-%d}",
+            "codes": "".join(t.code for t, *_ in rows),
+            "planted_car": spec.effects.get(f.cls, 0.0) if (f.group < 0 or w.eff_groups.get(f.group) is f) else 0.0,
             "plan": plan_any, "routine": p.routine_month is not None,
         })
         amend = rng.random() < spec.amendment_share and len(rows) == 1 and rows[0][0].code in "PS" and fdate < edgar_cut
         if fdate >= edgar_cut:
             hour = int(rng.integers(6, 22))
-            xml_docs.append((issuer_cik[i], acc, _form4_submission(
-                acc, fdate, hour, int(rng.integers(0, 60)), issuer_cik[i], names[i], tickers[i], owners, tdate, rows, foot,
-                checkbox, plan_any)))
+            w.xml_docs.append((w.issuer_cik[i], acc, _form4_submission(
+                acc, fdate, hour, int(rng.integers(0, 60)), w.issuer_cik[i], w.names[i], w.tickers[i], owners, tdate,
+                rows, foot, checkbox, plan_any)))
             continue
         versions: list[tuple[str, str, pd.Timestamp, str | pd.Timestamp | None]] = [("4", acc, fdate, None)]
         if amend:
             # the original misreports the shares by a factor of 10; the 4/A restates them
             seq[filer] += 1
             afd = days[min(T - 1, f.filing_idx + int(rng.integers(2, 10)))]
-            versions = [("4", acc, fdate, "wrong"), ("4/A", f"{filer:010d}-{afd.year % 100:02d}-{seq[filer]:06d}", afd, fdate)]
-        for form, a, fd, orig in versions:
-            sub = {"ACCESSION_NUMBER": a, "FILING_DATE": _secdate(fd), "PERIOD_OF_REPORT": _secdate(tdate),
-                   "DOCUMENT_TYPE": form, "ISSUERCIK": f"{issuer_cik[i]:010d}", "ISSUERNAME": names[i],
-                   "ISSUERTRADINGSYMBOL": tickers[i], "NOT_SUBJECT_SEC16": "0",
-                   "DATE_OF_ORIG_SUB": _secdate(orig) if isinstance(orig, pd.Timestamp) else "",
-                   "AFF10B5ONE": ("1" if plan_any else "0") if checkbox else ""}
-            sub_rows.append(sub)
-            for oc, on, rel, ti in owners:
-                own_rows.append({"ACCESSION_NUMBER": a, "RPTOWNERCIK": f"{oc:010d}", "RPTOWNERNAME": on,
-                                 "RPTOWNER_RELATIONSHIP": rel, "RPTOWNER_TITLE": ti, "RPTOWNER_CITY": "SYNTHETIC CITY",
-                                 "RPTOWNER_STATE": "ZZ"})
-            for fid, txt in foot.items():
-                foot_rows.append({"ACCESSION_NUMBER": a, "FOOTNOTE_ID": fid, "FOOTNOTE_TXT": txt})
-            for tr, sh, pr, after in rows:
-                n_sk += 1
-                shares_out = sh / 10 if orig == "wrong" else sh
-                base = {"ACCESSION_NUMBER": a, "SECURITY_TITLE": "Common Stock" if tr.table == "nonderivative" else "Stock Option (Right to Buy)",
-                        "TRANS_DATE": _secdate(tdate), "TRANS_FORM_TYPE": "4", "TRANS_CODE": tr.code,
-                        "EQUITY_SWAP_INVOLVED": "0", "TRANS_SHARES": _fmt(shares_out), "TRANS_PRICEPERSHARE": _fmt(pr),
-                        "TRANS_ACQUIRED_DISP_CD": tr.ad, "SHRS_OWND_FOLWNG_TRANS": _fmt(after),
-                        "DIRECT_INDIRECT_OWNERSHIP": "I" if p.fund_cik else "D"}
-                fns = [k for k in foot if k == "F1"]
-                if fns:
-                    base["TRANS_DATE_FN"] = ",".join(fns)
-                if "F2" in foot and tr.weighted_avg:
-                    base["TRANS_PRICEPERSHARE_FN"] = "F2"
-                if tr.table == "nonderivative":
-                    ndt_rows.append({**base, "NONDERIV_TRANS_SK": n_sk})
-                else:
-                    dt_rows.append({**base, "DERIV_TRANS_SK": n_sk, "CONV_EXERCISE_PRICE": _fmt(round(price * 0.6, 2)),
-                                    "UNDLYNG_SEC_TITLE": "Common Stock", "UNDLYNG_SEC_SHARES": _fmt(sh)})
-    steps.update()
+            versions = [("4", acc, fdate, "wrong"),
+                        ("4/A", f"{filer:010d}-{afd.year % 100:02d}-{seq[filer]:06d}", afd, fdate)]
+        for version in versions:
+            n_sk = _sec_rows(w, f, version, tdate, owners, foot, rows, checkbox, plan_any, price, n_sk)
 
-    # ---------------------------------------------------------------- write
-    dp = DataPaths(root)
-    sec_dir = dp.raw_sec
-    sub_df = pd.DataFrame(sub_rows)
+
+_Line = tuple[Trade, float, float, float]  # a trade, its shares, its price, the shares owned after it
+
+
+def _trade_lines(w: _World, f: Filing, holding: dict[tuple[int, int], float], price: float) -> tuple[list[_Line], bool]:
+    """The lines of filing *f* (shares from fractions of the running holding, prices near the day's close)
+    and whether any was under a 10b5-1 plan; updates *holding* and the code counts."""
+    i, j = f.firm, f.insider
+    rows: list[_Line] = []
+    plan_any = False
+    for tr in f.trades:
+        sh = float(max(1.0, np.round(holding[(i, j)] * tr.fraction))) if tr.fraction is not None \
+            else float(max(1.0, tr.shares))
+        if tr.table == "nonderivative":
+            holding[(i, j)] = max(0.0, holding[(i, j)] + (sh if tr.ad == "A" else -sh))
+        pr = tr.price if tr.price is not None else round(price * float(w.rng.uniform(0.995, 1.005)), 2)
+        rows.append((tr, sh, pr, holding[(i, j)]))
+        plan_any |= tr.plan
+        w.code_counts[tr.code] = w.code_counts.get(tr.code, 0) + 1
+    return rows, plan_any
+
+
+def _sec_rows(w: _World, f: Filing, version: tuple[str, str, pd.Timestamp, str | pd.Timestamp | None],
+              tdate: pd.Timestamp, owners: list[tuple[int, str, str, str]], foot: dict[str, str], rows: list[_Line],
+              checkbox: bool, plan_any: bool, price: float, n_sk: int) -> int:
+    """One version of a filing (the original, or its 4/A) as rows of the SEC's tables; returns the last row key."""
+    form, a, fd, orig = version
+    i = f.firm
+    p = w.insiders[i][f.insider]
+    w.sub_rows.append({"ACCESSION_NUMBER": a, "FILING_DATE": _secdate(fd), "PERIOD_OF_REPORT": _secdate(tdate),
+                       "DOCUMENT_TYPE": form, "ISSUERCIK": f"{w.issuer_cik[i]:010d}", "ISSUERNAME": w.names[i],
+                       "ISSUERTRADINGSYMBOL": w.tickers[i], "NOT_SUBJECT_SEC16": "0",
+                       "DATE_OF_ORIG_SUB": _secdate(orig) if isinstance(orig, pd.Timestamp) else "",
+                       "AFF10B5ONE": ("1" if plan_any else "0") if checkbox else ""})
+    for oc, on, rel, ti in owners:
+        w.own_rows.append({"ACCESSION_NUMBER": a, "RPTOWNERCIK": f"{oc:010d}", "RPTOWNERNAME": on,
+                           "RPTOWNER_RELATIONSHIP": rel, "RPTOWNER_TITLE": ti, "RPTOWNER_CITY": "SYNTHETIC CITY",
+                           "RPTOWNER_STATE": "ZZ"})
+    for fid, txt in foot.items():
+        w.foot_rows.append({"ACCESSION_NUMBER": a, "FOOTNOTE_ID": fid, "FOOTNOTE_TXT": txt})
+    for tr, sh, pr, after in rows:
+        n_sk += 1
+        shares_out = sh / 10 if orig == "wrong" else sh
+        base = {"ACCESSION_NUMBER": a,
+                "SECURITY_TITLE": "Common Stock" if tr.table == "nonderivative" else "Stock Option (Right to Buy)",
+                "TRANS_DATE": _secdate(tdate), "TRANS_FORM_TYPE": "4", "TRANS_CODE": tr.code,
+                "EQUITY_SWAP_INVOLVED": "0", "TRANS_SHARES": _fmt(shares_out), "TRANS_PRICEPERSHARE": _fmt(pr),
+                "TRANS_ACQUIRED_DISP_CD": tr.ad, "SHRS_OWND_FOLWNG_TRANS": _fmt(after),
+                "DIRECT_INDIRECT_OWNERSHIP": "I" if p.fund_cik else "D"}
+        fns = [k for k in foot if k == "F1"]
+        if fns:
+            base["TRANS_DATE_FN"] = ",".join(fns)
+        if "F2" in foot and tr.weighted_avg:
+            base["TRANS_PRICEPERSHARE_FN"] = "F2"
+        if tr.table == "nonderivative":
+            w.ndt_rows.append({**base, "NONDERIV_TRANS_SK": n_sk})
+        else:
+            w.dt_rows.append({**base, "DERIV_TRANS_SK": n_sk, "CONV_EXERCISE_PRICE": _fmt(round(price * 0.6, 2)),
+                              "UNDLYNG_SEC_TITLE": "Common Stock", "UNDLYNG_SEC_SHARES": _fmt(sh)})
+    return n_sk
+
+
+def _write(w: _World) -> None:
+    """The files: one zip per quarter, the EDGAR submissions, prices, factors, firms, the truth and the marker."""
+    dp = DataPaths(w.root)
+    sub_df = pd.DataFrame(w.sub_rows)
+    _write_quarters(w, dp, sub_df)
+    for cik, acc, doc in w.xml_docs:
+        atomic_write_bytes(dp.raw_edgar / f"{cik:010d}" / f"{acc}.txt", doc)
+    days, fac = w.days, w.factors
+    meta = {"source": "synthetic teaching market (insider-kit sample)", "synthetic": True, "seed": w.seed,
+            "auto_adjust": True, "fetched_at": w.spec.generated_at}
+    for i in range(w.N):
+        s = pd.Series(w.P[:, i], index=days).dropna()
+        write_cached(dp.raw_prices / f"{w.tickers[i]}.parquet", s,
+                     meta | {"first": f"{s.index[0]:%Y-%m-%d}", "last": f"{s.index[-1]:%Y-%m-%d}"})
+    mkt_px = pd.Series(100 * np.cumprod(1 + fac["mkt_rf"] + fac["rf"]), index=days)
+    write_cached(dp.raw_prices / f"{MARKET_TICKER}.parquet", mkt_px,
+                 meta | {"first": f"{days[0]:%Y-%m-%d}", "last": f"{days[-1]:%Y-%m-%d}"})
+    _write_french(dp.raw_factors / "ff3_daily.csv", days,
+                  {"Mkt-RF": fac["mkt_rf"], "SMB": fac["smb"], "HML": fac["hml"], "RF": fac["rf"]})
+    _write_french(dp.raw_factors / "mom_daily.csv", days, {"Mom": fac["mom"]})
+    # shares outstanding (for value relative to market value): market cap / first price
+    log_size, is_ipo, ipo_idx = w.firm["log_size"], w.firm["is_ipo"], w.firm["ipo_idx"]
+    firms = pd.DataFrame({"ticker": w.tickers, "issuer_cik": [f"{c:010d}" for c in w.issuer_cik], "name": w.names,
+                          "log_size_musd": np.round(log_size, 4), "beta": np.round(w.firm["beta"], 4),
+                          "ipo_date": [f"{days[ipo_idx[i]]:%Y-%m-%d}" if is_ipo[i] else None for i in range(w.N)],
+                          "shares_outstanding": np.round(np.exp(log_size) * 1e6 / w.px0)})
+    atomic_write_text(dp.firms, firms.to_csv(index=False, lineterminator="\n"))
+    # the planted events go to a Parquet file beside truth.json (millions of rows for a universe-sized market)
+    with atomic_path(dp.truth_events) as tmp:
+        pd.DataFrame(w.truth_events).to_parquet(tmp, index=False)
+    truth = {"synthetic": True, "seed": w.seed, "spec": w.spec.to_dict(), "market_ticker": MARKET_TICKER,
+             "effects": w.spec.effects, "events_file": dp.truth_events.name, "market_waves": w.wave_months,
+             "notes": "planted_car is the cumulative abnormal return added over the effect window; "
+                      "info_leak of it between trade and filing date, the rest from the filing day on. "
+                      "Cluster effects are planted once per cluster, at the filing that makes it public (its third insider). "
+                      "market_waves lists the months of market-wide selling waves; the market return of each of the "
+                      "following market_wave_horizon months was lowered by market_wave_effect."}
+    atomic_write_text(dp.truth, json.dumps(truth, indent=1, sort_keys=True))
+    atomic_write_text(dp.synthetic_marker, "This directory holds the insider-kit synthetic teaching market. "
+                      "None of it is real market data.\n")
+    w.n_amendments = int((sub_df["DOCUMENT_TYPE"] == "4/A").sum())
+
+
+def _write_quarters(w: _World, dp: DataPaths, sub_df: pd.DataFrame) -> None:
+    """One ``YYYYqN_form345.zip`` per quarter of filing dates, its tables in the SEC's column order."""
     sub_df["q"] = [f"{d.year}q{(d.month - 1) // 3 + 1}" for d in pd.to_datetime(sub_df["FILING_DATE"], format="%d-%b-%Y")]
     q_of = dict(zip(sub_df["ACCESSION_NUMBER"], sub_df["q"], strict=True))
-    n_zips = 0
 
     def by_quarter(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
@@ -494,7 +664,8 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
             out.setdefault(q_of[r["ACCESSION_NUMBER"]], []).append(r)
         return out
 
-    own_q, ndt_q, dt_q, foot_q = by_quarter(own_rows), by_quarter(ndt_rows), by_quarter(dt_rows), by_quarter(foot_rows)
+    own_q, ndt_q, dt_q, foot_q = by_quarter(w.own_rows), by_quarter(w.ndt_rows), by_quarter(w.dt_rows), \
+        by_quarter(w.foot_rows)
     for q_, qsub in sub_df.groupby("q", sort=True):
         q = str(q_)
         cols = list(SEC_SUB)
@@ -514,43 +685,8 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
                 zi = zipfile.ZipInfo(name, date_time=(2025, 1, 2, 0, 0, 0))
                 zi.compress_type = zipfile.ZIP_DEFLATED
                 zf.writestr(zi, data)
-        atomic_write_bytes(sec_dir / f"{q}_form345.zip", buf.getvalue())
-        n_zips += 1
-    for cik, acc, doc in xml_docs:
-        atomic_write_bytes(dp.raw_edgar / f"{cik:010d}" / f"{acc}.txt", doc)
-    meta = {"source": "synthetic teaching market (insider-kit sample)", "synthetic": True, "seed": seed,
-            "auto_adjust": True, "fetched_at": spec.generated_at}
-    for i in range(N):
-        s = pd.Series(P[:, i], index=days).dropna()
-        write_cached(dp.raw_prices / f"{tickers[i]}.parquet", s, meta | {"first": f"{s.index[0]:%Y-%m-%d}", "last": f"{s.index[-1]:%Y-%m-%d}"})
-    mkt_px = pd.Series(100 * np.cumprod(1 + mkt_rf + rf), index=days)
-    write_cached(dp.raw_prices / f"{MARKET_TICKER}.parquet", mkt_px, meta | {"first": f"{days[0]:%Y-%m-%d}", "last": f"{days[-1]:%Y-%m-%d}"})
-    _write_french(dp.raw_factors / "ff3_daily.csv", days, {"Mkt-RF": mkt_rf, "SMB": smb, "HML": hml, "RF": rf})
-    _write_french(dp.raw_factors / "mom_daily.csv", days, {"Mom": mom})
-    # shares outstanding (for value relative to market value): market cap / first price
-    firms = pd.DataFrame({"ticker": tickers, "issuer_cik": [f"{c:010d}" for c in issuer_cik], "name": names,
-                          "log_size_musd": np.round(log_size, 4), "beta": np.round(beta, 4),
-                          "ipo_date": [f"{days[ipo_idx[i]]:%Y-%m-%d}" if is_ipo[i] else None for i in range(N)],
-                          "shares_outstanding": np.round(np.exp(log_size) * 1e6 / px0)})
-    atomic_write_text(dp.firms, firms.to_csv(index=False, lineterminator="\n"))
-    # the planted events go to a Parquet file beside truth.json (millions of rows for a universe-sized market)
-    with atomic_path(dp.truth_events) as tmp:
-        pd.DataFrame(truth_events).to_parquet(tmp, index=False)
-    truth = {"synthetic": True, "seed": seed, "spec": spec.to_dict(), "market_ticker": MARKET_TICKER,
-             "effects": spec.effects, "events_file": dp.truth_events.name, "market_waves": wave_months,
-             "notes": "planted_car is the cumulative abnormal return added over the effect window; "
-                      "info_leak of it between trade and filing date, the rest from the filing day on. "
-                      "Cluster effects are planted once per cluster, at the filing that makes it public (its third insider). "
-                      "market_waves lists the months of market-wide selling waves; the market return of each of the "
-                      "following market_wave_horizon months was lowered by market_wave_effect."}
-    atomic_write_text(dp.truth, json.dumps(truth, indent=1, sort_keys=True))
-    atomic_write_text(dp.synthetic_marker, "This directory holds the insider-kit synthetic teaching market. "
-                      "None of it is real market data.\n")
-    steps.update()
-    steps.close()
-    return {"firms": N, "trading_days": T, "filings": len(filings), "quarterly_zips": n_zips,
-            "edgar_submissions": len(xml_docs), "sec_transaction_rows": len(ndt_rows) + len(dt_rows),
-            "code_counts": dict(sorted(code_counts.items())), "amendments": int((sub_df["DOCUMENT_TYPE"] == "4/A").sum())}
+        atomic_write_bytes(dp.raw_sec / f"{q}_form345.zip", buf.getvalue())
+        w.n_zips += 1
 
 
 def _write_french(path: Path, days: pd.DatetimeIndex, cols: dict[str, np.ndarray]) -> None:
