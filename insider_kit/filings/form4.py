@@ -203,6 +203,17 @@ def parse_form4(data: bytes, *, name: str = "<document>", accession: str | None 
     ...
     insider_kit.errors.DataError: ...
     """
+    root, head = _parse_root(data, name, max_bytes)
+    doc = _header(root, head, name, accession, filing_date)
+    doc.owners.extend(_owners(root, doc))
+    if not doc.form_type.startswith("3"):  # Form 3: holdings only, no transactions
+        doc.rows.extend(_transaction_rows(root, doc))
+    return doc
+
+
+def _parse_root(data: bytes, name: str, max_bytes: int) -> tuple[Any, dict[str, str]]:
+    """The ``<ownershipDocument>`` element (namespaces stripped) and the SGML header's fields, after every
+    safety check: size, encoding, no DOCTYPE/ENTITY, well-formed XML with the expected root."""
     if len(data) > max_bytes:
         raise DataError(f"document is {len(data):,} bytes, over the {max_bytes:,}-byte limit", path=name)
     xml, head = _split_submission(_decoded(data, name), name)
@@ -216,12 +227,17 @@ def parse_form4(data: bytes, *, name: str = "<document>", accession: str | None 
     if root is None or etree.QName(root).localname != "ownershipDocument":
         tag = etree.QName(root).localname if root is not None else "nothing"
         raise DataError(f"root element is <{tag}>, expected <ownershipDocument>", path=name)
-    # strip namespaces if any
-    if root.nsmap:
+    if root.nsmap:  # strip namespaces if any
         for el in root.iter():
             if isinstance(el.tag, str) and "}" in el.tag:
                 el.tag = el.tag.split("}", 1)[1]
+    return root, head
 
+
+def _header(root: Any, head: dict[str, str], name: str, accession: str | None,
+            filing_date: str | pd.Timestamp | None) -> Form4:
+    """The filing's header: issuer, form type (an amendment per the SGML header), filing date and acceptance
+    time (impossible header dates are data errors), 10b5-1 checkbox, footnotes."""
     issuer_cik = _txt(root, "issuer/issuerCik")
     if not issuer_cik or not issuer_cik.isdigit():
         raise DataError(f"no valid issuerCik ({issuer_cik!r})", path=name)
@@ -262,6 +278,12 @@ def parse_form4(data: bytes, *, name: str = "<document>", accession: str | None 
         fid = fn.get("id")
         if fid:
             doc.footnotes[fid.strip()] = " ".join("".join(fn.itertext()).split())
+    return doc
+
+
+def _owners(root: Any, doc: Form4) -> list[dict[str, Any]]:
+    """Every reporting owner, in the order listed, with the relationship flags and the normalised role."""
+    owners = []
     for i, ro in enumerate(root.iterfind("reportingOwner")):
         rel = ro.find("reportingOwnerRelationship")
         flags = {
@@ -271,7 +293,7 @@ def parse_form4(data: bytes, *, name: str = "<document>", accession: str | None 
         }
         title = _txt(rel, "officerTitle") if rel is not None else None
         cik = _txt(ro, "reportingOwnerId/rptOwnerCik")
-        doc.owners.append({
+        owners.append({
             "accession": doc.accession,
             "owner_cik": cik.zfill(10) if cik and cik.isdigit() else cik,
             "owner_name": _txt(ro, "reportingOwnerId/rptOwnerName"),
@@ -283,31 +305,36 @@ def parse_form4(data: bytes, *, name: str = "<document>", accession: str | None 
             "filing_date": doc.filing_date,
             "issuer_cik": doc.issuer_cik,
         })
-    if doc.form_type.startswith("3"):
-        return doc  # Form 3: holdings only, no transactions
+    return owners
+
+
+def _plan_flag(notes: str | None, checkbox: bool | None) -> tuple[bool | None, str | None]:
+    """Whether a line was under a 10b5-1 plan, and the source that says so: a footnote naming the rule (and not
+    denying it) wins over the checkbox; neither leaves it unknown."""
+    if notes and PLAN_RE.search(notes) and not NEG_RE.search(notes):
+        return True, "footnote"
+    if checkbox is not None:
+        return checkbox, "checkbox"
+    return None, None
+
+
+def _transaction_rows(root: Any, doc: Form4) -> list[dict[str, Any]]:
+    """One row per transaction line (non-derivative, then derivative), in tidy column names, attributed to the
+    first reporting owner (``n_owners`` says how many filed jointly), with its footnotes' texts."""
     primary = doc.owners[0] if doc.owners else {}
+    rows = []
     line = 0
     for tbl, path in (("nonderivative", "nonDerivativeTable/nonDerivativeTransaction"),
                       ("derivative", "derivativeTable/derivativeTransaction")):
         for tr in root.iterfind(path):
             line += 1
-            ids = [f.get("id", "").strip() for f in tr.iter("footnoteId")]
-            seen: list[str] = []
-            for fid in ids:
-                if fid and fid not in seen:
-                    seen.append(fid)
+            seen = list(dict.fromkeys(fid for f in tr.iter("footnoteId") if (fid := f.get("id", "").strip())))
             notes = " | ".join(doc.footnotes[f] for f in seen if f in doc.footnotes) or None
             shares_txt = _txt(tr, "transactionAmounts/transactionShares/value")
             shares = _float(shares_txt)
             price = _float(_txt(tr, "transactionAmounts/transactionPricePerShare/value"))
-            by_fn = bool(notes and PLAN_RE.search(notes) and not NEG_RE.search(notes))
-            if by_fn:
-                plan, src = True, "footnote"
-            elif doc.aff10b5one is not None:
-                plan, src = doc.aff10b5one, "checkbox"
-            else:
-                plan, src = None, None
-            doc.rows.append({
+            plan, src = _plan_flag(notes, doc.aff10b5one)
+            rows.append({
                 "accession": doc.accession,
                 "filing_date": doc.filing_date,
                 "accepted_at": doc.accepted_at,
@@ -344,7 +371,7 @@ def parse_form4(data: bytes, *, name: str = "<document>", accession: str | None 
                 "line": line,
                 "shares_raw": shares_txt,
             })
-    return doc
+    return rows
 
 
 def parse_form4_files(files: Iterable[Path], *, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
