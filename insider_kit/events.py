@@ -105,10 +105,32 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     data_start = allt["public_date"].min()  # first day the data cover (a later row cannot move it)
     t["routine_class"] = routine_class(t, hist, years=p.routine_years)
     t["silent"] = silence(t, hist, days=p.silence_days, data_start=data_start)
+    key = ["ticker", "issuer_cik", "date"] + (["code_class"] if by_class else [])
+    t = _in_event_direction(t, key)
+    if t.empty:
+        return _empty(no_ticker, p)
+    ev = _aggregate(t, key, by_class)
+    ev = ev.merge(_per_owner(t, key, p), on=key, how="left")
+    ev["silent"] = ev["silent"].astype("boolean")
+    ev["fraction_bucket"] = fraction_bucket(ev["fraction"])
+    ev["routine_class"] = np.where(ev["any_opp"], "opportunistic", np.where(ev["any_rout"], "routine", "unclassified"))
+    ev["filing_lag_days"] = (ev["last_filing_date"] - ev["first_trade_date"]).dt.days
+    _add_clusters(ev, hist, panel, p)
+    ev = ev.drop(columns=["plan_shares", "role_rank", "any_opp", "any_rout"])
+    if panel is not None:
+        ev = add_price_signals(ev, panel, params=p, firms=firms)
+    ev = ev.reset_index(drop=True)
+    ev.attrs["no_ticker"] = no_ticker
+    ev.attrs["params"] = p
+    return ev
+
+
+def _in_event_direction(t: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """The trades of each event in the event's direction (the sign of its net shares; events that net to zero
+    are left out), with ``direction``, sorted by event, owner, trade date and line."""
     t["signed"] = t["side"] * t["shares"].fillna(0.0)
     t["value_f"] = t["value"].fillna(0.0)
     t["plan_shares"] = np.where(t["plan"], t["shares"].fillna(0.0), 0.0)
-    key = ["ticker", "issuer_cik", "date"] + (["code_class"] if by_class else [])
     t["ticker"] = t["ticker"].astype(str)
     t["issuer_cik"] = t["issuer_cik"].astype(str)
     t["owner_cik"] = t["owner_cik"].astype(str)
@@ -117,14 +139,18 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     net["direction"] = np.where(net["net_shares"] > 0, "buy", "sell")
     net["_dir_side"] = np.where(net["net_shares"] > 0, 1, -1)
     if net.empty:
-        return _empty(no_ticker, p)
+        return t.iloc[:0]
     t = t.merge(net[[*key, "_dir_side", "direction"]], on=key, how="inner")
     t = t[t["side"] == t["_dir_side"]]  # signals from the trades in the event's direction
-    t = t.sort_values(key + ["owner_cik", "trans_date"] + (["line"] if "line" in t.columns else []))
+    return t.sort_values(key + ["owner_cik", "trans_date"] + (["line"] if "line" in t.columns else [])).reset_index(drop=True)
 
-    # per insider within the event (t is sorted by event, owner, trade date, line: the owner's last row
-    # carries the holding after the event's trades, missing when that row does not report it)
-    t = t.reset_index(drop=True)
+
+def _per_owner(t: pd.DataFrame, key: list[str], p: SignalParams) -> pd.DataFrame:
+    """Per insider within each event, then per event: the largest fraction of a holding sold, a large
+    unscheduled CEO/CFO sale after silence, and whether some insider broke a silence (unknown when no
+    insider's history reaches back far enough)."""
+    # t is sorted by event, owner, trade date, line: the owner's last row carries the holding after the event's
+    # trades, missing when that row does not report it
     owner_key = [*key, "owner_cik"]
     last_row = t.groupby(owner_key, observed=True, sort=False).cumcount(ascending=False).to_numpy() == 0
     t["_after_last"] = t["shares_after"].where(last_row)
@@ -137,6 +163,17 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     per_owner["exec_unscheduled"] = (per_owner["role"].astype(str).isin(TOP_EXEC) & (per_owner["direction"] == "sell")
                                      & ~per_owner["plan_all"] & per_owner["silent"].fillna(False).astype(bool)
                                      & (per_owner["fraction"] >= p.large_fraction).fillna(False))
+    sil = per_owner["silent"].astype("boolean")
+    po = per_owner.assign(_sil_any=sil.fillna(False).astype(bool), _sil_known=sil.notna().to_numpy()).groupby(
+        key, observed=True, sort=True).agg(fraction=("fraction", "max"), exec_unscheduled=("exec_unscheduled", "any"),
+                                           _sil_any=("_sil_any", "any"), _sil_known=("_sil_known", "any"))
+    po["silent"] = pd.array(np.where(po["_sil_known"], po["_sil_any"], False), dtype="boolean")
+    po.loc[~po["_sil_known"].to_numpy(bool), "silent"] = pd.NA
+    return po.drop(columns=["_sil_any", "_sil_known"]).reset_index()
+
+
+def _aggregate(t: pd.DataFrame, key: list[str], by_class: bool) -> pd.DataFrame:
+    """One row per event: counts, shares, value, price, plan share, roles, routine classes, dates."""
     rank = {r: i for i, r in enumerate(ROLES)}
     t["role_rank"] = t["role"].astype(str).map(rank).fillna(len(ROLES)).astype(int)
     t["is_top"] = t["role"].astype(str).isin(TOP_EXEC)
@@ -160,20 +197,12 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     with np.errstate(invalid="ignore", divide="ignore"):
         ev["plan_share"] = ev["plan_shares"] / ev["shares"]
         ev["price"] = ev["value"] / ev["shares"]
-    sil = per_owner["silent"].astype("boolean")
-    po = per_owner.assign(_sil_any=sil.fillna(False).astype(bool), _sil_known=sil.notna().to_numpy()).groupby(
-        key, observed=True, sort=True).agg(fraction=("fraction", "max"), exec_unscheduled=("exec_unscheduled", "any"),
-                                           _sil_any=("_sil_any", "any"), _sil_known=("_sil_known", "any"))
-    # silent: some insider of the event broke a silence; unknown when no insider's history reaches back far enough
-    po["silent"] = pd.array(np.where(po["_sil_known"], po["_sil_any"], False), dtype="boolean")
-    po.loc[~po["_sil_known"].to_numpy(bool), "silent"] = pd.NA
-    ev = ev.merge(po.drop(columns=["_sil_any", "_sil_known"]).reset_index(), on=key, how="left")
-    ev["silent"] = ev["silent"].astype("boolean")
-    ev["fraction_bucket"] = fraction_bucket(ev["fraction"])
-    ev["routine_class"] = np.where(ev["any_opp"], "opportunistic", np.where(ev["any_rout"], "routine", "unclassified"))
-    ev["filing_lag_days"] = (ev["last_filing_date"] - ev["first_trade_date"]).dt.days
+    return ev
 
-    # clusters: distinct insiders of the issuer trading in the same direction in the trailing window
+
+def _add_clusters(ev: pd.DataFrame, hist: pd.DataFrame, panel: ReturnsPanel | None, p: SignalParams) -> None:
+    """``n_cluster`` (distinct insiders of the issuer trading in the event's direction in the trailing window,
+    on the panel's calendar, or business days without one), ``cluster`` and ``cluster_first``."""
     if panel is not None:
         cal = panel.dates
     else:
@@ -187,6 +216,7 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     ev_day = day_index(cal, ev["date"])
     ev["n_cluster"] = cluster_counts(ek, ev_day, hk, day_index(cal, h["date"]), h["owner_cik"], p.cluster_window)
     ev["cluster"] = ev["n_cluster"] >= p.cluster_k
+    # the first event of a cluster: not continuing a cluster of the same issuer and direction within the window
     order = np.lexsort((ev_day, ev["direction"].to_numpy(), ev["issuer_cik"].astype(str).to_numpy()))
     o = ev.iloc[order]
     d_o = ev_day[order]
@@ -198,13 +228,6 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     first = np.empty(len(ev), bool)
     first[order] = o["cluster"].to_numpy() & ~continuing
     ev["cluster_first"] = first
-    ev = ev.drop(columns=["plan_shares", "role_rank", "any_opp", "any_rout"])
-    if panel is not None:
-        ev = add_price_signals(ev, panel, params=p, firms=firms)
-    ev = ev.reset_index(drop=True)
-    ev.attrs["no_ticker"] = no_ticker
-    ev.attrs["params"] = p
-    return ev
 
 
 def _mode_per_event(t: pd.DataFrame, key: list[str], col: str) -> pd.Series:
