@@ -383,89 +383,20 @@ def read_quarter(path: str | Path) -> QuarterData:
 
 def _assemble(path: Path, t: dict[str, pd.DataFrame], absent: dict[str, list[str]],
               bad_lines: list[pd.DataFrame] | None = None) -> QuarterData:
+    """The tidy tables of one quarter from its parsed SEC tables: transaction lines joined to their filing
+    and primary owner; every line that cannot be used listed with its reason."""
     sub = t["SUBMISSION"].copy()
     sub["ACCESSION_NUMBER"] = sub["ACCESSION_NUMBER"].astype(_STR).str.strip()
     sub = sub.drop_duplicates("ACCESSION_NUMBER")
-    sub_dates = _sec_dates(sub["FILING_DATE"])
-    bad_sub = sub_dates.isna()
     owners = _owners(t["REPORTINGOWNER"])
     n_owners = owners.groupby("accession").size().rename("n_owners")
     primary = owners[owners["owner_order"] == 0].set_index("accession")
-
-    foot = t["FOOTNOTES"].copy()
-    foot["ACCESSION_NUMBER"] = foot["ACCESSION_NUMBER"].astype(_STR).str.strip()
-    foot["FOOTNOTE_ID"] = foot["FOOTNOTE_ID"].astype(_STR).str.strip()
-
-    parts = []
-    for table, key in (("NONDERIV_TRANS", "nonderivative"), ("DERIV_TRANS", "derivative")):
-        tr = t[table].reset_index(drop=True)
-        fn = t[table + "_FN"].reset_index(drop=True)
-        tr["ACCESSION_NUMBER"] = tr["ACCESSION_NUMBER"].astype(_STR).str.strip()
-        fn["ACCESSION_NUMBER"] = tr["ACCESSION_NUMBER"]
-        fn_cols = [c for c in fn.columns if c.endswith("_FN")]
-        notes = _attach_footnotes(fn, fn_cols, foot)
-        sk_col = "NONDERIV_TRANS_SK" if key == "nonderivative" else "DERIV_TRANS_SK"
-        sk = pd.to_numeric(tr[sk_col], errors="coerce") if sk_col in tr else pd.Series(np.nan, index=tr.index)
-        part = pd.DataFrame(
-            {
-                "accession": tr["ACCESSION_NUMBER"],
-                "table": key,
-                "security_title": tr["SECURITY_TITLE"].astype(_STR),
-                "trans_date": _sec_dates(tr["TRANS_DATE"]),
-                "trans_date_raw": tr["TRANS_DATE"].astype(_STR),
-                "deemed_execution_date": _sec_dates(tr["DEEMED_EXECUTION_DATE"]),
-                "trans_code": tr["TRANS_CODE"].astype(_STR).str.strip().str.upper(),
-                "acquired_disposed": tr["TRANS_ACQUIRED_DISP_CD"].astype(_STR).str.strip().str.upper(),
-                "shares": _num(tr["TRANS_SHARES"]),
-                "shares_raw": tr["TRANS_SHARES"].astype(_STR),
-                "price": _num(tr["TRANS_PRICEPERSHARE"]),
-                "shares_after": _num(tr["SHRS_OWND_FOLWNG_TRANS"]),
-                "ownership": tr["DIRECT_INDIRECT_OWNERSHIP"].astype(_STR).str.strip().str.upper(),
-                "footnotes": notes,
-                "line": sk.fillna(-1).astype("int64"),
-            }
-        )
-        parts.append(part)
-    tx = pd.concat(parts, ignore_index=True)
-
-    s = pd.DataFrame(
-        {
-            "accession": sub["ACCESSION_NUMBER"],
-            "filing_date": sub_dates,
-            "form_type": sub["DOCUMENT_TYPE"].astype(_STR).str.strip().str.upper(),
-            "issuer_cik": cik10(sub["ISSUERCIK"]),
-            "issuer_name": sub["ISSUERNAME"].astype(_STR),
-            "ticker_raw": sub["ISSUERTRADINGSYMBOL"].astype(_STR),
-            "period_of_report": _sec_dates(sub["PERIOD_OF_REPORT"]),
-            "date_of_orig_sub": _sec_dates(sub["DATE_OF_ORIG_SUB"]),
-            "aff10b5one": _truthy(sub["AFF10B5ONE"]),
-        }
-    )
+    tx = _transaction_lines(t)
+    s = _submissions(sub)
     dropped: list[pd.DataFrame] = [b[["accession", "table", "line", "reason"]] for b in (bad_lines or [])]
     nrows = len(tx) + sum(len(b) for b in (bad_lines or []) if b["table"].iloc[0] in ("NONDERIV_TRANS", "DERIV_TRANS"))
     tx = tx.merge(s, on="accession", how="left", validate="many_to_one")
-    orphan = tx["form_type"].isna()
-    if orphan.any():
-        dropped.append(tx.loc[orphan, ["accession", "table", "line"]].assign(reason="accession not in SUBMISSION"))
-    bad_fd = ~orphan & tx["filing_date"].isna()
-    if bad_fd.any():
-        dropped.append(tx.loc[bad_fd, ["accession", "table", "line"]].assign(reason="unparseable FILING_DATE"))
-    bad_td = tx["trans_date"].isna() & ~orphan & ~bad_fd
-    if bad_td.any():
-        dropped.append(
-            tx.loc[bad_td, ["accession", "table", "line"]].assign(
-                reason="unparseable TRANS_DATE: " + tx.loc[bad_td, "trans_date_raw"].fillna("<empty>").astype(str)
-            )
-        )
-    no_owner = ~tx["accession"].isin(primary.index) & ~orphan
-    if no_owner.any():
-        dropped.append(tx.loc[no_owner, ["accession", "table", "line"]].assign(reason="no reporting owner"))
-    tx = tx[~(orphan | bad_fd | bad_td | no_owner)].copy()
-    tx, invalid = validate_rows(tx, shares_raw=tx["shares_raw"])
-    if len(invalid):
-        dropped.append(invalid)
-    tx = tx.copy()
-
+    tx = _usable_lines(tx, primary, dropped)
     if tx.empty:  # a header-only table, or every row dropped: an empty tidy table, not an error
         tx = finalize_columns(pd.DataFrame({"accession": pd.Series(dtype=object)}))
     else:
@@ -497,7 +428,7 @@ def _assemble(path: Path, t: dict[str, pd.DataFrame], absent: dict[str, list[str
                                                                     "DERIV_TRANS": "derivative"})
     stats = {
         "filings": len(s),
-        "filings_bad_date": int(bad_sub.sum()),
+        "filings_bad_date": int(s["filing_date"].isna().sum()),
         "transaction_rows": nrows,
         "kept": len(tx),
         "dropped": int(dropped_df["table"].isin(["nonderivative", "derivative"]).sum()),
@@ -505,6 +436,86 @@ def _assemble(path: Path, t: dict[str, pd.DataFrame], absent: dict[str, list[str
         "joint_filings": int((n_owners > 1).sum()),
     }
     return QuarterData(path, tx, own, holdings, dropped_df, stats, absent)
+
+
+def _transaction_lines(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every non-derivative and derivative transaction line in tidy names, with its footnotes' texts."""
+    foot = t["FOOTNOTES"].copy()
+    foot["ACCESSION_NUMBER"] = foot["ACCESSION_NUMBER"].astype(_STR).str.strip()
+    foot["FOOTNOTE_ID"] = foot["FOOTNOTE_ID"].astype(_STR).str.strip()
+    parts = []
+    for table, key in (("NONDERIV_TRANS", "nonderivative"), ("DERIV_TRANS", "derivative")):
+        tr = t[table].reset_index(drop=True)
+        fn = t[table + "_FN"].reset_index(drop=True)
+        tr["ACCESSION_NUMBER"] = tr["ACCESSION_NUMBER"].astype(_STR).str.strip()
+        fn["ACCESSION_NUMBER"] = tr["ACCESSION_NUMBER"]
+        fn_cols = [c for c in fn.columns if c.endswith("_FN")]
+        notes = _attach_footnotes(fn, fn_cols, foot)
+        sk_col = "NONDERIV_TRANS_SK" if key == "nonderivative" else "DERIV_TRANS_SK"
+        sk = pd.to_numeric(tr[sk_col], errors="coerce") if sk_col in tr else pd.Series(np.nan, index=tr.index)
+        parts.append(pd.DataFrame(
+            {
+                "accession": tr["ACCESSION_NUMBER"],
+                "table": key,
+                "security_title": tr["SECURITY_TITLE"].astype(_STR),
+                "trans_date": _sec_dates(tr["TRANS_DATE"]),
+                "trans_date_raw": tr["TRANS_DATE"].astype(_STR),
+                "deemed_execution_date": _sec_dates(tr["DEEMED_EXECUTION_DATE"]),
+                "trans_code": tr["TRANS_CODE"].astype(_STR).str.strip().str.upper(),
+                "acquired_disposed": tr["TRANS_ACQUIRED_DISP_CD"].astype(_STR).str.strip().str.upper(),
+                "shares": _num(tr["TRANS_SHARES"]),
+                "shares_raw": tr["TRANS_SHARES"].astype(_STR),
+                "price": _num(tr["TRANS_PRICEPERSHARE"]),
+                "shares_after": _num(tr["SHRS_OWND_FOLWNG_TRANS"]),
+                "ownership": tr["DIRECT_INDIRECT_OWNERSHIP"].astype(_STR).str.strip().str.upper(),
+                "footnotes": notes,
+                "line": sk.fillna(-1).astype("int64"),
+            }
+        ))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _submissions(sub: pd.DataFrame) -> pd.DataFrame:
+    """One row per filing of SUBMISSION, in tidy names (its dates parsed, the issuer's CIK in ten digits)."""
+    return pd.DataFrame(
+        {
+            "accession": sub["ACCESSION_NUMBER"],
+            "filing_date": _sec_dates(sub["FILING_DATE"]),
+            "form_type": sub["DOCUMENT_TYPE"].astype(_STR).str.strip().str.upper(),
+            "issuer_cik": cik10(sub["ISSUERCIK"]),
+            "issuer_name": sub["ISSUERNAME"].astype(_STR),
+            "ticker_raw": sub["ISSUERTRADINGSYMBOL"].astype(_STR),
+            "period_of_report": _sec_dates(sub["PERIOD_OF_REPORT"]),
+            "date_of_orig_sub": _sec_dates(sub["DATE_OF_ORIG_SUB"]),
+            "aff10b5one": _truthy(sub["AFF10B5ONE"]),
+        }
+    )
+
+
+def _usable_lines(tx: pd.DataFrame, primary: pd.DataFrame, dropped: list[pd.DataFrame]) -> pd.DataFrame:
+    """The lines with a filing, a filing date, a trade date and a reporting owner that pass the row
+    validation; the others are appended to *dropped* with their reasons."""
+    orphan = tx["form_type"].isna()
+    if orphan.any():
+        dropped.append(tx.loc[orphan, ["accession", "table", "line"]].assign(reason="accession not in SUBMISSION"))
+    bad_fd = ~orphan & tx["filing_date"].isna()
+    if bad_fd.any():
+        dropped.append(tx.loc[bad_fd, ["accession", "table", "line"]].assign(reason="unparseable FILING_DATE"))
+    bad_td = tx["trans_date"].isna() & ~orphan & ~bad_fd
+    if bad_td.any():
+        dropped.append(
+            tx.loc[bad_td, ["accession", "table", "line"]].assign(
+                reason="unparseable TRANS_DATE: " + tx.loc[bad_td, "trans_date_raw"].fillna("<empty>").astype(str)
+            )
+        )
+    no_owner = ~tx["accession"].isin(primary.index) & ~orphan
+    if no_owner.any():
+        dropped.append(tx.loc[no_owner, ["accession", "table", "line"]].assign(reason="no reporting owner"))
+    tx = tx[~(orphan | bad_fd | bad_td | no_owner)].copy()
+    tx, invalid = validate_rows(tx, shares_raw=tx["shares_raw"])
+    if len(invalid):
+        dropped.append(invalid)
+    return tx.copy()
 
 
 def quarter_of(path: str | Path) -> str | None:
