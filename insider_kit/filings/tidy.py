@@ -224,8 +224,7 @@ def build_tidy(p: DataPaths, *, progress: bool = True) -> pd.DataFrame:
 
 
 def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
-    from .._progress import tqdm
-
+    """The build, under the directory's lock: read every source, combine, write all-or-nothing, summarise."""
     zips, xmls = filing_sources(p)
     imported = imported_sources(p)
     fingerprint = _sources_fingerprint(p)
@@ -234,11 +233,53 @@ def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
             f"no raw filings under {p.raw} (expected raw/sec/*_form345.zip or raw/edgar/<cik>/*.txt)",
             hint="run 'insider-kit fetch sec' / 'fetch edgar', or 'insider-kit sample' for the teaching market",
         )
-    tx_parts, own_parts, dropped_parts, summary = [], [], [], []
+    parts = _Parts()
+    zips = _read_zips(p, zips, parts, progress=progress)
+    if xmls:
+        tx_x, own_x, skipped = parse_form4_files(xmls, progress=progress)
+        parts.add(tx_x, own_x, skipped.assign(table=None, line=-1))
+        parts.summary.append({"source": f"edgar ({len(xmls)} files)", "rows_read": len(tx_x), "kept": len(tx_x),
+                              "dropped": len(skipped)})
+    _read_imported(imported, parts)
+    tx, owners, dropped, counts = _combine(parts)
+    _swap_in(p, tx, owners, dropped, {"sources": fingerprint, "schema": _schema_id(), "zips": [z.name for z in zips],
+                                       "edgar_files": len(xmls)})
+    out = pd.DataFrame(parts.summary)
+    totals = {"source": "TOTAL", "rows_read": int(out["rows_read"].sum()), "kept": len(tx),
+              "dropped": int(out["dropped"].sum())}
+    out = pd.concat([out, pd.DataFrame([totals])], ignore_index=True)
+    out.attrs.update(counts)
+    for k, v in counts.items():
+        out.loc[len(out)] = {"source": k, "rows_read": v, "kept": pd.NA, "dropped": pd.NA}
+    return out
+
+
+class _Parts:
+    """What the sources gave: transactions, owners and dropped rows per source, and one summary row each."""
+
+    def __init__(self) -> None:
+        self.tx: list[pd.DataFrame] = []
+        self.owners: list[pd.DataFrame] = []
+        self.dropped: list[pd.DataFrame] = []
+        self.summary: list[dict[str, object]] = []
+
+    def add(self, tx: pd.DataFrame, owners: pd.DataFrame | None, dropped: pd.DataFrame | None) -> None:
+        self.tx.append(tx)
+        if owners is not None:
+            self.owners.append(owners)
+        if dropped is not None:
+            self.dropped.append(dropped)
+
+
+def _read_zips(p: DataPaths, zips: list[Path], parts: _Parts, *, progress: bool) -> list[Path]:
+    """Every distinct quarterly zip (through the per-quarter cache); a zip with the same bytes as another, and
+    an accession already read from an earlier zip, are read once and counted.  Returns the zips read."""
+    from .._progress import tqdm
+
     zips, same = _distinct_by_content(zips)
     for z, first in same.items():
-        summary.append({"source": z.name, "rows_read": 0, "kept": 0, "dropped": 0,
-                        "absent_columns": f"skipped: the same bytes as {first.name}"})
+        parts.summary.append({"source": z.name, "rows_read": 0, "kept": 0, "dropped": 0,
+                              "absent_columns": f"skipped: the same bytes as {first.name}"})
     seen_acc: set[str] = set()
     for z in tqdm(zips, desc="SEC quarterly zips", unit="zip", disable=not progress):
         q = _read_quarter_cached(p, z)
@@ -252,34 +293,32 @@ def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
             q.stats["kept"] -= int(again.sum())
             q.stats["dropped"] += int(again.sum())
         seen_acc.update(acc[~again].unique())
-        tx_parts.append(q.transactions)
-        own_parts.append(q.owners)
-        dropped_parts.append(q.dropped.assign(file=z.name))
-        summary.append({"source": z.name, "rows_read": q.stats["transaction_rows"], "kept": q.stats["kept"],
-                        "dropped": q.stats["dropped"],
-                        "absent_columns": "; ".join(f"{k}: {','.join(v)}" for k, v in q.missing_columns.items())})
-    if xmls:
-        tx_x, own_x, skipped = parse_form4_files(xmls, progress=progress)
-        tx_parts.append(tx_x)
-        own_parts.append(own_x)
-        dropped_parts.append(skipped.rename(columns={"file": "file"}).assign(table=None, line=-1))
-        summary.append({"source": f"edgar ({len(xmls)} files)", "rows_read": len(tx_x), "kept": len(tx_x),
-                        "dropped": len(skipped)})
+        parts.add(q.transactions, q.owners, q.dropped.assign(file=z.name))
+        parts.summary.append({"source": z.name, "rows_read": q.stats["transaction_rows"], "kept": q.stats["kept"],
+                              "dropped": q.stats["dropped"],
+                              "absent_columns": "; ".join(f"{k}: {','.join(v)}" for k, v in q.missing_columns.items())})
+    return zips
+
+
+def _read_imported(imported: list[Path], parts: _Parts) -> None:
+    """The third-party tables imported under ``raw/imported/`` (and their dropped rows)."""
     for f in imported:
         try:
             part = pd.read_parquet(f)
         except (OSError, ValueError) as exc:
             raise DataError(f"unreadable imported table ({exc})", path=f, hint="import the file again") from exc
-        tx_parts.append(part)
         d = f.with_name(f.name.replace(".parquet", ".dropped.parquet"))
-        n_drop = 0
-        if d.exists():
-            dd = pd.read_parquet(d)
-            n_drop = len(dd)
-            dropped_parts.append(dd)
-        summary.append({"source": f"imported {f.name}", "rows_read": len(part) + n_drop, "kept": len(part),
-                        "dropped": n_drop})
-    tx = (pd.concat([t for t in tx_parts if len(t)], ignore_index=True) if any(len(t) for t in tx_parts)
+        dd = pd.read_parquet(d) if d.exists() else None
+        parts.add(part, None, dd)
+        n_drop = len(dd) if dd is not None else 0
+        parts.summary.append({"source": f"imported {f.name}", "rows_read": len(part) + n_drop, "kept": len(part),
+                              "dropped": n_drop})
+
+
+def _combine(parts: _Parts) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """One transactions table (the EDGAR copy of an accession preferred to the data set's, the amendment rule
+    applied, sorted), the owners and the dropped rows; and the rules' counts."""
+    tx = (pd.concat([t for t in parts.tx if len(t)], ignore_index=True) if any(len(t) for t in parts.tx)
           else pd.DataFrame({"accession": pd.Series(dtype=object)}))
     tx = finalize_columns(tx)
     # duplicate source: prefer EDGAR XML copy of an accession
@@ -289,26 +328,30 @@ def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
     tx = tx[~dup_src]
     tx, amend = apply_amendments(tx)
     tx = tx.sort_values(["filing_date", "accession", "table", "line"], kind="stable").reset_index(drop=True)
-    owners = pd.concat(nonempty, ignore_index=True) if (nonempty := [o for o in own_parts if len(o)]) else pd.DataFrame()
+    owners = pd.concat(nonempty, ignore_index=True) if (nonempty := [o for o in parts.owners if len(o)]) else pd.DataFrame()
     if len(owners):
         owners = owners.drop_duplicates(["accession", "owner_cik"]).reset_index(drop=True)
         owners["filing_date"] = pd.to_datetime(owners["filing_date"])
         for c in ("accession", "owner_cik", "owner_name", "officer_title", "issuer_cik"):
             owners[c] = owners[c].astype("string")
         owners["role"] = owners["role"].astype("string")
-    dropped = pd.concat([d for d in dropped_parts if len(d)], ignore_index=True) if any(len(d) for d in dropped_parts) else pd.DataFrame(columns=["accession", "reason", "file"])
+    dropped = (pd.concat([d for d in parts.dropped if len(d)], ignore_index=True) if any(len(d) for d in parts.dropped)
+               else pd.DataFrame(columns=["accession", "reason", "file"]))
     for c in dropped.columns:
         if c != "line":
             dropped[c] = dropped[c].astype("string")
+    return tx, owners, dropped, amend | {"duplicate_source_rows": n_dup}
 
-    # write all-or-nothing: build in a staging dir, mark it complete, then swap (see _recover)
+
+def _swap_in(p: DataPaths, tx: pd.DataFrame, owners: pd.DataFrame, dropped: pd.DataFrame, build: dict[str, object]) -> None:
+    """Write all-or-nothing: build in a staging directory, mark it complete, then swap it in (see _recover)."""
     stage, old = p.tidy_staging, p.tidy_old
     if stage.exists():
         shutil.rmtree(stage)
     try:
         (stage / "transactions").mkdir(parents=True)
         tx_q = tx.assign(quarter=_quarter_label(tx["filing_date"]))
-        for q, part in tx_q.groupby("quarter", sort=True):  # type: ignore[assignment]
+        for q, part in tx_q.groupby("quarter", sort=True):
             d = stage / "transactions" / f"quarter={q}"
             d.mkdir()
             part.drop(columns="quarter").to_parquet(d / "part-0.parquet", index=False)
@@ -316,8 +359,7 @@ def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
         if len(owners):
             owners.to_parquet(stage / "owners" / "part-0.parquet", index=False)
         dropped.to_parquet(stage / p.dropped.name, index=False)
-        (stage / _BUILD).write_text(json.dumps({"sources": fingerprint, "schema": _schema_id(), "zips": [z.name for z in zips],
-                                                "edgar_files": len(xmls)}))
+        (stage / _BUILD).write_text(json.dumps(build))
         (stage / _COMPLETE).write_text("")
         if old.exists():
             shutil.rmtree(old)
@@ -332,14 +374,6 @@ def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
-    out = pd.DataFrame(summary)
-    totals = {"source": "TOTAL", "rows_read": int(out["rows_read"].sum()), "kept": len(tx),
-              "dropped": int(out["dropped"].sum())}
-    out = pd.concat([out, pd.DataFrame([totals])], ignore_index=True)
-    out.attrs.update(amend | {"duplicate_source_rows": n_dup})
-    for k, v in (amend | {"duplicate_source_rows": n_dup}).items():
-        out.loc[len(out)] = {"source": k, "rows_read": v, "kept": pd.NA, "dropped": pd.NA}
-    return out
 
 
 def load_transactions(p: DataPaths, *, columns: list[str] | None = None) -> pd.DataFrame:
