@@ -206,6 +206,7 @@ def _cmd_report(a: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- parser
+# long: declarative, one block per command (the parser is the CLI's reference)
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser (exposed for tests and documentation)."""
     parser = argparse.ArgumentParser(

@@ -376,6 +376,34 @@ def _index(study: Study, ledger: pd.DataFrame, res: RenderResult, manifest: dict
     return _page("insider-kit report", body)
 
 
+def _report_params(params: dict[str, Any] | None, params_file: Path | None, data: Path) -> dict[str, Any]:
+    """The report's parameters: the file's, then the explicit ones, and ``data_dir`` (absolute)."""
+    p: dict[str, Any] = {}
+    if params_file is not None:
+        try:
+            p.update(json.loads(Path(params_file).read_text()))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read parameters file {params_file}: {exc}") from exc
+    p.update(params or {})
+    p.setdefault("data_dir", str(Path(data).resolve()))
+    return p
+
+
+def _execute(nb: Path, executed: Path, parameters: dict[str, Any], timeout: int) -> str | None:
+    """Run one notebook with papermill into *executed*; the failing cell and its error, or None."""
+    import papermill as pm
+
+    try:
+        pm.execute_notebook(str(nb), str(executed), parameters=parameters,
+                            # no cwd=: papermill's chdir is process-wide and notebooks run in threads;
+                            # every path passed in is absolute
+                            progress_bar=False, execution_timeout=timeout, kernel_name="python3",
+                            log_output=False, extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+    except Exception as exc:  # papermill raises PapermillExecutionError and others
+        return _failing_cell(executed) or f"{type(exc).__name__}: {exc}"
+    return None
+
+
 def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("notebooks"),
                    params: dict[str, Any] | None = None, params_file: Path | None = None, hide_code: bool = False,
                    only: list[str] | None = None, timeout: int = 900, jobs: int = 2,
@@ -422,14 +450,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
         srcs = [p for p in srcs if p.stem in only or p.name in only]
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    p: dict[str, Any] = {}
-    if params_file is not None:
-        try:
-            p.update(json.loads(Path(params_file).read_text()))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"cannot read parameters file {params_file}: {exc}") from exc
-    p.update(params or {})
-    p.setdefault("data_dir", str(Path(data).resolve()))
+    p = _report_params(params, params_file, data)
     build = out / ".notebooks"
     nbs = [to_notebook(s, build / f"{s.stem}.ipynb") for s in srcs]
     declared = {nb: pm.inspect_notebook(str(nb)) for nb in nbs}
@@ -454,17 +475,8 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
     exporter = HTMLExporter(exclude_input=hide_code)
 
     def run(nb: Path) -> tuple[Path, float, str | None]:
-        executed = out / f"{nb.stem}.ipynb"
         t1 = time.time()
-        err = None
-        try:
-            pm.execute_notebook(str(nb), str(executed), parameters={k: v for k, v in p.items() if k in declared[nb]},
-                                # no cwd=: papermill's chdir is process-wide and notebooks run in threads;
-                                # every path passed in is absolute
-                                progress_bar=False, execution_timeout=timeout, kernel_name="python3",
-                                log_output=False, extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
-        except Exception as exc:  # papermill raises PapermillExecutionError and others
-            err = _failing_cell(executed) or f"{type(exc).__name__}: {exc}"
+        err = _execute(nb, out / f"{nb.stem}.ipynb", {k: v for k, v in p.items() if k in declared[nb]}, timeout)
         return nb, time.time() - t1, err
 
     from concurrent.futures import ThreadPoolExecutor, as_completed

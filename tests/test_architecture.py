@@ -109,3 +109,26 @@ def test_public_api_is_pinned(module: str) -> None:
     assert sorted(m.__all__) == sorted(PUBLIC[module]), f"{module}.__all__ changed: update PUBLIC on purpose"
     for name in m.__all__:
         assert hasattr(m, name), f"{module}.{name} is in __all__ but missing"
+
+
+def test_functions_are_short_or_say_why() -> None:
+    """No function body (its docstring aside) is longer than about 80 lines without a ``# long:`` comment just
+    above it saying why (issue #14)."""
+    limit = 85
+    offenders = []
+    for path in sorted(PKG.rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            first = node.body[0]
+            has_doc = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                and isinstance(first.value.value, str)
+            start = first.end_lineno + 1 if has_doc else first.lineno  # type: ignore[operator]
+            if node.end_lineno - start + 1 <= limit:  # type: ignore[operator]
+                continue
+            top = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1  # 0-based line of def/decorator
+            if not any(ln.startswith("# long:") for ln in lines[max(0, top - 3):top]):
+                offenders.append(f"{path.relative_to(PKG)}:{node.name} "
+                                 f"({node.end_lineno - start + 1} lines)")
+    assert not offenders, f"functions over {limit} lines without a '# long:' reason: {offenders}"

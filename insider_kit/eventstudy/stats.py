@@ -272,6 +272,7 @@ def _median_sorted(v: np.ndarray) -> float:
     return float(v[n // 2]) if n % 2 else float((v[n // 2 - 1] + v[n // 2]) / 2)
 
 
+# long: every statistic of the test table, vectorised over windows; each block is one statistic with its formula
 def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.ndarray, n_est: np.ndarray,
                k_params: int, ubar: np.ndarray, L_est: int, cw: np.ndarray, npos: np.ndarray, rbar: np.ndarray,
                bhar: np.ndarray | None, day0: np.ndarray | None = None,

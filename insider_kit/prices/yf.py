@@ -136,6 +136,7 @@ def read_cached(path: Path) -> tuple[pd.Series, dict[str, Any]]:
     return s.sort_index(), meta
 
 
+# long: one loop over tickers with the cache's outcomes (new, extended, re-adjusted at the source, failed)
 def fetch_prices(tickers: Sequence[str], start: str, end: str | None = None, *, cache: Path,
                  batch_size: int = 50, retries: int = 3, backoff: float = 2.0,
                  downloader: Downloader | None = None, progress: bool = True,

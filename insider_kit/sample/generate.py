@@ -376,6 +376,7 @@ def _calendar_filings(w: _World, i: int, lo: int) -> None:
             w.filings.append(Filing(i, j, d, "grant", trades))
 
 
+# long: the order of the random draws fixes the market's bytes; one block per kind of trade
 def _discretionary_filings(w: _World, i: int, lo: int, trailing: np.ndarray, group_id: int) -> int:
     """Firm *i*'s discretionary trades at the spec's yearly rates, each kind in a fixed order; returns the
     next cluster id.  (One long function on purpose: the order of the random draws fixes the market's bytes.)"""

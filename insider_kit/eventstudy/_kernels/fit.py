@@ -337,6 +337,8 @@ def _quad_inverse(A0, d, Ms, c, z):  # pragma: no cover - compiled
     return out
 
 
+# long: one fused compiled pass per event (fit, CARs, SCARs, BHARs, rank keys); split into calls, the
+# per-event cost of returning tuples and re-reading the event's days shows in the million-event benchmark
 @_kernel
 def abnormal(m, days, jj, d0, idx, want_bhar, keys, pb, missing_key, out):  # pragma: no cover - compiled
     """Fit, abnormal returns, CARs, SCARs, BHARs and rank keys for the events of one chunk.
