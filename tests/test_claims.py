@@ -117,3 +117,36 @@ def test_sell_signal_ranking_recovers_a_planted_ranking(tmp_path: Path, cluster:
     _, contrasts = sell_signal_ranking(load_study(root))
     row = contrasts[(contrasts["a"] == "cluster") & (contrasts["b"] == "large unscheduled CEO/CFO")].iloc[0]
     assert (row["ci_high"] < 0) if sign < 0 else (row["ci_low"] > 0), row.to_dict()
+
+
+def test_controlled_difference_equals_the_formula_regression(default_market: Path) -> None:
+    """The ledger's controlled estimate (a design built directly) equals car_regression with the formula
+    ``y ~ in_a + log_value + log_mcap + C(top_role) + C(year)`` through patsy, coefficient and clustered CI."""
+    import insider_kit as ik
+    from insider_kit.claims.ledger import _controlled
+
+    study = ik.load_study(default_market)
+    res = ik.event_study(study.events, study.panel, model="market_adjusted", car_windows=[(0, 60)])
+    E = res.events
+    a = (E["direction"] == "buy").to_numpy()
+    b = ~a
+    got = _controlled(res, (0, 60), a, b, flip_b=True)
+
+    class Subset:  # what car_regression reads, for the events of a or b
+        events = E
+        car = res.car
+        car_windows = res.car_windows
+
+    car = res.car[(0, 60)].to_numpy()
+    extra = pd.DataFrame({"in_a": a.astype(float), "y": np.where(b, -car, car)}, index=E.index)
+    for col in ("value", "mcap"):
+        if col in E.columns:
+            v = pd.to_numeric(E[col], errors="coerce").to_numpy(float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                extra[f"log_{col}"] = np.where(v > 0, np.log(np.where(v > 0, v, 1.0)), np.nan)
+    terms = [t for t in ("log_value", "log_mcap") if t in extra.columns] + ["C(top_role)", "C(year)"]
+    ref = ik.car_regression(Subset(), "y ~ in_a + " + " + ".join(terms), window=(0, 60), data=extra)  # type: ignore[arg-type]
+    r = ref.params.loc["in_a"]
+    assert got["controlled"] == pytest.approx(r["coef"], rel=1e-9)
+    assert got["controlled_low"] == pytest.approx(r["ci_low"], rel=1e-9)
+    assert got["controlled_high"] == pytest.approx(r["ci_high"], rel=1e-9)

@@ -145,3 +145,31 @@ def test_null_rejection_rate_is_near_five_percent() -> None:
     assert lo <= rate <= hi, rate
     bmp_p = 2 * st.norm.sf(np.abs(res.tests["bmp_t"].to_numpy()))
     assert lo <= (bmp_p < 0.05).mean() <= hi
+
+
+def test_bootstrap_kernel_resamples_uniformly_and_reproducibly() -> None:
+    """The compiled percentile bootstrap draws each element with probability 1/n (chi-square test on the draws
+    of a one-hot x), its resample means have the mean and variance of the nonparametric bootstrap, and a seed
+    gives the same resamples however many are asked for."""
+    from scipy import stats
+
+    from insider_kit.eventstudy._kernels import bootstrap_means
+
+    n, B = 8, 40_000
+    counts = np.empty(n)
+    for j in range(n):  # x = e_j: each resample mean is (draws of element j) / n
+        out = np.empty(B)
+        bootstrap_means(np.eye(n)[j], B, 11, out)
+        counts[j] = out.sum() * n
+    chi2 = stats.chisquare(counts, np.full(n, B * n / n))
+    assert chi2.pvalue > 1e-3, chi2
+    rng = np.random.default_rng(5)
+    x = rng.standard_t(4, 2_000)
+    out = np.empty(B)
+    bootstrap_means(x, B, 99, out)
+    var = x.var() / len(x)  # the bootstrap variance of a mean: the plug-in variance over n
+    assert abs(out.mean() - x.mean()) < 4 * np.sqrt(var / B)
+    assert out.var() == pytest.approx(var, rel=4 * np.sqrt(2 / B))
+    few = np.empty(10)
+    bootstrap_means(x, 10, 99, few)
+    assert np.array_equal(few, out[:10])

@@ -21,8 +21,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .._io import atomic_path, atomic_write_text, directory_lock, fingerprint_files
@@ -281,10 +283,14 @@ def _read_zips(p: DataPaths, zips: list[Path], parts: _Parts, *, progress: bool)
         parts.summary.append({"source": z.name, "rows_read": 0, "kept": 0, "dropped": 0,
                               "absent_columns": f"skipped: the same bytes as {first.name}"})
     seen_acc: set[str] = set()
+    quarters = _read_quarters(p, zips)
     for z in tqdm(zips, desc="SEC quarterly zips", unit="zip", disable=not progress):
-        q = _read_quarter_cached(p, z)
-        acc = q.transactions["accession"].astype(str)
-        again = acc.isin(seen_acc).to_numpy()
+        q = next(quarters)
+        # membership by the quarter's distinct accessions (isin against the growing set would copy all of it
+        # into an array for every zip: quadratic in the number of quarters)
+        codes, uniq = pd.factorize(q.transactions["accession"].astype(str).to_numpy())
+        hit = np.fromiter((a in seen_acc for a in uniq), dtype=bool, count=len(uniq))
+        again = hit[codes] if len(codes) else np.zeros(0, dtype=bool)
         if again.any():  # the same filing in two zips (a re-issued quarter): keep the first copy, count the rest
             dup = q.transactions.loc[again, ["accession", "table", "line"]].assign(
                 reason="accession already read from an earlier zip")
@@ -292,12 +298,38 @@ def _read_zips(p: DataPaths, zips: list[Path], parts: _Parts, *, progress: bool)
             q.transactions = q.transactions[~again].reset_index(drop=True)
             q.stats["kept"] -= int(again.sum())
             q.stats["dropped"] += int(again.sum())
-        seen_acc.update(acc[~again].unique())
+        seen_acc.update(uniq[~hit].tolist())
         parts.add(q.transactions, q.owners, q.dropped.assign(file=z.name))
         parts.summary.append({"source": z.name, "rows_read": q.stats["transaction_rows"], "kept": q.stats["kept"],
                               "dropped": q.stats["dropped"],
                               "absent_columns": "; ".join(f"{k}: {','.join(v)}" for k, v in q.missing_columns.items())})
     return zips
+
+
+def _is_cached(p: DataPaths, z: Path) -> bool:
+    st = z.stat()
+    return (p.cache / "build" / f"{z.stem}-{st.st_size}-{st.st_mtime_ns}-{_schema_id()}.json").exists()
+
+
+def _read_quarters(p: DataPaths, zips: list[Path]) -> Iterator[QuarterData]:
+    """:func:`_read_quarter_cached` of every zip, in order; the zips not in the cache are read by two worker
+    processes at once when there are several (reading a quarter is pandas work that holds the GIL)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    todo = [z for z in zips if not _is_cached(p, z)]
+    workers = min(2, os.cpu_count() or 1, len(todo))
+    # (a daemonic process, e.g. a multiprocessing.Pool worker, may not start processes of its own)
+    if workers < 2 or len(todo) < 4 or multiprocessing.current_process().daemon:
+        for z in zips:
+            yield _read_quarter_cached(p, z)
+        return
+
+    # forkserver: a clean worker (no copy of the parent's threads or its large tables)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        futures = {z: pool.submit(_read_quarter_cached, p, z) for z in todo}
+        for z in zips:
+            yield futures[z].result() if z in futures else _read_quarter_cached(p, z)
 
 
 def _read_imported(imported: list[Path], parts: _Parts) -> None:

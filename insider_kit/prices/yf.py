@@ -13,6 +13,7 @@ A later call fetches only dates after the cached range.
 from __future__ import annotations
 
 import json
+import os
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -112,28 +113,47 @@ def write_cached(path: Path, s: pd.Series, meta: dict[str, Any]) -> None:
 
 def read_cached(path: Path) -> tuple[pd.Series, dict[str, Any]]:
     """Read one cached ticker: (adjusted close series, metadata)."""
+    dates, values, meta = _read_cached_arrays(path)
+    return pd.Series(values, index=pd.DatetimeIndex(dates), name="adj_close"), meta
+
+
+def _read_cached_arrays(path: Path) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """One cached ticker as sorted day-resolution dates (``datetime64[ns]``) and values, and its metadata, after
+    every check (readable, a numeric ``adj_close``, a date index without repeats, the checksum)."""
     hint = "delete it; the next fetch will download it again"
     try:
         t = pq.read_table(path)
         meta = json.loads((t.schema.metadata or {}).get(b"insider_kit", b"{}"))
-        df = t.to_pandas()
+        fields = {f.name: f.type for f in t.schema}
+        if (pa.types.is_floating(fields.get("adj_close", pa.null())) and pa.types.is_timestamp(fields.get("date", pa.null()))
+                and getattr(fields["date"], "tz", None) is None):
+            # the layout write_cached writes: the columns straight to numpy (no DataFrame per file)
+            dates = t.column("date").to_numpy().astype("datetime64[ns]")
+            values = t.column("adj_close").to_numpy(zero_copy_only=False).astype(np.float64)
+        else:
+            df = t.to_pandas()
+            if "adj_close" not in df.columns or not pd.api.types.is_float_dtype(df["adj_close"]):
+                raise DataError("price cache file has no numeric adj_close column", path=path, hint=hint)
+            if not isinstance(df.index, pd.DatetimeIndex):
+                raise DataError("price cache file has no date index", path=path, hint=hint)
+            dates = df.index.to_numpy("datetime64[ns]")
+            values = df["adj_close"].to_numpy(np.float64)
     except (OSError, pa.ArrowException, ValueError, UnicodeDecodeError) as exc:
+        if isinstance(exc, DataError):
+            raise
         raise DataError(f"unreadable price cache file ({type(exc).__name__}: {exc})", path=path, hint=hint) from exc
     if not isinstance(meta, dict):
         raise DataError("price cache file has unreadable metadata", path=path, hint=hint)
-    if "adj_close" not in df.columns or not pd.api.types.is_float_dtype(df["adj_close"]):
-        raise DataError("price cache file has no numeric adj_close column", path=path, hint=hint)
-    if not isinstance(df.index, pd.DatetimeIndex):
-        raise DataError("price cache file has no date index", path=path, hint=hint)
-    if df.index.has_duplicates:
-        raise DataError(f"price cache file repeats the date {df.index[df.index.duplicated()][0]:%Y-%m-%d}", path=path,
-                        hint=hint)
-    s = df["adj_close"].astype(float)
-    if "crc32" in meta and _checksum(pd.DatetimeIndex(df.index), s.to_numpy()) != meta["crc32"]:
+    if "crc32" in meta and _checksum(pd.DatetimeIndex(dates), values) != meta["crc32"]:
         raise DataError("price cache file fails its checksum (the file changed after it was written)", path=path,
                         hint=hint)
-    s.index = pd.DatetimeIndex(s.index).normalize()
-    return s.sort_index(), meta
+    days = dates.astype("datetime64[D]").astype("datetime64[ns]")
+    order = np.argsort(days, kind="stable")
+    days, values = days[order], values[order]
+    if len(days) > 1 and (days[1:] == days[:-1]).any():
+        first = days[1:][days[1:] == days[:-1]][0]
+        raise DataError(f"price cache file repeats the date {pd.Timestamp(first):%Y-%m-%d}", path=path, hint=hint)
+    return days, values, meta
 
 
 # long: one loop over tickers with the cache's outcomes (new, extended, re-adjusted at the source, failed)
@@ -277,19 +297,25 @@ def load_prices(cache: Path, tickers: Sequence[str] | None = None, *, strict: bo
     else:
         names = [normalise_ticker(t) or str(t) for t in tickers]
         files = [cache / f"{safe_component(n, what='ticker')}.parquet" for n in names]
-    cols, missing = {}, []
-    for n, f in zip(names, files, strict=True):
-        if not f.exists():
-            missing.append(n)
-            continue
-        cols[n] = read_cached(f)[0]
+    present = [(n, f) for n, f in zip(names, files, strict=True) if f.exists()]
+    missing = [n for n, f in zip(names, files, strict=True) if not f.exists()]
     if strict and missing:
         raise NotFoundError(f"no cached prices for {', '.join(missing[:10])}", path=cache,
                             hint="run 'insider-kit fetch prices --tickers ...'")
-    if not cols:
+    if not present:
         raise NotFoundError(f"no cached prices in {cache}", hint="run 'insider-kit fetch prices' (or 'insider-kit sample')")
-    out = pd.DataFrame(cols).sort_index()
-    out.index.name, out.columns.name = "date", "ticker"
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # Parquet reads release the GIL
+        series = list(pool.map(lambda nf: _read_cached_arrays(nf[1])[:2], present))
+    cal = np.unique(np.concatenate([d for d, _ in series]))  # the union of the tickers' days
+    M = np.full((len(cal), len(series)), np.nan)
+    for j, (d, v) in enumerate(series):
+        M[np.searchsorted(cal, d), j] = v
+    out = pd.DataFrame(M, index=pd.DatetimeIndex(cal, name="date"),
+                       columns=pd.Index([n for n, _ in present], name="ticker"))
+    if out.columns.has_duplicates:  # two spellings of one ticker name the same file: one column
+        out = out.loc[:, ~out.columns.duplicated()]
     out.attrs["missing"] = missing
     return out
 

@@ -105,20 +105,23 @@ def cluster_counts(keys: pd.DataFrame, day: np.ndarray, trades_keys: pd.DataFram
     """
     if len(trades_day) == 0:
         return np.zeros(len(day), dtype=np.int64)
-    kt = trades_keys.astype(str).agg("\x1f".join, axis=1)
-    ke = keys.astype(str).agg("\x1f".join, axis=1)
-    cats = pd.Index(pd.concat([kt, ke], ignore_index=True).unique())
-    gt = cats.get_indexer(kt)
-    ge = cats.get_indexer(ke)
-    o = pd.Series(trades_owner.astype(str).to_numpy())
-    df = pd.DataFrame({"g": gt, "o": o, "d": trades_day}).drop_duplicates().sort_values(["g", "o", "d"])
-    g, d = df["g"].to_numpy(), df["d"].to_numpy()
-    same = (g[1:] == g[:-1]) & (df["o"].to_numpy()[1:] == df["o"].to_numpy()[:-1])
+    gt, ge = _shared_codes(trades_keys, keys)
+    owner = pd.factorize(trades_owner.astype(str).to_numpy())[0]
+    # one row per (key, owner, day), sorted: an integer sort key (key, owner, day), no string comparisons
+    td = trades_day.astype(np.int64)
+    dmin = int(td.min())  # days as offsets from the first (day indices can be negative: before the calendar)
+    n_o, n_d = int(owner.max()) + 2, int(td.max()) - dmin + 2
+    comp = np.unique((gt.astype(np.int64) * n_o + owner) * n_d + (td - dmin))
+    d = comp % n_d + dmin
+    go = comp // n_d
+    g = go // n_o
+    same = go[1:] == go[:-1]
     new = np.concatenate([[True], ~(same & (d[1:] <= d[:-1] + window - 1))])
-    run = np.cumsum(new) - 1
-    starts = pd.Series(d).groupby(run).min().to_numpy()
-    ends = pd.Series(d).groupby(run).max().to_numpy() + window - 1
-    gr = g[new]
+    first = np.flatnonzero(new)
+    last = np.r_[first[1:] - 1, len(d) - 1]
+    starts = d[first]  # a run's days are sorted: its first and last are its min and max
+    ends = d[last] + window - 1
+    gr = g[first]
     big = np.int64(1) << 32
     s_key = np.sort(gr.astype(np.int64) * big + starts)
     e_key = np.sort(gr.astype(np.int64) * big + ends)
@@ -126,6 +129,17 @@ def cluster_counts(keys: pd.DataFrame, day: np.ndarray, trades_keys: pd.DataFram
     n_start = np.searchsorted(s_key, q, side="right") - np.searchsorted(s_key, ge.astype(np.int64) * big, side="left")
     n_end = np.searchsorted(e_key, q, side="left") - np.searchsorted(e_key, ge.astype(np.int64) * big, side="left")
     return np.where(ge >= 0, n_start - n_end, 0)
+
+
+def _shared_codes(a: pd.DataFrame, b: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of the rows of *a* and *b* (same columns) such that equal rows, compared as text, get equal
+    codes (one factorize per column, then of the combined code: no per-row string joins)."""
+    both = pd.concat([a.reset_index(drop=True), b.reset_index(drop=True)], ignore_index=True)
+    code = np.zeros(len(both), dtype=np.int64)
+    for c in both.columns:
+        f, u = pd.factorize(both[c].astype(str).to_numpy())
+        code = pd.factorize(code * (len(u) + 1) + f)[0].astype(np.int64)  # re-coded: no overflow
+    return code[: len(a)], code[len(a):]
 
 
 def lockup_flags(day: np.ndarray, ipo_day: np.ndarray, band: int) -> np.ndarray:

@@ -20,13 +20,16 @@ def transaction_class(tx: pd.DataFrame) -> pd.Series:
     """Code class of each transaction row; S rows filed together with an exercise by the same owner are
     ``exercise_and_sell``."""
     code = tx["trans_code"].astype("string").str.upper().str[:1]
-    cls = code.map(lambda c: CODE_CLASSES.get(c, "other") if isinstance(c, str) else "other").astype(object)
+    cls = code.astype(object).map(CODE_CLASSES).fillna("other").to_numpy(dtype=object)
     if "accession" in tx.columns:
-        ex = tx.loc[code.isin(_EXERCISE).fillna(False).to_numpy(bool), ["accession", "owner_cik"]].drop_duplicates()
-        key = pd.MultiIndex.from_frame(tx[["accession", "owner_cik"]])
-        has_ex = key.isin(pd.MultiIndex.from_frame(ex)) if len(ex) else np.zeros(len(tx), bool)
+        # (accession, owner) pairs as integers: a filing in which the same owner also exercised
+        acc = pd.factorize(tx["accession"].to_numpy(), use_na_sentinel=False)[0].astype(np.int64)
+        own, uniq = pd.factorize(tx["owner_cik"].to_numpy(), use_na_sentinel=False)
+        key = acc * (len(uniq) + 1) + own
+        is_ex = code.isin(_EXERCISE).fillna(False).to_numpy(bool)
+        has_ex = np.isin(key, key[is_ex]) if is_ex.any() else np.zeros(len(tx), bool)
         cls[(code == "S").fillna(False).to_numpy(bool) & has_ex] = "exercise_and_sell"
-    return pd.Series(cls.to_numpy(), index=tx.index, name="code_class")
+    return pd.Series(cls, index=tx.index, name="code_class")
 
 
 def trade_table(tx: pd.DataFrame, *, date: Literal["filing", "trade"] = "filing",

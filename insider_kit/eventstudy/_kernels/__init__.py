@@ -13,8 +13,16 @@ from __future__ import annotations
 
 from ._core import DayArgs, EventOut, ModelArgs, transpose
 from .fit import abnormal, est_residuals, window_ar
-from .groups import gather_finite, group_moments, pair_correlations, patell_sums, sort_finite, wilcoxon_sorted
+from .groups import (
+           bootstrap_means,
+           gather_finite,
+           group_moments,
+           pair_correlations,
+           patell_sums,
+           sort_finite,
+           wilcoxon_sorted,
+)
 from .rank import rank_accumulate, rank_exact
 
-__all__ = ["DayArgs", "EventOut", "ModelArgs", "abnormal", "est_residuals", "gather_finite", "group_moments", "pair_correlations", "patell_sums",
+__all__ = ["DayArgs", "EventOut", "ModelArgs", "abnormal", "bootstrap_means", "est_residuals", "gather_finite", "group_moments", "pair_correlations", "patell_sums",
            "rank_accumulate", "rank_exact", "sort_finite", "transpose", "wilcoxon_sorted", "window_ar"]

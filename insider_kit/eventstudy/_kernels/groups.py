@@ -4,10 +4,11 @@ sorted finite values behind the median and the Wilcoxon test."""
 from __future__ import annotations
 
 import numpy as np
+from numba import njit, prange
 
 from ._core import _fin, _kernel
 
-__all__ = ["gather_finite", "group_moments", "pair_correlations", "patell_sums", "sort_finite", "wilcoxon_sorted"]
+__all__ = ["bootstrap_means", "gather_finite", "group_moments", "pair_correlations", "patell_sums", "sort_finite", "wilcoxon_sorted"]
 
 
 @_kernel
@@ -218,3 +219,32 @@ def wilcoxon_sorted(v):  # pragma: no cover - compiled
         ties += float(t) ** 3 - t
         r += t
     return m, w_plus, ties
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+@njit(parallel=True, nogil=True, cache=True, error_model="numpy")
+def bootstrap_means(x, n_boot, seed, out):  # pragma: no cover - compiled
+    """``out[b]`` = the mean of ``len(x)`` draws with replacement from *x*, for ``b < n_boot`` (the resamples of
+    a percentile bootstrap), on all cores.
+
+    Draw k of resample b is ``x[floor(u * n)]`` with u the 53 high bits of SplitMix64 (Steele, Lea & Flood 2014)
+    of the counter ``seed + b * 2^32 + k`` (as a stream): deterministic for a seed whatever the number of threads,
+    and no index array in memory.
+    """
+    n = len(x)
+    inv = 1.0 / 9007199254740992.0  # 2^-53
+    for b in prange(n_boot):
+        state = np.uint64(seed) + np.uint64(b) * np.uint64(4294967296) * _GOLDEN
+        s = 0.0
+        for _k in range(n):
+            state += _GOLDEN
+            z = state
+            z = (z ^ (z >> np.uint64(30))) * _MIX1
+            z = (z ^ (z >> np.uint64(27))) * _MIX2
+            z = z ^ (z >> np.uint64(31))
+            s += x[int(float(z >> np.uint64(11)) * inv * n)]
+        out[b] = s / n
