@@ -45,7 +45,7 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
                  date: Literal["filing", "trade"] = "filing", codes: tuple[str, ...] = ("P", "S"),
                  by_class: bool = False, unit: Literal["firm-day"] = "firm-day", nonderivative_only: bool = True,
                  firms: pd.DataFrame | None = None, params: SignalParams | None = None) -> pd.DataFrame:
-    """Aggregate transactions into firm-day events with their signals.
+    r"""Aggregate transactions into firm-day events with their signals.
 
     Parameters
     ----------
@@ -79,6 +79,13 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
         routine_class, silent, exec_unscheduled, n_cluster, cluster, cluster_first, first_trade_date,
         last_filing_date`` (+ price signals with *panel*).  Rows without a ticker are left out and
         counted in ``attrs['no_ticker']``.
+
+    Notes
+    -----
+    An event is every open-market trade of one issuer in one direction made public on one day (its net
+    shares decide the direction); its ``date`` is the public date (:func:`insider_kit.signals.public_date`).
+    Every signal uses only what was public on that date (:mod:`insider_kit.signals`, where each signal's
+    definition and paper are listed), which a property test checks.
 
     Examples
     --------

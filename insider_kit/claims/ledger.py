@@ -258,7 +258,7 @@ def _not_testable(c: Claim, events: pd.DataFrame) -> str:
 def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[int, int] = (0, 60),
                negligible: float = 0.01, min_n: int = 30, min_n_months: int = 3, runup_quintile: int = 5,
                plan_threshold: float = 0.5, alpha: float = 0.05, progress: bool = False) -> pd.DataFrame:
-    """Test every claim in :data:`~insider_kit.claims.CLAIMS` on *study* and return the ledger.
+    r"""Test every claim in :data:`~insider_kit.claims.CLAIMS` on *study* and return the ledger.
 
     Parameters
     ----------
@@ -283,6 +283,13 @@ def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[
     -------
     pandas.DataFrame
         One row per claim, columns :data:`LEDGER_COLUMNS`; ``attrs['settings']`` records the settings.
+
+    Notes
+    -----
+    Each claim's estimate is a mean CAR or a difference of mean CARs over *window*, with its 95% CI from
+    standard errors clustered by firm and calendar month (Cameron, Gelbach & Miller 2011); the market
+    claim's from Newey-West (1987) standard errors.  p-values are adjusted across the ledger by Holm (1979)
+    and Benjamini & Hochberg (1995); the verdict rule is in the module docstring.
 
     Examples
     --------

@@ -140,7 +140,7 @@ def calendar_time(events: pd.DataFrame, panel: ReturnsPanel, *, holding: tuple[i
                   by: str = "direction", long: str = "buy", short: str = "sell",
                   size: pd.DataFrame | pd.Series | None = None, min_firms: int = 5, lags: int = 5,
                   periods_per_year: int = 252) -> CalendarTimeResult:
-    """Long, short and long-short calendar-time portfolios with factor alphas and Newey-West t-statistics.
+    r"""Long, short and long-short calendar-time portfolios with factor alphas and Newey-West t-statistics.
 
     Parameters
     ----------
@@ -172,6 +172,14 @@ def calendar_time(events: pd.DataFrame, panel: ReturnsPanel, *, holding: tuple[i
     CalendarTimeResult
         ``table``: rows ``long``, ``short``, ``long_short``; columns ``alpha_daily``, ``alpha_annual``
         (x periods_per_year), its 95% CI, ``t_nw``, ``p``, ``n_days``, ``avg_firms``, betas, ``r2``.
+
+    Notes
+    -----
+    The portfolio's daily return :math:`R_{pt}` (equal- or lagged-value-weighted over the firms held on day
+    t) in excess of :math:`r_{ft}` is regressed on the factors, :math:`R_{pt} - r_{ft} = \alpha + \beta'f_t +
+    e_t`; :math:`\alpha` is the average daily abnormal return, its t-statistic Newey-West (1987) with
+    *lags* lags.  Jaffe (1974), Mandelker (1974), Fama (1998), Lyon, Barber & Tsai (1999); the long-short
+    portfolio is regressed without subtracting the risk-free rate.
 
     Examples
     --------

@@ -119,7 +119,7 @@ def compare(result: EventStudyResult, *, by: str | Sequence[object] | np.ndarray
             window: str | tuple[int, int] | None = None, sign: Mapping[str, float] | None = None,
             controls: Sequence[str] = (), cluster: Sequence[str] = ("firm", "month"), n_boot: int = 2000,
             level: float = 0.95, seed: int = 0) -> Comparison:
-    """Difference of mean CAR between two groups of events, with Welch t, bootstrap CI and a clustered regression.
+    r"""Difference of mean CAR between two groups of events, with Welch t, bootstrap CI and a clustered regression.
 
     Parameters
     ----------
@@ -149,6 +149,15 @@ def compare(result: EventStudyResult, *, by: str | Sequence[object] | np.ndarray
     Returns
     -------
     Comparison
+
+    Notes
+    -----
+    With :math:`y_i` the (sign-adjusted) CAR of event i over *window*:
+    Welch (1947): :math:`t = (\bar y_a - \bar y_b) / \sqrt{s_a^2/n_a + s_b^2/n_b}` with the
+    Welch-Satterthwaite degrees of freedom; the percentile bootstrap (Efron & Tibshirani 1993) resamples
+    each group's events with replacement, *n_boot* times; the regression :math:`y_i = \alpha + \delta
+    \,1[i \in a] + x_i'\gamma + u_i` estimates :math:`\delta` with standard errors clustered by firm and
+    calendar month (Cameron, Gelbach & Miller 2011; Petersen 2009), normal p-values.
 
     Examples
     --------
