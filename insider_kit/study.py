@@ -24,6 +24,7 @@ import shutil
 import tempfile
 import warnings
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -120,7 +121,7 @@ class Study:
     """
 
     paths: DataPaths
-    transactions: pd.DataFrame
+    _transactions: pd.DataFrame | Callable[[], pd.DataFrame]  # a table, or how to load it (when first used)
     prices: pd.DataFrame
     panel: ReturnsPanel
     events: pd.DataFrame
@@ -132,6 +133,14 @@ class Study:
     meta: dict[str, Any] = field(default_factory=dict)
     _alt: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _alt_meta: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def transactions(self) -> pd.DataFrame:
+        """The tidy transactions table (read from the data directory when first used: a cached study's events
+        and returns do not need it)."""
+        if callable(self._transactions):
+            self._transactions = self._transactions()
+        return self._transactions
 
     def events_by(self, date: Literal["filing", "trade"] = "filing", codes: tuple[str, ...] = ("P", "S"),
                   by_class: bool = False) -> pd.DataFrame:
@@ -303,6 +312,16 @@ def _read_cache(cdir: Path) -> tuple[pd.DataFrame, ReturnsPanel, pd.DataFrame, d
 
 
 # ----------------------------------------------------------------------------------------------- load_study
+def _transactions(p: DataPaths) -> pd.DataFrame:
+    """The tidy transactions, tickers filled from the SEC's CIK map where a filing has none (its own symbol
+    wins)."""
+    tx = load_transactions(p)
+    if p.company_tickers.exists() and tx["ticker"].isna().any():
+        m = cik_ticker_map(load_company_tickers(p.company_tickers), tx[["issuer_cik", "ticker"]])
+        tx["ticker"] = tx["ticker"].fillna(tx["issuer_cik"].map(m))
+    return tx
+
+
 def load_study(data_dir: str | Path | None = None, *, market: str = "auto", params: SignalParams | None = None,
                with_factors: bool = True, progress: bool = False, cache: bool = True) -> Study:
     """Load (and build when missing or stale) everything a study needs from one data directory.
@@ -348,11 +367,6 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
     p = DataPaths(study_dir(data_dir))
     if not tidy_is_current(p):
         build_tidy(p, progress=progress)
-    tx = load_transactions(p)
-    if p.company_tickers.exists() and tx["ticker"].isna().any():
-        # the filing's own symbol wins; the SEC's map fills filings without one
-        m = cik_ticker_map(load_company_tickers(p.company_tickers), tx[["issuer_cik", "ticker"]])
-        tx["ticker"] = tx["ticker"].fillna(tx["issuer_cik"].map(m))
     truth = json.loads(p.truth.read_text()) if p.truth.exists() else None
     mkt = market_ticker(p, market)
     firms = pd.read_csv(p.firms, dtype={"issuer_cik": str}) if p.firms.exists() else None
@@ -366,9 +380,11 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
             events, panel, prices, man = _read_cache(cdir)
             events.attrs.update({"no_ticker": man.get("no_ticker", 0), "params": sp})
             meta.update(cache="hit", cache_dir=str(cdir))
-            return Study(p, tx, prices, panel, events, firms, mkt, p.is_synthetic, sp, truth, meta)
+            return Study(p, lambda: _transactions(p), prices, panel, events, firms, mkt, p.is_synthetic, sp, truth,
+                         meta)
         except DataError as exc:
             warnings.warn(f"{exc}; rebuilding the study", InsiderKitWarning, stacklevel=2)
+    tx = _transactions(p)
     prices = load_prices(p.raw_prices)
     factors = load_factors(p.raw_factors) if has_factors else None
     panel = returns_panel(prices, market=mkt, factors=factors)
