@@ -156,10 +156,10 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
 
     Notes
     -----
-    The phases run in order on one :class:`_World` and one random generator: returns and factors
-    (:func:`_returns`), firms and insiders (:func:`_people`), trades (:func:`_trades`), the planted effects
-    (:func:`_plant`), the filings' rows in the SEC's formats (:func:`_filing_rows`) and the files
-    (:func:`_write`).  A phase draws its random numbers in a fixed order, so a seed gives the same bytes.
+    The phases run in order on one ``_World`` and one random generator: returns and factors
+    (``_returns``), firms and insiders (``_people``), trades (``_trades``), the planted effects
+    (``_plant``), the filings' rows in the SEC's formats (``_filing_rows``) and the files
+    (``_write``).  A phase draws its random numbers in a fixed order, so a seed gives the same bytes.
     """
     from .._progress import tqdm
 
