@@ -153,23 +153,29 @@ def _controlled(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b
     car = res.car[window].to_numpy()[keep]
     y = np.where(b[keep] & flip_b, -car, car)
     X = pd.DataFrame({"Intercept": 1.0, "in_a": a[keep].astype(float)}, index=E.index)
-    for col in ("value", "mcap"):
+    cats: dict[str, np.ndarray] = {}
+    for term in CONTROLS:  # logs of positive values; categorical terms C(name) as dummies (first level left out)
+        if term.startswith("C("):
+            name = term[2:-1]
+            if name == "year":
+                cats[name] = pd.to_datetime(E["day0"]).dt.year.to_numpy()
+            elif name in E.columns:
+                cats[name] = E[name].astype(object).to_numpy()
+            continue
+        col = term.removeprefix("log_")
         if col in E.columns:
             v = pd.to_numeric(E[col], errors="coerce").to_numpy(float)
             with np.errstate(divide="ignore", invalid="ignore"):
                 lv = np.where(v > 0, np.log(np.where(v > 0, v, 1.0)), np.nan)
             if np.isfinite(lv).sum() >= 10:
-                X[f"log_{col}"] = lv
+                X[term] = lv
     ok = np.isfinite(y) & np.isfinite(X.to_numpy()).all(axis=1)
-    cats = {"year": pd.to_datetime(E["day0"]).dt.year.to_numpy()}
-    if "top_role" in E.columns:
-        role = E["top_role"].astype(object).to_numpy()
-        ok &= pd.notna(role)
-        cats = {"top_role": role, **cats}
+    for values in cats.values():
+        ok &= pd.notna(values)
     for name, values in cats.items():
-        levels = np.unique(values[ok].astype(str) if name == "top_role" else values[ok])
+        levels = np.unique(values[ok].astype(str) if values.dtype == object else values[ok])
         for lev in levels[1:]:
-            X[f"C({name})[T.{lev}]"] = (values == lev).astype(float)
+            X[f"C({name})[T.{lev}]"] = ((values.astype(str) if values.dtype == object else values) == lev).astype(float)
     if ok.sum() <= X.shape[1]:
         return {}
     try:
