@@ -37,6 +37,23 @@ def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     (``<data>/sample``).  Without an explicit value or the environment variable, a ``data/`` folder in the
     working directory or in one of its three parents is used (a notebook runs in ``notebooks/``, beside the
     project's ``data/``); else ``./data``.
+
+    Parameters
+    ----------
+    explicit
+        A directory (the CLI's ``--data``), ``"sample"``, or None.
+
+    Returns
+    -------
+    pathlib.Path
+        The directory (not created, and not checked to exist).
+
+    Examples
+    --------
+    >>> data_dir("/srv/insider").as_posix()
+    '/srv/insider'
+    >>> data_dir("sample").name
+    'sample'
     """
     if explicit is not None and str(explicit) != "":
         if str(explicit) == "sample":
@@ -56,11 +73,30 @@ def study_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The directory a study is loaded from: :func:`data_dir`, or the teaching market inside it when the data
     directory holds no data of its own (no ``raw/``, ``tidy/`` or imported files) but a ``sample/``.
 
+    Parameters
+    ----------
+    explicit
+        As for :func:`data_dir`.
+
+    Returns
+    -------
+    pathlib.Path
+        An existing directory.
+
     Raises
     ------
     ConfigError
         When that directory does not exist, with its absolute path, the working directory and the command
         that creates it.
+
+    Examples
+    --------
+    >>> study_dir("sample").name
+    'sample'
+    >>> study_dir("/no/such/dir")
+    Traceback (most recent call last):
+    ...
+    insider_kit.errors.ConfigError: data directory /no/such/dir does not exist ...
     """
     d = data_dir(explicit)
     p = DataPaths(d)
@@ -205,7 +241,24 @@ class DataPaths:
 
 
 def paths(explicit: str | os.PathLike[str] | None = None) -> DataPaths:
-    """Return :class:`DataPaths` for the resolved data directory."""
+    """Return :class:`DataPaths` for the resolved data directory.
+
+    Parameters
+    ----------
+    explicit
+        As for :func:`data_dir`.
+
+    Returns
+    -------
+    DataPaths
+        Every path under that directory.
+
+    Examples
+    --------
+    >>> p = paths("/srv/insider")
+    >>> p.raw_sec.as_posix(), p.transactions.as_posix()
+    ('/srv/insider/raw/sec', '/srv/insider/tidy/transactions')
+    """
     return DataPaths(data_dir(explicit))
 
 
@@ -218,10 +271,29 @@ def sec_user_agent(value: str | None = None) -> str:
     The SEC asks automated clients to declare who they are in the User-Agent,
     with a contact e-mail address.  Only needed when talking to the SEC.
 
+    Parameters
+    ----------
+    value
+        The identity; None reads ``$SEC_USER_AGENT``.
+
+    Returns
+    -------
+    str
+        The identity, stripped.
+
     Raises
     ------
     ConfigError
         When ``SEC_USER_AGENT`` is unset or has no e-mail address in it.
+
+    Examples
+    --------
+    >>> sec_user_agent("Jane Researcher jane@university.edu")
+    'Jane Researcher jane@university.edu'
+    >>> sec_user_agent("Jane Researcher")
+    Traceback (most recent call last):
+    ...
+    insider_kit.errors.ConfigError: SEC_USER_AGENT='Jane Researcher' has no contact e-mail address ...
     """
     ua = (value if value is not None else os.environ.get(UA_ENV, "")).strip()
     if not ua:

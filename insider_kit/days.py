@@ -31,7 +31,23 @@ _DAY = np.int64(86_400 * 10**9)
 
 def new_york_dates(values: pd.Series | pd.Index | np.ndarray | list[object]) -> np.ndarray:
     """Datetimes as naive ``datetime64[ns]`` New York wall-clock values (a time-zone-aware input is converted
-    to New York first; a naive one is taken as New York already)."""
+    to New York first; a naive one is taken as New York already).
+
+    Parameters
+    ----------
+    values
+        Datetime-like values or ISO strings.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``datetime64[ns]`` values (NaT for missing ones).
+
+    Examples
+    --------
+    >>> new_york_dates(pd.Series(pd.to_datetime(["2024-03-01 02:00"]).tz_localize("Europe/Paris")))
+    array(['2024-02-29T20:00:00.000000000'], dtype='datetime64[ns]')
+    """
     if isinstance(values, np.ndarray) and values.dtype.kind == "M":
         return values.astype("datetime64[ns]", copy=False)
     if isinstance(values, (pd.Series, pd.Index)):
@@ -52,6 +68,19 @@ def new_york_dates(values: pd.Series | pd.Index | np.ndarray | list[object]) -> 
 def public_date(filing_date: pd.Series, accepted_at: pd.Series | None = None) -> pd.Series:
     """The first calendar day a filing was public (module docstring): the filing date, or the next day when
     *accepted_at* (any time zone; converted to New York) is at or after 16:00.
+
+    Parameters
+    ----------
+    filing_date
+        The SEC's filing dates.
+    accepted_at
+        EDGAR's acceptance timestamps (missing for the quarterly data sets: the public date is then the
+        filing date).
+
+    Returns
+    -------
+    pandas.Series
+        Midnight timestamps, on *filing_date*'s index.
 
     Examples
     --------
@@ -74,7 +103,24 @@ def public_date(filing_date: pd.Series, accepted_at: pd.Series | None = None) ->
 def midnight_table(cal: np.ndarray) -> tuple[int, np.ndarray] | None:
     """For a calendar of midnights (``datetime64[ns]``) spanning under 200,000 days: its first day number and,
     for every calendar day from there to its last, the index of the first trading day on or after it (None
-    for other calendars: :func:`day_index` then searches)."""
+    for other calendars: :func:`day_index` then searches).
+
+    Parameters
+    ----------
+    cal
+        The trading days, sorted, as ``datetime64[ns]``.
+
+    Returns
+    -------
+    tuple of (int, numpy.ndarray) or None
+        The first day's number (days since 1970-01-01) and the lookup table.
+
+    Examples
+    --------
+    >>> first, tab = midnight_table(pd.DatetimeIndex(["2024-03-01", "2024-03-04"]).to_numpy())
+    >>> tab.tolist()  # Friday, Saturday, Sunday, Monday
+    [0, 1, 1, 1]
+    """
     ci = cal.view(np.int64)
     if not len(ci) or (ci % _DAY).any() or (ci[-1] - ci[0]) // _DAY >= 200_000:
         return None
@@ -97,6 +143,11 @@ def day_index(calendar: pd.DatetimeIndex, dates: pd.Series | pd.DatetimeIndex | 
     table
         The calendar's :func:`midnight_table` when the caller keeps one (a gather instead of a binary search
         per date; built here for large inputs).
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer positions in *calendar*.
 
     Examples
     --------
@@ -132,10 +183,25 @@ DATE_MAX = pd.Timestamp("2199-12-31")
 
 
 def parse_dates(values: pd.Series, formats: tuple[str, ...] = ("%Y-%m-%d",), *, normalize: bool = True) -> pd.Series:
-    """The one bounded date parser for every date read from a file: each value is tried in *formats* in
-    order (strftime codes; ``"%Y%m%d"`` for 8-digit integers such as CRSP dates); a value that fits none,
-    names an impossible day (``2024-02-30``, month 13), or lies outside ``DATE_MIN .. DATE_MAX`` is NaT —
-    never an exception, never a date pandas cannot hold.  *normalize*: drop the time of day.
+    """The one bounded date parser for every date read from a file.
+
+    Each value is tried in *formats* in order (strftime codes; ``"%Y%m%d"`` for 8-digit integers such as
+    CRSP dates); a value that fits none, names an impossible day (``2024-02-30``, month 13), or lies outside
+    ``DATE_MIN .. DATE_MAX`` is NaT — never an exception, never a date pandas cannot hold.
+
+    Parameters
+    ----------
+    values
+        The text values.
+    formats
+        strftime formats, tried in order.
+    normalize
+        Drop the time of day.
+
+    Returns
+    -------
+    pandas.Series
+        ``datetime64[ns]`` values on *values*' index.
 
     Examples
     --------
@@ -160,7 +226,25 @@ def parse_dates(values: pd.Series, formats: tuple[str, ...] = ("%Y-%m-%d",), *, 
 def parse_date(value: str | None, formats: tuple[str, ...] = ("%Y-%m-%d",)) -> pd.Timestamp | None:
     """:func:`parse_dates` for one value (None when it does not parse): the same formats and bounds, without
     pandas' per-call overhead (a Form 4 has several dates per row; the few thousand distinct ones are
-    remembered)."""
+    remembered).
+
+    Parameters
+    ----------
+    value
+        The text.
+    formats
+        strftime formats, tried in order.
+
+    Returns
+    -------
+    pandas.Timestamp or None
+        The date at midnight.
+
+    Examples
+    --------
+    >>> parse_date("2024-03-05"), parse_date("2024-02-30")
+    (Timestamp('2024-03-05 00:00:00'), None)
+    """
     if value is None:
         return None
     return _parse_date(value.strip(), formats)

@@ -22,6 +22,23 @@ def explorer(study: Study) -> None:
 
     The controls are displayed with the first setting's CAAR and test table below them (a rendered report
     shows that first setting); later changes redraw in the panel's output area.
+
+    Parameters
+    ----------
+    study
+        A loaded study (:func:`insider_kit.load_study`).
+
+    Returns
+    -------
+    None
+        The panel is displayed in the notebook.
+
+    Examples
+    --------
+    In a JupyterLab cell (it needs a notebook front end to draw the widgets):
+
+    >>> import insider_kit as ik
+    >>> ik.explorer(ik.load_study("sample"))  # doctest: +SKIP
     """
     import ipywidgets as w
     import matplotlib.pyplot as plt

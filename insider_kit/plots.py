@@ -37,7 +37,29 @@ def _percent_axis(ax: Axes, axis: str = "y") -> None:
 
 
 def mark_synthetic(ax: Axes, synthetic: bool = True) -> Axes:
-    """Stamp SYNTHETIC DATA on the figure of *ax* (once) when *synthetic*."""
+    """Stamp SYNTHETIC DATA on the figure of *ax* (once) when *synthetic*.
+
+    Parameters
+    ----------
+    ax
+        Any axes of the figure.
+    synthetic
+        Whether the data are the teaching market's.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        *ax*.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> ax = mark_synthetic(mark_synthetic(ax))
+    >>> [t.get_text() for t in fig.texts]
+    ['SYNTHETIC DATA']
+    >>> plt.close(fig)
+    """
     if synthetic:
         fig = ax.figure
         if not any(getattr(t, "_ik_synthetic", False) for t in fig.texts):
@@ -50,7 +72,34 @@ def mark_synthetic(ax: Axes, synthetic: bool = True) -> Axes:
 def plot_caar(caar: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
               synthetic: bool = False) -> Axes:
     """CAAR curves per group with shaded confidence bands (input: ``EventStudyResult.caar()``); more than three
-    groups are drawn as small multiples (:func:`plot_caar_panels`)."""
+    groups are drawn as small multiples (:func:`plot_caar_panels`).
+
+    Parameters
+    ----------
+    caar
+        Long table with ``group``, ``rel_day``, ``caar``, ``lower``, ``upper`` and ``n``.
+    ax
+        Draw here (a new figure when None).
+    title
+        The axes' title.
+    synthetic
+        Stamp the figure as synthetic data.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (percent y axis).
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> res = ik.event_study(study.events, study.panel, model="market_adjusted", group="direction")
+    >>> ax = plot_caar(res.caar(), synthetic=study.synthetic)
+    >>> ax.get_xlabel()
+    'trading days relative to day 0'
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
     if caar["group"].nunique() > 3 and ax is None:
         return plot_caar_panels(caar, title=title, synthetic=synthetic)
     ax = _ax(ax)
@@ -71,7 +120,36 @@ def plot_caar(caar: pd.DataFrame, *, ax: Axes | None = None, title: str | None =
 def plot_caar_panels(caar: pd.DataFrame, *, reference: str | None = None, title: str | None = None,
                      synthetic: bool = False, ncols: int = 3) -> Axes:
     """Small multiples: one panel per group on shared axes, each with its band and, when *reference* names a
-    group, that group's curve in grey for comparison.  Returns the first panel's Axes."""
+    group, that group's curve in grey for comparison.
+
+    Parameters
+    ----------
+    caar
+        Long table as for :func:`plot_caar`.
+    reference
+        A group drawn in grey in every other group's panel.
+    title
+        The figure's title.
+    synthetic
+        Stamp the figure as synthetic data.
+    ncols
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The first panel's axes.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> res = ik.event_study(study.events, study.panel, model="market_adjusted", group="top_role")
+    >>> ax = plot_caar_panels(res.caar(), ncols=2)
+    >>> len(ax.figure.axes) >= 2
+    True
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
     import matplotlib.pyplot as plt
 
     groups = [g for g in pd.unique(caar["group"]) if g != reference]
@@ -106,7 +184,35 @@ def plot_caar_panels(caar: pd.DataFrame, *, reference: str | None = None, title:
 def plot_forest(table: pd.DataFrame, *, ax: Axes | None = None, label: str = "claim", est: str = "estimate",
                 lo: str = "ci_low", hi: str = "ci_high", title: str | None = None, synthetic: bool = False) -> Axes:
     """Forest plot: one row per claim/group with its estimate and 95% CI (percent), coloured by verdict; the
-    legend sits outside the data."""
+    legend sits outside the data.
+
+    Parameters
+    ----------
+    table
+        One row per item, with the *label*, *est*, *lo* and *hi* columns (and ``verdict`` to colour by).
+    ax
+        Draw here (a new figure when None).
+    label, est, lo, hi
+        The columns holding the row label, the estimate and the interval.
+    title
+        The axes' title.
+    synthetic
+        Stamp the figure as synthetic data.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"claim": ["buys", "sells"], "estimate": [0.02, -0.004], "ci_low": [0.01, -0.01],
+    ...                   "ci_high": [0.03, 0.002], "verdict": ["supported", "inconclusive"]})
+    >>> ax = plot_forest(t)
+    >>> ax.get_xlabel()
+    'estimate, 95% CI'
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
     t = table[np.isfinite(table[est].astype(float))]
     ax = _ax(ax, (8, 0.42 * len(t) + 1.6))
     y = np.arange(len(t))[::-1]
@@ -134,7 +240,33 @@ def plot_company(price: pd.Series, trades: pd.DataFrame, *, ax: Axes | None = No
                  synthetic: bool = False) -> Axes:
     """Adjusted price with insider purchases (green ^) and sales (red v) marked at their public dates.
 
-    *trades*: ``date``, ``direction`` (``buy``/``sell``) and ``value`` (marker area scales with dollars).
+    Parameters
+    ----------
+    price
+        The adjusted close, on a date index.
+    trades
+        ``date``, ``direction`` (``buy``/``sell``) and ``value`` (marker area scales with dollars).
+    ax
+        Draw here (a new figure when None).
+    title
+        The axes' title.
+    synthetic
+        Stamp the figure as synthetic data.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> t = study.events["ticker"].iloc[0]
+    >>> ax = plot_company(study.prices[t], study.events[study.events["ticker"] == t], title=t)
+    >>> ax.get_ylabel()
+    'price'
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     ax = _ax(ax, (10, 4.5))
     ax.plot(price.index, price.to_numpy(), color="0.25", lw=1.2, label="adjusted close")
@@ -155,8 +287,34 @@ def plot_company(price: pd.Series, trades: pd.DataFrame, *, ax: Axes | None = No
 
 def plot_npr(npr: pd.DataFrame, *, ax: Axes | None = None, synthetic: bool = False,
              marks: list[str] | None = None) -> Axes:
-    """Monthly market-wide net purchase ratio (bars) with the market's 6-month past return (line); *marks*:
-    months to mark (the teaching market's planted selling waves)."""
+    """Monthly market-wide net purchase ratio (bars) with the market's 6-month past return (line).
+
+    Parameters
+    ----------
+    npr
+        Monthly table (a month index) with ``npr_count`` and ``past_6m``
+        (:func:`insider_kit.signals.net_purchase_ratio`).
+    ax
+        Draw here (a new figure when None).
+    synthetic
+        Stamp the figure as synthetic data.
+    marks
+        Months to mark (the teaching market's planted selling waves).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The bars' axes (the return line is on a twin axis).
+
+    Examples
+    --------
+    >>> npr = pd.DataFrame({"npr_count": np.linspace(0.2, 0.5, 12), "past_6m": np.linspace(-0.1, 0.2, 12)},
+    ...                    index=pd.period_range("2020-01", periods=12, freq="M"))
+    >>> ax = plot_npr(npr)
+    >>> ax.get_ylabel()
+    'purchases / (purchases + sales)'
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
     ax = _ax(ax, (10, 4))
     x = pd.PeriodIndex(npr.index).to_timestamp()
     ax.bar(x, npr["npr_count"], width=25, color="tab:blue", alpha=0.6, label="net purchase ratio (count)")
@@ -177,7 +335,32 @@ def plot_npr(npr: pd.DataFrame, *, ax: Axes | None = None, synthetic: bool = Fal
 
 def plot_power(power: pd.DataFrame, *, ax: Axes | None = None, level: float = 0.05) -> Axes:
     """Rejection rate against the number of events, one line per planted effect, with the simulation's 95%
-    binomial error band (input: :func:`insider_kit.eventstudy.simulate_power`)."""
+    binomial error band.
+
+    Parameters
+    ----------
+    power
+        ``effect``, ``n_events``, ``rejection_rate`` and optionally ``ci_low``/``ci_high``
+        (:func:`insider_kit.eventstudy.simulate_power`).
+    ax
+        Draw here (a new figure when None).
+    level
+        The test's level (a dashed line; and the y label).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> power = pd.DataFrame({"effect": [0.0, 0.0, 0.02, 0.02], "n_events": [100, 400, 100, 400],
+    ...                       "rejection_rate": [0.05, 0.06, 0.4, 0.9]})
+    >>> ax = plot_power(power)
+    >>> ax.get_ylabel()
+    'studies rejecting at 5%'
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
     ax = _ax(ax, (7, 4))
     for eff, d in power.groupby("effect"):
         line, = ax.plot(d["n_events"], d["rejection_rate"] * 100, marker="o", label=f"planted CAR {eff:+.1%}")
@@ -197,7 +380,31 @@ def plot_power(power: pd.DataFrame, *, ax: Axes | None = None, level: float = 0.
 
 def plot_filing_lags(lag_days: pd.Series, *, ax: Axes | None = None, cap: int = 15, synthetic: bool = False) -> Axes:
     """Histogram of filing lags (calendar days from the trade to the filing), the last bar collecting *cap*
-    days or more."""
+    days or more.
+
+    Parameters
+    ----------
+    lag_days
+        One lag per filing (days).
+    ax
+        Draw here (a new figure when None).
+    cap
+        Lags at or beyond this go in the last bar.
+    synthetic
+        Stamp the figure as synthetic data.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> ax = plot_filing_lags(pd.Series([0, 1, 2, 2, 30]), cap=10)
+    >>> ax.get_xlabel()
+    'calendar days from trade to filing (10 = 10 or more)'
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
     ax = _ax(ax, (7, 3.5))
     v = np.clip(pd.to_numeric(lag_days, errors="coerce").dropna().to_numpy(), 0, cap)
     ax.hist(v, bins=list(np.arange(cap + 2) - 0.5), color="tab:blue")
@@ -208,8 +415,31 @@ def plot_filing_lags(lag_days: pd.Series, *, ax: Axes | None = None, cap: int = 
 
 
 def plot_net_sales(net_sales: pd.DataFrame, *, ax: Axes | None = None, synthetic: bool = False) -> Axes:
-    """Net insider sales since a date ($M) against each stock's return since then (input:
-    :func:`insider_kit.screens.net_insider_sales`).  Contemporaneous, not a forecast."""
+    """Net insider sales since a date ($M) against each stock's return since then.  Contemporaneous, not a
+    forecast.
+
+    Parameters
+    ----------
+    net_sales
+        :func:`insider_kit.screens.net_insider_sales`.
+    ax
+        Draw here (a new figure when None).
+    synthetic
+        Stamp the figure as synthetic data.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> ns = pd.DataFrame({"net_sales_usd": [2e6, -1e5], "return_since": [0.3, -0.02]})
+    >>> ax = plot_net_sales(ns)
+    >>> ax.get_xlabel()
+    'net insider sales since start ($M)'
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
     ax = _ax(ax, (7, 4))
     ax.scatter(net_sales["net_sales_usd"] / 1e6, net_sales["return_since"] * 100, s=12, alpha=0.6)
     ax.axhline(0, color="0.3", lw=0.8)

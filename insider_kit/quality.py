@@ -75,6 +75,21 @@ def data_quality(study: Study, *, big_move: float = 0.5, flat_run: int = 10) -> 
         Daily moves beyond +/- this are listed.
     flat_run
         Runs of at least this many days with a zero return (an unchanged price) are listed.
+
+    Returns
+    -------
+    QualityReport
+        The findings in words and the tables behind them (dropped events by reason, survivorship, suspicious
+        prices, calendar coverage).
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> rep = data_quality(ik.load_study("sample"))
+    >>> rep.summary().columns.tolist()
+    ['finding']
+    >>> len(rep.findings) > 0
+    True
     """
     from .eventstudy import event_study
 

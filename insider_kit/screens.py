@@ -37,7 +37,31 @@ def _cols(ev: pd.DataFrame, extra: list[str]) -> pd.DataFrame:
 
 
 def screen_flags(events: pd.DataFrame, *, min_value: float = 100_000.0) -> pd.DataFrame:
-    """Boolean columns ``cluster_buy``, ``large_purchase``, ``dip_buy`` for every event (for back-tests)."""
+    """Boolean columns ``cluster_buy``, ``large_purchase``, ``dip_buy`` for every event (for back-tests).
+
+    Parameters
+    ----------
+    events
+        Events with signals (:func:`insider_kit.build_events`); a missing ``cluster`` or ``dip`` column flags
+        nothing for that screen.
+    min_value
+        The large-purchase threshold (dollars).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Three boolean columns on *events*' index (sales are never flagged).
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> flags = screen_flags(study.events)
+    >>> flags.columns.tolist()
+    ['cluster_buy', 'large_purchase', 'dip_buy']
+    >>> bool((study.events.loc[flags["large_purchase"], "value"] >= 100_000).all())
+    True
+    """
     buy = events["direction"] == "buy"
     out = pd.DataFrame(index=events.index)
     out["cluster_buy"] = buy & events.get("cluster", pd.Series(False, index=events.index)).astype(bool)
@@ -47,7 +71,34 @@ def screen_flags(events: pd.DataFrame, *, min_value: float = 100_000.0) -> pd.Da
 
 
 def cluster_buys(events: pd.DataFrame, since: str | pd.Timestamp | None = None) -> pd.DataFrame:
-    """Purchases made while at least ``cluster_k`` insiders of the issuer were buying, most insiders first."""
+    """Purchases made while at least ``cluster_k`` insiders of the issuer were buying, most insiders first.
+
+    Parameters
+    ----------
+    events
+        Events with signals (:func:`insider_kit.build_events`).
+    since
+        Only events on or after this date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The evidence columns (ticker, issuer, date, insiders, roles, shares, value, price) and ``n_cluster``,
+        ``cluster_first``, ``runup``, ``drawdown``.
+
+    Raises
+    ------
+    DataError
+        When *events* have no cluster signal.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> hits = cluster_buys(study.events, since="2020-01-01")
+    >>> hits.columns[-4:].tolist()
+    ['n_cluster', 'cluster_first', 'runup', 'drawdown']
+    """
     if "n_cluster" not in events.columns:
         raise DataError("events have no cluster signal", hint="build them with insider_kit.build_events")
     ev = _since(events, since)
@@ -57,7 +108,30 @@ def cluster_buys(events: pd.DataFrame, since: str | pd.Timestamp | None = None) 
 
 def large_purchases(events: pd.DataFrame, since: str | pd.Timestamp | None = None, *,
                     min_value: float = 100_000.0) -> pd.DataFrame:
-    """Purchases of at least *min_value* dollars, largest relative to market value first (else largest value)."""
+    """Purchases of at least *min_value* dollars, largest relative to market value first (else largest value).
+
+    Parameters
+    ----------
+    events
+        Events with signals (:func:`insider_kit.build_events`).
+    since
+        Only events on or after this date.
+    min_value
+        The threshold in dollars.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The evidence columns and ``value_to_mcap``, ``mcap``, ``top_exec``, ``routine_class``.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> hits = large_purchases(study.events, min_value=250_000)
+    >>> bool((hits["value"] >= 250_000).all())
+    True
+    """
     ev = _since(events, since)
     ev = ev[ev["value"] >= min_value]
     key = "value_to_mcap" if "value_to_mcap" in ev.columns and ev["value_to_mcap"].notna().any() else "value"
@@ -65,7 +139,33 @@ def large_purchases(events: pd.DataFrame, since: str | pd.Timestamp | None = Non
 
 
 def dip_buys(events: pd.DataFrame, since: str | pd.Timestamp | None = None) -> pd.DataFrame:
-    """Purchases after a drawdown (``dip`` signal), deepest drawdown first."""
+    """Purchases after a drawdown (``dip`` signal), deepest drawdown first.
+
+    Parameters
+    ----------
+    events
+        Events with signals built with a returns panel.
+    since
+        Only events on or after this date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The evidence columns and ``drawdown``, ``runup``, ``cluster``.
+
+    Raises
+    ------
+    DataError
+        When *events* have no dip signal (built without prices).
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> hits = dip_buys(study.events)
+    >>> bool(hits["drawdown"].is_monotonic_increasing)
+    True
+    """
     if "dip" not in events.columns:
         raise DataError("events have no dip signal", hint="build them with a returns panel: build_events(tx, panel)")
     ev = _since(events, since)
@@ -78,7 +178,36 @@ def net_insider_sales(transactions: pd.DataFrame, prices: pd.DataFrame, start: s
     """Net open-market insider sales in dollars per stock since *start*, beside the stock's return since then.
 
     Trades count by public date in ``[start, end]``; the return runs from the last adjusted
-    close on or before *start* to the last one on or before *end* (NaN without prices).
+    close on or before *start* to the last one on or before *end* (NaN without prices).  The two are
+    contemporaneous: the table describes, it does not forecast.
+
+    Parameters
+    ----------
+    transactions
+        Tidy transactions.
+    prices
+        Adjusted closes, one column per ticker.
+    start, end
+        The period (*end* None: to the last price).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ticker, most net selling first: ``net_sales_usd``, ``sales_usd``, ``purchases_usd``,
+        ``n_sellers``, ``n_buyers``, ``return_since``, ``last_filing``.
+
+    Raises
+    ------
+    DataError
+        When no open-market trade was made public in the period.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> ns = net_insider_sales(study.transactions, study.prices, "2021-01-01")
+    >>> bool((ns["net_sales_usd"] == ns["sales_usd"] - ns["purchases_usd"]).all())
+    True
     """
     start = pd.Timestamp(start)
     end = pd.Timestamp(end) if end is not None else None
@@ -127,7 +256,15 @@ def screen_record(events: pd.DataFrame, panel: ReturnsPanel, *, min_value: float
     -------
     pandas.DataFrame
         One row per screen and CAR window: ``n``, ``mean_car`` with its 95% CI, ``t_cs``, and the other
-        purchases' mean CAR for comparison.
+        purchases' mean CAR for comparison.  A screen that flagged nothing has no rows.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> rec = screen_record(study.events, study.panel, windows=((0, 20),))
+    >>> rec.columns.tolist()
+    ['n', 'mean_car', 'ci_low', 'ci_high', 't_cs', 'other_purchases_mean_car']
     """
     from .eventstudy import event_study
 
@@ -161,10 +298,31 @@ def company_insiders(transactions: pd.DataFrame, ticker: str) -> pd.DataFrame:
     """One company's insiders: their open-market purchases and sales, dollars, first and last trade, and the
     share of their trades the Cohen-Malloy-Pomorski rule classifies as routine (point in time).
 
+    Parameters
+    ----------
+    transactions
+        Tidy transactions (all issuers: the routine rule needs each insider's whole history).
+    ticker
+        The company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per insider and role, most dollars first: ``purchases``, ``sales``, ``dollars``, ``first``,
+        ``last``, ``routine_share``.
+
     Raises
     ------
     NotFoundError
         The ticker has no open-market insider trades.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> tab = company_insiders(study.transactions, study.events["ticker"].iloc[0])
+    >>> tab.index.names
+    FrozenList(['owner_name', 'role'])
     """
     from .errors import NotFoundError
     from .signals import routine_class

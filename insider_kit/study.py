@@ -59,7 +59,29 @@ _CACHE_LAYOUT = 1
 
 def market_ticker(paths: DataPaths, market: str = "auto") -> str:
     """The market series' ticker: *market*, or with ``"auto"`` the teaching market's own index (from its
-    ``truth.json``) for synthetic data, else ``SPY``."""
+    ``truth.json``) for synthetic data, else ``SPY``.
+
+    Parameters
+    ----------
+    paths
+        The data directory.
+    market
+        A ticker, or ``"auto"``.
+
+    Returns
+    -------
+    str
+        The ticker whose returns are the market.
+
+    Examples
+    --------
+    >>> from insider_kit.config import paths
+    >>> import insider_kit as ik
+    >>> market_ticker(paths("sample")) == ik.load_study("sample").market
+    True
+    >>> market_ticker(paths("sample"), "VTI")
+    'VTI'
+    """
     if market != "auto":
         return market
     from .prices.imports import imported_market
@@ -76,7 +98,24 @@ def market_ticker(paths: DataPaths, market: str = "auto") -> str:
 
 
 def banner(paths: DataPaths) -> str:
-    """Markdown banner for a data directory: :data:`SYNTHETIC_BANNER`, or where the real data come from."""
+    """Markdown banner for a data directory: :data:`SYNTHETIC_BANNER`, or where the real data come from.
+
+    Parameters
+    ----------
+    paths
+        The data directory.
+
+    Returns
+    -------
+    str
+        One Markdown paragraph.
+
+    Examples
+    --------
+    >>> from insider_kit.config import paths
+    >>> "synthetic" in banner(paths("sample")).lower()
+    True
+    """
     return SYNTHETIC_BANNER if paths.is_synthetic else f"Data: `{paths.root.resolve()}` (real data)."
 
 
@@ -202,7 +241,25 @@ class Study:
 
 
 def tickers_from_transactions(p: DataPaths) -> list[str]:
-    """Every ticker with open-market trades (P/S) in the tidy transactions of *p*."""
+    """Every ticker with open-market trades (P/S) in the tidy transactions of *p*.
+
+    Parameters
+    ----------
+    p
+        The data directory (its tidy tables must be built).
+
+    Returns
+    -------
+    list of str
+        Sorted tickers.
+
+    Examples
+    --------
+    >>> from insider_kit.config import paths
+    >>> tickers = tickers_from_transactions(paths("sample"))
+    >>> tickers == sorted(tickers) and len(tickers) > 0
+    True
+    """
     tx = load_transactions(p, columns=["ticker", "trans_code"])
     t = tx.loc[tx["trans_code"].isin(["P", "S"]), "ticker"].dropna().unique()
     return sorted(str(x) for x in t)
@@ -211,7 +268,24 @@ def tickers_from_transactions(p: DataPaths) -> list[str]:
 # ----------------------------------------------------------------------------------------------- fingerprint
 def raw_fingerprint(p: DataPaths) -> str:
     """A digest of the raw inputs of *p*: every file under ``raw/`` and ``firms.csv`` (relative name, size,
-    modification time in nanoseconds).  A new, removed, rewritten or touched file changes it."""
+    modification time in nanoseconds).  A new, removed, rewritten or touched file changes it.
+
+    Parameters
+    ----------
+    p
+        The data directory.
+
+    Returns
+    -------
+    str
+        A hexadecimal digest (the persistent study's key, with the kit's version and the signal parameters).
+
+    Examples
+    --------
+    >>> from insider_kit.config import paths
+    >>> raw_fingerprint(paths("sample")) == raw_fingerprint(paths("sample"))
+    True
+    """
     h = hashlib.sha256()
     files = sorted(f for f in p.raw.rglob("*") if f.is_file() and not f.name.startswith(".")) if p.raw.exists() else []
     if p.firms.exists():

@@ -44,19 +44,69 @@ def _finite(x: object) -> float | None:
 
 
 def fmt_pct(x: object, digits: int = 2) -> str:
-    """A decimal return as a percentage (``0.0350`` -> ``3.50%``); blank when missing."""
+    """A decimal return as a percentage (``0.0350`` -> ``3.50%``); blank when missing.
+
+    Parameters
+    ----------
+    x
+        The value (any number-like; missing, non-numeric and infinite values give a blank).
+    digits
+        Decimals after the point.
+
+    Returns
+    -------
+    str
+        The formatted percentage, or ``""``.
+
+    Examples
+    --------
+    >>> fmt_pct(0.035), fmt_pct(-0.00125, digits=3), fmt_pct(None)
+    ('3.50%', '-0.125%', '')
+    """
     v = _finite(x)
     return "" if v is None else f"{v * 100:.{digits}f}%"
 
 
 def fmt_count(x: object) -> str:
-    """A count as an integer with thousands separators; blank when missing."""
+    """A count as an integer with thousands separators; blank when missing.
+
+    Parameters
+    ----------
+    x
+        The value (rounded to the nearest integer).
+
+    Returns
+    -------
+    str
+        The formatted count, or ``""``.
+
+    Examples
+    --------
+    >>> fmt_count(12345.0), fmt_count(float("nan"))
+    ('12,345', '')
+    """
     v = _finite(x)
     return "" if v is None else f"{round(v):,}"
 
 
 def fmt_pvalue(x: object) -> str:
-    """A p-value to three significant figures (``< 1e-16`` below machine precision); blank when missing."""
+    """A p-value to three significant figures (``< 1e-16`` below machine precision); blank when missing.
+
+    Parameters
+    ----------
+    x
+        The p-value.
+
+    Returns
+    -------
+    str
+        The formatted p-value, or ``""``.
+
+    Examples
+    --------
+    >>> fmt_pvalue(0.012345), fmt_pvalue(1e-20), fmt_pvalue(None)
+    ('0.0123', '< 1e-16', '')
+    """
     v = _finite(x)
     if v is None:
         return ""
@@ -75,6 +125,30 @@ def style_table(df: pd.DataFrame, *, percent: Iterable[str] = (), count: Iterabl
 
     Columns not named in any group are shown as given; with *max_columns* only the first columns are shown
     (the full frame stays available on the object's properties).
+
+    Parameters
+    ----------
+    df
+        The table; it is not modified (the formats apply to the HTML only).
+    percent, count, stat, pvalue
+        Columns shown as percentages (:func:`fmt_pct`), integer counts (:func:`fmt_count`), test statistics
+        (two decimals) and p-values (:func:`fmt_pvalue`); names not in *df* are ignored.
+    max_columns
+        Show only the first this many columns.
+    caption
+        A caption above the table (escaped).
+
+    Returns
+    -------
+    str
+        The HTML table.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"n": [1200], "mean_car": [0.0123], "t_cs": [2.345], "p": [0.0191]})
+    >>> html = style_table(df, count=["n"], percent=["mean_car"], stat=["t_cs"], pvalue=["p"])
+    >>> all(s in html for s in ("1,200", "1.23%", "2.35", "0.0191"))
+    True
     """
     d = df if max_columns is None else df.iloc[:, :max_columns]
     fmts: dict[str, object] = {}
@@ -94,7 +168,25 @@ def style_table(df: pd.DataFrame, *, percent: Iterable[str] = (), count: Iterabl
 
 
 def glossary_html(columns: Iterable[str] | None = None) -> str:
-    """The glossary (or its lines for *columns*) as a small HTML definition list."""
+    """The glossary (or its lines for *columns*) as a small HTML definition list, collapsed under "What the
+    columns mean".
+
+    Parameters
+    ----------
+    columns
+        Keep only the entries for these columns (all of :data:`GLOSSARY` when None).
+
+    Returns
+    -------
+    str
+        An HTML ``<details>`` element.
+
+    Examples
+    --------
+    >>> html = glossary_html(["t_cs"])
+    >>> "Brown &amp; Warner" in html, "Patell" in html
+    (True, False)
+    """
     keys = [k for k in GLOSSARY if columns is None or any(part in set(columns) for part in k.split(" / "))]
     items = "".join(f"<dt><code>{html.escape(k)}</code></dt><dd>{html.escape(GLOSSARY[k])}</dd>" for k in keys)
     return f'<details><summary>What the columns mean</summary><dl class="ik-glossary">{items}</dl></details>'

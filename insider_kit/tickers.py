@@ -25,6 +25,21 @@ _VALID = re.compile(r"^[A-Z0-9^][A-Z0-9.\-^=]{0,14}$")
 def normalise_ticker(raw: object) -> str | None:
     """Return the Yahoo form of a filed ticker, or None for junk.
 
+    An exchange prefix (``NYSE:``) goes, a share class's dot becomes a dash, of several symbols the first is
+    kept, and placeholders (``NONE``, ``N/A``, ``0``, blanks) are None.
+
+    Parameters
+    ----------
+    raw
+        The symbol as the filer typed it (any object; missing values give None).
+
+    Returns
+    -------
+    str or None
+        The normalised ticker.
+
+    Examples
+    --------
     >>> normalise_ticker("brk.b"), normalise_ticker("NYSE: xyz"), normalise_ticker("N/A")
     ('BRK-B', 'XYZ', None)
     """
@@ -43,7 +58,23 @@ def normalise_ticker(raw: object) -> str | None:
 
 
 def normalise_tickers(raw: pd.Series) -> pd.Series:
-    """Vectorised :func:`normalise_ticker` (each distinct value normalised once)."""
+    """Vectorised :func:`normalise_ticker` (each distinct value normalised once).
+
+    Parameters
+    ----------
+    raw
+        The symbols as filed.
+
+    Returns
+    -------
+    pandas.Series
+        The normalised tickers (``string`` dtype; junk is missing), on *raw*'s index.
+
+    Examples
+    --------
+    >>> normalise_tickers(pd.Series(["aapl", "brk.b", "none"])).tolist()
+    ['AAPL', 'BRK-B', <NA>]
+    """
     r = raw.astype("string")
     uniq = r.dropna().unique()
     mapping = {u: normalise_ticker(u) for u in uniq}
@@ -56,6 +87,29 @@ def parse_company_tickers(data: bytes | str | dict[str, Any], *, source: str = "
     The file is an object of objects: ``{"0": {"cik_str": 320193, "ticker": "AAPL",
     "title": "Apple Inc."}, ...}``.  One issuer can list several tickers; the
     first listed is the primary one (``rank`` 0).
+
+    Parameters
+    ----------
+    data
+        The file's bytes or text, or the parsed JSON object.
+    source
+        The file's name, for error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``issuer_cik`` (ten digits, zero-padded), ``title``, ``ticker`` (normalised) and ``rank``.
+
+    Raises
+    ------
+    DataError
+        When the text is not JSON or the entries lack ``cik_str``/``ticker``.
+
+    Examples
+    --------
+    >>> t = parse_company_tickers('{"0": {"cik_str": 1067983, "ticker": "BRK.B", "title": "Berkshire"}}')
+    >>> t[["issuer_cik", "ticker", "rank"]].values.tolist()
+    [['0001067983', 'BRK-B', 0]]
     """
     try:
         obj = json.loads(data) if isinstance(data, bytes | str) else data
@@ -84,6 +138,19 @@ def cik_ticker_map(company_tickers: pd.DataFrame, filed: pd.DataFrame | None = N
         Output of :func:`parse_company_tickers`.
     filed
         Optional frame with ``issuer_cik`` and ``ticker`` from filings (latest filing wins).
+
+    Returns
+    -------
+    pandas.Series
+        Tickers indexed by issuer CIK.
+
+    Examples
+    --------
+    >>> sec = parse_company_tickers({"0": {"cik_str": 1, "ticker": "OLD", "title": "A"},
+    ...                              "1": {"cik_str": 2, "ticker": "BBB", "title": "B"}})
+    >>> filed = pd.DataFrame({"issuer_cik": ["0000000001"], "ticker": ["NEW"]})
+    >>> cik_ticker_map(sec, filed).to_dict()
+    {'0000000001': 'NEW', '0000000002': 'BBB'}
     """
     primary = company_tickers[company_tickers["rank"] == 0].set_index("issuer_cik")["ticker"]
     if filed is None or filed.empty:

@@ -57,14 +57,48 @@ CODE_CLASSES: Final[dict[str, CodeClass]] = {
 
 
 def code_class(code: str | None) -> CodeClass:
-    """Return the class of a one-letter transaction code (``'other'`` when unknown)."""
+    """Return the class of a one-letter transaction code (``'other'`` when unknown).
+
+    Parameters
+    ----------
+    code
+        The Form 4 transaction code (``P``, ``S``, ``M``, ...); None or an unknown code is ``'other'``.
+
+    Returns
+    -------
+    str
+        One of ``CodeClass``' values (``purchase``, ``sale``, ``exercise``, ``grant``, ``tax``, ...).
+
+    Examples
+    --------
+    >>> code_class("P"), code_class("M"), code_class("Z")
+    ('purchase', 'exercise', 'other')
+    """
     if not code:
         return "other"
     return CODE_CLASSES.get(code.strip().upper()[:1], "other")
 
 
 def code_table(transactions: pd.DataFrame) -> pd.DataFrame:
-    """Rows per transaction code with the code's official meaning, most frequent first."""
+    """Rows per transaction code with the code's official meaning, most frequent first.
+
+    Parameters
+    ----------
+    transactions
+        Any frame with a ``trans_code`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rows`` and ``meaning`` (from :data:`TRANSACTION_CODES`; ``?`` for a code the SEC does not define),
+        indexed by ``code``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> code_table(pd.DataFrame({"trans_code": ["S", "S", "P", "Q"]}))["rows"].to_dict()
+    {'S': 2, 'P': 1, 'Q': 1}
+    """
     import pandas as pd
 
     counts = transactions["trans_code"].value_counts().rename("rows")

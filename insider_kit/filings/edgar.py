@@ -224,7 +224,28 @@ class _Truncated(Exception):
 
 
 def quarters(start: str, end: str) -> list[str]:
-    """``quarters('2023q3', '2024q1') -> ['2023q3', '2023q4', '2024q1']``."""
+    """The quarters from *start* to *end*, both included.
+
+    Parameters
+    ----------
+    start, end
+        Quarters written like ``2024q3``.
+
+    Returns
+    -------
+    list of str
+        The quarters in order.
+
+    Raises
+    ------
+    DataError
+        A malformed quarter, or *start* after *end*.
+
+    Examples
+    --------
+    >>> quarters("2023q3", "2024q1")
+    ['2023q3', '2023q4', '2024q1']
+    """
     def parse(q: str) -> tuple[int, int]:
         q = q.strip().lower()
         if len(q) != 6 or q[4] != "q" or not q[:4].isdigit() or q[5] not in "1234":
@@ -256,7 +277,25 @@ _ZIP_LINK = re.compile(r"""href\s*=\s*["']([^"']*?(\d{4}q[1-4])_form345\.zip)["'
 
 
 def quarter_links(client: EdgarClient) -> dict[str, str]:
-    """Quarter -> address of its zip, read from the SEC's landing page (the first page that answers)."""
+    """Quarter -> address of its zip, read from the SEC's landing page (the first page that answers).
+
+    Parameters
+    ----------
+    client
+        The fair-access client.
+
+    Returns
+    -------
+    dict of str to str
+        ``{"2024q1": "https://www.sec.gov/files/structureddata/data/...zip", ...}``; empty when no page
+        answers.
+
+    Examples
+    --------
+    Reaches the SEC, so it does not run offline (the tests serve the same files from 127.0.0.1):
+
+    >>> links = quarter_links(EdgarClient())  # doctest: +SKIP
+    """
     from urllib.parse import urljoin
 
     for page in LANDING_PAGES:
@@ -291,6 +330,32 @@ def fetch_quarterly(client: EdgarClient, start: str, end: str, dest: Path, *, pr
     ``https://mirror.example/{q}_form345.zip``), the link on the SEC's landing page, then the addresses the SEC
     has used before (:data:`QUARTERLY_PATTERNS`).  Only a real zip is accepted (an HTML error page answered
     with status 200 is not); a quarter found nowhere is ``missing`` with every address tried in ``error``.
+
+    Parameters
+    ----------
+    client
+        The fair-access client (declared User-Agent, at most 10 requests a second, retries with back-off).
+    start, end
+        Quarters like ``2006q1``.
+    dest
+        The folder the zips are written to (atomically, as ``<quarter>_form345.zip``).
+    progress
+        Show a progress bar.
+    url_template
+        A mirror's address pattern, tried first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per quarter: ``quarter``, ``status`` (``downloaded``/``cached``/``missing``), ``url``,
+        ``bytes``, ``error``.
+
+    Examples
+    --------
+    Reaches the SEC, so it does not run offline (the tests serve the same files from 127.0.0.1):
+
+    >>> from insider_kit.config import paths
+    >>> status = fetch_quarterly(EdgarClient(), "2023q1", "2024q4", paths().raw_sec)  # doctest: +SKIP
     """
     import os
 
@@ -335,9 +400,32 @@ def fetch_quarterly(client: EdgarClient, start: str, end: str, dest: Path, *, pr
 
 
 def parse_form_index(text: str, *, name: str = "form index") -> pd.DataFrame:
-    """Parse an EDGAR ``form.YYYYMMDD.idx`` (fixed-width, after a dashed rule line).
+    r"""Parse an EDGAR ``form.YYYYMMDD.idx`` (fixed-width, after a dashed rule line).
 
-    Returns columns ``form_type``, ``company``, ``cik``, ``date_filed``, ``file_name``.
+    Parameters
+    ----------
+    text
+        The index file's text.
+    name
+        The file's name, for error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``form_type``, ``company``, ``cik``, ``date_filed``, ``file_name``.
+
+    Raises
+    ------
+    DataError
+        No rule line, or a header without the four column names.
+
+    Examples
+    --------
+    >>> idx = ("Form Type   Company Name      CIK         Date Filed  File Name\n"
+    ...        "---------------------------------------------------------------------\n"
+    ...        "4           ACME CORP         1234567     20240304    edgar/data/1234567/0001-24-000001.txt\n")
+    >>> parse_form_index(idx)[["form_type", "cik", "date_filed"]].values.tolist()
+    [['4', '1234567', '20240304']]
     """
     lines = text.splitlines()
     try:
@@ -364,8 +452,32 @@ def fetch_recent_form4(client: EdgarClient, since: str | date, until: str | date
 
     Each submission is saved whole (SGML header + XML), which keeps the
     acceptance date-time, as ``dest/<cik>/<accession>.txt``.  Days without an
-    index (weekends, holidays) are skipped.  Returns one row per filing with
-    its status (``downloaded``/``cached``/``missing``/``failed``).
+    index (weekends, holidays) are skipped.
+
+    Parameters
+    ----------
+    client
+        The fair-access client.
+    since, until
+        The filing days (*until* None: today).
+    dest
+        The folder submissions are written to (atomically; an existing file is not downloaded again).
+    forms
+        Form types to download.
+    progress
+        Show a progress bar.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per filing with its status (``downloaded``/``cached``/``missing``/``failed``).
+
+    Examples
+    --------
+    Reaches the SEC, so it does not run offline (the tests serve the same files from 127.0.0.1):
+
+    >>> from insider_kit.config import paths
+    >>> status = fetch_recent_form4(EdgarClient(), "2024-03-01", None, paths().raw_edgar)  # doctest: +SKIP
     """
     from .._progress import tqdm
 

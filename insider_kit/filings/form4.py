@@ -380,6 +380,27 @@ def parse_form4_files(files: Iterable[Path], *, progress: bool = False) -> tuple
     ``skipped`` lists documents without transactions (Forms 3, holdings-only)
     with the reason.  A file that cannot be parsed raises :class:`DataError`
     naming it: the build refuses to continue rather than lose a filing silently.
+
+    Parameters
+    ----------
+    files
+        Submissions (``.txt``, SGML header and XML) or bare ownership documents (``.xml``).
+    progress
+        Show a progress bar.
+
+    Returns
+    -------
+    (transactions, owners, skipped)
+        Tidy transactions (one row per reporting owner and line), the reporting owners, and the documents
+        without transactions.
+
+    Examples
+    --------
+    >>> from insider_kit.config import paths
+    >>> from insider_kit.filings.tidy import filing_sources
+    >>> tx, owners, skipped = parse_form4_files(filing_sources(paths("sample"))[1][:3])
+    >>> tx["accession"].nunique() + len(skipped)
+    3
     """
     from .._progress import tqdm
     from .schema import finalize_columns, validate_rows

@@ -367,7 +367,7 @@ def _record(manifest: Path, entry: dict[str, object]) -> None:
 
 def import_transactions(paths: DataPaths, files: list[str | Path], *, format: Format,
                         mapping: dict[str, str] | None = None) -> pd.DataFrame:
-    """Import third-party insider files into a data directory.
+    r"""Import third-party insider files into a data directory.
 
     Each file is read with :func:`read_transactions_file`, its tidy rows written to
     ``raw/imported/transactions/<name>.parquet`` and a copy of the original to ``raw/imported/originals/``
@@ -375,10 +375,35 @@ def import_transactions(paths: DataPaths, files: list[str | Path], *, format: Fo
     ``raw/imported/manifest.json``.  ``insider-kit build`` and :func:`insider_kit.load_study` then use the
     imported rows like any other source.
 
+    Parameters
+    ----------
+    paths
+        The data directory imported into.
+    files
+        The files.
+    format
+        ``openinsider``, ``tfn`` or ``csv`` (module docstring).
+    mapping
+        For ``csv``: the file's column -> the tidy column.
+
     Returns
     -------
     pandas.DataFrame
         One row per file: ``file``, ``rows``, ``dropped``, ``dest``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from insider_kit.config import DataPaths
+    >>> root = Path(tempfile.mkdtemp())
+    >>> _ = (root / "trades.csv").write_text("tkr,day,filed,code,qty,px\nACME,2024-03-01,2024-03-04,P,1000,12.5\n")
+    >>> done = import_transactions(DataPaths(root / "data"), [root / "trades.csv"], format="csv",
+    ...                            mapping={"tkr": "ticker", "day": "trans_date", "filed": "filing_date",
+    ...                                     "code": "trans_code",
+    ...                                     "qty": "shares", "px": "price"})
+    >>> done[["rows", "dropped"]].values.tolist()
+    [[1, 0]]
     """
     import hashlib
     from datetime import UTC, datetime

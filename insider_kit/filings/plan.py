@@ -39,8 +39,21 @@ NEG_RE = re.compile(
 
 
 def mentions_plan(text: str | None) -> bool:
-    """True when *text* states that a trade was made under a 10b5-1 / trading plan.
+    """True when *text* states that a trade was made under a 10b5-1 / trading plan (a negated statement, "not
+    made pursuant to a plan", is not).
 
+    Parameters
+    ----------
+    text
+        A footnote (None is False).
+
+    Returns
+    -------
+    bool
+        Whether the text claims a plan.
+
+    Examples
+    --------
     >>> mentions_plan("effected pursuant to a Rule 10b5-1(c) trading plan adopted on May 1")
     True
     >>> mentions_plan("The sale was not made pursuant to a Rule 10b5-1 plan.")
@@ -54,7 +67,8 @@ def mentions_plan(text: str | None) -> bool:
 
 
 def resolve_plan_flags(footnotes: pd.Series, checkbox: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Vectorised resolution of ``plan_10b5_1`` and ``plan_source``.
+    """Vectorised resolution of ``plan_10b5_1`` and ``plan_source``: the form's checkbox when present (Forms 4
+    from April 2023), else a footnote that :func:`mentions_plan`, else unknown (null — never False).
 
     Parameters
     ----------
@@ -67,6 +81,15 @@ def resolve_plan_flags(footnotes: pd.Series, checkbox: pd.Series) -> tuple[pd.Se
     -------
     (plan_10b5_1, plan_source)
         A nullable boolean Series and a string Series (``checkbox``/``footnote``/null).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> foot = pd.Series(["Sold under a Rule 10b5-1 trading plan.", None, None])
+    >>> box = pd.Series([None, False, None], dtype="boolean")
+    >>> flag, src = resolve_plan_flags(foot, box)
+    >>> flag.tolist(), src.tolist()
+    ([True, False, <NA>], ['footnote', 'checkbox', <NA>])
     """
     fn = footnotes.fillna("").astype(str)
     by_fn = fn.str.contains(PLAN_RE) & ~fn.str.contains(NEG_RE)
@@ -84,7 +107,25 @@ def resolve_plan_flags(footnotes: pd.Series, checkbox: pd.Series) -> tuple[pd.Se
 
 def plan_share_by_year(transactions: pd.DataFrame) -> pd.DataFrame:
     """Open-market sales per filing year: how many, the share flagged as 10b5-1 plan trades, and where the
-    flag came from (the checkbox, from April 2023, or the footnotes); ``unknown`` is the share with no flag."""
+    flag came from (the checkbox, from April 2023, or the footnotes); ``unknown`` is the share with no flag.
+
+    Parameters
+    ----------
+    transactions
+        Tidy transactions (``trans_code``, ``filing_date``, ``plan_10b5_1``, ``plan_source``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per year: ``sales``, ``plan_share``, ``unknown_share``, ``from_checkbox``, ``from_footnote``.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> tab = plan_share_by_year(ik.load_study("sample").transactions)
+    >>> bool(((tab["plan_share"] + tab["unknown_share"]) <= 1).all())
+    True
+    """
     s = transactions[transactions["trans_code"] == "S"]
     y = pd.to_datetime(s["filing_date"]).dt.year.rename("year")
     flag = s["plan_10b5_1"].astype("boolean")

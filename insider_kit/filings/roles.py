@@ -50,7 +50,20 @@ def normalise_role(
     is_other: bool,
     title: str | None,
 ) -> str:
-    """Return the normalised role for one reporting owner.
+    """Return the normalised role for one reporting owner: the officer title read first (CEO, CFO, other
+    officer), then the director and 10% owner boxes (:data:`ROLES` ranks them, most senior first).
+
+    Parameters
+    ----------
+    is_director, is_officer, is_ten_percent_owner, is_other
+        The form's relationship boxes.
+    title
+        The officer title as typed (may be None).
+
+    Returns
+    -------
+    str
+        One of :data:`ROLES`.
 
     Examples
     --------
@@ -89,7 +102,27 @@ def normalise_roles(
     is_other: pd.Series,
     title: pd.Series,
 ) -> pd.Categorical:
-    """Vectorised :func:`normalise_role` over aligned Series (titles are regex-matched once each)."""
+    """Vectorised :func:`normalise_role` over aligned Series (titles are regex-matched once each).
+
+    Parameters
+    ----------
+    is_director, is_officer, is_ten_percent_owner, is_other
+        The relationship boxes, one value per owner.
+    title
+        Officer titles.
+
+    Returns
+    -------
+    pandas.Categorical
+        The roles, with :data:`ROLES` as the categories.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.Series([False, False])
+    >>> list(normalise_roles(f, pd.Series([True, False]), f, f, pd.Series(["CEO", None])))
+    ['CEO', 'Other']
+    """
     t = title.fillna("").astype(str)
     uniq = pd.Series(t.unique())
     title_role = pd.Series(

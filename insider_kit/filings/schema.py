@@ -69,7 +69,25 @@ STRING_COLUMNS: Final[tuple[str, ...]] = (
 
 
 def finalize_columns(tx: pd.DataFrame) -> pd.DataFrame:
-    """Order and type the tidy columns (shared by both sources)."""
+    """Order and type the tidy columns (shared by both sources).
+
+    Parameters
+    ----------
+    tx
+        Transactions with the tidy column names (missing columns are added, empty).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`TIDY_COLUMNS` in order, with the schema's dtypes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = finalize_columns(pd.DataFrame({"accession": ["0000000001-24-000001"], "shares": ["100"]}))
+    >>> t.columns.tolist() == TIDY_COLUMNS, str(t["shares"].dtype)
+    (True, 'float64')
+    """
     for c in TIDY_COLUMNS:
         if c not in tx.columns:
             tx[c] = pd.NA
@@ -105,10 +123,27 @@ def validate_rows(tx: pd.DataFrame, *, shares_raw: pd.Series | None = None) -> t
     is present but invalid; when its share count is negative, infinite, or present but not a number
     (*shares_raw*: the field as filed, to tell a blank from ``abc``).
 
+    Parameters
+    ----------
+    tx
+        Rows with the tidy columns.
+    shares_raw
+        The share counts as filed (text), on *tx*'s index; None when the reader had numbers already.
+
     Returns
     -------
     (kept, dropped)
         *kept* is a view of the valid rows; *dropped* has :data:`DROPPED_COLUMNS` but ``file``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"accession": ["a", "b"], "table": ["nonderiv", "nonderiv"], "line": [1, 1],
+    ...                    "trans_date": pd.to_datetime(["2024-03-01", "2024-03-01"]),
+    ...                    "acquired_disposed": ["A", ""], "shares": [100.0, 50.0]})
+    >>> kept, dropped = validate_rows(tx)
+    >>> kept["accession"].tolist(), dropped["accession"].tolist()
+    (['a'], ['b'])
     """
     n = len(tx)
     reason = pd.Series("", index=tx.index, dtype=object)

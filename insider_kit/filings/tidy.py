@@ -41,7 +41,32 @@ _COMPLETE = "_COMPLETE"  # in the staging directory: every table written
 
 
 def apply_amendments(tx: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Apply the amendment rule (module docstring); return the kept rows and counts."""
+    """Apply the amendment rule (module docstring): a Form 4/A replaces every row of the original filing it
+    amends (same issuer, owner and period of report, filed no later, and the original's filing date equal to
+    the amendment's ``date_of_orig_sub`` when that is given); an amendment whose original is not in the data
+    is kept as it is.
+
+    Parameters
+    ----------
+    tx
+        Transactions from every source.
+
+    Returns
+    -------
+    (kept, counts)
+        The rows that remain, and ``amendments``, ``amendments_replaced_rows``, ``amendments_orphan``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"accession": ["A1", "A1", "A2"], "form_type": ["4", "4", "4/A"],
+    ...                    "issuer_cik": "1", "owner_cik": "9", "period_of_report": pd.Timestamp("2024-03-01"),
+    ...                    "filing_date": pd.to_datetime(["2024-03-04", "2024-03-04", "2024-03-10"]),
+    ...                    "date_of_orig_sub": [pd.NaT, pd.NaT, pd.Timestamp("2024-03-04")]})
+    >>> kept, counts = apply_amendments(tx)
+    >>> kept["accession"].tolist(), counts
+    (['A2'], {'amendments': 1, 'amendments_replaced_rows': 2, 'amendments_orphan': 0})
+    """
     is_amend = tx["form_type"].astype(str).str.endswith("/A")
     amends = tx[is_amend].drop_duplicates("accession")
     stats = {"amendments": len(amends), "amendments_replaced_rows": 0, "amendments_orphan": 0}
@@ -64,7 +89,26 @@ def apply_amendments(tx: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
 
 
 def filing_sources(p: DataPaths) -> tuple[list[Path], list[Path]]:
-    """The raw filing files of *p*: SEC quarterly zips and EDGAR submissions (``.txt``/``.xml``)."""
+    """The raw filing files of *p*: SEC quarterly zips and EDGAR submissions (``.txt``/``.xml``).
+
+    Parameters
+    ----------
+    p
+        The data directory.
+
+    Returns
+    -------
+    (zips, submissions)
+        Sorted lists of paths (empty when a folder does not exist).
+
+    Examples
+    --------
+    >>> from insider_kit.config import paths
+    >>> p = paths("sample")
+    >>> zips, subs = filing_sources(p)
+    >>> zips[0].name.endswith("_form345.zip"), subs[0].suffix
+    (True, '.txt')
+    """
     zips = sorted(p.raw_sec.glob("*_form345.zip")) if p.raw_sec.exists() else []
     xmls = sorted([*p.raw_edgar.rglob("*.txt"), *p.raw_edgar.rglob("*.xml")]) if p.raw_edgar.exists() else []
     return zips, xmls
@@ -106,7 +150,27 @@ def _recover(p: DataPaths) -> None:
 
 
 def tidy_is_current(p: DataPaths) -> bool:
-    """True when the tidy tables exist and were built from the raw filing files as they are now."""
+    """True when the tidy tables exist and were built from the raw filing files as they are now.
+
+    Parameters
+    ----------
+    p
+        The data directory.
+
+    Returns
+    -------
+    bool
+        False when the tables are missing or a raw file was added, removed or changed since the build.
+
+    Examples
+    --------
+    >>> from insider_kit.config import paths
+    >>> p = paths("sample")
+    >>> import insider_kit as ik
+    >>> _ = ik.load_study("sample")  # builds the tidy tables when needed
+    >>> tidy_is_current(p)
+    True
+    """
     if not p.tidy.exists() and (p.tidy_old.exists() or p.tidy_staging.exists()) and p.root.exists():
         try:
             with directory_lock(p.lock, what="a build"):
