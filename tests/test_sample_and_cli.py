@@ -76,6 +76,16 @@ def test_truth_agrees_with_trades(small_market) -> None:
     assert (ev.loc[ev["class"] == "ordinary_sale", "planted_car"] == 0).all()
 
 
+def test_a_span_too_short_for_any_trade_is_a_clear_error(tmp_path: Path) -> None:
+    """Insiders trade after a year of history: a one-year market has no trades, which is said, not a KeyError."""
+    from insider_kit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no insider trades"):
+        generate_sample(tmp_path / "s", spec=SampleSpec(n_firms=5, start="2022-01-03", end="2022-12-30"),
+                        progress=False)
+    assert not (tmp_path / "s" / "SYNTHETIC").exists()
+
+
 def test_cli_help_lists_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as e:
         main(["--help"])

@@ -32,7 +32,37 @@ _DATE_ROW = re.compile(r"^\s*(\d{8})\s*[,;]")
 
 
 def parse_french_csv(text: str, *, name: str = "factor file") -> pd.DataFrame:
-    """Parse one French daily CSV; return decimals indexed by date (columns as in the file, e.g. Mkt-RF, SMB, HML, RF)."""
+    r"""Parse one French daily CSV; return decimals indexed by date (columns as in the file, e.g. Mkt-RF, SMB,
+    HML, RF).
+
+    The file's prose header and its annual section are skipped: the data are the ``YYYYMMDD,...`` rows under
+    the column line.  Values are in percent in the file (divided by 100 here); the missing-value codes
+    -99.99 and -999 become NaN.
+
+    Parameters
+    ----------
+    text
+        The CSV's text (comma- or semicolon-separated).
+    name
+        The file's name, for error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Daily factor returns as decimals, on a ``date`` index.
+
+    Raises
+    ------
+    DataError
+        No daily rows, a header that is not a column list, a bad date, or a column without numbers.
+
+    Examples
+    --------
+    >>> text = ("This file was created by CMPT_ME_BEME_RETS_DAILY\n\n"
+    ...         ",Mkt-RF,SMB,HML,RF\n20240301,0.80,0.54,-0.25,0.021\n20240304,-0.12,0.03,0.10,0.021\n")
+    >>> parse_french_csv(text)["Mkt-RF"].tolist()
+    [0.008, -0.0012]
+    """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     start = next((i for i, ln in enumerate(lines) if _DATE_ROW.match(ln)), None)
     if start is None or start == 0:
@@ -113,7 +143,27 @@ def load_factors(directory: Path) -> pd.DataFrame:
 
 
 def fetch_french_factors(directory: Path, *, base_url: str | None = None) -> list[Path]:
-    """Download the daily FF3 and momentum files (atomic writes); returns the saved paths."""
+    """Download the daily FF3 and momentum files from Kenneth French's data library (atomic writes).
+
+    Parameters
+    ----------
+    directory
+        Where the zips are saved (``raw/factors/``).
+    base_url
+        The library's address (a mirror; None: the official one).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The saved files.
+
+    Examples
+    --------
+    Reaches the data library, so it does not run offline (the tests serve the files from 127.0.0.1):
+
+    >>> from insider_kit.config import paths
+    >>> saved = fetch_french_factors(paths().raw_factors)  # doctest: +SKIP
+    """
     import requests
 
     from ..errors import NetworkError

@@ -54,7 +54,24 @@ def _as_prices(wide: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 
 def imported_market(paths: DataPaths) -> str | None:
-    """The market series a price import declared (``raw/imported/market.json``), else None."""
+    """The market series a price import declared (``raw/imported/market.json``), else None.
+
+    Parameters
+    ----------
+    paths
+        The data directory.
+
+    Returns
+    -------
+    str or None
+        The market's ticker.
+
+    Examples
+    --------
+    >>> from insider_kit.config import paths
+    >>> imported_market(paths("sample")) is None  # the teaching market names its index in truth.json
+    True
+    """
     f = paths.raw_imported / MARKET_FILE
     if not f.exists():
         return None
@@ -66,7 +83,7 @@ def imported_market(paths: DataPaths) -> str | None:
 
 def import_prices(paths: DataPaths, inputs: list[str | Path], *, market: str | None = None,
                   link: str | Path | None = None, date_order: DateOrder = "auto") -> pd.DataFrame:
-    """Import price files and folders into the price cache of *paths*.
+    r"""Import price files and folders into the price cache of *paths*.
 
     Parameters
     ----------
@@ -85,6 +102,19 @@ def import_prices(paths: DataPaths, inputs: list[str | Path], *, market: str | N
     -------
     pandas.DataFrame
         One row per ticker written: ``ticker, first, last, days, file``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from insider_kit.config import DataPaths
+    >>> root = Path(tempfile.mkdtemp())
+    >>> _ = (root / "wide.csv").write_text("date,ACME,SPY\n2024-03-01,10.0,500\n2024-03-04,10.5,501\n")
+    >>> done = import_prices(DataPaths(root / "data"), [root / "wide.csv"], market="SPY")
+    >>> done[["ticker", "days"]].values.tolist()
+    [['ACME', 2], ['SPY', 2]]
+    >>> imported_market(DataPaths(root / "data"))
+    'SPY'
     """
     permno_ticker = None
     if link is not None:

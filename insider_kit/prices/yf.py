@@ -37,7 +37,26 @@ Downloader = Callable[[list[str], str, str | None], pd.DataFrame]
 
 
 def yf_download(tickers: list[str], start: str, end: str | None) -> pd.DataFrame:
-    """The one place yfinance is called (tests pass their own yfinance-shaped frames instead)."""
+    """The one place yfinance is called (tests pass their own yfinance-shaped frames instead).
+
+    Parameters
+    ----------
+    tickers
+        Yahoo tickers.
+    start, end
+        The dates (``end`` exclusive, as yfinance has it; None: today).
+
+    Returns
+    -------
+    pandas.DataFrame
+        yfinance's frame: adjusted prices, columns ``(field, ticker)``.
+
+    Examples
+    --------
+    Reaches Yahoo, so it does not run offline:
+
+    >>> frame = yf_download(["AAPL", "MSFT"], "2024-01-01", None)  # doctest: +SKIP
+    """
     import yfinance as yf
 
     return yf.download(
@@ -99,7 +118,33 @@ def _checksum(index: pd.DatetimeIndex, values: np.ndarray) -> str:
 
 
 def write_cached(path: Path, s: pd.Series, meta: dict[str, Any]) -> None:
-    """Write one ticker's adjusted close with provenance metadata and a checksum (atomically)."""
+    """Write one ticker's adjusted close with provenance metadata and a checksum (atomically).
+
+    Parameters
+    ----------
+    path
+        The ticker's file (``raw/prices/<TICKER>.parquet``).
+    s
+        Adjusted closes on a date index.
+    meta
+        Provenance (source, whether adjusted, when fetched, first and last day); a ``crc32`` checksum of the
+        dates and values is added.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> f = Path(tempfile.mkdtemp()) / "ACME.parquet"
+    >>> write_cached(f, pd.Series([10.0, 10.5], index=pd.to_datetime(["2024-03-01", "2024-03-04"])),
+    ...              {"source": "example"})
+    >>> s, meta = read_cached(f)
+    >>> s.tolist(), meta["source"]
+    ([10.0, 10.5], 'example')
+    """
     df = pd.DataFrame({"adj_close": s.astype(float)})
     df.index = pd.DatetimeIndex(df.index)
     df.index.name = "date"
@@ -112,7 +157,31 @@ def write_cached(path: Path, s: pd.Series, meta: dict[str, Any]) -> None:
 
 
 def read_cached(path: Path) -> tuple[pd.Series, dict[str, Any]]:
-    """Read one cached ticker: (adjusted close series, metadata)."""
+    """Read one cached ticker: (adjusted close series, metadata).
+
+    Parameters
+    ----------
+    path
+        The ticker's file.
+
+    Returns
+    -------
+    (pandas.Series, dict)
+        The adjusted closes (``adj_close``, on a date index) and the provenance metadata.
+
+    Raises
+    ------
+    DataError
+        A file that is not a price cache, or whose checksum does not match (a partial or edited file).
+
+    Examples
+    --------
+    >>> from insider_kit.config import paths
+    >>> p = paths("sample")
+    >>> s, meta = read_cached(sorted(p.raw_prices.glob("*.parquet"))[0])
+    >>> s.name, meta["synthetic"]
+    ('adj_close', True)
+    """
     dates, values, meta = _read_cached_arrays(path)
     return pd.Series(values, index=pd.DatetimeIndex(dates), name="adj_close"), meta
 
@@ -170,6 +239,46 @@ def fetch_prices(tickers: Sequence[str], start: str, end: str | None = None, *, 
     Rate-limit errors (yfinance's ``YFRateLimitError`` or messages containing
     "Too Many Requests") are retried with exponential back-off; other
     exceptions mark the batch's tickers as failed with the message.
+
+    Parameters
+    ----------
+    tickers
+        Yahoo tickers.
+    start, end
+        The period (*end* None: today).
+    cache
+        The price cache folder (``raw/prices``).
+    batch_size
+        Tickers per request.
+    retries, backoff
+        Attempts after a rate-limit error, and the first wait in seconds (doubled each time).
+    downloader
+        Called as ``downloader(tickers, start, end)`` and returning a yfinance-shaped frame (default
+        :func:`yf_download`).
+    progress
+        Show a progress bar.
+    sleep
+        The wait function (tests pass one that records the waits).
+    overlap_days
+        Days re-fetched before a cached end to detect a re-adjustment.
+
+    Returns
+    -------
+    FetchReport
+        One row per ticker (``fetched``, ``updated``, ``refetched``, ``cached``, ``failed``) with the reason.
+
+    Examples
+    --------
+    A downloader that returns a yfinance-shaped frame (yfinance itself needs the network):
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> def fake(tickers, start, end):
+    ...     idx = pd.bdate_range("2024-03-01", periods=3)
+    ...     return pd.DataFrame({("Close", t): [10.0, 10.2, 10.1] for t in tickers}, index=idx)
+    >>> rep = fetch_prices(["ACME"], "2024-03-01", cache=Path(tempfile.mkdtemp()), downloader=fake, progress=False)
+    >>> rep.summary()[["ticker", "status", "rows"]].values.tolist()
+    [['ACME', 'fetched', 3]]
     """
     from .._progress import tqdm
 

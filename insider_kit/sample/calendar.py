@@ -39,7 +39,24 @@ def _observed(d: date) -> date:
 
 
 def nyse_holidays(y: int) -> set[date]:
-    """NYSE full-day holidays of year *y* (rules in force since 2022 incl. Juneteenth)."""
+    """NYSE full-day holidays of year *y* (rules in force since 2022 incl. Juneteenth).
+
+    Parameters
+    ----------
+    y
+        The year.
+
+    Returns
+    -------
+    set of datetime.date
+        The holidays (observed dates: a Saturday holiday on the Friday, a Sunday one on the Monday).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> date(2024, 7, 4) in nyse_holidays(2024), date(2024, 3, 29) in nyse_holidays(2024)  # Good Friday
+    (True, True)
+    """
     h = {
         _nth(y, 1, 0, 3),  # Martin Luther King Jr. Day
         _nth(y, 2, 0, 3),  # Washington's Birthday
@@ -59,7 +76,23 @@ def nyse_holidays(y: int) -> set[date]:
 
 
 def nyse_trading_days(start: str, end: str) -> pd.DatetimeIndex:
-    """Weekdays between *start* and *end* that are not NYSE holidays."""
+    """Weekdays between *start* and *end* that are not NYSE holidays.
+
+    Parameters
+    ----------
+    start, end
+        ISO dates, both included.
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        The trading days.
+
+    Examples
+    --------
+    >>> nyse_trading_days("2024-07-01", "2024-07-08").strftime("%m-%d").tolist()
+    ['07-01', '07-02', '07-03', '07-05', '07-08']
+    """
     days = pd.bdate_range(start, end)
     hol = set().union(*(nyse_holidays(y) for y in range(days[0].year, days[-1].year + 1)))
     return days[~days.to_series().dt.date.isin(hol).to_numpy()]

@@ -28,6 +28,7 @@ import pandas as pd
 
 from .._io import atomic_path, atomic_write_bytes, atomic_write_text
 from ..config import DataPaths
+from ..errors import ConfigError
 from ..prices.yf import write_cached
 from .calendar import nyse_trading_days
 from .spec import SampleSpec
@@ -160,6 +161,21 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
     (``_returns``), firms and insiders (``_people``), trades (``_trades``), the planted effects
     (``_plant``), the filings' rows in the SEC's formats (``_filing_rows``) and the files
     (``_write``).  A phase draws its random numbers in a fixed order, so a seed gives the same bytes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from insider_kit.sample import SampleSpec
+    >>> root = Path(tempfile.mkdtemp()) / "sample"
+    >>> counts = generate_sample(root, seed=1, spec=SampleSpec(n_firms=20, start="2021-01-04", end="2022-12-30"),
+    ...                          progress=False)
+    >>> counts["firms"], (root / "SYNTHETIC").exists()
+    (20, True)
+    >>> generate_sample(root, spec=SampleSpec(n_firms=20, start="2022-01-03", end="2022-12-30"), progress=False)
+    Traceback (most recent call last):
+    ...
+    insider_kit.errors.ConfigError: the teaching market from 2022-01-03 to 2022-12-30 has 251 trading days and no insider trades: ...
     """
     from .._progress import tqdm
 
@@ -169,6 +185,11 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
         for phase in phases:
             phase(w)
             steps.update()
+            if phase is _trades and not w.filings:
+                raise ConfigError(
+                    f"the teaching market from {w.spec.start} to {w.spec.end} has {w.T} trading days and no "
+                    "insider trades: insiders trade only after a year of price history (260 days) and not in "
+                    "the last 70 days", hint="give a span of at least about 16 months (330 trading days)")
     return {"firms": w.N, "trading_days": w.T, "filings": len(w.filings), "quarterly_zips": w.n_zips,
             "edgar_submissions": len(w.xml_docs), "sec_transaction_rows": len(w.ndt_rows) + len(w.dt_rows),
             "code_counts": dict(sorted(w.code_counts.items())), "amendments": w.n_amendments}

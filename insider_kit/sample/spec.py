@@ -81,7 +81,38 @@ class SampleSpec:
 
 
 def load_spec(path: str | Path) -> SampleSpec:
-    """Read a JSON spec file; unknown keys are an error (a typo must not be ignored)."""
+    """Read a JSON spec file; unknown keys are an error (a typo must not be ignored).
+
+    Parameters
+    ----------
+    path
+        A JSON object of :class:`SampleSpec` fields (``effects`` and ``rates`` may give only the entries they
+        change).
+
+    Returns
+    -------
+    SampleSpec
+        The spec, the defaults for every key the file does not give.
+
+    Raises
+    ------
+    ConfigError
+        A missing file, invalid JSON or an unknown key.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> f = Path(tempfile.mkdtemp()) / "spec.json"
+    >>> _ = f.write_text(json.dumps({"n_firms": 2000, "start": "2006-01-03"}))
+    >>> load_spec(f).n_firms
+    2000
+    >>> _ = f.write_text(json.dumps({"n_frims": 2000}))
+    >>> load_spec(f)
+    Traceback (most recent call last):
+    ...
+    insider_kit.errors.ConfigError: spec file ...: unknown key(s) n_frims ...
+    """
     p = Path(path)
     try:
         obj = json.loads(p.read_text())

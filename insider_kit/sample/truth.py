@@ -15,7 +15,31 @@ __all__ = ["expected_verdicts", "planted_labels", "planted_recovery", "truth_eve
 
 def truth_events(root: str | Path) -> pd.DataFrame:
     """The teaching market's planted events (``truth_events.parquet``: one row per generated filing with its
-    class, planted CAR, dates, role ...)."""
+    class, planted CAR, dates, role ...).
+
+    Parameters
+    ----------
+    root
+        The teaching market's data directory.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``accession``, ``issuer_cik``, ``ticker``, ``owner_cik``, ``role``, ``class``, ``group``,
+        ``trade_date``, ``filing_date``, ``codes``, ``planted_car``, ``plan``, ``routine``.
+
+    Raises
+    ------
+    NotFoundError
+        When *root* is not a teaching market (no planted events).
+
+    Examples
+    --------
+    >>> from insider_kit.config import paths
+    >>> te = truth_events(paths("sample").root)
+    >>> bool(te["accession"].is_unique)
+    True
+    """
     from ..config import DataPaths
     from ..errors import DataError
 
@@ -29,8 +53,30 @@ def truth_events(root: str | Path) -> pd.DataFrame:
 
 def planted_labels(events: pd.DataFrame, transactions: pd.DataFrame, planted: pd.DataFrame) -> pd.DataFrame:
     """Add ``planted_class`` (the generator's classes of the event's filings, comma-joined) and
-    ``planted_car`` (the sum of effects planted at this event) to *events*, joined through accession numbers
-    (*planted*: :func:`truth_events`)."""
+    ``planted_car`` (the sum of effects planted at this event) to *events*, joined through accession numbers.
+
+    Parameters
+    ----------
+    events
+        Events (:func:`insider_kit.build_events`).
+    transactions
+        The tidy transactions the events were built from (they link events to accessions).
+    planted
+        :func:`truth_events`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        *events* with the two columns.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> lab = planted_labels(study.events, study.transactions, truth_events(study.paths.root))
+    >>> len(lab) == len(study.events), bool(lab["planted_class"].notna().all())
+    (True, True)
+    """
     t = trade_table(transactions, codes=("P", "S"))
     tr = planted[["accession", "class", "planted_car"]]
     t = t.merge(tr, on="accession", how="left").drop_duplicates(["accession", "ticker", "date"])
@@ -46,6 +92,24 @@ def expected_verdicts(spec: dict[str, Any]) -> dict[str, str]:
     """What the teaching market's spec planted, per claim: ``"supported"`` or ``"not supported"``.
 
     Only claims the spec decides are listed (others depend on mixtures and power).
+
+    Parameters
+    ----------
+    spec
+        The spec as written to ``truth.json`` (its ``"spec"`` entry).
+
+    Returns
+    -------
+    dict of str to str
+        Claim id -> expected verdict.
+
+    Examples
+    --------
+    >>> import json
+    >>> from insider_kit.config import paths
+    >>> spec = json.loads(paths("sample").truth.read_text())["spec"]
+    >>> expected_verdicts(spec)["purchases_positive"]
+    'supported'
     """
     e = spec["effects"]
     out: dict[str, str] = {}
@@ -76,6 +140,18 @@ def planted_recovery(study: Any, *, model: Model = "market_adjusted", window: tu
         A :class:`~insider_kit.study.Study` of the teaching market (its ``truth`` is needed).
     model, window
         Return model and CAR window.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per planted class: ``n``, ``mean_car``, ``ci_low``, ``ci_high``, ``planted_mean``, ``covered``.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> rec = planted_recovery(ik.load_study("sample"))
+    >>> rec.columns.tolist()
+    ['n', 'mean_car', 'ci_low', 'ci_high', 'planted_mean', 'covered']
     """
     from ..errors import DataError
     from ..eventstudy import event_study
