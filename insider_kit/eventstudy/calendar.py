@@ -80,7 +80,40 @@ def portfolio_returns(events: pd.DataFrame, panel: ReturnsPanel, *, holding: tup
                       min_firms: int = 1, date_col: str = "date", ticker_col: str = "ticker") -> tuple[pd.Series, pd.Series]:
     """Daily return of the calendar-time portfolio of *events* and the number of firms held each day.
 
-    Days with fewer than *min_firms* firms (with a return that day) are NaN.
+    Each event's firm is held from trading day ``holding[0]`` to ``holding[1]`` after its day 0; the
+    portfolio's return each day is the equal- or value-weighted mean of the held firms' returns (a firm
+    held through two events counts once).  Days with fewer than *min_firms* firms (with a return that day)
+    are NaN.
+
+    Parameters
+    ----------
+    events
+        Events with a ticker and a date.
+    panel
+        The returns panel.
+    holding
+        First and last trading day held, relative to day 0.
+    weighting
+        ``equal``, or ``value`` (by *size*: the previous day's market value).
+    size
+        Market values (a frame of tickers x days, or one value per ticker); needed for ``value``.
+    min_firms
+        Fewest firms for a day's return.
+    date_col, ticker_col
+        The events' column names.
+
+    Returns
+    -------
+    (returns, n_firms)
+        Two Series on the panel's trading days.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> ret, n = portfolio_returns(study.events[study.events["direction"] == "buy"], study.panel, holding=(1, 20))
+    >>> bool((n[ret.notna()] >= 1).all())
+    True
     """
     h0, h1 = holding
     if h0 > h1:

@@ -29,12 +29,55 @@ Window = tuple[int, int]
 
 
 def window_label(w: Window) -> str:
-    """The display label of a CAR window: ``window_label((0, 60)) == "(+0,+60)"``."""
+    """The display label of a CAR window.
+
+    Parameters
+    ----------
+    w
+        A ``(start, end)`` tuple of trading days relative to day 0.
+
+    Returns
+    -------
+    str
+        The label used in tables and plots.
+
+    Examples
+    --------
+    >>> window_label((0, 60)), window_label((-5, -1))
+    ('(+0,+60)', '(-5,-1)')
+    """
     return f"({w[0]:+d},{w[1]:+d})"
 
 
 def window_of(w: Window | str, available: Sequence[Window]) -> Window:
-    """The window *w* (a ``(start, end)`` tuple, or its display label) among *available*; DataError if absent."""
+    """The window *w* (a ``(start, end)`` tuple, or its display label) among *available*.
+
+    Parameters
+    ----------
+    w
+        The window asked for.
+    available
+        The windows a result has.
+
+    Returns
+    -------
+    tuple of (int, int)
+        The window.
+
+    Raises
+    ------
+    DataError
+        When *w* is not among *available* (the message lists them).
+
+    Examples
+    --------
+    >>> window_of("(+0,+60)", [(0, 20), (0, 60)])
+    (0, 60)
+    >>> window_of((0, 5), [(0, 20)])
+    Traceback (most recent call last):
+    ...
+    insider_kit.errors.DataError: ...
+    """
     if isinstance(w, str):
         found = [c for c in available if window_label(c) == w.replace(" ", "")]
         if not found:

@@ -22,6 +22,24 @@ def fraction_of_holding(shares: pd.Series, shares_after: pd.Series) -> pd.Series
     """``shares / (shares + shares_after)``: the part of the holding this trade disposed of (NaN when unknown).
 
     A sale of the whole holding (``shares_after == 0``) gives 1.0.
+
+    Parameters
+    ----------
+    shares
+        Shares sold.
+    shares_after
+        Shares held after the trade (as reported on the form).
+
+    Returns
+    -------
+    pandas.Series
+        Fractions in [0, 1].
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> fraction_of_holding(pd.Series([100.0, 50.0, 10.0]), pd.Series([900.0, 0.0, float("nan")])).tolist()
+    [0.1, 1.0, nan]
     """
     s = pd.to_numeric(shares, errors="coerce").astype(float)
     a = pd.to_numeric(shares_after, errors="coerce").astype(float)
@@ -31,7 +49,24 @@ def fraction_of_holding(shares: pd.Series, shares_after: pd.Series) -> pd.Series
 
 
 def fraction_bucket(frac: pd.Series) -> pd.Series:
-    """``<=10%``, ``10-50%``, ``>50%`` (NA when unknown)."""
+    """``<=10%``, ``10-50%``, ``>50%`` (NA when unknown).
+
+    Parameters
+    ----------
+    frac
+        Fractions of the holding (:func:`fraction_of_holding`).
+
+    Returns
+    -------
+    pandas.Series
+        The bucket of each row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> fraction_bucket(pd.Series([0.05, 0.3, 0.9, float("nan")])).tolist()
+    ['<=10%', '10-50%', '>50%', nan]
+    """
     cat = pd.cut(frac, [-np.inf, 0.10, 0.50, np.inf], labels=list(FRACTION_BUCKETS), right=True)
     return cat.astype(pd.CategoricalDtype(list(FRACTION_BUCKETS), ordered=True))
 
@@ -42,6 +77,36 @@ def routine_class(trades: pd.DataFrame, history: pd.DataFrame, *, years: int = 3
     *history* holds the insiders' open-market trades (``owner_cik, issuer_cik,
     trans_date, public_date``); only those public before the row's ``date`` count,
     and only from the *years* calendar years before the row's transaction year.
+    An insider who traded in the same calendar month in each of those years is routine; one who traded in
+    each year but not always in that month is opportunistic; one without a trade in each of them is
+    unclassified (Cohen, Malloy & Pomorski 2012, *Decoding Inside Information*, JF 67(3)).
+
+    Parameters
+    ----------
+    trades
+        The rows to classify (``owner_cik``, ``issuer_cik``, ``trans_date``, ``date``).
+    history
+        The insiders' open-market trades.
+    years
+        Calendar years of history required.
+
+    Returns
+    -------
+    pandas.Series
+        The class of each row, on *trades*' index.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.to_datetime
+    >>> history = pd.DataFrame({"owner_cik": ["A"] * 3 + ["B"] * 3, "issuer_cik": "X", "side": -1,
+    ...                         "trans_date": d(["2021-03-10", "2022-03-10", "2023-03-10",
+    ...                                          "2021-01-10", "2022-05-10", "2023-09-10"])})
+    >>> history["public_date"] = history["trans_date"] + pd.Timedelta(days=2)
+    >>> trades = pd.DataFrame({"owner_cik": ["A", "B", "C"], "issuer_cik": "X", "trans_date": d(["2024-03-11"] * 3)})
+    >>> trades["date"] = trades["trans_date"] + pd.Timedelta(days=2)
+    >>> routine_class(trades, history).tolist()  # A every March; B every year, other months; C no history
+    ['routine', 'opportunistic', 'unclassified']
     """
     h = history[["owner_cik", "issuer_cik", "trans_date", "public_date"]].copy()
     h["y"] = h["trans_date"].dt.year
@@ -69,6 +134,35 @@ def silence(trades: pd.DataFrame, history: pd.DataFrame, *, days: int = 365,
 
     Only sales public before the row's ``date`` count.  NA when there is no such
     sale and the data start less than *days* before the trade (left-censored).
+
+    Parameters
+    ----------
+    trades
+        The rows (``owner_cik``, ``issuer_cik``, ``trans_date``, ``date``).
+    history
+        The insiders' open-market trades with ``side`` (-1 for sales) and ``public_date``.
+    days
+        The quiet period in calendar days.
+    data_start
+        The first day of the data (None: the history's first transaction date).
+
+    Returns
+    -------
+    pandas.Series
+        Nullable booleans on *trades*' index.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.to_datetime
+    >>> history = pd.DataFrame({"owner_cik": ["A"] * 3 + ["B"] * 3, "issuer_cik": "X", "side": -1,
+    ...                         "trans_date": d(["2021-03-10", "2022-03-10", "2023-03-10",
+    ...                                          "2021-01-10", "2022-05-10", "2023-09-10"])})
+    >>> history["public_date"] = history["trans_date"] + pd.Timedelta(days=2)
+    >>> trades = pd.DataFrame({"owner_cik": ["A", "B", "C"], "issuer_cik": "X", "trans_date": d(["2024-03-11"] * 3)})
+    >>> trades["date"] = trades["trans_date"] + pd.Timedelta(days=2)
+    >>> silence(trades, history, data_start=d("2021-01-01")).tolist()  # B sold in September 2023
+    [True, False, True]
     """
     s = history[history["side"] < 0][["owner_cik", "issuer_cik", "trans_date", "public_date"]]
     s = s.sort_values("public_date")
@@ -102,6 +196,34 @@ def cluster_counts(keys: pd.DataFrame, day: np.ndarray, trades_keys: pd.DataFram
     Each owner's trades are turned into coverage intervals ``[d, d + window - 1]``,
     merged per owner (so an owner counts once), and the count of intervals covering
     a day is ``#starts <= day - #ends < day``, with searchsorted on composite keys.
+
+    Parameters
+    ----------
+    keys
+        The key columns of each query (e.g. issuer and direction).
+    day
+        The query's trading-day index.
+    trades_keys
+        The same key columns for every trade.
+    trades_day
+        Each trade's trading-day index.
+    trades_owner
+        Each trade's owner.
+    window
+        Window length in trading days.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer counts, one per query.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> q = pd.DataFrame({"issuer": [1, 1]})
+    >>> t = pd.DataFrame({"issuer": [1, 1, 1]})
+    >>> cluster_counts(q, np.array([10, 30]), t, np.array([5, 8, 9]), pd.Series([7, 8, 8]), window=10).tolist()
+    [2, 0]
     """
     if len(trades_day) == 0:
         return np.zeros(len(day), dtype=np.int64)
@@ -143,7 +265,28 @@ def _shared_codes(a: pd.DataFrame, b: pd.DataFrame) -> tuple[np.ndarray, np.ndar
 
 
 def lockup_flags(day: np.ndarray, ipo_day: np.ndarray, band: int) -> np.ndarray:
-    """True where a trading-day index lies within +/- *band* of the lock-up expiry index (NaN expiry: False)."""
+    """True where a trading-day index lies within +/- *band* of the lock-up expiry index (NaN expiry: False).
+
+    Parameters
+    ----------
+    day
+        The events' trading-day index.
+    ipo_day
+        The trading-day index of each event's lock-up expiry (NaN when the firm had no IPO in the data).
+    band
+        Trading days either side.
+
+    Returns
+    -------
+    numpy.ndarray
+        Booleans.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lockup_flags(np.array([170, 200, 300]), np.array([175.0, 175.0, np.nan]), band=5).tolist()
+    [True, False, False]
+    """
     with np.errstate(invalid="ignore"):
         return np.isfinite(ipo_day) & (np.abs(day - ipo_day) <= band)
 
@@ -166,6 +309,32 @@ def add_price_signals(events: pd.DataFrame, panel: ReturnsPanel, *, params: Sign
 
     Uses returns strictly before day 0 (the first trading day on or after ``date``).
     ``firms`` may carry ``ticker`` with ``ipo_date`` and ``shares_outstanding``.
+
+    Parameters
+    ----------
+    events
+        Events with ``ticker``, ``date`` and ``direction``.
+    panel
+        The returns panel.
+    params
+        The signals' parameters (:class:`SignalParams`; its defaults when None).
+    firms
+        Firm data (IPO dates for the lock-up signal, shares outstanding for market values).
+
+    Returns
+    -------
+    pandas.DataFrame
+        *events* with the price signals (NaN where the panel has too little history).
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> ev = add_price_signals(study.events[["ticker", "date", "direction"]], study.panel)
+    >>> ev[["runup", "drawdown", "dip"]].columns.tolist()
+    ['runup', 'drawdown', 'dip']
+    >>> bool(ev["dip"].sum() > 0)
+    True
     """
     p = params or SignalParams()
     ev = events.copy()

@@ -80,7 +80,29 @@ def net_purchase_ratio(tx: pd.DataFrame, market: pd.Series, *, horizons: tuple[i
 
 def forward_returns_by_quintile(npr: pd.DataFrame, *, column: str = "npr_count") -> pd.DataFrame:
     """Mean forward market returns by quintile of the monthly net purchase ratio (1 = most selling), from
-    :func:`net_purchase_ratio`'s table; months without a forward return are left out of that horizon."""
+    :func:`net_purchase_ratio`'s table; months without a forward return are left out of that horizon.
+
+    Parameters
+    ----------
+    npr
+        :func:`net_purchase_ratio`'s monthly table.
+    column
+        The ratio to sort months on (``npr_count`` or ``npr_value``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per quintile: the number of months and the mean of each ``fwd_{h}m`` column.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> npr = ik.net_purchase_ratio(study.transactions, study.panel.market_series())
+    >>> q = forward_returns_by_quintile(npr)
+    >>> q.index.tolist()
+    ['1 (most selling)', '2', '3', '4', '5 (most buying)']
+    """
     fwd = [c for c in npr.columns if c.startswith("fwd_")]
     d = npr.dropna(subset=[column])
     if len(d) < 5:

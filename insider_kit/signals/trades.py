@@ -18,7 +18,26 @@ _EXERCISE = ("M", "X", "O")
 
 def transaction_class(tx: pd.DataFrame) -> pd.Series:
     """Code class of each transaction row; S rows filed together with an exercise by the same owner are
-    ``exercise_and_sell``."""
+    ``exercise_and_sell``.
+
+    Parameters
+    ----------
+    tx
+        Tidy transactions (``accession``, ``owner_cik``, ``trans_code``).
+
+    Returns
+    -------
+    pandas.Series
+        The class of each row (:func:`insider_kit.filings.codes.code_class`, or ``exercise_and_sell``).
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> cls = transaction_class(study.transactions)
+    >>> {"sale", "purchase", "exercise_and_sell"} <= set(cls)
+    True
+    """
     code = tx["trans_code"].astype("string").str.upper().str[:1]
     cls = code.astype(object).map(CODE_CLASSES).fillna("other").to_numpy(dtype=object)
     if "accession" in tx.columns:
@@ -40,6 +59,31 @@ def trade_table(tx: pd.DataFrame, *, date: Literal["filing", "trade"] = "filing"
     date or, with ``date="trade"``, the transaction date), ``side`` (+1 acquired, -1
     disposed), ``code_class`` and ``plan`` (bool; unknown counts as not under a plan).
     Rows without a ticker are kept (the caller decides); every input column is kept.
+
+    Parameters
+    ----------
+    tx
+        Tidy transactions.
+    date
+        The event date: when the trade became public (``filing``) or when it was made (``trade``, a
+        look-ahead kept for comparison).
+    codes
+        Transaction codes to keep (None: all).
+    nonderivative_only
+        Keep only table 1 (non-derivative) rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows with the added columns.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> t = trade_table(study.transactions)
+    >>> sorted(t["trans_code"].unique()), bool((t["date"] >= t["trans_date"]).all())
+    (['P', 'S'], True)
     """
     need = {"issuer_cik", "owner_cik", "trans_code", "filing_date", "trans_date", "shares", "acquired_disposed"}
     missing = need - set(tx.columns)
