@@ -35,7 +35,26 @@ __all__ = [
 
 
 def cross_sectional_t(car: np.ndarray) -> tuple[float, float]:
-    """t = mean(CAR) / (sd(CAR) / sqrt(N)) (Brown & Warner 1985); two-sided p from t(N-1)."""
+    """t = mean(CAR) / (sd(CAR) / sqrt(N)) (Brown & Warner 1985); two-sided p from t(N-1).
+
+    Parameters
+    ----------
+    car
+        One CAR per event (non-finite values are left out).
+
+    Returns
+    -------
+    (float, float)
+        The statistic and its two-sided p-value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).normal(0.01, 0.05, 40)
+    >>> import scipy.stats as st
+    >>> np.allclose(cross_sectional_t(x), tuple(st.ttest_1samp(x, 0.0)))
+    True
+    """
     car = car[np.isfinite(car)]
     n = len(car)
     if n < 2:
@@ -45,7 +64,29 @@ def cross_sectional_t(car: np.ndarray) -> tuple[float, float]:
 
 
 def patell_z(scar: np.ndarray, n_est: np.ndarray, k_params: int = 2) -> tuple[float, float]:
-    """Patell (1976): Z = sum SCAR_i / sqrt(sum (n_i - k)/(n_i - k - 2)); normal p."""
+    """Patell (1976): Z = sum SCAR_i / sqrt(sum (n_i - k)/(n_i - k - 2)); normal p.
+
+    Parameters
+    ----------
+    scar
+        One standardised CAR per event.
+    n_est
+        Each event's estimation-period length.
+    k_params
+        Parameters of the return model (2 for the market model).
+
+    Returns
+    -------
+    (float, float)
+        The statistic and its two-sided p-value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z, p = patell_z(np.array([1.0, 0.5, 1.5]), np.array([102, 102, 102]))  # (n-k)/(n-k-2) = 100/98
+    >>> bool(np.isclose(z, 3.0 / np.sqrt(3 * 100 / 98)))
+    True
+    """
     ok = np.isfinite(scar) & (n_est > k_params + 2)
     if ok.sum() < 1:
         return np.nan, np.nan
@@ -55,13 +96,55 @@ def patell_z(scar: np.ndarray, n_est: np.ndarray, k_params: int = 2) -> tuple[fl
 
 
 def bmp_t(scar: np.ndarray) -> tuple[float, float]:
-    """Boehmer, Musumeci & Poulsen (1991): t = mean(SCAR) / (sd(SCAR)/sqrt(N)); p from t(N-1)."""
+    """Boehmer, Musumeci & Poulsen (1991): t = mean(SCAR) / (sd(SCAR)/sqrt(N)); p from t(N-1).
+
+    The cross-sectional t of standardised CARs: robust to an event-induced increase in variance.
+
+    Parameters
+    ----------
+    scar
+        One standardised CAR per event.
+
+    Returns
+    -------
+    (float, float)
+        The statistic and its two-sided p-value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).normal(0.01, 0.05, 40)
+    >>> bmp_t(x / 0.05) == cross_sectional_t(x / 0.05)
+    True
+    """
     return cross_sectional_t(scar)
 
 
 def sample_pairs(n: int, pairs: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs ``(a, b)``, ``a != b``, among *n* items: all ``a < b`` pairs when there are at most *pairs*,
-    else *pairs* pairs drawn uniformly with replacement."""
+    else *pairs* pairs drawn uniformly with replacement.
+
+    Parameters
+    ----------
+    n
+        Items.
+    pairs
+        Most pairs returned.
+    rng
+        The random generator (used only when sampling).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The two index arrays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a, b = sample_pairs(4, 10, np.random.default_rng(0))
+    >>> list(zip(a.tolist(), b.tolist()))
+    [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+    """
     if n < 2:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     if n * (n - 1) // 2 <= pairs:
@@ -80,6 +163,30 @@ def pair_correlation_mean(resid: np.ndarray, est_start: np.ndarray, a: np.ndarra
     Position t of row a's window is calendar day ``est_start[a] + t``, i.e. position ``t - off``
     of row b's window (``off = est_start[b] - est_start[a]``); pairs sharing fewer than
     *min_overlap* finite days are left out (0.0 when none is left).
+
+    Parameters
+    ----------
+    resid
+        ``events x estimation days`` residuals.
+    est_start
+        Each event's first estimation day (calendar index).
+    a, b
+        The pairs' rows.
+    min_overlap
+        Fewest shared finite days for a pair to count.
+
+    Returns
+    -------
+    float
+        The mean correlation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = np.random.default_rng(0).normal(size=(2, 120))
+    >>> same = pair_correlation_mean(np.vstack([r[0], r[0]]), np.array([0, 0]), np.array([0]), np.array([1]))
+    >>> round(same, 12)
+    1.0
     """
     if len(a) == 0:
         return 0.0
@@ -100,6 +207,36 @@ def mean_residual_correlation(resid: np.ndarray, est_start: np.ndarray, *, pairs
     windows share; for large N a random sample of *pairs* pairs is used
     (:func:`sample_pairs`, :func:`pair_correlation_mean`).  *rows* restricts the
     events to a subset (indices into *resid*).
+
+    Parameters
+    ----------
+    resid
+        ``events x estimation days`` residuals.
+    est_start
+        Each event's first estimation day (calendar index).
+    pairs
+        Most pairs used.
+    rng
+        The random generator for the pair sample.
+    min_overlap
+        Fewest shared finite days for a pair to count.
+    rows
+        The events to use (all when None).
+
+    Returns
+    -------
+    float
+        The mean correlation (near 0 for independent residuals).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> common = rng.normal(size=200)
+    >>> resid = 0.6 * common + 0.8 * rng.normal(size=(20, 200))  # correlation 0.36 between events
+    >>> r = mean_residual_correlation(resid, np.zeros(20, dtype=int), pairs=500, rng=rng)
+    >>> 0.25 < r < 0.45
+    True
     """
     rows = np.arange(resid.shape[0]) if rows is None else np.asarray(rows)
     a, b = sample_pairs(len(rows), pairs, rng)
@@ -113,6 +250,24 @@ def mean_window_overlap(day0: np.ndarray, length: int) -> float:
 
     Computed from the events' day counts: pairs at distance k number ``sum_t c_t c_{t+k}`` (``c_t (c_t - 1) / 2``
     at distance 0), so the cost is ``O(L x days)``, not ``O(N^2)``.  NaN for fewer than two events.
+
+    Parameters
+    ----------
+    day0
+        The events' day-0 indices.
+    length
+        The CAR window's length in trading days.
+
+    Returns
+    -------
+    float
+        The mean overlap share.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mean_window_overlap(np.array([10, 10, 15]), 10)  # pairs: 1, 0.5, 0.5
+    0.6666666666666666
     """
     d = np.asarray(day0, dtype=np.int64)
     n = len(d)
@@ -132,6 +287,22 @@ def kolari_pynnonen_t(t_bmp: float, n: int, rbar: float, overlap: float = 1.0) -
     correlation of the events' daily residuals and *w* = *overlap* the mean share of CAR-window days that
     pairs of events share in calendar time (:func:`mean_window_overlap`).
 
+    Parameters
+    ----------
+    t_bmp
+        The BMP t (:func:`bmp_t`).
+    n
+        Events.
+    rbar
+        Their mean residual correlation (:func:`mean_residual_correlation`).
+    overlap
+        The mean window overlap *w* (1: every event on one date).
+
+    Returns
+    -------
+    (float, float)
+        The adjusted t and its two-sided p from t(N-1).
+
     Notes
     -----
     The variance of the mean standardised CAR is :math:`N^{-2} \sum_i \sum_j Cov(z_i, z_j)`.  With unit
@@ -143,6 +314,12 @@ def kolari_pynnonen_t(t_bmp: float, n: int, rbar: float, overlap: float = 1.0) -
     Pynnönen's own; with no overlapping windows (w = 0) it is BMP.  A negative :math:`\bar r` (sampling error
     around zero in practice) is bounded at zero, so the adjustment never inflates BMP nor vanishes when
     :math:`1 + (N - 1)\bar r \le 0`.
+
+    Examples
+    --------
+    >>> t, _ = kolari_pynnonen_t(3.0, 50, 0.05)
+    >>> round(t, 4), kolari_pynnonen_t(3.0, 50, 0.05, overlap=0.0)[0]
+    (1.5742, 3.0)
     """
     if not np.isfinite(t_bmp) or n < 2:
         return np.nan, np.nan
@@ -152,13 +329,53 @@ def kolari_pynnonen_t(t_bmp: float, n: int, rbar: float, overlap: float = 1.0) -
 
 
 def positive_share(resid: np.ndarray) -> float:
-    """Share of positive values among the finite estimation residuals."""
+    """Share of positive values among the finite estimation residuals.
+
+    Parameters
+    ----------
+    resid
+        Residuals (any shape; NaN and infinite values are left out).
+
+    Returns
+    -------
+    float
+        The share (NaN when there is no finite value).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> positive_share(np.array([0.1, -0.2, np.nan, 0.3]))
+    0.6666666666666666
+    """
     tot = int(np.isfinite(resid).sum())
     return float((resid > 0).sum()) / tot if tot else np.nan
 
 
 def generalized_sign_z(car: np.ndarray, resid: np.ndarray | None = None, *, p: float | None = None) -> tuple[float, float]:
-    """Cowan (1992) generalized sign: Z = (w - N p) / sqrt(N p (1 - p)), p the share of positive estimation residuals."""
+    """Cowan (1992) generalized sign: Z = (w - N p) / sqrt(N p (1 - p)), p the share of positive estimation
+    residuals.
+
+    Parameters
+    ----------
+    car
+        One CAR per event; *w* is the number of positive ones.
+    resid
+        The estimation residuals *p* is computed from (:func:`positive_share`).
+    p
+        The share directly (instead of *resid*).
+
+    Returns
+    -------
+    (float, float)
+        The statistic and its two-sided p-value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z, _ = generalized_sign_z(np.array([0.1, 0.2, -0.1, 0.3]), p=0.5)  # w = 3 of N = 4
+    >>> bool(np.isclose(z, (3 - 2) / np.sqrt(4 * 0.25)))
+    True
+    """
     car = car[np.isfinite(car)]
     n = len(car)
     if p is None:
@@ -176,6 +393,26 @@ def corrado_from_ubar(ubar: np.ndarray, start: int, stop: int) -> float:
     """Corrado (1989) rank Z for the days ``start:stop`` of *ubar* (Cowan 1992 multi-day form).
 
     Z = sum_{t in window} Ubar_t / sqrt(L * mean_{all t} Ubar_t^2).
+
+    Parameters
+    ----------
+    ubar
+        The mean rank deviation of each day of the estimation and event windows.
+    start, stop
+        The window's positions in *ubar* (half-open); L = stop - start.
+
+    Returns
+    -------
+    float
+        The rank statistic (normal under the null).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u = np.r_[np.tile([0.1, -0.1], 50), np.full(5, 0.2)]
+    >>> z = corrado_from_ubar(u, 100, 105)
+    >>> bool(np.isclose(z, 1.0 / np.sqrt(5 * np.mean(u**2))))
+    True
     """
     fin = np.isfinite(ubar)  # days where every event is missing have no Ubar
     s = np.sqrt(np.mean(ubar[fin] ** 2)) if fin.any() else np.nan
@@ -190,6 +427,25 @@ def corrado_rank_z(resid: np.ndarray, ar_window: np.ndarray) -> float:
     for ties), ``U = rank / (n_i + 1) - 0.5``; ``Ubar_t`` is the mean of U over the events
     with a value on day t; then :func:`corrado_from_ubar` over the window days.  The engine
     computes the same ``Ubar`` with compiled kernels (``_kernels``).
+
+    Parameters
+    ----------
+    resid
+        ``events x estimation days`` residuals.
+    ar_window
+        ``events x window days`` abnormal returns.
+
+    Returns
+    -------
+    float
+        The rank Z.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> corrado_rank_z(rng.normal(size=(30, 100)), rng.normal(0.5, 1.0, (30, 10))) > 2
+    True
     """
     v = np.concatenate([resid, ar_window], axis=1).astype(float)
     U = np.full(v.shape, np.nan)
@@ -209,6 +465,23 @@ def wilcoxon_p(x: np.ndarray) -> float:
     More: the normal approximation with the tie correction, as scipy's ``method="approx"``:
     :math:`z = (W^+ - n(n+1)/4) / \sqrt{n(n+1)(2n+1)/24 - \sum (t^3 - t)/48}` — computed from one
     sort of ``|x|`` carrying the sign in the lowest bit (fast for a million values).
+
+    Parameters
+    ----------
+    x
+        The values (non-finite ones are left out).
+
+    Returns
+    -------
+    float
+        The p-value.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.stats as st
+    >>> x = np.random.default_rng(1).normal(0.1, 1.0, 500)
+    >>> bool(np.isclose(wilcoxon_p(x), st.wilcoxon(x, method="approx").pvalue, rtol=1e-9))
+    True
     """
     x = x[np.isfinite(x)]
     if len(x) < 10:
@@ -243,7 +516,29 @@ def _wilcoxon_normal_p(n: int, w_plus: float, ties: float) -> float:
 
 
 def skewness_adjusted_t(x: np.ndarray) -> tuple[float, float]:
-    """Hall (1992) / Lyon, Barber & Tsai (1999): t_sa = sqrt(N)(S + g S^2/3 + g/(6N)), S = mean/sd, g = skewness."""
+    """Hall (1992) / Lyon, Barber & Tsai (1999): t_sa = sqrt(N)(S + g S^2/3 + g/(6N)), S = mean/sd, g = skewness.
+
+    For long-horizon BHARs, whose positive skewness biases the plain t.
+
+    Parameters
+    ----------
+    x
+        One BHAR per event.
+
+    Returns
+    -------
+    (float, float)
+        The statistic and its two-sided p-value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).normal(0.01, 0.05, 40)
+    >>> import scipy.stats as st
+    >>> S, g, n = x.mean() / x.std(ddof=1), st.skew(x, bias=False), len(x)
+    >>> bool(np.isclose(skewness_adjusted_t(x)[0], np.sqrt(n) * (S + g * S**2 / 3 + g / (6 * n)), rtol=1e-2))
+    True
+    """
     x = x[np.isfinite(x)]
     n = len(x)
     if n < 3:
@@ -282,13 +577,43 @@ def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.nd
     *car*, *scar* (and *bhar*) are ``events x windows``; *ubar* the mean rank deviation per group
     and position (estimation days then window days); *cw* the window bounds as positions in the
     event window (half-open); *npos* each event's count of positive estimation residuals; *rbar*
-    each group's mean residual correlation; *day0* each event's day-0 index (for the share of CAR-window days
-    that pairs of events share, which scales the Kolari-Pynnönen adjustment; all events on one date without it).  The formulas are those of the scalar functions of
-    this module (the tests check one against the other).  Rows are group-major.
+    each group's mean residual correlation; *day0* each event's day-0 index (for the share of CAR-window
+    days that pairs of events share, which scales the Kolari-Pynnönen adjustment; all events on one date
+    without it).  The formulas are those of the scalar functions of this module (the tests check one
+    against the other).  Rows are group-major.
 
     Moments and Patell's sums come from compiled passes over the event arrays (no per-group copies); the
     median and the Wilcoxon test from each group's and window's finite CARs, sorted once (compiled radix
     sort; the columns are sorted on *pool* when given).
+
+    Parameters
+    ----------
+    codes, n_groups
+        Each event's group and the number of groups.
+    car, scar, bhar
+        ``events x windows`` CARs, standardised CARs and BHARs (*bhar* None: no skewness-adjusted t).
+    n_est, k_params, L_est
+        Each event's estimation length, the model's parameters and the estimation window's length.
+    ubar, cw, npos, rbar, day0
+        As above.
+    pool
+        A thread pool for the sorts.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        One array per statistic (``n``, ``mean_car``, ``ci_low``, ``t_cs``, ``patell_z``, ``bmp_t``,
+        ``kp_t``, ``rank_z``, ``sign_z``, ``p_wilcoxon`` ... and their p-values), ``n_groups x windows`` long.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> car = np.random.default_rng(0).normal(0.01, 0.05, (40, 1))
+    >>> out = test_table(codes=np.zeros(40, dtype=np.int64), n_groups=1, car=car, scar=car / 0.05,
+    ...                  n_est=np.full(40, 100), k_params=2, ubar=np.zeros((1, 110)), L_est=100,
+    ...                  cw=np.array([[5, 10]]), npos=np.full(40, 50), rbar=np.zeros(1), bhar=None)
+    >>> bool(np.isclose(out["t_cs"][0], cross_sectional_t(car[:, 0])[0]))
+    True
     """
     from . import _kernels as K
 
