@@ -208,7 +208,19 @@ def _cmd_report(a: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- parser
 # long: declarative, one block per command (the parser is the CLI's reference)
 def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser (exposed for tests and documentation)."""
+    """Return the argument parser (exposed for tests and documentation).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The ``insider-kit`` parser with every subcommand.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["build", "--data", "data/sample"])
+    >>> args.command, args.data
+    ('build', 'data/sample')
+    """
     parser = argparse.ArgumentParser(
         prog="insider-kit",
         description="Insider-trading event studies: SEC Form 4 data, prices, event studies, reports.",
@@ -300,7 +312,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``insider-kit`` console script."""
+    """Entry point of the ``insider-kit`` console script.
+
+    An :class:`~insider_kit.errors.InsiderKitError` is printed as one line with its hint (exit status 2),
+    never as a traceback.
+
+    Parameters
+    ----------
+    argv
+        The arguments (None: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status.
+
+    Examples
+    --------
+    >>> main(["build", "--data", "/no/such/dir"])  # doctest: +ELLIPSIS
+    2
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Handler = args.func

@@ -114,8 +114,29 @@ def _failing_cell(nb_path: Path) -> str:
 
 
 def notebook_sources(notebooks_dir: Path) -> list[Path]:
-    """The notebooks of *notebooks_dir*: jupytext percent sources (``*.py``) and plain ``*.ipynb`` files (a
-    source wins over an ``.ipynb`` of the same name)."""
+    r"""The notebooks of *notebooks_dir*: jupytext percent sources (``*.py`` files with a jupytext header) and
+    plain ``*.ipynb`` files (a source wins over an ``.ipynb`` of the same name).
+
+    Parameters
+    ----------
+    notebooks_dir
+        The folder.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Sorted by name.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.py").write_text("# ---\n# jupyter:\n#   jupytext:\n#     formats: py:percent\n# ---\n")
+    >>> for name in ("a.ipynb", "b.ipynb", "helper.py"):  # helper.py has no jupytext header
+    ...     _ = (d / name).write_text("")
+    >>> [p.name for p in notebook_sources(d)]
+    ['a.py', 'b.ipynb']
+    """
     d = Path(notebooks_dir)
     py = {p.stem: p for p in d.glob("*.py") if not p.name.startswith(".") and "jupytext" in p.read_text()[:800]}
     ipynb = {p.stem: p for p in d.glob("*.ipynb") if not p.name.startswith(".")}
@@ -123,7 +144,29 @@ def notebook_sources(notebooks_dir: Path) -> list[Path]:
 
 
 def to_notebook(source: Path, dest: Path) -> Path:
-    """Convert a jupytext source to an ``.ipynb`` at *dest* (an ``.ipynb`` is copied); returns *dest*."""
+    r"""Convert a jupytext source to an ``.ipynb`` at *dest* (an ``.ipynb`` is copied); returns *dest*.
+
+    Parameters
+    ----------
+    source
+        A jupytext percent ``.py`` or an ``.ipynb``.
+    dest
+        The notebook written (atomically).
+
+    Returns
+    -------
+    pathlib.Path
+        *dest*.
+
+    Examples
+    --------
+    >>> import tempfile, nbformat
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "n.py").write_text("# %% [markdown]\n# A title\n\n# %%\nx = 1\n")
+    >>> nb = nbformat.read(str(to_notebook(d / "n.py", d / "n.ipynb")), as_version=4)
+    >>> [c.cell_type for c in nb.cells]
+    ['markdown', 'code']
+    """
     import jupytext
     import nbformat
 
@@ -137,10 +180,32 @@ def to_notebook(source: Path, dest: Path) -> Path:
 def check_parameters(params: dict[str, Any], declared: dict[str, dict[str, Any]], notebook: str) -> None:
     """Refuse a parameter whose value does not fit the type the notebook declares (before anything runs).
 
+    Parameters
+    ----------
+    params
+        The parameters given.
+    declared
+        The notebook's parameters as papermill infers them (``inferred_type_name``, ``default``).
+    notebook
+        The notebook's name, for the message.
+
+    Returns
+    -------
+    None
+
     Raises
     ------
     ConfigError
         Naming the notebook, the parameter, its declared type and the value given.
+
+    Examples
+    --------
+    >>> declared = {"window_end": {"inferred_type_name": "int", "default": "60"}}
+    >>> check_parameters({"window_end": 20, "other": "x"}, declared, "02_buy_vs_sell")
+    >>> check_parameters({"window_end": "20"}, declared, "02_buy_vs_sell")
+    Traceback (most recent call last):
+    ...
+    insider_kit.errors.ConfigError: parameter 'window_end' of 02_buy_vs_sell is declared int, got '20' (str) ...
     """
     kinds: dict[str, tuple[type, ...]] = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
     for k, v in params.items():
@@ -173,7 +238,32 @@ def _badge(v: str) -> str:
 def ledger_html(ledger: pd.DataFrame, *, links: bool = False, literature: pd.DataFrame | None = None,
                 link_format: str = "claims/{id}.html") -> str:
     """The ledger as a styled HTML table: claim, N, estimate and 95% CI in percent, adjusted p, verdict badge
-    (and, when present, the controlled estimate and the literature's value)."""
+    (and, when present, the controlled estimate and the literature's value).
+
+    Parameters
+    ----------
+    ledger
+        :func:`insider_kit.run_ledger`'s table.
+    links
+        Link each claim to its page.
+    literature
+        :func:`insider_kit.claims.literature_agreement` of the ledger, shown beside each claim.
+    link_format
+        The pages' addresses (``{id}`` is the claim id).
+
+    Returns
+    -------
+    str
+        The HTML table.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> ledger = ik.run_ledger(ik.load_study("sample"))
+    >>> page = ledger_html(ledger, links=True)
+    >>> page.startswith("<table class='ledger'>"), "claims/purchases_positive.html" in page
+    (True, True)
+    """
     rows = []
     for _, r in ledger.iterrows():
         claim = html.escape(str(r["claim"]))
@@ -265,6 +355,14 @@ def claim_pages(study: Study, ledger: pd.DataFrame, *, model: str, window: tuple
     -------
     list of ClaimPage
         In the order of :data:`insider_kit.claims.CLAIMS`.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> pages = claim_pages(study, ik.run_ledger(study), model="market_adjusted", window=(0, 60))
+    >>> pages[0].id, "Verdict:" in pages[0].body
+    ('purchases_positive', True)
     """
     from .claims import CLAIMS, Selections
     from .claims.robustness import claim_grids
@@ -428,11 +526,22 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
         Seconds per cell.
     jobs
         Notebooks rendered at once (each in its own kernel).
+    progress
+        Print one line per notebook as it finishes.
 
     Returns
     -------
     RenderResult
         A failing notebook is named with its failing cell and error; the others still render.
+
+    Examples
+    --------
+    From the project's folder (each notebook runs in a Jupyter kernel, about 40 s for the eight on the
+    teaching market; ``make report`` and the test suite run it):
+
+    >>> res = render_reports(data=Path("data/sample"), out=Path("reports"), only=["00_quickstart"])  # doctest: +SKIP
+    >>> res.ok, res.index  # doctest: +SKIP
+    (True, PosixPath('reports/index.html'))
     """
     import nbformat
     import papermill as pm

@@ -89,3 +89,43 @@ def test_every_public_name_has_a_docstring() -> None:
                         if not m.startswith("_") and inspect.isfunction(fn) and not (fn.__doc__ or "").strip():
                             missing.append(f"{name}.{n}.{m}")
     assert not missing, f"public names without a docstring: {sorted(set(missing))}"
+
+
+def _public_functions() -> list[str]:
+    """``module.name`` of every function in a public module's ``__all__`` (each function once, where defined)."""
+    import inspect
+
+    seen, out = set(), []
+    for name in MODULES:
+        if any(part.startswith("_") for part in name.split(".")):
+            continue
+        module = importlib.import_module(name)
+        for n in getattr(module, "__all__", []):
+            obj = getattr(module, n)
+            if inspect.isfunction(obj) and (obj.__module__, obj.__qualname__) not in seen:
+                seen.add((obj.__module__, obj.__qualname__))
+                out.append(f"{obj.__module__}:{obj.__qualname__}")
+    return sorted(out)
+
+
+def test_public_functions_are_found() -> None:
+    assert len(_public_functions()) >= 140
+
+
+@pytest.mark.parametrize("qualified", _public_functions())
+def test_every_public_function_has_parameters_returns_and_an_example(qualified: str) -> None:
+    """Issue #20: every public function's reference page gives its parameters, what it returns and an example
+    (numpydoc's parser, as the documentation site reads the docstring)."""
+    import inspect
+
+    from numpydoc.docscrape import FunctionDoc
+
+    mod, name = qualified.split(":")
+    obj = getattr(importlib.import_module(mod), name)
+    doc = FunctionDoc(obj)
+    documented = {part.strip().lstrip("*") for p in doc["Parameters"] for part in p.name.split(",")}
+    params = [p for p in inspect.signature(obj).parameters if p != "self"]
+    assert set(params) <= documented, f"{qualified}: parameters without a description: {set(params) - documented}"
+    assert doc["Returns"] or doc["Yields"], f"{qualified}: no Returns section"
+    assert doc["Examples"], f"{qualified}: no Examples section"
+    assert any(">>>" in line for line in doc["Examples"]), f"{qualified}: the Examples section has no example"

@@ -183,7 +183,30 @@ SALE_PATTERNS: tuple[tuple[str, Callable[[Selections], np.ndarray]], ...] = (
 
 def sale_pattern(events: pd.DataFrame, *, other: str = "other sales", **kw: float) -> pd.Series:
     """The first matching pattern of :data:`SALE_PATTERNS` for each sale (NA for purchases), with the same
-    definitions as the ledger's claims (*kw*: :class:`Selections` options)."""
+    definitions as the ledger's claims.
+
+    Parameters
+    ----------
+    events
+        Events with signals (:func:`insider_kit.build_events`).
+    other
+        The label of a sale that matches no pattern.
+    **kw
+        :class:`Selections` options (``runup_quintile``, ``plan_threshold``).
+
+    Returns
+    -------
+    pandas.Series
+        The pattern of each event (``string`` dtype), named ``pattern``.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> pat = sale_pattern(study.events)
+    >>> bool(pat[study.events["direction"] == "buy"].isna().all()), "cluster" in set(pat.dropna())
+    (True, True)
+    """
     s = Selections(events, **kw)  # type: ignore[arg-type]
     conds = [f(s) for _, f in SALE_PATTERNS]
     lab = np.select(conds, [name for name, _ in SALE_PATTERNS], other).astype(object)

@@ -57,7 +57,41 @@ CONTROLS = ("log_value", "log_mcap", "C(top_role)", "C(year)")
 def verdict(est: float, lo: float, hi: float, n: int, expect: Expect, *, negligible: float, min_n: int,
             q: float | None = None, alpha: float = 0.05) -> str:
     """The verdict rule of the module docstring (for a testable claim); *q* is the claim's multiple-testing
-    adjusted p-value (None: the CI alone decides)."""
+    adjusted p-value (None: the CI alone decides).
+
+    Parameters
+    ----------
+    est, lo, hi
+        The estimate and its 95% CI.
+    n
+        Events behind the estimate.
+    expect
+        What the claim says: ``positive``, ``negative`` or ``none`` (no effect).
+    negligible
+        The size below which an effect is treated as none (for ``none`` claims).
+    min_n
+        Fewest events for a verdict other than ``inconclusive``.
+    q
+        The adjusted p-value.
+    alpha
+        The level *q* is compared with.
+
+    Returns
+    -------
+    str
+        ``supported``, ``contradicted`` or ``inconclusive``.
+
+    Examples
+    --------
+    >>> verdict(0.02, 0.01, 0.03, 500, "positive", negligible=0.005, min_n=30)
+    'supported'
+    >>> verdict(-0.02, -0.03, -0.01, 500, "positive", negligible=0.005, min_n=30)
+    'contradicted'
+    >>> verdict(0.02, 0.01, 0.03, 10, "positive", negligible=0.005, min_n=30)  # too few events
+    'inconclusive'
+    >>> verdict(0.001, -0.002, 0.003, 500, "none", negligible=0.005, min_n=30)  # CI inside +/- 0.5%
+    'supported'
+    """
     if n < min_n or not (np.isfinite(lo) and np.isfinite(hi)):
         return "inconclusive"
     significant = q is None or (np.isfinite(q) and q < alpha)
@@ -77,7 +111,24 @@ def verdict(est: float, lo: float, hi: float, n: int, expect: Expect, *, negligi
 
 
 def holm(p: np.ndarray) -> np.ndarray:
-    """Holm (1979) step-down adjusted p-values: sorted ascending, ``max_{j<=k} min(1, (m - j + 1) p_(j))``."""
+    """Holm (1979) step-down adjusted p-values: sorted ascending, ``max_{j<=k} min(1, (m - j + 1) p_(j))``.
+
+    Parameters
+    ----------
+    p
+        The family's p-values (finite).
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values in the input's order (controls the family-wise error rate).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> holm(np.array([0.01, 0.04, 0.03])).tolist()  # 3 x 0.01, max(2 x 0.03, ...), then 1 x 0.04 -> 0.06
+    [0.03, 0.06, 0.06]
+    """
     m = len(p)
     o = np.argsort(p, kind="stable")
     adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[o]))
@@ -87,7 +138,24 @@ def holm(p: np.ndarray) -> np.ndarray:
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """Benjamini & Hochberg (1995) q-values: sorted ascending, ``min_{j>=k} min(1, m p_(j) / j)``."""
+    """Benjamini & Hochberg (1995) q-values: sorted ascending, ``min_{j>=k} min(1, m p_(j) / j)``.
+
+    Parameters
+    ----------
+    p
+        The family's p-values (finite).
+
+    Returns
+    -------
+    numpy.ndarray
+        q-values in the input's order (control the false discovery rate).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> benjamini_hochberg(np.array([0.01, 0.04, 0.03])).tolist()
+    [0.03, 0.04, 0.04]
+    """
     m = len(p)
     o = np.argsort(p, kind="stable")
     q = np.minimum(1.0, np.minimum.accumulate((m * p[o] / np.arange(1, m + 1))[::-1])[::-1])
@@ -98,7 +166,24 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
 
 def adjust_pvalues(p: pd.Series) -> pd.DataFrame:
     """Holm-adjusted p-values and Benjamini-Hochberg q-values across the finite entries of *p* (NaN
-    elsewhere): the family is every claim with a p-value."""
+    elsewhere): the family is every claim with a p-value.
+
+    Parameters
+    ----------
+    p
+        One p-value per claim (NaN for a claim not tested).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``p_holm`` and ``q_bh`` on *p*'s index.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> adjust_pvalues(pd.Series([0.01, np.nan, 0.04])).round(3).values.tolist()
+    [[0.02, 0.02], [nan, nan], [0.04, 0.04]]
+    """
     out = pd.DataFrame({"p_holm": np.nan, "q_bh": np.nan}, index=p.index)
     ok = p.notna() & np.isfinite(p.astype(float))
     if ok.any():
@@ -201,7 +286,35 @@ def _agree(raw_lo: float, raw_hi: float, lo: float, hi: float) -> str:
 
 
 def market_claim(study: Study, *, horizon: int = 3, heavy_q: float = 0.1) -> Result:
-    """Forward market return after heavy-selling months that followed an advance, minus other months (HAC, lags=h)."""
+    """Forward market return after heavy-selling months that followed an advance, minus other months (HAC, lags=h).
+
+    A month is "heavy selling after an advance" when its net purchase ratio is in the lowest *heavy_q* of
+    months and the market's past six-month return is above its median (an advance); the difference of mean
+    *horizon*-month forward market returns is an OLS slope on a heavy-month dummy with a Newey-West standard
+    error of *horizon* lags (the forward returns of consecutive months overlap).
+
+    Parameters
+    ----------
+    study
+        A loaded study.
+    horizon
+        Forward horizon in months.
+    heavy_q
+        The share of months with the most selling that count as heavy.
+
+    Returns
+    -------
+    dict
+        ``estimate``, ``ci_low``, ``ci_high``, ``p``, ``n`` (heavy months) and ``n_ref`` (other months).
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> r = market_claim(study)
+    >>> sorted(r)
+    ['ci_high', 'ci_low', 'estimate', 'n', 'n_ref', 'p']
+    """
     import statsmodels.api as sm
 
     if study.panel.market is None:

@@ -17,7 +17,20 @@ __all__ = ["literature", "literature_agreement"]
 
 
 def literature() -> pd.DataFrame:
-    """The literature table (one or more rows per claim)."""
+    """The literature table (one or more rows per claim).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``claim_id``, ``value``, ``sign``, ``measure``, ``sample``, ``period``, ``citation``,
+        ``checked_against`` (the published figure each claim is compared with, and where it was read).
+
+    Examples
+    --------
+    >>> lit = literature()
+    >>> {"claim_id", "value", "citation"} <= set(lit.columns)
+    True
+    """
     with resources.files(__package__).joinpath("literature.csv").open("r", encoding="utf-8") as fh:
         return pd.read_csv(fh, dtype={"sign": "Float64"})
 
@@ -25,7 +38,25 @@ def literature() -> pd.DataFrame:
 def literature_agreement(ledger: pd.DataFrame) -> pd.DataFrame:
     """For each ledger row: the literature's first value and citation, and whether the ledger's estimate
     ``agrees in sign`` / ``differs`` from it (a CI excluding zero on the literature's side, or including zero
-    when the literature finds none), ``practitioner articles only`` when no paper gives a figure."""
+    when the literature finds none), ``practitioner articles only`` when no paper gives a figure.
+
+    Parameters
+    ----------
+    ledger
+        :func:`insider_kit.run_ledger`'s table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``literature``, ``literature_source``, ``literature_agrees`` on the ledger's index.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> agree = literature_agreement(ik.run_ledger(ik.load_study("sample")))
+    >>> agree.columns.tolist()
+    ['literature', 'literature_source', 'literature_agrees']
+    """
     lit = literature().drop_duplicates("claim_id").set_index("claim_id")
     out = []
     for _, r in ledger.iterrows():

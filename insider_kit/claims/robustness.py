@@ -43,6 +43,14 @@ def robustness(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "m
     pandas.DataFrame
         One row per (date, model, window): ``buys``, ``sales``, ``difference`` with its 95% CI (firm and month
         clustered), ``n_buys``, ``n_sales``.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> grid = robustness(study, models=("market_adjusted",), windows=((0, 20), (0, 60)))
+    >>> len(grid), grid["model"].unique().tolist()
+    (4, ['market_adjusted'])
     """
     rows = []
     for date, model, res in _grid_studies(study, models, windows, dates, tests=False):
@@ -61,7 +69,30 @@ def robustness(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "m
 def runup_model_bias(study: Study, *, models: tuple[str, ...] = ("market_model", "market_adjusted"),
                      window: tuple[int, int] = (0, 60)) -> pd.DataFrame:
     """Mean CAR of sales by run-up quintile under each return model: the market model's intercept, estimated
-    over months that include a run-up, makes sales after run-ups look like reversals (notebook 05)."""
+    over months that include a run-up, makes sales after run-ups look like reversals (notebook 05).
+
+    Parameters
+    ----------
+    study
+        A loaded study.
+    models
+        The return models compared.
+    window
+        The CAR window.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run-up quintile, one column per model.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> tab = runup_model_bias(study)
+    >>> tab.columns.tolist(), tab.index.name
+    (['market_model', 'market_adjusted'], 'run-up quintile')
+    """
     s = study.events[study.events["direction"] == "sell"].dropna(subset=["runup_q"])
     s = s.assign(q=s["runup_q"].astype(str))
     cols = {}
@@ -80,10 +111,25 @@ def claim_grids(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "
     One event study per (date, model) serves every claim (the claims' selections are masks over its events),
     so the whole grid costs six studies.  Estimates and 95% CIs are clustered by firm and month (no bootstrap).
 
+    Parameters
+    ----------
+    study
+        A loaded study.
+    models, windows, dates
+        The grid (models needing factors are skipped when the panel has none).
+
     Returns
     -------
     dict
         Claim id -> a table with ``date, model, start, end, n, n_ref, estimate, ci_low, ci_high``.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> grids = claim_grids(study, models=("market_adjusted",), windows=((0, 20),), dates=("filing",))
+    >>> grids["purchases_positive"].columns.tolist()
+    ['date', 'model', 'start', 'end', 'n', 'n_ref', 'estimate', 'ci_low', 'ci_high']
     """
     import numpy as np
 
@@ -130,12 +176,29 @@ def sell_signal_ranking(study: Study, *, model: str = "market_adjusted", window:
     pattern dummies (cluster, after a run-up, large unscheduled CEO/CFO, lock-up; other sales the base), standard
     errors clustered by firm and month, then every pairwise contrast with its 95% CI from the robust covariance.
 
+    Parameters
+    ----------
+    study
+        A loaded study.
+    model
+        The return model.
+    window
+        The CAR window.
+
     Returns
     -------
     (effects, contrasts)
         *effects*: each pattern's CAR relative to other sales with its CI, N and the sources' rank;
         *contrasts*: ``a - b`` for every pair, its CI, and whether the data order them as the sources do
         (``a`` stronger, i.e. more negative, when the sources rank it higher).
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> effects, contrasts = sell_signal_ranking(study)
+    >>> contrasts.columns.tolist()
+    ['a', 'b', 'difference', 'ci_low', 'ci_high', 'data_say']
     """
     import numpy as np
 
