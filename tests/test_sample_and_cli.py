@@ -101,6 +101,10 @@ def test_cli_kit_error_is_one_line_with_hint_exit_2(tmp_path: Path, capsys: pyte
     assert rc == 2
     assert err.startswith("insider-kit: error: no raw filings under")
     assert "hint:" in err and "Traceback" not in err
+    missing = tmp_path / "no" / "such"
+    assert main(["-q", "build", "--data", str(missing)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()  # a failed build leaves nothing behind (no directory, no lock file)
 
 
 def test_data_dir_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -284,6 +284,9 @@ def build_tidy(p: DataPaths, *, progress: bool = True) -> pd.DataFrame:
     >>> int(total["kept"]) == len(ik.load_transactions(paths("sample")))
     True
     """
+    if not p.root.is_dir():  # checked before the lock, which would create the directory
+        raise DataError(f"data directory {p.root} does not exist",
+                        hint="run 'insider-kit sample' for the teaching market, or 'insider-kit fetch sec' for real data")
     with directory_lock(p.lock, what="a build"):
         _recover(p)
         return _build_locked(p, progress=progress)
