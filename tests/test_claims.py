@@ -150,3 +150,30 @@ def test_controlled_difference_equals_the_formula_regression(default_market: Pat
     assert got["controlled"] == pytest.approx(r["coef"], rel=1e-9)
     assert got["controlled_low"] == pytest.approx(r["ci_low"], rel=1e-9)
     assert got["controlled_high"] == pytest.approx(r["ci_high"], rel=1e-9)
+
+
+def test_robustness_cells_equal_compare_and_statsmodels(default_market: Path) -> None:
+    """A robustness cell (the grids share one set of cluster codes per study and skip compare's Welch test and
+    bootstrap) gives compare's clustered regression for the difference and statsmodels' two-way clustered
+    mean for each side."""
+    import statsmodels.api as sm
+
+    import insider_kit as ik
+    from insider_kit.claims import robustness
+
+    study = ik.load_study(default_market)
+    grid = robustness(study, models=("market_adjusted",), windows=((0, 20),), dates=("filing",))
+    cell = grid.iloc[0]
+    res = ik.event_study(study.events, study.panel, model="market_adjusted", window=(-5, 20), car_windows=[(0, 20)],
+                         min_estimation=60, max_loss=0.95, tests=False)
+    cmp = ik.compare(res, by="direction", a="buy", b="sell", sign={"sell": -1}, window=(0, 20), n_boot=10)
+    assert cell["difference"] == pytest.approx(cmp.reg_coef, rel=1e-10)
+    assert cell["ci_low"] == pytest.approx(cmp.reg_coef - 1.96 * cmp.reg_se, rel=1e-10)
+    E = res.events
+    car = res.car[(0, 20)].to_numpy()
+    buy = (E["direction"] == "buy").to_numpy() & np.isfinite(car)
+    groups = np.column_stack([pd.factorize(E["ticker"][buy])[0],
+                              pd.factorize(pd.to_datetime(E["day0"][buy]).dt.to_period("M"))[0]])
+    ref = sm.OLS(car[buy], np.ones(buy.sum())).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    assert cell["buys"] == pytest.approx(float(ref.params[0]), rel=1e-10)
+    assert int(cell["n_buys"]) == int(buy.sum())

@@ -31,7 +31,7 @@ import pandas as pd
 from ..days import day_index
 from ..errors import DataError
 from ..eventstudy import Model, compare, event_study
-from ..eventstudy.regression import cluster_codes, clustered_mean
+from ..eventstudy.regression import cluster_codes, clustered_mean, clustered_ols
 from ..eventstudy.results import EventStudyResult
 from ..signals import net_purchase_ratio
 from ..study import Study
@@ -198,11 +198,28 @@ def _empty(n: int = 0, n_ref: float = np.nan, reason: str = "") -> Result:
             "reason": reason}
 
 
-def _mean(res: EventStudyResult, car: np.ndarray, mask: np.ndarray) -> Result:
-    """Mean CAR of the events in *mask*, standard error clustered by firm and month."""
+def _mean(res: EventStudyResult, car: np.ndarray, mask: np.ndarray, codes: np.ndarray | None = None) -> Result:
+    """Mean CAR of the events in *mask*, standard error clustered by firm and month (*codes*: the result's
+    :func:`cluster_codes` when the caller computed them once for many claims)."""
     m = mask & np.isfinite(car)
-    out = clustered_mean(car[m], cluster_codes(res.events, ("firm", "month"), mask=m))
+    g = cluster_codes(res.events, ("firm", "month"), mask=m) if codes is None else codes[m]
+    out = clustered_mean(car[m], g)
     return {k: out[k] for k in ("estimate", "ci_low", "ci_high", "p", "n")} | {"n_ref": np.nan}
+
+
+def _diff_clustered(car: np.ndarray, a: np.ndarray, b: np.ndarray, codes: np.ndarray, flip_b: bool) -> Result:
+    """Mean CAR of *a* minus that of *b* (sign-flipped when *flip_b*) as the slope of an OLS on an *a* dummy,
+    clustered by firm and month: :func:`compare`'s regression without its Welch test and bootstrap (for the
+    robustness grids, which report the clustered CI only)."""
+    y = np.where(b & flip_b, -car, car)
+    m = (a | b) & np.isfinite(y)
+    n, n_ref = int((a & m).sum()), int((b & m).sum())
+    if n < 2 or n_ref < 2:
+        return _empty(n, n_ref)
+    fit = clustered_ols(y[m], pd.DataFrame({"const": 1.0, "in_a": a[m].astype(float)}), codes[m])
+    est, se = float(fit.params["in_a"]), float(fit.bse["in_a"])
+    return {"estimate": est, "ci_low": est - 1.96 * se, "ci_high": est + 1.96 * se, "p": float(fit.pvalues["in_a"]),
+            "n": n, "n_ref": n_ref}
 
 
 def _diff(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b: np.ndarray, flip_b: bool = False,
@@ -430,6 +447,7 @@ def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[
     res = event_study(ev, study.panel, **common)
     car = res.car[window].to_numpy()
     sel = Selections(res.events, runup_quintile=runup_quintile, plan_threshold=plan_threshold)
+    codes = cluster_codes(res.events, ("firm", "month"))  # once: every mean claim subsets them
     out: dict[str, Result] = {}
     for c in tqdm(CLAIMS, desc="claims", disable=not progress):
         why = _not_testable(c, res.events)
@@ -437,7 +455,7 @@ def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[
             out[c.id] = _empty(0, np.nan, why)
         elif c.kind == "mean":
             assert c.select is not None
-            out[c.id] = _mean(res, car, c.select(sel)[0])
+            out[c.id] = _mean(res, car, c.select(sel)[0], codes)
         elif c.kind == "difference":
             assert c.select is not None
             a, b = c.select(sel)

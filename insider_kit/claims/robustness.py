@@ -7,9 +7,10 @@ from collections.abc import Iterator
 import pandas as pd
 
 from ..eventstudy import event_study
+from ..eventstudy.regression import cluster_codes
 from ..eventstudy.results import EventStudyResult
 from ..study import Study
-from .ledger import _diff, _mean
+from .ledger import _diff_clustered, _mean
 
 __all__ = ["SELL_SIGNAL_RANKING", "claim_grids", "robustness", "runup_model_bias", "sell_signal_ranking"]
 
@@ -55,11 +56,12 @@ def robustness(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "m
     rows = []
     for date, model, res in _grid_studies(study, models, windows, dates, tests=False):
         buy = (res.events["direction"] == "buy").to_numpy()
+        codes = cluster_codes(res.events, ("firm", "month"))  # once per study: every cell subsets them
         for w in windows:
             car = res.car[w].to_numpy()
-            d = _diff(res, w, buy, ~buy, flip_b=True, n_boot=200)
-            b = _mean(res, car, buy)
-            s_ = _mean(res, car, ~buy)
+            d = _diff_clustered(car, buy, ~buy, codes, flip_b=True)
+            b = _mean(res, car, buy, codes)
+            s_ = _mean(res, car, ~buy, codes)
             rows.append({"date": date, "model": model, "window": w,
                          "buys": b["estimate"], "sales": s_["estimate"], "difference": d["estimate"],
                          "ci_low": d["ci_low"], "ci_high": d["ci_high"], "n_buys": b["n"], "n_sales": s_["n"]})
@@ -131,37 +133,23 @@ def claim_grids(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "
     >>> grids["purchases_positive"].columns.tolist()
     ['date', 'model', 'start', 'end', 'n', 'n_ref', 'estimate', 'ci_low', 'ci_high']
     """
-    import numpy as np
 
-    from ..eventstudy.regression import cluster_codes, clustered_mean, ols_clustered
     from .catalog import CLAIMS, Selections
 
     rows: dict[str, list[dict[str, object]]] = {c.id: [] for c in CLAIMS if c.select is not None}
     for date, model, res in _grid_studies(study, models, windows, dates, tests=False):
         sel = Selections(res.events)
+        codes = cluster_codes(res.events, ("firm", "month"))  # once per study: every claim subsets them
         for c in CLAIMS:
             if c.select is None:
                 continue
             a, b = c.select(sel)
             for w in windows:
                 car = res.car[w].to_numpy()
-                if b is None:
-                    m = a & np.isfinite(car)
-                    r = clustered_mean(car[m], cluster_codes(res.events, ("firm", "month"), mask=m))
-                    est, lo, hi, n, n_ref = r["estimate"], r["ci_low"], r["ci_high"], r["n"], np.nan
-                else:
-                    y = np.where(b & c.flip_ref, -car, car)
-                    m = (a | b) & np.isfinite(y)
-                    n, n_ref = int((a & m).sum()), int((b & m).sum())
-                    if n < 2 or n_ref < 2:
-                        est = lo = hi = np.nan
-                    else:
-                        X = pd.DataFrame({"const": 1.0, "in_a": a[m].astype(float)})
-                        fit = ols_clustered(y[m], X, cluster_codes(res.events, ("firm", "month"), mask=m))
-                        est, se = float(fit.params["in_a"]), float(fit.bse["in_a"])
-                        lo, hi = est - 1.96 * se, est + 1.96 * se
-                rows[c.id].append({"date": date, "model": model, "start": w[0], "end": w[1], "n": n,
-                                   "n_ref": n_ref, "estimate": est, "ci_low": lo, "ci_high": hi})
+                r = _mean(res, car, a, codes) if b is None else _diff_clustered(car, a, b, codes, c.flip_ref)
+                rows[c.id].append({"date": date, "model": model, "start": w[0], "end": w[1], "n": r["n"],
+                                   "n_ref": r["n_ref"], "estimate": r["estimate"], "ci_low": r["ci_low"],
+                                   "ci_high": r["ci_high"]})
     return {k: pd.DataFrame(v) for k, v in rows.items()}
 
 

@@ -185,8 +185,9 @@ def compare(result: EventStudyResult, *, by: str | Sequence[object] | np.ndarray
     win = result.car_windows[-1] if window is None else window_of(window, result.car_windows)
     wname = window_label(win)
     car = result.car[win].to_numpy(float)
-    g = labels.astype("string").fillna("<NA>").to_numpy(dtype=object)
-    vals = list(dict.fromkeys(g))
+    # each event's group as a code into the distinct values (first-seen order): no per-event Python work
+    gcode, uniq = pd.factorize(labels.astype("string").fillna("<NA>"))
+    vals = [str(v) for v in uniq]
     a = a if a is not None else (vals[0] if vals else None)
     if a is None or a not in vals:
         raise DataError(f"group {a!r} has no events in column {by!r}; values: {vals[:10]}")
@@ -195,11 +196,11 @@ def compare(result: EventStudyResult, *, by: str | Sequence[object] | np.ndarray
         if not rest:
             raise DataError(f"only one group ({a!r}) in column {by!r}; nothing to compare with")
         b = rest[0]
-    in_a = g == a
-    in_b = ~in_a if b == "rest" else g == b
+    in_a = gcode == vals.index(a)
+    in_b = ~in_a if b == "rest" else (gcode == vals.index(b) if b in vals else np.zeros(len(gcode), bool))
     if not in_b.any():
         raise DataError(f"group {b!r} has no events in column {by!r}; values: {vals[:10]}")
-    mult = np.array([float((sign or {}).get(v, 1.0)) for v in g])
+    mult = np.array([float((sign or {}).get(v, 1.0)) for v in vals])[gcode]
     y = car * mult
     use = (in_a | in_b) & np.isfinite(y)
     x_a, x_b = y[use & in_a], y[use & in_b]
