@@ -202,12 +202,12 @@ def _mean(res: EventStudyResult, car: np.ndarray, mask: np.ndarray, codes: np.nd
     """Mean CAR of the events in *mask*, standard error clustered by firm and month (*codes*: the result's
     :func:`cluster_codes` when the caller computed them once for many claims)."""
     m = mask & np.isfinite(car)
-    g = cluster_codes(res.events, ("firm", "month"), mask=m) if codes is None else codes[m]
+    g = cluster_codes(res.events, ("firm", "month"), mask=m) if codes is None else codes[m]  # (codes: never None)
     out = clustered_mean(car[m], g)
     return {k: out[k] for k in ("estimate", "ci_low", "ci_high", "p", "n")} | {"n_ref": np.nan}
 
 
-def _diff_clustered(car: np.ndarray, a: np.ndarray, b: np.ndarray, codes: np.ndarray, flip_b: bool) -> Result:
+def _diff_clustered(car: np.ndarray, a: np.ndarray, b: np.ndarray, codes: np.ndarray | None, flip_b: bool) -> Result:
     """Mean CAR of *a* minus that of *b* (sign-flipped when *flip_b*) as the slope of an OLS on an *a* dummy,
     clustered by firm and month: :func:`compare`'s regression without its Welch test and bootstrap (for the
     robustness grids, which report the clustered CI only)."""
@@ -216,7 +216,8 @@ def _diff_clustered(car: np.ndarray, a: np.ndarray, b: np.ndarray, codes: np.nda
     n, n_ref = int((a & m).sum()), int((b & m).sum())
     if n < 2 or n_ref < 2:
         return _empty(n, n_ref)
-    fit = clustered_ols(y[m], pd.DataFrame({"const": 1.0, "in_a": a[m].astype(float)}), codes[m])
+    fit = clustered_ols(y[m], pd.DataFrame({"const": 1.0, "in_a": a[m].astype(float)}),
+                        None if codes is None else codes[m])
     est, se = float(fit.params["in_a"]), float(fit.bse["in_a"])
     return {"estimate": est, "ci_low": est - 1.96 * se, "ci_high": est + 1.96 * se, "p": float(fit.pvalues["in_a"]),
             "n": n, "n_ref": n_ref}
