@@ -202,7 +202,7 @@ def _mean(res: EventStudyResult, car: np.ndarray, mask: np.ndarray, codes: np.nd
     """Mean CAR of the events in *mask*, standard error clustered by firm and month (*codes*: the result's
     :func:`cluster_codes` when the caller computed them once for many claims)."""
     m = mask & np.isfinite(car)
-    g = cluster_codes(res.events, ("firm", "month"), mask=m) if codes is None else codes[m]  # (codes: never None)
+    g = cluster_codes(res.events, ("firm", "month"), mask=m) if codes is None else codes[m]
     out = clustered_mean(car[m], g)
     return {k: out[k] for k in ("estimate", "ci_low", "ci_high", "p", "n")} | {"n_ref": np.nan}
 
