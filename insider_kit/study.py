@@ -212,6 +212,48 @@ class Study:
         self._alt[key] = ev
         return ev
 
+    def net_purchase_ratio(self) -> pd.DataFrame:
+        """The monthly market-wide net purchase ratio with the market's past and forward returns
+        (:func:`insider_kit.net_purchase_ratio` of the transactions and the panel's market series), built once
+        per study and kept in the persistent study (the ledger's market claim and notebook 04 share it).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per month.
+
+        Examples
+        --------
+        >>> import insider_kit as ik
+        >>> study = ik.load_study("sample")
+        >>> npr = study.net_purchase_ratio()
+        >>> npr.equals(ik.net_purchase_ratio(study.transactions, study.panel.market_series()))
+        True
+        """
+        from .signals import net_purchase_ratio
+
+        if "npr" in self._alt:
+            return self._alt["npr"]
+        cdir = self.meta.get("cache_dir")
+        f = Path(cdir) / "npr.parquet" if cdir else None
+        npr = None
+        if f is not None and f.exists():
+            try:
+                d = pd.read_parquet(f)
+                npr = d.set_index(pd.PeriodIndex(d.pop("month"), freq="M", name="month"))
+            except (OSError, ValueError, KeyError) as exc:
+                warnings.warn(f"{f}: unreadable cached net purchase ratio ({exc}); rebuilding it", InsiderKitWarning,
+                              stacklevel=2)
+        if npr is None:
+            npr = net_purchase_ratio(self.transactions, self.panel.market_series())
+            if f is not None:
+                try:
+                    _write_atomic_parquet(npr.set_axis(npr.index.astype(str), axis=0).reset_index(), f)
+                except OSError:  # a read-only data directory: kept in memory only
+                    pass
+        self._alt["npr"] = npr
+        return npr
+
     def banner(self) -> str:
         """Markdown banner for notebooks (synthetic or real)."""
         return banner(self.paths)
@@ -236,8 +278,17 @@ class Study:
         return self.prices[cols] * so[cols] if len(cols) else None
 
     def __repr__(self) -> str:
-        return (f"Study({self.paths.root}{' [SYNTHETIC]' if self.synthetic else ''}: {len(self.transactions):,} "
+        return (f"Study({self.paths.root}{' [SYNTHETIC]' if self.synthetic else ''}: {self._n_transactions():,} "
                 f"transactions, {len(self.events):,} events, {self.panel!r})")
+
+    def _n_transactions(self) -> int:
+        """The transactions' count, from the tidy files' metadata when the table is not loaded (showing a
+        cached study must not read millions of rows)."""
+        if not callable(self._transactions):
+            return len(self._transactions)
+        import pyarrow.parquet as pq
+
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in sorted(self.paths.transactions.glob("quarter=*/*.parquet")))
 
 
 def tickers_from_transactions(p: DataPaths) -> list[str]:

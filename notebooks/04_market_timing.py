@@ -37,7 +37,7 @@ display(Markdown("> " + study.banner()))
 study
 
 # %%
-npr = ik.net_purchase_ratio(study.transactions, study.panel.market_series())
+npr = study.net_purchase_ratio()  # ik.net_purchase_ratio of its transactions and market, kept with the study
 npr.tail(12)
 
 # %%

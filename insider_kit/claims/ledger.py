@@ -33,7 +33,6 @@ from ..errors import DataError
 from ..eventstudy import Model, compare, event_study
 from ..eventstudy.regression import cluster_codes, clustered_mean, clustered_ols
 from ..eventstudy.results import EventStudyResult
-from ..signals import net_purchase_ratio
 from ..study import Study
 from .catalog import CLAIMS, Claim, Expect, Selections
 from .literature import literature_agreement
@@ -337,7 +336,7 @@ def market_claim(study: Study, *, horizon: int = 3, heavy_q: float = 0.1) -> Res
 
     if study.panel.market is None:
         return _empty(0, 0, "no market series")
-    npr = net_purchase_ratio(study.transactions, study.panel.market_series())
+    npr = study.net_purchase_ratio()
     d = npr.dropna(subset=[f"fwd_{horizon}m", "past_6m", "npr_count"])
     heavy = (d["npr_count"] <= d["npr_count"].quantile(heavy_q)) & (d["past_6m"] > d["past_6m"].median())
     if heavy.sum() < 1 or (~heavy).sum() < 2:

@@ -1,0 +1,133 @@
+"""The persistent study (issue #15): keyed by a fingerprint of the raw inputs, the kit's version and the signal
+parameters; an unchanged rerun reads it, any change rebuilds it, a damaged or partial cache is never used."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import insider_kit as ik
+import insider_kit.study as study_mod
+from insider_kit.sample import SampleSpec, generate_sample
+from insider_kit.signals import SignalParams
+from insider_kit.warnings import InsiderKitWarning
+
+SMALL = SampleSpec(n_firms=30, start="2018-01-02", end="2021-12-31", edgar_weeks=2)
+
+
+@pytest.fixture()
+def market(tmp_path: Path) -> Path:
+    root = tmp_path / "sample"
+    generate_sample(root, seed=3, spec=SMALL, progress=False)
+    return root
+
+
+def _cache_dirs(root: Path) -> list[Path]:
+    d = root / "cache" / "study"
+    return sorted(x for x in d.iterdir() if x.is_dir() and not x.name.startswith(".")) if d.exists() else []
+
+
+def test_an_unchanged_rerun_reads_the_cache_and_gets_the_same_study(market: Path) -> None:
+    first = ik.load_study(market)
+    assert first.meta["cache"] == "built"
+    again = ik.load_study(market)
+    assert again.meta["cache"] == "hit" and again.meta["fingerprint"] == first.meta["fingerprint"]
+    pd.testing.assert_frame_equal(again.events, first.events, check_like=False)
+    assert (again.panel.values == first.panel.values).sum() == (first.panel.values == first.panel.values).sum()
+    pd.testing.assert_frame_equal(again.prices, first.prices, check_names=False, check_freq=False)
+    assert len(_cache_dirs(market)) == 1
+
+
+def test_a_changed_raw_file_rebuilds(market: Path) -> None:
+    first = ik.load_study(market)
+    price = sorted((market / "raw" / "prices").glob("*.parquet"))[0]
+    st = price.stat()
+    os.utime(price, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # touched: a new download
+    again = ik.load_study(market)
+    assert again.meta["cache"] == "built" and again.meta["fingerprint"] != first.meta["fingerprint"]
+    assert len(_cache_dirs(market)) == 1  # the stale study is removed
+
+
+def test_a_new_raw_file_rebuilds(market: Path) -> None:
+    first = ik.load_study(market)
+    price = sorted((market / "raw" / "prices").glob("*.parquet"))[0]
+    shutil.copy(price, price.with_name("NEWT.parquet"))  # another ticker's prices arrive
+    again = ik.load_study(market)
+    assert again.meta["cache"] == "built" and again.meta["fingerprint"] != first.meta["fingerprint"]
+    assert "NEWT" in set(again.panel.tickers) and "NEWT" not in set(first.panel.tickers)
+
+
+def test_a_changed_signal_parameter_rebuilds(market: Path) -> None:
+    first = ik.load_study(market)
+    other = ik.load_study(market, params=SignalParams(cluster_k=2))
+    assert other.meta["cache"] == "built" and other.meta["fingerprint"] != first.meta["fingerprint"]
+    assert int(other.events["cluster"].sum()) >= int(first.events["cluster"].sum())  # fewer insiders make one
+    assert ik.load_study(market, params=SignalParams(cluster_k=2)).meta["cache"] == "hit"
+
+
+def test_a_kit_upgrade_rebuilds(market: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = ik.load_study(market)
+    monkeypatch.setattr(study_mod, "__version__", study_mod.__version__ + ".post1")
+    again = ik.load_study(market)
+    assert again.meta["cache"] == "built" and again.meta["fingerprint"] != first.meta["fingerprint"]
+
+
+def test_a_damaged_cache_is_rebuilt_with_a_message_never_used(market: Path) -> None:
+    first = ik.load_study(market)
+    cdir = Path(first.meta["cache_dir"])
+    ev = cdir / "events.parquet"
+    ev.write_bytes(ev.read_bytes()[: ev.stat().st_size // 2])  # a truncated file
+    with pytest.warns(InsiderKitWarning, match="checksum"):
+        again = ik.load_study(market)
+    assert again.meta["cache"] == "built"
+    pd.testing.assert_frame_equal(again.events, first.events)
+    assert ik.load_study(market).meta["cache"] == "hit"  # and the rebuilt cache is whole again
+
+
+def test_a_partial_cache_without_its_manifest_is_not_used(market: Path) -> None:
+    first = ik.load_study(market)
+    (Path(first.meta["cache_dir"]) / "manifest.json").unlink()  # as if a write had stopped before the end
+    again = ik.load_study(market)
+    assert again.meta["cache"] == "built"
+    pd.testing.assert_frame_equal(again.events, first.events)
+
+
+def test_a_failed_cache_write_leaves_no_partial_study(market: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache is written in a temporary sibling and renamed into place: a failure midway leaves nothing
+    a later run could mistake for a study."""
+    def boom(*_: object, **__: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(study_mod.np, "save", boom)
+    with pytest.warns(InsiderKitWarning, match="cannot write the study cache"):
+        s = ik.load_study(market)
+    assert s.meta["cache"] == "built" and "cache_dir" not in s.meta
+    assert _cache_dirs(market) == []
+    leftovers = [x.name for x in (market / "cache" / "study").iterdir()]
+    assert not [n for n in leftovers if n.endswith(".part")], leftovers
+
+
+def test_derived_tables_are_kept_with_the_study(market: Path) -> None:
+    """The net purchase ratio and the trade-date events are built once and read back from the cache."""
+    first = ik.load_study(market)
+    npr = first.net_purchase_ratio()
+    ref = ik.net_purchase_ratio(first.transactions, first.panel.market_series())
+    pd.testing.assert_frame_equal(npr, ref)
+    trade = first.events_by(date="trade")
+    cdir = Path(first.meta["cache_dir"])
+    assert (cdir / "npr.parquet").exists() and (cdir / "events_trade-P_S-all.parquet").exists()
+    again = ik.load_study(market)
+    pd.testing.assert_frame_equal(again.net_purchase_ratio(), ref)
+    pd.testing.assert_frame_equal(again.events_by(date="trade"), trade)
+    assert callable(again._transactions), "reading cached derived tables must not load the transactions"
+
+
+def test_showing_a_cached_study_does_not_read_the_transactions(market: Path) -> None:
+    n = len(ik.load_study(market).transactions)
+    s = ik.load_study(market)
+    assert f"{n:,} transactions" in repr(s)
+    assert callable(s._transactions)
