@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from ._io import read_parquet_tables
 from .config import DataPaths, study_dir
 from .errors import DataError
 from .events import build_events
@@ -377,7 +378,7 @@ def _write_atomic_parquet(df: pd.DataFrame, dest: Path) -> None:
 
 
 def _read_events(f: Path, attrs: dict[Any, Any]) -> pd.DataFrame:
-    ev = pd.read_parquet(f)
+    ev = read_parquet_tables([f])
     ev.attrs.update(attrs)
     return ev
 
@@ -417,7 +418,7 @@ def _read_cache(cdir: Path) -> tuple[pd.DataFrame, ReturnsPanel, pd.DataFrame, d
         for name, crc in man["files"].items():
             if _crc(cdir / name) != crc:
                 raise DataError(f"cached file {name} fails its checksum", path=cdir)
-        ev = pd.read_parquet(cdir / "events.parquet")
+        ev = read_parquet_tables([cdir / "events.parquet"])
         dates = pd.DatetimeIndex(pd.read_parquet(cdir / "dates.parquet")["date"])
         tickers = pd.Index(pd.read_parquet(cdir / "tickers.parquet")["ticker"].astype(object))
         values = np.load(cdir / "returns.npy", allow_pickle=False)

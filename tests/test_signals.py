@@ -329,3 +329,69 @@ def test_vectorised_event_aggregates_equal_the_per_group_definitions() -> None:
     pd.testing.assert_series_equal(_roles_per_event(t, key).reset_index(drop=True),
                                    g["role"].agg(lambda s: ",".join(sorted(set(map(str, s))))).reset_index(drop=True),
                                    check_names=False)
+
+
+def _routine_by_joins(trades: pd.DataFrame, history: pd.DataFrame, years: int = 3) -> pd.Series:
+    """The Cohen-Malloy-Pomorski rule as pandas joins on the (owner, issuer, year[, month]) keys: the plain
+    definition the integer-key implementation is checked against."""
+    h = history[["owner_cik", "issuer_cik", "trans_date", "public_date"]].copy()
+    h["y"], h["m"] = h["trans_date"].dt.year, h["trans_date"].dt.month
+    first_y = h.groupby(["owner_cik", "issuer_cik", "y"], observed=True)["public_date"].min().rename("pub_y")
+    first_ym = h.groupby(["owner_cik", "issuer_cik", "y", "m"], observed=True)["public_date"].min().rename("pub_ym")
+    t = trades[["owner_cik", "issuer_cik", "trans_date", "date"]].copy()
+    t["y0"], t["m"] = t["trans_date"].dt.year, t["trans_date"].dt.month
+    has_hist, same_month = np.ones(len(t), bool), np.ones(len(t), bool)
+    for k in range(1, years + 1):
+        t["y"] = t["y0"] - k
+        has_hist &= (t.join(first_y, on=["owner_cik", "issuer_cik", "y"])["pub_y"] < t["date"]).fillna(False).to_numpy(bool)
+        same_month &= (t.join(first_ym, on=["owner_cik", "issuer_cik", "y", "m"])["pub_ym"] < t["date"]).fillna(
+            False).to_numpy(bool)
+    return pd.Series(np.where(~has_hist, "unclassified", np.where(same_month, "routine", "opportunistic")),
+                     index=trades.index)
+
+
+def _silence_by_scan(trades: pd.DataFrame, history: pd.DataFrame, days: int, start: pd.Timestamp) -> list[object]:
+    """'No sale in the *days* before the trade, among sales public before the event date' row by row."""
+    sales = history[history["side"] < 0]
+    out: list[object] = []
+    for _, r in trades.iterrows():
+        prior = sales[(sales["owner_cik"] == r["owner_cik"]) & (sales["issuer_cik"] == r["issuer_cik"])
+                      & (sales["public_date"] < r["date"])]
+        if len(prior):
+            out.append(bool((r["trans_date"] - prior["trans_date"].max()).days >= days))
+        else:
+            out.append(pd.NA if (r["trans_date"] - start).days < days else True)
+    return out
+
+
+def test_routine_and_silence_equal_their_plain_definitions() -> None:
+    """On a generated market's trades (and random histories), the integer-key routine classification and the
+    asof-merge silence flag equal the plain join and row-by-row definitions."""
+    import tempfile
+    from pathlib import Path
+
+    from insider_kit.sample import SampleSpec, generate_sample
+    from insider_kit.signals import routine_class, silence, trade_table
+
+    with tempfile.TemporaryDirectory() as d:
+        root = Path(d) / "sample"
+        generate_sample(root, seed=9, spec=SampleSpec(n_firms=40, start="2016-01-04", end="2021-12-31"), progress=False)
+        tx = ik.load_study(root, cache=False).transactions
+    t = trade_table(tx)
+    got = routine_class(t, t)
+    pd.testing.assert_series_equal(got, _routine_by_joins(t, t), check_names=False)
+    assert set(got) == {"routine", "opportunistic", "unclassified"}
+    start = t["trans_date"].min()
+    sample = t.sample(400, random_state=1)
+    assert silence(sample, t, days=365, data_start=start).astype(object).tolist() == \
+        _silence_by_scan(sample, t, 365, start)
+    rng = np.random.default_rng(3)  # random histories: few owners and issuers, many collisions of keys
+    n = 600
+    dates = pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.integers(0, 2500, n), unit="D")
+    h = pd.DataFrame({"owner_cik": rng.choice(list("ABCD"), n), "issuer_cik": rng.choice(["1", "2"], n),
+                      "trans_date": dates, "public_date": dates + pd.to_timedelta(rng.integers(0, 40, n), unit="D"),
+                      "side": rng.choice([-1, 1], n)})
+    q = h.sample(200, random_state=2).assign(date=lambda x: x["public_date"])
+    pd.testing.assert_series_equal(routine_class(q, h), _routine_by_joins(q, h), check_names=False)
+    assert silence(q, h, days=200, data_start=dates.min()).astype(object).tolist() == \
+        _silence_by_scan(q, h, 200, dates.min())

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._io import atomic_path, atomic_write_text, directory_lock, fingerprint_files
+from .._io import atomic_path, atomic_write_text, directory_lock, fingerprint_files, read_parquet_tables
 from ..config import DataPaths
 from ..errors import DataError
 from .dataset import QuarterData, read_quarter
@@ -509,13 +509,14 @@ def load_transactions(p: DataPaths, *, columns: list[str] | None = None) -> pd.D
     files = sorted(d.glob("quarter=*/*.parquet")) if d.exists() else []
     if not files:
         raise DataError(f"no tidy transactions under {d}", hint="run 'insider-kit build' first")
+    import pyarrow as pa
+
     cols = columns or TIDY_COLUMNS
     try:
-        parts = [pd.read_parquet(f, columns=cols) for f in files]
-    except (OSError, ValueError, KeyError) as exc:  # (pyarrow's errors derive from these)
+        tx = read_parquet_tables(files, list(cols))  # text as the schema's Arrow-backed strings
+    except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
         raise DataError(f"the tidy tables cannot be read with this version's columns ({exc})", path=d,
                         hint="rebuild them: insider-kit build") from exc
-    tx = pd.concat(parts, ignore_index=True)
     return tx
 
 

@@ -108,24 +108,76 @@ def routine_class(trades: pd.DataFrame, history: pd.DataFrame, *, years: int = 3
     >>> routine_class(trades, history).tolist()  # A every March; B every year, other months; C no history
     ['routine', 'opportunistic', 'unclassified']
     """
-    h = history[["owner_cik", "issuer_cik", "trans_date", "public_date"]].copy()
-    h["y"] = h["trans_date"].dt.year
-    h["m"] = h["trans_date"].dt.month
-    first_y = h.groupby(["owner_cik", "issuer_cik", "y"], observed=True)["public_date"].min().rename("pub_y")
-    first_ym = h.groupby(["owner_cik", "issuer_cik", "y", "m"], observed=True)["public_date"].min().rename("pub_ym")
-    t = trades[["owner_cik", "issuer_cik", "trans_date", "date"]].copy()
-    t["y0"] = t["trans_date"].dt.year
-    t["m"] = t["trans_date"].dt.month
-    has_hist = np.ones(len(t), bool)
-    same_month = np.ones(len(t), bool)
+    # (owner, issuer) as one integer, then (pair, year) and (pair, year, month) as int64 keys: the earliest
+    # public date of each key in sorted arrays, looked up by binary search (no string joins)
+    tkey, hkey = _pair_keys(trades, history)
+    h_pub = _ns(history["public_date"])
+    h_y, h_m = _year_month(history["trans_date"])
+    keep = (h_pub != _NAT) & (hkey >= 0)  # a missing public date or CIK never makes a trade count
+    ky, pub_y = _first_by(_ym_key(hkey, h_y)[keep], h_pub[keep])
+    kym, pub_ym = _first_by(_ym_key(hkey, h_y, h_m)[keep], h_pub[keep])
+    t_y, t_m = _year_month(trades["trans_date"])
+    t_date = _ns(trades["date"])
+    dated = (t_date != _NAT) & (tkey >= 0)
+    has_hist = dated.copy()
+    same_month = dated.copy()
     for k in range(1, years + 1):
-        t["y"] = t["y0"] - k
-        py = t.join(first_y, on=["owner_cik", "issuer_cik", "y"])["pub_y"]
-        pym = t.join(first_ym, on=["owner_cik", "issuer_cik", "y", "m"])["pub_ym"]
-        has_hist &= (py < t["date"]).fillna(False).to_numpy(bool)
-        same_month &= (pym < t["date"]).fillna(False).to_numpy(bool)
+        has_hist &= _looked_up(ky, pub_y, _ym_key(tkey, t_y - k)) < t_date
+        same_month &= _looked_up(kym, pub_ym, _ym_key(tkey, t_y - k, t_m)) < t_date
     out = np.where(~has_hist, "unclassified", np.where(same_month, "routine", "opportunistic"))
     return pd.Series(out, index=trades.index, name="routine_class")
+
+
+_NAT = np.iinfo(np.int64).min
+_NEVER = np.iinfo(np.int64).max
+
+
+def _ns(s: pd.Series) -> np.ndarray:
+    """Datetimes as int64 nanoseconds (NaT as the int64 minimum), time zones dropped."""
+    d = s.dt.tz_localize(None) if getattr(s.dtype, "tz", None) is not None else s
+    return pd.to_datetime(d).to_numpy("datetime64[ns]").view(np.int64)
+
+
+def _year_month(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Calendar year and month of each date (0 for a missing date)."""
+    ym = pd.to_datetime(s).to_numpy("datetime64[M]")
+    ok = ~np.isnat(ym)
+    m = np.where(ok, ym.view(np.int64), 0)
+    return np.where(ok, m // 12 + 1970, 0), np.where(ok, m % 12 + 1, 0)
+
+
+def _pair_keys(*frames: pd.DataFrame) -> list[np.ndarray]:
+    """One integer per (owner_cik, issuer_cik) pair, the same across *frames*; -1 when either is missing (such
+    a row matches nothing, as a missing key matches nothing in a join)."""
+    lens = [len(f) for f in frames]
+    own = pd.factorize(pd.concat([f["owner_cik"].astype("string") for f in frames], ignore_index=True))[0]
+    iss = pd.factorize(pd.concat([f["issuer_cik"].astype("string") for f in frames], ignore_index=True))[0]
+    key = np.where((own < 0) | (iss < 0), -1, own.astype(np.int64) * (int(iss.max(initial=0)) + 1) + iss)
+    return np.split(key, np.cumsum(lens)[:-1])
+
+
+def _ym_key(pair: np.ndarray, y: np.ndarray, m: np.ndarray | None = None) -> np.ndarray:
+    """Pair x year (x month) as one int64 (years 0..9999, months 1..12)."""
+    k = pair * 10_000 + y
+    return k if m is None else k * 13 + m
+
+
+def _first_by(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct *keys* and the minimum of *values* for each."""
+    order = np.argsort(keys, kind="stable")
+    k, v = keys[order], values[order]
+    start = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if len(k) else np.zeros(0, np.int64)
+    return k[start], (np.minimum.reduceat(v, start) if len(k) else v)
+
+
+def _looked_up(keys: np.ndarray, values: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The value of each query key (sorted *keys*), or the int64 maximum when absent."""
+    i = np.searchsorted(keys, q)
+    found = i < len(keys)
+    found[found] = keys[i[found]] == q[found]
+    out = np.full(len(q), _NEVER)
+    out[found] = values[i[found]]
+    return out
 
 
 def silence(trades: pd.DataFrame, history: pd.DataFrame, *, days: int = 365,
@@ -169,16 +221,15 @@ def silence(trades: pd.DataFrame, history: pd.DataFrame, *, days: int = 365,
     # the latest trade date among sales already public (cumulative max in publication order)
     s = s.assign(last_trade=s.groupby(["owner_cik", "issuer_cik"], observed=True)["trans_date"].cummax())
     s = s.drop_duplicates(["owner_cik", "issuer_cik", "public_date"], keep="last")
-    left = trades[["owner_cik", "issuer_cik", "date", "trans_date"]].reset_index().rename(columns={"index": "_row"})
-    left = left.sort_values("date")
-    right = s[["owner_cik", "issuer_cik", "public_date", "last_trade"]].rename(columns={"public_date": "date"})
-    right = right.sort_values("date")
-    left["owner_cik"] = left["owner_cik"].astype(str)
-    left["issuer_cik"] = left["issuer_cik"].astype(str)
-    right["owner_cik"] = right["owner_cik"].astype(str)
-    right["issuer_cik"] = right["issuer_cik"].astype(str)
-    m = pd.merge_asof(left, right, on="date", by=["owner_cik", "issuer_cik"], allow_exact_matches=False)
-    m = m.set_index("_row").reindex(trades.index)
+    tkey, skey = _pair_keys(trades, s)  # the (owner, issuer) pair as one integer: an integer "by" key
+    left = pd.DataFrame({"_row": np.arange(len(trades)), "pair": tkey, "date": trades["date"].to_numpy(),
+                         "trans_date": trades["trans_date"].to_numpy()}).sort_values("date")
+    right = pd.DataFrame({"pair": skey, "date": s["public_date"].to_numpy(),
+                          "last_trade": s["last_trade"].to_numpy()})
+    right = right[right["pair"] >= 0].sort_values("date")  # a sale without CIKs matches no trade
+    m = pd.merge_asof(left, right, on="date", by="pair", allow_exact_matches=False)
+    m = m.set_index("_row").reindex(np.arange(len(trades)))
+    m.index = trades.index
     gap = (m["trans_date"] - m["last_trade"]).dt.days
     start = data_start if data_start is not None else history["trans_date"].min()
     censored = (m["trans_date"] - start).dt.days < days
@@ -296,10 +347,15 @@ def lockup_flags(day: np.ndarray, ipo_day: np.ndarray, band: int) -> np.ndarray:
 def _cumlog(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative log(1+r) and count of valid days, with a leading zero row (C[t] = sum over days < t)."""
     # a return of -100% or below (a zero or negative price) has no log; it counts as a missing day
-    lr = np.log1p(np.where(np.isfinite(values) & (values > -1.0), values, 0.0))
-    z = np.zeros((1, *values.shape[1:]))
-    c = np.concatenate([z, np.cumsum(lr, axis=0)], axis=0)
-    n = np.concatenate([z, np.cumsum(np.isfinite(values) & (values > -1.0), axis=0)], axis=0)
+    with np.errstate(invalid="ignore"):
+        valid = values > -1.0  # (False for NaN)
+    valid &= np.isfinite(values)
+    shape = (values.shape[0] + 1, *values.shape[1:])
+    c = np.zeros(shape)  # written in place: no full-size temporaries (the panel is tickers x days)
+    np.log1p(values, out=c[1:], where=valid)
+    np.cumsum(c[1:], axis=0, out=c[1:])
+    n = np.zeros(shape, dtype=np.int32)
+    np.cumsum(valid, axis=0, out=n[1:])
     return c, n
 
 
