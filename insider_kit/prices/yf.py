@@ -191,7 +191,7 @@ def _read_cached_arrays(path: Path) -> tuple[np.ndarray, np.ndarray, dict[str, A
     every check (readable, a numeric ``adj_close``, a date index without repeats, the checksum)."""
     hint = "delete it; the next fetch will download it again"
     try:
-        t = pq.read_table(path)
+        t = pq.read_table(path, use_threads=False)  # one small file: Arrow's own threads only cost
         meta = json.loads((t.schema.metadata or {}).get(b"insider_kit", b"{}"))
         fields = {f.name: f.type for f in t.schema}
         if (pa.types.is_floating(fields.get("adj_close", pa.null())) and pa.types.is_timestamp(fields.get("date", pa.null()))
@@ -417,10 +417,18 @@ def load_prices(cache: Path, tickers: Sequence[str] | None = None, *, strict: bo
 
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # Parquet reads release the GIL
         series = list(pool.map(lambda nf: _read_cached_arrays(nf[1])[:2], present))
-    cal = np.unique(np.concatenate([d for d, _ in series]))  # the union of the tickers' days
+    # the union of the tickers' days: a presence mask over day numbers (no sort of every file's dates)
+    day_no = [d.astype("datetime64[D]").view(np.int64) for d, _ in series]
+    first = min(int(x[0]) for x in day_no if len(x)) if any(len(x) for x in day_no) else 0
+    last = max(int(x[-1]) for x in day_no if len(x)) if any(len(x) for x in day_no) else -1
+    seen = np.zeros(last - first + 1, dtype=bool)
+    for x in day_no:
+        seen[x - first] = True
+    cal = (np.flatnonzero(seen) + first).astype("datetime64[D]").astype("datetime64[ns]")
+    row_of = np.cumsum(seen) - 1  # day number - first -> row of the calendar
     M = np.full((len(cal), len(series)), np.nan)
-    for j, (d, v) in enumerate(series):
-        M[np.searchsorted(cal, d), j] = v
+    for j, (x, (_, v)) in enumerate(zip(day_no, series, strict=True)):
+        M[row_of[x - first], j] = v
     out = pd.DataFrame(M, index=pd.DatetimeIndex(cal, name="date"),
                        columns=pd.Index([n for n, _ in present], name="ticker"))
     if out.columns.has_duplicates:  # two spellings of one ticker name the same file: one column
