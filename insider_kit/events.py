@@ -102,7 +102,9 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     p = params or SignalParams()
     if "ticker" not in transactions.columns:
         raise DataError("transactions lack column 'ticker'")
-    allt = trade_table(transactions, date=date, codes=None, nonderivative_only=nonderivative_only)
+    # only the columns events are built from: filtering the long text columns (footnotes, titles) costs
+    allt = trade_table(transactions[[c for c in transactions.columns if c in _EVENT_INPUTS]], date=date, codes=None,
+                       nonderivative_only=nonderivative_only)
     hist = allt[allt["trans_code"].isin(["P", "S"])]
     t = allt[allt["trans_code"].isin(codes)].copy()
     no_ticker = int(t["ticker"].isna().sum())
@@ -117,7 +119,7 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     if t.empty:
         return _empty(no_ticker, p)
     ev = _aggregate(t, key, by_class)
-    ev = ev.merge(_per_owner(t, key, p), on=key, how="left")
+    ev = ev.merge(_per_owner(t, p), on="_eid", how="left").drop(columns="_eid")
     ev["silent"] = ev["silent"].astype("boolean")
     ev["fraction_bucket"] = fraction_bucket(ev["fraction"])
     ev["routine_class"] = np.where(ev["any_opp"], "opportunistic", np.where(ev["any_rout"], "routine", "unclassified"))
@@ -132,6 +134,13 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     return ev
 
 
+#: The transaction columns build_events reads (the others are not copied through its filters).
+_EVENT_INPUTS = frozenset({
+    "accession", "filing_date", "accepted_at", "issuer_cik", "issuer_name", "ticker", "owner_cik", "owner_name",
+    "role", "table", "trans_date", "trans_code", "acquired_disposed", "shares", "price", "value", "shares_after",
+    "plan_10b5_1", "line"})
+
+
 def _in_event_direction(t: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     """The trades of each event in the event's direction (the sign of its net shares; events that net to zero
     are left out), with ``direction``, sorted by event, owner, trade date and line."""
@@ -141,24 +150,33 @@ def _in_event_direction(t: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     t["ticker"] = t["ticker"].astype(str)
     t["issuer_cik"] = t["issuer_cik"].astype(str)
     t["owner_cik"] = t["owner_cik"].astype(str)
-    net = t.groupby(key, observed=True, sort=True)["signed"].sum().rename("net_shares").reset_index()
-    net = net[net["net_shares"] != 0].copy()
-    net["direction"] = np.where(net["net_shares"] > 0, "buy", "sell")
-    net["_dir_side"] = np.where(net["net_shares"] > 0, 1, -1)
-    if net.empty:
+    # each event as an integer id in the sorted order of its key: every later grouping is by this id
+    eid = t.groupby(key, observed=True, sort=True).ngroup().to_numpy(np.int64)
+    net = pd.Series(t["signed"].to_numpy()).groupby(eid).sum().to_numpy()  # (ids are 0..n-1, all present)
+    side = np.where(net > 0, 1, -1)
+    keep = (net[eid] != 0) & (t["side"].to_numpy() == side[eid])  # the trades in the event's direction
+    if not keep.any():
         return t.iloc[:0]
-    t = t.merge(net[[*key, "_dir_side", "direction"]], on=key, how="inner")
-    t = t[t["side"] == t["_dir_side"]]  # signals from the trades in the event's direction
-    return t.sort_values(key + ["owner_cik", "trans_date"] + (["line"] if "line" in t.columns else [])).reset_index(drop=True)
+    t = t[keep].copy()
+    t["_eid"] = eid[keep]
+    t["_dir_side"] = side[t["_eid"].to_numpy()]
+    t["direction"] = np.where(t["_dir_side"].to_numpy() > 0, "buy", "sell").astype(object)
+    # sorted by event, owner, trade date and line (a stable sort on integer codes: ties keep their order)
+    cols = [t["_eid"].to_numpy(), pd.factorize(t["owner_cik"], sort=True)[0],
+            t["trans_date"].to_numpy("datetime64[ns]").view(np.int64)]
+    if "line" in t.columns:
+        cols.append(pd.to_numeric(t["line"], errors="coerce").fillna(-1).to_numpy(np.int64))
+    order = np.lexsort(cols[::-1])
+    return t.iloc[order].reset_index(drop=True)
 
 
-def _per_owner(t: pd.DataFrame, key: list[str], p: SignalParams) -> pd.DataFrame:
+def _per_owner(t: pd.DataFrame, p: SignalParams) -> pd.DataFrame:
     """Per insider within each event, then per event: the largest fraction of a holding sold, a large
     unscheduled CEO/CFO sale after silence, and whether some insider broke a silence (unknown when no
     insider's history reaches back far enough)."""
     # t is sorted by event, owner, trade date, line: the owner's last row carries the holding after the event's
     # trades, missing when that row does not report it
-    owner_key = [*key, "owner_cik"]
+    owner_key = ["_eid", "owner_cik"]
     last_row = t.groupby(owner_key, observed=True, sort=False).cumcount(ascending=False).to_numpy() == 0
     t["_after_last"] = t["shares_after"].where(last_row)
     per_owner = t.groupby(owner_key, observed=True, sort=False).agg(
@@ -172,7 +190,7 @@ def _per_owner(t: pd.DataFrame, key: list[str], p: SignalParams) -> pd.DataFrame
                                      & (per_owner["fraction"] >= p.large_fraction).fillna(False))
     sil = per_owner["silent"].astype("boolean")
     po = per_owner.assign(_sil_any=sil.fillna(False).astype(bool), _sil_known=sil.notna().to_numpy()).groupby(
-        key, observed=True, sort=True).agg(fraction=("fraction", "max"), exec_unscheduled=("exec_unscheduled", "any"),
+        "_eid", sort=True).agg(fraction=("fraction", "max"), exec_unscheduled=("exec_unscheduled", "any"),
                                            _sil_any=("_sil_any", "any"), _sil_known=("_sil_known", "any"))
     po["silent"] = pd.array(np.where(po["_sil_known"], po["_sil_any"], False), dtype="boolean")
     po.loc[~po["_sil_known"].to_numpy(bool), "silent"] = pd.NA
@@ -187,8 +205,9 @@ def _aggregate(t: pd.DataFrame, key: list[str], by_class: bool) -> pd.DataFrame:
     rc = t["routine_class"]
     t["rc_opp"] = rc == "opportunistic"
     t["rc_rout"] = rc == "routine"
-    g = t.groupby(key, observed=True, sort=True)
+    g = t.groupby("_eid", sort=True)  # the events' integer ids, in the sorted order of their keys
     ev = g.agg(
+        **{k: (k, "first") for k in key},
         direction=("direction", "first"), n_trades=("trans_code", "size"), n_insiders=("owner_cik", "nunique"),
         shares=("shares", "sum"), value=("value_f", "sum"), plan_shares=("plan_shares", "sum"),
         plan_flag_known=("plan_known", "any"),
@@ -197,9 +216,10 @@ def _aggregate(t: pd.DataFrame, key: list[str], by_class: bool) -> pd.DataFrame:
         public_date=("public_date", "max"),
         issuer_name=("issuer_name", "first") if "issuer_name" in t.columns else ("ticker", "first"),
     ).reset_index()
+    ev = ev[[*key, *[c for c in ev.columns if c not in key and c != "_eid"], "_eid"]]
     if not by_class:
-        ev["code_class"] = _mode_per_event(t, key, "code_class").to_numpy()
-    ev["roles"] = _roles_per_event(t, key).to_numpy()
+        ev["code_class"] = _mode_per_event(t, ["_eid"], "code_class").to_numpy()
+    ev["roles"] = _roles_per_event(t, ["_eid"]).to_numpy()
     ev["top_role"] = np.asarray(ROLES, dtype=object)[np.minimum(ev["role_rank"].to_numpy(), len(ROLES) - 1)]
     with np.errstate(invalid="ignore", divide="ignore"):
         ev["plan_share"] = ev["plan_shares"] / ev["shares"]
@@ -217,23 +237,24 @@ def _add_clusters(ev: pd.DataFrame, hist: pd.DataFrame, panel: ReturnsPanel | No
         hi = max(hist["date"].max(), ev["date"].max()) if len(hist) else ev["date"].max()
         cal = pd.bdate_range(lo - pd.Timedelta(days=7), hi + pd.Timedelta(days=7))
     h = hist[hist["ticker"].notna() | hist["issuer_cik"].notna()]
-    hk = pd.DataFrame({"i": h["issuer_cik"].astype(str).to_numpy(), "s": h["side"].astype(int).astype(str).to_numpy()})
-    ek = pd.DataFrame({"i": ev["issuer_cik"].astype(str).to_numpy(),
-                       "s": np.where(ev["direction"] == "buy", "1", "-1")})
+    hk = pd.DataFrame({"i": h["issuer_cik"].to_numpy(), "s": h["side"].to_numpy(np.int64)})
+    ek = pd.DataFrame({"i": ev["issuer_cik"].to_numpy(), "s": np.where(ev["direction"] == "buy", 1, -1)})
     ev_day = day_index(cal, ev["date"])
     ev["n_cluster"] = cluster_counts(ek, ev_day, hk, day_index(cal, h["date"]), h["owner_cik"], p.cluster_window)
     ev["cluster"] = ev["n_cluster"] >= p.cluster_k
     # the first event of a cluster: not continuing a cluster of the same issuer and direction within the window
-    order = np.lexsort((ev_day, ev["direction"].to_numpy(), ev["issuer_cik"].astype(str).to_numpy()))
-    o = ev.iloc[order]
+    iss = pd.factorize(ev["issuer_cik"].astype(str), sort=True)[0]  # integer codes in the text's order
+    sell = (ev["direction"].to_numpy() == "sell").astype(np.int8)  # "buy" < "sell"
+    order = np.lexsort((ev_day, sell, iss))
+    cl = ev["cluster"].to_numpy()[order]
     d_o = ev_day[order]
-    same = np.r_[False, (o["issuer_cik"].to_numpy()[1:] == o["issuer_cik"].to_numpy()[:-1])
-                 & (o["direction"].to_numpy()[1:] == o["direction"].to_numpy()[:-1])]
-    prev_cl = np.r_[False, o["cluster"].to_numpy()[:-1]]
+    i_o, s_o = iss[order], sell[order]
+    same = np.r_[False, (i_o[1:] == i_o[:-1]) & (s_o[1:] == s_o[:-1])]
+    prev_cl = np.r_[False, cl[:-1]]
     prev_day = np.r_[-10**9, d_o[:-1]]
     continuing = same & prev_cl & (d_o - prev_day < p.cluster_window)
     first = np.empty(len(ev), bool)
-    first[order] = o["cluster"].to_numpy() & ~continuing
+    first[order] = cl & ~continuing
     ev["cluster_first"] = first
 
 

@@ -395,3 +395,30 @@ def test_routine_and_silence_equal_their_plain_definitions() -> None:
     pd.testing.assert_series_equal(routine_class(q, h), _routine_by_joins(q, h), check_names=False)
     assert silence(q, h, days=200, data_start=dates.min()).astype(object).tolist() == \
         _silence_by_scan(q, h, 200, dates.min())
+
+
+def test_transaction_class_equals_its_row_by_row_definition() -> None:
+    """Each row's class from its code (upper-cased first letter), and a sale filed with an exercise by the same
+    owner is exercise_and_sell: the per-distinct-code implementation equals a row-by-row scan, hostile codes
+    (lower case, missing, several letters) included."""
+    from insider_kit.filings.codes import CODE_CLASSES
+    from insider_kit.signals import transaction_class
+
+    rng = np.random.default_rng(4)
+    n = 3000
+    tx = pd.DataFrame({"accession": rng.choice([f"a{i}" for i in range(400)], n),
+                       "owner_cik": rng.choice(["o1", "o2", "o3", None], n),
+                       "trans_code": pd.array(rng.choice(["S", "s", "P", "M", "x", "O", "A", "F", "SX", None, ""], n),
+                                              dtype="string")})
+    got = transaction_class(tx).tolist()
+    exercised = {(r.accession, r.owner_cik) for r in tx.itertuples()
+                 if isinstance(r.trans_code, str) and r.trans_code[:1].upper() in ("M", "X", "O")}
+    want = []
+    for r in tx.itertuples():
+        letter = r.trans_code[:1].upper() if isinstance(r.trans_code, str) else None
+        cls = CODE_CLASSES.get(letter, "other") if letter else "other"
+        if letter == "S" and (r.accession, r.owner_cik) in exercised:
+            cls = "exercise_and_sell"
+        want.append(cls)
+    assert got == want
+    assert "exercise_and_sell" in got

@@ -279,7 +279,7 @@ def cluster_counts(keys: pd.DataFrame, day: np.ndarray, trades_keys: pd.DataFram
     if len(trades_day) == 0:
         return np.zeros(len(day), dtype=np.int64)
     gt, ge = _shared_codes(trades_keys, keys)
-    owner = pd.factorize(trades_owner.astype(str).to_numpy())[0]
+    owner = pd.factorize(trades_owner, use_na_sentinel=False)[0]  # (a missing owner is one owner, as "<NA>" was)
     # one row per (key, owner, day), sorted: an integer sort key (key, owner, day), no string comparisons
     td = trades_day.astype(np.int64)
     dmin = int(td.min())  # days as offsets from the first (day indices can be negative: before the calendar)
@@ -307,11 +307,17 @@ def cluster_counts(keys: pd.DataFrame, day: np.ndarray, trades_keys: pd.DataFram
 def _shared_codes(a: pd.DataFrame, b: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of the rows of *a* and *b* (same columns) such that equal rows, compared as text, get equal
     codes (one factorize per column, then of the combined code: no per-row string joins)."""
-    both = pd.concat([a.reset_index(drop=True), b.reset_index(drop=True)], ignore_index=True)
-    code = np.zeros(len(both), dtype=np.int64)
-    for c in both.columns:
-        f, u = pd.factorize(both[c].astype(str).to_numpy())
-        code = pd.factorize(code * (len(u) + 1) + f)[0].astype(np.int64)  # re-coded: no overflow
+    code = np.zeros(len(a) + len(b), dtype=np.int64)
+    for c in a.columns:
+        # each side factorized in its own dtype, then only the distinct values compared as text (a missing
+        # value is the text "<NA>" on both sides)
+        fa, ua = pd.factorize(a[c])
+        fb, ub = pd.factorize(b[c])
+        text = pd.Index([*map(str, ua), *map(str, ub), "<NA>"])
+        tcode = pd.factorize(text)[0]
+        f = np.concatenate([tcode[np.where(fa >= 0, fa, len(text) - 1)],
+                            tcode[np.where(fb >= 0, len(ua) + fb, len(text) - 1)]])
+        code = pd.factorize(code * (len(text) + 1) + f)[0].astype(np.int64)  # re-coded: no overflow
     return code[: len(a)], code[len(a):]
 
 

@@ -38,16 +38,25 @@ def transaction_class(tx: pd.DataFrame) -> pd.Series:
     >>> {"sale", "purchase", "exercise_and_sell"} <= set(cls)
     True
     """
-    code = tx["trans_code"].astype("string").str.upper().str[:1]
-    cls = code.astype(object).map(CODE_CLASSES).fillna("other").to_numpy(dtype=object)
-    if "accession" in tx.columns:
-        # (accession, owner) pairs as integers: a filing in which the same owner also exercised
-        acc = pd.factorize(tx["accession"].to_numpy(), use_na_sentinel=False)[0].astype(np.int64)
-        own, uniq = pd.factorize(tx["owner_cik"].to_numpy(), use_na_sentinel=False)
+    # the distinct codes (a handful) are classified, each row takes its code's class: no per-row Python work
+    ccode, uniq_codes = pd.factorize(tx["trans_code"])
+    letters = pd.Series(uniq_codes, dtype="string").str.upper().str[:1]
+    classes = np.array([CODE_CLASSES.get(c, "other") if isinstance(c, str) else "other" for c in letters] + ["other"],
+                       dtype=object)
+    cls = classes[ccode]  # (code -1, a missing code: the last entry, "other")
+    is_s_u = np.r_[(letters == "S").fillna(False).to_numpy(bool), False]
+    is_ex_u = np.r_[letters.isin(_EXERCISE).fillna(False).to_numpy(bool), False]
+    is_s, is_ex = is_s_u[ccode], is_ex_u[ccode]
+    if "accession" in tx.columns and is_ex.any() and is_s.any():
+        # among the sale and exercise rows only: (accession, owner) as integers, a sale whose filing shows the
+        # same owner exercising
+        rows = np.flatnonzero(is_s | is_ex)
+        acc = pd.factorize(tx["accession"].iloc[rows], use_na_sentinel=False)[0].astype(np.int64)
+        own, uniq = pd.factorize(tx["owner_cik"].iloc[rows], use_na_sentinel=False)
         key = acc * (len(uniq) + 1) + own
-        is_ex = code.isin(_EXERCISE).fillna(False).to_numpy(bool)
-        has_ex = np.isin(key, key[is_ex]) if is_ex.any() else np.zeros(len(tx), bool)
-        cls[(code == "S").fillna(False).to_numpy(bool) & has_ex] = "exercise_and_sell"
+        ex = is_ex[rows]
+        has_ex = np.isin(key, key[ex])
+        cls[rows[is_s[rows] & has_ex]] = "exercise_and_sell"
     return pd.Series(cls, index=tx.index, name="code_class")
 
 
@@ -92,7 +101,7 @@ def trade_table(tx: pd.DataFrame, *, date: Literal["filing", "trade"] = "filing"
                         hint="load them with insider_kit.load_transactions")
     t = tx
     if nonderivative_only and "table" in t.columns:
-        t = t[t["table"].astype(str) == "nonderivative"]
+        t = t[(t["table"] == "nonderivative").fillna(False).to_numpy(bool)]  # (no text copy of the column)
     t = t.copy()
     # data without CIKs (third-party exports): the issuer is identified by its ticker and an insider by name
     if t["issuer_cik"].isna().any() and "ticker" in t.columns:
@@ -105,7 +114,7 @@ def trade_table(tx: pd.DataFrame, *, date: Literal["filing", "trade"] = "filing"
     t["public_date"] = public_date(t["filing_date"], t["accepted_at"] if "accepted_at" in t.columns else None)
     t["trans_date"] = pd.to_datetime(t["trans_date"])
     t["date"] = t["public_date"] if date == "filing" else t["trans_date"].dt.normalize()
-    t["side"] = np.where(t["acquired_disposed"].astype(str) == "A", 1, -1).astype(np.int8)
+    t["side"] = np.where((t["acquired_disposed"] == "A").fillna(False).to_numpy(bool), 1, -1).astype(np.int8)
     plan = t["plan_10b5_1"] if "plan_10b5_1" in t.columns else pd.Series(False, index=t.index)
     t["plan_known"] = plan.astype("boolean").notna().to_numpy(bool)
     t["plan"] = plan.astype("boolean").fillna(False).astype(bool)
