@@ -106,9 +106,10 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     allt = trade_table(transactions[[c for c in transactions.columns if c in _EVENT_INPUTS]], date=date, codes=None,
                        nonderivative_only=nonderivative_only)
     hist = allt[allt["trans_code"].isin(["P", "S"])]
-    t = allt[allt["trans_code"].isin(codes)].copy()
-    no_ticker = int(t["ticker"].isna().sum())
-    t = t[t["ticker"].notna()].copy()
+    in_codes = allt["trans_code"].isin(codes).fillna(False).to_numpy(bool)
+    has_ticker = allt["ticker"].notna().to_numpy(bool)
+    no_ticker = int((in_codes & ~has_ticker).sum())
+    t = allt[in_codes & has_ticker].copy()  # one filter: each one copies every column
     if t.empty:
         return _empty(no_ticker, p)
     data_start = allt["public_date"].min()  # first day the data cover (a later row cannot move it)
@@ -157,17 +158,19 @@ def _in_event_direction(t: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     keep = (net[eid] != 0) & (t["side"].to_numpy() == side[eid])  # the trades in the event's direction
     if not keep.any():
         return t.iloc[:0]
-    t = t[keep].copy()
-    t["_eid"] = eid[keep]
-    t["_dir_side"] = side[t["_eid"].to_numpy()]
-    t["direction"] = np.where(t["_dir_side"].to_numpy() > 0, "buy", "sell").astype(object)
-    # sorted by event, owner, trade date and line (a stable sort on integer codes: ties keep their order)
-    cols = [t["_eid"].to_numpy(), pd.factorize(t["owner_cik"], sort=True)[0],
-            t["trans_date"].to_numpy("datetime64[ns]").view(np.int64)]
+    rows = np.flatnonzero(keep)
+    # sorted by event, owner, trade date and line (a stable sort on integer codes: ties keep their order); the
+    # kept rows are taken once, in that order
+    cols = [eid[rows], pd.factorize(t["owner_cik"].to_numpy()[rows], sort=True)[0],
+            t["trans_date"].to_numpy("datetime64[ns]").view(np.int64)[rows]]
     if "line" in t.columns:
-        cols.append(pd.to_numeric(t["line"], errors="coerce").fillna(-1).to_numpy(np.int64))
-    order = np.lexsort(cols[::-1])
-    return t.iloc[order].reset_index(drop=True)
+        cols.append(pd.to_numeric(t["line"], errors="coerce").fillna(-1).to_numpy(np.int64)[rows])
+    take = rows[np.lexsort(cols[::-1])]
+    t = t.iloc[take].reset_index(drop=True)
+    t["_eid"] = eid[take]
+    t["_dir_side"] = side[eid[take]]
+    t["direction"] = np.where(t["_dir_side"].to_numpy() > 0, "buy", "sell").astype(object)
+    return t
 
 
 def _per_owner(t: pd.DataFrame, p: SignalParams) -> pd.DataFrame:
