@@ -251,7 +251,9 @@ def _controlled(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b
     if a.sum() < 5 or b.sum() < 5:
         return {}
     keep = a | b
-    E = res.events[keep]
+    used = {"ticker", "day0", "date", *(t[2:-1] for t in CONTROLS if t.startswith("C(")),
+            *(t.removeprefix("log_") for t in CONTROLS if not t.startswith("C("))}
+    E = res.events.loc[keep, [c for c in res.events.columns if c in used]]  # (not every column of the events)
     car = res.car[window].to_numpy()[keep]
     y = np.where(b[keep] & flip_b, -car, car)
     X = pd.DataFrame({"Intercept": 1.0, "in_a": a[keep].astype(float)}, index=E.index)
@@ -274,14 +276,20 @@ def _controlled(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b
     ok = np.isfinite(y) & np.isfinite(X.to_numpy()).all(axis=1)
     for values in cats.values():
         ok &= pd.notna(values)
-    for name, values in cats.items():
-        levels = np.unique(values[ok].astype(str) if values.dtype == object else values[ok])
-        for lev in levels[1:]:
-            X[f"C({name})[T.{lev}]"] = ((values.astype(str) if values.dtype == object else values) == lev).astype(float)
-    if ok.sum() <= X.shape[1]:
+    blocks, names = [X.to_numpy()[ok]], list(X.columns)
+    for name, values in cats.items():  # one-hot from integer codes of the sorted levels (as patsy orders them)
+        v = values[ok].astype(str) if values.dtype == object else values[ok]
+        code, levels = pd.factorize(v, sort=True)
+        D = np.zeros((len(code), max(len(levels) - 1, 0)))
+        hit = code > 0
+        D[np.flatnonzero(hit), code[hit] - 1] = 1.0
+        blocks.append(D)
+        names += [f"C({name})[T.{lev}]" for lev in levels[1:]]
+    if ok.sum() <= len(names):
         return {}
     try:
-        fit = clustered_ols(y[ok], X[ok], cluster_codes(E, ("firm", "month"), mask=ok))
+        fit = clustered_ols(y[ok], pd.DataFrame(np.hstack(blocks), columns=names),
+                            cluster_codes(E, ("firm", "month"), mask=ok))
     except (ValueError, np.linalg.LinAlgError):
         return {}
     coef, se, pv = float(fit.params["in_a"]), float(fit.bse["in_a"]), float(fit.pvalues["in_a"])
