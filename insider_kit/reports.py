@@ -548,6 +548,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
     from nbconvert import HTMLExporter
 
     from .claims import run_ledger
+    from .claims.robustness import claim_grids
     from .study import load_study
 
     res = RenderResult()
@@ -576,6 +577,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
     t0 = time.time()
     study = load_study(Path(data), progress=progress)
     ledger = run_ledger(study)
+    claim_grids(study)  # the robustness and claim grids, kept with the study: notebook 02 and the claim pages read them
     atomic_write_text(out / "claims.csv", ledger.assign(synthetic=study.synthetic).to_csv(index=False))
     manifest = _manifest(study, p)
     atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, default=str))

@@ -233,27 +233,36 @@ class Study:
         """
         from .signals import net_purchase_ratio
 
-        if "npr" in self._alt:
-            return self._alt["npr"]
+        def build() -> pd.DataFrame:  # (stored with the month as text: Parquet has no period type)
+            npr = net_purchase_ratio(self.transactions, self.panel.market_series())
+            return npr.set_axis(npr.index.astype(str), axis=0).reset_index()
+
+        d = self._cached_frame("npr", build)
+        return d.set_index(pd.PeriodIndex(d["month"], freq="M", name="month")).drop(columns="month")
+
+    def _cached_frame(self, name: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """A table derived from this study: built once, kept in memory and in the persistent study (its
+        fingerprint covers every input), read back by later runs; an unreadable file is rebuilt with a message.
+        *build* returns a frame with a plain index."""
+        if name in self._alt:
+            return self._alt[name]
         cdir = self.meta.get("cache_dir")
-        f = Path(cdir) / "npr.parquet" if cdir else None
-        npr = None
+        f = Path(cdir) / f"{name}.parquet" if cdir else None
+        df = None
         if f is not None and f.exists():
             try:
-                d = pd.read_parquet(f)
-                npr = d.set_index(pd.PeriodIndex(d.pop("month"), freq="M", name="month"))
-            except (OSError, ValueError, KeyError) as exc:
-                warnings.warn(f"{f}: unreadable cached net purchase ratio ({exc}); rebuilding it", InsiderKitWarning,
-                              stacklevel=2)
-        if npr is None:
-            npr = net_purchase_ratio(self.transactions, self.panel.market_series())
+                df = pd.read_parquet(f)
+            except (OSError, ValueError) as exc:
+                warnings.warn(f"{f}: unreadable cached table ({exc}); rebuilding it", InsiderKitWarning, stacklevel=3)
+        if df is None:
+            df = build()
             if f is not None:
                 try:
-                    _write_atomic_parquet(npr.set_axis(npr.index.astype(str), axis=0).reset_index(), f)
+                    _write_atomic_parquet(df, f)
                 except OSError:  # a read-only data directory: kept in memory only
                     pass
-        self._alt["npr"] = npr
-        return npr
+        self._alt[name] = df
+        return df
 
     def banner(self) -> str:
         """Markdown banner for notebooks (synthetic or real)."""

@@ -124,6 +124,15 @@ def test_derived_tables_are_kept_with_the_study(market: Path) -> None:
     pd.testing.assert_frame_equal(again.net_purchase_ratio(), ref)
     pd.testing.assert_frame_equal(again.events_by(date="trade"), trade)
     assert callable(again._transactions), "reading cached derived tables must not load the transactions"
+    from insider_kit.claims.robustness import claim_grids, robustness
+
+    grid, grids = robustness(first), claim_grids(first)  # one pass over the grid's studies serves both
+    third = ik.load_study(market)
+    pd.testing.assert_frame_equal(robustness(third), grid)
+    assert list(claim_grids(third)) == list(grids)
+    for k, g in claim_grids(third).items():
+        pd.testing.assert_frame_equal(g, grids[k])
+    assert "date" in grid.columns and isinstance(grid["window"].iloc[0], tuple)
 
 
 def test_showing_a_cached_study_does_not_read_the_transactions(market: Path) -> None:

@@ -53,19 +53,9 @@ def robustness(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "m
     >>> len(grid), grid["model"].unique().tolist()
     (4, ['market_adjusted'])
     """
-    rows = []
-    for date, model, res in _grid_studies(study, models, windows, dates, tests=False):
-        buy = (res.events["direction"] == "buy").to_numpy()
-        codes = cluster_codes(res.events, ("firm", "month"))  # once per study: every cell subsets them
-        for w in windows:
-            car = res.car[w].to_numpy()
-            d = _diff_clustered(car, buy, ~buy, codes, flip_b=True)
-            b = _mean(res, car, buy, codes)
-            s_ = _mean(res, car, ~buy, codes)
-            rows.append({"date": date, "model": model, "window": w,
-                         "buys": b["estimate"], "sales": s_["estimate"], "difference": d["estimate"],
-                         "ci_low": d["ci_low"], "ci_high": d["ci_high"], "n_buys": b["n"], "n_sales": s_["n"]})
-    return pd.DataFrame(rows)
+    rob = _grids(study, models, windows, dates)[0]
+    return rob.assign(window=list(zip(rob.pop("start"), rob.pop("end"), strict=True)))[
+        ["date", "model", "window", "buys", "sales", "difference", "ci_low", "ci_high", "n_buys", "n_sales"]]
 
 
 def runup_model_bias(study: Study, *, models: tuple[str, ...] = ("market_model", "market_adjusted"),
@@ -133,24 +123,63 @@ def claim_grids(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "
     >>> grids["purchases_positive"].columns.tolist()
     ['date', 'model', 'start', 'end', 'n', 'n_ref', 'estimate', 'ci_low', 'ci_high']
     """
+    from .catalog import CLAIMS
 
+    grids = _grids(study, models, windows, dates)[1]
+    return {c.id: grids[grids["claim"] == c.id].drop(columns="claim").reset_index(drop=True)
+            for c in CLAIMS if c.select is not None}
+
+
+def _grids(study: Study, models: tuple[str, ...], windows: tuple[tuple[int, int], ...], dates: tuple[str, ...]
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The robustness grid and every claim's grid from one pass over the grid's event studies (one per date and
+    model), kept with the study: notebook 02's robustness table and the report's claim pages share them."""
+    import hashlib
+
+    key = hashlib.sha256(repr((models, windows, dates)).encode()).hexdigest()[:12]
+    state: dict[str, pd.DataFrame] = {}
+
+    def part(name: str) -> pd.DataFrame:
+        if name not in state:
+            state["rob"], state["claims"] = _grid_tables(study, models, windows, dates)
+        return state[name]
+
+    rob = study._cached_frame(f"robustness_{key}", lambda: part("rob"))
+    claims = study._cached_frame(f"claim_grids_{key}", lambda: part("claims"))
+    return rob, claims
+
+
+def _grid_tables(study: Study, models: tuple[str, ...], windows: tuple[tuple[int, int], ...], dates: tuple[str, ...]
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The robustness rows (purchases minus sign-flipped sales) and the claims' rows of every (date, model,
+    window), from one event study per (date, model)."""
     from .catalog import CLAIMS, Selections
 
-    rows: dict[str, list[dict[str, object]]] = {c.id: [] for c in CLAIMS if c.select is not None}
+    rob: list[dict[str, object]] = []
+    rows: list[dict[str, object]] = []
     for date, model, res in _grid_studies(study, models, windows, dates, tests=False):
         sel = Selections(res.events)
-        codes = cluster_codes(res.events, ("firm", "month"))  # once per study: every claim subsets them
+        codes = cluster_codes(res.events, ("firm", "month"))  # once per study: every cell subsets them
+        buy = (res.events["direction"] == "buy").to_numpy()
+        for w in windows:
+            car = res.car[w].to_numpy()
+            d = _diff_clustered(car, buy, ~buy, codes, flip_b=True)
+            b, s_ = _mean(res, car, buy, codes), _mean(res, car, ~buy, codes)
+            rob.append({"date": date, "model": model, "start": w[0], "end": w[1], "buys": b["estimate"],
+                        "sales": s_["estimate"], "difference": d["estimate"], "ci_low": d["ci_low"],
+                        "ci_high": d["ci_high"], "n_buys": b["n"], "n_sales": s_["n"]})
         for c in CLAIMS:
             if c.select is None:
                 continue
-            a, b = c.select(sel)
+            a, ref = c.select(sel)
             for w in windows:
                 car = res.car[w].to_numpy()
-                r = _mean(res, car, a, codes) if b is None else _diff_clustered(car, a, b, codes, c.flip_ref)
-                rows[c.id].append({"date": date, "model": model, "start": w[0], "end": w[1], "n": r["n"],
-                                   "n_ref": r["n_ref"], "estimate": r["estimate"], "ci_low": r["ci_low"],
-                                   "ci_high": r["ci_high"]})
-    return {k: pd.DataFrame(v) for k, v in rows.items()}
+                r = _mean(res, car, a, codes) if ref is None else _diff_clustered(car, a, ref, codes, c.flip_ref)
+                rows.append({"claim": c.id, "date": date, "model": model, "start": w[0], "end": w[1], "n": r["n"],
+                             "n_ref": r["n_ref"], "estimate": r["estimate"], "ci_low": r["ci_low"],
+                             "ci_high": r["ci_high"]})
+    cols = ["claim", "date", "model", "start", "end", "n", "n_ref", "estimate", "ci_low", "ci_high"]
+    return pd.DataFrame(rob), pd.DataFrame(rows, columns=cols)
 
 
 #: The sources' ranking of sell signals, strongest first ("high", "medium", "situational").
