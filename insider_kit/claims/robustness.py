@@ -53,9 +53,9 @@ def robustness(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "m
     >>> len(grid), grid["model"].unique().tolist()
     (4, ['market_adjusted'])
     """
-    rob = _grids(study, models, windows, dates)[0]
-    return rob.assign(window=list(zip(rob.pop("start"), rob.pop("end"), strict=True)))[
-        ["date", "model", "window", "buys", "sales", "difference", "ci_low", "ci_high", "n_buys", "n_sales"]]
+    rob = _grids(study, models, windows, dates)[0].copy()
+    rob["window"] = pd.Series(list(zip(rob.pop("start"), rob.pop("end"), strict=True)), index=rob.index, dtype=object)
+    return rob[["date", "model", "window", "buys", "sales", "difference", "ci_low", "ci_high", "n_buys", "n_sales"]]
 
 
 def runup_model_bias(study: Study, *, models: tuple[str, ...] = ("market_model", "market_adjusted"),
