@@ -12,7 +12,10 @@ and NumPy files, written into a temporary directory and renamed into place, with
 ``manifest.json``).  The fingerprint covers the raw inputs (every file under ``raw/`` and ``firms.csv``:
 name, size and modification time), the kit's version, the signal parameters and the market series, so a
 changed input or parameter is detected and the study rebuilt.  A cache that fails its checksums, or cannot
-be read, is rebuilt with a warning, never used.
+be read, is rebuilt with a warning, never used.  Tables derived from the study are kept beside it when first
+built: the other event variants (:meth:`Study.events_by`), the market's net purchase ratio
+(:meth:`Study.net_purchase_ratio`) and the robustness and claim grids the report and notebook 02 show; the
+fingerprint covers them too, and an unreadable one is rebuilt with a warning.
 """
 
 from __future__ import annotations
