@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pyarrow import ArrowException
 
 from .._io import atomic_path, atomic_write_text, directory_lock, fingerprint_files, read_parquet_tables
 from ..config import DataPaths
@@ -205,10 +206,11 @@ def _read_quarter_cached(p: DataPaths, z: Path) -> QuarterData:
     if meta.exists() and all(f.exists() for f in files.values()):
         try:
             info = json.loads(meta.read_text())
-            q = QuarterData(z, pd.read_parquet(files["tx"]), pd.read_parquet(files["own"]), pd.DataFrame(),
-                            pd.read_parquet(files["drop"]), info["stats"], info["missing_columns"])
+            # (text as Arrow-backed strings, as read_quarter gives it: no Python string per value)
+            q = QuarterData(z, read_parquet_tables([files["tx"]]), read_parquet_tables([files["own"]]), pd.DataFrame(),
+                            read_parquet_tables([files["drop"]]), info["stats"], info["missing_columns"])
             return q
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, ArrowException):
             pass  # a damaged cache entry: read the zip again
     q = read_quarter(z)
     try:
@@ -355,7 +357,7 @@ def _read_zips(p: DataPaths, zips: list[Path], parts: _Parts, *, progress: bool)
         q = next(quarters)
         # membership by the quarter's distinct accessions (isin against the growing set would copy all of it
         # into an array for every zip: quadratic in the number of quarters)
-        codes, uniq = pd.factorize(q.transactions["accession"].astype(str).to_numpy())
+        codes, uniq = pd.factorize(q.transactions["accession"], use_na_sentinel=False)
         hit = np.fromiter((a in seen_acc for a in uniq), dtype=bool, count=len(uniq))
         again = hit[codes] if len(codes) else np.zeros(0, dtype=bool)
         if again.any():  # the same filing in two zips (a re-issued quarter): keep the first copy, count the rest
