@@ -321,6 +321,15 @@ def _manifest(study: Study, params: dict[str, Any]) -> dict[str, Any]:
                          "trading_days": len(study.panel.dates), "market": study.market}}
 
 
+#: The columns of a claim's events table (its CSV): which event, which side of the claim, its CAR, and the
+#: signals the claims select on (every other column is in the study's events; a universe-sized claim has
+#: hundreds of thousands of rows, so the file stays to what a reader checks).
+EVENT_CSV_COLUMNS: tuple[str, ...] = (
+    "ticker", "date", "direction", "claim_group", "car", "n_insiders", "top_role", "value", "plan_share",
+    "code_class", "routine_class", "fraction_bucket", "silent", "exec_unscheduled", "cluster", "runup_q", "dip",
+    "lockup")
+
+
 @dataclass
 class ClaimPage:
     """One claim's page: its HTML body (self-contained: figures embedded) and the events behind it."""
@@ -403,6 +412,7 @@ def claim_pages(study: Study, ledger: pd.DataFrame, *, model: str, window: tuple
                     sub.summary(), percent=("mean_car", "ci_low", "ci_high"), count=("n",),
                     stat=("t_cs", "bmp_t", "kp_t", "rank_z", "sign_z"), pvalue=("p_cs",)))
                 events = ev.assign(car=sub.car[window].reindex(ev.index))
+                events = events[[c for c in EVENT_CSV_COLUMNS if c in events.columns]]
                 if events_link:
                     body.append(f"<p><a href='{html.escape(c.id)}_events.csv'>The {len(ev):,} events behind this "
                                 "claim (CSV)</a></p>")
@@ -421,7 +431,7 @@ def _claim_pages(study: Study, ledger: pd.DataFrame, out: Path, *, model: str, w
     d.mkdir(parents=True, exist_ok=True)
     for page in claim_pages(study, ledger, model=model, window=window):
         if page.events is not None:
-            atomic_write_text(d / f"{page.id}_events.csv", page.events.to_csv(index=False))
+            atomic_write_text(d / f"{page.id}_events.csv", page.events.to_csv(index=False, float_format="%.6g"))
         atomic_write_text(d / f"{page.id}.html", _page(page.title, page.body))
 
 
