@@ -165,7 +165,7 @@ class Study:
 
     paths: DataPaths
     _transactions: pd.DataFrame | Callable[[], pd.DataFrame]  # a table, or how to load it (when first used)
-    prices: pd.DataFrame
+    _prices: pd.DataFrame | Callable[[], pd.DataFrame]  # a table, or how to load it (when first used)
     panel: ReturnsPanel
     events: pd.DataFrame
     firms: pd.DataFrame | None
@@ -184,6 +184,14 @@ class Study:
         if callable(self._transactions):
             self._transactions = self._transactions()
         return self._transactions
+
+    @property
+    def prices(self) -> pd.DataFrame:
+        """Adjusted closes, dates x tickers (read from the persistent study when first used: the event studies
+        need only the returns panel)."""
+        if callable(self._prices):
+            self._prices = self._prices()
+        return self._prices
 
     def events_by(self, date: Literal["filing", "trade"] = "filing", codes: tuple[str, ...] = ("P", "S"),
                   by_class: bool = False) -> pd.DataFrame:
@@ -423,12 +431,13 @@ def _write_cache(cdir: Path, *, events: pd.DataFrame, panel: ReturnsPanel, price
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _read_cache(cdir: Path) -> tuple[pd.DataFrame, ReturnsPanel, pd.DataFrame, dict[str, Any]]:
+def _read_cache(cdir: Path, raw_prices: Path) -> tuple[pd.DataFrame, ReturnsPanel, Callable[[], pd.DataFrame],
+                                                       dict[str, Any]]:
     """Read and verify a cached study; raises :class:`DataError` when anything is missing or damaged."""
     try:
         man = json.loads((cdir / "manifest.json").read_text())
         for name, crc in man["files"].items():
-            if _crc(cdir / name) != crc:
+            if name not in _LAZY and _crc(cdir / name) != crc:  # (the prices are checked when read)
                 raise DataError(f"cached file {name} fails its checksum", path=cdir)
         ev = read_parquet_tables([cdir / "events.parquet"])
         dates = pd.DatetimeIndex(pd.read_parquet(cdir / "dates.parquet")["date"])
@@ -437,16 +446,33 @@ def _read_cache(cdir: Path) -> tuple[pd.DataFrame, ReturnsPanel, pd.DataFrame, d
         market = np.load(cdir / "market.npy", allow_pickle=False) if (cdir / "market.npy").exists() else None
         factors = pd.read_parquet(cdir / "factors.parquet") if (cdir / "factors.parquet").exists() else None
         susp = pd.read_parquet(cdir / "suspicious.parquet")
-        px = pd.DataFrame(np.load(cdir / "prices.npy", allow_pickle=False),
-                          index=pd.DatetimeIndex(pd.read_parquet(cdir / "price_dates.parquet")["date"], name="date"),
-                          columns=pd.Index(pd.read_parquet(cdir / "price_tickers.parquet")["ticker"].astype(object),
-                                           name="ticker"))
     except DataError:
         raise
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DataError(f"cached study cannot be read ({type(exc).__name__}: {exc})", path=cdir) from exc
     panel = ReturnsPanel(values, dates, tickers, market, man.get("market"), factors, susp)
-    return ev, panel, px, man
+    return ev, panel, _cached_prices(cdir, man, raw_prices), man
+
+
+#: Cache files read on first use, not with the study (their checksums are verified then).
+_LAZY = frozenset({"prices.npy"})
+
+
+def _cached_prices(cdir: Path, man: dict[str, Any], raw_prices: Path) -> Callable[[], pd.DataFrame]:
+    """How to read the cached adjusted closes when first used: verified against the manifest's checksum; a
+    damaged or missing file is not used (the prices are read from the price files again, with a warning)."""
+    def read() -> pd.DataFrame:
+        try:
+            if _crc(cdir / "prices.npy") != man["files"]["prices.npy"]:
+                raise DataError("cached file prices.npy fails its checksum", path=cdir)
+            return pd.DataFrame(np.load(cdir / "prices.npy", allow_pickle=False),
+                                index=pd.DatetimeIndex(pd.read_parquet(cdir / "price_dates.parquet")["date"], name="date"),
+                                columns=pd.Index(pd.read_parquet(cdir / "price_tickers.parquet")["ticker"].astype(object),
+                                                 name="ticker"))
+        except (DataError, OSError, ValueError, KeyError) as exc:
+            warnings.warn(f"{exc}; reading the prices from the price files", InsiderKitWarning, stacklevel=3)
+            return load_prices(raw_prices)
+    return read
 
 
 # ----------------------------------------------------------------------------------------------- load_study
@@ -515,11 +541,11 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
     meta: dict[str, Any] = {"fingerprint": fp}
     if cache and (cdir / "manifest.json").exists():
         try:
-            events, panel, prices, man = _read_cache(cdir)
+            events, panel, cached_prices, man = _read_cache(cdir, p.raw_prices)
             events.attrs.update({"no_ticker": man.get("no_ticker", 0), "params": sp})
             meta.update(cache="hit", cache_dir=str(cdir))
-            return Study(p, lambda: _transactions(p), prices, panel, events, firms, mkt, p.is_synthetic, sp, truth,
-                         meta)
+            return Study(p, lambda: _transactions(p), cached_prices, panel, events, firms, mkt, p.is_synthetic, sp,
+                         truth, meta)
         except DataError as exc:
             warnings.warn(f"{exc}; rebuilding the study", InsiderKitWarning, stacklevel=2)
     tx = _transactions(p)

@@ -140,3 +140,17 @@ def test_showing_a_cached_study_does_not_read_the_transactions(market: Path) -> 
     s = ik.load_study(market)
     assert f"{n:,} transactions" in repr(s)
     assert callable(s._transactions)
+
+
+def test_cached_prices_are_read_on_first_use_and_a_damaged_file_is_not_used(market: Path) -> None:
+    first = ik.load_study(market)
+    again = ik.load_study(market)
+    assert callable(again._prices), "a cached study reads its prices only when they are used"
+    pd.testing.assert_frame_equal(again.prices, first.prices, check_freq=False)
+    npy = Path(first.meta["cache_dir"]) / "prices.npy"
+    npy.write_bytes(npy.read_bytes()[:-64])  # damaged after the study was written
+    third = ik.load_study(market)
+    assert third.meta["cache"] == "hit"  # the events and returns are whole
+    with pytest.warns(InsiderKitWarning, match="prices.npy"):
+        px = third.prices
+    pd.testing.assert_frame_equal(px, first.prices, check_freq=False, check_names=False)  # read from the price files
