@@ -359,12 +359,23 @@ def raw_fingerprint(p: DataPaths) -> str:
     True
     """
     h = hashlib.sha256()
-    files = sorted(f for f in p.raw.rglob("*") if f.is_file() and not f.name.startswith(".")) if p.raw.exists() else []
+    entries: list[tuple[str, int, int]] = []
+    # os.scandir, not Path.rglob: a real universe has tens of thousands of raw files (one per ticker)
+    stack = [p.raw] if p.raw.is_dir() else []
+    while stack:
+        with os.scandir(stack.pop()) as it:
+            for e in it:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(Path(e.path))
+                elif e.is_file() and not e.name.startswith("."):
+                    st = e.stat()
+                    entries.append((Path(e.path).relative_to(p.root).as_posix(), st.st_size, st.st_mtime_ns))
+    entries.sort()
     if p.firms.exists():
-        files.append(p.firms)
-    for f in files:
-        st = f.stat()
-        h.update(f"{f.relative_to(p.root).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        st = p.firms.stat()
+        entries.append((p.firms.relative_to(p.root).as_posix(), st.st_size, st.st_mtime_ns))
+    for name, size, mtime in entries:
+        h.update(f"{name}\0{size}\0{mtime}\n".encode())
     return h.hexdigest()
 
 

@@ -28,7 +28,14 @@ import numpy as np
 import pandas as pd
 from pyarrow import ArrowException
 
-from .._io import atomic_path, atomic_write_text, directory_lock, fingerprint_files, read_parquet_tables
+from .._io import (
+    atomic_path,
+    atomic_write_text,
+    directory_lock,
+    fingerprint_files,
+    read_parquet_tables,
+    walk_files,
+)
 from ..config import DataPaths
 from ..errors import DataError
 from .dataset import QuarterData, read_quarter
@@ -111,7 +118,7 @@ def filing_sources(p: DataPaths) -> tuple[list[Path], list[Path]]:
     (True, '.txt')
     """
     zips = sorted(p.raw_sec.glob("*_form345.zip")) if p.raw_sec.exists() else []
-    xmls = sorted([*p.raw_edgar.rglob("*.txt"), *p.raw_edgar.rglob("*.xml")]) if p.raw_edgar.exists() else []
+    xmls = walk_files(p.raw_edgar, (".txt", ".xml"))
     return zips, xmls
 
 
