@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from ._io import read_parquet_tables
+from ._io import read_parquet_tables, walk_files
 from .config import DataPaths, study_dir
 from .errors import DataError
 from .events import build_events
@@ -360,16 +360,10 @@ def raw_fingerprint(p: DataPaths) -> str:
     """
     h = hashlib.sha256()
     entries: list[tuple[str, int, int]] = []
-    # os.scandir, not Path.rglob: a real universe has tens of thousands of raw files (one per ticker)
-    stack = [p.raw] if p.raw.is_dir() else []
-    while stack:
-        with os.scandir(stack.pop()) as it:
-            for e in it:
-                if e.is_dir(follow_symlinks=False):
-                    stack.append(Path(e.path))
-                elif e.is_file() and not e.name.startswith("."):
-                    st = e.stat()
-                    entries.append((Path(e.path).relative_to(p.root).as_posix(), st.st_size, st.st_mtime_ns))
+    for f in walk_files(p.raw):  # (os.scandir: a real universe has tens of thousands of raw files)
+        if not f.name.startswith("."):
+            st = f.stat()
+            entries.append((f.relative_to(p.root).as_posix(), st.st_size, st.st_mtime_ns))
     entries.sort()
     if p.firms.exists():
         st = p.firms.stat()
