@@ -39,6 +39,41 @@ def test_same_seed_identical_bytes(small_market, tmp_path: Path) -> None:
     assert digest(third) != digest(root)
 
 
+def test_quarter_tables_are_what_pandas_writes_and_each_holds_its_quarter(small_market) -> None:
+    """The generator writes the SEC's TSV lines itself, quarter by quarter; each table must be exactly what
+    pandas' ``to_csv`` writes for the same cells (the format the SEC's files use), and each zip must hold only
+    filings of its quarter."""
+    import io
+    import zipfile
+
+    import pandas as pd
+
+    from insider_kit.sample.generate import _tsv_cell
+
+    root, info = small_market
+    zips = sorted((root / "raw" / "sec").glob("*_form345.zip"))
+    assert len(zips) == info["quarterly_zips"] > 4
+    n_rows = 0
+    for z in zips:
+        with zipfile.ZipFile(z) as zf:
+            for name in zf.namelist():
+                raw = zf.read(name)
+                df = pd.read_csv(io.BytesIO(raw), sep="\t", dtype=str, keep_default_na=False)
+                assert df.to_csv(sep="\t", index=False, lineterminator="\n").encode() == raw, (z.name, name)
+                if name == "SUBMISSION.tsv":
+                    q = pd.to_datetime(df["FILING_DATE"], format="%d-%b-%Y").dt.to_period("Q").astype(str)
+                    assert (q.str.replace("Q", "q") == z.name[:6]).all(), z.name
+                elif name in ("NONDERIV_TRANS.tsv", "DERIV_TRANS.tsv"):
+                    n_rows += len(df)
+    assert n_rows == info["sec_transaction_rows"]
+    # a field with the characters that need quoting is written as pandas writes it
+    cells = ["plain", 'say "hi"', "tab\there", "two\nlines", ""]
+    line = "\t".join(_tsv_cell(c) for c in cells) + "\n"
+    expect = pd.DataFrame([cells], columns=list("abcde")).to_csv(sep="\t", index=False, header=False,
+                                                                  lineterminator="\n")
+    assert line == expect
+
+
 def test_round_trip_through_the_real_loaders(small_market) -> None:
     root, info = small_market
     p = DataPaths(root)

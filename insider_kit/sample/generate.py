@@ -15,7 +15,7 @@ Output layout under *root* (the same raw layout as real data)::
 
 from __future__ import annotations
 
-import functools
+import array
 import io
 import json
 import zipfile
@@ -76,7 +76,7 @@ SEC_FOOT = ["ACCESSION_NUMBER", "FOOTNOTE_ID", "FOOTNOTE_TXT"]
 PLAN_CHECKBOX_FROM = pd.Timestamp("2023-04-01")
 
 
-@dataclass
+@dataclass(slots=True)
 class Insider:
     cik: int
     name: str
@@ -89,7 +89,7 @@ class Insider:
     fund_cik: int | None = None  # 10% owners filing jointly with their fund manager
 
 
-@dataclass
+@dataclass(slots=True)
 class Trade:
     code: str
     ad: str
@@ -101,7 +101,7 @@ class Trade:
     weighted_avg: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Filing:
     firm: int
     insider: int
@@ -112,17 +112,9 @@ class Filing:
     group: int = -1  # cluster id / effect group
 
 
-def _tsv(cols: list[str], rows: list[dict[str, Any]]) -> bytes:
-    df = pd.DataFrame(rows, columns=cols)
-    buf = io.StringIO()
-    df.to_csv(buf, sep="\t", index=False, lineterminator="\n")
-    return buf.getvalue().encode("utf-8")
-
-
-@functools.lru_cache(maxsize=65_536)
-def _secdate(ts: pd.Timestamp) -> str:
-    """``DD-MON-YYYY`` as the SEC writes it (memoised: a market has a few thousand distinct days)."""
-    return ts.strftime("%d-%b-%Y").upper()
+def _rint(x: float) -> float:
+    """*x* rounded to an integer, half to even (as ``np.round``; without numpy's per-call cost on a scalar)."""
+    return float(round(x))
 
 
 def _fmt(x: float | None) -> str:
@@ -159,8 +151,8 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
     -----
     The phases run in order on one ``_World`` and one random generator: returns and factors
     (``_returns``), firms and insiders (``_people``), trades (``_trades``), the planted effects
-    (``_plant``), the filings' rows in the SEC's formats (``_filing_rows``) and the files
-    (``_write``).  A phase draws its random numbers in a fixed order, so a seed gives the same bytes.
+    (``_plant``), the filings' rows in the SEC's formats, each quarter's zip written as soon as the quarter
+    is complete (``_filing_rows``), and the other files (``_write``).  A phase draws its random numbers in a fixed order, so a seed gives the same bytes.
 
     Examples
     --------
@@ -190,9 +182,34 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
                     f"the teaching market from {w.spec.start} to {w.spec.end} has {w.T} trading days and no "
                     "insider trades: insiders trade only after a year of price history (260 days) and not in "
                     "the last 70 days", hint="give a span of at least about 16 months (330 trading days)")
-    return {"firms": w.N, "trading_days": w.T, "filings": len(w.filings), "quarterly_zips": w.n_zips,
-            "edgar_submissions": len(w.xml_docs), "sec_transaction_rows": len(w.ndt_rows) + len(w.dt_rows),
+    return {"firms": w.N, "trading_days": w.T, "filings": w.n_filings, "quarterly_zips": w.n_zips,
+            "edgar_submissions": len(w.xml_docs), "sec_transaction_rows": w.n_sec_rows,
             "code_counts": dict(sorted(w.code_counts.items())), "amendments": w.n_amendments}
+
+
+@dataclass(frozen=True)
+class _DayText:
+    """Each trading day (by its index) as a Timestamp and as the text the files write, formatted once."""
+
+    ts: list[pd.Timestamp]
+    iso: list[str]  # 2024-03-01
+    sec: list[str]  # 01-MAR-2024, as the SEC's data sets write dates
+    long: list[str]  # March 01, 2024
+    quarter: list[str]  # 2024q1
+    day: np.ndarray  # day of the month
+    months: dict[tuple[int, int], np.ndarray]  # (year, month) -> its days' indices
+
+    @classmethod
+    def of(cls, days: pd.DatetimeIndex) -> _DayText:
+        q = [f"{y}q{(m - 1) // 3 + 1}" for y, m in zip(days.year, days.month, strict=True)]
+        ym = days.year.to_numpy() * 100 + days.month.to_numpy()
+        months = {(int(k) // 100, int(k) % 100): np.nonzero(ym == k)[0] for k in np.unique(ym)}
+        return cls(list(days), list(days.strftime("%Y-%m-%d")), [s.upper() for s in days.strftime("%d-%b-%Y")],
+                   list(days.strftime("%B %d, %Y")), q, days.day.to_numpy(), months)
+
+    def month(self, year: int, month: int) -> np.ndarray:
+        """The indices of the trading days of *month* of *year* (empty outside the market's span)."""
+        return self.months.get((year, month), np.zeros(0, dtype=np.int64))
 
 
 @dataclass
@@ -204,6 +221,7 @@ class _World:
     spec: SampleSpec
     rng: np.random.Generator
     days: pd.DatetimeIndex
+    day_text: _DayText
     # _returns
     factors: dict[str, np.ndarray] = field(default_factory=dict)
     wave_months: list[str] = field(default_factory=list)
@@ -220,22 +238,20 @@ class _World:
     eff_groups: dict[int, Filing] = field(default_factory=dict)
     P: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     px0: np.ndarray = field(default_factory=lambda: np.empty(0))
-    # _filing_rows
-    sub_rows: list[dict[str, Any]] = field(default_factory=list)
-    own_rows: list[dict[str, Any]] = field(default_factory=list)
-    ndt_rows: list[dict[str, Any]] = field(default_factory=list)
-    dt_rows: list[dict[str, Any]] = field(default_factory=list)
-    foot_rows: list[dict[str, Any]] = field(default_factory=list)
+    # _filing_rows (the quarters' zips are written as they complete), _write
+    quarters: _Quarters = field(default_factory=lambda: _Quarters())
     xml_docs: list[tuple[int, str, bytes]] = field(default_factory=list)
-    truth_events: list[dict[str, Any]] = field(default_factory=list)
+    truth: _Truth = field(default_factory=lambda: _Truth())
     code_counts: dict[str, int] = field(default_factory=dict)
-    # _write
+    n_filings: int = 0
+    n_sec_rows: int = 0
     n_zips: int = 0
     n_amendments: int = 0
 
     @classmethod
     def start(cls, root: Path, seed: int, spec: SampleSpec) -> _World:
-        return cls(root, seed, spec, np.random.default_rng(seed), nyse_trading_days(spec.start, spec.end))
+        days = nyse_trading_days(spec.start, spec.end)
+        return cls(root, seed, spec, np.random.default_rng(seed), days, _DayText.of(days))
 
     @property
     def T(self) -> int:
@@ -366,34 +382,34 @@ def _calendar_filings(w: _World, i: int, lo: int) -> None:
     """Routine traders (the same calendar month each year) and the yearly grants (with tax withholding for
     officers) of firm *i*."""
     rng, days, T = w.rng, w.days, w.T
-    d_year, d_month, d_day = days.year.to_numpy(), days.month.to_numpy(), days.day.to_numpy()
+    dt = w.day_text
     people = w.insiders[i]
     for j, p in enumerate(people):
         if p.routine_month is None:
             continue
         for y in range(days[lo].year, days[-1].year + 1):
-            sel = np.nonzero((d_year == y) & (d_month == p.routine_month))[0]
+            sel = dt.month(y, p.routine_month)
             sel = sel[(sel >= lo) & (sel < T - 5)]
             if len(sel):
                 d = int(sel[min(len(sel) - 1, int(rng.integers(3, 12)))])
                 tr = Trade("S", "D", "nonderivative", fraction=float(rng.uniform(0.03, 0.15))) if p.routine_kind == "S" \
-                    else Trade("P", "A", "nonderivative", shares=float(np.round(p.holdings * rng.uniform(0.02, 0.1))))
+                    else Trade("P", "A", "nonderivative", shares=_rint(p.holdings * rng.uniform(0.02, 0.1)))
                 tr.plan = p.routine_kind == "S" and rng.random() < 0.5
                 w.filings.append(Filing(i, j, d, "routine_sale" if p.routine_kind == "S" else "routine_purchase", [tr]))
     # grants every year in late February for officers and directors; tax withholding for officers
     for y in range(days[lo].year, days[-1].year + 1):
-        sel = np.nonzero((d_year == y) & (d_month == 2) & (d_day >= 20))[0]
-        sel = sel[sel >= lo]
+        sel = dt.month(y, 2)
+        sel = sel[(dt.day[sel] >= 20) & (sel >= lo)]
         if not len(sel):
             continue
         d = int(sel[0])
         for j, p in enumerate(people):
             if p.role == "TenPercentOwner":
                 continue
-            g = float(np.round(p.holdings * rng.uniform(0.02, 0.08)))
+            g = _rint(p.holdings * rng.uniform(0.02, 0.08))
             trades = [Trade("A", "A", "nonderivative", shares=g, price=0.0)]
             if p.role in ("CEO", "CFO", "Officer"):
-                trades.append(Trade("F", "D", "nonderivative", shares=float(np.round(g * 0.38))))
+                trades.append(Trade("F", "D", "nonderivative", shares=_rint(g * 0.38)))
             w.filings.append(Filing(i, j, d, "grant", trades))
 
 
@@ -430,7 +446,7 @@ def _discretionary_filings(w: _World, i: int, lo: int, trailing: np.ndarray, gro
         j = int(rng.choice(active))
         d = contrarian(pick_day(), 0.6, below=True)  # contrarian: buy after a fall
         add(Filing(i, j, d, "opportunistic_purchase",
-                   [Trade("P", "A", "nonderivative", shares=float(np.round(people[j].holdings * rng.uniform(0.05, 0.4))))]))
+                   [Trade("P", "A", "nonderivative", shares=_rint(people[j].holdings * rng.uniform(0.05, 0.4)))]))
     for _ in range(n("ordinary_sale")):
         if not active:
             break
@@ -463,7 +479,7 @@ def _discretionary_filings(w: _World, i: int, lo: int, trailing: np.ndarray, gro
         if not officers:
             break
         j = int(rng.choice(officers))
-        qty = float(np.round(people[j].holdings * rng.uniform(0.05, 0.3)))
+        qty = _rint(people[j].holdings * rng.uniform(0.05, 0.3))
         add(Filing(i, j, pick_day(), "exercise_and_sell",
                    [Trade("M", "D", "derivative", shares=qty, price=0.0), Trade("M", "A", "nonderivative", shares=qty),
                     Trade("S", "D", "nonderivative", shares=qty)]))
@@ -471,7 +487,7 @@ def _discretionary_filings(w: _World, i: int, lo: int, trailing: np.ndarray, gro
         for _ in range(n(key)):
             j = int(rng.integers(0, len(people)))
             add(Filing(i, j, pick_day(), cls, [Trade(code, ad, "nonderivative",
-                       shares=float(np.round(people[j].holdings * rng.uniform(0.01, 0.1))), price=0.0)]))
+                       shares=_rint(people[j].holdings * rng.uniform(0.01, 0.1)), price=0.0)]))
     if w.firm["is_ipo"][i]:  # lock-up expiry: ipo + 180 calendar days, several holders sell
         target = days.searchsorted(days[w.firm["ipo_idx"][i]] + pd.Timedelta(days=spec.lockup_days))
         if target < T - 70:
@@ -515,60 +531,68 @@ def _plant(w: _World) -> None:
     w.px0 = np.exp(rng.normal(3.3, 0.8, N))
     w.P = w.px0 * np.cumprod(1.0 + np.nan_to_num(R), axis=0)
     w.P[np.isnan(R)] = np.nan
+    w.R = np.empty((0, 0))  # (the prices carry the returns from here on)
 
 
 def _filing_rows(w: _World) -> None:
-    """Each filing as the SEC publishes it: rows of the quarterly data-set tables, or (in the last weeks) an
-    EDGAR submission; amendments restate a misreported original; the planted truth per filing."""
-    spec, rng, days, T = w.spec, w.rng, w.days, w.T
-    edgar_cut = days[-1] - pd.Timedelta(weeks=spec.edgar_weeks)
+    """Each filing as the SEC publishes it: lines of the quarterly data-set tables, or (in the last weeks) an
+    EDGAR submission; amendments restate a misreported original; the planted truth per filing.
+
+    The filings come in trade-date order and a filing is filed on or after its trade day, so once the trade
+    days reach a new quarter every earlier quarter is complete: its zip is written then and its lines freed
+    (the market is written quarter by quarter, never held whole)."""
+    spec, rng, T, dt = w.spec, w.rng, w.T, w.day_text
+    days = dt.ts
+    edgar_from = int(w.days.searchsorted(w.days[-1] - pd.Timedelta(weeks=spec.edgar_weeks)))
+    checkbox_from = int(w.days.searchsorted(PLAN_CHECKBOX_FROM))
     holding = {(i, j): p.holdings for i, ps in enumerate(w.insiders) for j, p in enumerate(ps)}
     seq: dict[int, int] = {}
     n_sk = 0
+    open_q = ""
     for f in w.filings:
+        if dt.quarter[f.trade_idx] != open_q:
+            open_q = dt.quarter[f.trade_idx]
+            w.quarters.write_before(open_q, w)
         i, j = f.firm, f.insider
         p = w.insiders[i][j]
         filer = p.fund_cik or p.cik
         seq[filer] = seq.get(filer, 0) + 1
         fdate = days[f.filing_idx]
         acc = f"{filer:010d}-{fdate.year % 100:02d}-{seq[filer]:06d}"
-        tdate = days[f.trade_idx]
         price = float(w.P[f.trade_idx, i]) if np.isfinite(w.P[f.trade_idx, i]) else float(w.px0[i])
         rows, plan_any = _trade_lines(w, f, holding, price)
-        checkbox = fdate >= PLAN_CHECKBOX_FROM
+        checkbox = f.filing_idx >= checkbox_from
         foot: dict[str, str] = {}
         if plan_any and not checkbox:
             foot["F1"] = (f"The transactions reported were effected pursuant to a Rule 10b5-1 trading plan adopted by "
-                          f"the reporting person on {days[max(0, f.trade_idx - 90)]:%B %d, %Y}.")
+                          f"the reporting person on {dt.long[max(0, f.trade_idx - 90)]}.")
         if any(t.weighted_avg for t, *_ in rows):
             foot["F2"] = "The price reported is a weighted average price; shares were sold in multiple transactions."
         owners = [(p.cik, p.name, p.relationship, p.title)]
         if p.fund_cik:
             owners.append((p.fund_cik, f"Synthetic Capital Partners {p.fund_cik} LP", "TenPercentOwner", ""))
-        w.truth_events.append({
-            "accession": acc, "issuer_cik": f"{w.issuer_cik[i]:010d}", "ticker": w.tickers[i],
-            "owner_cik": f"{p.cik:010d}", "role": p.role, "class": f.cls, "group": f.group,
-            "trade_date": f"{tdate:%Y-%m-%d}", "filing_date": f"{fdate:%Y-%m-%d}",
-            "codes": "".join(t.code for t, *_ in rows),
-            "planted_car": spec.effects.get(f.cls, 0.0) if (f.group < 0 or w.eff_groups.get(f.group) is f) else 0.0,
-            "plan": plan_any, "routine": p.routine_month is not None,
-        })
-        amend = rng.random() < spec.amendment_share and len(rows) == 1 and rows[0][0].code in "PS" and fdate < edgar_cut
-        if fdate >= edgar_cut:
+        w.truth.add(w, f, p, acc, "".join(t.code for t, *_ in rows), plan_any)
+        amend = (rng.random() < spec.amendment_share and len(rows) == 1 and rows[0][0].code in "PS"
+                 and f.filing_idx < edgar_from)
+        if f.filing_idx >= edgar_from:
             hour = int(rng.integers(6, 22))
             w.xml_docs.append((w.issuer_cik[i], acc, _form4_submission(
-                acc, fdate, hour, int(rng.integers(0, 60)), w.issuer_cik[i], w.names[i], w.tickers[i], owners, tdate,
-                rows, foot, checkbox, plan_any)))
+                acc, fdate, hour, int(rng.integers(0, 60)), w.issuer_cik[i], w.names[i], w.tickers[i], owners,
+                days[f.trade_idx], rows, foot, checkbox, plan_any)))
             continue
-        versions: list[tuple[str, str, pd.Timestamp, str | pd.Timestamp | None]] = [("4", acc, fdate, None)]
+        versions: list[tuple[str, str, int, int | None, bool]] = [("4", acc, f.filing_idx, None, False)]
         if amend:
             # the original misreports the shares by a factor of 10; the 4/A restates them
             seq[filer] += 1
-            afd = days[min(T - 1, f.filing_idx + int(rng.integers(2, 10)))]
-            versions = [("4", acc, fdate, "wrong"),
-                        ("4/A", f"{filer:010d}-{afd.year % 100:02d}-{seq[filer]:06d}", afd, fdate)]
+            a_idx = min(T - 1, f.filing_idx + int(rng.integers(2, 10)))
+            afd = days[a_idx]
+            versions = [("4", acc, f.filing_idx, None, True),
+                        ("4/A", f"{filer:010d}-{afd.year % 100:02d}-{seq[filer]:06d}", a_idx, f.filing_idx, False)]
         for version in versions:
-            n_sk = _sec_rows(w, f, version, tdate, owners, foot, rows, checkbox, plan_any, price, n_sk)
+            n_sk = _sec_rows(w, f, version, owners, foot, rows, checkbox, plan_any, price, n_sk)
+    w.quarters.write_before("~", w)  # every quarter left ("~" sorts after every quarter label)
+    w.n_filings = len(w.filings)
+    w.filings = []  # (the truth and the files hold what is needed from here on)
 
 
 _Line = tuple[Trade, float, float, float]  # a trade, its shares, its price, the shares owned after it
@@ -581,7 +605,7 @@ def _trade_lines(w: _World, f: Filing, holding: dict[tuple[int, int], float], pr
     rows: list[_Line] = []
     plan_any = False
     for tr in f.trades:
-        sh = float(max(1.0, np.round(holding[(i, j)] * tr.fraction))) if tr.fraction is not None \
+        sh = float(max(1.0, _rint(holding[(i, j)] * tr.fraction))) if tr.fraction is not None \
             else float(max(1.0, tr.shares))
         if tr.table == "nonderivative":
             holding[(i, j)] = max(0.0, holding[(i, j)] + (sh if tr.ad == "A" else -sh))
@@ -592,51 +616,166 @@ def _trade_lines(w: _World, f: Filing, holding: dict[tuple[int, int], float], pr
     return rows, plan_any
 
 
-def _sec_rows(w: _World, f: Filing, version: tuple[str, str, pd.Timestamp, str | pd.Timestamp | None],
-              tdate: pd.Timestamp, owners: list[tuple[int, str, str, str]], foot: dict[str, str], rows: list[_Line],
+def _tsv_cell(s: str) -> str:
+    """A text field as pandas' ``to_csv(sep="\\t")`` writes it (quoted only when it holds a tab, a quote or a
+    line break)."""
+    if "\t" in s or '"' in s or "\n" in s or "\r" in s:
+        return '"' + s.replace('"', '""') + '"'
+    return s
+
+
+def _template(cols: list[str], fields: str) -> str:
+    """A ``str.format`` template of one TSV line of *cols*: each of *fields* (space-separated) named by its
+    column, every other column empty."""
+    given = set(fields.split())
+    if not given <= set(cols):
+        raise ValueError(f"fields not among the columns: {sorted(given - set(cols))}")
+    return "\t".join("{" + c + "}" if c in given else "" for c in cols) + "\n"
+
+
+_SUB_FIELDS = ("ACCESSION_NUMBER FILING_DATE PERIOD_OF_REPORT DATE_OF_ORIG_SUB NOT_SUBJECT_SEC16 DOCUMENT_TYPE "
+               "ISSUERCIK ISSUERNAME ISSUERTRADINGSYMBOL")
+_SUB_LINE = _template(SEC_SUB, _SUB_FIELDS)
+_SUB_LINE_AFF = _template([*SEC_SUB[:-1], "AFF10B5ONE", SEC_SUB[-1]], _SUB_FIELDS + " AFF10B5ONE")
+_OWN_LINE = _template(SEC_OWN, "ACCESSION_NUMBER RPTOWNERCIK RPTOWNERNAME RPTOWNER_RELATIONSHIP RPTOWNER_TITLE "
+                               "RPTOWNER_CITY RPTOWNER_STATE")
+_TRANS_FIELDS = ("ACCESSION_NUMBER SECURITY_TITLE TRANS_DATE TRANS_DATE_FN TRANS_FORM_TYPE TRANS_CODE "
+                 "EQUITY_SWAP_INVOLVED TRANS_SHARES TRANS_PRICEPERSHARE TRANS_PRICEPERSHARE_FN TRANS_ACQUIRED_DISP_CD "
+                 "SHRS_OWND_FOLWNG_TRANS DIRECT_INDIRECT_OWNERSHIP")
+_NDT_LINE = _template(SEC_NDT, _TRANS_FIELDS + " NONDERIV_TRANS_SK")
+_DT_LINE = _template(SEC_DT, _TRANS_FIELDS + " DERIV_TRANS_SK CONV_EXERCISE_PRICE UNDLYNG_SEC_TITLE UNDLYNG_SEC_SHARES")
+_FOOT_LINE = _template(SEC_FOOT, "ACCESSION_NUMBER FOOTNOTE_ID FOOTNOTE_TXT")
+_TABLES = ("SUBMISSION.tsv", "REPORTINGOWNER.tsv", "NONDERIV_TRANS.tsv", "DERIV_TRANS.tsv", "NONDERIV_HOLDING.tsv",
+           "FOOTNOTES.tsv")
+
+
+def _sec_rows(w: _World, f: Filing, version: tuple[str, str, int, int | None, bool],
+              owners: list[tuple[int, str, str, str]], foot: dict[str, str], rows: list[_Line],
               checkbox: bool, plan_any: bool, price: float, n_sk: int) -> int:
-    """One version of a filing (the original, or its 4/A) as rows of the SEC's tables; returns the last row key."""
-    form, a, fd, orig = version
+    """One version of a filing (the original, or its 4/A) as lines of the SEC's tables, in the quarter of its
+    filing date; returns the last row key."""
+    form, a, fd, orig, wrong = version
+    dt = w.day_text
     i = f.firm
     p = w.insiders[i][f.insider]
-    w.sub_rows.append({"ACCESSION_NUMBER": a, "FILING_DATE": _secdate(fd), "PERIOD_OF_REPORT": _secdate(tdate),
-                       "DOCUMENT_TYPE": form, "ISSUERCIK": f"{w.issuer_cik[i]:010d}", "ISSUERNAME": w.names[i],
-                       "ISSUERTRADINGSYMBOL": w.tickers[i], "NOT_SUBJECT_SEC16": "0",
-                       "DATE_OF_ORIG_SUB": _secdate(orig) if isinstance(orig, pd.Timestamp) else "",
-                       "AFF10B5ONE": ("1" if plan_any else "0") if checkbox else ""})
+    q = dt.quarter[fd]
+    sub, own, ndt, dtl, fts = w.quarters.tables(q)
+    aff = q >= "2023q2"  # the checkbox column exists from 2023q2
+    sub.append((_SUB_LINE_AFF if aff else _SUB_LINE).format(
+        ACCESSION_NUMBER=a, FILING_DATE=dt.sec[fd], PERIOD_OF_REPORT=dt.sec[f.trade_idx], DOCUMENT_TYPE=form,
+        ISSUERCIK=f"{w.issuer_cik[i]:010d}", ISSUERNAME=_tsv_cell(w.names[i]), ISSUERTRADINGSYMBOL=w.tickers[i],
+        NOT_SUBJECT_SEC16="0", DATE_OF_ORIG_SUB=dt.sec[orig] if orig is not None else "",
+        AFF10B5ONE=("1" if plan_any else "0") if checkbox else ""))
+    w.n_amendments += form == "4/A"
     for oc, on, rel, ti in owners:
-        w.own_rows.append({"ACCESSION_NUMBER": a, "RPTOWNERCIK": f"{oc:010d}", "RPTOWNERNAME": on,
-                           "RPTOWNER_RELATIONSHIP": rel, "RPTOWNER_TITLE": ti, "RPTOWNER_CITY": "SYNTHETIC CITY",
-                           "RPTOWNER_STATE": "ZZ"})
+        own.append(_OWN_LINE.format(
+            ACCESSION_NUMBER=a, RPTOWNERCIK=f"{oc:010d}", RPTOWNERNAME=_tsv_cell(on), RPTOWNER_RELATIONSHIP=rel,
+            RPTOWNER_TITLE=_tsv_cell(ti), RPTOWNER_CITY="SYNTHETIC CITY", RPTOWNER_STATE="ZZ"))
     for fid, txt in foot.items():
-        w.foot_rows.append({"ACCESSION_NUMBER": a, "FOOTNOTE_ID": fid, "FOOTNOTE_TXT": txt})
+        fts.append(_FOOT_LINE.format(ACCESSION_NUMBER=a, FOOTNOTE_ID=fid, FOOTNOTE_TXT=_tsv_cell(txt)))
+    date_fn = "F1" if "F1" in foot else ""
     for tr, sh, pr, after in rows:
         n_sk += 1
-        shares_out = sh / 10 if orig == "wrong" else sh
-        base = {"ACCESSION_NUMBER": a,
-                "SECURITY_TITLE": "Common Stock" if tr.table == "nonderivative" else "Stock Option (Right to Buy)",
-                "TRANS_DATE": _secdate(tdate), "TRANS_FORM_TYPE": "4", "TRANS_CODE": tr.code,
-                "EQUITY_SWAP_INVOLVED": "0", "TRANS_SHARES": _fmt(shares_out), "TRANS_PRICEPERSHARE": _fmt(pr),
-                "TRANS_ACQUIRED_DISP_CD": tr.ad, "SHRS_OWND_FOLWNG_TRANS": _fmt(after),
-                "DIRECT_INDIRECT_OWNERSHIP": "I" if p.fund_cik else "D"}
-        fns = [k for k in foot if k == "F1"]
-        if fns:
-            base["TRANS_DATE_FN"] = ",".join(fns)
-        if "F2" in foot and tr.weighted_avg:
-            base["TRANS_PRICEPERSHARE_FN"] = "F2"
+        shares_out = sh / 10 if wrong else sh
+        base: dict[str, object] = {
+            "ACCESSION_NUMBER": a,
+            "SECURITY_TITLE": "Common Stock" if tr.table == "nonderivative" else "Stock Option (Right to Buy)",
+            "TRANS_DATE": dt.sec[f.trade_idx], "TRANS_DATE_FN": date_fn, "TRANS_FORM_TYPE": "4",
+            "TRANS_CODE": tr.code, "EQUITY_SWAP_INVOLVED": "0", "TRANS_SHARES": _fmt(shares_out),
+            "TRANS_PRICEPERSHARE": _fmt(pr), "TRANS_PRICEPERSHARE_FN": "F2" if "F2" in foot and tr.weighted_avg else "",
+            "TRANS_ACQUIRED_DISP_CD": tr.ad, "SHRS_OWND_FOLWNG_TRANS": _fmt(after),
+            "DIRECT_INDIRECT_OWNERSHIP": "I" if p.fund_cik else "D"}
         if tr.table == "nonderivative":
-            w.ndt_rows.append({**base, "NONDERIV_TRANS_SK": n_sk})
+            base["NONDERIV_TRANS_SK"] = n_sk
+            ndt.append(_NDT_LINE.format_map(base))
         else:
-            w.dt_rows.append({**base, "DERIV_TRANS_SK": n_sk, "CONV_EXERCISE_PRICE": _fmt(round(price * 0.6, 2)),
-                              "UNDLYNG_SEC_TITLE": "Common Stock", "UNDLYNG_SEC_SHARES": _fmt(sh)})
+            base.update(DERIV_TRANS_SK=n_sk, CONV_EXERCISE_PRICE=_fmt(round(price * 0.6, 2)),
+                        UNDLYNG_SEC_TITLE="Common Stock", UNDLYNG_SEC_SHARES=_fmt(sh))
+            dtl.append(_DT_LINE.format_map(base))
+        w.n_sec_rows += 1
     return n_sk
 
 
+class _Quarters:
+    """The SEC tables' lines of the quarters not yet written, and the writing of a quarter's zip."""
+
+    def __init__(self) -> None:
+        self.open: dict[str, tuple[list[str], list[str], list[str], list[str], list[str]]] = {}
+
+    def tables(self, q: str) -> tuple[list[str], list[str], list[str], list[str], list[str]]:
+        """The submission, owner, non-derivative, derivative and footnote lines of quarter *q*."""
+        if q not in self.open:
+            self.open[q] = ([], [], [], [], [])
+        return self.open[q]
+
+    def write_before(self, q: str, w: _World) -> None:
+        """Write (and forget) every quarter before *q*: one ``YYYYqN_form345.zip``, the SEC's column order."""
+        for done in sorted(k for k in self.open if k < q):
+            sub, own, ndt, dtl, fts = self.open.pop(done)
+            sub_cols = [*SEC_SUB[:-1], "AFF10B5ONE", SEC_SUB[-1]] if done >= "2023q2" else SEC_SUB
+            tables = zip(_TABLES, ((sub_cols, sub), (SEC_OWN, own), (SEC_NDT, ndt), (SEC_DT, dtl), (SEC_HOLD, []),
+                                   (SEC_FOOT, fts)), strict=True)
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+                for name, (cols, lines) in tables:
+                    zi = zipfile.ZipInfo(name, date_time=(2025, 1, 2, 0, 0, 0))
+                    zi.compress_type = zipfile.ZIP_DEFLATED
+                    zf.writestr(zi, ("\t".join(cols) + "\n" + "".join(lines)).encode("utf-8"))
+            atomic_write_bytes(DataPaths(w.root).raw_sec / f"{done}_form345.zip", buf.getvalue())
+            w.n_zips += 1
+
+
+class _Truth:
+    """The planted truth, one row per filing, kept as compact columns (a universe has millions of filings)."""
+
+    def __init__(self) -> None:
+        self.accession: list[str] = []
+        self.owner_cik: list[str] = []
+        self.role: list[str] = []
+        self.cls: list[str] = []
+        self.codes: list[str] = []
+        self.ints = {k: array.array("q") for k in ("firm", "group", "trade_idx", "filing_idx")}
+        self.planted_car = array.array("d")
+        self.flags = {k: array.array("b") for k in ("plan", "routine")}
+        self._text: dict[str, str] = {}
+
+    def _shared(self, s: str) -> str:
+        """One object per distinct text (owner CIKs, code strings repeat across filings)."""
+        return self._text.setdefault(s, s)
+
+    def add(self, w: _World, f: Filing, p: Insider, acc: str, codes: str, plan: bool) -> None:
+        self.accession.append(acc)
+        self.owner_cik.append(self._shared(f"{p.cik:010d}"))
+        self.role.append(p.role)
+        self.cls.append(f.cls)
+        self.codes.append(self._shared(codes))
+        for k, v in (("firm", f.firm), ("group", f.group), ("trade_idx", f.trade_idx), ("filing_idx", f.filing_idx)):
+            self.ints[k].append(v)
+        self.planted_car.append(w.spec.effects.get(f.cls, 0.0) if (f.group < 0 or w.eff_groups.get(f.group) is f)
+                                else 0.0)
+        self.flags["plan"].append(plan)
+        self.flags["routine"].append(p.routine_month is not None)
+
+    def frame(self, w: _World) -> pd.DataFrame:
+        """The truth table (``truth_events.parquet``)."""
+        col = {k: np.frombuffer(v, dtype=np.int64) if len(v) else np.zeros(0, np.int64) for k, v in self.ints.items()}
+        firm = col["firm"]
+        iso = np.asarray(w.day_text.iso, dtype=object)
+        return pd.DataFrame({
+            "accession": self.accession,
+            "issuer_cik": np.asarray([f"{c:010d}" for c in w.issuer_cik], dtype=object)[firm],
+            "ticker": np.asarray(w.tickers, dtype=object)[firm], "owner_cik": self.owner_cik, "role": self.role,
+            "class": self.cls, "group": col["group"], "trade_date": iso[col["trade_idx"]],
+            "filing_date": iso[col["filing_idx"]], "codes": self.codes,
+            "planted_car": np.frombuffer(self.planted_car, dtype=np.float64) if len(self.planted_car) else 0.0,
+            "plan": np.frombuffer(self.flags["plan"], dtype=np.int8).astype(bool),
+            "routine": np.frombuffer(self.flags["routine"], dtype=np.int8).astype(bool)})
+
+
 def _write(w: _World) -> None:
-    """The files: one zip per quarter, the EDGAR submissions, prices, factors, firms, the truth and the marker."""
+    """The files not written quarter by quarter: the EDGAR submissions, prices, factors, firms, the truth and
+    the marker."""
     dp = DataPaths(w.root)
-    sub_df = pd.DataFrame(w.sub_rows)
-    _write_quarters(w, dp, sub_df)
     for cik, acc, doc in w.xml_docs:
         atomic_write_bytes(dp.raw_edgar / f"{cik:010d}" / f"{acc}.txt", doc)
     days, fac = w.days, w.factors
@@ -661,7 +800,7 @@ def _write(w: _World) -> None:
     atomic_write_text(dp.firms, firms.to_csv(index=False, lineterminator="\n"))
     # the planted events go to a Parquet file beside truth.json (millions of rows for a universe-sized market)
     with atomic_path(dp.truth_events) as tmp:
-        pd.DataFrame(w.truth_events).to_parquet(tmp, index=False)
+        w.truth.frame(w).to_parquet(tmp, index=False)
     truth = {"synthetic": True, "seed": w.seed, "spec": w.spec.to_dict(), "market_ticker": MARKET_TICKER,
              "effects": w.spec.effects, "events_file": dp.truth_events.name, "market_waves": w.wave_months,
              "notes": "planted_car is the cumulative abnormal return added over the effect window; "
@@ -672,43 +811,6 @@ def _write(w: _World) -> None:
     atomic_write_text(dp.truth, json.dumps(truth, indent=1, sort_keys=True))
     atomic_write_text(dp.synthetic_marker, "This directory holds the insider-kit synthetic teaching market. "
                       "None of it is real market data.\n")
-    w.n_amendments = int((sub_df["DOCUMENT_TYPE"] == "4/A").sum())
-
-
-def _write_quarters(w: _World, dp: DataPaths, sub_df: pd.DataFrame) -> None:
-    """One ``YYYYqN_form345.zip`` per quarter of filing dates, its tables in the SEC's column order."""
-    sub_df["q"] = [f"{d.year}q{(d.month - 1) // 3 + 1}" for d in pd.to_datetime(sub_df["FILING_DATE"], format="%d-%b-%Y")]
-    q_of = dict(zip(sub_df["ACCESSION_NUMBER"], sub_df["q"], strict=True))
-
-    def by_quarter(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-        out: dict[str, list[dict[str, Any]]] = {}
-        for r in rows:  # one pass, rows kept in their order within each quarter
-            out.setdefault(q_of[r["ACCESSION_NUMBER"]], []).append(r)
-        return out
-
-    own_q, ndt_q, dt_q, foot_q = by_quarter(w.own_rows), by_quarter(w.ndt_rows), by_quarter(w.dt_rows), \
-        by_quarter(w.foot_rows)
-    for q_, qsub in sub_df.groupby("q", sort=True):
-        q = str(q_)
-        cols = list(SEC_SUB)
-        if q >= "2023q2":
-            cols.insert(cols.index("REMARKS"), "AFF10B5ONE")  # the checkbox column exists from 2023q2
-        tables = {
-            "SUBMISSION.tsv": _tsv(cols, qsub.drop(columns="q").to_dict("records")),  # type: ignore[arg-type]
-            "REPORTINGOWNER.tsv": _tsv(SEC_OWN, own_q.get(q, [])),
-            "NONDERIV_TRANS.tsv": _tsv(SEC_NDT, ndt_q.get(q, [])),
-            "DERIV_TRANS.tsv": _tsv(SEC_DT, dt_q.get(q, [])),
-            "NONDERIV_HOLDING.tsv": _tsv(SEC_HOLD, []),
-            "FOOTNOTES.tsv": _tsv(SEC_FOOT, foot_q.get(q, [])),
-        }
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name, data in tables.items():
-                zi = zipfile.ZipInfo(name, date_time=(2025, 1, 2, 0, 0, 0))
-                zi.compress_type = zipfile.ZIP_DEFLATED
-                zf.writestr(zi, data)
-        atomic_write_bytes(dp.raw_sec / f"{q}_form345.zip", buf.getvalue())
-        w.n_zips += 1
 
 
 def _write_french(path: Path, days: pd.DatetimeIndex, cols: dict[str, np.ndarray]) -> None:
