@@ -221,27 +221,114 @@ def test_real_deriv_trans_rows_all_read(real: Path, tmp_path: Path) -> None:
     assert np.isfinite(tx["shares"]).mean() > 0.99
 
 
+def _edgar_copies(p, z: Path, n_copies: int, n_amendments: int) -> tuple[list[str], list[str]]:
+    """EDGAR submissions of filings in zip *z*: *n_copies* copies of its filings (the same accession, as
+    when the recent weeks were fetched from EDGAR before the SEC published the quarter) and *n_amendments*
+    Forms 4/A of others, filed three days later.  Returns the accessions copied and amended."""
+    from insider_kit.sample.generate import Trade, _form4_submission
+
+    with zipfile.ZipFile(z) as zf:
+        sub, own, ndt = (pd.read_csv(io.BytesIO(zf.read(t)), sep="\t", dtype=str, keep_default_na=False)
+                         for t in ("SUBMISSION.tsv", "REPORTINGOWNER.tsv", "NONDERIV_TRANS.tsv"))
+    one = ndt.groupby("ACCESSION_NUMBER").filter(lambda g: len(g) == 1 and g["TRANS_CODE"].iloc[0] in "PS")
+    one = one[one["ACCESSION_NUMBER"].isin(own["ACCESSION_NUMBER"].value_counts().loc[lambda c: c == 1].index)]
+    amended = sub[sub["DOCUMENT_TYPE"] == "4/A"].merge(
+        sub, left_on=["ISSUERCIK", "PERIOD_OF_REPORT", "DATE_OF_ORIG_SUB"],
+        right_on=["ISSUERCIK", "PERIOD_OF_REPORT", "FILING_DATE"], suffixes=("_a", ""))["ACCESSION_NUMBER"]
+    plain = sub.loc[(sub["DOCUMENT_TYPE"] == "4") & ~sub["ACCESSION_NUMBER"].isin(amended), "ACCESSION_NUMBER"]
+    one = one[one["ACCESSION_NUMBER"].isin(plain)]
+    picked = one.iloc[: n_copies + n_amendments]
+    assert len(picked) == n_copies + n_amendments
+    for k, r in enumerate(picked.itertuples()):
+        s = sub.set_index("ACCESSION_NUMBER").loc[r.ACCESSION_NUMBER]
+        o = own.set_index("ACCESSION_NUMBER").loc[r.ACCESSION_NUMBER]
+        fdate = pd.to_datetime(s["FILING_DATE"], format="%d-%b-%Y")
+        acc = r.ACCESSION_NUMBER
+        if k >= n_copies:
+            fdate += pd.Timedelta(days=3)
+            acc = f"{acc[:-6]}{900000 + k:06d}"
+        doc = _form4_submission(
+            acc, fdate, 10, 0, int(s["ISSUERCIK"]), s["ISSUERNAME"], s["ISSUERTRADINGSYMBOL"],
+            [(int(o["RPTOWNERCIK"]), o["RPTOWNERNAME"], o["RPTOWNER_RELATIONSHIP"], o["RPTOWNER_TITLE"])],
+            pd.to_datetime(r.TRANS_DATE, format="%d-%b-%Y"),
+            [(Trade(r.TRANS_CODE, r.TRANS_ACQUIRED_DISP_CD, "nonderivative"), float(r.TRANS_SHARES),
+              float(r.TRANS_PRICEPERSHARE), float(r.SHRS_OWND_FOLWNG_TRANS))], {}, False, False)
+        if k >= n_copies:
+            doc = doc.replace(b"<documentType>4</documentType>", b"<documentType>4/A</documentType>") \
+                .replace(b"CONFORMED SUBMISSION TYPE:\t4", b"CONFORMED SUBMISSION TYPE:\t4/A")
+        f = p.raw_edgar / f"{int(s['ISSUERCIK']):010d}" / f"{acc}.txt"
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(doc)
+    accs = picked["ACCESSION_NUMBER"].tolist()
+    return accs[:n_copies], accs[n_copies:]
+
+
+def _tidy_tables(p) -> dict[str, pd.DataFrame]:
+    return {"transactions": load_transactions(p), "owners": load_owners(p), "dropped": pd.read_parquet(p.dropped),
+            "replaced": pd.read_parquet(p.tidy / "replaced.parquet")}
+
+
 def test_incremental_build_equals_a_full_build(tmp_path: Path) -> None:
-    """Adding a quarter to an existing build re-reads only that zip (the others come from cache/build/), and
-    the tidy table equals a build from scratch row for row."""
+    """Adding a quarter to an existing build reads only that zip and rewrites only the partitions it touches;
+    every tidy table, the summary and the rules' counts equal a build from scratch row for row -- with the
+    new quarter's amendments replacing filings of the quarter before, EDGAR copies of some of its filings
+    (the EDGAR copy kept, the data set's owners preferred), and EDGAR amendments of others (orphans until
+    the quarter arrives)."""
     import shutil
 
     from insider_kit.config import DataPaths
     from insider_kit.sample import SampleSpec, generate_sample
 
     root = tmp_path / "a"
-    generate_sample(root, seed=2, spec=SampleSpec(n_firms=20, start="2020-01-02", end="2021-12-31"), progress=False)
+    generate_sample(root, seed=2, spec=SampleSpec(n_firms=60, start="2020-01-02", end="2021-12-31",
+                                                  amendment_share=0.6), progress=False)
     p = DataPaths(root)
     zips = sorted(p.raw_sec.glob("*_form345.zip"))
+    copied, amended = _edgar_copies(p, zips[-1], 3, 2)
     held = tmp_path / zips[-1].name
     shutil.move(zips[-1], held)
-    build_tidy(p, progress=False)  # without the last quarter; caches the others
+    first = build_tidy(p, progress=False)  # without the last quarter; caches the others
+    assert first.attrs["amendments_orphan"] >= 2  # the EDGAR amendments' originals are not there yet
     shutil.move(held, zips[-1])
     cached = {f.name for f in (p.cache / "build").glob("*.json")}
     assert len(cached) == len(zips) - 1
-    build_tidy(p, progress=False)  # the new quarter is read, the others come from the cache
+    inode = {f.parent.name: f.stat().st_ino for f in p.transactions.glob("quarter=*/part-0.parquet")}
+    summary = build_tidy(p, progress=False)  # the new quarter is read, the others come from the cache
     assert len(list((p.cache / "build").glob("*.json"))) == len(zips)
+    after = {f.parent.name: f.stat().st_ino for f in p.transactions.glob("quarter=*/part-0.parquet")}
+    q_new, q_before = f"quarter={zips[-1].name[:6]}", f"quarter={zips[-2].name[:6]}"
+    oldest = min(inode)
+    assert after[oldest] == inode[oldest]  # untouched: linked, not rewritten
+    assert after[q_before] != inode[q_before]  # an amendment in the new quarter replaced a filing of this one
+    assert after[q_new] != inode[q_new]  # (the EDGAR weeks' partition, with the new quarter's rows added)
     fresh = DataPaths(tmp_path / "b")
     shutil.copytree(root / "raw", fresh.raw)
-    build_tidy(fresh, progress=False)
-    pd.testing.assert_frame_equal(load_transactions(p), load_transactions(fresh))
+    full = build_tidy(fresh, progress=False)
+    for name, table in _tidy_tables(p).items():
+        pd.testing.assert_frame_equal(table, _tidy_tables(fresh)[name], obj=name)
+    pd.testing.assert_frame_equal(summary, full)
+    assert summary.attrs == full.attrs
+    tx = load_transactions(p)
+    assert set(tx.loc[tx["accession"].isin(copied), "source"]) == {"edgar_xml"}
+    assert not tx["accession"].isin(amended).any()  # replaced by the EDGAR amendments
+    assert full.attrs["duplicate_source_rows"] == 3
+    assert full.attrs["amendments_orphan"] == first.attrs["amendments_orphan"] - 2
+    owners = load_owners(p)
+    assert set(owners.loc[owners["accession"].isin(copied), "source"]) == {"sec_dataset"}
+    # a rebuild of unchanged files and a re-issued quarter (the same filings under a later name) are full
+    # builds, with the same result as from scratch
+    for name, copy in (("2099q1", shutil.copy), ("2099q2", _restored)):  # same bytes; same filings, other bytes
+        copy(zips[-1], p.raw_sec / f"{name}_form345.zip")
+        copy(zips[-1], fresh.raw_sec / f"{name}_form345.zip")
+        again, full = build_tidy(p, progress=False), build_tidy(fresh, progress=False)
+        pd.testing.assert_frame_equal(again, full)
+        for table_name, table in _tidy_tables(p).items():
+            pd.testing.assert_frame_equal(table, _tidy_tables(fresh)[table_name], obj=table_name)
+    assert "accession already read from an earlier zip" in set(_tidy_tables(p)["dropped"]["reason"])
+
+
+def _restored(src: Path, dst: Path) -> None:
+    """*src*'s tables stored uncompressed at *dst* (the same filings in other bytes, as a re-issued quarter)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as zout:
+        for name in zin.namelist():
+            zout.writestr(name, zin.read(name))

@@ -21,8 +21,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,7 @@ from ..config import DataPaths
 from ..errors import DataError
 from .dataset import QuarterData, read_quarter
 from .form4 import parse_form4_files
-from .schema import TIDY_COLUMNS, finalize_columns
+from .schema import DROPPED_COLUMNS, TIDY_COLUMNS, finalize_columns
 
 __all__ = ["apply_amendments", "build_tidy", "filing_sources", "load_owners", "load_transactions", "tidy_is_current"]
 
@@ -75,25 +76,46 @@ def apply_amendments(tx: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     >>> kept["accession"].tolist(), counts
     (['A2'], {'amendments': 1, 'amendments_replaced_rows': 2, 'amendments_orphan': 0})
     """
-    is_amend = tx["form_type"].astype(str).str.endswith("/A")
-    amends = tx[is_amend].drop_duplicates("accession")
-    stats = {"amendments": len(amends), "amendments_replaced_rows": 0, "amendments_orphan": 0}
-    if amends.empty:
-        return tx, stats
-    key = ["issuer_cik", "owner_cik", "period_of_report"]
-    originals = tx[~is_amend].drop_duplicates("accession")[["accession", "filing_date", *key]]
-    m = amends[["accession", "date_of_orig_sub", "filing_date", *key]].merge(
-        originals, on=key, suffixes=("_amd", "_orig"), how="left"
-    )
-    ok = m["accession_orig"].notna() & (m["filing_date_orig"] <= m["filing_date_amd"])
-    has_date = m["date_of_orig_sub"].notna()
-    ok &= ~has_date | (m["filing_date_orig"] == m["date_of_orig_sub"])
-    matched = m[ok]
-    replaced = set(matched["accession_orig"])
-    stats["amendments_orphan"] = len(set(amends["accession"]) - set(matched["accession_amd"]))
-    drop = tx["accession"].isin(replaced) & ~is_amend
-    stats["amendments_replaced_rows"] = int(drop.sum())
-    return tx[~drop].reset_index(drop=True), stats
+    kept, stats, _, _ = _apply_amendments(tx)
+    return kept, stats
+
+
+_AMEND_KEY = ["issuer_cik", "owner_cik", "period_of_report"]
+_AMEND_COLUMNS = ["accession", "form_type", "filing_date", "date_of_orig_sub", *_AMEND_KEY]
+
+
+def _is_amendment(tx: pd.DataFrame) -> np.ndarray:
+    return tx["form_type"].astype("string").str.endswith("/A").fillna(False).to_numpy(bool)
+
+
+def _amendment_pairs(tx: pd.DataFrame, is_amend: np.ndarray) -> pd.DataFrame:
+    """Each amendment of *tx* with each original it replaces (``accession_amd``, ``accession_orig``): same
+    issuer, primary owner and period of report, filed no later, on the amendment's ``date_of_orig_sub`` when
+    that is given.  (Every row of a filing carries the same issuer, primary owner and period.)"""
+    t = tx[_AMEND_COLUMNS]
+    amends = t[is_amend].drop_duplicates("accession")
+    originals = t.loc[~is_amend, ["accession", "filing_date", *_AMEND_KEY]].drop_duplicates("accession")
+    m = amends.drop(columns="form_type").merge(originals, on=_AMEND_KEY, suffixes=("_amd", "_orig"), how="inner")
+    ok = (m["filing_date_orig"] <= m["filing_date_amd"]).fillna(False).to_numpy(bool)
+    has_date = m["date_of_orig_sub"].notna().to_numpy(bool)
+    ok &= ~has_date | (m["filing_date_orig"] == m["date_of_orig_sub"]).fillna(False).to_numpy(bool)
+    return m.loc[ok, ["accession_amd", "accession_orig"]].reset_index(drop=True)
+
+
+def _apply_amendments(tx: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int], pd.DataFrame, list[str]]:
+    """:func:`apply_amendments`, and the rows it removed and the accessions of the amendments without an
+    original (kept with the tidy tables, so that a later build that adds a quarter can apply the rule to the
+    new rows alone)."""
+    is_amend = _is_amendment(tx)
+    stats = {"amendments": 0, "amendments_replaced_rows": 0, "amendments_orphan": 0}
+    if not is_amend.any():
+        return tx, stats, tx.iloc[:0], []
+    pairs = _amendment_pairs(tx, is_amend)
+    amend_acc = pd.unique(tx.loc[is_amend, "accession"])
+    orphans = sorted(set(amend_acc) - set(pairs["accession_amd"]))
+    drop = tx["accession"].isin(pairs["accession_orig"]).to_numpy(bool) & ~is_amend
+    stats.update(amendments=len(amend_acc), amendments_replaced_rows=int(drop.sum()), amendments_orphan=len(orphans))
+    return tx[~drop].reset_index(drop=True), stats, tx[drop].reset_index(drop=True), [str(a) for a in orphans]
 
 
 def filing_sources(p: DataPaths) -> tuple[list[Path], list[Path]]:
@@ -133,11 +155,14 @@ def _sources_fingerprint(p: DataPaths) -> str:
     return fingerprint_files([*zips, *xmls, *imported_sources(p)], p.root)
 
 
+_LAYOUT = "2"  # 2: owners partitioned by quarter, with their source; the replaced rows and orphans kept
+
+
 def _schema_id() -> str:
-    """An identifier of the tidy columns (a build by a kit with other columns is rebuilt)."""
+    """An identifier of the tidy columns and layout (a build by a kit with others is rebuilt)."""
     import hashlib
 
-    return hashlib.sha256("\t".join(TIDY_COLUMNS).encode()).hexdigest()[:16]
+    return hashlib.sha256(("\t".join(TIDY_COLUMNS) + f"\nlayout={_LAYOUT}").encode()).hexdigest()[:16]
 
 
 def _recover(p: DataPaths) -> None:
@@ -205,8 +230,7 @@ def tidy_is_current(p: DataPaths) -> bool:
 def _read_quarter_cached(p: DataPaths, z: Path) -> QuarterData:
     """:func:`read_quarter`, kept per zip under ``cache/build/`` (keyed by the zip's name, size, modification
     time and the tidy schema) so that a build after adding one quarter re-reads only that quarter."""
-    st = z.stat()
-    key = f"{z.stem}-{st.st_size}-{st.st_mtime_ns}-{_schema_id()}"
+    key = _cache_key(z)
     d = p.cache / "build"
     files = {k: d / f"{key}.{k}.parquet" for k in ("tx", "own", "drop")}
     meta = d / f"{key}.json"
@@ -302,34 +326,291 @@ def build_tidy(p: DataPaths, *, progress: bool = True) -> pd.DataFrame:
 
 
 def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
-    """The build, under the directory's lock: read every source, combine, write all-or-nothing, summarise."""
+    """The build, under the directory's lock: read every source, combine, write all-or-nothing, summarise.
+
+    When the only change since the last build is one or more quarterly zips added after the others (the
+    common case: the SEC published a new quarter), only the new zips are read and only the partitions they
+    touch are rewritten (:func:`_build_update`); anything else is a full build.  Both give the same tables."""
     zips, xmls = filing_sources(p)
     imported = imported_sources(p)
-    fingerprint = _sources_fingerprint(p)
     if not zips and not xmls and not imported:
         raise DataError(
             f"no raw filings under {p.raw} (expected raw/sec/*_form345.zip or raw/edgar/<cik>/*.txt)",
             hint="run 'insider-kit fetch sec' / 'fetch edgar', or 'insider-kit sample' for the teaching market",
         )
+    fingerprint = fingerprint_files([*zips, *xmls, *imported], p.root)
+    others = fingerprint_files([*xmls, *imported], p.root)
+    prev = _previous_build(p)
+    if prev is not None and (new := _added_zips(p, prev, zips, others)) is not None:
+        out = _build_update(p, prev, new, fingerprint, others, zips, progress=progress)
+        if out is not None:
+            return out
     parts = _Parts()
-    zips = _read_zips(p, zips, parts, progress=progress)
+    read = _read_zips(p, zips, parts, progress=progress)
+    n_zip_summary, n_zip_dropped = len(parts.summary), sum(len(d) for d in parts.dropped)
     if xmls:
         tx_x, own_x, skipped = parse_form4_files(xmls, progress=progress)
-        parts.add(tx_x, own_x, skipped.assign(table=None, line=-1))
+        parts.add(tx_x, own_x, skipped.assign(table=None, line=-1), source="edgar_xml")
         parts.summary.append({"source": f"edgar ({len(xmls)} files)", "rows_read": len(tx_x), "kept": len(tx_x),
                               "dropped": len(skipped)})
     _read_imported(imported, parts)
-    tx, owners, dropped, counts = _combine(parts)
-    _swap_in(p, tx, owners, dropped, {"sources": fingerprint, "schema": _schema_id(), "zips": [z.name for z in zips],
-                                       "edgar_files": len(xmls)})
-    out = pd.DataFrame(parts.summary)
-    totals = {"source": "TOTAL", "rows_read": int(out["rows_read"].sum()), "kept": len(tx),
+    tx, owners, dropped, counts, replaced, orphans = _combine(parts)
+    build = {"sources": fingerprint, "schema": _schema_id(), "zips": [z.name for z in read],
+             "edgar_files": len(xmls), "zip_files": [_zip_key(z) for z in zips], "others": others,
+             "summary": parts.summary, "n_zip_summary": n_zip_summary, "n_zip_dropped": n_zip_dropped,
+             "counts": counts, "orphans": orphans, "rows": len(tx)}
+    _swap_in(p, _by_quarter(tx, "filing_date"), _by_quarter(owners, "filing_date"), dropped, replaced, build)
+    return _summary(parts.summary, len(tx), counts)
+
+
+def _summary(rows: list[dict[str, object]], kept: int, counts: dict[str, int]) -> pd.DataFrame:
+    """The build's summary: one row per source, the totals, then the rules' counts (also in ``attrs``)."""
+    out = pd.DataFrame(rows)
+    totals = {"source": "TOTAL", "rows_read": int(out["rows_read"].sum()), "kept": kept,
               "dropped": int(out["dropped"].sum())}
     out = pd.concat([out, pd.DataFrame([totals])], ignore_index=True)
     out.attrs.update(counts)
     for k, v in counts.items():
         out.loc[len(out)] = {"source": k, "rows_read": v, "kept": pd.NA, "dropped": pd.NA}
     return out
+
+
+def _zip_key(z: Path) -> list[object]:
+    st = z.stat()
+    return [z.name, st.st_size, st.st_mtime_ns]
+
+
+def _cache_key(z: Path) -> str:
+    """The per-quarter build cache's key of zip *z* (its name, size, modification time and the tidy schema)."""
+    st = z.stat()
+    return f"{z.stem}-{st.st_size}-{st.st_mtime_ns}-{_schema_id()}"
+
+
+def _previous_build(p: DataPaths) -> dict[str, Any] | None:
+    """The manifest of the tables in ``tidy/`` when they are complete and of this kit's layout, else None."""
+    f = p.tidy / _BUILD
+    try:
+        prev = json.loads(f.read_text())
+    except (OSError, ValueError):
+        return None
+    return prev if isinstance(prev, dict) and prev.get("schema") == _schema_id() and "zip_files" in prev else None
+
+
+def _added_zips(p: DataPaths, prev: dict[str, Any], zips: list[Path], others: str) -> list[Path] | None:
+    """The zips added since the build *prev*, when that is the only change (every earlier zip unchanged and
+    before them, the EDGAR and imported files unchanged, the earlier zips' reads in the build cache and no
+    new zip possibly a copy of another), else None."""
+    old = prev["zip_files"]
+    cur = [_zip_key(z) for z in zips]
+    if prev.get("others") != others or len(cur) <= len(old) or cur[:len(old)] != old:
+        return None
+    new = zips[len(old):]
+    sizes = [k[1] for k in cur]
+    if len(set(sizes)) < len(sizes):  # two zips of one size may hold the same bytes: the full build decides
+        return None
+    read = set(prev.get("zips", []))
+    if not all(_is_cached(p, z) for z in zips[:len(old)] if z.name in read):
+        return None
+    return new
+
+
+def _build_update(p: DataPaths, prev: dict[str, Any], new: list[Path], fingerprint: str, others: str,
+                  zips: list[Path], *, progress: bool) -> pd.DataFrame | None:
+    """Add the quarterly zips *new* to the tidy tables of the build *prev* without reading the others: the
+    same rules as a full build, applied to the new rows and to the rows they can interact with (the EDGAR
+    copies of the same filings, and the filings an amendment among them replaces or that replace one of
+    them).  Returns None, for a full build, when a new zip repeats a filing of an earlier zip."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    from .._progress import tqdm
+
+    cache = p.cache / "build"
+    earlier = [z for z in zips[:len(prev["zip_files"])] if z.name in set(prev.get("zips", []))]
+    text = pa.large_string()
+    seen = [pq.read_table(cache / f"{_cache_key(z)}.{k}.parquet", columns=["accession"]).column(0)
+            .cast(text).combine_chunks() for z in earlier for k in ("tx", "own")]
+    parts = _Parts()
+    quarters = _read_quarters(p, new)
+    for z in tqdm(new, desc="SEC quarterly zips (new)", unit="zip", disable=not progress):
+        q = next(quarters)
+        acc = pa.chunked_array([pa.array(q.transactions["accession"].astype(object), text),
+                                pa.array(q.owners["accession"].astype(object), text)])
+        value_set = pa.chunked_array(seen, text).combine_chunks() if seen else pa.array([], text)
+        if pc.any(pc.is_in(acc, value_set=value_set)).as_py():  # a re-issued quarter: the full build's rule
+            return None
+        seen.append(pc.unique(acc))
+        parts.add(q.transactions, q.owners, q.dropped.assign(file=z.name), source="sec_dataset")
+        parts.summary.append(_zip_summary(z, q))
+    n_new_summary = len(parts.summary)
+    new_tx = finalize_columns(pd.concat([t for t in parts.tx], ignore_index=True))
+    new_own = _owner_columns(pd.concat(parts.owners, ignore_index=True)) if parts.owners else _owner_columns(None)
+    new_own = new_own.drop_duplicates(["accession", "owner_cik"])
+    tx_set = ds.dataset(p.transactions, format="parquet", partitioning="hive")
+    own_set = ds.dataset(p.owners, format="parquet", partitioning="hive")
+    replaced_old = read_parquet_tables([p.tidy / _REPLACED])
+    # the EDGAR copy of a filing is preferred to the data set's
+    edgar = tx_set.to_table(columns=["accession"], filter=pc.field("source") == "edgar_xml").column(0).to_pandas()
+    edgar_acc = set(edgar) | set(replaced_old.loc[replaced_old["source"] == "edgar_xml", "accession"])
+    dup_src = new_tx["accession"].isin(edgar_acc).to_numpy(bool)
+    new_tx = new_tx[~dup_src].reset_index(drop=True)
+    # amendments: a new amendment's originals have its period of report and are filed no later; an earlier
+    # amendment of a new filing is filed no earlier than it: both lie in the quarters from `lo` on
+    is_amd = _is_amendment(new_tx)
+    lows = [new_tx.loc[~is_amd, "filing_date"].min(), new_tx.loc[is_amd, "period_of_report"].min()]
+    lows = [d for d in lows if pd.notna(d)]
+    every = bool(new_tx.loc[is_amd, "period_of_report"].isna().any())
+    flt = None if every or not lows else pc.field("quarter") >= _quarter_label(pd.Series([min(lows)])).iloc[0]
+    near = _read_tx(tx_set, [*_AMEND_COLUMNS, "source", "quarter"], flt)
+    both = pd.concat([near.drop(columns="quarter"), replaced_old[[*_AMEND_COLUMNS, "source"]],
+                      new_tx[[*_AMEND_COLUMNS, "source"]]], ignore_index=True)
+    pairs = _amendment_pairs(both, _is_amendment(both))
+    new_acc = set(new_tx["accession"])
+    fresh = pairs[pairs["accession_amd"].isin(new_acc) | pairs["accession_orig"].isin(new_acc)]
+    gone = set(fresh["accession_orig"]) - set(replaced_old["accession"])
+    new_amends = set(new_tx.loc[is_amd, "accession"])
+    orphans = (set(prev["orphans"]) - set(fresh["accession_amd"])) | (new_amends - set(pairs["accession_amd"]))
+    # the partitions that change: the new rows' quarters and those of the rows the new amendments replace
+    drop_new = new_tx["accession"].isin(gone).to_numpy(bool) & ~is_amd
+    replaced = [new_tx[drop_new].assign(_rank=1)]
+    new_tx = new_tx[~drop_new]
+    near_gone = near[near["accession"].isin(gone).to_numpy(bool) & ~_is_amendment(near)]
+    tx_q = _by_quarter(new_tx, "filing_date")
+    tx_parts: dict[str, pd.DataFrame | Path] = {}
+    for qlabel in sorted(set(tx_q) | set(near_gone["quarter"].astype(str))):
+        old = _read_partition(p.transactions, qlabel)
+        if len(old) and len(gone):
+            out = old["accession"].isin(gone).to_numpy(bool) & ~_is_amendment(old)
+            replaced.append(old[out].assign(_rank=_source_rank(old[out])))
+            old = old[~out]
+        merged = pd.concat([old.assign(_rank=_source_rank(old)), tx_q.get(qlabel, new_tx.iloc[:0]).assign(_rank=1)],
+                           ignore_index=True)
+        tx_parts[qlabel] = merged.sort_values([*_TX_ORDER, "_rank"], kind="stable").drop(columns="_rank") \
+            .reset_index(drop=True)
+    for f in _partition_files(p.transactions):
+        tx_parts.setdefault(f.parent.name.removeprefix("quarter="), f)
+    # owners: the new zips' owners, before the EDGAR copies of the same owner and filing (which go)
+    edgar_own = own_set.to_table(columns=["accession", "owner_cik", "quarter"],
+                                 filter=pc.field("source") == "edgar_xml").to_pandas()
+    dup_own = edgar_own.merge(new_own[["accession", "owner_cik"]].astype(str), how="inner",
+                              on=["accession", "owner_cik"]) if len(edgar_own) else edgar_own
+    own_q = _by_quarter(new_own, "filing_date")
+    own_parts: dict[str, pd.DataFrame | Path] = {}
+    for qlabel in sorted(set(own_q) | set(dup_own["quarter"].astype(str))):
+        old = _read_partition(p.owners, qlabel, strings=False)
+        if len(old) and len(dup_own):
+            hit = old.set_index(["accession", "owner_cik"]).index.isin(
+                pd.MultiIndex.from_frame(dup_own[["accession", "owner_cik"]].astype(str)))
+            old = old[~(hit & (old["source"] == "edgar_xml").to_numpy(bool))]
+        part = own_q.get(qlabel, new_own.iloc[:0])
+        merged = pd.concat([old.assign(_rank=_source_rank(old)), part.assign(_rank=1)], ignore_index=True)
+        own_parts[qlabel] = _owner_columns(merged.sort_values("_rank", kind="stable").drop(columns="_rank"))
+    for f in _partition_files(p.owners):
+        own_parts.setdefault(f.parent.name.removeprefix("quarter="), f)
+    # dropped rows: the new zips' after the earlier zips', before the EDGAR and imported files'
+    dropped_old = pd.read_parquet(p.dropped)
+    n_zip_dropped = int(prev["n_zip_dropped"])
+    dropped = _dropped_columns([dropped_old.iloc[:n_zip_dropped], *parts.dropped, dropped_old.iloc[n_zip_dropped:]])
+    rep = pd.concat([replaced_old.assign(_rank=_source_rank(replaced_old)), *replaced], ignore_index=True)
+    rep = rep.sort_values([*_TX_ORDER, "_rank"], kind="stable").drop(columns="_rank").reset_index(drop=True)
+    n_rep = sum(len(r) for r in replaced)
+    counts = dict(prev["counts"])
+    counts["amendments"] += len(new_amends)
+    counts["amendments_replaced_rows"] += n_rep
+    counts["amendments_orphan"] = len(orphans)
+    counts["duplicate_source_rows"] += int(dup_src.sum())
+    n_zip = int(prev["n_zip_summary"])
+    summary = [*prev["summary"][:n_zip], *parts.summary, *prev["summary"][n_zip:]]
+    rows = int(prev["rows"]) + len(new_tx) - (n_rep - len(replaced[0]))
+    build = {**prev, "sources": fingerprint, "zips": [*prev["zips"], *(z.name for z in new)],
+             "zip_files": [_zip_key(z) for z in zips], "others": others, "summary": summary,
+             "n_zip_summary": n_zip + n_new_summary, "n_zip_dropped": n_zip_dropped + sum(len(d) for d in parts.dropped),
+             "counts": counts, "orphans": sorted(orphans), "rows": rows}
+    _swap_in(p, tx_parts, own_parts, dropped, rep, build)
+    return _summary(summary, rows, counts)
+
+
+_TX_ORDER = ["filing_date", "accession", "table", "line"]
+_REPLACED = "replaced.parquet"  # in tidy/: the rows amendments replaced (kept, not lost)
+
+
+def _source_rank(df: pd.DataFrame) -> np.ndarray:
+    """Where rows of an existing table stand against a new zip's in a full build's order: the earlier zips'
+    before (0), the EDGAR and imported files' after (2)."""
+    return np.where((df["source"] == "sec_dataset").to_numpy(bool), 0, 2) if len(df) else np.zeros(0, int)
+
+
+def _read_tx(dataset: Any, columns: list[str], flt: Any) -> pd.DataFrame:
+    """Columns of the tidy transactions (with their ``quarter``), the schema's Arrow-backed strings."""
+    import pyarrow as pa
+
+    strings = pd.StringDtype("pyarrow")
+    table = dataset.to_table(columns=columns, filter=flt)
+    return table.to_pandas(types_mapper={pa.string(): strings, pa.large_string(): strings}.get)
+
+
+def _partition_files(d: Path) -> list[Path]:
+    return sorted(d.glob("quarter=*/part-0.parquet")) if d.exists() else []
+
+
+def _read_partition(d: Path, quarter: str, *, strings: bool = True) -> pd.DataFrame:
+    """One partition of a tidy table (empty when the quarter has none)."""
+    f = d / f"quarter={quarter}" / "part-0.parquet"
+    if not f.exists():
+        return pd.DataFrame({"source": pd.Series([], dtype="string")})
+    return read_parquet_tables([f]) if strings else pd.read_parquet(f)
+
+
+def _by_quarter(df: pd.DataFrame, date: str) -> dict[str, pd.DataFrame]:
+    """*df* split by the quarter of its *date* column (``none`` for a missing date), each part in order.
+    A table sorted by the date (the transactions) is cut into slices, not copied group by group."""
+    if not len(df):
+        return {}
+    d = pd.to_datetime(df[date])
+    code = (d.dt.year * 4 + d.dt.quarter - 1).fillna(-1).to_numpy(np.int64)
+    names = {int(c): ("none" if c < 0 else f"{c // 4}q{c % 4 + 1}") for c in np.unique(code)}
+    if len(code) and (np.diff(code) >= 0).all() and code[0] >= 0:
+        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+        ends = np.r_[starts[1:], len(code)]
+        return {names[int(code[a])]: df.iloc[a:b].reset_index(drop=True) for a, b in zip(starts, ends, strict=True)}
+    return {names[int(k)]: g.reset_index(drop=True) for k, g in df.groupby(code, sort=True)}
+
+
+OWNER_COLUMNS = ["accession", "owner_cik", "owner_name", "is_director", "is_officer", "is_ten_percent_owner",
+                 "is_other", "officer_title", "role", "owner_order", "filing_date", "issuer_cik", "source"]
+
+
+def _owner_columns(owners: pd.DataFrame | None) -> pd.DataFrame:
+    """The owners table's columns in order, with their types."""
+    if owners is None or not len(owners):
+        owners = pd.DataFrame({c: pd.Series([], dtype=object) for c in OWNER_COLUMNS})
+    owners = owners.reindex(columns=OWNER_COLUMNS)
+    owners["filing_date"] = pd.to_datetime(owners["filing_date"])
+    for c in ("accession", "owner_cik", "owner_name", "officer_title", "issuer_cik", "role", "source"):
+        owners[c] = owners[c].astype("string")
+    for c in ("is_director", "is_officer", "is_ten_percent_owner", "is_other"):
+        owners[c] = owners[c].astype("boolean").fillna(False).astype(bool)
+    owners["owner_order"] = pd.to_numeric(owners["owner_order"], errors="coerce").fillna(0).astype("int64")
+    return owners.reset_index(drop=True)
+
+
+def _dropped_columns(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The dropped rows of every source, in order, in the table's columns (:data:`DROPPED_COLUMNS` first)."""
+    parts = [d for d in parts if len(d)]
+    dropped = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    extra = [c for c in dropped.columns if c not in DROPPED_COLUMNS]
+    dropped = dropped.reindex(columns=[*DROPPED_COLUMNS, *extra])
+    for c in dropped.columns:
+        dropped[c] = pd.to_numeric(dropped[c]).astype("Int64") if c == "line" else dropped[c].astype("string")
+    return dropped
+
+
+def _zip_summary(z: Path, q: QuarterData) -> dict[str, object]:
+    return {"source": z.name, "rows_read": q.stats["transaction_rows"], "kept": q.stats["kept"],
+            "dropped": q.stats["dropped"],
+            "absent_columns": "; ".join(f"{k}: {','.join(v)}" for k, v in q.missing_columns.items())}
 
 
 class _Parts:
@@ -341,10 +622,11 @@ class _Parts:
         self.dropped: list[pd.DataFrame] = []
         self.summary: list[dict[str, object]] = []
 
-    def add(self, tx: pd.DataFrame, owners: pd.DataFrame | None, dropped: pd.DataFrame | None) -> None:
+    def add(self, tx: pd.DataFrame, owners: pd.DataFrame | None, dropped: pd.DataFrame | None, *,
+            source: str) -> None:
         self.tx.append(tx)
         if owners is not None:
-            self.owners.append(owners)
+            self.owners.append(owners.assign(source=source))
         if dropped is not None:
             self.dropped.append(dropped)
 
@@ -370,21 +652,19 @@ def _read_zips(p: DataPaths, zips: list[Path], parts: _Parts, *, progress: bool)
         if again.any():  # the same filing in two zips (a re-issued quarter): keep the first copy, count the rest
             dup = q.transactions.loc[again, ["accession", "table", "line"]].assign(
                 reason="accession already read from an earlier zip")
-            q.dropped = pd.concat([q.dropped, dup.assign(file=z.name, table=dup["table"].astype(str))], ignore_index=True)
+            dup = dup.assign(file=z.name, table=dup["table"].astype(str))
+            q.dropped = pd.concat([q.dropped, dup], ignore_index=True) if len(q.dropped) else dup
             q.transactions = q.transactions[~again].reset_index(drop=True)
             q.stats["kept"] -= int(again.sum())
             q.stats["dropped"] += int(again.sum())
         seen_acc.update(uniq[~hit].tolist())
-        parts.add(q.transactions, q.owners, q.dropped.assign(file=z.name))
-        parts.summary.append({"source": z.name, "rows_read": q.stats["transaction_rows"], "kept": q.stats["kept"],
-                              "dropped": q.stats["dropped"],
-                              "absent_columns": "; ".join(f"{k}: {','.join(v)}" for k, v in q.missing_columns.items())})
+        parts.add(q.transactions, q.owners, q.dropped.assign(file=z.name), source="sec_dataset")
+        parts.summary.append(_zip_summary(z, q))
     return zips
 
 
 def _is_cached(p: DataPaths, z: Path) -> bool:
-    st = z.stat()
-    return (p.cache / "build" / f"{z.stem}-{st.st_size}-{st.st_mtime_ns}-{_schema_id()}.json").exists()
+    return (p.cache / "build" / f"{_cache_key(z)}.json").exists()
 
 
 def _read_quarters(p: DataPaths, zips: list[Path]) -> Iterator[QuarterData]:
@@ -417,15 +697,16 @@ def _read_imported(imported: list[Path], parts: _Parts) -> None:
             raise DataError(f"unreadable imported table ({exc})", path=f, hint="import the file again") from exc
         d = f.with_name(f.name.replace(".parquet", ".dropped.parquet"))
         dd = pd.read_parquet(d) if d.exists() else None
-        parts.add(part, None, dd)
+        parts.add(part, None, dd, source="imported")
         n_drop = len(dd) if dd is not None else 0
         parts.summary.append({"source": f"imported {f.name}", "rows_read": len(part) + n_drop, "kept": len(part),
                               "dropped": n_drop})
 
 
-def _combine(parts: _Parts) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int]]:
+def _combine(parts: _Parts) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int], pd.DataFrame, list[str]]:
     """One transactions table (the EDGAR copy of an accession preferred to the data set's, the amendment rule
-    applied, sorted), the owners and the dropped rows; and the rules' counts."""
+    applied, sorted), the owners and the dropped rows; the rules' counts, the replaced rows and the
+    amendments without an original."""
     tx = (pd.concat([t for t in parts.tx if len(t)], ignore_index=True) if any(len(t) for t in parts.tx)
           else pd.DataFrame({"accession": pd.Series(dtype=object)}))
     tx = finalize_columns(tx)
@@ -433,40 +714,38 @@ def _combine(parts: _Parts) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, d
     edgar_acc = set(tx.loc[tx["source"] == "edgar_xml", "accession"])
     dup_src = ((tx["source"] == "sec_dataset") & tx["accession"].isin(edgar_acc)).to_numpy(bool)
     n_dup = int(dup_src.sum())
-    tx = tx[~dup_src]
-    tx, amend = apply_amendments(tx)
-    tx = tx.sort_values(["filing_date", "accession", "table", "line"], kind="stable").reset_index(drop=True)
-    owners = pd.concat(nonempty, ignore_index=True) if (nonempty := [o for o in parts.owners if len(o)]) else pd.DataFrame()
-    if len(owners):
-        owners = owners.drop_duplicates(["accession", "owner_cik"]).reset_index(drop=True)
-        owners["filing_date"] = pd.to_datetime(owners["filing_date"])
-        for c in ("accession", "owner_cik", "owner_name", "officer_title", "issuer_cik"):
-            owners[c] = owners[c].astype("string")
-        owners["role"] = owners["role"].astype("string")
-    dropped = (pd.concat([d for d in parts.dropped if len(d)], ignore_index=True) if any(len(d) for d in parts.dropped)
-               else pd.DataFrame(columns=["accession", "reason", "file"]))
-    for c in dropped.columns:
-        if c != "line":
-            dropped[c] = dropped[c].astype("string")
-    return tx, owners, dropped, amend | {"duplicate_source_rows": n_dup}
+    if n_dup:
+        tx = tx[~dup_src]
+    tx, amend, replaced, orphans = _apply_amendments(tx)
+    tx = tx.sort_values(_TX_ORDER, kind="stable").reset_index(drop=True)
+    replaced = replaced.sort_values(_TX_ORDER, kind="stable").reset_index(drop=True)
+    owners = pd.concat(nonempty, ignore_index=True) if (nonempty := [o for o in parts.owners if len(o)]) else None
+    owners = _owner_columns(owners).drop_duplicates(["accession", "owner_cik"]).reset_index(drop=True)
+    dropped = _dropped_columns(parts.dropped)
+    return tx, owners, dropped, amend | {"duplicate_source_rows": n_dup}, replaced, orphans
 
 
-def _swap_in(p: DataPaths, tx: pd.DataFrame, owners: pd.DataFrame, dropped: pd.DataFrame, build: dict[str, object]) -> None:
-    """Write all-or-nothing: build in a staging directory, mark it complete, then swap it in (see _recover)."""
+def _swap_in(p: DataPaths, tx: Mapping[str, pd.DataFrame | Path], owners: Mapping[str, pd.DataFrame | Path],
+             dropped: pd.DataFrame, replaced: pd.DataFrame, build: dict[str, object]) -> None:
+    """Write all-or-nothing: build in a staging directory, mark it complete, then swap it in (see _recover).
+    A partition given as a path (unchanged since the last build) is linked, not rewritten."""
     stage, old = p.tidy_staging, p.tidy_old
     if stage.exists():
         shutil.rmtree(stage)
     try:
-        (stage / "transactions").mkdir(parents=True)
-        tx_q = tx.assign(quarter=_quarter_label(tx["filing_date"]))
-        for q, part in tx_q.groupby("quarter", sort=True):
-            d = stage / "transactions" / f"quarter={q}"
-            d.mkdir()
-            part.drop(columns="quarter").to_parquet(d / "part-0.parquet", index=False)
-        (stage / "owners").mkdir()
-        if len(owners):
-            owners.to_parquet(stage / "owners" / "part-0.parquet", index=False)
+        for name, parts in (("transactions", tx), ("owners", owners)):
+            (stage / name).mkdir(parents=True)
+            for q, part in sorted(parts.items()):
+                d = stage / name / f"quarter={q}"
+                d.mkdir()
+                if isinstance(part, Path):
+                    _link_or_copy(part, d / "part-0.parquet")
+                elif len(part):
+                    part.to_parquet(d / "part-0.parquet", index=False)
+                else:
+                    d.rmdir()
         dropped.to_parquet(stage / p.dropped.name, index=False)
+        replaced.to_parquet(stage / _REPLACED, index=False)
         (stage / _BUILD).write_text(json.dumps(build))
         (stage / _COMPLETE).write_text("")
         if old.exists():
@@ -482,6 +761,14 @@ def _swap_in(p: DataPaths, tx: pd.DataFrame, owners: pd.DataFrame, dropped: pd.D
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    """A hard link of *src* at *dst* (the file is not rewritten), or a copy where links are not possible."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def load_transactions(p: DataPaths, *, columns: list[str] | None = None) -> pd.DataFrame:
@@ -550,9 +837,7 @@ def load_owners(p: DataPaths) -> pd.DataFrame:
     >>> {"accession", "owner_cik"} <= set(owners.columns)
     True
     """
-    f = p.owners / "part-0.parquet"
-    if not f.exists():
-        raise DataError(f"no tidy owners table at {f}", hint="run 'insider-kit build' first")
-    return pd.read_parquet(f)
-
-
+    files = _partition_files(p.owners)
+    if not files:
+        raise DataError(f"no tidy owners table under {p.owners}", hint="run 'insider-kit build' first")
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
