@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import pandas as pd
 
 from .errors import DataError
@@ -131,6 +132,34 @@ def directory_lock(lock_file: Path, *, what: str = "a build", timeout: float = 6
         yield
     finally:
         fh.close()  # releases the lock
+
+
+def isin_text(values: pd.Series | pd.Index, among: object) -> np.ndarray:
+    """``values.isin(among)`` for text, as a boolean array, through Arrow's hash lookup.
+
+    pandas turns both sides of an Arrow-backed string ``isin`` into Python objects first (seconds for a few
+    million rows); this hashes them in Arrow.  A missing value is never a member.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.large_string()
+
+    def arrow(x: object) -> pa.Array | pa.ChunkedArray:
+        if isinstance(x, pa.Array | pa.ChunkedArray):
+            return x.cast(text)
+        if isinstance(x, pd.Series | pd.Index):
+            if isinstance(x.dtype, pd.StringDtype) and x.dtype.storage == "pyarrow":
+                return pa.array(x.array).cast(text)
+            return pa.array([None if v is pd.NA or v is None or v != v else v for v in x.tolist()], text)
+        return pa.array(list(x) if isinstance(x, set | frozenset) else x, text)
+
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    member = arrow(among)
+    member = member.combine_chunks() if isinstance(member, pa.ChunkedArray) else member
+    hit = pc.is_in(arrow(values), value_set=member, skip_nulls=True).fill_null(False)
+    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def read_parquet_tables(files: list[Path], columns: list[str] | None = None) -> pd.DataFrame:

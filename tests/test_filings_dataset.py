@@ -332,3 +332,19 @@ def _restored(src: Path, dst: Path) -> None:
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as zout:
         for name in zin.namelist():
             zout.writestr(name, zin.read(name))
+
+
+def test_isin_text_equals_pandas_isin() -> None:
+    """The Arrow membership test the build uses equals pandas' ``isin`` (missing values never members)."""
+    from insider_kit._io import isin_text
+
+    rng = np.random.default_rng(3)
+    words = np.array([f"{i:010d}-24-{i % 97:06d}" for i in range(400)], dtype=object)
+    for dtype in ("string[pyarrow]", object):
+        values = pd.Series(rng.choice(words, 2_000), dtype=dtype)
+        values[rng.random(2_000) < 0.05] = None
+        among = pd.Series(rng.choice(words, 150), dtype=dtype)
+        expect = values.isin(among).to_numpy(bool) & values.notna().to_numpy(bool)
+        for form in (among, pd.Index(among), set(among), list(among)):
+            np.testing.assert_array_equal(isin_text(values, form), expect)
+    assert isin_text(pd.Series([], dtype="string[pyarrow]"), {"a"}).shape == (0,)

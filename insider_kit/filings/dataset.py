@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._io import isin_text
 from ..days import parse_dates
 from ..errors import DataError
 from ..tickers import normalise_tickers
@@ -508,7 +509,7 @@ def _usable_lines(tx: pd.DataFrame, primary: pd.DataFrame, dropped: list[pd.Data
                 reason="unparseable TRANS_DATE: " + tx.loc[bad_td, "trans_date_raw"].fillna("<empty>").astype(str)
             )
         )
-    no_owner = ~tx["accession"].isin(primary.index) & ~orphan
+    no_owner = ~isin_text(tx["accession"], primary.index) & ~orphan
     if no_owner.any():
         dropped.append(tx.loc[no_owner, ["accession", "table", "line"]].assign(reason="no reporting owner"))
     tx = tx[~(orphan | bad_fd | bad_td | no_owner)].copy()

@@ -34,6 +34,7 @@ from .._io import (
     atomic_write_text,
     directory_lock,
     fingerprint_files,
+    isin_text,
     read_parquet_tables,
     walk_files,
 )
@@ -106,16 +107,36 @@ def _apply_amendments(tx: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int], p
     """:func:`apply_amendments`, and the rows it removed and the accessions of the amendments without an
     original (kept with the tidy tables, so that a later build that adds a quarter can apply the rule to the
     new rows alone)."""
+    drop, stats, orphans = _amendment_drops(tx)
+    return tx[~drop].reset_index(drop=True), stats, tx[drop].reset_index(drop=True), orphans
+
+
+def _amendment_drops(tx: pd.DataFrame) -> tuple[np.ndarray, dict[str, int], list[str]]:
+    """Which rows of *tx* the amendment rule removes, its counts and the amendments without an original."""
     is_amend = _is_amendment(tx)
     stats = {"amendments": 0, "amendments_replaced_rows": 0, "amendments_orphan": 0}
     if not is_amend.any():
-        return tx, stats, tx.iloc[:0], []
+        return np.zeros(len(tx), dtype=bool), stats, []
     pairs = _amendment_pairs(tx, is_amend)
     amend_acc = pd.unique(tx.loc[is_amend, "accession"])
     orphans = sorted(set(amend_acc) - set(pairs["accession_amd"]))
-    drop = tx["accession"].isin(pairs["accession_orig"]).to_numpy(bool) & ~is_amend
+    drop = isin_text(tx["accession"], pairs["accession_orig"]) & ~is_amend
     stats.update(amendments=len(amend_acc), amendments_replaced_rows=int(drop.sum()), amendments_orphan=len(orphans))
-    return tx[~drop].reset_index(drop=True), stats, tx[drop].reset_index(drop=True), [str(a) for a in orphans]
+    return drop, stats, [str(a) for a in orphans]
+
+
+def _is_tidy(tx: pd.DataFrame) -> bool:
+    """True when *tx* has the tidy columns in order with the schema's types (finalize would not change it)."""
+    want = finalize_columns(pd.DataFrame({"accession": pd.Series([], dtype=object)})).dtypes
+    return list(tx.columns) == TIDY_COLUMNS and all(tx[c].dtype == want[c] for c in TIDY_COLUMNS)
+
+
+def _sorted_kept(tx: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows of *tx* where *keep*, in the tidy order (filing date, accession, table, line; stable): one
+    take of the whole table (the order is found on the key columns alone)."""
+    keys = tx.loc[keep, _TX_ORDER]
+    order = keys.sort_values(_TX_ORDER, kind="stable").index.to_numpy()
+    return tx.take(order).reset_index(drop=True)
 
 
 def filing_sources(p: DataPaths) -> tuple[list[Path], list[Path]]:
@@ -420,9 +441,34 @@ def _build_update(p: DataPaths, prev: dict[str, Any], new: list[Path], fingerpri
     same rules as a full build, applied to the new rows and to the rows they can interact with (the EDGAR
     copies of the same filings, and the filings an amendment among them replaces or that replace one of
     them).  Returns None, for a full build, when a new zip repeats a filing of an earlier zip."""
+    parts = _new_zip_parts(p, prev, new, zips, progress=progress)
+    if parts is None:
+        return None
+    new_tx = finalize_columns(pd.concat(parts.tx, ignore_index=True))
+    new_own = _owner_columns(pd.concat(parts.owners, ignore_index=True) if parts.owners else None)
+    tx_parts, rep, counts, orphans, rows = _updated_transactions(p, prev, new_tx)
+    own_parts = _updated_owners(p, new_own.drop_duplicates(["accession", "owner_cik"]))
+    # dropped rows: the new zips' after the earlier zips', before the EDGAR and imported files'
+    dropped_old = pd.read_parquet(p.dropped)
+    n_zip_dropped = int(prev["n_zip_dropped"])
+    dropped = _dropped_columns([dropped_old.iloc[:n_zip_dropped], *parts.dropped, dropped_old.iloc[n_zip_dropped:]])
+    n_zip = int(prev["n_zip_summary"])
+    summary = [*prev["summary"][:n_zip], *parts.summary, *prev["summary"][n_zip:]]
+    build = {**prev, "sources": fingerprint, "zips": [*prev["zips"], *(z.name for z in new)],
+             "zip_files": [_zip_key(z) for z in zips], "others": others, "summary": summary,
+             "n_zip_summary": n_zip + len(parts.summary),
+             "n_zip_dropped": n_zip_dropped + sum(len(d) for d in parts.dropped),
+             "counts": counts, "orphans": sorted(orphans), "rows": rows}
+    _swap_in(p, tx_parts, own_parts, dropped, rep, build)
+    return _summary(summary, rows, counts)
+
+
+def _new_zip_parts(p: DataPaths, prev: dict[str, Any], new: list[Path], zips: list[Path], *,
+                   progress: bool) -> _Parts | None:
+    """The new zips' rows (through the per-quarter cache), or None when one repeats a filing of an earlier
+    zip (the earlier zips' filings are read from the cache's accession columns)."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
     from .._progress import tqdm
@@ -444,17 +490,23 @@ def _build_update(p: DataPaths, prev: dict[str, Any], new: list[Path], fingerpri
         seen.append(pc.unique(acc))
         parts.add(q.transactions, q.owners, q.dropped.assign(file=z.name), source="sec_dataset")
         parts.summary.append(_zip_summary(z, q))
-    n_new_summary = len(parts.summary)
-    new_tx = finalize_columns(pd.concat([t for t in parts.tx], ignore_index=True))
-    new_own = _owner_columns(pd.concat(parts.owners, ignore_index=True)) if parts.owners else _owner_columns(None)
-    new_own = new_own.drop_duplicates(["accession", "owner_cik"])
+    return parts
+
+
+def _updated_transactions(p: DataPaths, prev: dict[str, Any], new_tx: pd.DataFrame
+                          ) -> tuple[dict[str, pd.DataFrame | Path], pd.DataFrame, dict[str, int], set[str], int]:
+    """The transactions' partitions with the new rows (the EDGAR copy of a filing preferred; amendments
+    applied between the new rows and the old), the replaced rows, the rules' counts, the orphan amendments
+    and the number of rows."""
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
     tx_set = ds.dataset(p.transactions, format="parquet", partitioning="hive")
-    own_set = ds.dataset(p.owners, format="parquet", partitioning="hive")
     replaced_old = read_parquet_tables([p.tidy / _REPLACED])
     # the EDGAR copy of a filing is preferred to the data set's
     edgar = tx_set.to_table(columns=["accession"], filter=pc.field("source") == "edgar_xml").column(0).to_pandas()
     edgar_acc = set(edgar) | set(replaced_old.loc[replaced_old["source"] == "edgar_xml", "accession"])
-    dup_src = new_tx["accession"].isin(edgar_acc).to_numpy(bool)
+    dup_src = isin_text(new_tx["accession"], edgar_acc)
     new_tx = new_tx[~dup_src].reset_index(drop=True)
     # amendments: a new amendment's originals have its period of report and are filed no later; an earlier
     # amendment of a new filing is filed no earlier than it: both lie in the quarters from `lo` on
@@ -473,16 +525,16 @@ def _build_update(p: DataPaths, prev: dict[str, Any], new: list[Path], fingerpri
     new_amends = set(new_tx.loc[is_amd, "accession"])
     orphans = (set(prev["orphans"]) - set(fresh["accession_amd"])) | (new_amends - set(pairs["accession_amd"]))
     # the partitions that change: the new rows' quarters and those of the rows the new amendments replace
-    drop_new = new_tx["accession"].isin(gone).to_numpy(bool) & ~is_amd
+    drop_new = isin_text(new_tx["accession"], gone) & ~is_amd
     replaced = [new_tx[drop_new].assign(_rank=1)]
     new_tx = new_tx[~drop_new]
-    near_gone = near[near["accession"].isin(gone).to_numpy(bool) & ~_is_amendment(near)]
+    near_gone = near[isin_text(near["accession"], gone) & ~_is_amendment(near)]
     tx_q = _by_quarter(new_tx, "filing_date")
     tx_parts: dict[str, pd.DataFrame | Path] = {}
     for qlabel in sorted(set(tx_q) | set(near_gone["quarter"].astype(str))):
         old = _read_partition(p.transactions, qlabel)
         if len(old) and len(gone):
-            out = old["accession"].isin(gone).to_numpy(bool) & ~_is_amendment(old)
+            out = isin_text(old["accession"], gone) & ~_is_amendment(old)
             replaced.append(old[out].assign(_rank=_source_rank(old[out])))
             old = old[~out]
         merged = pd.concat([old.assign(_rank=_source_rank(old)), tx_q.get(qlabel, new_tx.iloc[:0]).assign(_rank=1)],
@@ -491,7 +543,25 @@ def _build_update(p: DataPaths, prev: dict[str, Any], new: list[Path], fingerpri
             .reset_index(drop=True)
     for f in _partition_files(p.transactions):
         tx_parts.setdefault(f.parent.name.removeprefix("quarter="), f)
-    # owners: the new zips' owners, before the EDGAR copies of the same owner and filing (which go)
+    rep = pd.concat([replaced_old.assign(_rank=_source_rank(replaced_old)), *replaced], ignore_index=True)
+    rep = rep.sort_values([*_TX_ORDER, "_rank"], kind="stable").drop(columns="_rank").reset_index(drop=True)
+    n_rep = sum(len(r) for r in replaced)
+    counts = dict(prev["counts"])
+    counts["amendments"] += len(new_amends)
+    counts["amendments_replaced_rows"] += n_rep
+    counts["amendments_orphan"] = len(orphans)
+    counts["duplicate_source_rows"] += int(dup_src.sum())
+    rows = int(prev["rows"]) + len(new_tx) - (n_rep - len(replaced[0]))
+    return tx_parts, rep, counts, orphans, rows
+
+
+def _updated_owners(p: DataPaths, new_own: pd.DataFrame) -> dict[str, pd.DataFrame | Path]:
+    """The owners' partitions with the new zips' owners, placed before the EDGAR copies of the same owner
+    and filing (which go, as in a full build, where the data set's copy comes first)."""
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    own_set = ds.dataset(p.owners, format="parquet", partitioning="hive")
     edgar_own = own_set.to_table(columns=["accession", "owner_cik", "quarter"],
                                  filter=pc.field("source") == "edgar_xml").to_pandas()
     dup_own = edgar_own.merge(new_own[["accession", "owner_cik"]].astype(str), how="inner",
@@ -509,27 +579,7 @@ def _build_update(p: DataPaths, prev: dict[str, Any], new: list[Path], fingerpri
         own_parts[qlabel] = _owner_columns(merged.sort_values("_rank", kind="stable").drop(columns="_rank"))
     for f in _partition_files(p.owners):
         own_parts.setdefault(f.parent.name.removeprefix("quarter="), f)
-    # dropped rows: the new zips' after the earlier zips', before the EDGAR and imported files'
-    dropped_old = pd.read_parquet(p.dropped)
-    n_zip_dropped = int(prev["n_zip_dropped"])
-    dropped = _dropped_columns([dropped_old.iloc[:n_zip_dropped], *parts.dropped, dropped_old.iloc[n_zip_dropped:]])
-    rep = pd.concat([replaced_old.assign(_rank=_source_rank(replaced_old)), *replaced], ignore_index=True)
-    rep = rep.sort_values([*_TX_ORDER, "_rank"], kind="stable").drop(columns="_rank").reset_index(drop=True)
-    n_rep = sum(len(r) for r in replaced)
-    counts = dict(prev["counts"])
-    counts["amendments"] += len(new_amends)
-    counts["amendments_replaced_rows"] += n_rep
-    counts["amendments_orphan"] = len(orphans)
-    counts["duplicate_source_rows"] += int(dup_src.sum())
-    n_zip = int(prev["n_zip_summary"])
-    summary = [*prev["summary"][:n_zip], *parts.summary, *prev["summary"][n_zip:]]
-    rows = int(prev["rows"]) + len(new_tx) - (n_rep - len(replaced[0]))
-    build = {**prev, "sources": fingerprint, "zips": [*prev["zips"], *(z.name for z in new)],
-             "zip_files": [_zip_key(z) for z in zips], "others": others, "summary": summary,
-             "n_zip_summary": n_zip + n_new_summary, "n_zip_dropped": n_zip_dropped + sum(len(d) for d in parts.dropped),
-             "counts": counts, "orphans": sorted(orphans), "rows": rows}
-    _swap_in(p, tx_parts, own_parts, dropped, rep, build)
-    return _summary(summary, rows, counts)
+    return own_parts
 
 
 _TX_ORDER = ["filing_date", "accession", "table", "line"]
@@ -575,7 +625,7 @@ def _by_quarter(df: pd.DataFrame, date: str) -> dict[str, pd.DataFrame]:
         starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
         ends = np.r_[starts[1:], len(code)]
         return {names[int(code[a])]: df.iloc[a:b].reset_index(drop=True) for a, b in zip(starts, ends, strict=True)}
-    return {names[int(k)]: g.reset_index(drop=True) for k, g in df.groupby(code, sort=True)}
+    return {names[int(str(k))]: g.reset_index(drop=True) for k, g in df.groupby(code, sort=True)}
 
 
 OWNER_COLUMNS = ["accession", "owner_cik", "owner_name", "is_director", "is_officer", "is_ten_percent_owner",
@@ -646,7 +696,8 @@ def _read_zips(p: DataPaths, zips: list[Path], parts: _Parts, *, progress: bool)
         q = next(quarters)
         # membership by the quarter's distinct accessions (isin against the growing set would copy all of it
         # into an array for every zip: quadratic in the number of quarters)
-        codes, uniq = pd.factorize(q.transactions["accession"], use_na_sentinel=False)
+        codes, distinct = pd.factorize(q.transactions["accession"], use_na_sentinel=False)
+        uniq = np.asarray(distinct.tolist(), dtype=object)  # (Python strings at once, not one by one from Arrow)
         hit = np.fromiter((a in seen_acc for a in uniq), dtype=bool, count=len(uniq))
         again = hit[codes] if len(codes) else np.zeros(0, dtype=bool)
         if again.any():  # the same filing in two zips (a re-issued quarter): keep the first copy, count the rest
@@ -709,16 +760,17 @@ def _combine(parts: _Parts) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, d
     amendments without an original."""
     tx = (pd.concat([t for t in parts.tx if len(t)], ignore_index=True) if any(len(t) for t in parts.tx)
           else pd.DataFrame({"accession": pd.Series(dtype=object)}))
-    tx = finalize_columns(tx)
+    if not _is_tidy(tx):  # (the quarters' and EDGAR's tables are tidy already: concatenated, they stay so)
+        tx = finalize_columns(tx)
     # duplicate source: prefer EDGAR XML copy of an accession
-    edgar_acc = set(tx.loc[tx["source"] == "edgar_xml", "accession"])
-    dup_src = ((tx["source"] == "sec_dataset") & tx["accession"].isin(edgar_acc)).to_numpy(bool)
+    is_edgar = (tx["source"] == "edgar_xml").to_numpy(bool)
+    dup_src = (tx["source"] == "sec_dataset").to_numpy(bool) & isin_text(tx["accession"], tx.loc[is_edgar, "accession"])
     n_dup = int(dup_src.sum())
     if n_dup:
-        tx = tx[~dup_src]
-    tx, amend, replaced, orphans = _apply_amendments(tx)
-    tx = tx.sort_values(_TX_ORDER, kind="stable").reset_index(drop=True)
-    replaced = replaced.sort_values(_TX_ORDER, kind="stable").reset_index(drop=True)
+        tx = tx[~dup_src].reset_index(drop=True)
+    drop, amend, orphans = _amendment_drops(tx)
+    replaced = _sorted_kept(tx, drop)
+    tx = _sorted_kept(tx, ~drop)
     owners = pd.concat(nonempty, ignore_index=True) if (nonempty := [o for o in parts.owners if len(o)]) else None
     owners = _owner_columns(owners).drop_duplicates(["accession", "owner_cik"]).reset_index(drop=True)
     dropped = _dropped_columns(parts.dropped)
