@@ -113,7 +113,12 @@ class FetchReport:
 
 def _checksum(index: pd.DatetimeIndex, values: np.ndarray) -> str:
     """CRC-32 of a cached series' dates and values (stored in its metadata, verified on every read)."""
-    c = zlib.crc32(np.ascontiguousarray(index.to_numpy("datetime64[ns]")).view(np.int64).tobytes())
+    return _checksum_of(index.to_numpy("datetime64[ns]"), values)
+
+
+def _checksum_of(dates: np.ndarray, values: np.ndarray) -> str:
+    """:func:`_checksum` of the dates as a ``datetime64[ns]`` array."""
+    c = zlib.crc32(np.ascontiguousarray(dates, dtype="datetime64[ns]").view(np.int64).tobytes())
     return f"{zlib.crc32(np.ascontiguousarray(values, dtype=np.float64).tobytes(), c):08x}"
 
 
@@ -191,7 +196,9 @@ def _read_cached_arrays(path: Path) -> tuple[np.ndarray, np.ndarray, dict[str, A
     every check (readable, a numeric ``adj_close``, a date index without repeats, the checksum)."""
     hint = "delete it; the next fetch will download it again"
     try:
-        t = pq.read_table(path, use_threads=False)  # one small file: Arrow's own threads only cost
+        # one small file: Arrow's own threads only cost, and ParquetFile skips read_table's dataset set-up
+        # (a third of the time per file)
+        t = pq.ParquetFile(path).read(use_threads=False)
         meta = json.loads((t.schema.metadata or {}).get(b"insider_kit", b"{}"))
         fields = {f.name: f.type for f in t.schema}
         if (pa.types.is_floating(fields.get("adj_close", pa.null())) and pa.types.is_timestamp(fields.get("date", pa.null()))
@@ -213,7 +220,7 @@ def _read_cached_arrays(path: Path) -> tuple[np.ndarray, np.ndarray, dict[str, A
         raise DataError(f"unreadable price cache file ({type(exc).__name__}: {exc})", path=path, hint=hint) from exc
     if not isinstance(meta, dict):
         raise DataError("price cache file has unreadable metadata", path=path, hint=hint)
-    if "crc32" in meta and _checksum(pd.DatetimeIndex(dates), values) != meta["crc32"]:
+    if "crc32" in meta and _checksum_of(dates, values) != meta["crc32"]:
         raise DataError("price cache file fails its checksum (the file changed after it was written)", path=path,
                         hint=hint)
     days = dates.astype("datetime64[D]").astype("datetime64[ns]")
