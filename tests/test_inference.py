@@ -134,7 +134,10 @@ def test_fast_clustered_ols_equals_statsmodels() -> None:
         X = pd.DataFrame({"const": np.ones(n), **{f"x{j}": rng.normal(size=n) for j in range(k - 1)}})
         y = X.to_numpy() @ rng.normal(size=k) + rng.standard_t(4, size=n)
         g0, g1 = rng.integers(0, max(2, n // 20), n), rng.integers(0, 12, n)
-        for groups in (None, g0, g0[:, None], np.column_stack([g0, g1])):  # one-way as a vector and as a column
+        sparse = g0 * 7 + 3  # codes with empty bins (a subset of the events keeps the full set's codes)
+        huge = g1 * 10**12  # codes too far apart to count in bins
+        for groups in (None, g0, g0[:, None], np.column_stack([g0, g1]), np.column_stack([sparse, huge]),
+                       sparse):  # one-way as a vector and as a column
             ref, got = ols_clustered(y, X, groups), clustered_ols(y, X, groups)
             for attr in ("params", "bse", "pvalues"):
                 np.testing.assert_allclose(np.asarray(getattr(got, attr)), np.asarray(getattr(ref, attr)),

@@ -188,17 +188,25 @@ def clustered_ols(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray | None) -> 
     else:
         g = np.asarray(groups)
         if g.ndim == 1 or g.shape[1] == 1:  # one-way: a vector or one column of codes
-            V = cov(pd.factorize(g.reshape(len(g), -1)[:, 0])[0])
+            V = cov(_bin_codes(g.reshape(len(g), -1)[:, 0], n))
         else:
-            g0, g1 = pd.factorize(g[:, 0])[0], pd.factorize(g[:, 1])[0]
-            both = pd.factorize(g0.astype(np.int64) * (int(g1.max()) + 1) + g1)[0]
-            V = cov(g0) + cov(g1) - cov(both)
+            g0, g1 = _bin_codes(g[:, 0], n), _bin_codes(g[:, 1], n)
+            V = cov(g0) + cov(g1) - cov(_bin_codes(g0.astype(np.int64) * (int(g1.max()) + 1) + g1, n))
     with np.errstate(invalid="ignore"):
         se = np.sqrt(np.diag(V))  # a two-way variance can come out negative in tiny samples: its SE is NaN
         t = beta / se
     names = list(X.columns) if isinstance(X, pd.DataFrame) else list(range(k))
     return ClusteredFit(pd.Series(beta, names), pd.Series(se, names), pd.Series(t, names),
                         pd.Series(2 * st.norm.sf(np.abs(t)), names), n)
+
+
+def _bin_codes(codes: np.ndarray, n: int) -> np.ndarray:
+    """*codes* as ``bincount`` bins: non-negative integers with not many more bins than values are used as
+    they are (empty bins count no cluster; :func:`cluster_codes` gives such codes, and a subset keeps them),
+    anything else is factorized."""
+    if codes.dtype.kind in "iu" and len(codes) and int(codes.min()) >= 0 and int(codes.max()) < 4 * n + 1024:
+        return codes.astype(np.intp, copy=False)
+    return pd.factorize(codes)[0]
 
 
 def clustered_mean(y: np.ndarray, groups: np.ndarray | None) -> dict[str, float]:
