@@ -27,7 +27,7 @@ import shutil
 import tempfile
 import warnings
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -176,6 +176,7 @@ class Study:
     meta: dict[str, Any] = field(default_factory=dict)
     _alt: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _alt_meta: dict[str, Any] = field(default_factory=dict, repr=False)
+    _pending: dict[str, Any] = field(default_factory=dict, repr=False)  # variant key -> a worker's Future
 
     @property
     def transactions(self) -> pd.DataFrame:
@@ -199,11 +200,17 @@ class Study:
 
         Each variant is built once per study (and kept in the persistent study when there is one).
         """
-        key = f"{date}-{'_'.join(codes)}-{'class' if by_class else 'all'}"
+        key = _variant_key((date, codes, by_class))
         if key == "filing-P_S-all":
             return self.events
         if key in self._alt:
             return self._alt[key]
+        if key in self._pending:  # being built by a worker (prefetch): wait for it, then read its file
+            try:
+                self._pending.pop(key).result()
+            except Exception as exc:  # any failure of the worker: build the variant here
+                warnings.warn(f"building the {key} events in a worker process failed ({type(exc).__name__}: "
+                              f"{exc}); building them here", InsiderKitWarning, stacklevel=2)
         cdir = self.meta.get("cache_dir")
         f = Path(cdir) / f"events_{key}.parquet" if cdir else None
         ev = None
@@ -214,15 +221,53 @@ class Study:
                 warnings.warn(f"{f}: unreadable cached events ({exc}); rebuilding them", InsiderKitWarning,
                               stacklevel=2)
         if ev is None:
-            ev = build_events(self.transactions, self.panel, date=date, codes=codes, by_class=by_class,
-                              firms=self.firms, params=self.params)
-            if f is not None:
-                try:
-                    _write_atomic_parquet(ev, f)
-                except OSError:  # a read-only data directory: the variant stays in memory only
-                    pass
+            ev = _variant_events(self.transactions, self.panel, (date, codes, by_class), self.firms, self.params, f)
         self._alt[key] = ev
         return ev
+
+    def prefetch(self, variants: Sequence[Variant]) -> None:
+        """Start building the event *variants* (``(date, codes, by_class)``, the arguments of
+        :meth:`events_by`) that the persistent study does not hold yet, each in a worker process; a later
+        :meth:`events_by` waits for its variant.  A caller that needs several and has other work meanwhile (the
+        ledger) waits for the slowest rather than their sum, on every core.
+
+        Nothing happens without a persistent study, on one core, or inside a worker process; a worker that
+        fails leaves the variant to be built by :meth:`events_by` (with a warning).
+
+        Parameters
+        ----------
+        variants
+            ``(date, codes, by_class)`` of each variant.
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        >>> import insider_kit as ik
+        >>> study = ik.load_study("sample")
+        >>> study.prefetch([("trade", ("P", "S"), False)])
+        >>> trade = study.events_by(date="trade")  # waits for the worker, reads what it wrote
+        >>> len(trade) > 0
+        True
+        """
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        cdir = self.meta.get("cache_dir")
+        if not cdir or (os.cpu_count() or 1) < 2 or multiprocessing.current_process().daemon:
+            return
+        todo = [v for v in variants if (k := _variant_key(v)) != "filing-P_S-all" and k not in self._alt
+                and k not in self._pending and not (Path(cdir) / f"events_{k}.parquet").exists()]
+        if not todo:
+            return
+        # forkserver: a clean worker (no copy of this process's threads or tables); it reads the persistent
+        # study's returns and the tidy transactions itself
+        pool = ProcessPoolExecutor(max_workers=len(todo), mp_context=multiprocessing.get_context("forkserver"))
+        for v in todo:
+            self._pending[_variant_key(v)] = pool.submit(_variant_worker, str(self.paths.root), cdir, v, self.params)
+        pool.shutdown(wait=False)  # the workers finish their variants; the futures stay valid
 
     def net_purchase_ratio(self) -> pd.DataFrame:
         """The monthly market-wide net purchase ratio with the market's past and forward returns
@@ -393,6 +438,41 @@ def _without_attrs(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy(deep=False)
     out.attrs = {}
     return out
+
+
+#: An event variant: ``(date, codes, by_class)``, the arguments of :meth:`Study.events_by`.
+Variant = tuple[str, tuple[str, ...], bool]
+
+
+def _variant_key(v: Variant) -> str:
+    date, codes, by_class = v
+    return f"{date}-{'_'.join(codes)}-{'class' if by_class else 'all'}"
+
+
+def _variant_events(tx: pd.DataFrame, panel: ReturnsPanel, v: Variant, firms: pd.DataFrame | None,
+                    params: SignalParams, f: Path | None) -> pd.DataFrame:
+    """Build event variant *v* and keep it at *f* (the persistent study), when given and writable."""
+    date, codes, by_class = v
+    ev = build_events(tx, panel, date=date, codes=codes, by_class=by_class, firms=firms,  # type: ignore[arg-type]
+                      params=params)
+    if f is not None:
+        try:
+            _write_atomic_parquet(ev, f)
+        except OSError:  # a read-only data directory: the variant stays in memory only
+            pass
+    return ev
+
+
+def _variant_worker(root: str, cdir: str, v: Variant, params: SignalParams) -> None:
+    """In a worker process (:meth:`Study.prefetch`): build variant *v* from the persistent study in *cdir*
+    and write it there; nothing when that study is gone (the caller then builds the variant itself)."""
+    p = DataPaths(Path(root))
+    f = Path(cdir) / f"events_{_variant_key(v)}.parquet"
+    if f.exists() or not (Path(cdir) / "manifest.json").exists():
+        return
+    _, panel, _, _ = _read_cache(Path(cdir), p.raw_prices)
+    firms = pd.read_csv(p.firms, dtype={"issuer_cik": str}) if p.firms.exists() else None
+    _variant_events(_transactions(p), panel, v, firms, params, f)
 
 
 def _write_atomic_parquet(df: pd.DataFrame, dest: Path) -> None:

@@ -154,3 +154,36 @@ def test_cached_prices_are_read_on_first_use_and_a_damaged_file_is_not_used(mark
     with pytest.warns(InsiderKitWarning, match="prices.npy"):
         px = third.prices
     pd.testing.assert_frame_equal(px, first.prices, check_freq=False, check_names=False)  # read from the price files
+
+
+def test_prefetched_variants_equal_variants_built_here(market: Path) -> None:
+    """Variants built by worker processes (Study.prefetch) are the variants events_by builds itself; a study
+    without a persistent cache prefetches nothing; a failed worker leaves the variant to events_by, with a
+    warning."""
+    from concurrent.futures import Future
+
+    study = ik.load_study(market)
+    variants = [("trade", ("P", "S"), False), ("filing", ("S", "F", "G", "J"), True)]
+    study.prefetch(variants)
+    assert len(study._pending) == 2
+    got = [study.events_by(date="trade"), study.events_by(codes=("S", "F", "G", "J"), by_class=True)]
+    assert not study._pending
+    expect = [ik.build_events(study.transactions, study.panel, date="trade", firms=study.firms, params=study.params),
+              ik.build_events(study.transactions, study.panel, codes=("S", "F", "G", "J"), by_class=True,
+                              firms=study.firms, params=study.params)]
+    for g, e in zip(got, expect, strict=True):
+        pd.testing.assert_frame_equal(g.reset_index(drop=True), e.reset_index(drop=True), check_dtype=False)
+    study.prefetch(variants)  # both kept with the study now: nothing to do
+    assert not study._pending
+    plain = ik.load_study(market, cache=False)
+    plain.prefetch(variants)
+    assert not plain._pending
+    failed: Future[None] = Future()
+    failed.set_exception(RuntimeError("worker died"))
+    fresh = ik.load_study(market)
+    for f in _cache_dirs(market)[0].glob("events_*.parquet"):
+        f.unlink()
+    fresh._pending["trade-P_S-all"] = failed
+    with pytest.warns(InsiderKitWarning, match="worker process failed"):
+        again = fresh.events_by(date="trade")
+    pd.testing.assert_frame_equal(again.reset_index(drop=True), expect[0].reset_index(drop=True), check_dtype=False)

@@ -356,6 +356,12 @@ def market_claim(study: Study, *, horizon: int = 3, heavy_q: float = 0.1) -> Res
             "n": int(heavy.sum()), "n_ref": int((~heavy).sum())}
 
 
+#: The event variants the ledger and its robustness grids use besides the study's events
+#: (``(date, codes, by_class)``: the disposal comparison's and the trade-dated events).
+LEDGER_VARIANTS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("filing", ("S", "F", "G", "J"), True), ("trade", ("P", "S"), False))
+
+
 def _disposals(study: Study, common: dict[str, Any], window: tuple[int, int]) -> Result:
     ev = study.events_by(codes=("S", "F", "G", "J"), by_class=True)
     ev = ev[ev["direction"] == "sell"]
@@ -449,6 +455,8 @@ def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[
     ev = study.events
     if ev.empty:
         raise DataError("no events to test the claims on")
+    # the disposal and trade-date events are built by workers while the other claims are tested here
+    study.prefetch(LEDGER_VARIANTS)
     w = (min(-5, window[0]), window[1])
     common: dict[str, Any] = {"model": model, "estimation": (-250, -21), "window": w,
                               "car_windows": [(-5, -1), window], "min_estimation": 60, "max_loss": 0.9}
@@ -457,7 +465,9 @@ def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[
     sel = Selections(res.events, runup_quintile=runup_quintile, plan_threshold=plan_threshold)
     codes = cluster_codes(res.events, ("firm", "month"))  # once: every mean claim subsets them
     out: dict[str, Result] = {}
-    for c in tqdm(CLAIMS, desc="claims", disable=not progress):
+    later = ("disposals", "pre_filing")  # (they wait for the prefetched variants: tested last)
+    order = [c for c in CLAIMS if c.kind not in later] + [c for c in CLAIMS if c.kind in later]
+    for c in tqdm(order, desc="claims", disable=not progress):
         why = _not_testable(c, res.events)
         if why:
             out[c.id] = _empty(0, np.nan, why)

@@ -157,6 +157,8 @@ def _grid_tables(study: Study, models: tuple[str, ...], windows: tuple[tuple[int
 
     rob: list[dict[str, object]] = []
     rows: list[dict[str, object]] = []
+    if "trade" in dates:  # built by a worker while the filing-date studies run here
+        study.prefetch([("trade", ("P", "S"), False)])
     for date, model, res in _grid_studies(study, models, windows, dates, tests=False):
         sel = Selections(res.events)
         codes = cluster_codes(res.events, ("firm", "month"))  # once per study: every cell subsets them
