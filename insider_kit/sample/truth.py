@@ -81,8 +81,15 @@ def planted_labels(events: pd.DataFrame, transactions: pd.DataFrame, planted: pd
     tr = planted[["accession", "class", "planted_car"]]
     t = t.merge(tr, on="accession", how="left").drop_duplicates(["accession", "ticker", "date"])
     t["ticker"] = t["ticker"].astype(str)
-    g = t.groupby(["ticker", "date"], observed=True).agg(
-        planted_class=("class", lambda s: ",".join(sorted(set(s.dropna())))), planted_car=("planted_car", "sum"))
+    key = ["ticker", "date"]
+    g = t.groupby(key, observed=True).agg(planted_car=("planted_car", "sum"))
+    # the distinct classes of each (ticker, date), sorted and comma-joined: most have one, which is its own
+    # label; only the others are joined (one Python call per group would cost minutes at universe scale)
+    c = t.loc[t["class"].notna(), [*key, "class"]].drop_duplicates().sort_values([*key, "class"], kind="stable")
+    n = c.groupby(key, observed=True)["class"].transform("size").to_numpy()
+    labels = pd.concat([c[n == 1].set_index(key)["class"],
+                        c[n > 1].groupby(key, observed=True)["class"].agg(",".join)])
+    g.insert(0, "planted_class", labels.reindex(g.index).fillna(""))
     out = events.copy()
     out["ticker"] = out["ticker"].astype(str)
     return out.join(g, on=["ticker", "date"])
