@@ -32,6 +32,7 @@ from .signals import (
     silence,
     trade_table,
 )
+from .signals.trades import TRADE_INPUTS
 
 __all__ = ["build_events"]
 
@@ -136,10 +137,7 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
 
 
 #: The transaction columns build_events reads (the others are not copied through its filters).
-_EVENT_INPUTS = frozenset({
-    "accession", "filing_date", "accepted_at", "issuer_cik", "issuer_name", "ticker", "owner_cik", "owner_name",
-    "role", "table", "trans_date", "trans_code", "acquired_disposed", "shares", "price", "value", "shares_after",
-    "plan_10b5_1", "line"})
+_EVENT_INPUTS = TRADE_INPUTS | {"issuer_name", "role", "shares_after", "line"}
 
 
 def _in_event_direction(t: pd.DataFrame, key: list[str]) -> pd.DataFrame:

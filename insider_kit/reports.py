@@ -497,6 +497,55 @@ def _report_params(params: dict[str, Any] | None, params_file: Path | None, data
     return p
 
 
+def _ledger_settings(p: dict[str, Any]) -> dict[str, Any]:
+    """The :func:`~insider_kit.claims.run_ledger` settings among the report's parameters (notebook 03's)."""
+    out: dict[str, Any] = {k: p[k] for k in ("model", "negligible", "min_n") if k in p}
+    if "window_end" in p:
+        out["window"] = (0, int(p["window_end"]))
+    return out
+
+
+#: The order notebooks are rendered in before a report has timed them: the slowest first, as measured at
+#: 10,000 firms (the others follow by name).
+_SLOWEST_FIRST = ("05_event_study_101", "03_when_selling_matters", "02_buy_vs_sell", "00_quickstart")
+
+
+class _Timings:
+    """Each notebook's last rendering time on this study, kept with the persistent study
+    (``report_timings.json``): the next report starts the longest notebooks first, so that its lanes end
+    together (longest-processing-time-first scheduling; Graham 1969)."""
+
+    def __init__(self, study: Any) -> None:
+        cdir = study.meta.get("cache_dir")
+        self.file = Path(cdir) / "report_timings.json" if cdir else None
+        self.secs: dict[str, float] = {}
+        if self.file is not None and self.file.exists():
+            try:
+                got = json.loads(self.file.read_text())
+                self.secs = {str(k): float(v) for k, v in got.items()} if isinstance(got, dict) else {}
+            except (OSError, ValueError, TypeError):  # unreadable: the static order, and rewritten after this run
+                self.secs = {}
+
+    def longest_first(self, nbs: list[Path]) -> list[Path]:
+        """*nbs* longest first by the recorded times; a notebook never timed goes first (it may be long),
+        then :data:`_SLOWEST_FIRST`'s order, then by name."""
+        def key(nb: Path) -> tuple[float, int, str]:
+            rank = _SLOWEST_FIRST.index(nb.stem) if nb.stem in _SLOWEST_FIRST else len(_SLOWEST_FIRST)
+            return (-self.secs.get(nb.stem, float("inf")), rank, nb.stem)
+        return sorted(nbs, key=key)
+
+    def record(self, stem: str, secs: float) -> None:
+        self.secs[stem] = round(float(secs), 2)
+
+    def save(self) -> None:
+        if self.file is None:
+            return
+        try:
+            atomic_write_text(self.file, json.dumps(self.secs, indent=1, sort_keys=True))
+        except OSError:  # a read-only data directory: the static order next time
+            pass
+
+
 def _execute(nb: Path, executed: Path, parameters: dict[str, Any], timeout: int) -> str | None:
     """Run one notebook with papermill into *executed*; the failing cell and its error, or None."""
     import papermill as pm
@@ -583,10 +632,11 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
     if not nbs:
         print(f"insider-kit report: no notebooks in {notebooks_dir}/; nothing to render")
 
-    # the study every notebook loads, built (and cached) once here, then the ledger from it
+    # the study every notebook loads, built (and cached) once here, then the ledger from it (with the settings
+    # notebook 03 is given, so that claims.csv is its ledger, and the notebook reads it from the study)
     t0 = time.time()
     study = load_study(Path(data), progress=progress)
-    ledger = run_ledger(study)
+    ledger = run_ledger(study, **_ledger_settings(p))
     claim_grids(study)  # the robustness and claim grids, kept with the study: notebook 02 and the claim pages read them
     atomic_write_text(out / "claims.csv", ledger.assign(synthetic=study.synthetic).to_csv(index=False))
     manifest = _manifest(study, p)
@@ -602,10 +652,13 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
 
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
+    timings = _Timings(study)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(run, nb) for nb in nbs]
+        futures = [pool.submit(run, nb) for nb in timings.longest_first(nbs)]
         for fut in as_completed(futures):
             nb, secs, err = fut.result()
+            if not err:
+                timings.record(nb.stem, secs)
             executed = out / f"{nb.stem}.ipynb"
             if err:
                 res.failed[nb.stem] = err
@@ -617,6 +670,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
                 res.rendered.append(dest)
                 if not err:
                     print(f"rendered {nb.stem} ({secs:.1f}s)")
+    timings.save()
     res.rendered.sort()
     window = tuple(ledger.attrs["settings"]["window"])
     _claim_pages(study, ledger, out, model=str(ledger.attrs["settings"]["model"]), window=window)

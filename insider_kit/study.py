@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from ._io import read_parquet_tables, walk_files
+from ._io import read_parquet_tables
 from .config import DataPaths, study_dir
 from .errors import DataError
 from .events import build_events
@@ -405,10 +405,19 @@ def raw_fingerprint(p: DataPaths) -> str:
     """
     h = hashlib.sha256()
     entries: list[tuple[str, int, int]] = []
-    for f in walk_files(p.raw):  # (os.scandir: a real universe has tens of thousands of raw files)
-        if not f.name.startswith("."):
-            st = f.stat()
-            entries.append((f.relative_to(p.root).as_posix(), st.st_size, st.st_mtime_ns))
+    # os.scandir with text paths (a real universe has tens of thousands of raw files: no Path per file)
+    prefix = str(p.root) + os.sep
+    stack = [str(p.raw)] if p.raw.is_dir() else []
+    while stack:
+        with os.scandir(stack.pop()) as it:
+            for e in it:
+                if e.is_dir():
+                    stack.append(e.path)
+                elif e.is_file() and not e.name.startswith("."):
+                    st = e.stat()
+                    rel = (e.path[len(prefix):] if e.path.startswith(prefix)
+                           else Path(e.path).relative_to(p.root).as_posix())
+                    entries.append((rel.replace(os.sep, "/"), st.st_size, st.st_mtime_ns))
     entries.sort()
     if p.firms.exists():
         st = p.firms.stat()
@@ -527,7 +536,11 @@ def _read_cache(cdir: Path, raw_prices: Path) -> tuple[pd.DataFrame, ReturnsPane
         ev = read_parquet_tables([cdir / "events.parquet"])
         dates = pd.DatetimeIndex(pd.read_parquet(cdir / "dates.parquet")["date"])
         tickers = pd.Index(pd.read_parquet(cdir / "tickers.parquet")["ticker"].astype(object))
-        values = np.load(cdir / "returns.npy", allow_pickle=False)
+        # memory-mapped (read-only, like every panel): the pages are the page cache's, shared by the report's
+        # notebook kernels instead of a private copy in each (not on Windows, where a mapped file cannot be
+        # replaced by a rebuild)
+        values = np.asarray(np.load(cdir / "returns.npy", allow_pickle=False,
+                                    mmap_mode="r" if os.name == "posix" else None))
         market = np.load(cdir / "market.npy", allow_pickle=False) if (cdir / "market.npy").exists() else None
         factors = pd.read_parquet(cdir / "factors.parquet") if (cdir / "factors.parquet").exists() else None
         susp = pd.read_parquet(cdir / "suspicious.parquet")

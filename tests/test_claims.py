@@ -177,3 +177,38 @@ def test_robustness_cells_equal_compare_and_statsmodels(default_market: Path) ->
     ref = sm.OLS(car[buy], np.ones(buy.sum())).fit(cov_type="cluster", cov_kwds={"groups": groups})
     assert cell["buys"] == pytest.approx(float(ref.params[0]), rel=1e-10)
     assert int(cell["n_buys"]) == int(buy.sum())
+
+
+@pytest.mark.slow
+def test_ledger_is_kept_with_the_study_and_read_back_equal(default_market: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report tests the claims once; notebooks read the ledger back from the persistent study: equal to a
+    fresh computation, per settings, and rebuilt (with a warning) when its file is corrupt."""
+    import insider_kit.claims.ledger as lm
+    from insider_kit.warnings import InsiderKitWarning
+
+    study = load_study(default_market)
+    cdir = Path(study.meta["cache_dir"])
+    before = set(cdir.glob("ledger_*.parquet"))
+    led = run_ledger(study, window=(0, 20), min_n=31)
+    (new,) = set(cdir.glob("ledger_*.parquet")) - before
+    fresh = lm._run_ledger(study, model="market_adjusted", window=(0, 20), negligible=0.01, min_n=31, min_n_months=3,
+                           runup_quintile=5, plan_threshold=0.5, alpha=0.05, progress=False)
+    pd.testing.assert_frame_equal(led, fresh)
+
+    def no_recompute(*a: object, **k: object) -> pd.DataFrame:
+        raise AssertionError("the ledger was computed again")
+
+    with monkeypatch.context() as m:
+        m.setattr(lm, "_run_ledger", no_recompute)
+        again = run_ledger(load_study(default_market), window=(0, 20), min_n=31)  # another session: from the file
+    pd.testing.assert_frame_equal(again, fresh)
+    assert again.attrs["settings"] == led.attrs["settings"] and again.attrs["settings"]["window"] == (0, 20)
+    # other settings are another ledger
+    run_ledger(study, window=(0, 20), min_n=32)
+    assert len(set(cdir.glob("ledger_*.parquet")) - before) == 2
+    # a corrupt file is rebuilt, never used
+    new.write_bytes(b"PAR1 not a parquet file")
+    with pytest.warns(InsiderKitWarning, match="unreadable cached table"):
+        rebuilt = run_ledger(load_study(default_market), window=(0, 20), min_n=31)
+    pd.testing.assert_frame_equal(rebuilt, fresh)

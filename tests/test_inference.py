@@ -126,7 +126,7 @@ def test_fast_clustered_ols_equals_statsmodels() -> None:
     and p-values (HC1, one-way and two-way clusters; one to three regressors)."""
     import pandas as pd
 
-    from insider_kit.eventstudy.regression import clustered_ols, ols_clustered
+    from insider_kit.eventstudy.regression import cluster_codes, clustered_ols, ols_clustered
 
     rng = np.random.default_rng(1)
     for _ in range(20):
@@ -139,6 +139,19 @@ def test_fast_clustered_ols_equals_statsmodels() -> None:
         for groups in (None, g0, g0[:, None], np.column_stack([g0, g1]), np.column_stack([sparse, huge]),
                        sparse):  # one-way as a vector and as a column
             ref, got = ols_clustered(y, X, groups), clustered_ols(y, X, groups)
+            for attr in ("params", "bse", "pvalues"):
+                np.testing.assert_allclose(np.asarray(getattr(got, attr)), np.asarray(getattr(ref, attr)),
+                                           rtol=1e-9, atol=1e-14)
+        # firm-month codes formed once by cluster_codes (a third column), then a subset of them, as the ledger does
+        ev = pd.DataFrame({"ticker": np.array([f"T{v}" for v in g0]),
+                           "day0": pd.Timestamp("2020-01-01") + pd.to_timedelta(g1 * 31, unit="D")})
+        three = cluster_codes(ev, ("firm", "month"), intersection=True)
+        assert three.shape == (n, 3)
+        sub = rng.random(n) < 0.5
+        for rows in (np.ones(n, bool), sub):
+            Xs = X[rows].reset_index(drop=True)
+            ref = ols_clustered(y[rows], Xs, three[rows][:, :2])
+            got = clustered_ols(y[rows], Xs, three[rows])
             for attr in ("params", "bse", "pvalues"):
                 np.testing.assert_allclose(np.asarray(getattr(got, attr)), np.asarray(getattr(ref, attr)),
                                            rtol=1e-9, atol=1e-14)

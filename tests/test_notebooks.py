@@ -22,6 +22,19 @@ def test_all_notebooks_render(tmp_path: Path) -> None:
                          params={"min_estimation": 60, "n_reps": 20, "min_n": 10})
     assert res.ok, res.failed
     assert len(res.rendered) == len(notebook_sources(NB_DIR)) == 8
+    # every notebook's time is kept with the study (the next report starts the longest first)
+    from insider_kit.study import load_study
+
+    times = json.loads((Path(load_study(root).meta["cache_dir"]) / "report_timings.json").read_text())
+    assert sorted(times) == sorted(r.stem for r in res.rendered) and all(v > 0 for v in times.values())
+    # claims.csv is the ledger with the settings the notebooks were given (notebook 03's)
+    import pandas as pd
+
+    from insider_kit.claims import run_ledger
+
+    csv = pd.read_csv(tmp_path / "reports" / "claims.csv", keep_default_na=False)
+    want = run_ledger(load_study(root), min_n=10)
+    assert csv["verdict"].tolist() == want["verdict"].tolist() and csv["n"].tolist() == want["n"].tolist()
     index = (tmp_path / "reports" / "index.html").read_text()
     assert "SYNTHETIC DATA" in index
     for r in res.rendered:
@@ -48,3 +61,30 @@ def test_all_notebooks_render(tmp_path: Path) -> None:
     nb = json.loads((tmp_path / "reports" / "00_quickstart.ipynb").read_text())
     assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
                for c in nb["cells"] for o in c.get("outputs", [])), "the CAAR figure was not drawn"
+
+
+def test_reports_start_the_longest_notebooks_first(tmp_path: Path) -> None:
+    """Two lanes end together when the longest notebooks start first: the last report's times decide, a
+    notebook never timed goes first, and without times the order measured at universe scale is used."""
+    from types import SimpleNamespace
+
+    from insider_kit.reports import _SLOWEST_FIRST, _Timings
+
+    nbs = [Path(f"{s}.ipynb") for s in ("00_quickstart", "01_data_tour", "03_when_selling_matters",
+                                         "05_event_study_101", "07_screen")]
+    study = SimpleNamespace(meta={"cache_dir": str(tmp_path)})
+    fresh = _Timings(study)
+    order = [p.stem for p in fresh.longest_first(nbs)]
+    assert order[:3] == [s for s in _SLOWEST_FIRST if s in order[:3]] and order[:3] == [
+        "05_event_study_101", "03_when_selling_matters", "00_quickstart"]
+    assert order[3:] == ["01_data_tour", "07_screen"]
+    for stem, secs in {"00_quickstart": 5.0, "01_data_tour": 40.0, "03_when_selling_matters": 12.0,
+                       "05_event_study_101": 30.0}.items():
+        fresh.record(stem, secs)
+    fresh.save()
+    again = _Timings(study)  # the next report reads them back
+    assert [p.stem for p in again.longest_first(nbs)] == [
+        "07_screen", "01_data_tour", "05_event_study_101", "03_when_selling_matters", "00_quickstart"]
+    (tmp_path / "report_timings.json").write_text("{not json")
+    assert [p.stem for p in _Timings(study).longest_first(nbs)] == order  # unreadable: the static order
+    assert _Timings(SimpleNamespace(meta={})).longest_first(nbs)[0].stem == "05_event_study_101"

@@ -289,7 +289,7 @@ def _controlled(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b
         return {}
     try:
         fit = clustered_ols(y[ok], pd.DataFrame(np.hstack(blocks), columns=names),
-                            cluster_codes(E, ("firm", "month"), mask=ok))
+                            cluster_codes(E, ("firm", "month"), mask=ok, intersection=True))
     except (ValueError, np.linalg.LinAlgError):
         return {}
     coef, se, pv = float(fit.params["in_a"]), float(fit.bse["in_a"]), float(fit.pvalues["in_a"])
@@ -450,11 +450,30 @@ def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[
     >>> set(ledger["verdict"]) <= {"supported", "contradicted", "inconclusive", "not testable"}
     True
     """
+    import hashlib
+
+    settings: dict[str, Any] = {
+        "model": model, "window": tuple(window), "negligible": negligible, "min_n": min_n,
+        "min_n_months": min_n_months, "runup_quintile": runup_quintile, "plan_threshold": plan_threshold,
+        "alpha": alpha}
+    if study.events.empty:
+        raise DataError("no events to test the claims on")
+    # kept with the study (its fingerprint covers every input and the kit's version): the report tests the
+    # claims once and every notebook that shows the ledger reads it
+    key = hashlib.sha256(repr(sorted(settings.items())).encode()).hexdigest()[:12]
+    led = study._cached_frame(f"ledger_{key}", lambda: _run_ledger(study, progress=progress, **settings)).copy()
+    led.attrs["settings"] = {"model": model, "window": window, "negligible": negligible, "min_n": min_n,
+                             "alpha": alpha, "synthetic": study.synthetic, "data": str(study.paths.root)}
+    return led
+
+
+def _run_ledger(study: Study, *, model: Model, window: tuple[int, int], negligible: float, min_n: int,
+                min_n_months: int, runup_quintile: int, plan_threshold: float, alpha: float,
+                progress: bool) -> pd.DataFrame:
+    """The ledger of :func:`run_ledger` (see there), computed."""
     from .._progress import tqdm
 
     ev = study.events
-    if ev.empty:
-        raise DataError("no events to test the claims on")
     # the disposal and trade-date events are built by workers while the other claims are tested here
     study.prefetch(LEDGER_VARIANTS)
     w = (min(-5, window[0]), window[1])
@@ -463,7 +482,7 @@ def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[
     res = event_study(ev, study.panel, **common)
     car = res.car[window].to_numpy()
     sel = Selections(res.events, runup_quintile=runup_quintile, plan_threshold=plan_threshold)
-    codes = cluster_codes(res.events, ("firm", "month"))  # once: every mean claim subsets them
+    codes = cluster_codes(res.events, ("firm", "month"), intersection=True)  # once: every claim subsets them
     out: dict[str, Result] = {}
     later = ("disposals", "pre_filing")  # (they wait for the prefetched variants: tested last)
     order = [c for c in CLAIMS if c.kind not in later] + [c for c in CLAIMS if c.kind in later]
@@ -507,7 +526,4 @@ def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[
                                               r.get("controlled_high", np.nan))})
     led = pd.DataFrame(rows)
     led = led.join(adjust_pvalues(led["p"]))
-    led = led.join(literature_agreement(led))[LEDGER_COLUMNS]
-    led.attrs["settings"] = {"model": model, "window": window, "negligible": negligible, "min_n": min_n, "alpha": alpha,
-                             "synthetic": study.synthetic, "data": str(study.paths.root)}
-    return led
+    return led.join(literature_agreement(led))[LEDGER_COLUMNS]

@@ -161,7 +161,7 @@ def _grid_tables(study: Study, models: tuple[str, ...], windows: tuple[tuple[int
         study.prefetch([("trade", ("P", "S"), False)])
     for date, model, res in _grid_studies(study, models, windows, dates, tests=False):
         sel = Selections(res.events)
-        codes = cluster_codes(res.events, ("firm", "month"))  # once per study: every cell subsets them
+        codes = cluster_codes(res.events, ("firm", "month"), intersection=True)  # once per study: every cell subsets them
         buy = (res.events["direction"] == "buy").to_numpy()
         for w in windows:
             car = res.car[w].to_numpy()

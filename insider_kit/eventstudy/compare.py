@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as st
 
+from .._lazy import scipy_stats as st
 from ..errors import DataError
 from .regression import cluster_codes, clustered_ols
 from .results import EventStudyResult, ResultsBase, window_label, window_of

@@ -30,7 +30,8 @@ __all__ = ["CarRegression", "Cluster", "ClusteredFit", "car_regression", "cluste
 Cluster = Literal["firm", "month"]
 
 
-def cluster_codes(events: pd.DataFrame, cluster: Sequence[str], *, mask: np.ndarray | None = None) -> np.ndarray | None:
+def cluster_codes(events: pd.DataFrame, cluster: Sequence[str], *, mask: np.ndarray | None = None,
+                  intersection: bool = False) -> np.ndarray | None:
     """Integer cluster codes of *events* (rows where *mask*), one column per dimension: ``firm`` (ticker) and
     ``month`` (calendar month of ``day0``, else of ``date``).  None when *cluster* is empty.
 
@@ -42,11 +43,15 @@ def cluster_codes(events: pd.DataFrame, cluster: Sequence[str], *, mask: np.ndar
         Dimensions among ``firm`` and ``month``.
     mask
         Rows to keep (all when None).
+    intersection
+        With two dimensions, a third column: the codes of their intersection (firm-months), which
+        :func:`clustered_ols` then uses instead of forming them (a caller fitting many subsets of one set of
+        events forms them once).
 
     Returns
     -------
     numpy.ndarray or None
-        ``(n, len(cluster))`` integer codes.
+        ``(n, len(cluster))`` integer codes (``(n, 3)`` with *intersection*).
 
     Examples
     --------
@@ -72,6 +77,8 @@ def cluster_codes(events: pd.DataFrame, cluster: Sequence[str], *, mask: np.ndar
         cols.append(pd.factorize(v)[0])
     if not cols:
         return None
+    if intersection and len(cols) == 2:
+        cols.append(pd.factorize(cols[0].astype(np.int64) * (int(cols[1].max(initial=0)) + 1) + cols[1])[0])
     return np.column_stack(cols) if len(cols) > 1 else cols[0]
 
 
@@ -139,7 +146,8 @@ def clustered_ols(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray | None) -> 
     X
         The regressors (with a constant column when one is wanted); the column names name the coefficients.
     groups
-        ``(n, 1)`` or ``(n, 2)`` integer cluster codes, or None.
+        ``(n, 1)`` or ``(n, 2)`` integer cluster codes, or None; ``(n, 3)``: two dimensions and the codes of
+        their intersection (:func:`cluster_codes` with ``intersection=True``).
 
     Returns
     -------
@@ -179,7 +187,9 @@ def clustered_ols(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray | None) -> 
         if codes is None:
             return n / (n - k) * inv @ (scores.T @ scores) @ inv
         G = int(codes.max()) + 1
-        S = np.column_stack([np.bincount(codes, weights=scores[:, j], minlength=G) for j in range(k)])
+        S = np.empty((G, k))  # the cluster sums of the scores, one bincount per regressor
+        for j in range(k):
+            S[:, j] = np.bincount(codes, weights=scores[:, j], minlength=G)
         used = int(np.count_nonzero(np.bincount(codes, minlength=G)))
         return used / (used - 1) * (n - 1) / (n - k) * inv @ (S.T @ S) @ inv
 
@@ -188,10 +198,11 @@ def clustered_ols(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray | None) -> 
     else:
         g = np.asarray(groups)
         if g.ndim == 1 or g.shape[1] == 1:  # one-way: a vector or one column of codes
-            V = cov(_bin_codes(g.reshape(len(g), -1)[:, 0], n))
+            V = cov(_bin_codes(g.reshape(len(g), -1)[:, 0], n, k))
         else:
-            g0, g1 = _bin_codes(g[:, 0], n), _bin_codes(g[:, 1], n)
-            V = cov(g0) + cov(g1) - cov(_bin_codes(g0.astype(np.int64) * (int(g1.max()) + 1) + g1, n))
+            g0, g1 = _bin_codes(g[:, 0], n, k), _bin_codes(g[:, 1], n, k)
+            both = g[:, 2] if g.shape[1] == 3 else g0.astype(np.int64) * (int(g1.max()) + 1) + g1
+            V = cov(g0) + cov(g1) - cov(_bin_codes(both, n, k))
     with np.errstate(invalid="ignore"):
         se = np.sqrt(np.diag(V))  # a two-way variance can come out negative in tiny samples: its SE is NaN
         t = beta / se
@@ -200,11 +211,13 @@ def clustered_ols(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray | None) -> 
                         pd.Series(2 * st.norm.sf(np.abs(t)), names), n)
 
 
-def _bin_codes(codes: np.ndarray, n: int) -> np.ndarray:
-    """*codes* as ``bincount`` bins: non-negative integers with not many more bins than values are used as
-    they are (empty bins count no cluster; :func:`cluster_codes` gives such codes, and a subset keeps them),
-    anything else is factorized."""
-    if codes.dtype.kind in "iu" and len(codes) and int(codes.min()) >= 0 and int(codes.max()) < 4 * n + 1024:
+def _bin_codes(codes: np.ndarray, n: int, k: int = 1) -> np.ndarray:
+    """*codes* as ``bincount`` bins for *k* regressors: non-negative integers whose bins (times *k*) are not
+    many more than the values are used as they are (empty bins count no cluster; :func:`cluster_codes` gives
+    such codes, and a subset keeps them); anything else, such as the sparse firm-by-month intersection, is
+    factorized (hashing the values costs less than *k* passes over mostly empty bins)."""
+    if (codes.dtype.kind in "iu" and len(codes) and int(codes.min()) >= 0
+            and (int(codes.max()) + 1) * k <= 8 * n + 4096):
         return codes.astype(np.intp, copy=False)
     return pd.factorize(codes)[0]
 

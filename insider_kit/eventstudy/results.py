@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as st
 
+from .._lazy import scipy_stats as st
 from ..errors import DataError, InsiderKitError
 from ..tables import glossary_html, style_table
 

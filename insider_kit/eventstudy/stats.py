@@ -13,7 +13,8 @@ from concurrent.futures import Executor
 
 import numpy as np
 from scipy import special as sp
-from scipy import stats as st
+
+from .._lazy import scipy_stats as st
 
 __all__ = [
     "bmp_t",

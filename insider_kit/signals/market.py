@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .trades import trade_table
+from .trades import TRADE_INPUTS, trade_table
 
 __all__ = ["forward_returns_by_quintile", "net_purchase_ratio"]
 
@@ -52,7 +52,7 @@ def net_purchase_ratio(tx: pd.DataFrame, market: pd.Series, *, horizons: tuple[i
     >>> bool(npr["npr_count"].dropna().between(0, 1).all())
     True
     """
-    t = trade_table(tx, codes=("P", "S"))
+    t = trade_table(tx[[c for c in tx.columns if c in TRADE_INPUTS]], codes=("P", "S"))
     if t.empty:
         raise DataError("no open-market purchases or sales to compute a net purchase ratio from")
     t["month"] = t["public_date"].dt.to_period("M")

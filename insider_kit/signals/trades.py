@@ -60,6 +60,13 @@ def transaction_class(tx: pd.DataFrame) -> pd.Series:
     return pd.Series(cls, index=tx.index, name="code_class")
 
 
+#: The transaction columns :func:`trade_table` reads (callers pass only these and the ones they need
+#: themselves: each filter copies every column, and the long text columns, footnotes and titles, cost).
+TRADE_INPUTS = frozenset({
+    "accession", "filing_date", "accepted_at", "issuer_cik", "ticker", "owner_cik", "owner_name", "table",
+    "trans_date", "trans_code", "acquired_disposed", "shares", "price", "value", "plan_10b5_1"})
+
+
 def trade_table(tx: pd.DataFrame, *, date: Literal["filing", "trade"] = "filing",
                 codes: tuple[str, ...] | None = ("P", "S"), nonderivative_only: bool = True) -> pd.DataFrame:
     """Transaction rows ready for events and signals.
