@@ -653,8 +653,14 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     timings = _Timings(study)
+    window = tuple(ledger.attrs["settings"]["window"])
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(run, nb) for nb in timings.longest_first(nbs)]
+        # the claim pages (an event study and a figure per claim) are written here while the kernels run: the
+        # cores are shared instead of the pages waiting for the last notebook
+        t1 = time.time()
+        _claim_pages(study, ledger, out, model=str(ledger.attrs["settings"]["model"]), window=window)
+        print(f"claim pages written ({time.time() - t1:.1f}s)")
         for fut in as_completed(futures):
             nb, secs, err = fut.result()
             if not err:
@@ -672,8 +678,6 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
                     print(f"rendered {nb.stem} ({secs:.1f}s)")
     timings.save()
     res.rendered.sort()
-    window = tuple(ledger.attrs["settings"]["window"])
-    _claim_pages(study, ledger, out, model=str(ledger.attrs["settings"]["model"]), window=window)
     idx = out / "index.html"
     atomic_write_bytes(idx, _index(study, ledger, res, manifest, out).encode("utf-8"))
     res.index = idx
