@@ -73,19 +73,23 @@ def atomic_write_text(dest: Path, text: str) -> None:
     atomic_write_bytes(dest, text.encode("utf-8"))
 
 
-def walk_files(root: Path, suffixes: tuple[str, ...] | None = None) -> list[Path]:
-    """Every file under *root* (with one of *suffixes*), found with ``os.scandir`` (several times faster than
-    ``Path.rglob`` on the tens of thousands of files of a real data directory); sorted."""
-    out: list[Path] = []
+def walk_entries(root: Path) -> Iterator[os.DirEntry[str]]:
+    """Every file under *root* as an ``os.scandir`` entry (text path, cached type; no ``Path`` per file: a
+    real data directory has tens of thousands), in no particular order."""
     stack = [str(root)] if root.is_dir() else []
     while stack:
         with os.scandir(stack.pop()) as it:
             for e in it:
                 if e.is_dir():
                     stack.append(e.path)
-                elif e.is_file() and (suffixes is None or e.name.endswith(suffixes)):
-                    out.append(Path(e.path))
-    return sorted(out)
+                elif e.is_file():
+                    yield e
+
+
+def walk_files(root: Path, suffixes: tuple[str, ...] | None = None) -> list[Path]:
+    """Every file under *root* (with one of *suffixes*), found with ``os.scandir`` (several times faster than
+    ``Path.rglob`` on the tens of thousands of files of a real data directory); sorted."""
+    return sorted(Path(e.path) for e in walk_entries(root) if suffixes is None or e.name.endswith(suffixes))
 
 
 def fingerprint_files(files: list[Path], root: Path) -> str:

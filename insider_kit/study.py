@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from ._io import read_parquet_tables
+from ._io import read_parquet_tables, walk_entries
 from .config import DataPaths, study_dir
 from .errors import DataError
 from .events import build_events
@@ -405,19 +405,12 @@ def raw_fingerprint(p: DataPaths) -> str:
     """
     h = hashlib.sha256()
     entries: list[tuple[str, int, int]] = []
-    # os.scandir with text paths (a real universe has tens of thousands of raw files: no Path per file)
     prefix = str(p.root) + os.sep
-    stack = [str(p.raw)] if p.raw.is_dir() else []
-    while stack:
-        with os.scandir(stack.pop()) as it:
-            for e in it:
-                if e.is_dir():
-                    stack.append(e.path)
-                elif e.is_file() and not e.name.startswith("."):
-                    st = e.stat()
-                    rel = (e.path[len(prefix):] if e.path.startswith(prefix)
-                           else Path(e.path).relative_to(p.root).as_posix())
-                    entries.append((rel.replace(os.sep, "/"), st.st_size, st.st_mtime_ns))
+    for e in walk_entries(p.raw):  # (text paths: a real universe has tens of thousands of raw files)
+        if not e.name.startswith("."):
+            st = e.stat()
+            rel = e.path[len(prefix):] if e.path.startswith(prefix) else Path(e.path).relative_to(p.root).as_posix()
+            entries.append((rel.replace(os.sep, "/"), st.st_size, st.st_mtime_ns))
     entries.sort()
     if p.firms.exists():
         st = p.firms.stat()
