@@ -89,7 +89,9 @@ def walk_entries(root: Path) -> Iterator[os.DirEntry[str]]:
 def walk_files(root: Path, suffixes: tuple[str, ...] | None = None) -> list[Path]:
     """Every file under *root* (with one of *suffixes*), found with ``os.scandir`` (several times faster than
     ``Path.rglob`` on the tens of thousands of files of a real data directory); sorted."""
-    return sorted(Path(e.path) for e in walk_entries(root) if suffixes is None or e.name.endswith(suffixes))
+    found = [e.path for e in walk_entries(root) if suffixes is None or e.name.endswith(suffixes)]
+    # sorted as Paths sort (part by part), on the text: comparing Path objects costs ~10x more
+    return [Path(f) for f in sorted(found, key=lambda f: f.split(os.sep))]
 
 
 def fingerprint_files(files: list[Path], root: Path) -> str:

@@ -348,3 +348,17 @@ def test_isin_text_equals_pandas_isin() -> None:
         for form in (among, pd.Index(among), set(among), list(among)):
             np.testing.assert_array_equal(isin_text(values, form), expect)
     assert isin_text(pd.Series([], dtype="string[pyarrow]"), {"a"}).shape == (0,)
+
+
+def test_walk_files_lists_every_file_in_path_order(tmp_path: Path) -> None:
+    """The raw-file walk finds every file under a tree (with a suffix filter) in the order sorted Paths have,
+    including names where text order and part-by-part order differ ('a-b' and 'a/b')."""
+    from insider_kit._io import walk_files
+
+    names = ["a/b.txt", "a-b.txt", "a/c/d.xml", "a.txt", "B/x.txt", "a/b-c.txt", "z.bin", "a/c.txt"]
+    for n in names:
+        (tmp_path / n).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / n).write_text(n)
+    assert walk_files(tmp_path) == sorted(tmp_path.rglob("*.*"))
+    assert walk_files(tmp_path, (".txt", ".xml")) == sorted(f for f in tmp_path.rglob("*") if f.suffix in (".txt", ".xml"))
+    assert walk_files(tmp_path / "missing") == []
