@@ -128,14 +128,15 @@ def returns_panel(prices: pd.DataFrame, *, market: str | pd.Series | None = "SPY
     """
     if prices.empty:
         raise DataError("no prices to build a returns panel from")
-    px = prices.sort_index()
-    px = px[~px.index.duplicated(keep="last")]
+    px = prices
+    if not (px.index.is_monotonic_increasing and px.index.is_unique):  # (already so from load_prices: no copy)
+        px = px.sort_index()
+        px = px[~px.index.duplicated(keep="last")]
     mkt = None
     name = None
     if isinstance(market, str):
         if market in px.columns:
             mkt = px[market]
-            px = px.drop(columns=market)
             name = market
         else:
             raise DataError(f"market index {market!r} is not among the prices",
@@ -143,34 +144,47 @@ def returns_panel(prices: pd.DataFrame, *, market: str | pd.Series | None = "SPY
     elif isinstance(market, pd.Series):
         mkt = market.reindex(px.index)
         name = str(market.name or "market")
+    keep = np.ones(px.shape[1], dtype=bool)
+    if isinstance(market, str):
+        keep &= px.columns != market
+    columns = px.columns[keep]
+    vals = px.to_numpy(float)  # (a view of a single float block; the market's column is left out below)
+    if not keep.all():
+        vals = vals[:, keep]
+    bad_px = None
     if kind == "price":
-        vals = px.to_numpy(float)
+        # r_t = P_t / P_{t-1} - 1, written into one new array (the panel is ~dates x tickers x 8 bytes: at
+        # universe scale each temporary copy costs a fraction of a second and hundreds of MB)
         with np.errstate(invalid="ignore"):
             nonpos = vals <= 0  # a zero or negative price is an error in the file, not a -100% return
         if nonpos.any():
             i, j = np.nonzero(nonpos)
-            bad_px = pd.DataFrame({"date": px.index[i], "ticker": px.columns[j], "value": vals[i, j],
+            bad_px = pd.DataFrame({"date": px.index[i], "ticker": columns[j], "value": vals[i, j],
                                    "reason": "price <= 0 (dropped)"})
             vals = np.where(nonpos, np.nan, vals)
-        else:
-            bad_px = None
-        prev_direct = np.vstack([np.full((1, vals.shape[1]), np.nan), vals[:-1]])
-        rets = vals / prev_direct - 1.0
+        del nonpos
+        rets = np.empty(vals.shape)
+        rets[:1] = np.nan
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(vals[1:], vals[:-1], out=rets[1:])
+        rets -= 1.0
         m = None
         if mkt is not None:
             mv = mkt.to_numpy(float)
             m = np.concatenate([[np.nan], mv[1:] / mv[:-1] - 1.0])
+        with np.errstate(invalid="ignore"):
+            bad = rets > 1.0  # (a return of positive prices is above -100%)
     else:
-        bad_px = None
-        rets = px.to_numpy(float)
+        rets = np.array(vals, dtype=float)
         m = mkt.to_numpy(float) if mkt is not None else None
-    with np.errstate(invalid="ignore"):
-        bad = np.abs(rets) > 1.0
+        with np.errstate(invalid="ignore"):
+            bad = np.abs(rets) > 1.0
     parts = [] if bad_px is None else [bad_px]
     if bad.any():
         i, j = np.nonzero(bad)
-        parts.append(pd.DataFrame({"date": px.index[i], "ticker": px.columns[j], "value": rets[i, j],
+        parts.append(pd.DataFrame({"date": px.index[i], "ticker": columns[j], "value": rets[i, j],
                                    "reason": "daily return beyond +/-100% (kept)"}))
+    del bad
     susp = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["date", "ticker", "value", "reason"])
     f = factors.reindex(px.index) if factors is not None else None
-    return ReturnsPanel(np.ascontiguousarray(rets), pd.DatetimeIndex(px.index), pd.Index(px.columns), m, name, f, susp)
+    return ReturnsPanel(rets, pd.DatetimeIndex(px.index), pd.Index(columns), m, name, f, susp)
