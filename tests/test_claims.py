@@ -119,29 +119,42 @@ def test_sell_signal_ranking_recovers_a_planted_ranking(tmp_path: Path, cluster:
     assert (row["ci_high"] < 0) if sign < 0 else (row["ci_low"] > 0), row.to_dict()
 
 
-def test_controlled_difference_equals_the_formula_regression(default_market: Path) -> None:
-    """The ledger's controlled estimate (a design built directly) equals car_regression with the formula
+@pytest.mark.parametrize("pair", ["buy_vs_sell", "cluster_vs_other_sales"])
+def test_controlled_difference_equals_the_formula_regression(default_market: Path, pair: str) -> None:
+    """The ledger's controlled estimate (Frisch-Waugh-Lovell on normal equations assembled from bincounts, with
+    the controls and cluster codes of all events reused for a subset) equals car_regression with the formula
     ``y ~ in_a + log_value + log_mcap + C(top_role) + C(year)`` through patsy, coefficient and clustered CI."""
     import insider_kit as ik
-    from insider_kit.claims.ledger import _controlled
+    from insider_kit.claims.ledger import _controlled, _Controls
+    from insider_kit.eventstudy.regression import MaskedClusters, cluster_codes
 
     study = ik.load_study(default_market)
     res = ik.event_study(study.events, study.panel, model="market_adjusted", car_windows=[(0, 60)])
     E = res.events
-    a = (E["direction"] == "buy").to_numpy()
-    b = ~a
-    got = _controlled(res, (0, 60), a, b, flip_b=True)
+    if pair == "buy_vs_sell":
+        a = (E["direction"] == "buy").to_numpy()
+        b, flip = ~a, True
+    else:  # a strict subset of the events: some years or roles may be absent from it
+        sell = (E["direction"] == "sell").to_numpy()
+        a = sell & E["cluster"].to_numpy(bool)
+        b, flip = sell & ~a, False
+    keep = a | b
+    assert a.sum() > 30 and b.sum() > 30
+    got = _controlled(res, (0, 60), a, b, flip_b=flip)
+    shared = _controlled(res, (0, 60), a, b, flip, _Controls(E),
+                         MaskedClusters(cluster_codes(E, ("firm", "month"), intersection=True)))
+    assert shared == got
 
     class Subset:  # what car_regression reads, for the events of a or b
-        events = E
-        car = res.car
+        events = E[keep]
+        car = res.car[keep]
         car_windows = res.car_windows
 
     car = res.car[(0, 60)].to_numpy()
-    extra = pd.DataFrame({"in_a": a.astype(float), "y": np.where(b, -car, car)}, index=E.index)
+    extra = pd.DataFrame({"in_a": a.astype(float), "y": np.where(b & flip, -car, car)}, index=E.index)[keep]
     for col in ("value", "mcap"):
         if col in E.columns:
-            v = pd.to_numeric(E[col], errors="coerce").to_numpy(float)
+            v = pd.to_numeric(E[col], errors="coerce").to_numpy(float)[keep]
             with np.errstate(divide="ignore", invalid="ignore"):
                 extra[f"log_{col}"] = np.where(v > 0, np.log(np.where(v > 0, v, 1.0)), np.nan)
     terms = [t for t in ("log_value", "log_mcap") if t in extra.columns] + ["C(top_role)", "C(year)"]
@@ -150,6 +163,7 @@ def test_controlled_difference_equals_the_formula_regression(default_market: Pat
     assert got["controlled"] == pytest.approx(r["coef"], rel=1e-9)
     assert got["controlled_low"] == pytest.approx(r["ci_low"], rel=1e-9)
     assert got["controlled_high"] == pytest.approx(r["ci_high"], rel=1e-9)
+    assert got["controlled_p"] == pytest.approx(r["p"], rel=1e-6, abs=1e-12)
 
 
 def test_robustness_cells_equal_compare_and_statsmodels(default_market: Path) -> None:

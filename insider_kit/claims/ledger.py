@@ -31,7 +31,7 @@ import pandas as pd
 from ..days import day_index
 from ..errors import DataError
 from ..eventstudy import Model, compare, event_study
-from ..eventstudy.regression import cluster_codes, clustered_mean, clustered_ols
+from ..eventstudy.regression import MaskedClusters, _two_way_se, cluster_codes, clustered_mean, clustered_ols
 from ..eventstudy.results import EventStudyResult
 from ..study import Study
 from .catalog import CLAIMS, Claim, Expect, Selections
@@ -197,29 +197,34 @@ def _empty(n: int = 0, n_ref: float = np.nan, reason: str = "") -> Result:
             "reason": reason}
 
 
-def _mean(res: EventStudyResult, car: np.ndarray, mask: np.ndarray, codes: np.ndarray | None = None) -> Result:
-    """Mean CAR of the events in *mask*, standard error clustered by firm and month (*codes*: the result's
-    :func:`cluster_codes` when the caller computed them once for many claims)."""
+def _mean(res: EventStudyResult, car: np.ndarray, mask: np.ndarray, mc: MaskedClusters | None = None) -> Result:
+    """Mean CAR of the events in *mask*, standard error clustered by firm and month (*mc*: the result's
+    :class:`MaskedClusters` when the caller made them once for many claims)."""
     m = mask & np.isfinite(car)
-    g = cluster_codes(res.events, ("firm", "month"), mask=m) if codes is None else codes[m]
-    out = clustered_mean(car[m], g)
+    if mc is None:
+        out = clustered_mean(car[m], cluster_codes(res.events, ("firm", "month"), mask=m))
+    else:
+        out = mc.mean(car, m)
     return {k: out[k] for k in ("estimate", "ci_low", "ci_high", "p", "n")} | {"n_ref": np.nan}
 
 
-def _diff_clustered(car: np.ndarray, a: np.ndarray, b: np.ndarray, codes: np.ndarray | None, flip_b: bool) -> Result:
+def _diff_clustered(car: np.ndarray, a: np.ndarray, b: np.ndarray, mc: MaskedClusters | None,
+                    flip_b: bool) -> Result:
     """Mean CAR of *a* minus that of *b* (sign-flipped when *flip_b*) as the slope of an OLS on an *a* dummy,
-    clustered by firm and month: :func:`compare`'s regression without its Welch test and bootstrap (for the
-    robustness grids, which report the clustered CI only)."""
+    clustered by firm and month (HC1 without *mc*): :func:`compare`'s regression without its Welch test and
+    bootstrap (for the robustness grids, which report the clustered CI only)."""
     y = np.where(b & flip_b, -car, car)
     m = (a | b) & np.isfinite(y)
     n, n_ref = int((a & m).sum()), int((b & m).sum())
     if n < 2 or n_ref < 2:
         return _empty(n, n_ref)
-    fit = clustered_ols(y[m], pd.DataFrame({"const": 1.0, "in_a": a[m].astype(float)}),
-                        None if codes is None else codes[m])
-    est, se = float(fit.params["in_a"]), float(fit.bse["in_a"])
-    return {"estimate": est, "ci_low": est - 1.96 * se, "ci_high": est + 1.96 * se, "p": float(fit.pvalues["in_a"]),
-            "n": n, "n_ref": n_ref}
+    if mc is None:
+        fit = clustered_ols(y[m], pd.DataFrame({"const": 1.0, "in_a": a[m].astype(float)}), None)
+        est, se, p = float(fit.params["in_a"]), float(fit.bse["in_a"]), float(fit.pvalues["in_a"])
+    else:
+        d = mc.difference(y, a & m, b & m)
+        est, se, p = d["estimate"], d["se"], d["p"]
+    return {"estimate": est, "ci_low": est - 1.96 * se, "ci_high": est + 1.96 * se, "p": p, "n": n, "n_ref": n_ref}
 
 
 def _diff(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b: np.ndarray, flip_b: bool = False,
@@ -234,66 +239,122 @@ def _diff(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b: np.n
             "welch_p": c.welch_p}
 
 
+class _Controls:
+    """The controls of :data:`CONTROLS` for every event of one event study, computed once for all the claims
+    that subset them: the logs of the continuous terms (NaN where missing or not positive) and integer codes of
+    the categorical ones (levels in sorted order, as patsy orders them; -1 where missing)."""
+
+    def __init__(self, events: pd.DataFrame) -> None:
+        self.logs: dict[str, np.ndarray] = {}
+        self.cats: dict[str, np.ndarray] = {}
+        for term in CONTROLS:
+            if term.startswith("C("):
+                name = term[2:-1]
+                if name == "year":
+                    values: Any = pd.to_datetime(events["day0"]).dt.year.to_numpy()
+                elif name in events.columns:
+                    col_v = events[name]
+                    values = col_v.to_numpy()
+                    if col_v.dtype == object:  # (levels as text, as the formula's C() sorts them; missing stay missing)
+                        values = col_v.astype(str).to_numpy().astype(object)
+                        values[col_v.isna().to_numpy()] = None
+                else:
+                    continue
+                self.cats[name] = pd.factorize(values, sort=True, use_na_sentinel=True)[0]
+                continue
+            col = term.removeprefix("log_")
+            if col in events.columns:
+                v = pd.to_numeric(events[col], errors="coerce").to_numpy(float)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    self.logs[term] = np.where(v > 0, np.log(np.where(v > 0, v, 1.0)), np.nan)
+
+
+def _partial_out(T: np.ndarray, cont: np.ndarray, cats: list[np.ndarray]) -> tuple[np.ndarray, int]:
+    """Residuals of the columns of *T* on an intercept, the columns of *cont* and dummies of each categorical code
+    vector in *cats* (one level of each left out, as a formula's treatment coding does: the same column space),
+    and the number of regressors that makes.  The normal equations are assembled from ``bincount``\\ s of the
+    codes, so no dummy matrix is formed (the ledger's controls have dozens of levels over ~10^6 events)."""
+    n = len(T)
+    Xc = np.column_stack([np.ones(n), cont - cont.mean(axis=0)]) if cont.shape[1] else np.ones((n, 1))
+    pc = Xc.shape[1]
+    levels = [int(c.max(initial=-1)) + 1 for c in cats]
+    off = np.cumsum([pc, *levels])
+    m = int(off[-1])
+    G = np.zeros((m, m))
+    R = np.zeros((m, T.shape[1]))
+    G[:pc, :pc] = Xc.T @ Xc
+    R[:pc] = Xc.T @ T
+    keep = list(range(pc))
+    for a, (ca, La) in enumerate(zip(cats, levels, strict=True)):
+        oa = int(off[a])
+        cnt = np.bincount(ca, minlength=La).astype(float)
+        G[oa:oa + La, oa:oa + La] = np.diag(cnt)
+        for j in range(pc):
+            G[j, oa:oa + La] = G[oa:oa + La, j] = np.bincount(ca, weights=Xc[:, j], minlength=La)
+        for t in range(T.shape[1]):
+            R[oa:oa + La, t] = np.bincount(ca, weights=T[:, t], minlength=La)
+        for b in range(a + 1, len(cats)):
+            ob, Lb = int(off[b]), levels[b]
+            cross = np.bincount(ca * Lb + cats[b], minlength=La * Lb).reshape(La, Lb).astype(float)
+            G[oa:oa + La, ob:ob + Lb] = cross
+            G[ob:ob + Lb, oa:oa + La] = cross.T
+        keep += [oa + lev for lev in np.flatnonzero(cnt)[1:]]  # the levels present, the first left out
+    ix = np.asarray(keep)
+    coef = np.zeros((m, T.shape[1]))
+    coef[ix] = np.linalg.pinv(G[np.ix_(ix, ix)]) @ R[ix]
+    fitted = Xc @ coef[:pc]
+    for a, ca in enumerate(cats):
+        fitted += coef[int(off[a]):int(off[a]) + levels[a]][ca]
+    return T - fitted, len(ix)
+
+
 def _controlled(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b: np.ndarray,
-                flip_b: bool) -> Result:
+                flip_b: bool, controls: _Controls | None = None, mc: MaskedClusters | None = None) -> Result:
     """The difference of *a* and *b* with controls (trade value, market value, the top role, year fixed
     effects): the coefficient of ``in_a`` in a CAR regression, standard errors clustered by firm and month.
 
-    The design is built directly (dummies of the top role and the year, first level left out), the same
-    regression :func:`~insider_kit.eventstudy.car_regression` fits from the formula
-    ``y ~ in_a + log_value + log_mcap + C(top_role) + C(year)`` (tested equal), without a formula parser's
-    per-value work on hundreds of thousands of events.
+    It is the regression :func:`~insider_kit.eventstudy.car_regression` fits from the formula
+    ``y ~ in_a + log_value + log_mcap + C(top_role) + C(year)`` (tested equal), computed through the
+    Frisch-Waugh-Lovell theorem: with ``x`` and ``e`` the residuals of ``in_a`` and ``y`` on the controls, the
+    coefficient is ``x'e / x'x``, the full regression's residuals are ``u = e - coef x``, and the ``in_a`` entry of
+    the clustered sandwich is ``c_g sum_c (sum_{i in c} x_i u_i)^2 / (x'x)^2`` (with the full regression's
+    small-sample factor ``c_g``).  No design matrix with dummies of every year and role is formed.
+    *controls* and *mc* (the result's :class:`_Controls` and :class:`MaskedClusters`) are made when not given.
     """
     from scipy import stats as st
 
-    from ..eventstudy.regression import cluster_codes, clustered_ols
-
     if a.sum() < 5 or b.sum() < 5:
         return {}
+    ctl = _Controls(res.events) if controls is None else controls
     keep = a | b
-    used = {"ticker", "day0", "date", *(t[2:-1] for t in CONTROLS if t.startswith("C(")),
-            *(t.removeprefix("log_") for t in CONTROLS if not t.startswith("C("))}
-    E = res.events.loc[keep, [c for c in res.events.columns if c in used]]  # (not every column of the events)
-    car = res.car[window].to_numpy()[keep]
-    y = np.where(b[keep] & flip_b, -car, car)
-    X = pd.DataFrame({"Intercept": 1.0, "in_a": a[keep].astype(float)}, index=E.index)
-    cats: dict[str, np.ndarray] = {}
-    for term in CONTROLS:  # logs of positive values; categorical terms C(name) as dummies (first level left out)
-        if term.startswith("C("):
-            name = term[2:-1]
-            if name == "year":
-                cats[name] = pd.to_datetime(E["day0"]).dt.year.to_numpy()
-            elif name in E.columns:
-                cats[name] = E[name].astype(object).to_numpy()
-            continue
-        col = term.removeprefix("log_")
-        if col in E.columns:
-            v = pd.to_numeric(E[col], errors="coerce").to_numpy(float)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                lv = np.where(v > 0, np.log(np.where(v > 0, v, 1.0)), np.nan)
-            if np.isfinite(lv).sum() >= 10:
-                X[term] = lv
-    ok = np.isfinite(y) & np.isfinite(X.to_numpy()).all(axis=1)
-    for values in cats.values():
-        ok &= pd.notna(values)
-    blocks, names = [X.to_numpy()[ok]], list(X.columns)
-    for name, values in cats.items():  # one-hot from integer codes of the sorted levels (as patsy orders them)
-        v = values[ok].astype(str) if values.dtype == object else values[ok]
-        code, levels = pd.factorize(v, sort=True)
-        D = np.zeros((len(code), max(len(levels) - 1, 0)))
-        hit = code > 0
-        D[np.flatnonzero(hit), code[hit] - 1] = 1.0
-        blocks.append(D)
-        names += [f"C({name})[T.{lev}]" for lev in levels[1:]]
-    if ok.sum() <= len(names):
+    car = res.car[window].to_numpy()
+    y = np.where(b & flip_b, -car, car)
+    ok = keep & np.isfinite(y)
+    logs = [v for v in ctl.logs.values() if np.isfinite(v[keep]).sum() >= 10]
+    for v in logs:
+        ok &= np.isfinite(v)
+    for c in ctl.cats.values():
+        ok &= c >= 0
+    n = int(ok.sum())
+    cats = [c[ok] for c in ctl.cats.values()]
+    # regressors: intercept, in_a, the logs, and each categorical's present levels but one
+    k = 2 + len(logs) + sum(max(int(np.count_nonzero(np.bincount(c))) - 1, 0) if len(c) else 0 for c in cats)
+    if n <= k:
         return {}
+    mcl = MaskedClusters(cluster_codes(res.events, ("firm", "month"), intersection=True)) if mc is None else mc
     try:
-        fit = clustered_ols(y[ok], pd.DataFrame(np.hstack(blocks), columns=names),
-                            cluster_codes(E, ("firm", "month"), mask=ok, intersection=True))
+        cont = np.column_stack([v[ok] for v in logs]) if logs else np.empty((n, 0))
+        E, _ = _partial_out(np.column_stack([y[ok], a[ok].astype(float)]), cont, cats)
     except (ValueError, np.linalg.LinAlgError):
         return {}
-    coef, se, pv = float(fit.params["in_a"]), float(fit.bse["in_a"]), float(fit.pvalues["in_a"])
+    e, x = E[:, 0], E[:, 1]
+    xx = float(x @ x)
+    if not xx > 1e-12 * n:  # in_a is (nearly) a combination of the controls: not identified
+        return {}
+    coef = float(x @ e) / xx
+    se = _two_way_se(x * (e - coef * x), np.flatnonzero(ok), mcl.codes, mcl.sizes, n, k, xx)
     q = st.norm.ppf(0.975)
+    pv = float(2 * st.norm.sf(abs(coef / se))) if np.isfinite(se) and se > 0 else np.nan
     return {"controlled": coef, "controlled_low": coef - q * se, "controlled_high": coef + q * se,
             "controlled_p": pv}
 
@@ -483,6 +544,8 @@ def _run_ledger(study: Study, *, model: Model, window: tuple[int, int], negligib
     car = res.car[window].to_numpy()
     sel = Selections(res.events, runup_quintile=runup_quintile, plan_threshold=plan_threshold)
     codes = cluster_codes(res.events, ("firm", "month"), intersection=True)  # once: every claim subsets them
+    mc = MaskedClusters(codes)
+    controls = _Controls(res.events)  # (likewise)
     out: dict[str, Result] = {}
     later = ("disposals", "pre_filing")  # (they wait for the prefetched variants: tested last)
     order = [c for c in CLAIMS if c.kind not in later] + [c for c in CLAIMS if c.kind in later]
@@ -492,12 +555,13 @@ def _run_ledger(study: Study, *, model: Model, window: tuple[int, int], negligib
             out[c.id] = _empty(0, np.nan, why)
         elif c.kind == "mean":
             assert c.select is not None
-            out[c.id] = _mean(res, car, c.select(sel)[0], codes)
+            out[c.id] = _mean(res, car, c.select(sel)[0], mc)
         elif c.kind == "difference":
             assert c.select is not None
             a, b = c.select(sel)
             assert b is not None
-            out[c.id] = _diff(res, window, a, b, flip_b=c.flip_ref) | _controlled(res, window, a, b, c.flip_ref)
+            out[c.id] = _diff(res, window, a, b, flip_b=c.flip_ref) | _controlled(res, window, a, b, c.flip_ref,
+                                                                                   controls, mc)
         elif c.kind == "disposals":
             out[c.id] = _disposals(study, common, window)
         elif c.kind == "pre_filing":

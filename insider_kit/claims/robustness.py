@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pandas as pd
 
 from ..eventstudy import event_study
-from ..eventstudy.regression import cluster_codes
+from ..eventstudy.regression import MaskedClusters, cluster_codes
 from ..eventstudy.results import EventStudyResult
 from ..study import Study
 from .ledger import _diff_clustered, _mean
@@ -161,12 +161,12 @@ def _grid_tables(study: Study, models: tuple[str, ...], windows: tuple[tuple[int
         study.prefetch([("trade", ("P", "S"), False)])
     for date, model, res in _grid_studies(study, models, windows, dates, tests=False):
         sel = Selections(res.events)
-        codes = cluster_codes(res.events, ("firm", "month"), intersection=True)  # once per study: every cell subsets them
+        mc = MaskedClusters(cluster_codes(res.events, ("firm", "month"), intersection=True))  # once per study
         buy = (res.events["direction"] == "buy").to_numpy()
         for w in windows:
             car = res.car[w].to_numpy()
-            d = _diff_clustered(car, buy, ~buy, codes, flip_b=True)
-            b, s_ = _mean(res, car, buy, codes), _mean(res, car, ~buy, codes)
+            d = _diff_clustered(car, buy, ~buy, mc, flip_b=True)
+            b, s_ = _mean(res, car, buy, mc), _mean(res, car, ~buy, mc)
             rob.append({"date": date, "model": model, "start": w[0], "end": w[1], "buys": b["estimate"],
                         "sales": s_["estimate"], "difference": d["estimate"], "ci_low": d["ci_low"],
                         "ci_high": d["ci_high"], "n_buys": b["n"], "n_sales": s_["n"]})
@@ -176,7 +176,7 @@ def _grid_tables(study: Study, models: tuple[str, ...], windows: tuple[tuple[int
             a, ref = c.select(sel)
             for w in windows:
                 car = res.car[w].to_numpy()
-                r = _mean(res, car, a, codes) if ref is None else _diff_clustered(car, a, ref, codes, c.flip_ref)
+                r = _mean(res, car, a, mc) if ref is None else _diff_clustered(car, a, ref, mc, c.flip_ref)
                 rows.append({"claim": c.id, "date": date, "model": model, "start": w[0], "end": w[1], "n": r["n"],
                              "n_ref": r["n_ref"], "estimate": r["estimate"], "ci_low": r["ci_low"],
                              "ci_high": r["ci_high"]})

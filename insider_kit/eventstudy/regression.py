@@ -10,6 +10,7 @@ groups can be estimated with controls (size, trade value, role, year fixed effec
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -220,6 +221,77 @@ def _bin_codes(codes: np.ndarray, n: int, k: int = 1) -> np.ndarray:
             and (int(codes.max()) + 1) * k <= 8 * n + 4096):
         return codes.astype(np.intp, copy=False)
     return pd.factorize(codes)[0]
+
+
+def _two_way_se(score: np.ndarray, rows: np.ndarray, codes: np.ndarray, sizes: np.ndarray, n: int, k: int,
+                denom: float) -> float:
+    """The two-way clustered standard error of one coefficient from its per-observation scores (its row of
+    ``(X'X)^-1 X'`` times the residuals, up to *denom*): firm + month - firm-month, each with
+    :func:`clustered_ols`' small-sample factor; NaN when the variance comes out negative."""
+    from ._kernels import cluster_square_sums
+
+    out = np.empty((3, 2))
+    cluster_square_sums(score, rows, codes, sizes, out)
+    var = 0.0
+    for d, sign in ((0, 1.0), (1, 1.0), (2, -1.0)):
+        used = out[d, 1]
+        var += sign * used / (used - 1) * (n - 1) / (n - k) * out[d, 0]
+    return float(np.sqrt(var)) / denom if var >= 0 else np.nan
+
+
+def _normal_p(t: float) -> float:
+    return math.erfc(abs(t) / math.sqrt(2.0)) if np.isfinite(t) else np.nan
+
+
+class MaskedClusters:
+    """Two-way (firm and month) clustered means and differences of means over subsets of one set of events,
+    each given as a mask: the numbers of :func:`clustered_mean` and of :func:`clustered_ols` on a dummy of one
+    subset, from one compiled pass over the rows (no subset of the codes is formed).  For the ledger and its
+    grids, which fit hundreds of these on the same events.
+
+    Parameters
+    ----------
+    codes
+        ``(n, 3)`` codes of all events from :func:`cluster_codes` with ``intersection=True``.
+    """
+
+    def __init__(self, codes: np.ndarray | None) -> None:
+        if codes is None or codes.ndim != 2 or codes.shape[1] != 3:
+            raise DataError("MaskedClusters needs the (n, 3) codes of cluster_codes(..., intersection=True)")
+        self.codes = np.ascontiguousarray(codes, dtype=np.int64)
+        self.sizes = (self.codes.max(axis=0, initial=-1) + 1).astype(np.int64)
+
+    def mean(self, y: np.ndarray, mask: np.ndarray) -> dict[str, float]:
+        """:func:`clustered_mean` of ``y[mask]`` (finite values only are expected in the mask)."""
+        rows = np.flatnonzero(mask)
+        n = len(rows)
+        if n < 3:
+            return clustered_mean(y[rows], None)
+        v = y[rows]
+        est = float(v.mean())
+        se = _two_way_se(v - est, rows, self.codes, self.sizes, n, 1, float(n))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = est / se
+        return {"estimate": est, "se": se, "ci_low": est - 1.96 * se, "ci_high": est + 1.96 * se, "p": _normal_p(t),
+                "n": n}
+
+    def difference(self, y: np.ndarray, a: np.ndarray, b: np.ndarray) -> dict[str, float]:
+        """The slope of ``y`` on a dummy of *a* among the rows of *a* or *b* (the difference of their means), as
+        :func:`clustered_ols` gives it: ``estimate``, ``se``, ``p``, ``n`` (rows of *a*), ``n_ref`` (of *b*)."""
+        m = a | b
+        rows = np.flatnonzero(m)
+        n = len(rows)
+        ina = a[rows]
+        na = int(ina.sum())
+        v = y[rows]
+        ma, mb = float(v[ina].mean()), float(v[~ina].mean())
+        x = ina - na / n  # the dummy net of the intercept (Frisch-Waugh-Lovell)
+        u = v - np.where(ina, ma, mb)
+        se = _two_way_se(x * u, rows, self.codes, self.sizes, n, 2, float(x @ x))
+        est = ma - mb
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = est / se
+        return {"estimate": est, "se": se, "p": _normal_p(t), "n": na, "n_ref": n - na}
 
 
 def clustered_mean(y: np.ndarray, groups: np.ndarray | None) -> dict[str, float]:

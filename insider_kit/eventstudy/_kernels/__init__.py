@@ -15,6 +15,7 @@ from ._core import DayArgs, EventOut, ModelArgs, transpose
 from .fit import abnormal, est_residuals, window_ar
 from .groups import (
            bootstrap_means,
+           cluster_square_sums,
            gather_finite,
            group_moments,
            pair_correlations,
@@ -24,5 +25,5 @@ from .groups import (
 )
 from .rank import rank_accumulate, rank_exact
 
-__all__ = ["DayArgs", "EventOut", "ModelArgs", "abnormal", "bootstrap_means", "est_residuals", "gather_finite", "group_moments", "pair_correlations", "patell_sums",
+__all__ = ["DayArgs", "EventOut", "ModelArgs", "abnormal", "bootstrap_means", "cluster_square_sums", "est_residuals", "gather_finite", "group_moments", "pair_correlations", "patell_sums",
            "rank_accumulate", "rank_exact", "sort_finite", "transpose", "wilcoxon_sorted", "window_ar"]

@@ -8,7 +8,7 @@ from numba import njit, prange
 
 from ._core import _fin, _kernel
 
-__all__ = ["bootstrap_means", "gather_finite", "group_moments", "pair_correlations", "patell_sums", "sort_finite", "wilcoxon_sorted"]
+__all__ = ["bootstrap_means", "cluster_square_sums", "gather_finite", "group_moments", "pair_correlations", "patell_sums", "sort_finite", "wilcoxon_sorted"]
 
 
 @_kernel
@@ -226,25 +226,89 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
+_LOW32 = np.uint64(0xFFFFFFFF)
+
+
 @njit(parallel=True, nogil=True, cache=True, error_model="numpy")
 def bootstrap_means(x, n_boot, seed, out):  # pragma: no cover - compiled
     """``out[b]`` = the mean of ``len(x)`` draws with replacement from *x*, for ``b < n_boot`` (the resamples of
     a percentile bootstrap), on all cores.
 
-    Draw k of resample b is ``x[floor(u * n)]`` with u the 53 high bits of SplitMix64 (Steele, Lea & Flood 2014)
-    of the counter ``seed + b * 2^32 + k`` (as a stream): deterministic for a seed whatever the number of threads,
-    and no index array in memory.
+    Resample b is a stream of SplitMix64 (Steele, Lea & Flood 2014) outputs of the counter ``seed + b * 2^32 +
+    k``; each 64-bit output gives two draws, ``x[(h * n) >> 32]`` for its high and its low 32 bits h (Lemire's
+    multiply-shift: an index below n with probability within n / 2^32 of 1/n).  Deterministic for a seed
+    whatever the number of threads, and no index array in memory.  Four partial sums keep the additions out of
+    each other's way (a single running sum waits on the previous add for every draw).  Above 2^32 values each
+    draw takes the 53 high bits of its own output as a uniform.
     """
     n = len(x)
     inv = 1.0 / 9007199254740992.0  # 2^-53
+    small = n < 4294967296
+    nn = np.uint64(n)
+    s32 = np.uint64(32)
     for b in prange(n_boot):
         state = np.uint64(seed) + np.uint64(b) * np.uint64(4294967296) * _GOLDEN
-        s = 0.0
-        for _k in range(n):
+        s0 = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        s3 = 0.0
+        k = 0
+        if small:
+            while k + 4 <= n:
+                state += _GOLDEN
+                z = state
+                z = (z ^ (z >> np.uint64(30))) * _MIX1
+                z = (z ^ (z >> np.uint64(27))) * _MIX2
+                z = z ^ (z >> np.uint64(31))
+                state += _GOLDEN
+                w = state
+                w = (w ^ (w >> np.uint64(30))) * _MIX1
+                w = (w ^ (w >> np.uint64(27))) * _MIX2
+                w = w ^ (w >> np.uint64(31))
+                s0 += x[((z >> s32) * nn) >> s32]
+                s1 += x[((z & _LOW32) * nn) >> s32]
+                s2 += x[((w >> s32) * nn) >> s32]
+                s3 += x[((w & _LOW32) * nn) >> s32]
+                k += 4
+        while k < n:  # the last draws (and every draw above 2^32 values)
             state += _GOLDEN
             z = state
             z = (z ^ (z >> np.uint64(30))) * _MIX1
             z = (z ^ (z >> np.uint64(27))) * _MIX2
             z = z ^ (z >> np.uint64(31))
-            s += x[int(float(z >> np.uint64(11)) * inv * n)]
-        out[b] = s / n
+            if small:
+                s0 += x[((z >> s32) * nn) >> s32]
+            else:
+                s0 += x[int(float(z >> np.uint64(11)) * inv * n)]
+            k += 1
+        out[b] = ((s0 + s1) + (s2 + s3)) / n
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def cluster_square_sums(score, rows, codes, sizes, out):  # pragma: no cover - compiled
+    """For each column d of *codes* (cluster codes ``0 <= codes[i, d] < sizes[d]``): ``out[d, 0]`` = the sum over
+    clusters of (the sum of ``score[r]`` over the rows ``rows[r]`` in the cluster) squared, ``out[d, 1]`` = the number
+    of clusters with a row.  One pass over the rows for every dimension (the meat of a clustered variance of one
+    coefficient, given its per-observation scores)."""
+    D = codes.shape[1]
+    off = np.zeros(D + 1, dtype=np.int64)
+    for d in range(D):
+        off[d + 1] = off[d] + sizes[d]
+    acc = np.zeros(off[D])
+    seen = np.zeros(off[D], dtype=np.bool_)
+    for r in range(len(rows)):
+        i = rows[r]
+        s = score[r]
+        for d in range(D):
+            c = off[d] + codes[i, d]
+            acc[c] += s
+            seen[c] = True
+    for d in range(D):
+        ss = 0.0
+        used = 0
+        for c in range(off[d], off[d + 1]):
+            if seen[c]:
+                ss += acc[c] * acc[c]
+                used += 1
+        out[d, 0] = ss
+        out[d, 1] = used
