@@ -45,7 +45,8 @@ EVENT_COLUMNS = ["ticker", "issuer_cik", "date", "direction", "n_trades", "n_ins
 def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, *,
                  date: Literal["filing", "trade"] = "filing", codes: tuple[str, ...] = ("P", "S"),
                  by_class: bool = False, unit: Literal["firm-day"] = "firm-day", nonderivative_only: bool = True,
-                 firms: pd.DataFrame | None = None, params: SignalParams | None = None) -> pd.DataFrame:
+                 firms: pd.DataFrame | None = None, params: SignalParams | None = None,
+                 signals: bool = True) -> pd.DataFrame:
     r"""Aggregate transactions into firm-day events with their signals.
 
     Parameters
@@ -71,6 +72,10 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
         Optional table with ``ticker`` and ``ipo_date`` / ``shares_outstanding``.
     params
         The signal definitions' parameters (default :class:`~insider_kit.signals.SignalParams`).
+    signals
+        False: the events' aggregates only (key, direction, counts, shares, value, price, plan share, roles,
+        code class, dates), none of the signals (for a comparison that needs none: the ledger's disposal
+        classes).
 
     Returns
     -------
@@ -104,7 +109,7 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     if "ticker" not in transactions.columns:
         raise DataError("transactions lack column 'ticker'")
     # only the columns events are built from: filtering the long text columns (footnotes, titles) costs
-    allt = trade_table(transactions[[c for c in transactions.columns if c in _EVENT_INPUTS]], date=date, codes=None,
+    allt = trade_table(transactions[[c for c in transactions.columns if c in EVENT_INPUTS]], date=date, codes=None,
                        nonderivative_only=nonderivative_only)
     hist = allt[allt["trans_code"].isin(["P", "S"])]
     in_codes = allt["trans_code"].isin(codes).fillna(False).to_numpy(bool)
@@ -114,13 +119,22 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     if t.empty:
         return _empty(no_ticker, p)
     data_start = allt["public_date"].min()  # first day the data cover (a later row cannot move it)
-    t["routine_class"] = routine_class(t, hist, years=p.routine_years)
-    t["silent"] = silence(t, hist, days=p.silence_days, data_start=data_start)
+    if signals:
+        t["routine_class"] = routine_class(t, hist, years=p.routine_years)
+        t["silent"] = silence(t, hist, days=p.silence_days, data_start=data_start)
+    else:
+        t["routine_class"] = None  # (read by the aggregation; its columns are left out below)
     key = ["ticker", "issuer_cik", "date"] + (["code_class"] if by_class else [])
     t = _in_event_direction(t, key)
     if t.empty:
-        return _empty(no_ticker, p)
+        ev = _empty(no_ticker, p)
+        return ev if signals else ev[[c for c in EVENT_COLUMNS if c in BARE_COLUMNS]]
     ev = _aggregate(t, key, by_class)
+    if not signals:
+        ev = ev.drop(columns=["plan_shares", "role_rank", "any_opp", "any_rout", "_eid"]).reset_index(drop=True)
+        ev.attrs["no_ticker"] = no_ticker
+        ev.attrs["params"] = p
+        return ev
     ev = ev.merge(_per_owner(t, p), on="_eid", how="left").drop(columns="_eid")
     ev["silent"] = ev["silent"].astype("boolean")
     ev["fraction_bucket"] = fraction_bucket(ev["fraction"])
@@ -136,8 +150,13 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     return ev
 
 
+#: The columns of ``build_events(..., signals=False)``.
+BARE_COLUMNS = ("ticker", "issuer_cik", "date", "direction", "n_trades", "n_insiders", "shares", "value",
+                "plan_flag_known", "top_exec", "first_trade_date", "last_filing_date", "public_date", "issuer_name",
+                "code_class", "roles", "top_role", "plan_share", "price")
+
 #: The transaction columns build_events reads (the others are not copied through its filters).
-_EVENT_INPUTS = TRADE_INPUTS | {"issuer_name", "role", "shares_after", "line"}
+EVENT_INPUTS = TRADE_INPUTS | {"issuer_name", "role", "shares_after", "line"}
 
 
 def _in_event_direction(t: pd.DataFrame, key: list[str]) -> pd.DataFrame:

@@ -39,7 +39,8 @@ from . import __version__
 from ._io import read_parquet_tables, walk_entries
 from .config import DataPaths, study_dir
 from .errors import DataError
-from .events import build_events
+from .events import EVENT_INPUTS, build_events
+from .filings.schema import TIDY_COLUMNS
 from .filings.tidy import build_tidy, load_transactions, tidy_is_current
 from .prices import load_factors, load_prices, returns_panel
 from .prices.panel import ReturnsPanel
@@ -195,12 +196,13 @@ class Study:
         return self._prices
 
     def events_by(self, date: Literal["filing", "trade"] = "filing", codes: tuple[str, ...] = ("P", "S"),
-                  by_class: bool = False) -> pd.DataFrame:
-        """Events built another way (trade date, other codes), with the same signals.
+                  by_class: bool = False, signals: bool = True) -> pd.DataFrame:
+        """Events built another way (trade date, other codes), with the same signals (without any with
+        ``signals=False``: the arguments of :func:`~insider_kit.build_events`).
 
         Each variant is built once per study (and kept in the persistent study when there is one).
         """
-        key = _variant_key((date, codes, by_class))
+        key = _variant_key((date, codes, by_class, signals))
         if key == "filing-P_S-all":
             return self.events
         if key in self._alt:
@@ -221,12 +223,13 @@ class Study:
                 warnings.warn(f"{f}: unreadable cached events ({exc}); rebuilding them", InsiderKitWarning,
                               stacklevel=2)
         if ev is None:
-            ev = _variant_events(self.transactions, self.panel, (date, codes, by_class), self.firms, self.params, f)
+            ev = _variant_events(self.transactions, self.panel, (date, codes, by_class, signals), self.firms,
+                                 self.params, f)
         self._alt[key] = ev
         return ev
 
     def prefetch(self, variants: Sequence[Variant]) -> None:
-        """Start building the event *variants* (``(date, codes, by_class)``, the arguments of
+        """Start building the event *variants* (``(date, codes, by_class[, signals])``, the arguments of
         :meth:`events_by`) that the persistent study does not hold yet, each in a worker process; a later
         :meth:`events_by` waits for its variant.  A caller that needs several and has other work meanwhile (the
         ledger) waits for the slowest rather than their sum, on every core.
@@ -237,7 +240,7 @@ class Study:
         Parameters
         ----------
         variants
-            ``(date, codes, by_class)`` of each variant.
+            ``(date, codes, by_class)`` or ``(date, codes, by_class, signals)`` of each variant.
 
         Returns
         -------
@@ -290,7 +293,11 @@ class Study:
         from .signals import net_purchase_ratio
 
         def build() -> pd.DataFrame:  # (stored with the month as text: Parquet has no period type)
-            npr = net_purchase_ratio(self.transactions, self.panel.market_series())
+            from .signals.trades import TRADE_INPUTS
+
+            # the trades' columns only, unless the whole table is already in memory
+            tx = _transactions(self.paths, TRADE_INPUTS) if callable(self._transactions) else self.transactions
+            npr = net_purchase_ratio(tx, self.panel.market_series())
             return npr.set_axis(npr.index.astype(str), axis=0).reset_index()
 
         d = self._cached_frame("npr", build)
@@ -442,21 +449,26 @@ def _without_attrs(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-#: An event variant: ``(date, codes, by_class)``, the arguments of :meth:`Study.events_by`.
-Variant = tuple[str, tuple[str, ...], bool]
+#: An event variant: ``(date, codes, by_class)`` or ``(date, codes, by_class, signals)``, the arguments of
+#: :meth:`Study.events_by`.
+Variant = tuple[str, tuple[str, ...], bool] | tuple[str, tuple[str, ...], bool, bool]
+
+
+def _variant_args(v: Variant) -> tuple[str, tuple[str, ...], bool, bool]:
+    return (v[0], v[1], v[2], True) if len(v) == 3 else (v[0], v[1], v[2], v[3])
 
 
 def _variant_key(v: Variant) -> str:
-    date, codes, by_class = v
-    return f"{date}-{'_'.join(codes)}-{'class' if by_class else 'all'}"
+    date, codes, by_class, signals = _variant_args(v)
+    return f"{date}-{'_'.join(codes)}-{'class' if by_class else 'all'}" + ("" if signals else "-bare")
 
 
 def _variant_events(tx: pd.DataFrame, panel: ReturnsPanel, v: Variant, firms: pd.DataFrame | None,
                     params: SignalParams, f: Path | None) -> pd.DataFrame:
     """Build event variant *v* and keep it at *f* (the persistent study), when given and writable."""
-    date, codes, by_class = v
+    date, codes, by_class, signals = _variant_args(v)
     ev = build_events(tx, panel, date=date, codes=codes, by_class=by_class, firms=firms,  # type: ignore[arg-type]
-                      params=params)
+                      params=params, signals=signals)
     if f is not None:
         try:
             _write_atomic_parquet(ev, f)
@@ -474,7 +486,7 @@ def _variant_worker(root: str, cdir: str, v: Variant, params: SignalParams) -> N
         return
     _, panel, _, _ = _read_cache(Path(cdir), p.raw_prices)
     firms = pd.read_csv(p.firms, dtype={"issuer_cik": str}) if p.firms.exists() else None
-    _variant_events(_transactions(p), panel, v, firms, params, f)
+    _variant_events(_transactions(p, EVENT_INPUTS), panel, v, firms, params, f)
 
 
 def _write_atomic_parquet(df: pd.DataFrame, dest: Path) -> None:
@@ -567,10 +579,11 @@ def _cached_prices(cdir: Path, man: dict[str, Any], raw_prices: Path) -> Callabl
 
 
 # ----------------------------------------------------------------------------------------------- load_study
-def _transactions(p: DataPaths) -> pd.DataFrame:
+def _transactions(p: DataPaths, columns: frozenset[str] | None = None) -> pd.DataFrame:
     """The tidy transactions, tickers filled from the SEC's CIK map where a filing has none (its own symbol
-    wins)."""
-    tx = load_transactions(p)
+    wins); *columns*: only those of the tidy columns (the events' or the trades' inputs: the long text columns
+    are half the reading)."""
+    tx = load_transactions(p, columns=None if columns is None else [c for c in TIDY_COLUMNS if c in columns])
     if p.company_tickers.exists() and tx["ticker"].isna().any():
         m = cik_ticker_map(load_company_tickers(p.company_tickers), tx[["issuer_cik", "ticker"]])
         tx["ticker"] = tx["ticker"].fillna(tx["issuer_cik"].map(m))
@@ -639,11 +652,16 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
                          truth, meta)
         except DataError as exc:
             warnings.warn(f"{exc}; rebuilding the study", InsiderKitWarning, stacklevel=2)
-    tx = _transactions(p)
-    prices = load_prices(p.raw_prices)
-    factors = load_factors(p.raw_factors) if has_factors else None
-    panel = returns_panel(prices, market=mkt, factors=factors)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # (Parquet and Arrow release the GIL: read while prices load)
+        tx_events = pool.submit(_transactions, p, EVENT_INPUTS)  # only the columns events are built from
+        prices = load_prices(p.raw_prices)
+        factors = load_factors(p.raw_factors) if has_factors else None
+        panel = returns_panel(prices, market=mkt, factors=factors)
+        tx = tx_events.result()
     events = build_events(tx, panel, firms=firms, params=sp)
+    del tx
     meta["cache"] = "built"
     if cache:
         try:
@@ -657,4 +675,4 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
         except OSError as exc:  # a read-only directory: carry on without the cache, say so
             warnings.warn(f"cannot write the study cache under {p.study_cache} ({exc}); it will be rebuilt "
                           "next time", InsiderKitWarning, stacklevel=2)
-    return Study(p, tx, prices, panel, events, firms, mkt, p.is_synthetic, sp, truth, meta)
+    return Study(p, lambda: _transactions(p), prices, panel, events, firms, mkt, p.is_synthetic, sp, truth, meta)

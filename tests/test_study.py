@@ -163,16 +163,24 @@ def test_prefetched_variants_equal_variants_built_here(market: Path) -> None:
     from concurrent.futures import Future
 
     study = ik.load_study(market)
-    variants = [("trade", ("P", "S"), False), ("filing", ("S", "F", "G", "J"), True)]
+    from insider_kit.events import BARE_COLUMNS
+
+    variants = [("trade", ("P", "S"), False), ("filing", ("S", "F", "G", "J"), True),
+                ("filing", ("S", "F", "G", "J"), True, False)]
     study.prefetch(variants)
-    assert len(study._pending) == 2
+    assert len(study._pending) == 3
     got = [study.events_by(date="trade"), study.events_by(codes=("S", "F", "G", "J"), by_class=True)]
+    bare = study.events_by(codes=("S", "F", "G", "J"), by_class=True, signals=False)
     assert not study._pending
     expect = [ik.build_events(study.transactions, study.panel, date="trade", firms=study.firms, params=study.params),
               ik.build_events(study.transactions, study.panel, codes=("S", "F", "G", "J"), by_class=True,
                               firms=study.firms, params=study.params)]
     for g, e in zip(got, expect, strict=True):
         pd.testing.assert_frame_equal(g.reset_index(drop=True), e.reset_index(drop=True), check_dtype=False)
+    # without signals: the same events and aggregates, no signal column
+    assert set(bare.columns) == set(BARE_COLUMNS)
+    pd.testing.assert_frame_equal(bare.reset_index(drop=True), expect[1][list(bare.columns)].reset_index(drop=True),
+                                  check_dtype=False)
     study.prefetch(variants)  # both kept with the study now: nothing to do
     assert not study._pending
     plain = ik.load_study(market, cache=False)

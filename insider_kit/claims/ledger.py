@@ -23,6 +23,7 @@ follows (notebook 05).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -321,8 +322,6 @@ def _controlled(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b
     small-sample factor ``c_g``).  No design matrix with dummies of every year and role is formed.
     *controls* and *mc* (the result's :class:`_Controls` and :class:`MaskedClusters`) are made when not given.
     """
-    from scipy import stats as st
-
     if a.sum() < 5 or b.sum() < 5:
         return {}
     ctl = _Controls(res.events) if controls is None else controls
@@ -353,8 +352,8 @@ def _controlled(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b
         return {}
     coef = float(x @ e) / xx
     se = _two_way_se(x * (e - coef * x), np.flatnonzero(ok), mcl.codes, mcl.sizes, n, k, xx)
-    q = st.norm.ppf(0.975)
-    pv = float(2 * st.norm.sf(abs(coef / se))) if np.isfinite(se) and se > 0 else np.nan
+    q = 1.959963984540054  # the normal's 97.5% quantile
+    pv = math.erfc(abs(coef / se) / math.sqrt(2.0)) if np.isfinite(se) and se > 0 else np.nan
     return {"controlled": coef, "controlled_low": coef - q * se, "controlled_high": coef + q * se,
             "controlled_p": pv}
 
@@ -418,13 +417,14 @@ def market_claim(study: Study, *, horizon: int = 3, heavy_q: float = 0.1) -> Res
 
 
 #: The event variants the ledger and its robustness grids use besides the study's events
-#: (``(date, codes, by_class)``: the disposal comparison's and the trade-dated events).
-LEDGER_VARIANTS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
-    ("filing", ("S", "F", "G", "J"), True), ("trade", ("P", "S"), False))
+#: (``(date, codes, by_class, signals)``: the disposal comparison's classes, without signals, and the trade-dated
+#: events).
+LEDGER_VARIANTS: tuple[tuple[str, tuple[str, ...], bool, bool], ...] = (
+    ("filing", ("S", "F", "G", "J"), True, False), ("trade", ("P", "S"), False, True))
 
 
 def _disposals(study: Study, common: dict[str, Any], window: tuple[int, int]) -> Result:
-    ev = study.events_by(codes=("S", "F", "G", "J"), by_class=True)
+    ev = study.events_by(codes=("S", "F", "G", "J"), by_class=True, signals=False)  # (classes only: no signals)
     ev = ev[ev["direction"] == "sell"]
     if ev.empty:
         return _empty(0, 0, "no disposals (F/G/J) in the data")

@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from numba import njit, prange
 
 from ..days import day_index
 from ..prices.panel import ReturnsPanel
@@ -353,16 +354,44 @@ def lockup_flags(day: np.ndarray, ipo_day: np.ndarray, band: int) -> np.ndarray:
 def _cumlog(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative log(1+r) and count of valid days, with a leading zero row (C[t] = sum over days < t)."""
     # a return of -100% or below (a zero or negative price) has no log; it counts as a missing day
+    shape = (values.shape[0] + 1, *values.shape[1:])
+    if values.ndim == 2 and values.dtype == np.float64:  # the panel: one compiled pass on all cores
+        c = np.empty(shape)
+        n = np.empty(shape, dtype=np.int32)
+        _cumlog_into(values, c, n)
+        return c, n
     with np.errstate(invalid="ignore"):
         valid = values > -1.0  # (False for NaN)
     valid &= np.isfinite(values)
-    shape = (values.shape[0] + 1, *values.shape[1:])
-    c = np.zeros(shape)  # written in place: no full-size temporaries (the panel is tickers x days)
+    c = np.zeros(shape)  # written in place: no full-size temporaries
     np.log1p(values, out=c[1:], where=valid)
     np.cumsum(c[1:], axis=0, out=c[1:])
     n = np.zeros(shape, dtype=np.int32)
     np.cumsum(valid, axis=0, out=n[1:])
     return c, n
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _cumlog_into(values, c, n):  # pragma: no cover - compiled
+    """:func:`_cumlog` of a days x tickers array into *c* and *n*: blocks of columns on the cores, each walked
+    down the days (the running sums in the order numpy's cumsum adds them)."""
+    T, N = values.shape
+    B = 256
+    for bj in prange((N + B - 1) // B):
+        j0 = bj * B
+        j1 = min(j0 + B, N)
+        for j in range(j0, j1):
+            c[0, j] = 0.0
+            n[0, j] = 0
+        for t in range(T):
+            for j in range(j0, j1):
+                v = values[t, j]
+                if v > -1.0 and np.isfinite(v):
+                    c[t + 1, j] = c[t, j] + np.log1p(v)
+                    n[t + 1, j] = n[t, j] + 1
+                else:
+                    c[t + 1, j] = c[t, j]
+                    n[t + 1, j] = n[t, j]
 
 
 def add_price_signals(events: pd.DataFrame, panel: ReturnsPanel, *, params: SignalParams | None = None,
