@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .days import day_index
+from .days import day_index, public_date
 from .errors import DataError
 from .filings.roles import ROLES
 from .prices.panel import ReturnsPanel
@@ -108,9 +108,14 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     p = params or SignalParams()
     if "ticker" not in transactions.columns:
         raise DataError("transactions lack column 'ticker'")
-    # only the columns events are built from: filtering the long text columns (footnotes, titles) costs
-    allt = trade_table(transactions[[c for c in transactions.columns if c in EVENT_INPUTS]], date=date, codes=None,
-                       nonderivative_only=nonderivative_only)
+    # only the columns events are built from (filtering the long text columns, footnotes and titles, costs), and
+    # only the rows of the codes asked for, the open-market history and the exercises that make a sale an
+    # exercise-and-sell (at universe scale awards and other codes are two thirds of the rows)
+    cols = [c for c in transactions.columns if c in EVENT_INPUTS]
+    rows = _rows_for_events(transactions, codes)
+    if nonderivative_only and "table" in transactions.columns:  # (here, in the same one copy of the rows)
+        rows &= (transactions["table"] == "nonderivative").fillna(False).to_numpy(bool)
+    allt = trade_table(transactions.loc[rows, cols], date=date, codes=None, nonderivative_only=False)
     hist = allt[allt["trans_code"].isin(["P", "S"])]
     in_codes = allt["trans_code"].isin(codes).fillna(False).to_numpy(bool)
     has_ticker = allt["ticker"].notna().to_numpy(bool)
@@ -118,7 +123,7 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     t = allt[in_codes & has_ticker].copy()  # one filter: each one copies every column
     if t.empty:
         return _empty(no_ticker, p)
-    data_start = allt["public_date"].min()  # first day the data cover (a later row cannot move it)
+    data_start = _data_start(transactions, nonderivative_only)  # first day the data cover (a later row cannot move it)
     if signals:
         t["routine_class"] = routine_class(t, hist, years=p.routine_years)
         t["silent"] = silence(t, hist, days=p.silence_days, data_start=data_start)
@@ -157,6 +162,33 @@ BARE_COLUMNS = ("ticker", "issuer_cik", "date", "direction", "n_trades", "n_insi
 
 #: The transaction columns build_events reads (the others are not copied through its filters).
 EVENT_INPUTS = TRADE_INPUTS | {"issuer_name", "role", "shares_after", "line"}
+
+
+def _rows_for_events(tx: pd.DataFrame, codes: tuple[str, ...]) -> np.ndarray:
+    """Rows whose code is among *codes* or whose code's first letter (as :func:`transaction_class` reads it) is an
+    open-market trade (P, S) or an exercise (M, X, O)."""
+    if "trans_code" not in tx.columns:  # (trade_table names what is missing)
+        return np.ones(len(tx), dtype=bool)
+    code, uniq = pd.factorize(tx["trans_code"])
+    wanted = set(codes)
+    keep = np.array([isinstance(u, str) and (u in wanted or u.upper()[:1] in ("P", "S", "M", "X", "O")) for u in uniq]
+                    + [False])
+    return keep[code]  # (code -1, a missing code: the last entry)
+
+
+def _data_start(tx: pd.DataFrame, nonderivative_only: bool) -> pd.Timestamp | None:
+    """The earliest public date of any (non-derivative) row, whatever its code: the first day the data cover.
+    A public date is its filing's New York date or the day after, so only the rows filed within a week of the
+    earliest filing date can hold it (their public dates are computed, not every row's)."""
+    fd = pd.to_datetime(tx["filing_date"]).to_numpy("datetime64[ns]")
+    ok = ~np.isnat(fd)
+    if nonderivative_only and "table" in tx.columns:
+        ok &= (tx["table"] == "nonderivative").fillna(False).to_numpy(bool)
+    if not ok.any():
+        return None
+    rows = ok & (fd <= fd[ok].min() + np.timedelta64(7, "D"))  # (a mask over the columns: no copy of the table)
+    t = tx.loc[rows, [c for c in ("filing_date", "accepted_at") if c in tx.columns]]
+    return public_date(t["filing_date"], t["accepted_at"] if "accepted_at" in t.columns else None).min()
 
 
 def _in_event_direction(t: pd.DataFrame, key: list[str]) -> pd.DataFrame:
@@ -239,7 +271,7 @@ def _aggregate(t: pd.DataFrame, key: list[str], by_class: bool) -> pd.DataFrame:
     ev = ev[[*key, *[c for c in ev.columns if c not in key and c != "_eid"], "_eid"]]
     if not by_class:
         ev["code_class"] = _mode_per_event(t, ["_eid"], "code_class").to_numpy()
-    ev["roles"] = _roles_per_event(t, ["_eid"]).to_numpy()
+    ev["roles"] = _roles_per_event(t)
     ev["top_role"] = np.asarray(ROLES, dtype=object)[np.minimum(ev["role_rank"].to_numpy(), len(ROLES) - 1)]
     with np.errstate(invalid="ignore", divide="ignore"):
         ev["plan_share"] = ev["plan_shares"] / ev["shares"]
@@ -286,16 +318,17 @@ def _mode_per_event(t: pd.DataFrame, key: list[str], col: str) -> pd.Series:
     return c.drop_duplicates(key, keep="first").set_index(key)[col]
 
 
-def _roles_per_event(t: pd.DataFrame, key: list[str]) -> pd.Series:
-    """The sorted, comma-joined distinct roles of each event's insiders, in the events' sorted key order
-    (a bit mask of the roles per event, turned into text through a table of the masks that occur)."""
-    names = np.asarray(t["role"].astype(str).to_numpy())
-    uniq, code = np.unique(names, return_inverse=True)  # uniq is sorted, so the bits are in sorted order
-    bits = pd.Series(np.left_shift(np.int64(1), code.astype(np.int64)), index=t.index)
-    pairs = pd.DataFrame({k: t[k] for k in key}).assign(_b=bits.to_numpy()).drop_duplicates()
-    mask = pairs.groupby(key, observed=True, sort=True)["_b"].sum()
-    table = {int(m): ",".join(u for k, u in enumerate(uniq) if m >> k & 1) for m in pd.unique(mask.to_numpy())}
-    return mask.map(table)
+def _roles_per_event(t: pd.DataFrame) -> np.ndarray:
+    """The sorted, comma-joined distinct roles of each event's insiders, in the events' order (*t* sorted by
+    ``_eid``): a bit per role, OR-ed over each event's run of rows, turned into text through a table of the masks
+    that occur."""
+    code, uniq = pd.factorize(t["role"].astype(str).to_numpy(), sort=True)  # sorted: the bits in sorted order
+    bits = np.left_shift(np.int64(1), code.astype(np.int64))
+    eid = t["_eid"].to_numpy()
+    start = np.flatnonzero(np.r_[True, eid[1:] != eid[:-1]]) if len(eid) else np.zeros(0, np.int64)
+    mask = np.bitwise_or.reduceat(bits, start) if len(eid) else bits
+    table = {int(m): ",".join(u for k, u in enumerate(uniq) if m >> k & 1) for m in pd.unique(mask)}
+    return pd.Series(mask).map(table).to_numpy()
 
 
 def _empty(no_ticker: int, p: SignalParams) -> pd.DataFrame:

@@ -267,9 +267,13 @@ class Study:
             return
         # forkserver: a clean worker (no copy of this process's threads or tables); it reads the persistent
         # study's returns and the tidy transactions itself
+        from ._workers import starting_workers
+
         pool = ProcessPoolExecutor(max_workers=len(todo), mp_context=multiprocessing.get_context("forkserver"))
-        for v in todo:
-            self._pending[_variant_key(v)] = pool.submit(_variant_worker, str(self.paths.root), cdir, v, self.params)
+        with starting_workers():  # (an unguarded main script is not re-run by the workers)
+            for v in todo:
+                self._pending[_variant_key(v)] = pool.submit(_variant_worker, str(self.paths.root), cdir, v,
+                                                             self.params)
         pool.shutdown(wait=False)  # the workers finish their variants; the futures stay valid
 
     def net_purchase_ratio(self) -> pd.DataFrame:

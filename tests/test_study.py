@@ -195,3 +195,73 @@ def test_prefetched_variants_equal_variants_built_here(market: Path) -> None:
     with pytest.warns(InsiderKitWarning, match="worker process failed"):
         again = fresh.events_by(date="trade")
     pd.testing.assert_frame_equal(again.reset_index(drop=True), expect[0].reset_index(drop=True), check_dtype=False)
+
+
+@pytest.mark.parametrize("kw", [{}, {"date": "trade"}, {"codes": ("S", "F", "G", "J"), "by_class": True}])
+def test_events_built_from_their_codes_rows_equal_events_from_every_row(market: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                        kw: dict[str, object]) -> None:
+    """build_events reads only the rows of the codes asked for, the open-market history and the exercises, and
+    the data's first public day from the earliest filings: the events (every signal) equal those built from
+    every row, with the first public day taken over every row's public date."""
+    import numpy as np
+
+    import insider_kit.events as ev_mod
+    from insider_kit.signals import trade_table
+
+    study = ik.load_study(market)
+    tx = study.transactions
+    assert (~ev_mod._rows_for_events(tx, ("P", "S"))).sum() > len(tx) / 4  # (the market has awards to leave out)
+    # an award filed two years before anything else: the data start then (silence is censored less)
+    early = tx[(tx["trans_code"] == "A") & (tx["table"] == "nonderivative")].head(1).copy()
+    for col in ("filing_date", "trans_date"):
+        early[col] = pd.to_datetime(tx[col]).min() - pd.Timedelta(days=730)
+    if "accepted_at" in early.columns:
+        early["accepted_at"] = pd.NaT
+    tx = pd.concat([early, tx], ignore_index=True)
+    assert ev_mod._data_start(tx, True) < pd.to_datetime(study.transactions["filing_date"]).min()
+    got = ik.build_events(tx, study.panel, firms=study.firms, params=study.params, **kw)  # type: ignore[arg-type]
+    monkeypatch.setattr(ev_mod, "_rows_for_events", lambda t, codes: np.ones(len(t), dtype=bool))
+    monkeypatch.setattr(ev_mod, "_data_start",
+                        lambda t, nd: trade_table(t, codes=None, nonderivative_only=nd)["public_date"].min())
+    ref = ik.build_events(tx, study.panel, firms=study.firms, params=study.params, **kw)  # type: ignore[arg-type]
+    assert len(got) > 20
+    pd.testing.assert_frame_equal(got, ref)
+
+
+def test_a_script_without_a_main_guard_builds_and_prefetches_with_workers(tmp_path: Path) -> None:
+    """A plain script (no ``if __name__ == "__main__":``) whose first load_study builds the tidy tables with
+    worker processes and prefetches a variant finishes, and its workers did the work (no fallback warning):
+    the workers do not re-run the script."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(textwrap.dedent(f"""
+        from pathlib import Path
+        import insider_kit as ik
+        from insider_kit.sample import SampleSpec, generate_sample
+        root = Path({str(tmp_path / "sample")!r})
+        generate_sample(root, seed=3, spec=SampleSpec(n_firms=30, start="2018-01-02", end="2021-12-31",
+                                                      edgar_weeks=2), progress=False)
+        study = ik.load_study(root)
+        study.prefetch([("trade", ("P", "S"), False)])
+        print("pending", len(study._pending))
+        print("trade events", len(study.events_by(date="trade")))
+        """))
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "pending 1" in out.stdout and "trade events" in out.stdout, out.stdout
+    assert "failed" not in out.stderr and "Traceback" not in out.stderr, out.stderr[-2000:]
+
+
+def test_starting_workers_restores_the_main_module() -> None:
+    import sys
+
+    from insider_kit._workers import starting_workers
+
+    main = sys.modules["__main__"]
+    before = (getattr(main, "__file__", None), getattr(main, "__spec__", None))
+    with starting_workers():
+        assert getattr(main, "__file__", None) is None and main.__spec__ is None
+    assert (getattr(main, "__file__", None), getattr(main, "__spec__", None)) == before

@@ -733,8 +733,11 @@ def _read_quarters(p: DataPaths, zips: list[Path]) -> Iterator[QuarterData]:
         return
 
     # forkserver: a clean worker (no copy of the parent's threads or its large tables)
+    from .._workers import starting_workers
+
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        futures = {z: pool.submit(_read_quarter_cached, p, z) for z in todo}
+        with starting_workers():  # (an unguarded main script is not re-run by the workers)
+            futures = {z: pool.submit(_read_quarter_cached, p, z) for z in todo}
         for z in zips:
             yield futures[z].result() if z in futures else _read_quarter_cached(p, z)
 

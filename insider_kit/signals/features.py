@@ -394,6 +394,22 @@ def _cumlog_into(values, c, n):  # pragma: no cover - compiled
                     n[t + 1, j] = n[t, j]
 
 
+@njit(parallel=True, nogil=True, cache=True)
+def _drawdowns(C, d0, jj, D, out):  # pragma: no cover - compiled
+    """``out[e]`` = exp(C at day d0 - the highest C over the D days ending there) - 1: the drawdown of ticker
+    ``jj[e]``'s (relative) price from its high of the *D* trading days to day -1 (``C`` as :func:`_cumlog` gives
+    it, row t holding the sum over days before t; rows clipped to the array, as the events' days are)."""
+    T = C.shape[0] - 1
+    for e in prange(len(d0)):
+        j = jj[e]
+        hi = -np.inf
+        for off in range(-D, 0):
+            v = C[min(max(d0[e] + off + 1, 0), T), j]
+            if v > hi:
+                hi = v
+        out[e] = np.exp(C[min(max(d0[e], 0), T), j] - hi) - 1.0
+
+
 def add_price_signals(events: pd.DataFrame, panel: ReturnsPanel, *, params: SignalParams | None = None,
                       firms: pd.DataFrame | None = None) -> pd.DataFrame:
     """Add ``runup``, ``runup_q``, ``drawdown``, ``dip``, ``ipo_date``, ``lockup`` and ``mcap`` columns.
@@ -476,10 +492,8 @@ def add_price_signals(events: pd.DataFrame, panel: ReturnsPanel, *, params: Sign
     ev["runup"] = runup
     # drawdown from the highest (relative) price of the previous dip_days trading days to day -1
     D = p.dip_days
-    offs = np.arange(-D, 0)
-    idx = np.clip(d0[:, None] + offs[None, :] + 1, 0, T)  # C index after day d0+off
-    logp = C[idx, jj[:, None]]
-    dd = np.exp(logp[:, -1] - logp.max(axis=1)) - 1.0
+    dd = np.empty(len(ev))
+    _drawdowns(C, np.ascontiguousarray(d0, dtype=np.int64), jj, D, dd)
     dd_ok = ok & (d0 - D >= 0)
     ev["drawdown"] = np.where(dd_ok, dd, np.nan)
     ev["dip"] = dd_ok & (dd <= -p.dip_drawdown) & (ev["direction"].to_numpy() == "buy" if "direction" in ev else True)
