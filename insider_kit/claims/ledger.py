@@ -32,7 +32,7 @@ import pandas as pd
 from ..days import day_index
 from ..errors import DataError
 from ..eventstudy import Model, compare, event_study
-from ..eventstudy.regression import MaskedClusters, _two_way_se, cluster_codes, clustered_mean, clustered_ols
+from ..eventstudy.regression import MaskedClusters, cluster_codes, clustered_mean, clustered_ols
 from ..eventstudy.results import EventStudyResult
 from ..study import Study
 from .catalog import CLAIMS, Claim, Expect, Selections
@@ -351,7 +351,7 @@ def _controlled(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b
     if not xx > 1e-12 * n:  # in_a is (nearly) a combination of the controls: not identified
         return {}
     coef = float(x @ e) / xx
-    se = _two_way_se(x * (e - coef * x), np.flatnonzero(ok), mcl.codes, mcl.sizes, n, k, xx)
+    se = mcl.se(x * (e - coef * x), np.flatnonzero(ok), k, xx)
     q = 1.959963984540054  # the normal's 97.5% quantile
     pv = math.erfc(abs(coef / se) / math.sqrt(2.0)) if np.isfinite(se) and se > 0 else np.nan
     return {"controlled": coef, "controlled_low": coef - q * se, "controlled_high": coef + q * se,

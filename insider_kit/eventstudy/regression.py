@@ -223,22 +223,6 @@ def _bin_codes(codes: np.ndarray, n: int, k: int = 1) -> np.ndarray:
     return pd.factorize(codes)[0]
 
 
-def _two_way_se(score: np.ndarray, rows: np.ndarray, codes: np.ndarray, sizes: np.ndarray, n: int, k: int,
-                denom: float) -> float:
-    """The two-way clustered standard error of one coefficient from its per-observation scores (its row of
-    ``(X'X)^-1 X'`` times the residuals, up to *denom*): firm + month - firm-month, each with
-    :func:`clustered_ols`' small-sample factor; NaN when the variance comes out negative."""
-    from ._kernels import cluster_square_sums
-
-    out = np.empty((3, 2))
-    cluster_square_sums(score, rows, codes, sizes, out)
-    var = 0.0
-    for d, sign in ((0, 1.0), (1, 1.0), (2, -1.0)):
-        used = out[d, 1]
-        var += sign * used / (used - 1) * (n - 1) / (n - k) * out[d, 0]
-    return float(np.sqrt(var)) / denom if var >= 0 else np.nan
-
-
 def _normal_p(t: float) -> float:
     return math.erfc(abs(t) / math.sqrt(2.0)) if np.isfinite(t) else np.nan
 
@@ -261,6 +245,22 @@ class MaskedClusters:
         self.codes = np.ascontiguousarray(codes, dtype=np.int64)
         self.sizes = (self.codes.max(axis=0, initial=-1) + 1).astype(np.int64)
 
+    def se(self, score: np.ndarray, rows: np.ndarray, k: int, denom: float) -> float:
+        """The two-way clustered standard error of one coefficient from its per-observation *score* at the
+        events *rows* (its row of ``(X'X)^-1 X'`` times the residuals, up to *denom*), in a regression with *k*
+        regressors: firm + month - firm-month, each with :func:`clustered_ols`' small-sample factor; NaN when
+        the variance comes out negative."""
+        from ._kernels import cluster_square_sums
+
+        n = len(rows)
+        out = np.empty((3, 2))
+        cluster_square_sums(score, rows, self.codes, self.sizes, out)
+        var = 0.0
+        for d, sign in ((0, 1.0), (1, 1.0), (2, -1.0)):
+            used = out[d, 1]
+            var += sign * used / (used - 1) * (n - 1) / (n - k) * out[d, 0]
+        return float(np.sqrt(var)) / denom if var >= 0 else np.nan
+
     def mean(self, y: np.ndarray, mask: np.ndarray) -> dict[str, float]:
         """:func:`clustered_mean` of ``y[mask]`` (finite values only are expected in the mask)."""
         rows = np.flatnonzero(mask)
@@ -269,7 +269,7 @@ class MaskedClusters:
             return clustered_mean(y[rows], None)
         v = y[rows]
         est = float(v.mean())
-        se = _two_way_se(v - est, rows, self.codes, self.sizes, n, 1, float(n))
+        se = self.se(v - est, rows, 1, float(n))
         with np.errstate(divide="ignore", invalid="ignore"):
             t = est / se
         return {"estimate": est, "se": se, "ci_low": est - 1.96 * se, "ci_high": est + 1.96 * se, "p": _normal_p(t),
@@ -287,7 +287,7 @@ class MaskedClusters:
         ma, mb = float(v[ina].mean()), float(v[~ina].mean())
         x = ina - na / n  # the dummy net of the intercept (Frisch-Waugh-Lovell)
         u = v - np.where(ina, ma, mb)
-        se = _two_way_se(x * u, rows, self.codes, self.sizes, n, 2, float(x @ x))
+        se = self.se(x * u, rows, 2, float(x @ x))
         est = ma - mb
         with np.errstate(divide="ignore", invalid="ignore"):
             t = est / se
