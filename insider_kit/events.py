@@ -32,6 +32,7 @@ from .signals import (
     silence,
     trade_table,
 )
+from .signals.features import pair_key
 from .signals.trades import TRADE_INPUTS
 
 __all__ = ["build_events"]
@@ -116,6 +117,8 @@ def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, 
     if nonderivative_only and "table" in transactions.columns:  # (here, in the same one copy of the rows)
         rows &= (transactions["table"] == "nonderivative").fillna(False).to_numpy(bool)
     allt = trade_table(transactions.loc[rows, cols], date=date, codes=None, nonderivative_only=False)
+    if signals:  # (the insider-issuer pairs coded once for every signal: the trades and history are cut from allt)
+        allt["_pair"] = pair_key(allt)
     hist = allt[allt["trans_code"].isin(["P", "S"])]
     in_codes = allt["trans_code"].isin(codes).fillna(False).to_numpy(bool)
     has_ticker = allt["ticker"].notna().to_numpy(bool)
@@ -191,35 +194,45 @@ def _data_start(tx: pd.DataFrame, nonderivative_only: bool) -> pd.Timestamp | No
     return public_date(t["filing_date"], t["accepted_at"] if "accepted_at" in t.columns else None).min()
 
 
+#: The trade columns the aggregation and the per-insider signals read (the others are not carried past the
+#: sort: each carried column is one more take of a million rows).
+_CARRIED = ("issuer_name", "owner_cik", "role", "trans_date", "filing_date", "public_date", "code_class", "shares",
+            "shares_after", "value_f", "plan", "plan_known", "plan_shares", "routine_class", "silent")
+
+
 def _in_event_direction(t: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     """The trades of each event in the event's direction (the sign of its net shares; events that net to zero
-    are left out), with ``direction``, sorted by event, owner, trade date and line."""
-    t["signed"] = t["side"] * t["shares"].fillna(0.0)
+    are left out), with ``direction``, sorted by event, owner, trade date and line: the key and
+    :data:`_CARRIED` columns."""
     t["value_f"] = t["value"].fillna(0.0)
     t["plan_shares"] = np.where(t["plan"], t["shares"].fillna(0.0), 0.0)
-    t["ticker"] = t["ticker"].astype(str)
-    t["issuer_cik"] = t["issuer_cik"].astype(str)
-    t["owner_cik"] = t["owner_cik"].astype(str)
-    # each event as an integer id in the sorted order of its key: every later grouping is by this id
+    # each event as an integer id in the sorted order of its key (text keys sort as Python's str): every later
+    # grouping is by this id
     eid = t.groupby(key, observed=True, sort=True).ngroup().to_numpy(np.int64)
-    net = pd.Series(t["signed"].to_numpy()).groupby(eid).sum().to_numpy()  # (ids are 0..n-1, all present)
+    side_row = t["side"].to_numpy()
+    signed = side_row * t["shares"].fillna(0.0).to_numpy()
+    net = pd.Series(signed).groupby(eid).sum().to_numpy()  # (ids are 0..n-1, all present; compensated sums)
     side = np.where(net > 0, 1, -1)
-    keep = (net[eid] != 0) & (t["side"].to_numpy() == side[eid])  # the trades in the event's direction
+    keep = (net[eid] != 0) & (side_row == side[eid])  # the trades in the event's direction
     if not keep.any():
         return t.iloc[:0]
     rows = np.flatnonzero(keep)
     # sorted by event, owner, trade date and line (a stable sort on integer codes: ties keep their order); the
     # kept rows are taken once, in that order
-    cols = [eid[rows], pd.factorize(t["owner_cik"].to_numpy()[rows], sort=True)[0],
-            t["trans_date"].to_numpy("datetime64[ns]").view(np.int64)[rows]]
+    owner = t["owner_cik"].iloc[rows].astype(str).to_numpy()
+    cols = [eid[rows], pd.factorize(owner, sort=True)[0], t["trans_date"].to_numpy("datetime64[ns]").view(np.int64)[rows]]
     if "line" in t.columns:
         cols.append(pd.to_numeric(t["line"], errors="coerce").fillna(-1).to_numpy(np.int64)[rows])
-    take = rows[np.lexsort(cols[::-1])]
-    t = t.iloc[take].reset_index(drop=True)
-    t["_eid"] = eid[take]
-    t["_dir_side"] = side[eid[take]]
-    t["direction"] = np.where(t["_dir_side"].to_numpy() > 0, "buy", "sell").astype(object)
-    return t
+    order = np.lexsort(cols[::-1])
+    take = rows[order]
+    carried = [c for c in dict.fromkeys([*key, *_CARRIED]) if c in t.columns and c != "owner_cik"]
+    out = t[carried].take(take).reset_index(drop=True)
+    for c in ("ticker", "issuer_cik"):
+        out[c] = out[c].astype(str)
+    out["owner_cik"] = owner[order]
+    out["_eid"] = eid[take]
+    out["direction"] = np.where(side[out["_eid"].to_numpy()] > 0, "buy", "sell").astype(object)
+    return out
 
 
 def _per_owner(t: pd.DataFrame, p: SignalParams) -> pd.DataFrame:
@@ -250,25 +263,42 @@ def _per_owner(t: pd.DataFrame, p: SignalParams) -> pd.DataFrame:
 
 
 def _aggregate(t: pd.DataFrame, key: list[str], by_class: bool) -> pd.DataFrame:
-    """One row per event: counts, shares, value, price, plan share, roles, routine classes, dates."""
+    """One row per event: counts, shares, value, price, plan share, roles, routine classes, dates.  *t* is sorted
+    by event (``_eid``, increasing in the keys' order) and, within one, by owner: each event is a run of rows, its key
+    the run's first row; sums and extremes are grouped by the integer id."""
+    eid = t["_eid"].to_numpy()
+    start = np.flatnonzero(np.r_[True, eid[1:] != eid[:-1]])
+    n_rows = len(eid)
+    role = t["role"].astype("category")  # (a category already: the per-role answers are looked up per level)
+    levels = [str(c) for c in role.cat.categories] + ["nan"]  # (code -1, a missing role, reads as 'nan')
     rank = {r: i for i, r in enumerate(ROLES)}
-    t["role_rank"] = t["role"].astype(str).map(rank).fillna(len(ROLES)).astype(int)
-    t["is_top"] = t["role"].astype(str).isin(TOP_EXEC)
-    rc = t["routine_class"]
-    t["rc_opp"] = rc == "opportunistic"
-    t["rc_rout"] = rc == "routine"
-    g = t.groupby("_eid", sort=True)  # the events' integer ids, in the sorted order of their keys
-    ev = g.agg(
-        **{k: (k, "first") for k in key},
-        direction=("direction", "first"), n_trades=("trans_code", "size"), n_insiders=("owner_cik", "nunique"),
-        shares=("shares", "sum"), value=("value_f", "sum"), plan_shares=("plan_shares", "sum"),
-        plan_flag_known=("plan_known", "any"),
-        top_exec=("is_top", "any"), role_rank=("role_rank", "min"), any_opp=("rc_opp", "any"),
-        any_rout=("rc_rout", "any"), first_trade_date=("trans_date", "min"), last_filing_date=("filing_date", "max"),
-        public_date=("public_date", "max"),
-        issuer_name=("issuer_name", "first") if "issuer_name" in t.columns else ("ticker", "first"),
-    ).reset_index()
-    ev = ev[[*key, *[c for c in ev.columns if c not in key and c != "_eid"], "_eid"]]
+    rcode = role.cat.codes.to_numpy()
+    role_rank = np.array([rank.get(v, len(ROLES)) for v in levels], dtype=np.int64)[rcode]
+    is_top = np.array([v in TOP_EXEC for v in levels])[rcode]
+    rc = t["routine_class"].to_numpy(object)
+    owner = t["owner_cik"].to_numpy()
+    new_owner = np.r_[True, (eid[1:] != eid[:-1]) | (owner[1:] != owner[:-1])]  # (owners are sorted within events)
+    g = t.groupby("_eid", sort=True)
+    sums = g[["shares", "value_f", "plan_shares"]].sum()  # (compensated sums, NaN as zero)
+    dates = g.agg(first_trade_date=("trans_date", "min"), last_filing_date=("filing_date", "max"),
+                  public_date=("public_date", "max"))  # (NaT skipped)
+    name_col = "issuer_name" if "issuer_name" in t.columns else "ticker"
+    ev = pd.DataFrame({k: t[k].to_numpy()[start] for k in key})
+    ev["direction"] = t["direction"].to_numpy()[start]
+    ev["n_trades"] = pd.array(np.diff(np.r_[start, n_rows]), dtype="Int64")  # (the dtype of a count of text rows)
+    ev["n_insiders"] = np.add.reduceat(new_owner.astype(np.int64), start)
+    ev["shares"] = sums["shares"].to_numpy()
+    ev["value"] = sums["value_f"].to_numpy()
+    ev["plan_shares"] = sums["plan_shares"].to_numpy()
+    ev["plan_flag_known"] = np.logical_or.reduceat(t["plan_known"].to_numpy(bool), start)
+    ev["top_exec"] = np.logical_or.reduceat(is_top, start)
+    ev["role_rank"] = np.minimum.reduceat(role_rank, start)
+    ev["any_opp"] = np.logical_or.reduceat(rc == "opportunistic", start)
+    ev["any_rout"] = np.logical_or.reduceat(rc == "routine", start)
+    for c in dates.columns:
+        ev[c] = dates[c].to_numpy()
+    ev["issuer_name"] = g[name_col].first().array  # (the first known name)
+    ev["_eid"] = eid[start]  # (the ids of events that net to zero are missing)
     if not by_class:
         ev["code_class"] = _mode_per_event(t, ["_eid"], "code_class").to_numpy()
     ev["roles"] = _roles_per_event(t)

@@ -271,6 +271,11 @@ def test_net_purchase_ratio_by_hand() -> None:
         {"owner": "B", "trade": "2024-01-11", "code": "S", "shares": 100, "price": 30},
         {"owner": "C", "trade": "2024-01-12", "code": "S", "shares": 100, "price": 10},
         {"owner": "A", "trade": "2024-01-31", "filed": "2024-02-01", "code": "P", "shares": 10, "price": 10},
+        # not open-market trades: an exercise, an award, a tax withholding, a derivative-table sale
+        {"owner": "B", "trade": "2024-01-11", "code": "M", "shares": 100, "price": 1},
+        {"owner": "D", "trade": "2024-01-15", "code": "A", "shares": 500, "price": 0},
+        {"owner": "D", "trade": "2024-01-16", "code": "F", "shares": 50, "price": 12},
+        {"owner": "E", "trade": "2024-01-17", "code": "S", "shares": 70, "price": 12, "table": "derivative"},
     ])
     dates = pd.bdate_range("2023-12-01", "2024-06-28")
     mret = pd.Series(0.001, index=dates)

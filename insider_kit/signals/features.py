@@ -149,12 +149,22 @@ def _year_month(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _pair_keys(*frames: pd.DataFrame) -> list[np.ndarray]:
     """One integer per (owner_cik, issuer_cik) pair, the same across *frames*; -1 when either is missing (such
-    a row matches nothing, as a missing key matches nothing in a join)."""
+    a row matches nothing, as a missing key matches nothing in a join).  Frames cut from one table that carries
+    these integers as ``_pair`` (:func:`pair_key`; :func:`insider_kit.build_events` adds it once for all its
+    signals) are not factorized again."""
+    if all("_pair" in f.columns for f in frames):
+        return [f["_pair"].to_numpy(np.int64) for f in frames]
     lens = [len(f) for f in frames]
     own = pd.factorize(pd.concat([f["owner_cik"].astype("string") for f in frames], ignore_index=True))[0]
     iss = pd.factorize(pd.concat([f["issuer_cik"].astype("string") for f in frames], ignore_index=True))[0]
     key = np.where((own < 0) | (iss < 0), -1, own.astype(np.int64) * (int(iss.max(initial=0)) + 1) + iss)
     return np.split(key, np.cumsum(lens)[:-1])
+
+
+def pair_key(t: pd.DataFrame) -> np.ndarray:
+    """One integer per (owner_cik, issuer_cik) pair of *t*'s rows (-1 when either is missing): the ``_pair``
+    column through which subsets of *t* share one coding in :func:`routine_class` and :func:`silence`."""
+    return _pair_keys(t[["owner_cik", "issuer_cik"]])[0]
 
 
 def _ym_key(pair: np.ndarray, y: np.ndarray, m: np.ndarray | None = None) -> np.ndarray:

@@ -52,7 +52,10 @@ def net_purchase_ratio(tx: pd.DataFrame, market: pd.Series, *, horizons: tuple[i
     >>> bool(npr["npr_count"].dropna().between(0, 1).all())
     True
     """
-    t = trade_table(tx[[c for c in tx.columns if c in TRADE_INPUTS]], codes=("P", "S"))
+    cols = [c for c in tx.columns if c in TRADE_INPUTS]
+    if "trans_code" in tx.columns:  # only the P/S rows are copied (their code classes are not read here)
+        tx = tx.loc[tx["trans_code"].isin(("P", "S")).fillna(False).to_numpy(bool), cols]
+    t = trade_table(tx[cols], codes=("P", "S"))
     if t.empty:
         raise DataError("no open-market purchases or sales to compute a net purchase ratio from")
     t["month"] = t["public_date"].dt.to_period("M")
