@@ -230,9 +230,10 @@ class Study:
 
     def prefetch(self, variants: Sequence[Variant]) -> None:
         """Start building the event *variants* (``(date, codes, by_class[, signals])``, the arguments of
-        :meth:`events_by`) that the persistent study does not hold yet, each in a worker process; a later
-        :meth:`events_by` waits for its variant.  A caller that needs several and has other work meanwhile (the
-        ledger) waits for the slowest rather than their sum, on every core.
+        :meth:`events_by`) that the persistent study does not hold yet, in one worker process, in the order
+        given; a later :meth:`events_by` waits for its variant.  The worker reads the transactions and returns
+        once for all of them, and this process keeps the other core for its own work meanwhile (the ledger's
+        other claims): on two cores, one worker per variant only made three processes share them.
 
         Nothing happens without a persistent study, on one core, or inside a worker process; a worker that
         fails leaves the variant to be built by :meth:`events_by` (with a warning).
@@ -269,7 +270,7 @@ class Study:
         # study's returns and the tidy transactions itself
         from ._workers import starting_workers
 
-        pool = ProcessPoolExecutor(max_workers=len(todo), mp_context=multiprocessing.get_context("forkserver"))
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
         with starting_workers():  # (an unguarded main script is not re-run by the workers)
             for v in todo:
                 self._pending[_variant_key(v)] = pool.submit(_variant_worker, str(self.paths.root), cdir, v,
@@ -306,6 +307,16 @@ class Study:
 
         d = self._cached_frame("npr", build)
         return d.set_index(pd.PeriodIndex(d["month"], freq="M", name="month")).drop(columns="month")
+
+    def _has_frame(self, name: str) -> bool:
+        """Whether :meth:`_cached_frame` holds *name* already (in memory or in the persistent study)."""
+        cdir = self.meta.get("cache_dir")
+        return name in self._alt or bool(cdir and (Path(cdir) / f"{name}.parquet").exists())
+
+    def _building(self, v: Variant) -> bool:
+        """Whether a worker (:meth:`prefetch`) is still building event variant *v*."""
+        f = self._pending.get(_variant_key(v))
+        return f is not None and not f.done()
 
     def _cached_frame(self, name: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """A table derived from this study: built once, kept in memory and in the persistent study (its
@@ -488,9 +499,18 @@ def _variant_worker(root: str, cdir: str, v: Variant, params: SignalParams) -> N
     f = Path(cdir) / f"events_{_variant_key(v)}.parquet"
     if f.exists() or not (Path(cdir) / "manifest.json").exists():
         return
-    _, panel, _, _ = _read_cache(Path(cdir), p.raw_prices)
-    firms = pd.read_csv(p.firms, dtype={"issuer_cik": str}) if p.firms.exists() else None
-    _variant_events(_transactions(p, EVENT_INPUTS), panel, v, firms, params, f)
+    if _WORKER_INPUTS.get("cdir") != cdir:  # (read once per worker: its later variants share them)
+        _WORKER_INPUTS.clear()
+        _, panel, _, _ = _read_cache(Path(cdir), p.raw_prices)
+        firms = pd.read_csv(p.firms, dtype={"issuer_cik": str}) if p.firms.exists() else None
+        _WORKER_INPUTS.update(cdir=cdir, panel=panel, firms=firms, tx=_transactions(p, EVENT_INPUTS))
+    w = _WORKER_INPUTS
+    _variant_events(w["tx"], w["panel"], v, w["firms"], params, f)
+
+
+#: A variant worker's inputs (the returns panel, the firms, the transactions' event columns), read by its first
+#: variant and kept for the others (:func:`_variant_worker`).
+_WORKER_INPUTS: dict[str, Any] = {}
 
 
 def _write_atomic_parquet(df: pd.DataFrame, dest: Path) -> None:

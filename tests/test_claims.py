@@ -193,6 +193,29 @@ def test_robustness_cells_equal_compare_and_statsmodels(default_market: Path) ->
     assert int(cell["n_buys"]) == int(buy.sum())
 
 
+def test_grids_with_the_filing_half_computed_early_equal_grids_computed_at_once(default_market: Path) -> None:
+    """The ledger computes the default grids' filing-date half while it waits for the trade-dated events; the
+    grids made from it equal grids computed in one go, and once the grids are kept with the study, warming
+    computes nothing."""
+    from insider_kit.claims.robustness import _DEFAULTS, _grid_tables, robustness, warm_filing_grids
+
+    models, windows = _DEFAULTS
+    early = load_study(default_market, cache=False)
+    warm_filing_grids(early)
+    (key,) = [k for k in early._alt_meta if k.startswith("grid_rows_")]
+    assert key.endswith("_filing") and len(early._alt_meta[key][0]) == len(models) * len(windows)
+    at_once = load_study(default_market, cache=False)
+    for a, b in zip(_grid_tables(early, models, windows, ("filing", "trade")),
+                    _grid_tables(at_once, models, windows, ("filing", "trade")), strict=True):
+        assert len(a) and set(a["date"]) == {"filing", "trade"}
+        pd.testing.assert_frame_equal(a, b)
+    kept = load_study(default_market)
+    robustness(kept)
+    again = load_study(default_market)
+    warm_filing_grids(again)
+    assert not [k for k in again._alt_meta if k.startswith("grid_rows_")]
+
+
 @pytest.mark.slow
 def test_ledger_is_kept_with_the_study_and_read_back_equal(default_market: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:

@@ -550,6 +550,10 @@ def _run_ledger(study: Study, *, model: Model, window: tuple[int, int], negligib
     later = ("disposals", "pre_filing")  # (they wait for the prefetched variants: tested last)
     order = [c for c in CLAIMS if c.kind not in later] + [c for c in CLAIMS if c.kind in later]
     for c in tqdm(order, desc="claims", disable=not progress):
+        if c.kind in later and study._building(LEDGER_VARIANTS[1]):  # waiting for the trade-dated events:
+            from .robustness import warm_filing_grids  # meanwhile, the grids' filing-date half
+
+            warm_filing_grids(study)
         why = _not_testable(c, res.events)
         if why:
             out[c.id] = _empty(0, np.nan, why)

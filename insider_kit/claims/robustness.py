@@ -134,9 +134,7 @@ def _grids(study: Study, models: tuple[str, ...], windows: tuple[tuple[int, int]
            ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The robustness grid and every claim's grid from one pass over the grid's event studies (one per date and
     model), kept with the study: notebook 02's robustness table and the report's claim pages share them."""
-    import hashlib
-
-    key = hashlib.sha256(repr((models, windows, dates)).encode()).hexdigest()[:12]
+    key = _grid_key(models, windows, dates)
     state: dict[str, pd.DataFrame] = {}
 
     def part(name: str) -> pd.DataFrame:
@@ -153,13 +151,35 @@ def _grid_tables(study: Study, models: tuple[str, ...], windows: tuple[tuple[int
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The robustness rows (purchases minus sign-flipped sales) and the claims' rows of every (date, model,
     window), from one event study per (date, model)."""
-    from .catalog import CLAIMS, Selections
-
     rob: list[dict[str, object]] = []
     rows: list[dict[str, object]] = []
     if "trade" in dates:  # built by a worker while the filing-date studies run here
         study.prefetch([("trade", ("P", "S"), False)])
-    for date, model, res in _grid_studies(study, models, windows, dates, tests=False):
+    for date in dates:
+        r, c = _date_rows(study, models, windows, date)
+        rob += r
+        rows += c
+    cols = ["claim", "date", "model", "start", "end", "n", "n_ref", "estimate", "ci_low", "ci_high"]
+    return pd.DataFrame(rob), pd.DataFrame(rows, columns=cols)
+
+
+#: The grids' defaults (:func:`robustness`, :func:`claim_grids`: the report's and notebook 02's).
+_DEFAULTS: tuple[tuple[str, ...], tuple[tuple[int, int], ...]] = (
+    ("market_adjusted", "market_model", "ff3"), ((0, 5), (0, 20), (0, 60)))
+
+
+def _date_rows(study: Study, models: tuple[str, ...], windows: tuple[tuple[int, int], ...], date: str
+               ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The robustness and claim rows of one event date (one event study per model), kept in the study's
+    memory (:func:`warm_filing_grids` computes the filing-date rows before the grids are asked for)."""
+    from .catalog import CLAIMS, Selections
+
+    key = f"grid_rows_{models!r}_{windows!r}_{date}"
+    if key in study._alt_meta:
+        return study._alt_meta[key]
+    rob: list[dict[str, object]] = []
+    rows: list[dict[str, object]] = []
+    for _, model, res in _grid_studies(study, models, windows, (date,), tests=False):
         sel = Selections(res.events)
         mc = MaskedClusters(cluster_codes(res.events, ("firm", "month"), intersection=True))  # once per study
         buy = (res.events["direction"] == "buy").to_numpy()
@@ -180,8 +200,24 @@ def _grid_tables(study: Study, models: tuple[str, ...], windows: tuple[tuple[int
                 rows.append({"claim": c.id, "date": date, "model": model, "start": w[0], "end": w[1], "n": r["n"],
                              "n_ref": r["n_ref"], "estimate": r["estimate"], "ci_low": r["ci_low"],
                              "ci_high": r["ci_high"]})
-    cols = ["claim", "date", "model", "start", "end", "n", "n_ref", "estimate", "ci_low", "ci_high"]
-    return pd.DataFrame(rob), pd.DataFrame(rows, columns=cols)
+    study._alt_meta[key] = (rob, rows)
+    return rob, rows
+
+
+def warm_filing_grids(study: Study) -> None:
+    """Compute the filing-date half of the default grids now, unless the grids are already built: the ledger
+    calls this while a worker is still building the trade-dated events it waits for, so that the grids built
+    later (the report's, notebook 02's) need only their trade-date half."""
+    models, windows = _DEFAULTS
+    if study._has_frame(f"robustness_{_grid_key(models, windows, ('filing', 'trade'))}"):
+        return
+    _date_rows(study, models, windows, "filing")
+
+
+def _grid_key(models: tuple[str, ...], windows: tuple[tuple[int, int], ...], dates: tuple[str, ...]) -> str:
+    import hashlib
+
+    return hashlib.sha256(repr((models, windows, dates)).encode()).hexdigest()[:12]
 
 
 #: The sources' ranking of sell signals, strongest first ("high", "medium", "situational").
