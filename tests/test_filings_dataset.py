@@ -99,6 +99,39 @@ def test_amendment_replaces_its_original(quarter) -> None:
     assert stats == {"amendments": 1, "amendments_replaced_rows": 1, "amendments_orphan": 0}
 
 
+def test_amendment_pairs_equal_the_merge_of_every_filing() -> None:
+    """The amendment rule's pairs, found among the filings of issuers that filed an amendment, are the pairs
+    of the merge of every amendment with every original (missing issuers matching missing issuers, as in
+    pandas' merge), in the same order."""
+    from insider_kit.filings.tidy import _AMEND_COLUMNS, _AMEND_KEY, _amendment_pairs
+
+    rng = np.random.default_rng(5)
+    n_acc = 400
+    filings = pd.DataFrame({
+        "accession": [f"000{i:07d}-24-{i:06d}" for i in range(n_acc)],
+        "form_type": rng.choice(["4", "4", "4", "4/A"], n_acc),
+        "issuer_cik": pd.array(rng.choice([f"{i:010d}" for i in range(12)] + [None], n_acc), dtype="string[pyarrow]"),
+        "owner_cik": pd.array(rng.choice([f"{i:010d}" for i in range(100, 104)] + [None], n_acc), dtype="string[pyarrow]"),
+        "period_of_report": pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 4, n_acc), unit="D"),
+        "filing_date": pd.to_datetime("2024-01-03") + pd.to_timedelta(rng.integers(0, 6, n_acc), unit="D"),
+    })
+    filings["date_of_orig_sub"] = filings["filing_date"].where(rng.random(n_acc) < 0.3)
+    filings["accession"] = filings["accession"].astype("string[pyarrow]")
+    tx = filings.iloc[rng.integers(0, n_acc, 3 * n_acc)].reset_index(drop=True)  # several rows per filing
+    is_amend = tx["form_type"].str.endswith("/A").to_numpy(bool)
+    t = tx[_AMEND_COLUMNS]
+    amends = t[is_amend].drop_duplicates("accession")
+    originals = t.loc[~is_amend, ["accession", "filing_date", *_AMEND_KEY]].drop_duplicates("accession")
+    m = amends.drop(columns="form_type").merge(originals, on=_AMEND_KEY, suffixes=("_amd", "_orig"), how="inner")
+    ok = (m["filing_date_orig"] <= m["filing_date_amd"]).fillna(False).to_numpy(bool)
+    has_date = m["date_of_orig_sub"].notna().to_numpy(bool)
+    ok &= ~has_date | (m["filing_date_orig"] == m["date_of_orig_sub"]).fillna(False).to_numpy(bool)
+    expect = m.loc[ok, ["accession_amd", "accession_orig"]].reset_index(drop=True)
+    got = _amendment_pairs(tx, is_amend)
+    assert len(expect) > 20 and expect["accession_amd"].isin(tx.loc[tx["issuer_cik"].isna(), "accession"]).any()
+    pd.testing.assert_frame_equal(got, expect)
+
+
 def test_columns_addressed_by_name_in_any_order(tmp_path: Path) -> None:
     cols = list(reversed(SUBMISSION_COLS))
     tx = read_quarter(write_form345_zip(tmp_path / "x.zip", submission_cols=cols)).transactions
@@ -348,6 +381,27 @@ def test_isin_text_equals_pandas_isin() -> None:
         for form in (among, pd.Index(among), set(among), list(among)):
             np.testing.assert_array_equal(isin_text(values, form), expect)
     assert isin_text(pd.Series([], dtype="string[pyarrow]"), {"a"}).shape == (0,)
+
+
+def test_stable_order_equals_pandas_stable_sort() -> None:
+    """The build's Arrow sort gives pandas' stable multi-key order: ties in input order, missing dates and
+    text last, text by code point (accents and other scripts included), for Arrow-backed and object text."""
+    from insider_kit.filings.tidy import _stable_order
+
+    rng = np.random.default_rng(11)
+    n = 5_000
+    words = np.array(["a", "b", "B", "é", "e", "ä", "z", "Ω", "中", "0001234567-24-000001", ""], dtype=object)
+    for dtype in ("string[pyarrow]", object):
+        dates = pd.Series(pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 5, n), unit="D"))
+        dates[rng.random(n) < 0.05] = pd.NaT
+        text = pd.Series(rng.choice(words, n), dtype=dtype)
+        text[rng.random(n) < 0.05] = None
+        keys = pd.DataFrame({"filing_date": dates, "accession": text, "table": pd.Categorical(rng.choice(["nonderivative", "derivative", None], n),
+                                                        categories=["nonderivative", "derivative"]),
+                             "line": rng.integers(0, 4, n)})
+        expect = keys.sort_values(list(keys.columns), kind="stable").index.to_numpy()
+        np.testing.assert_array_equal(_stable_order(keys), expect)
+    assert _stable_order(keys.iloc[:0]).shape == (0,)
 
 
 def test_walk_files_lists_every_file_in_path_order(tmp_path: Path) -> None:

@@ -269,16 +269,22 @@ def cik10(s: pd.Series) -> pd.Series:
 
 
 def _owners(ro: pd.DataFrame) -> pd.DataFrame:
-    rel = ro["RPTOWNER_RELATIONSHIP"].fillna("").astype(str).str.upper()
+    # each distinct relationship text read once (a quarter has a few dozen over its owners)
+    codes, texts = pd.factorize(ro["RPTOWNER_RELATIONSHIP"].fillna("").astype(str), use_na_sentinel=False)
+    rel = pd.Series(texts, dtype=object).str.upper()
+
+    def has(pattern: str) -> np.ndarray:
+        return rel.str.contains(pattern).to_numpy(bool)[codes]
+
     out = pd.DataFrame(
         {
             "accession": ro["ACCESSION_NUMBER"].astype(_STR).str.strip(),
             "owner_cik": cik10(ro["RPTOWNERCIK"]),
             "owner_name": ro["RPTOWNERNAME"].astype(_STR),
-            "is_director": rel.str.contains("DIRECTOR").to_numpy(bool),
-            "is_officer": rel.str.contains("OFFICER").to_numpy(bool),
-            "is_ten_percent_owner": rel.str.contains("TENPERCENT|10%|TEN PERCENT").to_numpy(bool),
-            "is_other": rel.str.contains("OTHER").to_numpy(bool),
+            "is_director": has("DIRECTOR"),
+            "is_officer": has("OFFICER"),
+            "is_ten_percent_owner": has("TENPERCENT|10%|TEN PERCENT"),
+            "is_other": has("OTHER"),
             "officer_title": ro["RPTOWNER_TITLE"].astype(_STR),
         }
     )

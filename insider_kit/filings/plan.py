@@ -92,7 +92,10 @@ def resolve_plan_flags(footnotes: pd.Series, checkbox: pd.Series) -> tuple[pd.Se
     ([True, False, <NA>], ['footnote', 'checkbox', <NA>])
     """
     fn = footnotes.fillna("").astype(str)
-    by_fn = fn.str.contains(PLAN_RE) & ~fn.str.contains(NEG_RE)
+    # each distinct text searched once (a quarter repeats a few thousand footnotes over its lines)
+    codes, texts = pd.factorize(fn, use_na_sentinel=False)
+    u = pd.Series(texts, dtype=object)
+    by_fn = pd.Series((u.str.contains(PLAN_RE) & ~u.str.contains(NEG_RE)).to_numpy(bool)[codes], index=fn.index)
     cb = checkbox.astype("boolean")
     flag = pd.Series(pd.NA, index=fn.index, dtype="boolean")
     src = pd.Series(pd.NA, index=fn.index, dtype="string")

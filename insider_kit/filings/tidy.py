@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pyarrow import ArrowException
 
 from .._io import (
@@ -93,14 +94,28 @@ def _amendment_pairs(tx: pd.DataFrame, is_amend: np.ndarray) -> pd.DataFrame:
     """Each amendment of *tx* with each original it replaces (``accession_amd``, ``accession_orig``): same
     issuer, primary owner and period of report, filed no later, on the amendment's ``date_of_orig_sub`` when
     that is given.  (Every row of a filing carries the same issuer, primary owner and period.)"""
-    t = tx[_AMEND_COLUMNS]
-    amends = t[is_amend].drop_duplicates("accession")
-    originals = t.loc[~is_amend, ["accession", "filing_date", *_AMEND_KEY]].drop_duplicates("accession")
+    amends = tx.loc[is_amend, _AMEND_COLUMNS].drop_duplicates("accession")
+    # an original shares its amendment's issuer and owner: only the filings of the insider-issuer pairs that
+    # filed an amendment can match (the inner merge below keeps the matches in the same order either way)
+    cand = isin_text(_pair_text(tx), _pair_text(amends))
+    missing = tx["issuer_cik"].isna().to_numpy(bool) | tx["owner_cik"].isna().to_numpy(bool)
+    if amends["issuer_cik"].isna().any() or amends["owner_cik"].isna().any():
+        cand |= missing  # (pandas' merge matches a missing key to a missing key)
+    cand &= ~is_amend
+    originals = tx.loc[cand, ["accession", "filing_date", *_AMEND_KEY]].drop_duplicates("accession")
     m = amends.drop(columns="form_type").merge(originals, on=_AMEND_KEY, suffixes=("_amd", "_orig"), how="inner")
     ok = (m["filing_date_orig"] <= m["filing_date_amd"]).fillna(False).to_numpy(bool)
     has_date = m["date_of_orig_sub"].notna().to_numpy(bool)
     ok &= ~has_date | (m["filing_date_orig"] == m["date_of_orig_sub"]).fillna(False).to_numpy(bool)
     return m.loc[ok, ["accession_amd", "accession_orig"]].reset_index(drop=True)
+
+
+def _pair_text(t: pd.DataFrame) -> pa.ChunkedArray:
+    """``issuer_cik`` and ``owner_cik`` joined into one text per row (missing when either is), in Arrow."""
+    import pyarrow.compute as pc
+
+    cols = [pa.chunked_array([pa.array(t[c], type=pa.large_string(), from_pandas=True)]) for c in ("issuer_cik", "owner_cik")]
+    return pc.binary_join_element_wise(*cols, pa.scalar("\x1f", pa.large_string()))
 
 
 def _apply_amendments(tx: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int], pd.DataFrame, list[str]]:
@@ -134,9 +149,39 @@ def _is_tidy(tx: pd.DataFrame) -> bool:
 def _sorted_kept(tx: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     """The rows of *tx* where *keep*, in the tidy order (filing date, accession, table, line; stable): one
     take of the whole table (the order is found on the key columns alone)."""
-    keys = tx.loc[keep, _TX_ORDER]
-    order = keys.sort_values(_TX_ORDER, kind="stable").index.to_numpy()
+    rows = np.flatnonzero(keep)
+    order = rows[_stable_order(tx[_TX_ORDER].take(rows))]
     return tx.take(order).reset_index(drop=True)
+
+
+def _stable_order(keys: pd.DataFrame) -> np.ndarray:
+    """The positions that sort *keys* by its columns in turn: ascending, missing values last, ties in their
+    order (``keys.sort_values(list(keys.columns), kind="stable")``'s order).  Arrow's sort, on the columns as
+    they are (pandas turns each text key into a categorical first); text compares by its UTF-8 bytes, which is
+    the order of code points in which Python compares ``str``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> keys = pd.DataFrame({"d": pd.to_datetime(["2024-01-02", None, "2024-01-01", "2024-01-02"]),
+    ...                      "a": ["b", "a", "z", "a"]})
+    >>> _stable_order(keys).tolist()
+    [2, 3, 0, 1]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols = {}
+    for i, c in enumerate(keys.columns):
+        v = keys[c]
+        if isinstance(v.dtype, pd.CategoricalDtype):  # (in the order of its categories, as pandas sorts it)
+            codes = v.cat.codes.to_numpy()
+            cols[f"k{i}"] = pa.array(codes, mask=codes < 0)
+        else:
+            cols[f"k{i}"] = pa.array(v, from_pandas=True)
+    table = pa.table(cols)
+    idx = pc.sort_indices(table, sort_keys=[(c, "ascending") for c in cols])  # (missing values at the end)
+    return idx.to_numpy().astype(np.int64)
 
 
 def filing_sources(p: DataPaths) -> tuple[list[Path], list[Path]]:
@@ -539,12 +584,12 @@ def _updated_transactions(p: DataPaths, prev: dict[str, Any], new_tx: pd.DataFra
             old = old[~out]
         merged = pd.concat([old.assign(_rank=_source_rank(old)), tx_q.get(qlabel, new_tx.iloc[:0]).assign(_rank=1)],
                            ignore_index=True)
-        tx_parts[qlabel] = merged.sort_values([*_TX_ORDER, "_rank"], kind="stable").drop(columns="_rank") \
+        tx_parts[qlabel] = merged.take(_stable_order(merged[[*_TX_ORDER, "_rank"]])).drop(columns="_rank") \
             .reset_index(drop=True)
     for f in _partition_files(p.transactions):
         tx_parts.setdefault(f.parent.name.removeprefix("quarter="), f)
     rep = pd.concat([replaced_old.assign(_rank=_source_rank(replaced_old)), *replaced], ignore_index=True)
-    rep = rep.sort_values([*_TX_ORDER, "_rank"], kind="stable").drop(columns="_rank").reset_index(drop=True)
+    rep = rep.take(_stable_order(rep[[*_TX_ORDER, "_rank"]])).drop(columns="_rank").reset_index(drop=True)
     n_rep = sum(len(r) for r in replaced)
     counts = dict(prev["counts"])
     counts["amendments"] += len(new_amends)
@@ -790,15 +835,17 @@ def _swap_in(p: DataPaths, tx: Mapping[str, pd.DataFrame | Path], owners: Mappin
     try:
         for name, parts in (("transactions", tx), ("owners", owners)):
             (stage / name).mkdir(parents=True)
+            writes = []
             for q, part in sorted(parts.items()):
                 d = stage / name / f"quarter={q}"
                 d.mkdir()
                 if isinstance(part, Path):
                     _link_or_copy(part, d / "part-0.parquet")
                 elif len(part):
-                    part.to_parquet(d / "part-0.parquet", index=False)
+                    writes.append((part, d / "part-0.parquet"))
                 else:
                     d.rmdir()
+            _write_parts(writes)
         dropped.to_parquet(stage / p.dropped.name, index=False)
         replaced.to_parquet(stage / _REPLACED, index=False)
         (stage / _BUILD).write_text(json.dumps(build))
@@ -816,6 +863,23 @@ def _swap_in(p: DataPaths, tx: Mapping[str, pd.DataFrame | Path], owners: Mappin
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def _write_parts(writes: list[tuple[pd.DataFrame, Path]]) -> None:
+    """Write each frame to its Parquet file, two at a time (Arrow encodes and compresses without holding the
+    GIL: the build's last step has both cores to itself); the first error is raised after the others end."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write(w: tuple[pd.DataFrame, Path]) -> None:
+        w[0].to_parquet(w[1], index=False)
+
+    if len(writes) < 2:
+        for w in writes:
+            write(w)
+        return
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1), thread_name_prefix="insider-kit-write") as pool:
+        for f in [pool.submit(write, w) for w in writes]:
+            f.result()
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
