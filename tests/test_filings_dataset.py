@@ -132,6 +132,36 @@ def test_amendment_pairs_equal_the_merge_of_every_filing() -> None:
     pd.testing.assert_frame_equal(got, expect)
 
 
+def test_footnote_texts_equal_a_row_by_row_lookup() -> None:
+    """Each line's footnote ids (several per cell, in any of its *_FN columns, repeated or unknown) resolve to
+    the texts of its own filing, each once, in id order, joined by ' | ' — as a row-by-row lookup finds them;
+    a line without a known id, or without an accession, has none."""
+    import re
+
+    from insider_kit.filings.dataset import _attach_footnotes
+
+    rng = np.random.default_rng(8)
+    n = 600
+    cells = [None, None, None, "F1", "F2", "F1,F2", "F2; F1", "F3 F1", "F9", "F1,", ""]
+    trans = pd.DataFrame({"ACCESSION_NUMBER": pd.array(rng.choice(["A1", "A2", "A3", None], n), dtype="string[pyarrow]"),
+                          "TRANS_SHARES_FN": rng.choice(cells, n), "TRANS_PRICEPERSHARE_FN": rng.choice(cells, n)},
+                         index=pd.RangeIndex(n))
+    foot = pd.DataFrame({"ACCESSION_NUMBER": pd.array(["A1", "A1", "A1", "A2", "A2", "A1"], dtype="string[pyarrow]"),
+                         "FOOTNOTE_ID": pd.array(["F1", "F2", "F3", "F1", "F3", "F1"], dtype="string[pyarrow]"),
+                         "FOOTNOTE_TXT": ["one", "two", "three", "uno", "tres", "a second F1 of A1"]})
+    got = _attach_footnotes(trans, ["TRANS_SHARES_FN", "TRANS_PRICEPERSHARE_FN"], foot)
+    text = {}
+    for a, i, t in foot.itertuples(index=False):
+        text.setdefault((a, i), t)
+    for k, r in trans.iterrows():
+        ids = sorted({i for c in ("TRANS_SHARES_FN", "TRANS_PRICEPERSHARE_FN") if r[c] is not None
+                      for i in re.split(r"[,;\s]+", r[c]) if i})
+        acc = r["ACCESSION_NUMBER"]
+        found = [text[(acc, i)] for i in ids if acc is not pd.NA and (acc, i) in text]
+        assert (got[k] if pd.notna(got[k]) else None) == (" | ".join(found) if found else None), (k, r.tolist())
+    assert got.notna().sum() > 100
+
+
 def test_columns_addressed_by_name_in_any_order(tmp_path: Path) -> None:
     cols = list(reversed(SUBMISSION_COLS))
     tx = read_quarter(write_form345_zip(tmp_path / "x.zip", submission_cols=cols)).transactions
@@ -402,6 +432,39 @@ def test_stable_order_equals_pandas_stable_sort() -> None:
         expect = keys.sort_values(list(keys.columns), kind="stable").index.to_numpy()
         np.testing.assert_array_equal(_stable_order(keys), expect)
     assert _stable_order(keys.iloc[:0]).shape == (0,)
+
+
+def test_sorted_kept_rows_equal_pandas_sort_of_the_kept_rows() -> None:
+    """The build's kept rows in the tidy order, whether the rows arrive shuffled, sorted, or sorted with an
+    unsorted tail (the quarters, then the EDGAR filings): pandas' stable sort of the kept rows."""
+    from insider_kit.filings.tidy import _TX_ORDER, _sorted_kept
+
+    rng = np.random.default_rng(1)
+    for trial in range(240):
+        n = int(rng.integers(0, 40))
+        tx = pd.DataFrame({"filing_date": pd.to_datetime("2024-01-01") + pd.to_timedelta(np.sort(rng.integers(0, 5, n)), unit="D"),
+                           "accession": pd.array(rng.choice(["a", "b", "c"], n), dtype="string[pyarrow]"),
+                           "table": rng.choice(["x", "y"], n), "line": rng.integers(0, 3, n), "v": np.arange(n)})
+        ordered = tx.sort_values(_TX_ORDER, kind="stable").reset_index(drop=True)
+        tx = [tx.sample(frac=1, random_state=trial).reset_index(drop=True), ordered,
+              pd.concat([ordered, ordered.sample(frac=0.3, random_state=trial)], ignore_index=True)][trial % 3]
+        keep = rng.random(len(tx)) < [0.8, 1.0][trial % 2]
+        expect = tx[keep].sort_values(_TX_ORDER, kind="stable").reset_index(drop=True)
+        pd.testing.assert_frame_equal(_sorted_kept(tx, keep), expect)
+
+
+def test_first_of_equals_pandas_duplicated() -> None:
+    """The build's first-row-of-each-key mask is pandas' ``~duplicated`` (missing values equal), for Arrow-backed
+    and object text, one key column or two."""
+    from insider_kit.filings.tidy import _first_of
+
+    rng = np.random.default_rng(0)
+    for dtype in ("string[pyarrow]", object):
+        df = pd.DataFrame({"a": pd.Series(rng.choice(["x", "y", "z", None], 1_000), dtype=dtype),
+                           "b": pd.Series(rng.choice(["1", "2", None], 1_000), dtype=dtype)})
+        for cols in (["a"], ["a", "b"]):
+            np.testing.assert_array_equal(_first_of(df, cols), ~df.duplicated(cols).to_numpy())
+    assert _first_of(df.iloc[:0], ["a"]).shape == (0,)
 
 
 def test_walk_files_lists_every_file_in_path_order(tmp_path: Path) -> None:

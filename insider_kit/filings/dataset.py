@@ -176,11 +176,11 @@ def _bad_lines(data: bytes, n_fields: int) -> tuple[np.ndarray, np.ndarray]:
     return body[bad], counts[bad]
 
 
-def _read_table(data: bytes, info: zipfile.ZipInfo, table: str, path: Path
+def _read_table(data: bytes, info: zipfile.ZipInfo, table: str, path: Path, *, fn: bool = False
                 ) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
     """One table of the zip: the needed columns as strings, the optional columns it lacks, and the lines
     dropped because their number of fields does not match the header (a stray tab would shift every later
-    column of the row)."""
+    column of the row).  With *fn*, every ``*_FN`` (footnote id) column too, in the same parse."""
     required, optional = _COLS[table]
     wanted = set(required) | set(optional)
     header = data.split(b"\n", 1)[0].decode("utf-8-sig", "replace").rstrip("\r\n").split("\t")
@@ -209,7 +209,7 @@ def _read_table(data: bytes, info: zipfile.ZipInfo, table: str, path: Path
             sep="\t",
             header=0,
             names=cols,
-            usecols=[c for c in cols if c in wanted],
+            usecols=[c for c in cols if c in wanted or (fn and c.endswith("_FN"))],
             dtype=str,
             keep_default_na=False,
             na_values=[""],
@@ -225,21 +225,6 @@ def _read_table(data: bytes, info: zipfile.ZipInfo, table: str, path: Path
     for c in absent:
         df[c] = pd.NA
     return df, absent, bad_rows
-
-
-def _read_fn_columns(data: bytes, info: zipfile.ZipInfo, path: Path, skip: np.ndarray) -> pd.DataFrame:
-    header = data.split(b"\n", 1)[0].decode("utf-8-sig", "replace").rstrip("\r\n").split("\t")
-    cols = [c.strip().upper() for c in header]
-    fn = [c for c in cols if c.endswith("_FN")]
-    if not fn:
-        return pd.DataFrame(index=pd.RangeIndex(0))
-    try:
-        return pd.read_csv(io.BytesIO(data), sep="\t", header=0, names=cols, usecols=fn, dtype=str,
-                           keep_default_na=False, na_values=[""], quoting=csv.QUOTE_NONE, engine="c",
-                           encoding="utf-8", encoding_errors="replace",
-                           skiprows=(skip + 1).tolist() if len(skip) else None)
-    except (pd.errors.ParserError, ValueError, OSError) as exc:
-        raise DataError(f"{info.filename}: footnote columns unreadable: {exc}", path=path) from exc
 
 
 def _sec_dates(s: pd.Series) -> pd.Series:
@@ -299,10 +284,21 @@ def _attach_footnotes(trans: pd.DataFrame, fn_cols: list[str], foot: pd.DataFram
     """Resolve the ``*_FN`` id columns of each row to the footnote texts, joined with ' | '."""
     if not fn_cols or foot.empty:
         return pd.Series(pd.NA, index=trans.index, dtype="string")
-    long = trans[["ACCESSION_NUMBER", *fn_cols]].melt(id_vars="ACCESSION_NUMBER", ignore_index=False).dropna()
-    if long.empty:
+    acc = trans["ACCESSION_NUMBER"].array
+    acc_known = trans["ACCESSION_NUMBER"].notna().to_numpy(bool)
+    pieces = []
+    for c in fn_cols:  # (row, accession, ids) of each filled id cell of a row with an accession
+        v = trans[c]
+        has = v.notna().to_numpy(bool) & acc_known
+        if has.any():
+            pieces.append(pd.DataFrame({"ACCESSION_NUMBER": acc[has], "value": v.to_numpy(object)[has]},
+                                       index=trans.index[has]))
+    if not pieces:
         return pd.Series(pd.NA, index=trans.index, dtype="string")
-    long["value"] = long["value"].astype(str).str.split(r"[,;\s]+")
+    long = pd.concat(pieces)
+    # "F1,F3" -> F1, F3: each distinct id text split once
+    codes, texts = pd.factorize(long["value"].astype(str), use_na_sentinel=False)
+    long["value"] = pd.Series(texts, dtype=object).str.split(r"[,;\s]+").to_numpy(object)[codes]
     long = long.explode("value")
     long = long[long["value"].astype(str).str.len() > 0]
     long["row"] = long.index
@@ -376,14 +372,15 @@ def read_quarter(path: str | Path) -> QuarterData:
             if t not in members:
                 continue
             data = _member_bytes(zf, members[t], path)
-            tables[t], miss, bad = _read_table(data, members[t], t, path)
+            trans = t in ("NONDERIV_TRANS", "DERIV_TRANS")  # (with every footnote-id column: *_FN)
+            tables[t], miss, bad = _read_table(data, members[t], t, path, fn=trans)
             if miss:
                 absent[t] = miss
             if len(bad):
                 bad_lines.append(bad.assign(table=t))
-            if t in ("NONDERIV_TRANS", "DERIV_TRANS"):  # footnote columns are read separately (all *_FN present)
-                skip = (bad["line"].to_numpy() - 2) if len(bad) else np.zeros(0, dtype=np.int64)
-                tables[t + "_FN"] = _read_fn_columns(data, members[t], path, skip)
+            if trans:
+                fn = [c for c in tables[t].columns if c.endswith("_FN")]
+                tables[t + "_FN"] = tables[t][fn].copy() if fn else pd.DataFrame(index=pd.RangeIndex(0))
             del data
     return _assemble(path, tables, absent, bad_lines)
 

@@ -87,14 +87,18 @@ _AMEND_COLUMNS = ["accession", "form_type", "filing_date", "date_of_orig_sub", *
 
 
 def _is_amendment(tx: pd.DataFrame) -> np.ndarray:
-    return tx["form_type"].astype("string").str.endswith("/A").fillna(False).to_numpy(bool)
+    form = tx["form_type"]
+    if not isinstance(form.dtype, pd.StringDtype):  # (Arrow-backed text is searched where it is)
+        form = form.astype("string")
+    return form.str.endswith("/A").fillna(False).to_numpy(bool)
 
 
 def _amendment_pairs(tx: pd.DataFrame, is_amend: np.ndarray) -> pd.DataFrame:
     """Each amendment of *tx* with each original it replaces (``accession_amd``, ``accession_orig``): same
     issuer, primary owner and period of report, filed no later, on the amendment's ``date_of_orig_sub`` when
     that is given.  (Every row of a filing carries the same issuer, primary owner and period.)"""
-    amends = tx.loc[is_amend, _AMEND_COLUMNS].drop_duplicates("accession")
+    amends = tx.loc[is_amend, _AMEND_COLUMNS]
+    amends = amends[_first_of(amends, ["accession"])]
     # an original shares its amendment's issuer and owner: only the filings of the insider-issuer pairs that
     # filed an amendment can match (the inner merge below keeps the matches in the same order either way)
     cand = isin_text(_pair_text(tx), _pair_text(amends))
@@ -102,7 +106,8 @@ def _amendment_pairs(tx: pd.DataFrame, is_amend: np.ndarray) -> pd.DataFrame:
     if amends["issuer_cik"].isna().any() or amends["owner_cik"].isna().any():
         cand |= missing  # (pandas' merge matches a missing key to a missing key)
     cand &= ~is_amend
-    originals = tx.loc[cand, ["accession", "filing_date", *_AMEND_KEY]].drop_duplicates("accession")
+    originals = tx.loc[cand, ["accession", "filing_date", *_AMEND_KEY]]
+    originals = originals[_first_of(originals, ["accession"])]
     m = amends.drop(columns="form_type").merge(originals, on=_AMEND_KEY, suffixes=("_amd", "_orig"), how="inner")
     ok = (m["filing_date_orig"] <= m["filing_date_amd"]).fillna(False).to_numpy(bool)
     has_date = m["date_of_orig_sub"].notna().to_numpy(bool)
@@ -110,12 +115,26 @@ def _amendment_pairs(tx: pd.DataFrame, is_amend: np.ndarray) -> pd.DataFrame:
     return m.loc[ok, ["accession_amd", "accession_orig"]].reset_index(drop=True)
 
 
+def _first_of(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """``~df.duplicated(cols)`` (the first row of each combination of *cols*; missing values equal to each
+    other): each column coded by its own factorize, which hashes Arrow-backed text in Arrow."""
+    key = np.zeros(len(df), dtype=np.int64)
+    for c in cols:
+        codes, uniq = df[c].factorize(use_na_sentinel=False)
+        key = key * (len(uniq) + 1) + codes  # (a few million rows of a few columns: far from int64's range)
+    return ~pd.Series(key).duplicated().to_numpy(bool)
+
+
 def _pair_text(t: pd.DataFrame) -> pa.ChunkedArray:
     """``issuer_cik`` and ``owner_cik`` joined into one text per row (missing when either is), in Arrow."""
     import pyarrow.compute as pc
 
-    cols = [pa.chunked_array([pa.array(t[c], type=pa.large_string(), from_pandas=True)]) for c in ("issuer_cik", "owner_cik")]
-    return pc.binary_join_element_wise(*cols, pa.scalar("\x1f", pa.large_string()))
+    def text(s: pd.Series) -> pa.Array | pa.ChunkedArray:
+        if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+            return pa.array(s.array).cast(pa.large_string())  # (the column's own Arrow buffers)
+        return pa.array(s.astype(object).where(s.notna(), None).tolist(), pa.large_string())
+
+    return pc.binary_join_element_wise(text(t["issuer_cik"]), text(t["owner_cik"]), pa.scalar("\x1f", pa.large_string()))
 
 
 def _apply_amendments(tx: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int], pd.DataFrame, list[str]]:
@@ -150,8 +169,18 @@ def _sorted_kept(tx: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     """The rows of *tx* where *keep*, in the tidy order (filing date, accession, table, line; stable): one
     take of the whole table (the order is found on the key columns alone)."""
     rows = np.flatnonzero(keep)
-    order = rows[_stable_order(tx[_TX_ORDER].take(rows))]
-    return tx.take(order).reset_index(drop=True)
+    order = _stable_order(tx[_TX_ORDER].take(rows))
+    # the quarters arrive sorted (each was sorted as it was read): the rows already in place (a prefix, often all
+    # but the EDGAR filings) are kept by a filter, and only the others are taken
+    moved = np.flatnonzero(order != np.arange(len(order)))
+    k = int(moved[0]) if len(moved) else len(order)
+    if k == 0:
+        return tx.take(rows[order]).reset_index(drop=True)
+    end = int(rows[k - 1]) + 1
+    head = tx.iloc[:end][keep[:end]] if not keep[:end].all() else tx.iloc[:end]
+    if k == len(order):
+        return head.reset_index(drop=True)
+    return pd.concat([head, tx.take(rows[order[k:]])], ignore_index=True)
 
 
 def _stable_order(keys: pd.DataFrame) -> np.ndarray:
@@ -310,6 +339,9 @@ def _read_quarter_cached(p: DataPaths, z: Path) -> QuarterData:
         except (OSError, ValueError, KeyError, ArrowException):
             pass  # a damaged cache entry: read the zip again
     q = read_quarter(z)
+    # in the tidy order already (in the worker that read it): the build's sort of all quarters then finds them in
+    # order and keeps the rows without moving them
+    q.transactions = q.transactions.take(_stable_order(q.transactions[_TX_ORDER])).reset_index(drop=True)
     try:
         d.mkdir(parents=True, exist_ok=True)
         for old in d.glob(f"{z.stem}-*"):  # older versions of this zip
@@ -820,7 +852,8 @@ def _combine(parts: _Parts) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, d
     replaced = _sorted_kept(tx, drop)
     tx = _sorted_kept(tx, ~drop)
     owners = pd.concat(nonempty, ignore_index=True) if (nonempty := [o for o in parts.owners if len(o)]) else None
-    owners = _owner_columns(owners).drop_duplicates(["accession", "owner_cik"]).reset_index(drop=True)
+    owners = _owner_columns(owners)
+    owners = owners[_first_of(owners, ["accession", "owner_cik"])].reset_index(drop=True)
     dropped = _dropped_columns(parts.dropped)
     return tx, owners, dropped, amend | {"duplicate_source_rows": n_dup}, replaced, orphans
 
