@@ -208,7 +208,8 @@ def parse_dates(values: pd.Series, formats: tuple[str, ...] = ("%Y-%m-%d",), *, 
     >>> parse_dates(pd.Series(["05-MAR-2024", "31-FEB-2024", "01-JAN-0001"]), ("%d-%b-%Y",)).tolist()
     [Timestamp('2024-03-05 00:00:00'), NaT, NaT]
     """
-    s = values.astype("string").str.strip()
+    # (Arrow-backed text: stripped in Arrow, not value by value)
+    s = (values if isinstance(values.dtype, pd.StringDtype) else values.astype("string[pyarrow]")).str.strip()
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     todo = s.notna() & (s != "")
     for fmt in formats:

@@ -248,9 +248,11 @@ def _truthy(s: pd.Series) -> pd.Series:
 
 def cik10(s: pd.Series) -> pd.Series:
     """CIKs as 10-digit zero-padded strings (null stays null, non-numeric kept as filed)."""
-    v = s.astype(_STR).str.strip().str.replace(r"\.0$", "", regex=True)
+    codes, uniq = s.astype(_STR).factorize()  # (each distinct CIK once: a quarter repeats them)
+    v = pd.Series(uniq, dtype=_STR).str.strip().str.replace(r"\.0$", "", regex=True)
     digits = v.str.fullmatch(r"\d{1,10}").fillna(False).astype(bool)
-    return v.where(~digits, v.str.zfill(10))
+    u = v.where(~digits, v.str.zfill(10))
+    return pd.Series(u.array.take(codes, allow_fill=True), index=s.index, dtype=_STR)
 
 
 def _owners(ro: pd.DataFrame) -> pd.DataFrame:

@@ -114,6 +114,11 @@ def finalize_columns(tx: pd.DataFrame) -> pd.DataFrame:
 DROPPED_COLUMNS: Final[tuple[str, ...]] = ("accession", "table", "line", "reason", "file")
 
 
+def _as_text(s: pd.Series) -> pd.Series:
+    """*s* as pandas text: as it is when it is text already (Arrow-backed text stays in Arrow)."""
+    return s if isinstance(s.dtype, pd.StringDtype) else s.astype("string")
+
+
 def validate_rows(tx: pd.DataFrame, *, shares_raw: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The one row-validation layer of every filings reader: split *tx* (tidy columns) into the rows the kit can
     use and the rows it drops, each with its reason.
@@ -147,13 +152,13 @@ def validate_rows(tx: pd.DataFrame, *, shares_raw: pd.Series | None = None) -> t
     """
     n = len(tx)
     reason = pd.Series("", index=tx.index, dtype=object)
-    ad = tx["acquired_disposed"].astype("string").str.strip().str.upper()
+    ad = _as_text(tx["acquired_disposed"]).str.strip().str.upper()
     nonderiv = (tx["table"].astype(str) == "nonderivative").to_numpy()
     bad_ad = ~ad.isin(["A", "D"]).fillna(False).to_numpy(bool) & (nonderiv | ad.notna().to_numpy(bool))
     sh = pd.to_numeric(tx["shares"], errors="coerce").astype(float).to_numpy()
     bad_sh = (sh < 0) | np.isinf(sh)
     if shares_raw is not None:
-        raw = shares_raw.astype("string").str.strip()
+        raw = _as_text(shares_raw).str.strip()
         bad_sh |= (raw.notna() & (raw != "")).to_numpy(bool) & np.isnan(sh)
     no_date = tx["trans_date"].isna().to_numpy()
     for mask, why in ((bad_sh, lambda i: f"shares {shares_raw.iloc[i] if shares_raw is not None else sh[i]!r} "
