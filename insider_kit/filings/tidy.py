@@ -166,12 +166,11 @@ def _is_tidy(tx: pd.DataFrame) -> bool:
 
 
 def _sorted_kept(tx: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
-    """The rows of *tx* where *keep*, in the tidy order (filing date, accession, table, line; stable): one
-    take of the whole table (the order is found on the key columns alone)."""
+    """The rows of *tx* where *keep*, in the tidy order (filing date, accession, table, line; stable).  The
+    order is found on the key columns alone; the leading rows already in place are filtered, only the rest
+    are taken (the quarters arrive sorted, so usually only the EDGAR filings move)."""
     rows = np.flatnonzero(keep)
     order = _stable_order(tx[_TX_ORDER].take(rows))
-    # the quarters arrive sorted (each was sorted as it was read): the rows already in place (a prefix, often all
-    # but the EDGAR filings) are kept by a filter, and only the others are taken
     moved = np.flatnonzero(order != np.arange(len(order)))
     k = int(moved[0]) if len(moved) else len(order)
     if k == 0:
@@ -197,7 +196,6 @@ def _stable_order(keys: pd.DataFrame) -> np.ndarray:
     >>> _stable_order(keys).tolist()
     [2, 3, 0, 1]
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     cols = {}
