@@ -479,3 +479,50 @@ def test_walk_files_lists_every_file_in_path_order(tmp_path: Path) -> None:
     assert walk_files(tmp_path) == sorted(tmp_path.rglob("*.*"))
     assert walk_files(tmp_path, (".txt", ".xml")) == sorted(f for f in tmp_path.rglob("*") if f.suffix in (".txt", ".xml"))
     assert walk_files(tmp_path / "missing") == []
+
+
+def test_arrow_table_reader_equals_the_pandas_reader() -> None:
+    """The fast reader of a table (Arrow's CSV parser) against pandas' C parser, which the kit used before:
+    the same cells on text with everything a quarter can hold (empty and blank cells, quotes, CRLF line ends,
+    blank lines, lines with too few or too many fields, non-ASCII text, a missing final newline)."""
+    from insider_kit.filings.dataset import _arrow_tsv, _bad_lines, _pandas_tsv
+
+    rng = np.random.default_rng(7)
+    cells = ["", " ", "x", '"quoted"', 'a "b" c', "Zürich AG", "1,000", "  25.50 ", "F1,F3", "日本", "\\N", "NA"]
+    cols = ["ACCESSION_NUMBER", "A", "B", "C_FN", "D"]
+    lines = ["\t".join(cols)]
+    for k in range(400):
+        n = len(cols) + (int(rng.integers(-2, 3)) if k % 37 == 5 else 0)  # some lines with a wrong field count
+        line = "\t".join([f"acc-{k}"] + [cells[int(rng.integers(len(cells)))] for _ in range(n - 1)])
+        lines.append(line + ("\r" if k % 11 == 0 else ""))
+        if k % 53 == 0:
+            lines.append("")  # a blank line
+    data = "\n".join(lines).encode()
+    bad, _ = _bad_lines(data, len(cols))
+    assert len(bad) > 3
+    info = zipfile.ZipInfo("T.tsv")
+    usecols = ["ACCESSION_NUMBER", "B", "C_FN", "D"]
+    fast = _arrow_tsv(data, cols, usecols, len(bad))
+    assert fast is not None
+    ref = _pandas_tsv(data, cols, usecols, bad, info, "T", Path("t.zip"))
+    pd.testing.assert_frame_equal(fast, ref)
+    assert len(fast) == 400 - len(bad)
+
+
+def test_text_that_is_not_utf8_is_read_with_replacement_characters(tmp_path: Path) -> None:
+    """Guards against the fast reader refusing a quarter (or garbling a row) for one byte that is not UTF-8:
+    the table is read by the tolerant reader, the bad byte replaced, every other cell as filed."""
+    z = write_form345_zip(tmp_path / "2024q3_form345.zip")
+    with zipfile.ZipFile(z) as zf:
+        content = {n: zf.read(n) for n in zf.namelist()}
+    content["SUBMISSION.tsv"] = content["SUBMISSION.tsv"].replace(b"Alpha Widgets Inc", b"Alpha Widg\xe9ts Inc")
+    bad = tmp_path / "raw" / "2024q3_form345.zip"
+    bad.parent.mkdir()
+    with zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, c in content.items():
+            zf.writestr(n, c)
+    a, b = read_quarter(z).transactions, read_quarter(bad).transactions
+    assert row(b, "0000000001-24-000001")["issuer_name"] == "Alpha Widg\ufffdts Inc"
+    pd.testing.assert_frame_equal(a.drop(columns="issuer_name"), b.drop(columns="issuer_name"))
+    changed = (a["issuer_name"] != b["issuer_name"]).to_numpy(bool)
+    assert changed.any() and (changed == (a["issuer_name"] == "Alpha Widgets Inc").to_numpy(bool)).all()

@@ -203,13 +203,57 @@ def _read_table(data: bytes, info: zipfile.ZipInfo, table: str, path: Path, *, f
             "line": bad + 2,  # 1-based line number in the file, header included
             "reason": [f"{table} line {i + 2} has {c} fields, the header has {len(cols)}" for i, c in zip(bad, counts, strict=True)],
         })
+    usecols = [c for c in cols if c in wanted or (fn and c.endswith("_FN"))]
+    df = _arrow_tsv(data, cols, usecols, len(bad))
+    if df is None:  # (text that is not valid UTF-8, or lines Arrow counts differently: the pandas reader)
+        df = _pandas_tsv(data, cols, usecols, bad, info, table, path)
+    absent = [c for c in optional if c not in df.columns]
+    for c in absent:
+        df[c] = pd.Series(pd.NA, index=df.index, dtype=_STR)
+    return df, absent, bad_rows
+
+
+def _arrow_tsv(data: bytes, cols: list[str], usecols: list[str], n_bad: int) -> pd.DataFrame | None:
+    """The table by Arrow's CSV reader (no quoting, empty cells null, every column text), the lines whose
+    number of fields is not the header's skipped; None when the bytes are not valid UTF-8, when the header
+    repeats a name or when Arrow skips a different number of lines than :func:`_bad_lines` found."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    if len(set(cols)) != len(cols):
+        return None
+    skipped = 0
+
+    def skip(row: object) -> str:
+        nonlocal skipped
+        skipped += 1
+        return "skip"
+
+    try:
+        tab = pcsv.read_csv(
+            io.BytesIO(data),
+            read_options=pcsv.ReadOptions(use_threads=False, skip_rows=1, column_names=cols),
+            parse_options=pcsv.ParseOptions(delimiter="\t", quote_char=False, invalid_row_handler=skip),
+            convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in usecols}, include_columns=usecols,
+                                                strings_can_be_null=True, null_values=[""]),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if skipped != n_bad:
+        return None
+    return tab.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+
+
+def _pandas_tsv(data: bytes, cols: list[str], usecols: list[str], bad: np.ndarray, info: zipfile.ZipInfo,
+                table: str, path: Path) -> pd.DataFrame:
+    """The table by pandas' C reader (invalid UTF-8 replaced), the *bad* lines skipped, every column text."""
     try:
         df = pd.read_csv(
             io.BytesIO(data),
             sep="\t",
             header=0,
             names=cols,
-            usecols=[c for c in cols if c in wanted or (fn and c.endswith("_FN"))],
+            usecols=usecols,
             dtype=str,
             keep_default_na=False,
             na_values=[""],
@@ -221,10 +265,7 @@ def _read_table(data: bytes, info: zipfile.ZipInfo, table: str, path: Path, *, f
         )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise DataError(f"table {table} ({info.filename}) is not a valid tab-separated table: {exc}", path=path) from exc
-    absent = [c for c in optional if c not in df.columns]
-    for c in absent:
-        df[c] = pd.NA
-    return df, absent, bad_rows
+    return df.astype(_STR)
 
 
 def _sec_dates(s: pd.Series) -> pd.Series:
@@ -458,7 +499,8 @@ def _transaction_lines(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
         fn_cols = [c for c in fn.columns if c.endswith("_FN")]
         notes = _attach_footnotes(fn, fn_cols, foot)
         sk_col = "NONDERIV_TRANS_SK" if key == "nonderivative" else "DERIV_TRANS_SK"
-        sk = pd.to_numeric(tr[sk_col], errors="coerce") if sk_col in tr else pd.Series(np.nan, index=tr.index)
+        sk = (pd.to_numeric(tr[sk_col], errors="coerce").astype("float64") if sk_col in tr
+              else pd.Series(np.nan, index=tr.index))
         parts.append(pd.DataFrame(
             {
                 "accession": tr["ACCESSION_NUMBER"],

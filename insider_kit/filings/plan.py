@@ -91,10 +91,10 @@ def resolve_plan_flags(footnotes: pd.Series, checkbox: pd.Series) -> tuple[pd.Se
     >>> flag.tolist(), src.tolist()
     ([True, False, <NA>], ['footnote', 'checkbox', <NA>])
     """
-    fn = footnotes.fillna("").astype(str)
-    # each distinct text searched once (a quarter repeats a few thousand footnotes over its lines)
+    fn = footnotes if isinstance(footnotes.dtype, pd.StringDtype) else footnotes.astype("string")
+    # each distinct text searched once (a quarter repeats a few thousand footnotes over its lines); null as ""
     codes, texts = pd.factorize(fn, use_na_sentinel=False)
-    u = pd.Series(texts, dtype=object)
+    u = pd.Series(texts, dtype=object).fillna("")
     by_fn = pd.Series((u.str.contains(PLAN_RE) & ~u.str.contains(NEG_RE)).to_numpy(bool)[codes], index=fn.index)
     cb = checkbox.astype("boolean")
     flag = pd.Series(pd.NA, index=fn.index, dtype="boolean")
