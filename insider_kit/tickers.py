@@ -75,10 +75,9 @@ def normalise_tickers(raw: pd.Series) -> pd.Series:
     >>> normalise_tickers(pd.Series(["aapl", "brk.b", "none"])).tolist()
     ['AAPL', 'BRK-B', <NA>]
     """
-    r = raw.astype("string")
-    uniq = r.dropna().unique()
-    mapping = {u: normalise_ticker(u) for u in uniq}
-    return r.map(mapping).astype("string")
+    codes, uniq = pd.factorize(raw)  # (missing symbols get code -1 and stay missing)
+    norm = pd.array([normalise_ticker(str(u)) for u in uniq], dtype="string")
+    return pd.Series(norm.take(codes, allow_fill=True), index=raw.index, dtype="string")
 
 
 def parse_company_tickers(data: bytes | str | dict[str, Any], *, source: str = "company_tickers.json") -> pd.DataFrame:

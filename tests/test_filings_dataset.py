@@ -526,3 +526,61 @@ def test_text_that_is_not_utf8_is_read_with_replacement_characters(tmp_path: Pat
     pd.testing.assert_frame_equal(a.drop(columns="issuer_name"), b.drop(columns="issuer_name"))
     changed = (a["issuer_name"] != b["issuer_name"]).to_numpy(bool)
     assert changed.any() and (changed == (a["issuer_name"] == "Alpha Widgets Inc").to_numpy(bool)).all()
+
+
+def test_vectorised_roles_and_tickers_equal_the_one_at_a_time_functions() -> None:
+    """normalise_roles / normalise_tickers (each distinct value worked once) give, row for row, what
+    normalise_role / normalise_ticker give each row — missing boxes, titles and symbols included."""
+    from insider_kit.filings.roles import normalise_role, normalise_roles
+    from insider_kit.tickers import normalise_ticker, normalise_tickers
+
+    rng = np.random.default_rng(15)
+    n = 2000
+    titles = [None, "", "CEO", "Chief Executive Officer", "EVP & CFO", "President and COO", "Chairman",
+              "VP Sales", "see remarks", "Co-Chair; Director", "Chief Financial Officer & Treasurer"]
+    box = [True, False, None]
+    df = pd.DataFrame({c: pd.array(rng.choice(np.array(box, dtype=object), n), dtype="boolean")
+                       for c in ("d", "o", "t", "x")})
+    df["title"] = pd.array(rng.choice(np.array(titles, dtype=object), n), dtype="string[pyarrow]")
+    got = normalise_roles(df["d"], df["o"], df["t"], df["x"], df["title"])
+    def yes(v: object) -> bool:
+        return v is not pd.NA and bool(v)
+
+    want = [normalise_role(yes(d), yes(o), yes(t), yes(x), None if ti is pd.NA else ti)
+            for d, o, t, x, ti in df[["d", "o", "t", "x", "title"]].itertuples(index=False)]
+    assert list(got) == want
+    assert set(want) >= {"CEO", "CFO", "President", "Chair", "OtherOfficer", "Director", "Other"}
+
+    symbols = [None, "aapl", "BRK.B", "NYSE:IBM", "none", "N/A", "0", " msft ", "GOOG, GOOGL", "", "X" * 30]
+    raw = pd.Series(pd.array(rng.choice(np.array(symbols, dtype=object), n), dtype="string[pyarrow]"),
+                    index=pd.RangeIndex(5, n + 5))
+    tick = normalise_tickers(raw)
+    assert tick.index.equals(raw.index) and tick.dtype == "string"
+    want_t = [None if s is pd.NA else normalise_ticker(s) for s in raw]
+    assert [None if v is pd.NA else v for v in tick] == want_t
+    assert sum(v is not None for v in want_t) > n // 3
+
+
+def test_a_kit_upgrade_rereads_every_quarter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-quarter build cache is keyed by the kit's version too: another kit (whose readers may differ)
+    reads every zip again instead of reusing what this one cached; the same kit reuses its cache."""
+    import insider_kit.filings.tidy as tidy_mod
+    from insider_kit.config import DataPaths
+    from insider_kit.sample import SampleSpec, generate_sample
+
+    generate_sample(tmp_path, seed=3, spec=SampleSpec(n_firms=15, start="2020-01-02", end="2021-12-31"),
+                    progress=False)
+    p = DataPaths(tmp_path)
+    n_zips = len(list(p.raw_sec.glob("*_form345.zip")))
+    build_tidy(p, progress=False)
+    before = _tidy_tables(p)
+    keys = {f.name for f in (p.cache / "build").glob("*.json")}
+    assert len(keys) == n_zips
+    build_tidy(p, progress=False)
+    assert {f.name for f in (p.cache / "build").glob("*.json")} == keys  # unchanged kit and files: reused
+    monkeypatch.setattr(tidy_mod, "__version__", tidy_mod.__version__ + ".post1")
+    build_tidy(p, progress=False)
+    upgraded = {f.name for f in (p.cache / "build").glob("*.json")} - keys
+    assert len(upgraded) == n_zips  # every quarter read again under the new kit's key
+    for name, table in _tidy_tables(p).items():
+        pd.testing.assert_frame_equal(table, before[name], obj=name)

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._io import isin_text
 from ..days import parse_dates
@@ -33,7 +35,7 @@ from ..tickers import normalise_tickers
 from .plan import resolve_plan_flags
 from .roles import normalise_roles
 from .schema import STRING_DTYPE as _STR
-from .schema import TIDY_COLUMNS, finalize_columns, validate_rows
+from .schema import TABLES, TIDY_COLUMNS, finalize_columns, validate_rows
 
 __all__ = ["TIDY_COLUMNS", "QuarterData", "finalize_columns", "read_quarter"]
 
@@ -217,7 +219,6 @@ def _arrow_tsv(data: bytes, cols: list[str], usecols: list[str], n_bad: int) -> 
     """The table by Arrow's CSV reader (no quoting, empty cells null, every column text), the lines whose
     number of fields is not the header's skipped; None when the bytes are not valid UTF-8, when the header
     repeats a name or when Arrow skips a different number of lines than :func:`_bad_lines` found."""
-    import pyarrow as pa
     import pyarrow.csv as pcsv
 
     if len(set(cols)) != len(cols):
@@ -346,11 +347,18 @@ def _attach_footnotes(trans: pd.DataFrame, fn_cols: list[str], foot: pd.DataFram
     long = long[long["value"].astype(str).str.len() > 0]
     long["row"] = long.index
     f = foot.rename(columns={"FOOTNOTE_ID": "value"})[["ACCESSION_NUMBER", "value", "FOOTNOTE_TXT"]]
-    f = f.drop_duplicates(["ACCESSION_NUMBER", "value"])
+    f = f[f["FOOTNOTE_TXT"].notna()].drop_duplicates(["ACCESSION_NUMBER", "value"])  # (a footnote without text adds none)
     m = long.merge(f, on=["ACCESSION_NUMBER", "value"], how="inner")
-    m = m.drop_duplicates(["row", "value"]).sort_values(["row", "value"])
-    joined = m.groupby("row")["FOOTNOTE_TXT"].agg(" | ".join)
-    return joined.reindex(trans.index).astype(_STR)
+    m = m.drop_duplicates(["row", "value"]).sort_values(["row", "value"], kind="stable")
+    if m.empty:
+        return pd.Series(pd.NA, index=trans.index, dtype="string")
+    # each row's texts, in id order, joined by ' | ' as one Arrow list operation (not a Python join per row)
+    rows = m["row"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    texts = pa.array(m["FOOTNOTE_TXT"].astype(str).to_numpy(object), type=pa.large_string())
+    lists = pa.ListArray.from_arrays(pa.array(np.r_[starts, len(rows)], type=pa.int32()), texts)
+    joined = pd.Series(pd.array(pc.binary_join(lists, pa.scalar(" | ", pa.large_string())), dtype=_STR), index=rows[starts])
+    return joined.reindex(trans.index)
 
 
 def read_quarter(path: str | Path) -> QuarterData:
@@ -504,7 +512,8 @@ def _transaction_lines(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
         parts.append(pd.DataFrame(
             {
                 "accession": tr["ACCESSION_NUMBER"],
-                "table": key,
+                "table": pd.Categorical.from_codes(np.full(len(tr), TABLES.index(key)),
+                                                 dtype=pd.CategoricalDtype(list(TABLES))),
                 "security_title": tr["SECURITY_TITLE"].astype(_STR),
                 "trans_date": _sec_dates(tr["TRANS_DATE"]),
                 "trans_date_raw": tr["TRANS_DATE"].astype(_STR),

@@ -123,28 +123,19 @@ def normalise_roles(
     >>> list(normalise_roles(f, pd.Series([True, False]), f, f, pd.Series(["CEO", None])))
     ['CEO', 'Other']
     """
-    t = title.fillna("").astype(str)
-    uniq = pd.Series(t.unique())
-    title_role = pd.Series(
-        np.select(
-            [
-                uniq.str.contains(_CEO),
-                uniq.str.contains(_CFO),
-                uniq.str.contains(_PRES),
-                uniq.str.contains(_CHAIR),
-            ],
-            ["CEO", "CFO", "President", "Chair"],
-            default="",
-        ),
-        index=uniq.values,
-    )
-    from_title = t.map(title_role).to_numpy()
+    # each distinct title matched once, the roles built as category codes (no per-owner strings)
+    codes, uniq = pd.factorize(title, use_na_sentinel=False)
+    u = pd.Series(uniq, dtype=object).fillna("").astype(str)
+    cat = {r: k for k, r in enumerate(ROLES)}
+    title_code = np.select(
+        [u.str.contains(p).to_numpy(bool) for p in (_CEO, _CFO, _PRES, _CHAIR)],
+        [cat["CEO"], cat["CFO"], cat["President"], cat["Chair"]],
+        default=-1,
+    )[codes]
     d = is_director.fillna(False).to_numpy(bool)
     o = is_officer.fillna(False).to_numpy(bool)
     ten = is_ten_percent_owner.fillna(False).to_numpy(bool)
-    out = np.where(
-        from_title != "",
-        from_title,
-        np.where(o, "OtherOfficer", np.where(d, "Director", np.where(ten, "TenPercentOwner", "Other"))),
-    )
-    return pd.Categorical(out, categories=list(ROLES))  # type: ignore[return-value]
+    fallback = np.where(o, cat["OtherOfficer"], np.where(d, cat["Director"],
+                                                         np.where(ten, cat["TenPercentOwner"], cat["Other"])))
+    out = np.where(title_code >= 0, title_code, fallback)
+    return pd.Categorical.from_codes(out, dtype=pd.CategoricalDtype(list(ROLES)))  # type: ignore[return-value]

@@ -92,21 +92,28 @@ def finalize_columns(tx: pd.DataFrame) -> pd.DataFrame:
         if c not in tx.columns:
             tx[c] = pd.NA
     tx = tx[TIDY_COLUMNS].copy()
+    # (a column already in its dtype, as the readers build most of them, is left as it is)
     for c in STRING_COLUMNS:
-        tx[c] = tx[c].astype(STRING_DTYPE)
+        if tx[c].dtype != STRING_DTYPE:
+            tx[c] = tx[c].astype(STRING_DTYPE)
     for c in ("is_director", "is_officer", "is_ten_percent_owner", "is_other"):
-        tx[c] = tx[c].astype("boolean").fillna(False).astype(bool)
+        if tx[c].dtype != bool:
+            tx[c] = tx[c].astype("boolean").fillna(False).astype(bool)
     tx["plan_10b5_1"] = tx["plan_10b5_1"].astype("boolean")
     for c in ("shares", "price", "value", "shares_after"):
-        tx[c] = pd.to_numeric(tx[c], errors="coerce").astype(float)
+        if tx[c].dtype != np.float64:
+            tx[c] = pd.to_numeric(tx[c], errors="coerce").astype(float)
     for c in ("filing_date", "trans_date", "deemed_execution_date", "period_of_report", "date_of_orig_sub"):
-        tx[c] = pd.to_datetime(tx[c]).astype("datetime64[ns]")
+        if tx[c].dtype != "datetime64[ns]":
+            tx[c] = pd.to_datetime(tx[c]).astype("datetime64[ns]")
     tx["accepted_at"] = pd.to_datetime(tx["accepted_at"], utc=True).dt.tz_convert("America/New_York")
     tx["n_owners"] = pd.to_numeric(tx["n_owners"], errors="coerce").fillna(1).astype("int64")
     tx["line"] = pd.to_numeric(tx["line"], errors="coerce").fillna(-1).astype("int64")
     tx["ad_source"] = tx["ad_source"].where(tx["ad_source"].notna() | tx["acquired_disposed"].isna(), "filed")
-    tx["role"] = pd.Categorical(tx["role"].astype(STRING_DTYPE), categories=list(ROLES))
-    tx["table"] = pd.Categorical(tx["table"].astype(STRING_DTYPE), categories=list(TABLES))
+    for c, cats in (("role", list(ROLES)), ("table", list(TABLES))):
+        d = tx[c].dtype
+        if not (isinstance(d, pd.CategoricalDtype) and list(d.categories) == cats):
+            tx[c] = pd.Categorical(tx[c].astype(STRING_DTYPE), categories=cats)
     return tx.reset_index(drop=True)
 
 

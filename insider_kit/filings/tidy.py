@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 from pyarrow import ArrowException
 
+from .. import __version__
 from .._io import (
     atomic_path,
     atomic_write_text,
@@ -252,10 +253,12 @@ _LAYOUT = "2"  # 2: owners partitioned by quarter, with their source; the replac
 
 
 def _schema_id() -> str:
-    """An identifier of the tidy columns and layout (a build by a kit with others is rebuilt)."""
+    """An identifier of the tidy columns, the layout and the kit's version (a build by another kit, whose
+    readers may differ, is rebuilt and its per-quarter cache not used)."""
     import hashlib
 
-    return hashlib.sha256(("\t".join(TIDY_COLUMNS) + f"\nlayout={_LAYOUT}").encode()).hexdigest()[:16]
+    key = "\t".join(TIDY_COLUMNS) + f"\nlayout={_LAYOUT}\nkit={__version__}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def _recover(p: DataPaths) -> None:
@@ -320,10 +323,11 @@ def tidy_is_current(p: DataPaths) -> bool:
     return not (zips or xmls or imported_sources(p)) or built == _sources_fingerprint(p)
 
 
-def _read_quarter_cached(p: DataPaths, z: Path) -> QuarterData:
+def _read_quarter_cached(p: DataPaths, z: Path, key: str | None = None) -> QuarterData:
     """:func:`read_quarter`, kept per zip under ``cache/build/`` (keyed by the zip's name, size, modification
-    time and the tidy schema) so that a build after adding one quarter re-reads only that quarter."""
-    key = _cache_key(z)
+    time and the tidy schema) so that a build after adding one quarter re-reads only that quarter.  *key*: the
+    key the main process found (a worker then stores under the same one)."""
+    key = key or _cache_key(z)
     d = p.cache / "build"
     files = {k: d / f"{key}.{k}.parquet" for k in ("tx", "own", "drop")}
     meta = d / f"{key}.json"
@@ -812,7 +816,7 @@ def _read_quarters(p: DataPaths, zips: list[Path]) -> Iterator[QuarterData]:
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
         with starting_workers():  # (an unguarded main script is not re-run by the workers)
-            futures = {z: pool.submit(_read_quarter_cached, p, z) for z in todo}
+            futures = {z: pool.submit(_read_quarter_cached, p, z, _cache_key(z)) for z in todo}
         for z in zips:
             yield futures[z].result() if z in futures else _read_quarter_cached(p, z)
 
