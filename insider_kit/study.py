@@ -295,15 +295,12 @@ class Study:
         >>> npr.equals(ik.net_purchase_ratio(study.transactions, study.panel.market_series()))
         True
         """
-        from .signals import net_purchase_ratio
-
-        def build() -> pd.DataFrame:  # (stored with the month as text: Parquet has no period type)
+        def build() -> pd.DataFrame:
             from .signals.trades import TRADE_INPUTS
 
             # the trades' columns only, unless the whole table is already in memory
             tx = _transactions(self.paths, TRADE_INPUTS) if callable(self._transactions) else self.transactions
-            npr = net_purchase_ratio(tx, self.panel.market_series())
-            return npr.set_axis(npr.index.astype(str), axis=0).reset_index()
+            return _npr_table(tx, self.panel)
 
         d = self._cached_frame("npr", build)
         return d.set_index(pd.PeriodIndex(d["month"], freq="M", name="month")).drop(columns="month")
@@ -513,6 +510,15 @@ def _variant_worker(root: str, cdir: str, v: Variant, params: SignalParams) -> N
 _WORKER_INPUTS: dict[str, Any] = {}
 
 
+def _npr_table(tx: pd.DataFrame, panel: ReturnsPanel) -> pd.DataFrame:
+    """The net purchase ratio as the persistent study keeps it (:meth:`Study.net_purchase_ratio`): the month as
+    text in a column (Parquet has no period type)."""
+    from .signals import net_purchase_ratio
+
+    npr = net_purchase_ratio(tx, panel.market_series())
+    return npr.set_axis(npr.index.astype(str), axis=0).reset_index()
+
+
 def _write_atomic_parquet(df: pd.DataFrame, dest: Path) -> None:
     from ._io import atomic_path
 
@@ -527,12 +533,15 @@ def _read_events(f: Path, attrs: dict[Any, Any]) -> pd.DataFrame:
 
 
 def _write_cache(cdir: Path, *, events: pd.DataFrame, panel: ReturnsPanel, prices: pd.DataFrame,
-                 meta: dict[str, Any]) -> None:
-    """Write the study into *cdir* atomically: a sibling temporary directory, renamed into place."""
+                 meta: dict[str, Any], derived: dict[str, pd.DataFrame] | None = None) -> None:
+    """Write the study into *cdir* atomically: a sibling temporary directory, renamed into place; *derived*:
+    tables of :meth:`Study._cached_frame` made with the study (``{name}.parquet``)."""
     cdir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{cdir.name}.", suffix=".part", dir=cdir.parent))
     try:
         _without_attrs(events).to_parquet(tmp / "events.parquet", index=False)
+        for name, df in (derived or {}).items():
+            df.to_parquet(tmp / f"{name}.parquet", index=False)
         np.save(tmp / "returns.npy", panel.values)
         np.save(tmp / "prices.npy", prices.to_numpy(float))
         if panel.market is not None:
@@ -685,11 +694,19 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
         panel = returns_panel(prices, market=mkt, factors=factors)
         tx = tx_events.result()
     events = build_events(tx, panel, firms=firms, params=sp)
+    # the market's net purchase ratio (the ledger's market claim, notebook 04) from the trades already read,
+    # not from a second read of the transactions later
+    derived: dict[str, pd.DataFrame] = {}
+    if panel.market is not None:
+        try:
+            derived["npr"] = _npr_table(tx, panel)
+        except DataError:  # (no open-market trades: Study.net_purchase_ratio says so when it is asked for)
+            pass
     del tx
     meta["cache"] = "built"
     if cache:
         try:
-            _write_cache(cdir, events=events, panel=panel, prices=prices,
+            _write_cache(cdir, events=events, panel=panel, prices=prices, derived=derived,
                          meta={"fingerprint": fp, "market": mkt, "no_ticker": events.attrs.get("no_ticker", 0),
                                "kit": __version__})
             meta["cache_dir"] = str(cdir)
@@ -699,4 +716,6 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
         except OSError as exc:  # a read-only directory: carry on without the cache, say so
             warnings.warn(f"cannot write the study cache under {p.study_cache} ({exc}); it will be rebuilt "
                           "next time", InsiderKitWarning, stacklevel=2)
-    return Study(p, lambda: _transactions(p), prices, panel, events, firms, mkt, p.is_synthetic, sp, truth, meta)
+    study = Study(p, lambda: _transactions(p), prices, panel, events, firms, mkt, p.is_synthetic, sp, truth, meta)
+    study._alt.update(derived)
+    return study

@@ -80,6 +80,30 @@ def test_dropped_events_have_reasons_and_max_loss() -> None:
         event_study(ev.assign(date="not a date"), panel, window=(-5, 20), max_loss=None)
 
 
+def test_used_and_dropped_events_keep_the_callers_rows_and_leave_them_alone() -> None:
+    """``events`` and ``dropped`` are the caller's rows (every column, its index labels) with the engine's columns
+    added, and together they are every input row once; the caller's frame is not changed, and setting a column of
+    a result's frame raises no SettingWithCopyWarning (a silent partial write)."""
+    import warnings
+
+    panel, _ = make_panel(T=400)
+    ev = pd.DataFrame({"ticker": ["Z01", "NOPE", "Z02", "Z03", "Z01"], "note": list("abcde"),
+                       "date": [panel.dates[300], panel.dates[300], panel.dates[100], panel.dates[-10],
+                                panel.dates[320]]}, index=[10, 11, 12, 13, 14])
+    before = ev.copy()
+    res = event_study(ev, panel, window=(-5, 20), max_loss=None)
+    assert sorted([*res.events.index, *res.dropped.index]) == list(ev.index)
+    pd.testing.assert_frame_equal(res.events[ev.columns], ev.loc[res.events.index])
+    pd.testing.assert_frame_equal(res.dropped[ev.columns], ev.loc[res.dropped.index])
+    assert list(res.events.columns) == [*ev.columns, "day0", "n_est", "sigma"]
+    assert list(res.dropped.columns) == [*ev.columns, "reason"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res.events["extra"] = 1.0
+        res.dropped["extra"] = 1.0
+    pd.testing.assert_frame_equal(ev, before)
+
+
 def test_min_estimation_drops_sparse_events() -> None:
     panel, _ = make_panel(T=400, miss=0.6)
     ev = pd.DataFrame({"ticker": ["Z01"], "date": [panel.dates[300]]})

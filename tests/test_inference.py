@@ -157,6 +157,36 @@ def test_fast_clustered_ols_equals_statsmodels() -> None:
                                            rtol=1e-9, atol=1e-14)
 
 
+def test_hac_ols_equals_statsmodels_newey_west() -> None:
+    """The ledger's Newey-West regression (the market claim) gives statsmodels' HAC coefficients, standard errors
+    and p-values for any number of lags, including none and more lags than a short series has."""
+    import pandas as pd
+    import statsmodels.api as sm
+
+    from insider_kit.errors import DataError
+    from insider_kit.eventstudy.regression import hac_ols
+
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        n, k = int(rng.integers(8, 400)), int(rng.integers(1, 4))
+        X = pd.DataFrame({"const": np.ones(n), **{f"x{j}": rng.normal(size=n) for j in range(k - 1)}})
+        if k > 1 and rng.random() < 0.5:
+            X["x0"] = (rng.random(n) < 0.15).astype(float)  # a dummy, as the market claim's heavy months
+        e = rng.normal(size=n)
+        y = X.to_numpy() @ rng.normal(size=k) + np.convolve(e, np.ones(3), "same")  # overlapping: autocorrelated
+        for lags in (0, 1, 3, 12):
+            if lags >= n:
+                continue
+            ref = sm.OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+            got = hac_ols(y, X, lags)
+            for attr in ("params", "bse", "pvalues"):
+                np.testing.assert_allclose(np.asarray(getattr(got, attr)), np.asarray(getattr(ref, attr)),
+                                           rtol=1e-9, atol=1e-14)
+            assert got.nobs == n
+    with pytest.raises(DataError, match="lags"):
+        hac_ols(np.ones(5), pd.DataFrame({"const": np.ones(5)}), -1)
+
+
 def test_masked_clustered_means_and_differences_equal_statsmodels() -> None:
     """The ledger's masked two-way clustered mean and difference of means (one compiled pass over the rows of
     the full set's codes) give statsmodels' estimates, standard errors and p-values on the subsets."""

@@ -114,6 +114,9 @@ def test_a_failed_cache_write_leaves_no_partial_study(market: Path, monkeypatch:
 def test_derived_tables_are_kept_with_the_study(market: Path) -> None:
     """The net purchase ratio and the trade-date events are built once and read back from the cache."""
     first = ik.load_study(market)
+    # the net purchase ratio is made with the study, from the trades it has read (no second read later)
+    man = (Path(first.meta["cache_dir"]) / "manifest.json").read_text()
+    assert (Path(first.meta["cache_dir"]) / "npr.parquet").exists() and '"npr.parquet"' in man
     npr = first.net_purchase_ratio()
     ref = ik.net_purchase_ratio(first.transactions, first.panel.market_series())
     pd.testing.assert_frame_equal(npr, ref)

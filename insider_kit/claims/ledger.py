@@ -32,7 +32,7 @@ import pandas as pd
 from ..days import day_index
 from ..errors import DataError
 from ..eventstudy import Model, compare, event_study
-from ..eventstudy.regression import MaskedClusters, cluster_codes, clustered_mean, clustered_ols
+from ..eventstudy.regression import MaskedClusters, cluster_codes, clustered_mean, clustered_ols, hac_ols
 from ..eventstudy.results import EventStudyResult
 from ..study import Study
 from .catalog import CLAIMS, Claim, Expect, Selections
@@ -400,8 +400,6 @@ def market_claim(study: Study, *, horizon: int = 3, heavy_q: float = 0.1) -> Res
     >>> sorted(r)
     ['ci_high', 'ci_low', 'estimate', 'n', 'n_ref', 'p']
     """
-    import statsmodels.api as sm
-
     if study.panel.market is None:
         return _empty(0, 0, "no market series")
     npr = study.net_purchase_ratio()
@@ -409,8 +407,8 @@ def market_claim(study: Study, *, horizon: int = 3, heavy_q: float = 0.1) -> Res
     heavy = (d["npr_count"] <= d["npr_count"].quantile(heavy_q)) & (d["past_6m"] > d["past_6m"].median())
     if heavy.sum() < 1 or (~heavy).sum() < 2:
         return _empty(int(heavy.sum()), int((~heavy).sum()))
-    X = sm.add_constant(heavy.astype(float).rename("heavy"))
-    fit = sm.OLS(d[f"fwd_{horizon}m"], X).fit(cov_type="HAC", cov_kwds={"maxlags": horizon})
+    X = pd.DataFrame({"const": 1.0, "heavy": heavy.astype(float).to_numpy()})
+    fit = hac_ols(d[f"fwd_{horizon}m"].to_numpy(float), X, lags=horizon)
     est, se = float(fit.params["heavy"]), float(fit.bse["heavy"])
     return {"estimate": est, "ci_low": est - 1.96 * se, "ci_high": est + 1.96 * se, "p": float(fit.pvalues["heavy"]),
             "n": int(heavy.sum()), "n_ref": int((~heavy).sum())}
