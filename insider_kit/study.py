@@ -498,7 +498,7 @@ def _variant_worker(root: str, cdir: str, v: Variant, params: SignalParams) -> N
         return
     if _WORKER_INPUTS.get("cdir") != cdir:  # (read once per worker: its later variants share them)
         _WORKER_INPUTS.clear()
-        _, panel, _, _ = _read_cache(Path(cdir), p.raw_prices)
+        _, panel, _, _ = _read_cache(Path(cdir), p.raw_prices, events=False)
         firms = pd.read_csv(p.firms, dtype={"issuer_cik": str}) if p.firms.exists() else None
         _WORKER_INPUTS.update(cdir=cdir, panel=panel, firms=firms, tx=_transactions(p, EVENT_INPUTS))
     w = _WORKER_INPUTS
@@ -563,15 +563,17 @@ def _write_cache(cdir: Path, *, events: pd.DataFrame, panel: ReturnsPanel, price
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _read_cache(cdir: Path, raw_prices: Path) -> tuple[pd.DataFrame, ReturnsPanel, Callable[[], pd.DataFrame],
-                                                       dict[str, Any]]:
-    """Read and verify a cached study; raises :class:`DataError` when anything is missing or damaged."""
+def _read_cache(cdir: Path, raw_prices: Path, *, events: bool = True
+                ) -> tuple[pd.DataFrame, ReturnsPanel, Callable[[], pd.DataFrame], dict[str, Any]]:
+    """Read and verify a cached study; raises :class:`DataError` when anything is missing or damaged.
+    *events* False: the events table is verified but not read (an empty frame in its place: a variant worker
+    needs the returns panel only)."""
     try:
         man = json.loads((cdir / "manifest.json").read_text())
         for name, crc in man["files"].items():
             if name not in _LAZY and _crc(cdir / name) != crc:  # (the prices are checked when read)
                 raise DataError(f"cached file {name} fails its checksum", path=cdir)
-        ev = read_parquet_tables([cdir / "events.parquet"])
+        ev = read_parquet_tables([cdir / "events.parquet"]) if events else pd.DataFrame()
         dates = pd.DatetimeIndex(pd.read_parquet(cdir / "dates.parquet")["date"])
         tickers = pd.Index(pd.read_parquet(cdir / "tickers.parquet")["ticker"].astype(object))
         # memory-mapped (read-only, like every panel): the pages are the page cache's, shared by the report's

@@ -193,17 +193,22 @@ def test_robustness_cells_equal_compare_and_statsmodels(default_market: Path) ->
     assert int(cell["n_buys"]) == int(buy.sum())
 
 
-def test_grids_with_the_filing_half_computed_early_equal_grids_computed_at_once(default_market: Path) -> None:
-    """The ledger computes the default grids' filing-date half while it waits for the trade-dated events; the
-    grids made from it equal grids computed in one go, and once the grids are kept with the study, warming
-    computes nothing."""
-    from insider_kit.claims.robustness import _DEFAULTS, _grid_tables, robustness, warm_filing_grids
+@pytest.mark.parametrize("dates", [("filing",), ("trade",), ("filing", "trade"), ("trade", "filing")])
+def test_grids_with_halves_computed_early_equal_grids_computed_at_once(default_market: Path,
+                                                                       dates: tuple[str, ...]) -> None:
+    """The ledger computes the default grids' filing-date half while it waits for the trade-dated events and the
+    trade-date half while it waits for the disposals; grids made from halves computed early (either, both, in
+    either order) equal grids computed in one go, and once the grids are kept with the study, warming computes
+    nothing."""
+    from insider_kit.claims.robustness import _DEFAULTS, _grid_tables, robustness, warm_grids
 
     models, windows = _DEFAULTS
     early = load_study(default_market, cache=False)
-    warm_filing_grids(early)
-    (key,) = [k for k in early._alt_meta if k.startswith("grid_rows_")]
-    assert key.endswith("_filing") and len(early._alt_meta[key][0]) == len(models) * len(windows)
+    for d in dates:
+        warm_grids(early, d)
+    keys = sorted(k for k in early._alt_meta if k.startswith("grid_rows_"))
+    assert [k.rsplit("_", 1)[1] for k in keys] == sorted(dates)
+    assert all(len(early._alt_meta[k][0]) == len(models) * len(windows) for k in keys)
     at_once = load_study(default_market, cache=False)
     for a, b in zip(_grid_tables(early, models, windows, ("filing", "trade")),
                     _grid_tables(at_once, models, windows, ("filing", "trade")), strict=True):
@@ -212,7 +217,8 @@ def test_grids_with_the_filing_half_computed_early_equal_grids_computed_at_once(
     kept = load_study(default_market)
     robustness(kept)
     again = load_study(default_market)
-    warm_filing_grids(again)
+    for d in dates:
+        warm_grids(again, d)
     assert not [k for k in again._alt_meta if k.startswith("grid_rows_")]
 
 

@@ -415,10 +415,11 @@ def market_claim(study: Study, *, horizon: int = 3, heavy_q: float = 0.1) -> Res
 
 
 #: The event variants the ledger and its robustness grids use besides the study's events
-#: (``(date, codes, by_class, signals)``: the disposal comparison's classes, without signals, and the trade-dated
-#: events).
+#: (``(date, codes, by_class, signals)``), in the order a worker builds them: the trade-dated events (the
+#: pre-filing claim and half the grids need them) and the disposal comparison's classes, without signals.
 LEDGER_VARIANTS: tuple[tuple[str, tuple[str, ...], bool, bool], ...] = (
-    ("filing", ("S", "F", "G", "J"), True, False), ("trade", ("P", "S"), False, True))
+    ("trade", ("P", "S"), False, True), ("filing", ("S", "F", "G", "J"), True, False))
+_TRADE, _DISPOSALS = LEDGER_VARIANTS
 
 
 def _disposals(study: Study, common: dict[str, Any], window: tuple[int, int]) -> Result:
@@ -545,13 +546,20 @@ def _run_ledger(study: Study, *, model: Model, window: tuple[int, int], negligib
     mc = MaskedClusters(codes)
     controls = _Controls(res.events)  # (likewise)
     out: dict[str, Result] = {}
-    later = ("disposals", "pre_filing")  # (they wait for the prefetched variants: tested last)
-    order = [c for c in CLAIMS if c.kind not in later] + [c for c in CLAIMS if c.kind in later]
+    # the claims that wait for the prefetched variants are tested last, in the order the worker builds them;
+    # while a variant is still being built, the grids' rows that are ready to compute are made meanwhile
+    later = ("pre_filing", "disposals")
+    order = [c for c in CLAIMS if c.kind not in later] + sorted((c for c in CLAIMS if c.kind in later),
+                                                                key=lambda c: later.index(c.kind))
     for c in tqdm(order, desc="claims", disable=not progress):
-        if c.kind in later and study._building(LEDGER_VARIANTS[1]):  # waiting for the trade-dated events:
-            from .robustness import warm_filing_grids  # meanwhile, the grids' filing-date half
+        if c.kind in later:
+            from .robustness import warm_grids
 
-            warm_filing_grids(study)
+            if study._building(_TRADE):  # the filing-date half while the trade-dated events are built
+                warm_grids(study, "filing")
+            if c.kind == "disposals" and study._building(_DISPOSALS):  # the trade-date half (those events are in)
+                warm_grids(study, "filing")
+                warm_grids(study, "trade")
         why = _not_testable(c, res.events)
         if why:
             out[c.id] = _empty(0, np.nan, why)

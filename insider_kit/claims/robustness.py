@@ -171,7 +171,7 @@ _DEFAULTS: tuple[tuple[str, ...], tuple[tuple[int, int], ...]] = (
 def _date_rows(study: Study, models: tuple[str, ...], windows: tuple[tuple[int, int], ...], date: str
                ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     """The robustness and claim rows of one event date (one event study per model), kept in the study's
-    memory (:func:`warm_filing_grids` computes the filing-date rows before the grids are asked for)."""
+    memory (:func:`warm_grids` computes them before the grids are asked for)."""
     from .catalog import CLAIMS, Selections
 
     key = f"grid_rows_{models!r}_{windows!r}_{date}"
@@ -204,14 +204,15 @@ def _date_rows(study: Study, models: tuple[str, ...], windows: tuple[tuple[int, 
     return rob, rows
 
 
-def warm_filing_grids(study: Study) -> None:
-    """Compute the filing-date half of the default grids now, unless the grids are already built: the ledger
-    calls this while a worker is still building the trade-dated events it waits for, so that the grids built
-    later (the report's, notebook 02's) need only their trade-date half."""
+def warm_grids(study: Study, date: str) -> None:
+    """Compute the default grids' rows of event *date* (``filing`` or ``trade``) now, unless the grids are
+    already built: the ledger calls this while a worker is still building event variants it waits for (the
+    filing-date half while it waits for the trade-dated events, the trade-date half while it waits for the
+    disposals), so the grids built later (the report's, notebook 02's) are assembled from rows already made."""
     models, windows = _DEFAULTS
     if study._has_frame(f"robustness_{_grid_key(models, windows, ('filing', 'trade'))}"):
         return
-    _date_rows(study, models, windows, "filing")
+    _date_rows(study, models, windows, date)
 
 
 def _grid_key(models: tuple[str, ...], windows: tuple[tuple[int, int], ...], dates: tuple[str, ...]) -> str:
