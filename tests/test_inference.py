@@ -219,5 +219,27 @@ def test_masked_clustered_means_and_differences_equal_statsmodels() -> None:
         np.testing.assert_allclose([d["estimate"], d["se"], d["p"]],
                                    [ref.params["in_a"], ref.bse["in_a"], ref.pvalues["in_a"]], rtol=1e-9)
         assert (d["n"], d["n_ref"]) == (a.sum(), b.sum())
+        # the same object again (its scratch bins must be clear after every call), with missing values, a sign-
+        # flipped reference group and masks that overlap (an event in both counts in a) and reach outside m
+        yn = np.where(rng.random(n) < 0.05, np.nan, y)
+        a2, b2 = rng.random(n) < 0.3, rng.random(n) < 0.6
+        for _rep in range(2):
+            d = mc.difference(yn, a2, b2, flip_b=True)
+            bo = b2 & ~a2
+            yy = np.where(bo, -yn, yn)
+            keep = (a2 | bo) & np.isfinite(yy)
+            ref = ols_clustered(yy[keep], pd.DataFrame({"const": 1.0, "in_a": a2[keep].astype(float)}),
+                                codes[keep][:, :2])
+            np.testing.assert_allclose([d["estimate"], d["se"], d["p"]],
+                                       [ref.params["in_a"], ref.bse["in_a"], ref.pvalues["in_a"]], rtol=1e-9)
+            assert (d["n"], d["n_ref"]) == ((a2 & keep).sum(), (bo & keep).sum())
+            got = mc.mean(yn, a2)
+            fin = a2 & np.isfinite(yn)
+            ref = ols_clustered(yn[fin], pd.DataFrame({"const": np.ones(fin.sum())}), codes[fin][:, :2])
+            np.testing.assert_allclose([got["estimate"], got["se"]], [ref.params.iloc[0], ref.bse.iloc[0]], rtol=1e-9)
+        few = mc.difference(y, np.arange(n) == 0, np.ones(n, bool))  # one event on a side: no estimate
+        assert few["n"] == 1 and np.isnan(few["estimate"])
     with pytest.raises(DataError, match="intersection"):
         MaskedClusters(codes[:, :2])
+    with pytest.raises(DataError, match="events"):
+        mc.mean(y[:-1], m[:-1])

@@ -31,7 +31,8 @@ import pandas as pd
 
 from ..days import day_index
 from ..errors import DataError
-from ..eventstudy import Model, compare, event_study
+from ..eventstudy import Model, event_study
+from ..eventstudy.compare import welch_and_bootstrap
 from ..eventstudy.regression import MaskedClusters, cluster_codes, clustered_mean, clustered_ols, hac_ols
 from ..eventstudy.results import EventStudyResult
 from ..study import Study
@@ -201,43 +202,51 @@ def _empty(n: int = 0, n_ref: float = np.nan, reason: str = "") -> Result:
 def _mean(res: EventStudyResult, car: np.ndarray, mask: np.ndarray, mc: MaskedClusters | None = None) -> Result:
     """Mean CAR of the events in *mask*, standard error clustered by firm and month (*mc*: the result's
     :class:`MaskedClusters` when the caller made them once for many claims)."""
-    m = mask & np.isfinite(car)
     if mc is None:
+        m = mask & np.isfinite(car)
         out = clustered_mean(car[m], cluster_codes(res.events, ("firm", "month"), mask=m))
     else:
-        out = mc.mean(car, m)
+        out = mc.mean(car, mask)
     return {k: out[k] for k in ("estimate", "ci_low", "ci_high", "p", "n")} | {"n_ref": np.nan}
 
 
 def _diff_clustered(car: np.ndarray, a: np.ndarray, b: np.ndarray, mc: MaskedClusters | None,
                     flip_b: bool) -> Result:
-    """Mean CAR of *a* minus that of *b* (sign-flipped when *flip_b*) as the slope of an OLS on an *a* dummy,
-    clustered by firm and month (HC1 without *mc*): :func:`compare`'s regression without its Welch test and
-    bootstrap (for the robustness grids, which report the clustered CI only)."""
-    y = np.where(b & flip_b, -car, car)
-    m = (a | b) & np.isfinite(y)
-    n, n_ref = int((a & m).sum()), int((b & m).sum())
-    if n < 2 or n_ref < 2:
-        return _empty(n, n_ref)
-    if mc is None:
+    """Mean CAR of *a* minus that of *b* (sign-flipped when *flip_b*; an event in both is in *a*) as the slope of
+    an OLS on an *a* dummy, clustered by firm and month (HC1 without *mc*): :func:`compare`'s regression without
+    its Welch test and bootstrap (for the robustness grids, which report the clustered CI only)."""
+    if mc is not None:
+        d = mc.difference(car, a, b, flip_b=flip_b)
+        n, n_ref = int(d["n"]), int(d["n_ref"])
+        if n < 2 or n_ref < 2:
+            return _empty(n, n_ref)
+        est, se, p = d["estimate"], d["se"], d["p"]
+    else:
+        b = b & ~a
+        y = np.where(b & flip_b, -car, car)
+        m = (a | b) & np.isfinite(y)
+        n, n_ref = int((a & m).sum()), int((b & m).sum())
+        if n < 2 or n_ref < 2:
+            return _empty(n, n_ref)
         fit = clustered_ols(y[m], pd.DataFrame({"const": 1.0, "in_a": a[m].astype(float)}), None)
         est, se, p = float(fit.params["in_a"]), float(fit.bse["in_a"]), float(fit.pvalues["in_a"])
-    else:
-        d = mc.difference(y, a & m, b & m)
-        est, se, p = d["estimate"], d["se"], d["p"]
     return {"estimate": est, "ci_low": est - 1.96 * se, "ci_high": est + 1.96 * se, "p": p, "n": n, "n_ref": n_ref}
 
 
-def _diff(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b: np.ndarray, flip_b: bool = False,
-          n_boot: int = 1000) -> Result:
-    """Mean CAR of *a* minus that of *b* (sign-flipped when *flip_b*), via :func:`compare`."""
-    if a.sum() < 2 or b.sum() < 2:
-        return _empty(int(a.sum()), int(b.sum()))
-    c = compare(res, by=np.where(a, "a", np.where(b, "b", "x")), a="a", b="b", window=window,
-                sign={"b": -1.0} if flip_b else None, n_boot=n_boot)
-    return {"estimate": c.reg_coef, "ci_low": c.reg_coef - 1.96 * c.reg_se, "ci_high": c.reg_coef + 1.96 * c.reg_se,
-            "p": c.reg_p, "n": c.n_a, "n_ref": c.n_b, "boot_low": c.ci_low, "boot_high": c.ci_high,
-            "welch_p": c.welch_p}
+def _diff(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b: np.ndarray, mc: MaskedClusters,
+          flip_b: bool = False, n_boot: int = 1000) -> Result:
+    """Mean CAR of *a* minus that of *b* (sign-flipped when *flip_b*): the numbers of :func:`compare` with *a* and
+    *b* as its groups (an event in both counts in *a*), its clustered regression from the result's cluster codes
+    *mc* (made once for every claim) and its Welch test and bootstrap (:func:`welch_and_bootstrap`)."""
+    b = b & ~a
+    car = res.car[window].to_numpy()
+    out = _diff_clustered(car, a, b, mc, flip_b)
+    if not np.isfinite(out["estimate"]):  # (fewer than two events on a side)
+        return out
+    y = np.where(b & flip_b, -car, car)
+    ok = np.isfinite(y)
+    wb = welch_and_bootstrap(y[a & ok], y[b & ok], n_boot=n_boot)
+    return out | {"boot_low": wb["boot_low"], "boot_high": wb["boot_high"], "welch_p": wb["welch_p"]}
 
 
 class _Controls:
@@ -433,7 +442,8 @@ def _disposals(study: Study, common: dict[str, Any], window: tuple[int, int]) ->
                       "the data hold no tax-withholding, gift, other or exercise-and-sell disposals (F/G/J, S with M/X)")
     res = event_study(ev, study.panel, **common)
     cls = res.events["code_class"].to_numpy()
-    return _diff(res, window, cls == "sale", np.isin(cls, other))
+    mc = MaskedClusters(cluster_codes(res.events, ("firm", "month"), intersection=True))
+    return _diff(res, window, cls == "sale", np.isin(cls, other), mc)
 
 
 def _pre_filing(study: Study, common: dict[str, Any]) -> Result:
@@ -570,8 +580,8 @@ def _run_ledger(study: Study, *, model: Model, window: tuple[int, int], negligib
             assert c.select is not None
             a, b = c.select(sel)
             assert b is not None
-            out[c.id] = _diff(res, window, a, b, flip_b=c.flip_ref) | _controlled(res, window, a, b, c.flip_ref,
-                                                                                   controls, mc)
+            out[c.id] = _diff(res, window, a, b, mc, flip_b=c.flip_ref) | _controlled(res, window, a, b,
+                                                                                       c.flip_ref, controls, mc)
         elif c.kind == "disposals":
             out[c.id] = _disposals(study, common, window)
         elif c.kind == "pre_filing":

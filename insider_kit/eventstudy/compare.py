@@ -24,7 +24,7 @@ from ..errors import DataError
 from .regression import cluster_codes, clustered_ols
 from .results import EventStudyResult, ResultsBase, window_label, window_of
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["Comparison", "compare", "welch_and_bootstrap"]
 
 
 @dataclass(repr=False)
@@ -115,6 +115,42 @@ def _bootstrap(x: np.ndarray, y: np.ndarray, n_boot: int, level: float, rng: np.
     bootstrap_means(np.ascontiguousarray(y, dtype=np.float64), n_boot, int(seeds[1]), my)
     lo, hi = np.quantile(mx - my, [(1 - level) / 2, (1 + level) / 2])
     return float(lo), float(hi)
+
+
+def welch_and_bootstrap(x_a: np.ndarray, x_b: np.ndarray, *, n_boot: int = 2000, level: float = 0.95,
+                        seed: int = 0) -> dict[str, float]:
+    """The two tests of :func:`compare` that need no clusters, on the (sign-adjusted) CARs of each group:
+    Welch's t with its degrees of freedom and p, and the percentile bootstrap CI of ``mean(x_a) - mean(x_b)``
+    (the same numbers :func:`compare` reports for the same values, *n_boot*, *level* and *seed*).
+
+    Parameters
+    ----------
+    x_a, x_b
+        The two groups' values (finite, at least two each).
+    n_boot
+        Bootstrap resamples.
+    level
+        Confidence level of the bootstrap interval.
+    seed
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    dict of str to float
+        ``welch_t``, ``welch_df``, ``welch_p``, ``boot_low``, ``boot_high``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = welch_and_bootstrap(np.array([0.05, 0.07, 0.06, 0.08]), np.array([0.01, 0.0, 0.02, 0.01]), n_boot=500)
+    >>> r["boot_low"] > 0, r["welch_p"] < 0.01
+    (True, True)
+    """
+    if len(x_a) < 2 or len(x_b) < 2:
+        raise DataError(f"too few values to compare: {len(x_a)} and {len(x_b)} (two each at least)")
+    t, df, p = _welch(x_a, x_b)
+    lo, hi = _bootstrap(x_a, x_b, n_boot, level, np.random.default_rng(seed))
+    return {"welch_t": t, "welch_df": df, "welch_p": p, "boot_low": lo, "boot_high": hi}
 
 
 def compare(result: EventStudyResult, *, by: str | Sequence[object] | np.ndarray | pd.Series | None = None, a: str | None = None, b: str | None = None,
@@ -208,8 +244,8 @@ def compare(result: EventStudyResult, *, by: str | Sequence[object] | np.ndarray
     x_a, x_b = y[use & in_a], y[use & in_b]
     if len(x_a) < 2 or len(x_b) < 2:
         raise DataError(f"too few events to compare: {len(x_a)} in {a!r}, {len(x_b)} in {b!r}")
-    t, df, p = _welch(x_a, x_b)
-    lo, hi = _bootstrap(x_a, x_b, n_boot, level, np.random.default_rng(seed))
+    wb = welch_and_bootstrap(x_a, x_b, n_boot=n_boot, level=level, seed=seed)
+    t, df, p, lo, hi = wb["welch_t"], wb["welch_df"], wb["welch_p"], wb["boot_low"], wb["boot_high"]
     X = pd.DataFrame({"const": 1.0, f"is_{a}": in_a[use].astype(float)})
     for c in controls:
         if c not in ev.columns:

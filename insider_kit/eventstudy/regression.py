@@ -288,8 +288,9 @@ def _normal_p(t: float) -> float:
 class MaskedClusters:
     """Two-way (firm and month) clustered means and differences of means over subsets of one set of events,
     each given as a mask: the numbers of :func:`clustered_mean` and of :func:`clustered_ols` on a dummy of one
-    subset, from one compiled pass over the rows (no subset of the codes is formed).  For the ledger and its
-    grids, which fit hundreds of these on the same events.
+    subset, from compiled passes over the rows (no subset of the values or the codes is formed, and only the
+    bins are kept between calls).  For the ledger and its grids, which fit hundreds of these on the same
+    events.  One object serves one thread at a time (its scratch arrays are shared; a lock keeps calls apart).
 
     Parameters
     ----------
@@ -298,10 +299,26 @@ class MaskedClusters:
     """
 
     def __init__(self, codes: np.ndarray | None) -> None:
+        import threading
+
         if codes is None or codes.ndim != 2 or codes.shape[1] != 3:
             raise DataError("MaskedClusters needs the (n, 3) codes of cluster_codes(..., intersection=True)")
         self.codes = np.ascontiguousarray(codes, dtype=np.int64)
         self.sizes = (self.codes.max(axis=0, initial=-1) + 1).astype(np.int64)
+        self._off = np.concatenate([[0], np.cumsum(self.sizes)]).astype(np.int64)
+        total = int(self._off[-1])
+        # scratch of the kernels, one entry per cluster of every dimension: zero / false between calls
+        self._acc = np.zeros(total)
+        self._seen = np.zeros(total, dtype=np.bool_)
+        self._lock = threading.Lock()
+
+    def _variance(self, out: np.ndarray, n: int, k: int) -> float:
+        """firm + month - firm-month, each with :func:`clustered_ols`' small-sample factor (NaN when negative)."""
+        var = 0.0
+        for d, sign in ((0, 1.0), (1, 1.0), (2, -1.0)):
+            used = out[d, 1]
+            var += sign * used / (used - 1) * (n - 1) / (n - k) * out[d, 0]
+        return var
 
     def se(self, score: np.ndarray, rows: np.ndarray, k: int, denom: float) -> float:
         """The two-way clustered standard error of one coefficient from its per-observation *score* at the
@@ -310,46 +327,59 @@ class MaskedClusters:
         the variance comes out negative."""
         from ._kernels import cluster_square_sums
 
-        n = len(rows)
         out = np.empty((3, 2))
-        cluster_square_sums(score, rows, self.codes, self.sizes, out)
-        var = 0.0
-        for d, sign in ((0, 1.0), (1, 1.0), (2, -1.0)):
-            used = out[d, 1]
-            var += sign * used / (used - 1) * (n - 1) / (n - k) * out[d, 0]
+        with self._lock:
+            cluster_square_sums(np.ascontiguousarray(score, dtype=np.float64), np.asarray(rows, dtype=np.int64),
+                                self.codes, self._off, self._acc, self._seen, out)
+        var = self._variance(out, len(rows), k)
         return float(np.sqrt(var)) / denom if var >= 0 else np.nan
 
+    def _moments(self, y: np.ndarray, a: np.ndarray, b: np.ndarray, flip_b: bool, diff: bool
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        from ._kernels import masked_cluster_moments
+
+        head, out = np.empty(4), np.empty((3, 2))
+        if len(y) != len(self.codes) or len(a) != len(y) or len(b) != len(y):
+            raise DataError(f"MaskedClusters has {len(self.codes):,} events; got {len(y):,} values and masks of "
+                            f"{len(a):,} and {len(b):,}")
+        with self._lock:
+            masked_cluster_moments(np.ascontiguousarray(y, dtype=np.float64), np.ascontiguousarray(a, dtype=np.bool_),
+                                   np.ascontiguousarray(b, dtype=np.bool_), bool(flip_b), diff, self.codes,
+                                   self._off, self._acc, self._seen, head, out)
+        return head, out
+
     def mean(self, y: np.ndarray, mask: np.ndarray) -> dict[str, float]:
-        """:func:`clustered_mean` of ``y[mask]`` (finite values only are expected in the mask)."""
-        rows = np.flatnonzero(mask)
-        n = len(rows)
+        """:func:`clustered_mean` of the finite values of ``y[mask]``."""
+        mask = np.asarray(mask, dtype=np.bool_)
+        head, out = self._moments(y, mask, mask, False, False)
+        n = int(head[0])
         if n < 3:
-            return clustered_mean(y[rows], None)
-        v = y[rows]
-        est = float(v.mean())
-        se = self.se(v - est, rows, 1, float(n))
+            v = np.asarray(y)[mask]
+            return clustered_mean(v[np.isfinite(v)], None)
+        est = float(head[2])
+        var = self._variance(out, n, 1)
+        se = float(np.sqrt(var)) / n if var >= 0 else np.nan
         with np.errstate(divide="ignore", invalid="ignore"):
             t = est / se
         return {"estimate": est, "se": se, "ci_low": est - 1.96 * se, "ci_high": est + 1.96 * se, "p": _normal_p(t),
                 "n": n}
 
-    def difference(self, y: np.ndarray, a: np.ndarray, b: np.ndarray) -> dict[str, float]:
-        """The slope of ``y`` on a dummy of *a* among the rows of *a* or *b* (the difference of their means), as
-        :func:`clustered_ols` gives it: ``estimate``, ``se``, ``p``, ``n`` (rows of *a*), ``n_ref`` (of *b*)."""
-        m = a | b
-        rows = np.flatnonzero(m)
-        n = len(rows)
-        ina = a[rows]
-        na = int(ina.sum())
-        v = y[rows]
-        ma, mb = float(v[ina].mean()), float(v[~ina].mean())
-        x = ina - na / n  # the dummy net of the intercept (Frisch-Waugh-Lovell)
-        u = v - np.where(ina, ma, mb)
-        se = self.se(x * u, rows, 2, float(x @ x))
-        est = ma - mb
+    def difference(self, y: np.ndarray, a: np.ndarray, b: np.ndarray, *, flip_b: bool = False) -> dict[str, float]:
+        """The slope of ``y`` on a dummy of *a* among the finite values of the rows of *a* or *b* (the difference of
+        their means; a row in both is in *a*; a row of *b* counts as ``-y`` when *flip_b*), as :func:`clustered_ols`
+        gives it: ``estimate``, ``se``, ``p``, ``n`` (rows of *a*), ``n_ref`` (of *b*); NaN with fewer than two
+        rows on a side."""
+        head, out = self._moments(y, np.asarray(a, dtype=np.bool_), np.asarray(b, dtype=np.bool_), flip_b, True)
+        na, nb = int(head[0]), int(head[1])
+        if na < 2 or nb < 2:
+            return {"estimate": np.nan, "se": np.nan, "p": np.nan, "n": na, "n_ref": nb}
+        n = na + nb
+        est = float(head[2] - head[3])
+        var = self._variance(out, n, 2)
+        se = float(np.sqrt(var)) / (na * nb / n) if var >= 0 else np.nan  # x'x of the demeaned dummy: na nb / n
         with np.errstate(divide="ignore", invalid="ignore"):
             t = est / se
-        return {"estimate": est, "se": se, "p": _normal_p(t), "n": na, "n_ref": n - na}
+        return {"estimate": est, "se": se, "p": _normal_p(t), "n": na, "n_ref": nb}
 
 
 def clustered_mean(y: np.ndarray, groups: np.ndarray | None) -> dict[str, float]:

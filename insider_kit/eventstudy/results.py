@@ -93,7 +93,7 @@ def _window_columns(windows: Sequence[Window]) -> pd.MultiIndex:
     return pd.MultiIndex.from_tuples([tuple(w) for w in windows], names=["start", "end"])
 
 
-def _with_columns(source: pd.DataFrame, rows: np.ndarray, **columns: object) -> pd.DataFrame:
+def _with_columns(source: pd.DataFrame, rows: np.ndarray, **columns: np.ndarray) -> pd.DataFrame:
     """``source.iloc[rows].assign(**columns)`` with one copy of the rows, not two (``assign`` copies the whole
     frame again before it adds a column: at a million events with text columns, most of a result's cost)."""
     out = source.take(rows)  # (a new frame: its columns can be set without touching *source*)

@@ -18,6 +18,7 @@ from .groups import (
            cluster_square_sums,
            gather_finite,
            group_moments,
+           masked_cluster_moments,
            pair_correlations,
            patell_sums,
            sort_finite,
@@ -25,5 +26,5 @@ from .groups import (
 )
 from .rank import rank_accumulate, rank_exact
 
-__all__ = ["DayArgs", "EventOut", "ModelArgs", "abnormal", "bootstrap_means", "cluster_square_sums", "est_residuals", "gather_finite", "group_moments", "pair_correlations", "patell_sums",
+__all__ = ["DayArgs", "EventOut", "ModelArgs", "abnormal", "bootstrap_means", "cluster_square_sums", "est_residuals", "gather_finite", "group_moments", "masked_cluster_moments", "pair_correlations", "patell_sums",
            "rank_accumulate", "rank_exact", "sort_finite", "transpose", "wilcoxon_sorted", "window_ar"]

@@ -285,30 +285,95 @@ def bootstrap_means(x, n_boot, seed, out):  # pragma: no cover - compiled
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def cluster_square_sums(score, rows, codes, sizes, out):  # pragma: no cover - compiled
-    """For each column d of *codes* (cluster codes ``0 <= codes[i, d] < sizes[d]``): ``out[d, 0]`` = the sum over
-    clusters of (the sum of ``score[r]`` over the rows ``rows[r]`` in the cluster) squared, ``out[d, 1]`` = the number
-    of clusters with a row.  One pass over the rows for every dimension (the meat of a clustered variance of one
-    coefficient, given its per-observation scores)."""
-    D = codes.shape[1]
-    off = np.zeros(D + 1, dtype=np.int64)
-    for d in range(D):
-        off[d + 1] = off[d] + sizes[d]
-    acc = np.zeros(off[D])
-    seen = np.zeros(off[D], dtype=np.bool_)
-    for r in range(len(rows)):
-        i = rows[r]
-        s = score[r]
-        for d in range(D):
-            c = off[d] + codes[i, d]
-            acc[c] += s
-            seen[c] = True
-    for d in range(D):
+def _square_sums(off, acc, seen, out):  # pragma: no cover - compiled
+    """``out[d] = (sum of the squared cluster sums, clusters with a row)`` of dimension d (clusters ``off[d]`` to
+    ``off[d + 1]`` of the scratch arrays), which are cleared again (*acc* zero, *seen* false) for the next call."""
+    for d in range(len(off) - 1):
         ss = 0.0
         used = 0
         for c in range(off[d], off[d + 1]):
             if seen[c]:
                 ss += acc[c] * acc[c]
                 used += 1
+                acc[c] = 0.0
+                seen[c] = False
         out[d, 0] = ss
         out[d, 1] = used
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def cluster_square_sums(score, rows, codes, off, acc, seen, out):  # pragma: no cover - compiled
+    """For each column d of *codes* (cluster ``off[d] + codes[i, d]`` of the scratch arrays): ``out[d, 0]`` = the
+    sum over clusters of (the sum of ``score[r]`` over the rows ``rows[r]`` in the cluster) squared, ``out[d, 1]`` =
+    the number of clusters with a row.  One pass over the rows for every dimension (the meat of a clustered
+    variance of one coefficient, given its per-observation scores).  *acc* (zeros) and *seen* (false) are scratch
+    arrays of ``off[-1]`` entries, left as they were found (kept by the caller: no allocation per call)."""
+    D = codes.shape[1]
+    for r in range(len(rows)):
+        i = rows[r]
+        s = score[r]
+        for d in range(D):
+            c = off[d] + codes[i, d]
+            seen[c] = True
+            acc[c] += s
+    _square_sums(off, acc, seen, out)
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def _compensated_mean(y, rows_of, sign):  # pragma: no cover - compiled
+    """(count, mean) of the finite ``sign * y[i]`` over the rows where *rows_of* is true, from a compensated
+    (Neumaier) sum."""
+    k = 0
+    s = 0.0
+    comp = 0.0
+    for i in range(len(y)):
+        if rows_of[i]:
+            v = sign * y[i]
+            if np.isfinite(v):
+                t = s + v
+                comp += (s - t) + v if abs(s) >= abs(v) else (v - t) + s
+                s = t
+                k += 1
+    return k, ((s + comp) / k if k > 0 else np.nan)
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def _add_scores(y, rows_of, sign, mean, x, codes, off, acc, seen):  # pragma: no cover - compiled
+    """Add ``x (sign * y[i] - mean)`` to row i's cluster of every dimension, for the rows of *rows_of* with a
+    finite value.  (The scores are added in this loop, not by a helper called per row: a call with its array
+    arguments costs several times the addition.)"""
+    D = codes.shape[1]
+    for i in range(len(y)):
+        if rows_of[i]:
+            v = sign * y[i]
+            if np.isfinite(v):
+                sc = x * (v - mean)
+                for d in range(D):
+                    c = off[d] + codes[i, d]
+                    seen[c] = True
+                    acc[c] += sc
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def masked_cluster_moments(y, a, b, flip_b, diff, codes, off, acc, seen, head, out):  # pragma: no cover
+    """The clustered mean of ``y`` over the rows of *a* (``diff`` false), or the difference of the means of the rows
+    of *a* and of *b* (``diff`` true; a row in both is in *a*; a row of *b* counts as ``-y`` when *flip_b*), in a few
+    passes over the rows with no subset formed: ``head`` = (rows of a, rows of b, mean of a, mean of b) over the
+    finite values, ``out`` as :func:`cluster_square_sums` gives it for the scores of the regression on an intercept
+    (the mean: ``y - mean``) or on an intercept and an *a* dummy (``x (y - mean of its group)``, x the dummy net of
+    its mean, by Frisch-Waugh-Lovell).  *acc*, *seen*: scratch as for :func:`cluster_square_sums`."""
+    sgn = -1.0 if flip_b else 1.0
+    na, ma = _compensated_mean(y, a, 1.0)
+    nb, mb = 0, np.nan
+    b_only = b & ~a if diff else a
+    if diff:
+        nb, mb = _compensated_mean(y, b_only, sgn)
+    head[0] = na
+    head[1] = nb
+    head[2] = ma
+    head[3] = mb
+    p = na / (na + nb) if na + nb > 0 else 0.0
+    _add_scores(y, a, 1.0, ma, 1.0 - p if diff else 1.0, codes, off, acc, seen)
+    if diff:
+        _add_scores(y, b_only, sgn, mb, -p, codes, off, acc, seen)
+    _square_sums(off, acc, seen, out)
