@@ -8,14 +8,15 @@ import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
 from .errors import DataError
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "read_parquet_tables", "safe_component"]
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "read_parquet_tables", "safe_component",
+           "text_objects"]
 
 _SAFE = re.compile(r"[^A-Za-z0-9._^=-]")
 
@@ -173,17 +174,59 @@ def read_parquet_tables(files: list[Path], columns: list[str] | None = None) -> 
 
     The files are read as Arrow tables, concatenated (a column missing or null-typed in one file is
     promoted) and converted once.  ``pandas.read_parquet`` would follow the files' pandas metadata and
-    give Python strings, several times slower to read, to factorize and to hold in memory.
+    give Python strings, several times slower to read, to factorize and to hold in memory.  A text column
+    written from Python objects (not from a string dtype) comes back as Python objects, as it was written:
+    from one file, read through its Parquet dictionary: one ``str`` per distinct value, shared by its rows (as
+    equal as one per row, and a fraction of the time and memory); missing values ``pd.NA``, as
+    ``astype(object)`` of the Arrow strings gives them.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.concat_tables([pq.read_table(f, columns=columns) for f in files], promote_options="default")
+    first = pq.read_schema(files[0]) if len(files) == 1 else None  # (one file: the events, the caches)
+    meta = (first.pandas_metadata or {}) if first is not None else {}
+    objects = [c["name"] for c in meta.get("columns", []) if c.get("numpy_type") == "object"
+               and first is not None and c.get("name") in first.names
+               and pa.types.is_string(first.field(c["name"]).type) and (columns is None or c["name"] in columns)]
+    table = pa.concat_tables([pq.read_table(f, columns=columns, read_dictionary=objects) for f in files],
+                             promote_options="default")
+    texts = {name: _objects_of(table.column(name)) for name in objects if name in table.column_names
+             and pa.types.is_dictionary(table.schema.field(name).type)}
     strings = pd.StringDtype("pyarrow")
-    df = table.to_pandas(types_mapper={pa.string(): strings, pa.large_string(): strings}.get)
-    # a column written from Python objects (not from a string dtype) comes back as it was written
+    rest = table.drop_columns(list(texts))
+    df = rest.to_pandas(types_mapper={pa.string(): strings, pa.large_string(): strings}.get)
+    for name, values in texts.items():
+        df.insert(table.column_names.index(name), name, values)
+    # (a column written from objects that is not dictionary-read: the other files' schema, say)
     for c in (table.schema.pandas_metadata or {}).get("columns", []):
         name = c.get("name")
         if c.get("numpy_type") == "object" and name in df.columns and isinstance(df[name].dtype, pd.StringDtype):
             df[name] = df[name].astype(object)
     return df
+
+
+def _objects_of(col: Any) -> np.ndarray:
+    """A dictionary-encoded Arrow text array or column as an object array: each distinct value made a Python
+    ``str`` once, the rows taken from them by their dictionary indices (missing: ``pd.NA``)."""
+    import pyarrow as pa
+
+    parts = []
+    for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
+        values = np.empty(len(chunk.dictionary) + 1, dtype=object)
+        values[:-1] = chunk.dictionary.to_pylist()
+        values[-1] = pd.NA
+        idx = chunk.indices.fill_null(-1) if chunk.null_count else chunk.indices
+        parts.append(values[np.asarray(idx.cast(pa.int64()).to_numpy(zero_copy_only=False))])
+    return np.concatenate(parts) if parts else np.empty(0, dtype=object)
+
+
+def text_objects(s: pd.Series) -> np.ndarray:
+    """``s.astype(str).to_numpy()``, faster for Arrow-backed text without missing values: each distinct value
+    made a Python ``str`` once (through Arrow's dictionary encoding) and shared by its rows, instead of one per
+    row (a million trades' tickers: ~0.4 s -> ~0.05 s).  Anything else goes through ``astype(str)``."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow" and len(s) and not s.hasnans:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        return _objects_of(pc.dictionary_encode(pa.array(s.array)))
+    return s.astype(str).to_numpy()

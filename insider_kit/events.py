@@ -17,6 +17,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ._io import text_objects
 from .days import day_index, public_date
 from .errors import DataError
 from .filings.roles import ROLES
@@ -219,7 +220,7 @@ def _in_event_direction(t: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     rows = np.flatnonzero(keep)
     # sorted by event, owner, trade date and line (a stable sort on integer codes: ties keep their order); the
     # kept rows are taken once, in that order
-    owner = t["owner_cik"].iloc[rows].astype(str).to_numpy()
+    owner = text_objects(t["owner_cik"].iloc[rows])
     cols = [eid[rows], pd.factorize(owner, sort=True)[0], t["trans_date"].to_numpy("datetime64[ns]").view(np.int64)[rows]]
     if "line" in t.columns:
         cols.append(pd.to_numeric(t["line"], errors="coerce").fillna(-1).to_numpy(np.int64)[rows])
@@ -228,7 +229,7 @@ def _in_event_direction(t: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     carried = [c for c in dict.fromkeys([*key, *_CARRIED]) if c in t.columns and c != "owner_cik"]
     out = t[carried].take(take).reset_index(drop=True)
     for c in ("ticker", "issuer_cik"):
-        out[c] = out[c].astype(str)
+        out[c] = text_objects(out[c])
     out["owner_cik"] = owner[order]
     out["_eid"] = eid[take]
     out["direction"] = np.where(side[out["_eid"].to_numpy()] > 0, "buy", "sell").astype(object)
