@@ -32,6 +32,7 @@ $(VENV)/.installed: $(PY) requirements.txt pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp tools/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	$(PY) tools/compile_kernels.py
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
