@@ -26,9 +26,10 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-# Reinstall only when the requirements or package metadata change.
+# Reinstall only when the requirements or package metadata change.  (setuptools' notices about editable
+# installs are warnings of the build backend, not of the kit: not shown.)
 $(VENV)/.installed: $(PY) requirements.txt pyproject.toml
-	$(PY) -m pip install --quiet -e .
+	PYTHONWARNINGS=ignore::UserWarning $(PY) -m pip install --quiet -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp tools/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
@@ -36,7 +37,7 @@ $(VENV)/.installed: $(PY) requirements.txt pyproject.toml
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[dev]'
+	PYTHONWARNINGS=ignore::UserWarning $(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
 $(DATA)/sample/truth.json: | $(VENV)/.installed
@@ -68,7 +69,7 @@ lab: $(VENV)/.installed
 	INSIDER_KIT_DATA=$(abspath $(DATA)) $(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 $(VENV)/.installed-docs: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[docs]'
+	PYTHONWARNINGS=ignore::UserWarning $(PY) -m pip install --quiet -e '.[docs]'
 	touch $@
 
 # Sphinx + myst-nb + numpydoc; the notebooks are executed on the teaching market (cached by
