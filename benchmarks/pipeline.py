@@ -5,7 +5,8 @@ Run: ``python benchmarks/pipeline.py [--firms 10000] [--start 2006-01-03] [--end
 The teaching-market generator writes a market of that size (every quarter as an SEC zip, the last weeks as
 EDGAR submissions); then, each stage in its own process (so each peak memory is that stage's own):
 generation, ``build``, one new quarter added to an existing build, the first ``load_study`` (events with
-every point-in-time signal), a cached ``load_study``, ``build_events`` alone, the event study of all events
+every point-in-time signal), a cached ``load_study``, ``build_events`` alone, the point-in-time check at this
+scale (``PIT_CHECK``: a stage that fails if a later filing changes an earlier event), the event study of all events
 with every statistic, ``run_ledger`` with the robustness grid, one notebook rendered, and ``insider-kit
 report`` of every notebook.  Targets are the issue's, for 10,000 firms; a smaller ``--firms`` prints the
 same targets for comparison (they are met or not at that size).
@@ -28,9 +29,38 @@ ROOT = Path(__file__).resolve().parents[1]
 # stage -> (target seconds, target GB or None)
 TARGETS = {
     "generate": (240, 4.0), "build": (60, 6.0), "build + one quarter": (5, None), "load_study (first)": (45, None),
-    "load_study (cached)": (3, None), "build_events": (None, None), "event study (all, every statistic)": (None, None),
+    "load_study (cached)": (3, None), "build_events": (None, None), "point-in-time check": (None, None),
+    "event study (all, every statistic)": (None, None),
     "run_ledger + robustness": (45, None), "one notebook": (None, None), "report (every notebook)": (300, 8.0),
 }
+
+
+# The point-in-time property of tests/test_signals.py at the universe's scale: the events made public by a date
+# D (the median filing date) keep every column when the rows filed after D are removed, and when those rows are
+# changed into late reports of old trades by the same insiders (what a look-ahead would pick up).
+PIT_CHECK = """
+    import numpy as np, pandas as pd
+    import insider_kit as ik
+    s = ik.load_study(root)
+    tx = s.transactions
+    fd = pd.to_datetime(tx["filing_date"]).to_numpy()
+    later = fd > np.sort(fd[~np.isnat(fd)])[len(fd) // 2]
+    D = pd.Timestamp(fd[~later].max())
+    key = ["ticker", "issuer_cik", "date"]
+    def before(ev):
+        return ev[ev["date"] <= D].sort_values(key).reset_index(drop=True)
+    ref = before(s.events)
+    cut = before(ik.build_events(tx[~later], s.panel, firms=s.firms, params=s.params))
+    pd.testing.assert_frame_equal(ref, cut)  # (a failure fails the stage, with the difference)
+    late = tx.copy()
+    back = pd.to_timedelta(365 * (1 + np.arange(int(later.sum())) % 3), unit="D")
+    late.loc[later, "trans_date"] = (pd.Timestamp(D) - back).to_numpy()
+    late.loc[later, "shares"] = late.loc[later, "shares"] * 7 + 1
+    changed = before(ik.build_events(late, s.panel, firms=s.firms, params=s.params))
+    pd.testing.assert_frame_equal(ref, changed)
+    what = (f"{len(ref):,} events public by {D:%Y-%m-%d} unchanged, every column, without the {int(later.sum()):,} "
+            "rows filed later and with them made late reports of old trades")
+    """
 
 
 def run_stage(code: str, *, env_root: Path) -> dict[str, object]:
@@ -109,6 +139,7 @@ def main() -> None:
             ev = ik.build_events(s.transactions, s.panel, firms=s.firms, params=s.params)
             what = f"{len(ev):,} events with every signal"
             """, env_root=root)))
+        stages.append(("point-in-time check", run_stage(PIT_CHECK, env_root=root)))
         stages.append(("event study (all, every statistic)", run_stage("""
             import insider_kit as ik
             s = ik.load_study(root)
