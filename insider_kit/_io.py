@@ -195,8 +195,9 @@ def read_parquet_tables(files: list[Path], columns: list[str] | None = None) -> 
     strings = pd.StringDtype("pyarrow")
     rest = table.drop_columns(list(texts))
     df = rest.to_pandas(types_mapper={pa.string(): strings, pa.large_string(): strings}.get)
-    for name, values in texts.items():
-        df.insert(table.column_names.index(name), name, values)
+    for name, values in texts.items():  # back in the file's place among the frame's columns (not the index's)
+        placed = set(df.columns)
+        df.insert(sum(c in placed for c in table.column_names[:table.column_names.index(name)]), name, values)
     # (a column written from objects that is not dictionary-read: the other files' schema, say)
     for c in (table.schema.pandas_metadata or {}).get("columns", []):
         name = c.get("name")

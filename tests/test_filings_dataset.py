@@ -516,6 +516,9 @@ def test_parquet_reader_gives_object_columns_back_as_written(tmp_path: Path) -> 
         for c in [c for c in got.columns if got[c].dtype == np.dtype(object)]:
             assert [type(v) for v in got[c]] == [type(v) for v in ref[c]], c  # str and NA where they were
     assert read_parquet_tables([files[0]])["name"].dtype == pd.StringDtype("pyarrow")
+    indexed = tmp_path / "indexed.parquet"  # a frame written with its index: the columns keep their order
+    df.set_index("when").to_parquet(indexed)
+    pd.testing.assert_frame_equal(read_parquet_tables([indexed]), by_row([indexed]))
 
 
 def test_arrow_table_reader_equals_the_pandas_reader() -> None:

@@ -175,8 +175,6 @@ def clustered_ols(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray | None) -> 
     >>> bool(np.allclose(fit.bse, ref.bse, rtol=1e-10))
     True
     """
-    from scipy.special import ndtr  # (the normal CDF scipy.stats.norm.sf evaluates; a lighter import)
-
     Xv = np.asarray(X, dtype=np.float64)
     yv = np.asarray(y, dtype=np.float64)
     n, k = Xv.shape
@@ -204,12 +202,7 @@ def clustered_ols(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray | None) -> 
             g0, g1 = _bin_codes(g[:, 0], n, k), _bin_codes(g[:, 1], n, k)
             both = g[:, 2] if g.shape[1] == 3 else g0.astype(np.int64) * (int(g1.max()) + 1) + g1
             V = cov(g0) + cov(g1) - cov(_bin_codes(both, n, k))
-    with np.errstate(invalid="ignore"):
-        se = np.sqrt(np.diag(V))  # a two-way variance can come out negative in tiny samples: its SE is NaN
-        t = beta / se
-    names = list(X.columns) if isinstance(X, pd.DataFrame) else list(range(k))
-    return ClusteredFit(pd.Series(beta, names), pd.Series(se, names), pd.Series(t, names),
-                        pd.Series(2 * ndtr(-np.abs(t)), names), n)
+    return _fit(beta, V, X)
 
 
 def hac_ols(y: np.ndarray, X: pd.DataFrame, lags: int) -> ClusteredFit:
@@ -248,11 +241,9 @@ def hac_ols(y: np.ndarray, X: pd.DataFrame, lags: int) -> ClusteredFit:
     >>> round(float(fit.params["x"]), 3) == round(float(np.polyfit(X["x"], y, 1)[0]), 3)
     True
     """
-    from scipy.special import ndtr
-
     Xv = np.asarray(X, dtype=np.float64)
     yv = np.asarray(y, dtype=np.float64)
-    n, k = Xv.shape
+    n = len(Xv)
     if lags < 0:
         raise DataError(f"hac_ols needs lags >= 0, got {lags}")
     inv = np.linalg.pinv(Xv.T @ Xv)
@@ -262,12 +253,20 @@ def hac_ols(y: np.ndarray, X: pd.DataFrame, lags: int) -> ClusteredFit:
     for lag in range(1, min(lags, n - 1) + 1):
         G = s[lag:].T @ s[:-lag]
         S += (1.0 - lag / (lags + 1.0)) * (G + G.T)
+    return _fit(beta, inv @ S @ inv, X)
+
+
+def _fit(beta: np.ndarray, V: np.ndarray, X: pd.DataFrame) -> ClusteredFit:
+    """Coefficients *beta* with covariance *V* as a :class:`ClusteredFit` (normal p-values; named by *X*'s
+    columns)."""
+    from scipy.special import ndtr  # (the normal CDF scipy.stats.norm.sf evaluates; a lighter import)
+
     with np.errstate(invalid="ignore"):
-        se = np.sqrt(np.diag(inv @ S @ inv))
+        se = np.sqrt(np.diag(V))  # a two-way variance can come out negative in tiny samples: its SE is NaN
         t = beta / se
-    names = list(X.columns) if isinstance(X, pd.DataFrame) else list(range(k))
+    names = list(X.columns) if isinstance(X, pd.DataFrame) else list(range(len(beta)))
     return ClusteredFit(pd.Series(beta, names), pd.Series(se, names), pd.Series(t, names),
-                        pd.Series(2 * ndtr(-np.abs(t)), names), n)
+                        pd.Series(2 * ndtr(-np.abs(t)), names), len(X))
 
 
 def _bin_codes(codes: np.ndarray, n: int, k: int = 1) -> np.ndarray:
