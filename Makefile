@@ -79,7 +79,7 @@ docs: $(VENV)/.installed-docs $(DATA)/sample/truth.json
 	  docs docs/_build/html && echo "docs: docs/_build/html/index.html ($$(( $$(date +%s) - t0 )) s)"
 
 lint: $(VENV)/.installed-dev
-	$(VENV)/bin/ruff check insider_kit tests benchmarks notebooks docs/conf.py docs/_ext
+	$(VENV)/bin/ruff check insider_kit tests benchmarks docs/conf.py docs/_ext
 
 typecheck: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy

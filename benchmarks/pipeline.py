@@ -159,13 +159,13 @@ def main() -> None:
         out = work / "reports"
         stages.append(("one notebook", run_stage(f"""
             from insider_kit.reports import render_reports
-            r = render_reports(data=root, out=Path({str(out)!r}) / "one", notebooks_dir=Path("notebooks"),
+            r = render_reports(data=root, out=Path({str(out)!r}) / "one", notebooks_dir=None,
                                only=["02_buy_vs_sell"])
             what = "02_buy_vs_sell (with the study and ledger the report prepares)"
             """, env_root=root)))
         stages.append(("report (every notebook)", run_stage(f"""
             from insider_kit.reports import render_reports
-            r = render_reports(data=root, out=Path({str(out)!r}) / "all", notebooks_dir=Path("notebooks"))
+            r = render_reports(data=root, out=Path({str(out)!r}) / "all", notebooks_dir=None)
             what = f"{{len(r.rendered)}} notebooks, {{len(r.failed)}} failed"
             """, env_root=root)))
     finally:

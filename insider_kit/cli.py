@@ -195,7 +195,7 @@ def _cmd_report(a: argparse.Namespace) -> int:
     res = render_reports(
         data=data_dir(a.data),
         out=Path(a.out),
-        notebooks_dir=Path(a.notebooks),
+        notebooks_dir=Path(a.notebooks) if a.notebooks else None,
         params=params,
         params_file=Path(a.params) if a.params else None,
         hide_code=a.hide_code,
@@ -301,7 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="render every notebook with papermill and export HTML")
     _add_data(p)
     p.add_argument("--out", default="reports", help="output directory")
-    p.add_argument("--notebooks", default="notebooks", help="folder of notebooks to render")
+    p.add_argument("--notebooks", default=None, metavar="DIR",
+                   help="folder of notebooks to render (default: the kit's own, shipped with the package)")
     p.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"))
     p.add_argument("--params", default=None, help="JSON file of parameters (an object: name -> value)")
     p.add_argument("--jobs", type=int, default=2, help="notebooks rendered at once (default 2)")

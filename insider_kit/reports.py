@@ -38,6 +38,7 @@ __all__ = [
     "COMPONENTS_CSS",
     "CSS",
     "NOTEBOOK_QUESTIONS",
+    "PACKAGE_NOTEBOOKS",
     "ClaimPage",
     "RenderResult",
     "check_parameters",
@@ -561,7 +562,33 @@ def _execute(nb: Path, executed: Path, parameters: dict[str, Any], timeout: int)
     return None
 
 
-def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("notebooks"),
+#: The notebooks shipped with the kit (jupytext sources inside the package, so ``insider-kit report`` finds them
+#: from any folder after ``pip install``).
+PACKAGE_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+
+
+def _select_notebooks(notebooks_dir: Path | None, only: list[str] | None) -> list[Path]:
+    """The notebook sources to render: those of *notebooks_dir* (the kit's own when None), restricted to *only*;
+    a missing or empty folder, or a name in *only* that is not there, is a :class:`ConfigError`."""
+    folder = PACKAGE_NOTEBOOKS if notebooks_dir is None else Path(notebooks_dir)
+    if not folder.is_dir():
+        raise ConfigError(f"notebook folder {folder.resolve()} does not exist",
+                          hint="leave --notebooks out to render the kit's own notebooks")
+    srcs = notebook_sources(folder)
+    if not srcs:
+        raise ConfigError(f"no notebooks (jupytext .py or .ipynb) in {folder.resolve()}",
+                          hint="leave --notebooks out to render the kit's own notebooks")
+    if only:
+        names = {p.stem for p in srcs}
+        unknown = [o for o in only if o not in names and Path(o).stem not in names]
+        if unknown:
+            raise ConfigError(f"no notebook named {', '.join(unknown)} in {folder.resolve()}",
+                              hint="choose among " + ", ".join(sorted(names)))
+        srcs = [p for p in srcs if p.stem in only or p.name in only]
+    return srcs
+
+
+def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
                    params: dict[str, Any] | None = None, params_file: Path | None = None, hide_code: bool = False,
                    only: list[str] | None = None, timeout: int = 900, jobs: int = 2,
                    progress: bool = False) -> RenderResult:
@@ -574,7 +601,8 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
     out
         Output directory: ``index.html``, ``claims.csv``, ``manifest.json``, ``claims/``, one HTML per notebook.
     notebooks_dir
-        Where the notebook sources are (jupytext ``*.py`` or ``*.ipynb``).
+        Where the notebook sources are (jupytext ``*.py`` or ``*.ipynb``); default: the kit's own
+        (:data:`PACKAGE_NOTEBOOKS`).
     params, params_file
         Parameters for the notebooks (a notebook gets only those it declares; types are checked first).
     hide_code
@@ -614,9 +642,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
     if not Path(data).exists():
         raise ConfigError(f"data directory {Path(data).resolve()} does not exist",
                           hint="generate the teaching market with 'insider-kit sample' (or 'make report')")
-    srcs = notebook_sources(Path(notebooks_dir))
-    if only:
-        srcs = [p for p in srcs if p.stem in only or p.name in only]
+    srcs = _select_notebooks(notebooks_dir, only)
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     p = _report_params(params, params_file, data)
@@ -629,8 +655,6 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
     if unknown:
         raise ConfigError(f"no notebook declares parameter(s) {', '.join(unknown)}",
                           hint="papermill --help-notebook <notebook> lists a notebook's parameters")
-    if not nbs:
-        print(f"insider-kit report: no notebooks in {notebooks_dir}/; nothing to render")
 
     # the study every notebook loads, built (and cached) once here, then the ledger from it (with the settings
     # notebook 03 is given, so that claims.csv is its ledger, and the notebook reads it from the study)
@@ -681,5 +705,6 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path = Path("noteboo
     idx = out / "index.html"
     atomic_write_bytes(idx, _index(study, ledger, res, manifest, out).encode("utf-8"))
     res.index = idx
-    print(f"index: {idx}  ({len(res.rendered)} rendered, {len(res.failed)} failed)")
+    ok = len([r for r in res.rendered if r.stem not in res.failed])
+    print(f"index: {idx}  ({ok} rendered, {len(res.failed)} failed)")
     return res

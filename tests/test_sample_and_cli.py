@@ -162,3 +162,33 @@ def test_committed_notebooks_have_no_outputs_and_a_parameters_cell() -> None:
         assert len(params) == 1, nb
         for line in "".join(params[0]["source"]).splitlines():
             assert ":" in line.split("=")[0] and "#" in line, f"{nb.name}: untyped/uncommented parameter {line!r}"
+
+
+def test_the_notebooks_ship_inside_the_package(tmp_path: Path) -> None:
+    """``insider-kit report`` run outside the repository found no notebooks and exited 0 with an empty index
+    (issue #35): the notebooks are package data, in the wheel a user installs."""
+    import subprocess
+    import sys
+    import zipfile
+
+    from insider_kit.reports import PACKAGE_NOTEBOOKS, notebook_sources
+
+    assert [p.name for p in notebook_sources(PACKAGE_NOTEBOOKS)] == \
+        sorted(p.name for p in (Path(__file__).parents[1] / "notebooks").glob("*.py"))
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                        str(tmp_path), str(Path(__file__).parents[1])], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    (whl,) = tmp_path.glob("insider_kit-*.whl")
+    names = zipfile.ZipFile(whl).namelist()
+    assert {f"insider_kit/notebooks/{p.name}" for p in PACKAGE_NOTEBOOKS.glob("*.py")} <= set(names)
+
+
+def test_report_refuses_unknown_notebooks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``report --only 99_nothing`` said "no notebooks" and exited 0 (issue #38): an unknown name is an error."""
+    root = tmp_path / "sample"
+    root.mkdir()
+    assert main(["-q", "report", "--data", str(root), "--out", str(tmp_path / "r"), "--only", "99_nothing"]) == 2
+    err = capsys.readouterr().err
+    assert "99_nothing" in err and "00_quickstart" in err
+    assert main(["-q", "report", "--data", str(root), "--out", str(tmp_path / "r"), "--notebooks",
+                 str(tmp_path / "nope")]) == 2

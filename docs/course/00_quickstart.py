@@ -1,1 +1,1 @@
-../../notebooks/00_quickstart.py
+../../insider_kit/notebooks/00_quickstart.py

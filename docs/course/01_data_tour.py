@@ -1,1 +1,1 @@
-../../notebooks/01_data_tour.py
+../../insider_kit/notebooks/01_data_tour.py

@@ -1,1 +1,1 @@
-../../notebooks/02_buy_vs_sell.py
+../../insider_kit/notebooks/02_buy_vs_sell.py

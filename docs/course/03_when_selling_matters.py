@@ -1,1 +1,1 @@
-../../notebooks/03_when_selling_matters.py
+../../insider_kit/notebooks/03_when_selling_matters.py

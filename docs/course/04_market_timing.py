@@ -1,1 +1,1 @@
-../../notebooks/04_market_timing.py
+../../insider_kit/notebooks/04_market_timing.py

@@ -1,1 +1,1 @@
-../../notebooks/05_event_study_101.py
+../../insider_kit/notebooks/05_event_study_101.py

@@ -1,1 +1,1 @@
-../../notebooks/06_company.py
+../../insider_kit/notebooks/06_company.py

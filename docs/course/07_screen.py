@@ -1,1 +1,1 @@
-../../notebooks/07_screen.py
+../../insider_kit/notebooks/07_screen.py
