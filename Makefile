@@ -59,10 +59,13 @@ browser-deps:
 	  else echo "chromium not installed: the browser tests will be skipped (apt-get install chromium chromium-driver)"; fi; \
 	fi
 
-# the suite, then the documentation site (warnings, broken cross-references, public names without a
-# docstring and failing notebook cells fail it), so CI, which runs this target, checks both
+# the suite; then the engine and statistics tests marked nojit again with the compiled kernels run as plain
+# Python (NUMBA_DISABLE_JIT=1: the kernels' source is checked as well as their compiled form; about a minute);
+# then the documentation site (warnings, broken cross-references, public names without a docstring and failing
+# notebook cells fail it), so CI, which runs this target, checks all three
 test: $(VENV)/.installed-dev browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -p no:cacheprovider -m nojit tests/test_reference.py tests/test_eventstudy.py tests/test_inference.py
 	@$(MAKE) --no-print-directory docs
 
 lab: $(VENV)/.installed

@@ -14,13 +14,15 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-__all__ = ["COLUMN_NAMES", "GLOSSARY", "fmt_count", "fmt_pct", "fmt_pvalue", "glossary_html", "style_table"]
+__all__ = ["COLUMN_NAMES", "GLOSSARY", "fmt_count", "fmt_pct", "fmt_pvalue", "format_cells", "glossary_html", "latex_escape",
+           "latex_table", "markdown_table", "style_table"]
 
 #: One line per statistic of the test table, with the paper it comes from.
 GLOSSARY: dict[str, str] = {
     "mean_car": "mean cumulative abnormal return over the window",
     "median_car": "median CAR",
     "ci_low / ci_high": "95% confidence interval of the mean CAR (cross-sectional t)",
+    "se_car": "standard error of the mean CAR: sd / sqrt N",
     "t_cs": "cross-sectional t: mean CAR / (sd / sqrt N) (Brown & Warner 1985)",
     "patell_z": "Patell (1976) z: sum of standardised CARs over its null variance",
     "bmp_t": "Boehmer, Musumeci & Poulsen (1991): cross-sectional t of standardised CARs "
@@ -36,7 +38,7 @@ GLOSSARY: dict[str, str] = {
 
 #: The statistics' names in words, for the headers of tables a reader sees (the frames keep the short names).
 COLUMN_NAMES: dict[str, str] = {
-    "n": "N", "mean_car": "mean CAR", "median_car": "median CAR", "ci_low": "95% CI, low", "ci_high": "95% CI, high",
+    "n": "N", "mean_car": "mean CAR", "median_car": "median CAR", "se_car": "standard error", "ci_low": "95% CI, low", "ci_high": "95% CI, high",
     "t_cs": "cross-sectional t", "p_cs": "p (cross-sectional t)", "patell_z": "Patell z", "p_patell": "p (Patell)",
     "bmp_t": "BMP t", "p_bmp": "p (BMP)", "kp_t": "Kolari–Pynnönen t", "p_kp": "p (Kolari–Pynnönen)",
     "rank_z": "rank z", "p_rank": "p (rank)", "sign_z": "generalized sign z", "p_sign": "p (sign)",
@@ -206,3 +208,157 @@ def glossary_html(columns: Iterable[str] | None = None) -> str:
     keys = [k for k in GLOSSARY if columns is None or any(part in set(columns) for part in k.split(" / "))]
     items = "".join(f"<dt><code>{html.escape(k)}</code></dt><dd>{html.escape(GLOSSARY[k])}</dd>" for k in keys)
     return f'<details><summary>What the columns mean</summary><dl class="ik-glossary">{items}</dl></details>'
+
+
+def format_cells(df: pd.DataFrame, *, percent: Iterable[str] = (), count: Iterable[str] = (),
+                 stat: Iterable[str] = (), pvalue: Iterable[str] = ()) -> pd.DataFrame:
+    """*df* as text in the kit's style (the formats of :func:`style_table`; other cells as ``str``, missing
+    values blank) — the cells of :func:`latex_table` and :func:`markdown_table`.
+
+    Parameters
+    ----------
+    df
+        The table (not modified).
+    percent, count, stat, pvalue
+        As :func:`style_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Strings, same index and columns.
+
+    Examples
+    --------
+    >>> format_cells(pd.DataFrame({"n": [1200.0], "x": ["a"]}), count=["n"]).iloc[0].tolist()
+    ['1,200', 'a']
+    """
+    fmts: dict[str, object] = {}
+    for cols, f in ((percent, fmt_pct), (count, fmt_count), (stat, _fmt_stat), (pvalue, fmt_pvalue)):
+        for c in cols:
+            fmts[c] = f
+
+    def plain(x: object) -> str:
+        if x is None or (isinstance(x, float) and not np.isfinite(x)):
+            return ""
+        return f"{x:.4g}" if isinstance(x, float | np.floating) else str(x)
+
+    return pd.DataFrame({c: [fmts.get(str(c), plain)(v) for v in df[c]] for c in df.columns},  # type: ignore[operator]
+                        index=df.index)
+
+
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"$<$",
+                  ">": r"$>$", "−": "-", "²": r"$^2$"}
+
+
+def latex_escape(text: object) -> str:
+    """*text* with LaTeX's special characters escaped (``%`` -> ``\\%``, ``_`` -> ``\\_`` ...).
+
+    Parameters
+    ----------
+    text
+        Any value (converted with ``str``).
+
+    Returns
+    -------
+    str
+        Text safe inside a LaTeX table.
+
+    Examples
+    --------
+    >>> print(latex_escape("p_cs < 5%"))
+    p\\_cs $<$ 5\\%
+    """
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
+
+
+def _index_labels(df: pd.DataFrame) -> list[str]:
+    return [", ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in df.index]
+
+
+def latex_table(df: pd.DataFrame, *, percent: Iterable[str] = (), count: Iterable[str] = (), stat: Iterable[str] = (),
+                pvalue: Iterable[str] = (), index: bool = True, caption: str | None = None, label: str | None = None,
+                notes: str | None = None) -> str:
+    """*df* as a LaTeX ``tabular`` with booktabs rules (``\\usepackage{booktabs}``), cells in the kit's style.
+
+    With a *caption* or *label* the tabular is wrapped in a ``table`` float; *notes* go below it in a
+    ``\\footnotesize`` line.
+
+    Parameters
+    ----------
+    df
+        The table.
+    percent, count, stat, pvalue
+        Column formats (:func:`style_table`).
+    index
+        Whether the row labels form the first column.
+    caption, label, notes
+        Optional float caption, ``\\label`` and a note line.
+
+    Returns
+    -------
+    str
+        The LaTeX source (ending in a newline).
+
+    Examples
+    --------
+    >>> print(latex_table(pd.DataFrame({"mean_car": [0.0123]}, index=["buy"]), percent=["mean_car"]), end="")
+    \\begin{tabular}{lr}
+    \\toprule
+     & mean\\_car \\\\
+    \\midrule
+    buy & 1.23\\% \\\\
+    \\bottomrule
+    \\end{tabular}
+    """
+    cells = format_cells(df, percent=percent, count=count, stat=stat, pvalue=pvalue)
+    head = ([""] if index else []) + [latex_escape(c) for c in df.columns]
+    rows = [([latex_escape(i)] if index else []) + [latex_escape(v) for v in r]
+            for i, r in zip(_index_labels(df), cells.itertuples(index=False, name=None), strict=True)]
+    spec = ("l" if index else "") + "r" * len(df.columns)
+    lines = [f"\\begin{{tabular}}{{{spec}}}", "\\toprule", " & ".join(head) + " \\\\", "\\midrule"]
+    lines += [" & ".join(r) + " \\\\" for r in rows]
+    lines += ["\\bottomrule", "\\end{tabular}"]
+    if notes:
+        lines.append(f"\\par\\footnotesize {latex_escape(notes)}")
+    if caption or label:
+        lines = ["\\begin{table}[htbp]", "\\centering"] + ([f"\\caption{{{latex_escape(caption)}}}"] if caption else []) \
+            + ([f"\\label{{{label}}}"] if label else []) + lines + ["\\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def markdown_table(df: pd.DataFrame, *, percent: Iterable[str] = (), count: Iterable[str] = (), stat: Iterable[str] = (),
+                   pvalue: Iterable[str] = (), index: bool = True) -> str:
+    """*df* as a GitHub-flavoured Markdown table (numbers right-aligned), cells in the kit's style.
+
+    Parameters
+    ----------
+    df
+        The table.
+    percent, count, stat, pvalue
+        Column formats (:func:`style_table`).
+    index
+        Whether the row labels form the first column.
+
+    Returns
+    -------
+    str
+        The Markdown source (ending in a newline).
+
+    Examples
+    --------
+    >>> print(markdown_table(pd.DataFrame({"n": [1200]}, index=["buy"]), count=["n"]), end="")
+    |     |     n |
+    |:----|------:|
+    | buy | 1,200 |
+    """
+    cells = format_cells(df, percent=percent, count=count, stat=stat, pvalue=pvalue)
+    esc = lambda x: str(x).replace("|", "\\|")  # noqa: E731
+    cols = ([""] if index else []) + [esc(c) for c in df.columns]
+    body = [([esc(i)] if index else []) + [esc(v) for v in r]
+            for i, r in zip(_index_labels(df), cells.itertuples(index=False, name=None), strict=True)]
+    width = [max([len(cols[k])] + [len(r[k]) for r in body] + [3]) for k in range(len(cols))]
+    left = [index and k == 0 for k in range(len(cols))]
+    fmt = lambda r: "| " + " | ".join(v.ljust(w) if lf else v.rjust(w) for v, w, lf in zip(r, width, left, strict=True)) + " |"  # noqa: E731
+    rule = "|" + "|".join((":" + "-" * (w + 1)) if lf else ("-" * (w + 1) + ":") for w, lf in zip(width, left, strict=True)) + "|"
+    return "\n".join([fmt(cols), rule] + [fmt(r) for r in body]) + "\n"

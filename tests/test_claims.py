@@ -159,7 +159,7 @@ def test_controlled_difference_equals_the_formula_regression(default_market: Pat
                 extra[f"log_{col}"] = np.where(v > 0, np.log(np.where(v > 0, v, 1.0)), np.nan)
     terms = [t for t in ("log_value", "log_mcap") if t in extra.columns] + ["C(top_role)", "C(year)"]
     ref = ik.car_regression(Subset(), "y ~ in_a + " + " + ".join(terms), window=(0, 60), data=extra)  # type: ignore[arg-type]
-    r = ref.params.loc["in_a"]
+    r = ref.summary().loc["in_a"]
     assert got["controlled"] == pytest.approx(r["coef"], rel=1e-9)
     assert got["controlled_low"] == pytest.approx(r["ci_low"], rel=1e-9)
     assert got["controlled_high"] == pytest.approx(r["ci_high"], rel=1e-9)

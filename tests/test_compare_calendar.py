@@ -45,12 +45,12 @@ def test_compare_matches_scipy_welch_and_the_regression_is_the_mean_difference()
     assert c.welch_t == pytest.approx(ref.statistic, rel=1e-10) and c.welch_p == pytest.approx(ref.pvalue, rel=1e-8)
     assert c.diff == pytest.approx(x.mean() - y.mean(), rel=1e-12)
     assert c.reg_coef == pytest.approx(c.diff, rel=1e-9)  # a dummy regression estimates the difference of means
-    assert c.ci_low < c.diff < c.ci_high
+    assert c.boot_low < c.diff < c.boot_high
     se_normal = np.sqrt(x.var(ddof=1) / len(x) + y.var(ddof=1) / len(y))
-    assert (c.ci_high - c.ci_low) == pytest.approx(2 * 1.96 * se_normal, rel=0.2)  # bootstrap ~ normal width
+    assert (c.boot_high - c.boot_low) == pytest.approx(2 * 1.96 * se_normal, rel=0.2)  # bootstrap ~ normal width
     assert c.diff > 0.02 and c.welch_p < 0.01  # the planted 5% effect is found
     by_labels = ik.compare(res, by=d, a="buy", b="sell", sign={"sell": -1}, cluster=(), n_boot=500)
-    assert by_labels.welch_t == c.welch_t and by_labels.ci_low == c.ci_low  # labels instead of a column
+    assert by_labels.welch_t == c.welch_t and by_labels.boot_low == c.boot_low  # labels instead of a column
     assert "labels" not in res.events.columns
 
 

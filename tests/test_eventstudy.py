@@ -44,6 +44,7 @@ def reference(panel, ticker, date, est=(-250, -21), win=(-20, 120), windows=((0,
     return ar, cars, np.sqrt(fit.mse_resid), int(ok.sum())
 
 
+@pytest.mark.nojit
 def test_engine_matches_statsmodels_per_event_with_gaps_and_edges() -> None:
     panel, rng = make_panel()
     T = len(panel.dates)
@@ -324,6 +325,7 @@ def _plain_table(panel, res, est=(-250, -21)):
     return pd.DataFrame(rows).T
 
 
+@pytest.mark.nojit
 def test_test_table_matches_plain_references() -> None:
     panel, rng = make_panel(T=700, K=25, miss=0.04)
     n = 140  # > 50 per group: the Wilcoxon normal approximation is the kit's own code
@@ -337,6 +339,7 @@ def test_test_table_matches_plain_references() -> None:
     np.testing.assert_allclose(got.to_numpy(), ref.to_numpy(float), rtol=1e-7, atol=1e-12)
 
 
+@pytest.mark.nojit
 def test_rank_test_with_ties_uses_the_exact_path() -> None:
     """Raw returns with many exact zeros (stale prices): every event has ties, so every event goes
     through the exact mid-rank fallback, which must equal scipy's rankdata."""
@@ -359,6 +362,7 @@ def test_rank_test_with_ties_uses_the_exact_path() -> None:
     assert res.tests["rank_z"].iloc[0] == pytest.approx(S.corrado_from_ubar(ubar, 230, 241), rel=1e-12)
 
 
+@pytest.mark.nojit
 def test_tests_false_lazy_ar_and_cars_agree() -> None:
     panel, rng = make_panel(T=600, K=20)
     ev = pd.DataFrame({"ticker": rng.choice(panel.tickers, 300), "date": panel.dates[rng.integers(260, 470, 300)]})
@@ -449,6 +453,7 @@ def test_sort_finite_equals_numpy_sort() -> None:
     np.testing.assert_array_equal(v, 0.25)
 
 
+@pytest.mark.nojit
 def test_wilcoxon_from_sorted_values_equals_scipy() -> None:
     rng = np.random.default_rng(12)
     for n in (51, 400, 20_000):
@@ -532,10 +537,11 @@ def test_groups_without_tests_equal_the_eager_groups() -> None:
     pd.testing.assert_frame_equal(lazy.caar(), eager.caar())
 
 
+@pytest.mark.nojit
 def test_share_runs_every_chunk_exactly_once() -> None:
     from itertools import pairwise
 
-    from insider_kit.eventstudy.engine import _share
+    from insider_kit.eventstudy._kernels import share_chunks as _share
 
     def run_into(seen: list[tuple[int, int]]):
         def run(a: int, b: int) -> tuple[np.ndarray, np.ndarray, int]:

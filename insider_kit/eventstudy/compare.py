@@ -21,16 +21,22 @@ import pandas as pd
 
 from .._lazy import scipy_stats as st
 from ..errors import DataError
-from .regression import cluster_codes, clustered_ols
-from .results import EventStudyResult, ResultsBase, window_label, window_of
+from . import reference as R
+from .regression import cluster_codes, cluster_dims, clustered_ols
+from .results import Estimates, EventStudyResult, window_label, window_of
 
 __all__ = ["Comparison", "compare", "welch_and_bootstrap"]
 
 
 @dataclass(repr=False)
-class Comparison(ResultsBase):
+class Comparison(Estimates):
     """Result of :func:`compare`: the difference ``a - b`` three ways (``summary()``: one row per way;
     ``table()``: every field in one tidy row).
+
+    In the results protocol the estimate is the clustered regression's (``params``, ``std_errors``,
+    ``pvalues``, ``conf_int(level)``, and ``ci_low``/``ci_high`` at ``level``: standard errors clustered as
+    ``reg_cluster`` says, as the ledger's ``ci_low``/``ci_high`` are); the percentile bootstrap's interval is
+    ``boot_low``/``boot_high`` and Welch's test ``welch_t``/``welch_se``/``welch_p``.
 
     Examples
     --------
@@ -59,9 +65,10 @@ class Comparison(ResultsBase):
     diff: float
     welch_t: float
     welch_df: float
+    welch_se: float
     welch_p: float
-    ci_low: float
-    ci_high: float
+    boot_low: float
+    boot_high: float
     level: float
     reg_coef: float
     reg_se: float
@@ -70,22 +77,57 @@ class Comparison(ResultsBase):
     reg_cluster: str
     reg_params: pd.DataFrame
 
+    # ------------------------------------------------------------------------------------ results protocol
+    @property
+    def params(self) -> pd.Series:
+        """The difference ``a - b`` as the regression estimates it (controls included)."""
+        return pd.Series([self.reg_coef], index=[f"{self.a} - {self.b}"], name="estimate")
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Its clustered standard error."""
+        return pd.Series([self.reg_se], index=self.params.index, name="std_error")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Its two-sided normal p-value."""
+        return pd.Series([self.reg_p], index=self.params.index, name="p")
+
+    @property
+    def nobs(self) -> int:
+        """Events compared (both groups)."""
+        return self.n_a + self.n_b
+
+    @property
+    def ci_method(self) -> str:
+        """How :meth:`conf_int` (and ``ci_low``/``ci_high``) make the interval."""
+        how = "HC1 (no clusters)" if self.reg_cluster == "none (HC1)" else f"clustered by {self.reg_cluster}"
+        return f"regression, standard errors {how}, normal"
+
+    @property
+    def ci_low(self) -> float:
+        """Lower bound of the clustered interval at ``level`` (the bootstrap's: ``boot_low``)."""
+        return float(self.conf_int(self.level)["lower"].iloc[0])
+
+    @property
+    def ci_high(self) -> float:
+        """Upper bound of the clustered interval at ``level`` (the bootstrap's: ``boot_high``)."""
+        return float(self.conf_int(self.level)["upper"].iloc[0])
+
     def table(self) -> pd.DataFrame:
         """Every field as a one-row table (comparisons stack into one frame with :func:`pandas.concat`)."""
-        cols = ["a", "b", "window", "n_a", "n_b", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "welch_t",
-                "welch_p", "reg_coef", "reg_se", "reg_t", "reg_p", "reg_cluster"]
+        cols = ["a", "b", "window", "n_a", "n_b", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "boot_low",
+                "boot_high", "welch_t", "welch_p", "reg_coef", "reg_se", "reg_t", "reg_p", "reg_cluster"]
         return pd.DataFrame([{c: getattr(self, c) for c in cols}])
 
     def summary(self) -> pd.DataFrame:
         """The difference by each method: Welch's t (its CI from the t distribution), the bootstrap's percentile
         CI, and the clustered regression (coefficient, normal CI)."""
         q_w = st.t.ppf(0.5 + self.level / 2, self.welch_df) if np.isfinite(self.welch_df) else np.nan
-        se_w = self.diff / self.welch_t if self.welch_t else np.nan
-        z = st.norm.ppf(0.5 + self.level / 2)
         return pd.DataFrame({
             "estimate": [self.diff, self.diff, self.reg_coef],
-            "ci_low": [self.diff - q_w * abs(se_w), self.ci_low, self.reg_coef - z * self.reg_se],
-            "ci_high": [self.diff + q_w * abs(se_w), self.ci_high, self.reg_coef + z * self.reg_se],
+            "ci_low": [self.diff - q_w * self.welch_se, self.boot_low, self.ci_low],
+            "ci_high": [self.diff + q_w * self.welch_se, self.boot_high, self.ci_high],
             "t": [self.welch_t, np.nan, self.reg_t], "p": [self.welch_p, np.nan, self.reg_p],
         }, index=pd.Index(["Welch t", "bootstrap", f"regression ({self.reg_cluster})"], name="method"))
 
@@ -94,14 +136,13 @@ class Comparison(ResultsBase):
                 f"{self.mean_a:.2%} and {self.mean_b:.2%}; {self.level:.0%} intervals")
 
 
-def _welch(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
-    """Welch t, its Welch-Satterthwaite degrees of freedom and two-sided p."""
+def _welch(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
+    """Welch t, its Welch-Satterthwaite degrees of freedom, two-sided p and the difference's standard error."""
     va, vb = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
-    t = (x.mean() - y.mean()) / np.sqrt(va + vb)
+    se = np.sqrt(va + vb)
+    t = (x.mean() - y.mean()) / se
     df = (va + vb) ** 2 / (va**2 / (len(x) - 1) + vb**2 / (len(y) - 1))
-    from scipy.special import stdtr  # (Student's t CDF, what scipy.stats.t.sf evaluates; a lighter import)
-
-    return float(t), float(df), float(2 * stdtr(df, -abs(t)))
+    return float(t), float(df), float(R.student_p(t, df)), float(se)
 
 
 def _bootstrap(x: np.ndarray, y: np.ndarray, n_boot: int, level: float, rng: np.random.Generator) -> tuple[float, float]:
@@ -137,7 +178,7 @@ def welch_and_bootstrap(x_a: np.ndarray, x_b: np.ndarray, *, n_boot: int = 2000,
     Returns
     -------
     dict of str to float
-        ``welch_t``, ``welch_df``, ``welch_p``, ``boot_low``, ``boot_high``.
+        ``welch_t``, ``welch_df``, ``welch_se``, ``welch_p``, ``boot_low``, ``boot_high``.
 
     Examples
     --------
@@ -148,14 +189,14 @@ def welch_and_bootstrap(x_a: np.ndarray, x_b: np.ndarray, *, n_boot: int = 2000,
     """
     if len(x_a) < 2 or len(x_b) < 2:
         raise DataError(f"too few values to compare: {len(x_a)} and {len(x_b)} (two each at least)")
-    t, df, p = _welch(x_a, x_b)
+    t, df, p, se = _welch(x_a, x_b)
     lo, hi = _bootstrap(x_a, x_b, n_boot, level, np.random.default_rng(seed))
-    return {"welch_t": t, "welch_df": df, "welch_p": p, "boot_low": lo, "boot_high": hi}
+    return {"welch_t": t, "welch_df": df, "welch_se": se, "welch_p": p, "boot_low": lo, "boot_high": hi}
 
 
 def compare(result: EventStudyResult, *, by: str | Sequence[object] | np.ndarray | pd.Series | None = None, a: str | None = None, b: str | None = None,
             window: str | tuple[int, int] | None = None, sign: Mapping[str, float] | None = None,
-            controls: Sequence[str] = (), cluster: Sequence[str] = ("firm", "month"), n_boot: int = 2000,
+            controls: Sequence[str] = (), cluster: str | Sequence[str] | None = ("firm", "month"), n_boot: int = 2000,
             level: float = 0.95, seed: int = 0) -> Comparison:
     r"""Difference of mean CAR between two groups of events, with Welch t, bootstrap CI and a clustered regression.
 
@@ -245,7 +286,7 @@ def compare(result: EventStudyResult, *, by: str | Sequence[object] | np.ndarray
     if len(x_a) < 2 or len(x_b) < 2:
         raise DataError(f"too few events to compare: {len(x_a)} in {a!r}, {len(x_b)} in {b!r}")
     wb = welch_and_bootstrap(x_a, x_b, n_boot=n_boot, level=level, seed=seed)
-    t, df, p, lo, hi = wb["welch_t"], wb["welch_df"], wb["welch_p"], wb["boot_low"], wb["boot_high"]
+    cluster = cluster_dims(cluster)
     X = pd.DataFrame({"const": 1.0, f"is_{a}": in_a[use].astype(float)})
     for c in controls:
         if c not in ev.columns:
@@ -256,11 +297,12 @@ def compare(result: EventStudyResult, *, by: str | Sequence[object] | np.ndarray
     rows[np.flatnonzero(use)[ok]] = True
     fit = clustered_ols(y[use][ok], X[ok], cluster_codes(ev, tuple(cluster), mask=rows))
     name = f"is_{a}"
-    params = pd.DataFrame({"coef": fit.params, "se": fit.bse, "t": fit.tvalues, "p": fit.pvalues})
+    params = pd.DataFrame({"coef": fit.params, "se": fit.std_errors, "t": fit.tvalues, "p": fit.pvalues})
     return Comparison(
         a=str(a), b=str(b), window=wname, n_a=len(x_a), n_b=len(x_b), mean_a=float(x_a.mean()),
-        mean_b=float(x_b.mean()), diff=float(x_a.mean() - x_b.mean()), welch_t=t, welch_df=df, welch_p=p,
-        ci_low=lo, ci_high=hi, level=level, reg_coef=float(fit.params[name]), reg_se=float(fit.bse[name]),
+        mean_b=float(x_b.mean()), diff=float(x_a.mean() - x_b.mean()), welch_t=wb["welch_t"], welch_df=wb["welch_df"],
+        welch_se=wb["welch_se"], welch_p=wb["welch_p"], boot_low=wb["boot_low"], boot_high=wb["boot_high"],
+        level=level, reg_coef=float(fit.params[name]), reg_se=float(fit.std_errors[name]),
         reg_t=float(fit.tvalues[name]), reg_p=float(fit.pvalues[name]),
         reg_cluster="+".join(cluster) if cluster else "none (HC1)", reg_params=params,
     )

@@ -5,8 +5,10 @@ For each event with day 0 at calendar index ``d`` and ticker column ``j``, the d
 (``_panel_cache.by_ticker``).  A compiled kernel (``_kernels``) fits the
 return model on the estimation days it finds (missing days drop out), and writes
 abnormal returns, CARs, standardised CARs and the sort keys of the rank test in
-one pass per event; chunks of events run concurrently on all cores.  The test
-statistics are then computed per group from these arrays (:mod:`.stats`).
+one pass per event; chunks of events run concurrently on all cores (scheduled by
+``_kernels.schedule``, whose environment variables are the only performance settings).  The test
+statistics are then computed per group from these arrays (:mod:`.stats`), by the formulas of
+:mod:`.reference`.
 
 References: MacKinlay (1997) "Event Studies in Economics and Finance", JEL 35;
 Campbell, Lo & MacKinlay (1997) ch. 4.
@@ -14,11 +16,8 @@ Campbell, Lo & MacKinlay (1997) ch. 4.
 
 from __future__ import annotations
 
-import itertools
-import os
 import zlib
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Literal, get_args
@@ -59,7 +58,6 @@ def event_study(
     date_col: str = "date",
     ticker_col: str = "ticker",
     kp_pairs: int = 2000,
-    chunk: int = 32_768,
     seed: int = 0,
     tests: bool = True,
 ) -> EventStudyResult:
@@ -99,8 +97,6 @@ def event_study(
         Also compute buy-and-hold abnormal returns against the market for each CAR window.
     kp_pairs
         Event pairs sampled per group for the Kolari-Pynnönen residual correlation (all pairs when fewer).
-    chunk
-        Events per unit of work; chunks run concurrently on all cores and bound the memory of the rank test.
     date_col, ticker_col
         The columns of *events* holding the event date and the ticker.
     seed
@@ -152,7 +148,7 @@ def event_study(
                               car_windows=car_windows, min_estimation=min_estimation,
                               min_window_share=min_window_share, group=group,
                               max_loss=max_loss, bhar=bhar, date_col=date_col, ticker_col=ticker_col,
-                              kp_pairs=kp_pairs, chunk=chunk, seed=seed, tests=tests)
+                              kp_pairs=kp_pairs, seed=seed, tests=tests)
     prep = _prepare(events, returns, spec)
     design = _model_design(returns, spec)
     fit = _run(returns, spec, prep, design)
@@ -176,7 +172,6 @@ class _Spec:
     date_col: str
     ticker_col: str
     kp_pairs: int
-    chunk: int
     seed: int
     tests: bool
 
@@ -193,7 +188,7 @@ def _validate(events: pd.DataFrame, returns: ReturnsPanel | pd.DataFrame, *, mar
               model: Model, estimation: tuple[int, int], window: tuple[int, int],
               car_windows: Sequence[tuple[int, int]] | None, min_estimation: int, min_window_share: float,
               group: str | None,
-              max_loss: float | None, bhar: bool, date_col: str, ticker_col: str, kp_pairs: int, chunk: int,
+              max_loss: float | None, bhar: bool, date_col: str, ticker_col: str, kp_pairs: int,
               seed: int, tests: bool) -> tuple[ReturnsPanel, _Spec]:
     """Check every argument before any work (a DataError names what is wrong); a DataFrame becomes a panel."""
     if isinstance(returns, pd.DataFrame):
@@ -229,7 +224,7 @@ def _validate(events: pd.DataFrame, returns: ReturnsPanel | pd.DataFrame, *, mar
     if group is not None and group not in events.columns:
         raise DataError(f"group column {group!r} is not in the events", hint=f"columns: {list(events.columns)[:10]}")
     return returns, _Spec(model, (e0, e1), (w0, w1), cws, min_estimation, float(min_window_share), group, max_loss,
-                          bhar, date_col, ticker_col, kp_pairs, chunk, seed, tests)
+                          bhar, date_col, ticker_col, kp_pairs, seed, tests)
 
 
 # --------------------------------------------------------------------------- prepare
@@ -422,7 +417,7 @@ def _run(returns: ReturnsPanel, spec: _Spec, prep: _Prepared, dz: _Design) -> _F
                 n_fl += len(fl)
         return sums, cnts, n_fl
 
-    parts = _share(run, n_ok, spec.chunk)
+    parts = K.share_chunks(run, n_ok)
     rank_sums = np.sum([p_[0] for p_ in parts], axis=0) if parts and tests else np.zeros((G, Lr))
     rank_cnts = np.sum([p_[1] for p_ in parts], axis=0) if parts and tests else np.zeros((G, Lr))
     n_exact = int(sum(p_[2] for p_ in parts))
@@ -495,15 +490,15 @@ def _assemble(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec, prep: _P
         stats = S.test_table(
             codes=gcodes, n_groups=len(present), car=car, scar=scar, n_est=n_est, k_params=dz.k_params,
             ubar=ubar, L_est=spec.L_est, cw=dz.days.cw, npos=npos, rbar=rbar, bhar=BH if spec.bhar else None, day0=dd,
-            pool=_pool() if len(car) >= 20_000 else None,
         )
     else:
         groups = lambda: _used_groups(*prep.group_codes(), keep)[:2]  # noqa: E731
 
     def window_ar() -> np.ndarray:
         out = np.empty((len(jj), spec.L_win))
-        spans = [(a_, min(a_ + spec.chunk, len(jj))) for a_ in range(0, len(jj), spec.chunk)]
-        list(_pool().map(lambda b_: K.window_ar(dz.m, dz.days, jj, dd, coef, b_[0], b_[1], out), spans))
+        step = K.chunk_size()
+        spans = [(a_, min(a_ + step, len(jj))) for a_ in range(0, len(jj), step)]
+        K.parallel_map(lambda b_: K.window_ar(dz.m, dz.days, jj, dd, coef, b_[0], b_[1], out), spans)
         return out
 
     return EventStudyResult(
@@ -642,48 +637,8 @@ def _reason_texts(codes: np.ndarray, rows: np.ndarray, short_days: dict[int, int
 
 def _same_value(a: object, b: object) -> bool:
     return bool(a == b) or bool(pd.isna(a) and pd.isna(b))  # type: ignore[call-overload]
-_POOL: ThreadPoolExecutor | None = None
 _BLOCK = 2048
 _Part = tuple[np.ndarray, np.ndarray, int]  # one chunk's rank-test sums, counts and exactly ranked events
-
-
-_N_WORKERS = max(1, min(os.cpu_count() or 1, 8))
-
-
-def _workers() -> int:
-    return _N_WORKERS
-
-
-def _pool() -> ThreadPoolExecutor:
-    """One process-wide pool: the compiled kernels and numpy's sort release the GIL, so chunks run on all cores."""
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=_workers(), thread_name_prefix="insider-kit-engine")
-    return _POOL
-
-
-def _share(run: Callable[[int, int], _Part], n: int, chunk: int) -> list[_Part]:
-    """``run(s0, s1)`` over chunks covering ``0..n``, taken in turn by the calling thread and the pool's
-    other workers from one shared counter.  A helper that has not started by the time the caller has
-    taken every chunk is cancelled, so a study is not held up when the other cores are busy.  About four
-    chunks per worker, of 1,024 to *chunk* events (a chunk costs ~20 us of Python)."""
-    workers = _workers()
-    step = max(1, min(chunk, max(1024, -(-n // (4 * workers)))))
-    bounds = [(s, min(s + step, n)) for s in range(0, n, step)]
-    taken = itertools.count()  # next() on a count is atomic under the GIL
-
-    def take() -> list[_Part]:
-        done = []
-        while (k := next(taken)) < len(bounds):
-            done.append(run(*bounds[k]))
-        return done
-
-    helpers = [_pool().submit(take) for _ in range(min(workers, len(bounds)) - 1)]
-    parts = take()
-    for f in helpers:
-        if not f.cancel():  # started: it holds a chunk, or is about to find none left
-            parts += f.result()
-    return parts
 
 
 def _ticker_date_order(j: np.ndarray, d: np.ndarray, T: int) -> np.ndarray:

@@ -19,19 +19,20 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .results import window_of
+from . import reference as R
+from .results import Estimates, window_of
 
 if TYPE_CHECKING:
     from .results import EventStudyResult
 
-__all__ = ["CarRegression", "Cluster", "ClusteredFit", "car_regression", "cluster_codes", "clustered_mean", "clustered_ols",
-           "hac_ols", "ols_clustered"]
+__all__ = ["CarRegression", "Cluster", "ClusteredFit", "car_regression", "cluster_codes", "cluster_dims", "clustered_mean",
+           "clustered_ols", "hac_ols", "ols_clustered"]
 
 #: The dimensions standard errors can be clustered by.
 Cluster = Literal["firm", "month"]
 
 
-def cluster_codes(events: pd.DataFrame, cluster: Sequence[str], *, mask: np.ndarray | None = None,
+def cluster_codes(events: pd.DataFrame, cluster: str | Sequence[str], *, mask: np.ndarray | None = None,
                   intersection: bool = False) -> np.ndarray | None:
     """Integer cluster codes of *events* (rows where *mask*), one column per dimension: ``firm`` (ticker) and
     ``month`` (calendar month of ``day0``, else of ``date``).  None when *cluster* is empty.
@@ -62,7 +63,7 @@ def cluster_codes(events: pd.DataFrame, cluster: Sequence[str], *, mask: np.ndar
     [[0, 0], [0, 1], [1, 0]]
     """
     cols = []
-    for c in cluster:
+    for c in cluster_dims(cluster):
         if c == "firm":
             v = events["ticker"].astype(str).to_numpy()
         elif c == "month":  # months since 1970 (no per-row formatting: the ledger calls this for every claim)
@@ -125,15 +126,37 @@ def ols_clustered(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray | None) -> 
     return fit
 
 
-@dataclass(frozen=True)
-class ClusteredFit:
-    """OLS coefficients with clustered standard errors and normal p-values (:func:`clustered_ols`)."""
+@dataclass(frozen=True, repr=False)
+class ClusteredFit(Estimates):
+    """OLS coefficients with robust standard errors and normal p-values (:func:`clustered_ols`,
+    :func:`hac_ols`): the results protocol (``params``, ``std_errors``, ``conf_int(level)``, ``pvalues``,
+    ``nobs``, ``to_frame()``, ``to_latex()`` ...) plus the covariance ``cov``."""
+
+    _stat = ("t",)
+    _pvalue = ("p",)
+    _count = ("nobs",)
+    _title = "OLS"
 
     params: pd.Series
-    bse: pd.Series
+    std_errors: pd.Series
     tvalues: pd.Series
     pvalues: pd.Series
     nobs: int
+    cov: pd.DataFrame
+    ci_method: str = "robust standard errors, normal"
+    rsquared: float = float("nan")
+
+    @property
+    def bse(self) -> pd.Series:
+        """The standard errors under statsmodels' name (= ``std_errors``)."""
+        return self.std_errors
+
+    def summary(self) -> pd.DataFrame:
+        """Coefficients, standard errors, t, p and the 95% interval (:meth:`to_frame`)."""
+        return self.to_frame().assign(t=self.tvalues)[["estimate", "std_error", "t", "p", "ci_low", "ci_high"]]
+
+    def _head(self) -> str:
+        return f"N = {self.nobs:,}; {self.ci_method}"
 
 
 def clustered_ols(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray | None) -> ClusteredFit:
@@ -181,28 +204,20 @@ def clustered_ols(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray | None) -> 
     inv = np.linalg.pinv(Xv.T @ Xv)
     beta = inv @ (Xv.T @ yv)
     scores = Xv * (yv - Xv @ beta)[:, None]
-
-    def cov(codes: np.ndarray | None) -> np.ndarray:
-        if codes is None:
-            return n / (n - k) * inv @ (scores.T @ scores) @ inv
-        G = int(codes.max()) + 1
-        S = np.empty((G, k))  # the cluster sums of the scores, one bincount per regressor
-        for j in range(k):
-            S[:, j] = np.bincount(codes, weights=scores[:, j], minlength=G)
-        used = int(np.count_nonzero(np.bincount(codes, minlength=G)))
-        return used / (used - 1) * (n - 1) / (n - k) * inv @ (S.T @ S) @ inv
-
     if groups is None:
-        V = cov(None)
+        V = R.hc1_covariance(inv, scores)
     else:
         g = np.asarray(groups)
         if g.ndim == 1 or g.shape[1] == 1:  # one-way: a vector or one column of codes
-            V = cov(_bin_codes(g.reshape(len(g), -1)[:, 0], n, k))
+            dims = [_bin_codes(g.reshape(len(g), -1)[:, 0], n, k)]
         else:
             g0, g1 = _bin_codes(g[:, 0], n, k), _bin_codes(g[:, 1], n, k)
             both = g[:, 2] if g.shape[1] == 3 else g0.astype(np.int64) * (int(g1.max()) + 1) + g1
-            V = cov(g0) + cov(g1) - cov(_bin_codes(both, n, k))
-    return _fit(beta, V, X)
+            dims = [g0, g1, _bin_codes(both, n, k)]
+        V = R.cluster_covariance(inv, [R.cluster_meat(scores, c) for c in dims], n, k)
+    method = "HC1 (no clusters), normal" if groups is None else \
+        f"clustered ({'one' if len(dims) == 1 else 'two'}-way), normal"
+    return _fit(beta, V, X, yv, method)
 
 
 def hac_ols(y: np.ndarray, X: pd.DataFrame, lags: int) -> ClusteredFit:
@@ -253,20 +268,25 @@ def hac_ols(y: np.ndarray, X: pd.DataFrame, lags: int) -> ClusteredFit:
     for lag in range(1, min(lags, n - 1) + 1):
         G = s[lag:].T @ s[:-lag]
         S += (1.0 - lag / (lags + 1.0)) * (G + G.T)
-    return _fit(beta, inv @ S @ inv, X)
+    return _fit(beta, inv @ S @ inv, X, yv, f"Newey-West HAC ({lags} lags), normal")
 
 
-def _fit(beta: np.ndarray, V: np.ndarray, X: pd.DataFrame) -> ClusteredFit:
+def _fit(beta: np.ndarray, V: np.ndarray, X: pd.DataFrame, y: np.ndarray, method: str) -> ClusteredFit:
     """Coefficients *beta* with covariance *V* as a :class:`ClusteredFit` (normal p-values; named by *X*'s
-    columns)."""
-    from scipy.special import ndtr  # (the normal CDF scipy.stats.norm.sf evaluates; a lighter import)
-
+    columns; R² centred when *X* has a constant column, as statsmodels computes it)."""
     with np.errstate(invalid="ignore"):
         se = np.sqrt(np.diag(V))  # a two-way variance can come out negative in tiny samples: its SE is NaN
         t = beta / se
     names = list(X.columns) if isinstance(X, pd.DataFrame) else list(range(len(beta)))
+    Xv = np.asarray(X, dtype=float)
+    resid = y - Xv @ beta
+    const = bool(len(Xv)) and bool(np.any(np.all(Xv == Xv[:1], axis=0) & (Xv[0] != 0)))
+    tss = float(((y - y.mean()) ** 2).sum()) if const else float(y @ y)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r2 = 1.0 - float(resid @ resid) / tss if tss > 0 else np.nan
     return ClusteredFit(pd.Series(beta, names), pd.Series(se, names), pd.Series(t, names),
-                        pd.Series(2 * ndtr(-np.abs(t)), names), len(X))
+                        pd.Series(R.normal_p(t), names), len(X), pd.DataFrame(V, index=names, columns=names), method,
+                        r2)
 
 
 def _bin_codes(codes: np.ndarray, n: int, k: int = 1) -> np.ndarray:
@@ -311,13 +331,13 @@ class MaskedClusters:
         self._seen = np.zeros(total, dtype=np.bool_)
         self._lock = threading.Lock()
 
-    def _variance(self, out: np.ndarray, n: int, k: int) -> float:
-        """firm + month - firm-month, each with :func:`clustered_ols`' small-sample factor (NaN when negative)."""
-        var = 0.0
-        for d, sign in ((0, 1.0), (1, 1.0), (2, -1.0)):
-            used = out[d, 1]
-            var += sign * used / (used - 1) * (n - 1) / (n - k) * out[d, 0]
-        return var
+    @staticmethod
+    def _variance(out: np.ndarray, n: int, k: int, denom: float) -> float:
+        """The two-way clustered variance of one coefficient from the kernel's cluster sums *out* (per
+        dimension: the sum of squared cluster sums of the score and the clusters), its bread ``1 / denom``:
+        :func:`~insider_kit.eventstudy.reference.cluster_covariance`, the kit's one estimator."""
+        meats = [(np.array([[out[d, 0]]]), out[d, 1]) for d in range(3)]
+        return float(R.cluster_covariance(np.array([[1.0 / denom]]), meats, n, k)[0, 0])
 
     def se(self, score: np.ndarray, rows: np.ndarray, k: int, denom: float) -> float:
         """The two-way clustered standard error of one coefficient from its per-observation *score* at the
@@ -330,8 +350,8 @@ class MaskedClusters:
         with self._lock:
             cluster_square_sums(np.ascontiguousarray(score, dtype=np.float64), np.asarray(rows, dtype=np.int64),
                                 self.codes, self._off, self._acc, self._seen, out)
-        var = self._variance(out, len(rows), k)
-        return float(np.sqrt(var)) / denom if var >= 0 else np.nan
+        var = self._variance(out, len(rows), k, denom)
+        return float(np.sqrt(var)) if var >= 0 else np.nan
 
     def _moments(self, y: np.ndarray, a: np.ndarray, b: np.ndarray, flip_b: bool, diff: bool
                  ) -> tuple[np.ndarray, np.ndarray]:
@@ -356,8 +376,8 @@ class MaskedClusters:
             v = np.asarray(y)[mask]
             return clustered_mean(v[np.isfinite(v)], None)
         est = float(head[2])
-        var = self._variance(out, n, 1)
-        se = float(np.sqrt(var)) / n if var >= 0 else np.nan
+        var = self._variance(out, n, 1, float(n))
+        se = float(np.sqrt(var)) if var >= 0 else np.nan
         with np.errstate(divide="ignore", invalid="ignore"):
             t = est / se
         return {"estimate": est, "se": se, "ci_low": est - 1.96 * se, "ci_high": est + 1.96 * se, "p": _normal_p(t),
@@ -374,8 +394,8 @@ class MaskedClusters:
             return {"estimate": np.nan, "se": np.nan, "p": np.nan, "n": na, "n_ref": nb}
         n = na + nb
         est = float(head[2] - head[3])
-        var = self._variance(out, n, 2)
-        se = float(np.sqrt(var)) / (na * nb / n) if var >= 0 else np.nan  # x'x of the demeaned dummy: na nb / n
+        var = self._variance(out, n, 2, na * nb / n)  # x'x of the demeaned dummy: na nb / n
+        se = float(np.sqrt(var)) if var >= 0 else np.nan
         with np.errstate(divide="ignore", invalid="ignore"):
             t = est / se
         return {"estimate": est, "se": se, "p": _normal_p(t), "n": na, "n_ref": nb}
@@ -419,51 +439,118 @@ def clustered_mean(y: np.ndarray, groups: np.ndarray | None) -> dict[str, float]
 
 
 @dataclass(repr=False)
-class CarRegression:
-    """Result of :func:`car_regression`: coefficients with clustered standard errors.
+class CarRegression(Estimates):
+    """Result of :func:`car_regression`: coefficients with clustered standard errors, in the results protocol
+    (``params``, ``std_errors``, ``conf_int(level)``, ``pvalues``, ``nobs``, ``summary()``, ``to_frame()``,
+    ``to_latex()``, ``to_markdown()``); several set side by side with :func:`regression_table`.
 
     Attributes
     ----------
-    params
-        One row per regressor: ``coef``, ``se``, ``t``, ``p``, ``ci_low``, ``ci_high`` (at *level*).
     formula, window, cluster
         What was estimated.
+    fit
+        The fit (:class:`ClusteredFit`: coefficients, standard errors, covariance ``cov``).
     nobs
         Events in the regression (rows with a missing regressor are left out; see ``dropped``).
+    rsquared
+        R² of the regression.
     dropped
         Events of the study not in the regression.
-    fit
-        The statsmodels results object, for everything else.
+    level
+        Confidence level of :meth:`summary`'s interval.
     """
 
-    params: pd.DataFrame
+    _percent = ("coef", "se", "ci_low", "ci_high")
+    _stat = ("t",)
+    _pvalue = ("p",)
+    _title = "CAR regression"
+
     formula: str
     window: tuple[int, int]
     cluster: tuple[str, ...]
     nobs: int
     rsquared: float
     dropped: int
-    fit: Any = field(repr=False)
+    fit: ClusteredFit = field(repr=False)
+    level: float = 0.95
+
+    @property
+    def params(self) -> pd.Series:
+        """The coefficients (decimal CAR per unit of each regressor)."""
+        return self.fit.params
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Their clustered standard errors."""
+        return self.fit.std_errors
+
+    @property
+    def tvalues(self) -> pd.Series:
+        """Their t-statistics."""
+        return self.fit.tvalues
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Their two-sided normal p-values."""
+        return self.fit.pvalues
+
+    @property
+    def cov(self) -> pd.DataFrame:
+        """The clustered covariance of the coefficients."""
+        return self.fit.cov
+
+    @property
+    def ci_method(self) -> str:
+        """How the intervals are made."""
+        return f"standard errors clustered by {'+'.join(self.cluster)}, normal" if self.cluster else "HC1 (no clusters), normal"
 
     def summary(self) -> pd.DataFrame:
-        """The coefficient table (CARs in decimals)."""
-        return self.params
+        """The coefficient table: ``coef``, ``se``, ``t``, ``p``, ``ci_low``, ``ci_high`` (at ``level``; CARs in
+        decimals), one row per term."""
+        ci = self.conf_int(self.level)
+        out = pd.DataFrame({"coef": self.params, "se": self.std_errors, "t": self.tvalues, "p": self.pvalues,
+                            "ci_low": ci["lower"], "ci_high": ci["upper"]})
+        out.index.name = "term"
+        return out
 
-    def __repr__(self) -> str:
-        return (f"CAR{self.window} regression: {self.formula}; N={self.nobs:,}, R2={self.rsquared:.3f}, SE clustered by "
-                f"{'+'.join(self.cluster) or 'none (HC1)'}\n" + self.params.round(5).to_string())
+    def _head(self) -> str:
+        return (f"CAR{self.window} {self.formula}: N = {self.nobs:,}, R² = {self.rsquared:.3f}, {self.ci_method}"
+                f"{f'; {self.dropped:,} events without every regressor left out' if self.dropped else ''}")
 
-    def _repr_html_(self) -> str:
-        from ..tables import style_table
 
-        head = (f"<p><b>CAR{self.window} regression</b> <code>{self.formula}</code>: N = {self.nobs:,}, "
-                f"R² = {self.rsquared:.3f}, standard errors clustered by {'+'.join(self.cluster) or 'none (HC1)'}"
-                f"{f'; {self.dropped:,} events without every regressor left out' if self.dropped else ''}</p>")
-        return head + style_table(self.params, percent=("coef", "se", "ci_low", "ci_high"), stat=("t",), pvalue=("p",))
+def cluster_dims(cluster: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The cluster dimensions of a ``cluster=`` argument: one name as a string, several as a sequence, none as
+    ``()`` or None.
+
+    Parameters
+    ----------
+    cluster
+        ``"firm"``, ``"month"``, ``("firm", "month")``, ``()`` or None.
+
+    Returns
+    -------
+    tuple of str
+        The dimensions.
+
+    Raises
+    ------
+    DataError
+        For a name other than ``firm`` and ``month``.
+
+    Examples
+    --------
+    >>> cluster_dims("firm"), cluster_dims(("firm", "month")), cluster_dims(None)
+    (('firm',), ('firm', 'month'), ())
+    """
+    dims = () if cluster is None else ((cluster,) if isinstance(cluster, str) else tuple(cluster))
+    bad = [c for c in dims if c not in ("firm", "month")]
+    if bad:
+        raise DataError(f"unknown cluster dimension {bad[0]!r}", hint="use 'firm', 'month', both, or ()")
+    return dims
 
 
 def car_regression(result: EventStudyResult, formula: str, *, window: tuple[int, int] = (0, 60),
-                   cluster: Sequence[Cluster] = ("firm", "month"), level: float = 0.95,
+                   cluster: Cluster | Sequence[Cluster] | None = ("firm", "month"), level: float = 0.95,
                    data: pd.DataFrame | None = None) -> CarRegression:
     """Cross-sectional regression of each event's CAR on its characteristics, standard errors clustered.
 
@@ -478,7 +565,8 @@ def car_regression(result: EventStudyResult, formula: str, *, window: tuple[int,
     window
         The CAR window, one of the study's ``car_windows``.
     cluster
-        ``("firm", "month")`` (two-way, the default), ``("firm",)``, ``("month",)`` or ``()`` (HC1).
+        ``("firm", "month")`` (two-way, the default), ``"firm"`` (or ``("firm",)``), ``"month"``, or ``()``
+        (HC1: independent events, which insider trades are not; said so in the result).
     level
         Confidence level of the intervals.
     data
@@ -503,11 +591,13 @@ def car_regression(result: EventStudyResult, formula: str, *, window: tuple[int,
     >>> reg = ik.car_regression(res, "car ~ C(direction) + np.log(value)", window=(0, 60))
     >>> "C(direction)[T.sell]" in reg.params.index
     True
+    >>> ik.car_regression(res, "car ~ C(direction)", window=(0, 60), cluster="firm").cluster
+    ('firm',)
     """
     import patsy
-    from scipy import stats as st
 
     window = window_of(window, result.car_windows)
+    dims = cluster_dims(cluster)
     ev = result.events.copy()
     if data is not None:
         ev = ev.join(data.drop(columns=[c for c in data.columns if c in ev.columns]), how="left")
@@ -541,12 +631,7 @@ def car_regression(result: EventStudyResult, formula: str, *, window: tuple[int,
         raise DataError(f"too few events ({len(rows)}) for {X.shape[1]} regressors in {formula!r}")
     mask = np.zeros(len(ev), bool)
     mask[rows] = True
-    groups = cluster_codes(ev, cluster, mask=mask)  # (patsy keeps the rows' order, so the mask's is the fit's)
-    fit = ols_clustered(y[lhs].to_numpy(), X, groups)
-    q = st.norm.ppf(0.5 + level / 2)
-    params = pd.DataFrame({"coef": fit.params, "se": fit.bse, "t": fit.tvalues, "p": fit.pvalues})
-    params["ci_low"] = params["coef"] - q * params["se"]
-    params["ci_high"] = params["coef"] + q * params["se"]
-    params.index.name = "term"
-    return CarRegression(params, formula, window, tuple(cluster), int(fit.nobs), float(fit.rsquared),
-                         len(ev) - len(rows), fit)
+    groups = cluster_codes(ev, dims, mask=mask)  # (patsy keeps the rows' order, so the mask's is the fit's)
+    fit = clustered_ols(y[lhs].to_numpy(), X, groups)
+    return CarRegression(formula, window, dims, int(fit.nobs), float(fit.rsquared), len(ev) - len(rows), fit,
+                         level)

@@ -1,5 +1,7 @@
 """The results objects of the engine, in the linearmodels mould: labelled pandas properties, ``summary()``,
-``conf_int(level)``, ``_repr_html_`` and ``plot()``.
+``conf_int(level)``, ``_repr_html_`` and ``plot()``; and :class:`Estimates`, the one results protocol every
+estimate of the kit follows (event studies, comparisons, clustered fits, CAR regressions, calendar-time
+portfolios, the ledger's claims).
 
 The engine stores plain arrays; the labelled views (``events``, ``car``, ``tests``, ``dropped``, ...) are
 built from them on first access and cached.  CAR windows are keyed by ``(start, end)`` integer tuples
@@ -17,12 +19,12 @@ import pandas as pd
 
 from .._lazy import scipy_stats as st
 from ..errors import DataError, InsiderKitError
-from ..tables import glossary_html, style_table
+from ..tables import glossary_html, latex_table, markdown_table, style_table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["EventStudyResult", "ResultsBase", "Window", "window_label", "window_of"]
+__all__ = ["Estimates", "EventStudyResult", "ResultsBase", "Window", "window_label", "window_of"]
 
 #: A CAR window: ``(start, end)`` trading days relative to day 0, inclusive.
 Window = tuple[int, int]
@@ -137,7 +139,116 @@ class ResultsBase:
         return f"<p><b>{html.escape(self._title)}</b>: {html.escape(self._head())}</p>" + body + glossary
 
 
-class EventStudyResult(ResultsBase):
+class Estimates(ResultsBase):
+    """The results protocol: every estimate of the kit answers the same questions with the same names.
+
+    ``params``
+        The estimates (a labelled Series; one entry for a single estimate).
+    ``std_errors``, ``pvalues``
+        Their standard errors and two-sided p-values (same labels).
+    ``nobs``
+        Observations behind each estimate (an int, or a Series with the same labels).
+    ``conf_int(level)``
+        ``lower`` and ``upper`` at *level*, from ``params`` and ``std_errors`` with the critical value of the
+        estimate's own method; the method is named in ``ci_method`` and in the frame's ``attrs["method"]``.
+    ``summary()``, ``_repr_html_``, ``to_frame()``, ``to_latex()``, ``to_markdown()``
+        The object as a table: ``to_frame()`` has one row per estimate with ``estimate, std_error, ci_low,
+        ci_high, p, nobs`` (``ci_low``/``ci_high`` are always the interval of ``ci_method``, at 95%).
+
+    A subclass provides ``params``, ``std_errors``, ``pvalues``, ``nobs`` and ``ci_method``, and overrides
+    :meth:`_critical` when its interval is not normal (a t with N - 1 degrees of freedom, say).
+    """
+
+    _latex_percent: tuple[str, ...] = ("estimate", "std_error", "ci_low", "ci_high")
+
+    if TYPE_CHECKING:
+        @property
+        def params(self) -> pd.Series: ...
+
+        @property
+        def std_errors(self) -> pd.Series: ...
+
+        @property
+        def pvalues(self) -> pd.Series: ...
+
+        @property
+        def nobs(self) -> int | pd.Series: ...
+
+        @property
+        def ci_method(self) -> str: ...
+
+    def _critical(self, level: float) -> np.ndarray | float:
+        """The critical value of a two-sided interval at *level* (normal unless the subclass says otherwise)."""
+        return float(st.norm.ppf(0.5 + level / 2))
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Confidence intervals of ``params`` at *level*: ``params -/+ q * std_errors`` with the critical value
+        *q* of ``ci_method``.
+
+        Parameters
+        ----------
+        level
+            The confidence level.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``lower`` and ``upper``, indexed like ``params``; ``attrs["method"]`` names the method.
+        """
+        if not 0 < level < 1:
+            raise DataError(f"level={level!r} is not a probability in (0, 1)")
+        q = self._critical(level)
+        est, se = self.params.to_numpy(float), self.std_errors.to_numpy(float)
+        out = pd.DataFrame({"lower": est - q * se, "upper": est + q * se}, index=self.params.index)
+        out.attrs["method"] = self.ci_method
+        out.attrs["level"] = level
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per estimate: ``estimate, std_error, ci_low, ci_high`` (95%, :attr:`ci_method`), ``p``,
+        ``nobs``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The table (``attrs["ci_method"]`` names the interval).
+        """
+        ci = self.conf_int(0.95)
+        nobs = self.nobs
+        out = pd.DataFrame({"estimate": self.params, "std_error": self.std_errors, "ci_low": ci["lower"],
+                            "ci_high": ci["upper"], "p": self.pvalues,
+                            "nobs": nobs if isinstance(nobs, pd.Series) else int(nobs)}, index=self.params.index)
+        out.attrs["ci_method"] = self.ci_method
+        return out
+
+    def to_latex(self, *, caption: str | None = None, label: str | None = None) -> str:
+        """:meth:`to_frame` as a LaTeX table (booktabs), returns in percent, with a note naming the interval.
+
+        Parameters
+        ----------
+        caption, label
+            Optional caption and ``\\label`` (then the tabular is wrapped in a ``table`` float).
+
+        Returns
+        -------
+        str
+            The LaTeX source.
+        """
+        return latex_table(self.to_frame(), percent=self._latex_percent, count=("nobs",), pvalue=("p",),
+                           caption=caption, label=label, notes=f"95% confidence intervals: {self.ci_method}.")
+
+    def to_markdown(self) -> str:
+        """:meth:`to_frame` as a Markdown table, returns in percent.
+
+        Returns
+        -------
+        str
+            The Markdown source.
+        """
+        return markdown_table(self.to_frame(), percent=self._latex_percent, count=("nobs",), pvalue=("p",))
+
+
+class EventStudyResult(Estimates):
     """Abnormal returns, CARs and tests of one event study (made by :func:`insider_kit.event_study`).
 
     Properties return labelled pandas objects, aligned with ``events``:
@@ -353,14 +464,49 @@ class EventStudyResult(ResultsBase):
                                       "n": n}))
         return pd.concat(rows, ignore_index=True)
 
+    # ------------------------------------------------------------------------------------ results protocol
+    @property
+    def params(self) -> pd.Series:
+        """Mean CAR per group and window (index ``group, start, end``)."""
+        return self.tests["mean_car"].rename("mean_car")
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Standard error of each mean CAR: sd / sqrt N (cross-sectional)."""
+        return self.tests["se_car"].rename("std_error")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p of the cross-sectional t (every other test: ``tests``)."""
+        return self.tests["p_cs"].rename("p")
+
+    @property
+    def nobs(self) -> pd.Series:
+        """Events behind each mean CAR (those whose window the stock's own prices cover)."""
+        return self.tests["n"].rename("nobs")
+
+    #: How :meth:`conf_int` makes its interval.
+    ci_method = "cross-sectional t (Student t, N - 1 degrees of freedom)"
+
+    def _critical(self, level: float) -> np.ndarray:
+        return np.asarray(st.t.ppf(0.5 + level / 2, np.maximum(self.nobs.to_numpy(float) - 1, 1)))
+
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Mean CAR and its confidence interval at *level* (cross-sectional t), per group and window."""
-        t = self.tests
-        n = t["n"].to_numpy(float)
-        se = (t["mean_car"] - t["ci_low"]).to_numpy() / st.t.ppf(0.975, np.maximum(n - 1, 1))
-        q = st.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
-        return pd.DataFrame({"mean_car": t["mean_car"], "lower": t["mean_car"] - q * se,
-                             "upper": t["mean_car"] + q * se}, index=t.index)
+        """Mean CAR and its confidence interval at *level* (cross-sectional t), per group and window.
+
+        Parameters
+        ----------
+        level
+            The confidence level.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``mean_car``, ``lower``, ``upper``; ``attrs["method"]`` names the interval.
+        """
+        out = super().conf_int(level)
+        out.insert(0, "mean_car", self.params)
+        return out
 
     def summary(self, windows: Sequence[Window | str] | None = None) -> pd.DataFrame:
         """Compact table: N, mean CAR with 95% CI, the main test statistics (every column: ``tests``)."""

@@ -1,20 +1,22 @@
-"""Event-study test statistics (vectorised over events).
+"""Event-study test statistics: from the events' CARs and residuals to the sufficient statistics of each
+test, and from those to the number through the definitions of :mod:`.reference`.
 
-Each function documents its formula and source.  Notation: N events, CAR_i the
-cumulative abnormal return of event i over a window of L days, SCAR_i the CAR
-standardised by its estimation-period forecast-error standard deviation,
-n_i the number of estimation days.
+The functions taking one sample (``cross_sectional_t(car)``, ``bmp_t(scar)`` ...) compute the sample's
+sufficient statistics and call the formula in :mod:`.reference`; :func:`test_table` computes the same
+sufficient statistics for every group and CAR window at once (compiled passes) and calls the same formulas,
+row by row of :data:`.reference.STATISTICS`.  Notation: N events, CAR_i the cumulative abnormal return of
+event i over a window of L days, SCAR_i the CAR standardised by its estimation-period forecast-error standard
+deviation, n_i the number of estimation days.
 """
 
 from __future__ import annotations
 
 import warnings
-from concurrent.futures import Executor
 
 import numpy as np
-from scipy import special as sp
 
 from .._lazy import scipy_stats as st
+from . import reference as R
 
 __all__ = [
     "bmp_t",
@@ -60,8 +62,8 @@ def cross_sectional_t(car: np.ndarray) -> tuple[float, float]:
     n = len(car)
     if n < 2:
         return np.nan, np.nan
-    t = car.mean() / (car.std(ddof=1) / np.sqrt(n))
-    return float(t), float(2 * st.t.sf(abs(t), n - 1))
+    t, p = R.t_statistic(np.float64(n), car.mean(), car.std(ddof=1))
+    return float(t), float(p)
 
 
 def patell_z(scar: np.ndarray, n_est: np.ndarray, k_params: int = 2) -> tuple[float, float]:
@@ -91,9 +93,8 @@ def patell_z(scar: np.ndarray, n_est: np.ndarray, k_params: int = 2) -> tuple[fl
     ok = np.isfinite(scar) & (n_est > k_params + 2)
     if ok.sum() < 1:
         return np.nan, np.nan
-    v = (n_est[ok] - k_params) / (n_est[ok] - k_params - 2)
-    z = scar[ok].sum() / np.sqrt(v.sum())
-    return float(z), float(2 * st.norm.sf(abs(z)))
+    z, p = R.patell_z(scar[ok].sum(), R.patell_variance(n_est[ok], k_params).sum())
+    return float(z), float(p)
 
 
 def bmp_t(scar: np.ndarray) -> tuple[float, float]:
@@ -324,9 +325,8 @@ def kolari_pynnonen_t(t_bmp: float, n: int, rbar: float, overlap: float = 1.0) -
     """
     if not np.isfinite(t_bmp) or n < 2:
         return np.nan, np.nan
-    r = max(float(rbar), 0.0) * (float(overlap) if np.isfinite(overlap) else 1.0)
-    t = t_bmp * np.sqrt((1 - r) / (1 + (n - 1) * r))
-    return float(t), float(2 * st.t.sf(abs(t), n - 1))
+    t, p = R.kolari_pynnonen_t(t_bmp, n, rbar, overlap)
+    return float(t), float(p)
 
 
 def positive_share(resid: np.ndarray) -> float:
@@ -383,11 +383,8 @@ def generalized_sign_z(car: np.ndarray, resid: np.ndarray | None = None, *, p: f
         p = positive_share(resid) if resid is not None else np.nan
     if n < 1 or not np.isfinite(p):
         return np.nan, np.nan
-    if p in (0.0, 1.0):
-        return np.nan, np.nan
-    w = float((car > 0).sum())
-    z = (w - n * p) / np.sqrt(n * p * (1 - p))
-    return float(z), float(2 * st.norm.sf(abs(z)))
+    z, pv = R.generalized_sign_z(float((car > 0).sum()), n, p)
+    return float(z), float(pv)
 
 
 def corrado_from_ubar(ubar: np.ndarray, start: int, stop: int) -> float:
@@ -415,10 +412,7 @@ def corrado_from_ubar(ubar: np.ndarray, start: int, stop: int) -> float:
     >>> bool(np.isclose(z, 1.0 / np.sqrt(5 * np.mean(u**2))))
     True
     """
-    fin = np.isfinite(ubar)  # days where every event is missing have no Ubar
-    s = np.sqrt(np.mean(ubar[fin] ** 2)) if fin.any() else np.nan
-    L = stop - start
-    return float(np.nansum(ubar[start:stop]) / (np.sqrt(L) * s)) if s > 0 else np.nan
+    return R.rank_z(ubar, start, stop)
 
 
 def corrado_rank_z(resid: np.ndarray, ar_window: np.ndarray) -> float:
@@ -504,16 +498,7 @@ def wilcoxon_p(x: np.ndarray) -> float:
     size = np.diff(np.r_[first, n])
     avg = first + (size + 1) / 2.0  # mid-rank of each tie group
     w_plus = float(np.repeat(avg, size) @ (key & np.uint64(1)).astype(float))
-    return _wilcoxon_normal_p(n, w_plus, float(((size.astype(float) ** 3) - size).sum()))
-
-
-def _wilcoxon_normal_p(n: int, w_plus: float, ties: float) -> float:
-    """Two-sided p of W+ over *n* non-zero values, normal approximation; *ties*: sum of t^3 - t over tie groups."""
-    var = n * (n + 1) * (2 * n + 1) / 24.0 - ties / 48.0
-    if n == 0 or var <= 0:
-        return np.nan
-    z = (w_plus - n * (n + 1) / 4.0) / np.sqrt(var)
-    return float(2 * sp.ndtr(-abs(z)))
+    return R.wilcoxon_p(n, w_plus, float(((size.astype(float) ** 3) - size).sum()))
 
 
 def skewness_adjusted_t(x: np.ndarray) -> tuple[float, float]:
@@ -544,11 +529,8 @@ def skewness_adjusted_t(x: np.ndarray) -> tuple[float, float]:
     n = len(x)
     if n < 3:
         return np.nan, np.nan
-    sd = x.std(ddof=1)
-    S = x.mean() / sd
-    g = ((x - x.mean()) ** 3).sum() / (n * sd**3)
-    t = np.sqrt(n) * (S + g * S**2 / 3 + g / (6 * n))
-    return float(t), float(2 * st.norm.sf(abs(t)))
+    t, p = R.skewness_adjusted_t(np.float64(n), x.mean(), x.std(ddof=1), ((x - x.mean()) ** 3).sum())
+    return float(t), float(p)
 
 
 def _wilcoxon_p_sorted(v: np.ndarray) -> float:
@@ -558,7 +540,7 @@ def _wilcoxon_p_sorted(v: np.ndarray) -> float:
         return wilcoxon_p(v)
     from ._kernels import wilcoxon_sorted
 
-    return _wilcoxon_normal_p(*wilcoxon_sorted(v))
+    return R.wilcoxon_p(*wilcoxon_sorted(v))
 
 
 def _median_sorted(v: np.ndarray) -> float:
@@ -568,25 +550,105 @@ def _median_sorted(v: np.ndarray) -> float:
     return float(v[n // 2]) if n % 2 else float((v[n // 2 - 1] + v[n // 2]) / 2)
 
 
-# long: every statistic of the test table, vectorised over windows; each block is one statistic with its formula
+def _window_sums(codes: np.ndarray, fin: np.ndarray, x: np.ndarray, G: int) -> np.ndarray:
+    """``groups x windows``: the sum of *x* over each group's events whose window is covered (*fin*)."""
+    return np.stack([np.bincount(codes[fin[:, k]], weights=x[fin[:, k]], minlength=G) for k in range(fin.shape[1])], 1)
+
+
+def sufficient_statistics(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.ndarray,
+                          n_est: np.ndarray, k_params: int, ubar: np.ndarray, L_est: int, cw: np.ndarray,
+                          npos: np.ndarray, rbar: np.ndarray, bhar: np.ndarray | None,
+                          day0: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The sufficient statistics of every test of :data:`.reference.STATISTICS`, ``groups x windows`` each
+    (arguments as :func:`test_table`): ``n, mean, sd, positives`` of the CARs, ``n_s, mean_s, sd_s`` of the
+    SCARs, ``sum_scar, sum_var`` (Patell), ``rbar, overlap`` (Kolari-Pynnönen), ``rank_z`` (from U-bar),
+    ``p0`` (the sign test's share of positive estimation residuals), the median and the Wilcoxon p from each
+    sample's sorted CARs, and ``n_b, mean_b, sd_b, m3_b`` of the BHARs.
+
+    Each window's sample is the events whose window is covered (finite CAR): the estimation-side quantities of
+    the sign test (p-hat), the rank test (U-bar) and Kolari-Pynnönen (r-bar) are from those events.  Moments and
+    Patell's sums come from compiled passes over the event arrays (no per-group copies); the median and the
+    Wilcoxon sums from each group's and window's finite CARs, sorted once (:func:`._kernels.sort_segments`).
+
+    Parameters
+    ----------
+    codes, n_groups, car, scar, n_est, k_params, ubar, L_est, cw, npos, rbar, bhar, day0
+        As :func:`test_table`.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The statistics by name, each ``n_groups x windows``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> car = np.array([[0.01], [0.03], [-0.01]])
+    >>> s = sufficient_statistics(codes=np.zeros(3, dtype=np.int64), n_groups=1, car=car, scar=car, n_est=np.full(3, 100),
+    ...                           k_params=2, ubar=np.zeros((1, 101)), L_est=100, cw=np.array([[0, 1]]),
+    ...                           npos=np.full(3, 50), rbar=np.zeros(1), bhar=None)
+    >>> round(float(s["mean"][0, 0]), 6), int(s["positives"][0, 0])
+    (0.01, 2)
+    """
+    from . import _kernels as K
+
+    G, W = n_groups, car.shape[1]
+    codes = np.ascontiguousarray(codes, dtype=np.int64)
+
+    def moments(X: np.ndarray) -> tuple[np.ndarray, ...]:
+        o = tuple(np.empty((G, W)) for _ in range(5))
+        K.group_moments(codes, np.ascontiguousarray(X, dtype=np.float64), *o)
+        return o  # n, mean, sd, centred third-moment sum, positives
+
+    s: dict[str, np.ndarray] = {}
+    s["n"], s["mean"], s["sd"], _, s["positives"] = moments(car)
+    s["n_s"], s["mean_s"], s["sd_s"], _, _ = moments(scar)
+    s["sum_scar"], s["sum_var"] = np.empty((G, W)), np.empty((G, W))
+    K.patell_sums(codes, np.ascontiguousarray(scar, dtype=np.float64), np.asarray(n_est, dtype=np.int64), k_params,
+                  s["sum_scar"], s["sum_var"])
+    offsets = np.empty(G * W + 1, dtype=np.int64)
+    vals = np.empty(int(s["n"].sum()))
+    K.gather_finite(codes, np.ascontiguousarray(car, dtype=np.float64), G, offsets, vals)
+    wil = K.sort_segments(vals, offsets, parallel=len(car) >= 20_000)
+    seg = [vals[offsets[q]: offsets[q + 1]] for q in range(G * W)]
+    s["median"] = np.array([_median_sorted(v) for v in seg]).reshape(G, W)
+    s["p_wilcoxon"] = np.array([wilcoxon_p(v) if len(v) <= 50 else R.wilcoxon_p(int(wil[q, 0]), wil[q, 1], wil[q, 2])
+                                for q, v in enumerate(seg)]).reshape(G, W)
+    fin = np.isfinite(car)
+    days_est = _window_sums(codes, fin, np.asarray(n_est, dtype=float), G)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s["p0"] = np.where(days_est > 0, _window_sums(codes, fin, np.asarray(npos, dtype=float), G)
+                           / np.maximum(days_est, 1), np.nan)
+    s["rbar"] = np.array(np.broadcast_to(np.asarray(rbar, dtype=float).reshape(G, -1), (G, W)))
+    s["overlap"] = np.ones((G, W))
+    if day0 is not None:  # (the events that count in each window: those whose window is covered)
+        for g in range(G):
+            ing = codes == g
+            s["overlap"][g] = [mean_window_overlap(day0[ing & fin[:, k]], int(b - a)) for k, (a, b) in enumerate(cw)]
+    ubar = np.asarray(ubar, dtype=float)
+    if ubar.ndim == 2:  # one U-bar per group for every window
+        ubar = np.broadcast_to(ubar[:, None, :], (G, W, ubar.shape[1]))
+    s["rank_z"] = np.array([[R.rank_z(ubar[g, k], L_est + int(a), L_est + int(b)) for k, (a, b) in enumerate(cw)]
+                            for g in range(G)]).reshape(G, W)
+    if bhar is not None:
+        s["n_b"], s["mean_b"], s["sd_b"], s["m3_b"], _ = moments(bhar)
+    return s
+
+
 def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.ndarray, n_est: np.ndarray,
                k_params: int, ubar: np.ndarray, L_est: int, cw: np.ndarray, npos: np.ndarray, rbar: np.ndarray,
-               bhar: np.ndarray | None, day0: np.ndarray | None = None,
-               pool: Executor | None = None) -> dict[str, np.ndarray]:
-    """Every statistic per group (``codes`` in ``0..n_groups-1``) and CAR window, vectorised over windows.
+               bhar: np.ndarray | None, day0: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Every statistic per group (``codes`` in ``0..n_groups-1``) and CAR window: the sufficient statistics of
+    :func:`sufficient_statistics`, then each formula of :mod:`.reference`, row by row of
+    :data:`.reference.STATISTICS`.
 
     *car*, *scar* (and *bhar*) are ``events x windows``; *ubar* the mean rank deviation per group
     and position (estimation days then window days), one per group or one per group and window (``groups x
     windows x positions``: from the events each window covers); *cw* the window bounds as positions in the
     event window (half-open); *npos* each event's count of positive estimation residuals; *rbar*
-    each group's mean residual correlation (or one per group and window); *day0* each event's day-0 index (for the share of CAR-window
-    days that pairs of events share, which scales the Kolari-Pynnönen adjustment; all events on one date
-    without it).  The formulas are those of the scalar functions of this module (the tests check one
-    against the other).  Rows are group-major.
-
-    Moments and Patell's sums come from compiled passes over the event arrays (no per-group copies); the
-    median and the Wilcoxon test from each group's and window's finite CARs, sorted once (compiled radix
-    sort; the columns are sorted on *pool* when given).
+    each group's mean residual correlation (or one per group and window); *day0* each event's day-0 index (for
+    the share of CAR-window days that pairs of events share, which scales the Kolari-Pynnönen adjustment; all
+    events on one date without it).  Rows are group-major.
 
     Parameters
     ----------
@@ -598,8 +660,6 @@ def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.nd
         Each event's estimation length, the model's parameters and the estimation window's length.
     ubar, cw, npos, rbar, day0
         As above.
-    pool
-        A thread pool for the sorts.
 
     Returns
     -------
@@ -617,100 +677,20 @@ def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.nd
     >>> bool(np.isclose(out["t_cs"][0], cross_sectional_t(car[:, 0])[0]))
     True
     """
-    from . import _kernels as K
-
-    G, W = n_groups, car.shape[1]
-    codes = np.ascontiguousarray(codes, dtype=np.int64)
-
-    def moments(X: np.ndarray) -> tuple[np.ndarray, ...]:
-        o = tuple(np.empty((G, W)) for _ in range(5))
-        K.group_moments(codes, np.ascontiguousarray(X, dtype=np.float64), *o)
-        return o  # n, mean, sd, centred third-moment sum, positives
-
-    n, mean, sd, _, wpos = moments(car)
-    ns, ms, ss, _, _ = moments(scar)
-    zsum, vsum = np.empty((G, W)), np.empty((G, W))
-    K.patell_sums(codes, np.ascontiguousarray(scar, dtype=np.float64), np.asarray(n_est, dtype=np.int64), k_params,
-                  zsum, vsum)
-    offsets = np.empty(G * W + 1, dtype=np.int64)
-    vals = np.empty(int(n.sum()))
-    K.gather_finite(codes, np.ascontiguousarray(car, dtype=np.float64), G, offsets, vals)
-
-    def column(q: int) -> tuple[float, float]:
-        v = vals[offsets[q]: offsets[q + 1]]
-        K.sort_finite(v, np.empty_like(v))
-        return _median_sorted(v), _wilcoxon_p_sorted(v)
-
-    cols = list(pool.map(column, range(G * W))) if pool else [column(q) for q in range(G * W)]
-    median = np.array([c[0] for c in cols]).reshape(G, W)
-    p_wil = np.array([c[1] for c in cols]).reshape(G, W)
-    # each window's sample is the events whose window is covered (finite CAR): the estimation-side quantities of
-    # the sign test (p-hat), the rank test (U-bar) and Kolari-Pynnonen (r-bar) are from those events
-    ubar = np.asarray(ubar, dtype=float)
-    if ubar.ndim == 2:  # one U-bar per group for every window
-        ubar = np.broadcast_to(ubar[:, None, :], (G, W, ubar.shape[1]))
-    rbar = np.broadcast_to(np.asarray(rbar, dtype=float).reshape(G, -1), (G, W))
-    fin = np.isfinite(car)
-    n_pos_est = np.stack([np.bincount(codes[fin[:, k]], weights=npos[fin[:, k]], minlength=G) for k in range(W)], 1)
-    n_days_est = np.stack([np.bincount(codes[fin[:, k]], weights=n_est[fin[:, k]], minlength=G) for k in range(W)], 1)
-    if bhar is not None:
-        nb, mb, sb, m3b, _ = moments(bhar)
-
-    out: dict[str, list[np.ndarray]] = {}
-
-    def put(name: str, v: np.ndarray | float) -> None:
-        out.setdefault(name, []).append(np.broadcast_to(np.asarray(v, dtype=float), (W,)))
-
+    s = sufficient_statistics(codes=codes, n_groups=n_groups, car=car, scar=scar, n_est=n_est, k_params=k_params,
+                              ubar=ubar, L_est=L_est, cw=cw, npos=npos, rbar=rbar, bhar=bhar, day0=day0)
+    lo, hi = R.t_interval(s["n"], s["mean"], s["sd"])
     with np.errstate(invalid="ignore", divide="ignore"):
-        for g in range(G):
-            ng = n[g]
-            se = sd[g] / np.sqrt(ng)
-            t_cs = np.where(ng > 1, mean[g] / se, np.nan)
-            tcrit = np.where(ng > 1, sp.stdtrit(np.maximum(ng - 1, 1), 0.975), np.nan)
-            put("n", ng)
-            put("mean_car", mean[g])
-            put("median_car", median[g])
-            put("ci_low", mean[g] - tcrit * se)
-            put("ci_high", mean[g] + tcrit * se)
-            put("pct_positive", wpos[g] / ng)
-            put("t_cs", t_cs)
-            put("p_cs", 2 * sp.stdtr(np.maximum(ng - 1, 1), -np.abs(t_cs)))
-            # Patell: sum SCAR / sqrt(sum (n_i - k)/(n_i - k - 2))
-            z_p = np.where(vsum[g] > 0, zsum[g] / np.sqrt(vsum[g]), np.nan)
-            put("patell_z", z_p)
-            put("p_patell", 2 * sp.ndtr(-np.abs(z_p)))
-            # BMP: cross-sectional t of SCAR; Kolari-Pynnonen adjustment with the group's rbar
-            t_b = np.where(ns[g] > 1, ms[g] / (ss[g] / np.sqrt(ns[g])), np.nan)
-            put("bmp_t", t_b)
-            put("p_bmp", 2 * sp.stdtr(np.maximum(ns[g] - 1, 1), -np.abs(t_b)))
-            if day0 is not None:  # (the events that count in each window: those whose window is covered)
-                ing = codes == g
-                ov = np.array([mean_window_overlap(day0[ing & np.isfinite(car[:, k])], int(b_ - a_))
-                               for k, (a_, b_) in enumerate(cw)])
-            else:
-                ov = np.ones(W)
-            r = np.maximum(rbar[g], 0.0) * np.where(np.isfinite(ov), ov, 1.0)
-            t_kp = np.where(ng > 1, t_b * np.sqrt((1 - r) / (1 + (ng - 1) * r)), np.nan)
-            put("kp_t", t_kp)
-            put("kp_overlap", ov)
-            put("p_kp", 2 * sp.stdtr(np.maximum(ng - 1, 1), -np.abs(t_kp)))
-            put("rbar", rbar[g])
-            # Corrado rank (Cowan 1992 multi-day form) from the group's Ubar
-            z_r = np.array([corrado_from_ubar(ubar[g, k], L_est + int(a_), L_est + int(b_))
-                            for k, (a_, b_) in enumerate(cw)])
-            put("rank_z", z_r)
-            put("p_rank", 2 * sp.ndtr(-np.abs(z_r)))
-            # generalized sign: p from the group's estimation residuals
-            p0 = np.where(n_days_est[g] > 0, n_pos_est[g] / np.maximum(n_days_est[g], 1), np.nan)
-            z_s = np.where((p0 > 0) & (p0 < 1) & (ng > 0), (wpos[g] - ng * p0) / np.sqrt(ng * p0 * (1 - p0)), np.nan)
-            put("sign_z", z_s)
-            put("p_sign", 2 * sp.ndtr(-np.abs(z_s)))
-            put("p_wilcoxon", p_wil[g])
-            if bhar is not None:
-                Sb = mb[g] / sb[g]
-                gam = m3b[g] / (nb[g] * sb[g] ** 3)
-                t_sa = np.where(nb[g] >= 3, np.sqrt(nb[g]) * (Sb + gam * Sb**2 / 3 + gam / (6 * nb[g])), np.nan)
-                put("mean_bhar", mb[g])
-                put("skew_adj_t", t_sa)
-                put("p_skew_adj", 2 * sp.ndtr(-np.abs(t_sa)))
-    return {k: np.concatenate(v) if v else np.zeros(0) for k, v in out.items()}
+        out = {"n": s["n"], "mean_car": s["mean"], "median_car": s["median"], "ci_low": lo, "ci_high": hi,
+               "se_car": np.where(s["n"] > 1, s["sd"] / np.sqrt(s["n"]), np.nan),
+               "pct_positive": s["positives"] / s["n"]}
+    for stat in R.STATISTICS:
+        out[stat.columns[0]], out[stat.columns[1]] = stat.formula(s)
+        s[stat.columns[0]] = out[stat.columns[0]]  # (Kolari-Pynnönen adjusts the BMP t)
+        if stat.columns[0] == "kp_t":
+            out["kp_overlap"], out["rbar"] = s["overlap"], s["rbar"]
+    out["p_wilcoxon"] = s["p_wilcoxon"]
+    if bhar is not None:
+        out["mean_bhar"] = s["mean_b"]
+        out["skew_adj_t"], out["p_skew_adj"] = R.skewness_adjusted_t(s["n_b"], s["mean_b"], s["sd_b"], s["m3_b"])
+    return {k: np.asarray(v, dtype=float).reshape(-1) for k, v in out.items()}

@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
-from numba.core import cgutils
+from numba.core import cgutils, config
 from numba.extending import intrinsic
 
 __all__ = ["DayArgs", "EventOut", "ModelArgs", "_fin", "_inline", "_kernel", "_prefetch", "transpose"]
@@ -68,7 +68,7 @@ def _fin(x):  # pragma: no cover - compiled
 
 
 @intrinsic
-def _prefetch(typingctx, arr, idx):  # pragma: no cover - compiled
+def _prefetch_hint(typingctx, arr, idx):  # pragma: no cover - compiled
     """Hint the CPU to fetch ``arr[idx]``'s cache line (LLVM's ``llvm.prefetch``: read, keep in all levels).
 
     A hint, not a load: it never faults and changes no value.  The kernels prefetch the next event's
@@ -89,6 +89,14 @@ def _prefetch(typingctx, arr, idx):  # pragma: no cover - compiled
         return context.get_dummy_value()
 
     return types.void(arr, idx), codegen
+
+
+def _no_prefetch(arr: np.ndarray, idx: int) -> None:
+    """With ``NUMBA_DISABLE_JIT=1`` the kernels run as Python, where the hint has no meaning: nothing."""
+
+
+#: The prefetch hint (an LLVM intrinsic when compiled; nothing when the kernels run as plain Python).
+_prefetch = _no_prefetch if getattr(config, "DISABLE_JIT", False) else _prefetch_hint
 
 
 def transpose(a: np.ndarray) -> np.ndarray:

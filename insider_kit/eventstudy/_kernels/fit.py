@@ -433,8 +433,9 @@ def abnormal(m, days, jj, d0, idx, want_bhar, keys, pb, missing_key, out):  # pr
         for q in range(1, nb):
             P[q] += P[q - 1]
             Pc[q] += Pc[q - 1]
-        inv_n = 1.0 / n
-        inv_sxx = 1.0 / sxx0
+        # (as numba's error model gives them, also when the kernel runs as Python: NUMBA_DISABLE_JIT=1)
+        inv_n = 1.0 / n if n > 0 else np.inf
+        inv_sxx = 1.0 / sxx0 if sxx0 != 0.0 else np.inf
         for w in range(cw.shape[0]):
             a_ = cw[w, 0]
             b_ = cw[w, 1]
