@@ -12,7 +12,7 @@ OUT    ?= reports
 PYTEST_ARGS ?=
 BENCH_FIRMS ?= 2000
 
-.PHONY: report test lab docs sample lint typecheck bench clean-reports help browser-deps
+.PHONY: report test lab docs sample lint typecheck bench clean-reports help browser-deps tex-deps
 
 help:
 	@echo "make report  - render all notebooks on the synthetic teaching market into $(OUT)/"
@@ -59,11 +59,23 @@ browser-deps:
 	  else echo "chromium not installed: the browser tests will be skipped (apt-get install chromium chromium-driver)"; fi; \
 	fi
 
+# the LaTeX tables are compiled by a test when pdflatex is there: installed when absent and we are root (as in
+# CI; about two minutes); otherwise that test is skipped with the reason
+tex-deps:
+	@if ! command -v pdflatex >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing texlive-latex-base and texlive-latex-recommended for the LaTeX test"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      texlive-latex-base texlive-latex-recommended) >/dev/null 2>&1 \
+	      || echo "could not install pdflatex: the LaTeX compile test will be skipped"; \
+	  else echo "pdflatex not installed: the LaTeX compile test will be skipped"; fi; \
+	fi
+
 # the suite; then the engine and statistics tests marked nojit again with the compiled kernels run as plain
 # Python (NUMBA_DISABLE_JIT=1: the kernels' source is checked as well as their compiled form; about a minute);
 # then the documentation site (warnings, broken cross-references, public names without a docstring and failing
 # notebook cells fail it), so CI, which runs this target, checks all three
-test: $(VENV)/.installed-dev browser-deps
+test: $(VENV)/.installed-dev browser-deps tex-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -p no:cacheprovider -m nojit tests/test_reference.py tests/test_eventstudy.py tests/test_inference.py
 	@$(MAKE) --no-print-directory docs

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 __version__ = "0.2.0"
 
-from .claims import run_ledger
 from .errors import ConfigError, DataError, InsiderKitError, NetworkError
 from .events import build_events
 from .eventstudy import (
@@ -20,11 +19,12 @@ from .eventstudy import (
     car_regression,
     compare,
     event_study,
+    regression_table,
 )
 from .filings import build_tidy, load_owners, load_transactions, parse_form4, read_quarter
 from .prices import load_factors, load_prices, read_price_file, returns_panel
 from .signals import SignalParams, net_purchase_ratio
-from .study import Study, load_study
+from .study import Study, load_study, run_ledger
 
 __all__ = [
     "CalendarTimeResult",
@@ -52,6 +52,7 @@ __all__ = [
     "parse_form4",
     "read_price_file",
     "read_quarter",
+    "regression_table",
     "returns_panel",
     "run_ledger",
 ]

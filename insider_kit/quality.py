@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,31 @@ from .tables import style_table
 if TYPE_CHECKING:
     from .eventstudy.results import EventStudyResult
     from .prices.panel import ReturnsPanel
-    from .study import Study
+
+
+class Study(Protocol):
+    """What the quality report reads of a study (:class:`insider_kit.Study` is one; named here so that this
+    module does not import :mod:`insider_kit.study`, which imports it)."""
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """The events."""
+        ...
+
+    @property
+    def panel(self) -> ReturnsPanel:
+        """The returns panel."""
+        ...
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the data are the teaching market."""
+        ...
+
+    @property
+    def prices(self) -> pd.DataFrame:
+        """Adjusted closes."""
+        ...
 
 __all__ = ["STANDARD_STUDY", "QualityReport", "calendar_mismatch", "data_quality", "standard_study"]
 

@@ -746,9 +746,11 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
     import papermill as pm
     from nbconvert import HTMLExporter
 
-    from .claims import run_ledger
     from .claims.robustness import claim_grids
-    from .study import load_study
+    from .study import (  # (the ledger with its event variants built by a worker meanwhile)
+        load_study,
+        run_ledger,
+    )
 
     res = RenderResult()
     if not Path(data).exists():

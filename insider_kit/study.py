@@ -49,19 +49,23 @@ from .tickers import cik_ticker_map, load_company_tickers
 from .warnings import InsiderKitWarning
 
 if TYPE_CHECKING:
+    from .eventstudy import Model
     from .quality import QualityReport
 
 __all__ = [
     "DELISTINGS_FILE",
     "SYNTHETIC_BANNER",
     "Study",
+    "StudyCache",
     "banner",
     "event_dating",
     "load_study",
     "market_ticker",
     "raw_fingerprint",
     "read_delistings",
+    "run_ledger",
     "tickers_from_transactions",
+    "warm_grids",
 ]
 
 #: The one banner shown wherever synthetic data is analysed (notebooks, reports, figures).
@@ -134,18 +138,89 @@ def banner(paths: DataPaths) -> str:
     return SYNTHETIC_BANNER if paths.is_synthetic else f"Data: `{paths.root.resolve()}` (real data)."
 
 
-@dataclass
+class StudyCache:
+    """What a :class:`Study` has derived or loaded since it was made, kept beside the (frozen) study: tables in
+    memory, the persistent study's folder, the lazily loaded transactions and prices, and the event variants a
+    worker process is building.  The only mutable state of a study; nothing here changes a number.
+
+    Parameters
+    ----------
+    directory
+        The persistent study's folder (None: memory only).
+    sources
+        How to load a table when it is first asked for (``transactions``, ``prices``): a table, or a function
+        returning it.
+    """
+
+    def __init__(self, directory: Path | None = None,
+                 sources: dict[str, pd.DataFrame | Callable[[], pd.DataFrame]] | None = None) -> None:
+        self.directory = directory
+        self.tables: dict[str, pd.DataFrame] = {}  # derived tables (also in the persistent study)
+        self.values: dict[str, Any] = {}  # derived values kept in memory only
+        self.pending: dict[str, Any] = {}  # event variant key -> the worker's Future (Study.prefetch)
+        self._sources = dict(sources or {})
+
+    def loaded(self, name: str) -> bool:
+        """Whether the source table *name* is in memory (not a loader still to run)."""
+        return not callable(self._sources.get(name))
+
+    def source(self, name: str) -> pd.DataFrame:
+        """The source table *name*, loaded on first use."""
+        src = self._sources[name]
+        if callable(src):
+            src = self._sources[name] = src()
+        return src
+
+    def has(self, name: str) -> bool:
+        """Whether the derived table *name* is held (in memory or in the persistent study)."""
+        return name in self.tables or bool(self.directory and (self.directory / f"{name}.parquet").exists())
+
+    def frame(self, name: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """A table derived from the study: built once, kept in memory and in the persistent study (its
+        fingerprint covers every input), read back by later runs; an unreadable file is rebuilt with a warning.
+        *build* returns a frame with a plain index."""
+        if name in self.tables:
+            return self.tables[name]
+        f = self.directory / f"{name}.parquet" if self.directory else None
+        df = None
+        if f is not None and f.exists():
+            try:
+                df = pd.read_parquet(f)
+            except (OSError, ValueError) as exc:
+                warnings.warn(f"{f}: unreadable cached table ({exc}); rebuilding it", InsiderKitWarning, stacklevel=3)
+        if df is None:
+            df = build()
+            if f is not None:
+                try:
+                    _write_atomic_parquet(df, f)
+                except OSError:  # a read-only data directory: kept in memory only
+                    pass
+        self.tables[name] = df
+        return df
+
+    def value(self, name: str, build: Callable[[], Any]) -> Any:
+        """A value derived from the study, built once and kept in memory only."""
+        if name not in self.values:
+            self.values[name] = build()
+        return self.values[name]
+
+
+@dataclass(frozen=True, eq=False)
 class Study:
     """Loaded data of one directory; ``events`` are filing-date firm-day events with signals.
+
+    A frozen data object: what it was made with never changes.  What is derived from it later (event variants,
+    the net purchase ratio, the ledger and its grids, the quality report) is kept in :attr:`cache` beside it
+    (a :class:`StudyCache`), and in the persistent study on disk.
 
     Attributes
     ----------
     paths
         The data directory's paths.
     transactions
-        The tidy transactions table.
+        The tidy transactions table (loaded when first used).
     prices
-        Adjusted closes, dates x tickers (the market index included).
+        Adjusted closes, dates x tickers (the market index included; loaded when first used).
     panel
         The returns panel the events are studied on.
     events
@@ -166,6 +241,8 @@ class Study:
         ``"filing"``: events are dated when their filing became public; ``"trade"``: the data carry trade dates
         only (no filing dates, or filing dates equal to the trade dates: :func:`event_dating`), so events are
         dated by trade and the claims that need a filing date are not testable.
+    cache
+        The :class:`StudyCache` beside the study.
 
     Examples
     --------
@@ -179,8 +256,8 @@ class Study:
     """
 
     paths: DataPaths
-    _transactions: pd.DataFrame | Callable[[], pd.DataFrame]  # a table, or how to load it (when first used)
-    _prices: pd.DataFrame | Callable[[], pd.DataFrame]  # a table, or how to load it (when first used)
+    transactions_source: pd.DataFrame | Callable[[], pd.DataFrame] = field(repr=False)  # a table, or its loader
+    prices_source: pd.DataFrame | Callable[[], pd.DataFrame] = field(repr=False)  # a table, or its loader
     panel: ReturnsPanel
     events: pd.DataFrame
     firms: pd.DataFrame | None
@@ -190,46 +267,48 @@ class Study:
     truth: dict[str, Any] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     dated_by: Literal["filing", "trade"] = "filing"
-    _alt: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
-    _alt_meta: dict[str, Any] = field(default_factory=dict, repr=False)
-    _pending: dict[str, Any] = field(default_factory=dict, repr=False)  # variant key -> a worker's Future
+    cache: StudyCache = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.cache is None:
+            cdir = self.meta.get("cache_dir")
+            object.__setattr__(self, "cache", StudyCache(Path(cdir) if cdir else None,
+                                                         {"transactions": self.transactions_source,
+                                                          "prices": self.prices_source}))
 
     @property
     def transactions(self) -> pd.DataFrame:
         """The tidy transactions table (read from the data directory when first used: a cached study's events
         and returns do not need it)."""
-        if callable(self._transactions):
-            self._transactions = self._transactions()
-        return self._transactions
+        return self.cache.source("transactions")
 
     @property
     def prices(self) -> pd.DataFrame:
         """Adjusted closes, dates x tickers (read from the persistent study when first used: the event studies
         need only the returns panel)."""
-        if callable(self._prices):
-            self._prices = self._prices()
-        return self._prices
+        return self.cache.source("prices")
 
     def events_by(self, date: Literal["filing", "trade"] = "filing", codes: tuple[str, ...] = ("P", "S"),
                   by_class: bool = False, signals: bool = True) -> pd.DataFrame:
         """Events built another way (trade date, other codes), with the same signals (without any with
         ``signals=False``: the arguments of :func:`~insider_kit.build_events`).
 
-        Each variant is built once per study (and kept in the persistent study when there is one).
+        Each variant is built once per study (and kept in the persistent study when there is one); one that a
+        worker is building (:meth:`prefetch`) is waited for.
         """
         key = _variant_key((date, codes, by_class, signals))
         if key == "filing-P_S-all":
             return self.events
-        if key in self._alt:
-            return self._alt[key]
-        if key in self._pending:  # being built by a worker (prefetch): wait for it, then read its file
+        c = self.cache
+        if f"events_{key}" in c.tables:
+            return c.tables[f"events_{key}"]
+        if key in c.pending:  # being built by a worker (prefetch): wait for it, then read its file
             try:
-                self._pending.pop(key).result()
+                c.pending.pop(key).result()
             except Exception as exc:  # any failure of the worker: build the variant here
                 warnings.warn(f"building the {key} events in a worker process failed ({type(exc).__name__}: "
                               f"{exc}); building them here", InsiderKitWarning, stacklevel=2)
-        cdir = self.meta.get("cache_dir")
-        f = Path(cdir) / f"events_{key}.parquet" if cdir else None
+        f = c.directory / f"events_{key}.parquet" if c.directory else None
         ev = None
         if f is not None and f.exists():
             try:
@@ -240,15 +319,15 @@ class Study:
         if ev is None:
             ev = _variant_events(self.transactions, self.panel, (date, codes, by_class, signals), self.firms,
                                  self.params, f)
-        self._alt[key] = ev
+        c.tables[f"events_{key}"] = ev
         return ev
 
     def prefetch(self, variants: Sequence[Variant]) -> None:
         """Start building the event *variants* (``(date, codes, by_class[, signals])``, the arguments of
         :meth:`events_by`) that the persistent study does not hold yet, in one worker process, in the order
         given; a later :meth:`events_by` waits for its variant.  The worker reads the transactions and returns
-        once for all of them, and this process keeps the other core for its own work meanwhile (the ledger's
-        other claims): on two cores, one worker per variant only made three processes share them.
+        once for all of them, and this process keeps the other core for its own work meanwhile: on two cores,
+        one worker per variant only made three processes share them.
 
         Nothing happens without a persistent study, on one core, or inside a worker process; a worker that
         fails leaves the variant to be built by :meth:`events_by` (with a warning).
@@ -274,11 +353,11 @@ class Study:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        cdir = self.meta.get("cache_dir")
-        if not cdir or (os.cpu_count() or 1) < 2 or multiprocessing.current_process().daemon:
+        c = self.cache
+        if not c.directory or (os.cpu_count() or 1) < 2 or multiprocessing.current_process().daemon:
             return
-        todo = [v for v in variants if (k := _variant_key(v)) != "filing-P_S-all" and k not in self._alt
-                and k not in self._pending and not (Path(cdir) / f"events_{k}.parquet").exists()]
+        todo = [v for v in variants if (k := _variant_key(v)) != "filing-P_S-all" and f"events_{k}" not in c.tables
+                and k not in c.pending and not (c.directory / f"events_{k}.parquet").exists()]
         if not todo:
             return
         # forkserver: a clean worker (no copy of this process's threads or tables); it reads the persistent
@@ -288,9 +367,54 @@ class Study:
         pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
         with starting_workers():  # (an unguarded main script is not re-run by the workers)
             for v in todo:
-                self._pending[_variant_key(v)] = pool.submit(_variant_worker, str(self.paths.root), cdir, v,
-                                                             self.params)
+                c.pending[_variant_key(v)] = pool.submit(_variant_worker, str(self.paths.root), str(c.directory), v,
+                                                         self.params)
         pool.shutdown(wait=False)  # the workers finish their variants; the futures stay valid
+
+    def building(self, v: Variant) -> bool:
+        """Whether a worker (:meth:`prefetch`) is still building event variant *v*.
+
+        Parameters
+        ----------
+        v
+            The variant.
+
+        Returns
+        -------
+        bool
+            True while its worker runs.
+        """
+        f = self.cache.pending.get(_variant_key(v))
+        return f is not None and not f.done()
+
+    def derived(self, name: str, build: Callable[[], Any], *, persist: bool = True) -> Any:
+        """A table (or value) derived from this study, built once and kept in :attr:`cache` — with *persist*, a
+        frame kept in the persistent study too, which later sessions read back.  The analysis functions that
+        take a study (the claims ledger, its grids) ask for their results through this method, so they hold no
+        cache of their own.
+
+        Parameters
+        ----------
+        name
+            The result's name (it encodes the settings it was made with).
+        build
+            Makes it.
+        persist
+            Keep it in the persistent study (a frame with a plain index) as well as in memory.
+
+        Returns
+        -------
+        object
+            The result.
+
+        Examples
+        --------
+        >>> import insider_kit as ik, pandas as pd
+        >>> study = ik.load_study("sample")
+        >>> study.derived("example_in_memory", lambda: 42, persist=False)
+        42
+        """
+        return self.cache.frame(name, build) if persist else self.cache.value(name, build)
 
     def net_purchase_ratio(self) -> pd.DataFrame:
         """The monthly market-wide net purchase ratio with the market's past and forward returns
@@ -314,45 +438,11 @@ class Study:
             from .signals.trades import TRADE_INPUTS
 
             # the trades' columns only, unless the whole table is already in memory
-            tx = _transactions(self.paths, TRADE_INPUTS) if callable(self._transactions) else self.transactions
+            tx = self.transactions if self.cache.loaded("transactions") else _transactions(self.paths, TRADE_INPUTS)
             return _npr_table(tx, self.panel)
 
-        d = self._cached_frame("npr", build)
+        d = self.cache.frame("npr", build)
         return d.set_index(pd.PeriodIndex(d["month"], freq="M", name="month")).drop(columns="month")
-
-    def _has_frame(self, name: str) -> bool:
-        """Whether :meth:`_cached_frame` holds *name* already (in memory or in the persistent study)."""
-        cdir = self.meta.get("cache_dir")
-        return name in self._alt or bool(cdir and (Path(cdir) / f"{name}.parquet").exists())
-
-    def _building(self, v: Variant) -> bool:
-        """Whether a worker (:meth:`prefetch`) is still building event variant *v*."""
-        f = self._pending.get(_variant_key(v))
-        return f is not None and not f.done()
-
-    def _cached_frame(self, name: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-        """A table derived from this study: built once, kept in memory and in the persistent study (its
-        fingerprint covers every input), read back by later runs; an unreadable file is rebuilt with a message.
-        *build* returns a frame with a plain index."""
-        if name in self._alt:
-            return self._alt[name]
-        cdir = self.meta.get("cache_dir")
-        f = Path(cdir) / f"{name}.parquet" if cdir else None
-        df = None
-        if f is not None and f.exists():
-            try:
-                df = pd.read_parquet(f)
-            except (OSError, ValueError) as exc:
-                warnings.warn(f"{f}: unreadable cached table ({exc}); rebuilding it", InsiderKitWarning, stacklevel=3)
-        if df is None:
-            df = build()
-            if f is not None:
-                try:
-                    _write_atomic_parquet(df, f)
-                except OSError:  # a read-only data directory: kept in memory only
-                    pass
-        self._alt[name] = df
-        return df
 
     def banner(self) -> str:
         """Markdown banner for notebooks (synthetic or real)."""
@@ -363,9 +453,7 @@ class Study:
         (:func:`insider_kit.quality.data_quality`)."""
         from .quality import data_quality
 
-        if "quality" not in self._alt_meta:
-            self._alt_meta["quality"] = data_quality(self)
-        return self._alt_meta["quality"]
+        return self.cache.value("quality", lambda: data_quality(self))
 
     def market_caps(self) -> pd.DataFrame | None:
         """Market capitalisation per day and ticker (adjusted close x shares outstanding from ``firms.csv``),
@@ -384,8 +472,8 @@ class Study:
     def _n_transactions(self) -> int:
         """The transactions' count, from the tidy files' metadata when the table is not loaded (showing a
         cached study must not read millions of rows)."""
-        if not callable(self._transactions):
-            return len(self._transactions)
+        if self.cache.loaded("transactions"):
+            return len(self.transactions)
         import pyarrow.parquet as pq
 
         return sum(pq.ParquetFile(f).metadata.num_rows for f in sorted(self.paths.transactions.glob("quarter=*/*.parquet")))
@@ -550,7 +638,7 @@ def _read_events(f: Path, attrs: dict[Any, Any]) -> pd.DataFrame:
 def _write_cache(cdir: Path, *, events: pd.DataFrame, panel: ReturnsPanel, prices: pd.DataFrame,
                  meta: dict[str, Any], derived: dict[str, pd.DataFrame] | None = None) -> None:
     """Write the study into *cdir* atomically: a sibling temporary directory, renamed into place; *derived*:
-    tables of :meth:`Study._cached_frame` made with the study (``{name}.parquet``)."""
+    tables of :meth:`StudyCache.frame` made with the study (``{name}.parquet``)."""
     cdir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{cdir.name}.", suffix=".part", dir=cdir.parent))
     try:
@@ -837,5 +925,85 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
     meta["dating"] = dating
     study = Study(p, lambda: _transactions(p), prices, panel, events, firms, mkt, p.is_synthetic, sp, truth, meta,
                   dated_by)
-    study._alt.update(derived)
+    study.cache.tables.update(derived)
     return study
+
+
+def warm_grids(study: Study, date: Literal["filing", "trade"]) -> None:
+    """Compute the default robustness and claim grids' rows of event *date* now (kept in the study's memory),
+    unless the grids are already kept by the study: :func:`run_ledger` does this while a worker builds the event
+    variants the ledger waits for, so the grids asked for later (the report's, notebook 02's) are assembled
+    from rows already made.
+
+    Parameters
+    ----------
+    study
+        The study.
+    date
+        ``filing`` or ``trade``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> warm_grids(study, "filing")
+    """
+    from .claims.robustness import DEFAULT_GRID, grid_names, grid_rows
+
+    models, windows = DEFAULT_GRID
+    if study.cache.has(grid_names(models, windows, ("filing", "trade"))[0]):
+        return
+    grid_rows(study, models, windows, date)
+
+
+def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[int, int] = (0, 60),
+               negligible: float = 0.01, min_n: int = 30, min_n_months: int = 3, runup_quintile: int = 5,
+               plan_threshold: float = 0.5, alpha: float = 0.05, implausible: float = 1.0,
+               progress: bool = False) -> pd.DataFrame:
+    """The claims ledger of *study*: :func:`insider_kit.claims.run_ledger` (the same table, kept with the
+    study), with the work around it arranged to use both cores.
+
+    When the study does not hold this ledger yet, a worker process builds the event variants the ledger needs
+    (:data:`~insider_kit.claims.ledger.LEDGER_VARIANTS`, :meth:`Study.prefetch`) while this process computes
+    the default grids' filing-date rows (:func:`warm_grids`) and then tests the claims in the catalogue's order
+    (waiting for a variant only if the worker is not done).  The ledger itself is a pure function of the
+    events and the panel: this only changes when its inputs are made.
+
+    Parameters
+    ----------
+    study
+        A loaded study (:func:`load_study`).
+    model, window, negligible, min_n, min_n_months, runup_quintile, plan_threshold, alpha, implausible, progress
+        The settings of :func:`insider_kit.claims.run_ledger` (see there).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ledger (:class:`~insider_kit.claims.ledger.Ledger`, columns
+        :data:`~insider_kit.claims.LEDGER_COLUMNS`).
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> led = ik.run_ledger(study)
+    >>> from insider_kit.claims import run_ledger as pure
+    >>> led.equals(pure(study))
+    True
+    """
+    from .claims.ledger import LEDGER_VARIANTS, ledger_name
+    from .claims.ledger import run_ledger as ledger
+
+    settings: dict[str, Any] = {
+        "model": model, "window": tuple(window), "negligible": negligible, "min_n": min_n,
+        "min_n_months": min_n_months, "runup_quintile": runup_quintile, "plan_threshold": plan_threshold,
+        "alpha": alpha, "implausible": implausible}
+    if not study.events.empty and not study.cache.has(ledger_name(**settings)):
+        study.prefetch(LEDGER_VARIANTS)
+        if any(study.building(v) for v in LEDGER_VARIANTS):  # this core's work while the worker builds them
+            warm_grids(study, "filing")
+    return ledger(study, progress=progress, **settings)

@@ -92,10 +92,11 @@ PUBLIC = {
                     "InsiderKitError", "NetworkError", "SignalParams", "Study", "__version__", "build_events",
                     "build_tidy", "calendar_time", "car_regression", "compare", "event_study", "load_factors",
                     "load_owners", "load_prices", "load_study", "load_transactions", "net_purchase_ratio",
-                    "parse_form4", "read_price_file", "read_quarter", "returns_panel", "run_ledger"],
+                    "parse_form4", "read_price_file", "read_quarter", "regression_table", "returns_panel", "run_ledger"],
     "insider_kit.eventstudy": ["DEFAULT_CAR_WINDOWS", "CalendarTimeResult", "CarRegression", "Comparison",
-                               "EventStudyResult", "Model", "calendar_time", "car_regression", "compare",
-                               "event_study", "portfolio_returns", "simulate_power", "window_label"],
+                               "EventStudyResult", "Model", "RegressionTable", "calendar_time", "car_regression",
+                               "compare", "event_study", "portfolio_returns", "regression_table", "simulate_power",
+                               "window_label"],
     "insider_kit.claims": ["CLAIMS", "LEDGER_COLUMNS", "SALE_PATTERNS", "Claim", "Selections", "adjust_pvalues", "literature",
                            "market_claim", "robustness", "run_ledger", "runup_model_bias", "sale_pattern", "verdict"],
     "insider_kit.prices": ["FetchReport", "ReturnsPanel", "fetch_french_factors", "fetch_prices", "load_factors",
@@ -132,3 +133,126 @@ def test_functions_are_short_or_say_why() -> None:
                 offenders.append(f"{path.relative_to(PKG)}:{node.name} "
                                  f"({node.end_lineno - start + 1} lines)")
     assert not offenders, f"functions over {limit} lines without a '# long:' reason: {offenders}"
+
+
+def _modules() -> set[str]:
+    return {_module_name(f) for f in PKG.rglob("*.py")}
+
+
+def _module_of(name: str, modules: set[str]) -> str | None:
+    """The package module an imported dotted name lives in (``a.b.func`` -> ``a.b``)."""
+    while name and name not in modules:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def _graph() -> dict[str, set[str]]:
+    """Module -> the package modules it imports (at any depth, type-only imports included).  A module importing
+    from one of its own ancestor packages (``from . import __version__``) and a package's ``__init__`` re-exporting
+    its own submodules are facades, not dependencies between modules, and are left out."""
+    modules = _modules()
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    for a, b in _edges():
+        t = _module_of(b, modules)
+        if t is None or t == a or _under(a, t) or _under(t, a):
+            continue
+        graph[a].add(t)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_import_circles() -> None:
+    """No two modules of the package import each other, directly or through others (issue #36: ledger <->
+    robustness and study <-> quality were such circles)."""
+    assert not _cycles(_graph()), f"import circles: {_cycles(_graph())}"
+
+
+def test_the_circle_check_catches_a_circle() -> None:
+    graph = _graph()
+    graph["insider_kit.claims.catalog"] = graph["insider_kit.claims.catalog"] | {"insider_kit.claims.ledger"}
+    assert ["insider_kit.claims.catalog", "insider_kit.claims.ledger"] in _cycles(graph)
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def test_no_private_names_imported_across_modules() -> None:
+    """A name starting with ``_`` is its module's own: no other module of the package imports it (a private
+    *module*, such as ``_kernels``, may be imported; its public names are its interface)."""
+    modules = _modules()
+    bad = []
+    for f in sorted(PKG.rglob("*.py")):
+        mod = _module_name(f)
+        pkg = mod if f.name == "__init__.py" else mod.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(f.read_text())):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            base = pkg.split(".")[: len(pkg.split(".")) - node.level + 1] if node.level else []
+            target = ".".join(base + ([node.module] if node.module else [])) if node.level else (node.module or "")
+            for a in node.names:
+                if _private(a.name) and f"{target}.{a.name}" not in modules:
+                    bad.append(f"{mod}: from {target} import {a.name}")
+    assert not bad, "private names imported from another module: " + "; ".join(bad)
+
+
+def test_no_private_names_in_all() -> None:
+    bad = []
+    for f in sorted(PKG.rglob("*.py")):
+        for node in ast.parse(f.read_text()).body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+                bad += [f"{_module_name(f)}: {e.value}" for e in node.value.elts  # type: ignore[attr-defined]
+                        if isinstance(e, ast.Constant) and _private(str(e.value))]
+    assert not bad, f"private names in __all__: {bad}"
+
+
+def test_speed_machinery_stays_in_the_kernels_and_the_orchestrators() -> None:
+    """Threads, processes, prefetching and warm-ups live in ``eventstudy/_kernels`` (the engine's scheduling),
+    ``study`` and the report runner (which arrange overlapping work), and the I/O modules that read files in
+    parallel; never in the science modules (issue #36)."""
+    words = ("Thread", "ProcessPool", "prange", "prefetch", "concurrent.futures", "multiprocessing", "warm_grids")
+    science = ["insider_kit/claims", "insider_kit/eventstudy/stats.py", "insider_kit/eventstudy/regression.py",
+               "insider_kit/eventstudy/compare.py", "insider_kit/eventstudy/engine.py",
+               "insider_kit/eventstudy/reference.py", "insider_kit/eventstudy/results.py", "insider_kit/quality.py",
+               "insider_kit/signals/__init__.py", "insider_kit/signals/trades.py", "insider_kit/signals/market.py"]
+    root = PKG.parent
+    bad = []
+    for part in science:
+        for f in sorted((root / part).rglob("*.py")) if (root / part).is_dir() else [root / part]:
+            code = "\n".join(ln.split("#")[0] for ln in f.read_text().splitlines())  # (comments may explain)
+            bad += [f"{f.relative_to(root)}: {w}" for w in words if w in code]
+    assert not bad, bad

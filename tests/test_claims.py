@@ -196,19 +196,20 @@ def test_robustness_cells_equal_compare_and_statsmodels(default_market: Path) ->
 @pytest.mark.parametrize("dates", [("filing",), ("trade",), ("filing", "trade"), ("trade", "filing")])
 def test_grids_with_halves_computed_early_equal_grids_computed_at_once(default_market: Path,
                                                                        dates: tuple[str, ...]) -> None:
-    """The ledger computes the default grids' filing-date half while it waits for the trade-dated events and the
-    trade-date half while it waits for the disposals; grids made from halves computed early (either, both, in
+    """insider_kit.run_ledger computes the default grids' filing-date half while a worker builds the event
+    variants (and any half can be computed ahead, by warm_grids); grids made from halves computed early (either, both, in
     either order) equal grids computed in one go, and once the grids are kept with the study, warming computes
     nothing."""
-    from insider_kit.claims.robustness import _DEFAULTS, _grid_tables, robustness, warm_grids
+    from insider_kit.claims.robustness import DEFAULT_GRID, _grid_tables, robustness
+    from insider_kit.study import warm_grids
 
-    models, windows = _DEFAULTS
+    models, windows = DEFAULT_GRID
     early = load_study(default_market, cache=False)
     for d in dates:
         warm_grids(early, d)
-    keys = sorted(k for k in early._alt_meta if k.startswith("grid_rows_"))
+    keys = sorted(k for k in early.cache.values if k.startswith("grid_rows_"))
     assert [k.rsplit("_", 1)[1] for k in keys] == sorted(dates)
-    assert all(len(early._alt_meta[k][0]) == len(models) * len(windows) for k in keys)
+    assert all(len(early.cache.values[k][0]) == len(models) * len(windows) for k in keys)
     at_once = load_study(default_market, cache=False)
     for a, b in zip(_grid_tables(early, models, windows, ("filing", "trade")),
                     _grid_tables(at_once, models, windows, ("filing", "trade")), strict=True):
@@ -219,7 +220,7 @@ def test_grids_with_halves_computed_early_equal_grids_computed_at_once(default_m
     again = load_study(default_market)
     for d in dates:
         warm_grids(again, d)
-    assert not [k for k in again._alt_meta if k.startswith("grid_rows_")]
+    assert not [k for k in again.cache.values if k.startswith("grid_rows_")]
 
 
 @pytest.mark.slow
@@ -235,15 +236,15 @@ def test_ledger_is_kept_with_the_study_and_read_back_equal(default_market: Path,
     before = set(cdir.glob("ledger_*.parquet"))
     led = run_ledger(study, window=(0, 20), min_n=31)
     (new,) = set(cdir.glob("ledger_*.parquet")) - before
-    fresh = lm._run_ledger(study, model="market_adjusted", window=(0, 20), negligible=0.01, min_n=31, min_n_months=3,
-                           runup_quintile=5, plan_threshold=0.5, alpha=0.05, progress=False)
+    fresh = lm.ledger_table(study, model="market_adjusted", window=(0, 20), negligible=0.01, min_n=31, min_n_months=3,
+                            runup_quintile=5, plan_threshold=0.5, alpha=0.05, progress=False)
     pd.testing.assert_frame_equal(led, fresh)
 
     def no_recompute(*a: object, **k: object) -> pd.DataFrame:
         raise AssertionError("the ledger was computed again")
 
     with monkeypatch.context() as m:
-        m.setattr(lm, "_run_ledger", no_recompute)
+        m.setattr(lm, "ledger_table", no_recompute)
         again = run_ledger(load_study(default_market), window=(0, 20), min_n=31)  # another session: from the file
     pd.testing.assert_frame_equal(again, fresh)
     assert again.attrs["settings"] == led.attrs["settings"] and again.attrs["settings"]["window"] == (0, 20)

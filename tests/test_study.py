@@ -126,7 +126,7 @@ def test_derived_tables_are_kept_with_the_study(market: Path) -> None:
     again = ik.load_study(market)
     pd.testing.assert_frame_equal(again.net_purchase_ratio(), ref)
     pd.testing.assert_frame_equal(again.events_by(date="trade"), trade)
-    assert callable(again._transactions), "reading cached derived tables must not load the transactions"
+    assert not again.cache.loaded("transactions"), "reading cached derived tables must not load the transactions"
     from insider_kit.claims.robustness import claim_grids, robustness
 
     grid, grids = robustness(first), claim_grids(first)  # one pass over the grid's studies serves both
@@ -142,13 +142,13 @@ def test_showing_a_cached_study_does_not_read_the_transactions(market: Path) -> 
     n = len(ik.load_study(market).transactions)
     s = ik.load_study(market)
     assert f"{n:,} transactions" in repr(s)
-    assert callable(s._transactions)
+    assert not s.cache.loaded("transactions")
 
 
 def test_cached_prices_are_read_on_first_use_and_a_damaged_file_is_not_used(market: Path) -> None:
     first = ik.load_study(market)
     again = ik.load_study(market)
-    assert callable(again._prices), "a cached study reads its prices only when they are used"
+    assert not again.cache.loaded("prices"), "a cached study reads its prices only when they are used"
     pd.testing.assert_frame_equal(again.prices, first.prices, check_freq=False)
     npy = Path(first.meta["cache_dir"]) / "prices.npy"
     npy.write_bytes(npy.read_bytes()[:-64])  # damaged after the study was written
@@ -171,10 +171,10 @@ def test_prefetched_variants_equal_variants_built_here(market: Path) -> None:
     variants = [("trade", ("P", "S"), False), ("filing", ("S", "F", "G", "J"), True),
                 ("filing", ("S", "F", "G", "J"), True, False)]
     study.prefetch(variants)
-    assert len(study._pending) == 3
+    assert len(study.cache.pending) == 3
     got = [study.events_by(date="trade"), study.events_by(codes=("S", "F", "G", "J"), by_class=True)]
     bare = study.events_by(codes=("S", "F", "G", "J"), by_class=True, signals=False)
-    assert not study._pending
+    assert not study.cache.pending
     expect = [ik.build_events(study.transactions, study.panel, date="trade", firms=study.firms, params=study.params),
               ik.build_events(study.transactions, study.panel, codes=("S", "F", "G", "J"), by_class=True,
                               firms=study.firms, params=study.params)]
@@ -185,16 +185,16 @@ def test_prefetched_variants_equal_variants_built_here(market: Path) -> None:
     pd.testing.assert_frame_equal(bare.reset_index(drop=True), expect[1][list(bare.columns)].reset_index(drop=True),
                                   check_dtype=False)
     study.prefetch(variants)  # both kept with the study now: nothing to do
-    assert not study._pending
+    assert not study.cache.pending
     plain = ik.load_study(market, cache=False)
     plain.prefetch(variants)
-    assert not plain._pending
+    assert not plain.cache.pending
     failed: Future[None] = Future()
     failed.set_exception(RuntimeError("worker died"))
     fresh = ik.load_study(market)
     for f in _cache_dirs(market)[0].glob("events_*.parquet"):
         f.unlink()
-    fresh._pending["trade-P_S-all"] = failed
+    fresh.cache.pending["trade-P_S-all"] = failed
     with pytest.warns(InsiderKitWarning, match="worker process failed"):
         again = fresh.events_by(date="trade")
     pd.testing.assert_frame_equal(again.reset_index(drop=True), expect[0].reset_index(drop=True), check_dtype=False)
@@ -249,7 +249,7 @@ def test_a_script_without_a_main_guard_builds_and_prefetches_with_workers(tmp_pa
                                                       edgar_weeks=2), progress=False)
         study = ik.load_study(root)
         study.prefetch([("trade", ("P", "S"), False)])
-        print("pending", len(study._pending))
+        print("pending", len(study.cache.pending))
         print("trade events", len(study.events_by(date="trade")))
         """))
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)

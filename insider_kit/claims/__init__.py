@@ -1,8 +1,10 @@
 """The claims ledger: every claim from the source articles, the test that answers it, and a verdict.
 
-:mod:`.catalog` holds the claims (each with its selection of events and its test), :mod:`.ledger` runs
-them and applies the verdict rule, :mod:`.robustness` repeats the headline comparison across models,
-windows and event dates.
+:mod:`.catalog` holds the claims (each with its selection of events and its test), :mod:`.estimates` the
+clustered estimates every claim is made of, :mod:`.ledger` runs them and applies the verdict rule,
+:mod:`.robustness` repeats the headline comparison across models, windows and event dates.  All are pure
+functions of a study's events and panel: no worker, no warm-up, no cache of their own (a study keeps their
+results; :func:`insider_kit.run_ledger` arranges the work around them).
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ follows (notebook 05).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -38,16 +38,14 @@ from ..days import day_index
 from ..errors import DataError
 from ..eventstudy import Model, event_study
 from ..eventstudy.compare import welch_and_bootstrap
-from ..eventstudy.regression import MaskedClusters, cluster_codes, clustered_mean, clustered_ols, hac_ols
+from ..eventstudy.regression import MaskedClusters, cluster_codes, hac_ols
 from ..eventstudy.results import EventStudyResult
-from ..study import Study
 from .catalog import CLAIMS, Claim, Expect, Selections
+from .estimates import ClaimsData, Result, derived, difference_estimate, empty_estimate, mean_estimate
 from .literature import literature_agreement
 
-__all__ = ["LEDGER_COLUMNS", "VERDICTS", "adjust_pvalues", "benjamini_hochberg", "holm", "market_claim", "run_ledger",
-           "verdict", "verdict_reason"]
-
-Result = dict[str, Any]
+__all__ = ["LEDGER_COLUMNS", "LEDGER_VARIANTS", "VERDICTS", "Ledger", "adjust_pvalues", "benjamini_hochberg", "holm",
+           "ledger_name", "ledger_table", "market_claim", "run_ledger", "verdict", "verdict_reason"]
 
 #: Columns of the ledger, in order.
 LEDGER_COLUMNS = ["id", "claim", "source", "test", "expect", "n", "n_ref", "estimate", "ci_low", "ci_high", "p",
@@ -63,6 +61,74 @@ CONTROLS = ("log_value", "log_mcap", "C(top_role)", "C(year)")
 
 #: The verdicts of the ledger, in the order the report explains them.
 VERDICTS = ("supported", "contradicted", "inconclusive", "not testable", "check the data")
+
+
+class Ledger(pd.DataFrame):
+    """The claims ledger: a DataFrame (one row per claim, :data:`LEDGER_COLUMNS`) that also writes itself for a
+    paper (:meth:`paper_table`, :meth:`to_latex`, :meth:`to_markdown`).
+
+    Its ``ci_low``/``ci_high`` are 95% intervals from standard errors clustered by firm and month (Newey-West for
+    the market claim), as ``compare``'s and every results object's ``ci_low``/``ci_high``; ``boot_low``/``boot_high``
+    are the percentile bootstrap's.
+    """
+
+    _metadata: ClassVar[list[str]] = []
+
+    @property
+    def _constructor(self) -> type[Ledger]:
+        return Ledger
+
+    def paper_table(self) -> pd.DataFrame:
+        """One row per claim as a paper shows it: the claim, N (each side), the estimate, its 95% CI, p, the
+        Benjamini-Hochberg q and the verdict.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by claim id; estimate and CI bounds in decimals (formatted as percent on output).
+        """
+        out = pd.DataFrame({"claim": self["claim"].to_numpy(), "N": self["n"].to_numpy(),
+                            "N (reference)": pd.to_numeric(self["n_ref"], errors="coerce").to_numpy(),
+                            "estimate": self["estimate"].to_numpy(float), "CI low": self["ci_low"].to_numpy(float),
+                            "CI high": self["ci_high"].to_numpy(float), "p": self["p"].to_numpy(float),
+                            "q (BH)": self["q_bh"].to_numpy(float), "verdict": self["verdict"].to_numpy()},
+                           index=pd.Index(self["id"].to_numpy(), name="id"))
+        return out
+
+    _formats: ClassVar[dict[str, tuple[str, ...]]] = {"percent": ("estimate", "CI low", "CI high"),
+                                           "count": ("N", "N (reference)"), "pvalue": ("p", "q (BH)")}
+
+    def to_latex(self, *, caption: str | None = None, label: str | None = None) -> str:  # type: ignore[override]
+        """:meth:`paper_table` as a LaTeX table (booktabs), returns in percent, with a note on the intervals.
+
+        Parameters
+        ----------
+        caption, label
+            Optional caption and ``\\label``.
+
+        Returns
+        -------
+        str
+            The LaTeX source.
+        """
+        from ..tables import latex_table
+
+        return latex_table(self.paper_table(), caption=caption, label=label,
+                           notes="95% confidence intervals from standard errors clustered by firm and month "
+                                 "(Newey-West for the market claim); q: Benjamini-Hochberg across the ledger.",
+                           **self._formats)  # type: ignore[arg-type]
+
+    def to_markdown(self) -> str:  # type: ignore[override]
+        """:meth:`paper_table` as a Markdown table, returns in percent.
+
+        Returns
+        -------
+        str
+            The Markdown source.
+        """
+        from ..tables import markdown_table
+
+        return markdown_table(self.paper_table(), **self._formats)  # type: ignore[arg-type]
 
 
 def verdict_reason(est: float, lo: float, hi: float, n: int, expect: Expect, *, negligible: float, min_n: int,
@@ -253,45 +319,6 @@ def adjust_pvalues(p: pd.Series) -> pd.DataFrame:
     return out
 
 
-def _empty(n: int = 0, n_ref: float = np.nan, reason: str = "") -> Result:
-    return {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "n": n, "n_ref": n_ref,
-            "reason": reason}
-
-
-def _mean(res: EventStudyResult, car: np.ndarray, mask: np.ndarray, mc: MaskedClusters | None = None) -> Result:
-    """Mean CAR of the events in *mask*, standard error clustered by firm and month (*mc*: the result's
-    :class:`MaskedClusters` when the caller made them once for many claims)."""
-    if mc is None:
-        m = mask & np.isfinite(car)
-        out = clustered_mean(car[m], cluster_codes(res.events, ("firm", "month"), mask=m))
-    else:
-        out = mc.mean(car, mask)
-    return {k: out[k] for k in ("estimate", "ci_low", "ci_high", "p", "n")} | {"n_ref": np.nan}
-
-
-def _diff_clustered(car: np.ndarray, a: np.ndarray, b: np.ndarray, mc: MaskedClusters | None,
-                    flip_b: bool) -> Result:
-    """Mean CAR of *a* minus that of *b* (sign-flipped when *flip_b*; an event in both is in *a*) as the slope of
-    an OLS on an *a* dummy, clustered by firm and month (HC1 without *mc*): :func:`compare`'s regression without
-    its Welch test and bootstrap (for the robustness grids, which report the clustered CI only)."""
-    if mc is not None:
-        d = mc.difference(car, a, b, flip_b=flip_b)
-        n, n_ref = int(d["n"]), int(d["n_ref"])
-        if n < 2 or n_ref < 2:
-            return _empty(n, n_ref)
-        est, se, p = d["estimate"], d["se"], d["p"]
-    else:
-        b = b & ~a
-        y = np.where(b & flip_b, -car, car)
-        m = (a | b) & np.isfinite(y)
-        n, n_ref = int((a & m).sum()), int((b & m).sum())
-        if n < 2 or n_ref < 2:
-            return _empty(n, n_ref)
-        fit = clustered_ols(y[m], pd.DataFrame({"const": 1.0, "in_a": a[m].astype(float)}), None)
-        est, se, p = float(fit.params["in_a"]), float(fit.bse["in_a"]), float(fit.pvalues["in_a"])
-    return {"estimate": est, "ci_low": est - 1.96 * se, "ci_high": est + 1.96 * se, "p": p, "n": n, "n_ref": n_ref}
-
-
 def _diff(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b: np.ndarray, mc: MaskedClusters,
           flip_b: bool = False, n_boot: int = 1000) -> Result:
     """Mean CAR of *a* minus that of *b* (sign-flipped when *flip_b*): the numbers of :func:`compare` with *a* and
@@ -299,7 +326,7 @@ def _diff(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b: np.n
     *mc* (made once for every claim) and its Welch test and bootstrap (:func:`welch_and_bootstrap`)."""
     b = b & ~a
     car = res.car[window].to_numpy()
-    out = _diff_clustered(car, a, b, mc, flip_b)
+    out = difference_estimate(car, a, b, mc, flip_b=flip_b)
     if not np.isfinite(out["estimate"]):  # (fewer than two events on a side)
         return out
     y = np.where(b & flip_b, -car, car)
@@ -438,7 +465,7 @@ def _agree(raw_lo: float, raw_hi: float, lo: float, hi: float) -> str:
     return "opposite" if s_raw * s_ctl < 0 else "differs"
 
 
-def market_claim(study: Study, *, horizon: int = 3, heavy_q: float = 0.1) -> Result:
+def market_claim(study: ClaimsData, *, horizon: int = 3, heavy_q: float = 0.1) -> Result:
     """Forward market return after heavy-selling months that followed an advance, minus other months (HAC, lags=h).
 
     A month is "heavy selling after an advance" when its net purchase ratio is in the lowest *heavy_q* of
@@ -449,7 +476,7 @@ def market_claim(study: Study, *, horizon: int = 3, heavy_q: float = 0.1) -> Res
     Parameters
     ----------
     study
-        A loaded study.
+        A loaded study (or any :class:`~insider_kit.claims.estimates.ClaimsData`).
     horizon
         Forward horizon in months.
     heavy_q
@@ -469,12 +496,12 @@ def market_claim(study: Study, *, horizon: int = 3, heavy_q: float = 0.1) -> Res
     ['ci_high', 'ci_low', 'estimate', 'n', 'n_ref', 'p']
     """
     if study.panel.market is None:
-        return _empty(0, 0, "no market series")
+        return empty_estimate(0, 0, "no market series")
     npr = study.net_purchase_ratio()
     d = npr.dropna(subset=[f"fwd_{horizon}m", "past_6m", "npr_count"])
     heavy = (d["npr_count"] <= d["npr_count"].quantile(heavy_q)) & (d["past_6m"] > d["past_6m"].median())
     if heavy.sum() < 1 or (~heavy).sum() < 2:
-        return _empty(int(heavy.sum()), int((~heavy).sum()))
+        return empty_estimate(int(heavy.sum()), int((~heavy).sum()))
     X = pd.DataFrame({"const": 1.0, "heavy": heavy.astype(float).to_numpy()})
     fit = hac_ols(d[f"fwd_{horizon}m"].to_numpy(float), X, lags=horizon)
     est, se = float(fit.params["heavy"]), float(fit.bse["heavy"])
@@ -483,21 +510,21 @@ def market_claim(study: Study, *, horizon: int = 3, heavy_q: float = 0.1) -> Res
 
 
 #: The event variants the ledger and its robustness grids use besides the study's events
-#: (``(date, codes, by_class, signals)``), in the order a worker builds them: the trade-dated events (the
-#: pre-filing claim and half the grids need them) and the disposal comparison's classes, without signals.
+#: (``(date, codes, by_class, signals)``, the arguments of :meth:`~insider_kit.Study.events_by`), in the order
+#: the ledger first needs them: the disposal comparison's classes (without signals) and the trade-dated events
+#: (the pre-filing claim, the last of the catalogue, and half the grids need them).
 LEDGER_VARIANTS: tuple[tuple[str, tuple[str, ...], bool, bool], ...] = (
-    ("trade", ("P", "S"), False, True), ("filing", ("S", "F", "G", "J"), True, False))
-_TRADE, _DISPOSALS = LEDGER_VARIANTS
+    ("filing", ("S", "F", "G", "J"), True, False), ("trade", ("P", "S"), False, True))
 
 
-def _disposals(study: Study, common: dict[str, Any], window: tuple[int, int]) -> Result:
+def _disposals(study: ClaimsData, common: dict[str, Any], window: tuple[int, int]) -> Result:
     ev = study.events_by(codes=("S", "F", "G", "J"), by_class=True, signals=False)  # (classes only: no signals)
     ev = ev[ev["direction"] == "sell"]
     if ev.empty:
-        return _empty(0, 0, "no disposals (F/G/J) in the data")
+        return empty_estimate(0, 0, "no disposals (F/G/J) in the data")
     other = ["tax", "gift", "other", "exercise_and_sell"]
     if not ev["code_class"].isin(other).any():
-        return _empty(int((ev["code_class"] == "sale").sum()), 0,
+        return empty_estimate(int((ev["code_class"] == "sale").sum()), 0,
                       "the data hold no tax-withholding, gift, other or exercise-and-sell disposals (F/G/J, S with M/X)")
     res = event_study(ev, study.panel, group="code_class", **common)  # (one event per firm, day and class)
     cls = res.events["code_class"].to_numpy()
@@ -505,15 +532,15 @@ def _disposals(study: Study, common: dict[str, Any], window: tuple[int, int]) ->
     return _diff(res, window, cls == "sale", np.isin(cls, other), mc)
 
 
-def _pre_filing(study: Study, common: dict[str, Any]) -> Result:
+def _pre_filing(study: ClaimsData, common: dict[str, Any]) -> Result:
     """Sum of a purchase's abnormal returns on the trading days after the trade and before the public day."""
     if study.dated_by == "trade":
-        return _empty(0, np.nan, "the data carry trade dates only (no filing dates, or filing dates equal to the "
+        return empty_estimate(0, np.nan, "the data carry trade dates only (no filing dates, or filing dates equal to the "
                                  "trade dates): nothing is known about when the trades became public")
     ev = study.events_by(date="trade")
     ev = ev[ev["direction"] == "buy"]
     if ev.empty:
-        return _empty(0, np.nan, "no purchases")
+        return empty_estimate(0, np.nan, "no purchases")
     res = event_study(ev, study.panel, **common)
     d0 = day_index(study.panel.dates, res.events["day0"])
     dp = day_index(study.panel.dates, res.events["public_date"])
@@ -521,7 +548,7 @@ def _pre_filing(study: Study, common: dict[str, Any]) -> Result:
     rel = res.rel_days
     between = (rel[None, :] >= 1) & (rel[None, :] < lag[:, None])
     car = np.where(between, np.nan_to_num(res.ar.to_numpy()), 0.0).sum(axis=1)
-    out = _mean(res, car, np.ones(len(car), bool))
+    out = mean_estimate(res.events, car, np.ones(len(car), bool))
     out["n_with_gap"] = int((lag >= 2).sum())
     return out
 
@@ -537,16 +564,46 @@ def _not_testable(c: Claim, events: pd.DataFrame) -> str:
     return ""
 
 
-def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[int, int] = (0, 60),
+def ledger_name(**settings: Any) -> str:
+    """The name a ledger with these settings is kept under by its data (:func:`~.estimates.derived`): a hash
+    of the settings (the persistent study's fingerprint covers every input and the kit's version).
+
+    Parameters
+    ----------
+    **settings
+        :func:`run_ledger`'s settings, every one of them.
+
+    Returns
+    -------
+    str
+        ``ledger_<hash>``.
+
+    Examples
+    --------
+    >>> ledger_name(model="market_adjusted", window=(0, 60)).startswith("ledger_")
+    True
+    """
+    import hashlib
+
+    return "ledger_" + hashlib.sha256(repr(sorted(settings.items())).encode()).hexdigest()[:12]
+
+
+def run_ledger(study: ClaimsData, *, model: Model = "market_adjusted", window: tuple[int, int] = (0, 60),
                negligible: float = 0.01, min_n: int = 30, min_n_months: int = 3, runup_quintile: int = 5,
                plan_threshold: float = 0.5, alpha: float = 0.05, implausible: float = 1.0,
-               progress: bool = False) -> pd.DataFrame:
+               progress: bool = False) -> Ledger:
     r"""Test every claim in :data:`~insider_kit.claims.CLAIMS` on *study* and return the ledger.
+
+    A pure function of the study's events, panel and event variants: the claims are tested one after the
+    other in the catalogue's order.  The result is kept by the study (:meth:`~insider_kit.Study.derived`: the
+    report tests the claims once and every notebook that shows the ledger reads it back).  To have the event
+    variants built by a worker process meanwhile, call :func:`insider_kit.run_ledger` (the same ledger, with
+    the work arranged by :mod:`insider_kit.study`).
 
     Parameters
     ----------
     study
-        A loaded study (:func:`insider_kit.load_study`).
+        A loaded study (:func:`insider_kit.load_study`), or any :class:`~.estimates.ClaimsData`.
     model
         Return model of the event studies (see :func:`insider_kit.event_study`).
     window
@@ -566,8 +623,9 @@ def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[
 
     Returns
     -------
-    pandas.DataFrame
-        One row per claim, columns :data:`LEDGER_COLUMNS`; ``attrs['settings']`` records the settings.
+    Ledger
+        One row per claim, columns :data:`LEDGER_COLUMNS` (a DataFrame with ``to_latex()`` and
+        ``to_markdown()``); ``attrs['settings']`` records the settings.
 
     Notes
     -----
@@ -579,38 +637,56 @@ def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[
     Examples
     --------
     >>> import insider_kit as ik
-    >>> ledger = ik.run_ledger(ik.load_study("sample"))
+    >>> ledger = run_ledger(ik.load_study("sample"))
     >>> ledger[["id", "n", "estimate", "ci_low", "ci_high", "verdict"]].shape[1]
     6
     >>> set(ledger["verdict"]) <= set(VERDICTS)
     True
     """
-    import hashlib
-
     settings: dict[str, Any] = {
         "model": model, "window": tuple(window), "negligible": negligible, "min_n": min_n,
         "min_n_months": min_n_months, "runup_quintile": runup_quintile, "plan_threshold": plan_threshold,
         "alpha": alpha, "implausible": implausible}
     if study.events.empty:
         raise DataError("no events to test the claims on")
-    # kept with the study (its fingerprint covers every input and the kit's version): the report tests the
-    # claims once and every notebook that shows the ledger reads it
-    key = hashlib.sha256(repr(sorted(settings.items())).encode()).hexdigest()[:12]
-    led = study._cached_frame(f"ledger_{key}", lambda: _run_ledger(study, progress=progress, **settings)).copy()
+    led = Ledger(derived(study, ledger_name(**settings), lambda: ledger_table(study, progress=progress, **settings)).copy())
+    paths = getattr(study, "paths", None)
     led.attrs["settings"] = {"model": model, "window": window, "negligible": negligible, "min_n": min_n,
-                             "alpha": alpha, "synthetic": study.synthetic, "data": str(study.paths.root)}
+                             "alpha": alpha, "synthetic": getattr(study, "synthetic", None),
+                             "data": str(paths.root) if paths is not None else ""}
     return led
 
 
-def _run_ledger(study: Study, *, model: Model, window: tuple[int, int], negligible: float, min_n: int,
-                min_n_months: int, runup_quintile: int, plan_threshold: float, alpha: float, implausible: float = 1.0,
-                progress: bool) -> pd.DataFrame:
-    """The ledger of :func:`run_ledger` (see there), computed."""
+def ledger_table(study: ClaimsData, *, model: Model, window: tuple[int, int], negligible: float, min_n: int,
+                 min_n_months: int, runup_quintile: int, plan_threshold: float, alpha: float, implausible: float = 1.0,
+                 progress: bool = False) -> Ledger:
+    """The ledger of :func:`run_ledger` (see there), computed: every claim in catalogue order, then the
+    multiple-testing adjustment and the verdicts.
+
+    Parameters
+    ----------
+    study
+        The claims' data.
+    model, window, negligible, min_n, min_n_months, runup_quintile, plan_threshold, alpha, implausible, progress
+        As :func:`run_ledger`.
+
+    Returns
+    -------
+    Ledger
+        The ledger.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> settings = dict(model="market_adjusted", window=(0, 60), negligible=0.01, min_n=30, min_n_months=3,
+    ...                 runup_quintile=5, plan_threshold=0.5, alpha=0.05)
+    >>> ledger_table(study, **settings).equals(run_ledger(study, **settings))
+    True
+    """
     from .._progress import tqdm
 
     ev = study.events
-    # the disposal and trade-date events are built by workers while the other claims are tested here
-    study.prefetch(LEDGER_VARIANTS)
     w = (min(-5, window[0]), window[1])
     common: dict[str, Any] = {"model": model, "estimation": (-250, -21), "window": w,
                               "car_windows": [(-5, -1), window], "min_estimation": 60, "max_loss": 0.9}
@@ -622,26 +698,13 @@ def _run_ledger(study: Study, *, model: Model, window: tuple[int, int], negligib
     mc = MaskedClusters(codes)
     controls = _Controls(res.events)  # (likewise)
     out: dict[str, Result] = {}
-    # the claims that wait for the prefetched variants are tested last, in the order the worker builds them;
-    # while a variant is still being built, the grids' rows that are ready to compute are made meanwhile
-    later = ("pre_filing", "disposals")
-    order = [c for c in CLAIMS if c.kind not in later] + sorted((c for c in CLAIMS if c.kind in later),
-                                                                key=lambda c: later.index(c.kind))
-    for c in tqdm(order, desc="claims", disable=not progress):
-        if c.kind in later:
-            from .robustness import warm_grids
-
-            if study._building(_TRADE):  # the filing-date half while the trade-dated events are built
-                warm_grids(study, "filing")
-            if c.kind == "disposals" and study._building(_DISPOSALS):  # the trade-date half (those events are in)
-                warm_grids(study, "filing")
-                warm_grids(study, "trade")
+    for c in tqdm(CLAIMS, desc="claims", disable=not progress):
         why = _not_testable(c, res.events)
         if why:
-            out[c.id] = _empty(0, np.nan, why)
+            out[c.id] = empty_estimate(0, np.nan, why)
         elif c.kind == "mean":
             assert c.select is not None
-            out[c.id] = _mean(res, car, c.select(sel)[0], mc)
+            out[c.id] = mean_estimate(res.events, car, c.select(sel)[0], mc)
         elif c.kind == "difference":
             assert c.select is not None
             a, b = c.select(sel)
@@ -684,4 +747,4 @@ def _run_ledger(study: Study, *, model: Model, window: tuple[int, int], negligib
                                               r.get("controlled_high", np.nan))})
     led = pd.DataFrame(rows)
     led = led.join(adjust_pvalues(led["p"]))
-    return led.join(literature_agreement(led))[LEDGER_COLUMNS]
+    return Ledger(led.join(literature_agreement(led))[LEDGER_COLUMNS])

@@ -1,4 +1,10 @@
-"""The headline comparison across return models, CAR windows and event dates (filing vs trade date)."""
+"""The headline comparison across return models, CAR windows and event dates (filing vs trade date).
+
+Pure functions of a study's events and panel (:class:`~.estimates.ClaimsData`); their results are kept by the
+study (:func:`~.estimates.derived`), so the report's claim pages and notebook 02 share one computation.  The
+grids of one event date can be computed ahead (:func:`grid_rows`) while other work waits: that is arranged by
+:mod:`insider_kit.study`, never here.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +13,15 @@ from collections.abc import Iterator
 import pandas as pd
 
 from ..eventstudy import event_study
-from ..eventstudy.regression import MaskedClusters, cluster_codes
+from ..eventstudy.regression import MaskedClusters, cluster_codes, clustered_ols
 from ..eventstudy.results import EventStudyResult
-from ..study import Study
-from .ledger import _diff_clustered, _mean
+from .estimates import ClaimsData, derived, difference_estimate, mean_estimate
 
-__all__ = ["SELL_SIGNAL_RANKING", "claim_grids", "robustness", "runup_model_bias", "sell_signal_ranking"]
+__all__ = ["DEFAULT_GRID", "SELL_SIGNAL_RANKING", "claim_grids", "grid_names", "grid_rows", "robustness",
+           "runup_model_bias", "sell_signal_ranking"]
 
 
-def _grid_studies(study: Study, models: tuple[str, ...], windows: tuple[tuple[int, int], ...],
+def _grid_studies(study: ClaimsData, models: tuple[str, ...], windows: tuple[tuple[int, int], ...],
                   dates: tuple[str, ...], *, tests: bool) -> Iterator[tuple[str, str, EventStudyResult]]:
     """One event study per (event date, model) of the grid (factor models skipped without factors)."""
     for date in dates:
@@ -28,7 +34,7 @@ def _grid_studies(study: Study, models: tuple[str, ...], windows: tuple[tuple[in
                                            group="direction")
 
 
-def robustness(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "market_model", "ff3"),
+def robustness(study: ClaimsData, *, models: tuple[str, ...] = ("market_adjusted", "market_model", "ff3"),
                windows: tuple[tuple[int, int], ...] = ((0, 5), (0, 20), (0, 60)),
                dates: tuple[str, ...] = ("filing", "trade")) -> pd.DataFrame:
     """Purchases minus sign-flipped sales across models, CAR windows and event dates (clustered CIs).
@@ -59,7 +65,7 @@ def robustness(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "m
     return rob[["date", "model", "window", "buys", "sales", "difference", "ci_low", "ci_high", "n_buys", "n_sales"]]
 
 
-def runup_model_bias(study: Study, *, models: tuple[str, ...] = ("market_model", "market_adjusted"),
+def runup_model_bias(study: ClaimsData, *, models: tuple[str, ...] = ("market_model", "market_adjusted"),
                      window: tuple[int, int] = (0, 60)) -> pd.DataFrame:
     """Mean CAR of sales by run-up quintile under each return model: the market model's intercept, estimated
     over months that include a run-up, makes sales after run-ups look like reversals (notebook 05).
@@ -96,7 +102,7 @@ def runup_model_bias(study: Study, *, models: tuple[str, ...] = ("market_model",
     return pd.DataFrame(cols).sort_index().rename_axis("run-up quintile")
 
 
-def claim_grids(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "market_model", "ff3"),
+def claim_grids(study: ClaimsData, *, models: tuple[str, ...] = ("market_adjusted", "market_model", "ff3"),
                 windows: tuple[tuple[int, int], ...] = ((0, 5), (0, 20), (0, 60)),
                 dates: tuple[str, ...] = ("filing", "trade")) -> dict[str, pd.DataFrame]:
     """Every mean and difference claim's estimate across return models, CAR windows and event dates.
@@ -131,11 +137,35 @@ def claim_grids(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "
             for c in CLAIMS if c.select is not None}
 
 
-def _grids(study: Study, models: tuple[str, ...], windows: tuple[tuple[int, int], ...], dates: tuple[str, ...]
+def grid_names(models: tuple[str, ...], windows: tuple[tuple[int, int], ...], dates: tuple[str, ...]
+               ) -> tuple[str, str]:
+    """The names the robustness grid and the claims' grids of these settings are kept under by their data.
+
+    Parameters
+    ----------
+    models, windows, dates
+        The grid.
+
+    Returns
+    -------
+    (str, str)
+        ``robustness_<hash>`` and ``claim_grids_<hash>``.
+
+    Examples
+    --------
+    >>> grid_names(*DEFAULT_GRID, ("filing",))[0].startswith("robustness_")
+    True
+    """
+    import hashlib
+
+    key = hashlib.sha256(repr((models, windows, dates)).encode()).hexdigest()[:12]
+    return f"robustness_{key}", f"claim_grids_{key}"
+
+
+def _grids(study: ClaimsData, models: tuple[str, ...], windows: tuple[tuple[int, int], ...], dates: tuple[str, ...]
            ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The robustness grid and every claim's grid from one pass over the grid's event studies (one per date and
-    model), kept with the study: notebook 02's robustness table and the report's claim pages share them."""
-    key = _grid_key(models, windows, dates)
+    model), kept by the study: notebook 02's robustness table and the report's claim pages share them."""
     state: dict[str, pd.DataFrame] = {}
 
     def part(name: str) -> pd.DataFrame:
@@ -143,41 +173,64 @@ def _grids(study: Study, models: tuple[str, ...], windows: tuple[tuple[int, int]
             state["rob"], state["claims"] = _grid_tables(study, models, windows, dates)
         return state[name]
 
-    rob = study._cached_frame(f"robustness_{key}", lambda: part("rob"))
-    claims = study._cached_frame(f"claim_grids_{key}", lambda: part("claims"))
-    return rob, claims
+    rob_name, claims_name = grid_names(models, windows, dates)
+    return derived(study, rob_name, lambda: part("rob")), derived(study, claims_name, lambda: part("claims"))
 
 
-def _grid_tables(study: Study, models: tuple[str, ...], windows: tuple[tuple[int, int], ...], dates: tuple[str, ...]
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _grid_tables(study: ClaimsData, models: tuple[str, ...], windows: tuple[tuple[int, int], ...],
+                 dates: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The robustness rows (purchases minus sign-flipped sales) and the claims' rows of every (date, model,
     window), from one event study per (date, model)."""
     rob: list[dict[str, object]] = []
     rows: list[dict[str, object]] = []
-    if "trade" in dates:  # built by a worker while the filing-date studies run here
-        study.prefetch([("trade", ("P", "S"), False)])
     for date in dates:
-        r, c = _date_rows(study, models, windows, date)
+        r, c = grid_rows(study, models, windows, date)
         rob += r
         rows += c
     cols = ["claim", "date", "model", "start", "end", "n", "n_ref", "estimate", "ci_low", "ci_high"]
     return pd.DataFrame(rob), pd.DataFrame(rows, columns=cols)
 
 
-#: The grids' defaults (:func:`robustness`, :func:`claim_grids`: the report's and notebook 02's).
-_DEFAULTS: tuple[tuple[str, ...], tuple[tuple[int, int], ...]] = (
+#: The grids' defaults (:func:`robustness`, :func:`claim_grids`: the report's and notebook 02's): models, windows.
+DEFAULT_GRID: tuple[tuple[str, ...], tuple[tuple[int, int], ...]] = (
     ("market_adjusted", "market_model", "ff3"), ((0, 5), (0, 20), (0, 60)))
 
 
-def _date_rows(study: Study, models: tuple[str, ...], windows: tuple[tuple[int, int], ...], date: str
+def grid_rows(study: ClaimsData, models: tuple[str, ...], windows: tuple[tuple[int, int], ...], date: str
+              ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The robustness rows and the claims' rows of one event date (one event study per model), kept by the study
+    in memory (so they can be computed ahead, while other work waits, and assembled later).
+
+    Parameters
+    ----------
+    study
+        The claims' data.
+    models, windows
+        The grid.
+    date
+        ``filing`` or ``trade``.
+
+    Returns
+    -------
+    (list, list)
+        The robustness rows and the claims' rows (dicts).
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> rob, rows = grid_rows(study, ("market_adjusted",), ((0, 20),), "filing")
+    >>> len(rob), rob[0]["model"]
+    (1, 'market_adjusted')
+    """
+    return derived(study, f"grid_rows_{models!r}_{windows!r}_{date}",
+                   lambda: _date_rows(study, models, windows, date), persist=False)
+
+
+def _date_rows(study: ClaimsData, models: tuple[str, ...], windows: tuple[tuple[int, int], ...], date: str
                ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """The robustness and claim rows of one event date (one event study per model), kept in the study's
-    memory (:func:`warm_grids` computes them before the grids are asked for)."""
     from .catalog import CLAIMS, Selections
 
-    key = f"grid_rows_{models!r}_{windows!r}_{date}"
-    if key in study._alt_meta:
-        return study._alt_meta[key]
     rob: list[dict[str, object]] = []
     rows: list[dict[str, object]] = []
     for _, model, res in _grid_studies(study, models, windows, (date,), tests=False):
@@ -186,8 +239,8 @@ def _date_rows(study: Study, models: tuple[str, ...], windows: tuple[tuple[int, 
         buy = (res.events["direction"] == "buy").to_numpy()
         for w in windows:
             car = res.car[w].to_numpy()
-            d = _diff_clustered(car, buy, ~buy, mc, flip_b=True)
-            b, s_ = _mean(res, car, buy, mc), _mean(res, car, ~buy, mc)
+            d = difference_estimate(car, buy, ~buy, mc, flip_b=True)
+            b, s_ = mean_estimate(res.events, car, buy, mc), mean_estimate(res.events, car, ~buy, mc)
             rob.append({"date": date, "model": model, "start": w[0], "end": w[1], "buys": b["estimate"],
                         "sales": s_["estimate"], "difference": d["estimate"], "ci_low": d["ci_low"],
                         "ci_high": d["ci_high"], "n_buys": b["n"], "n_sales": s_["n"]})
@@ -197,29 +250,12 @@ def _date_rows(study: Study, models: tuple[str, ...], windows: tuple[tuple[int, 
             a, ref = c.select(sel)
             for w in windows:
                 car = res.car[w].to_numpy()
-                r = _mean(res, car, a, mc) if ref is None else _diff_clustered(car, a, ref, mc, c.flip_ref)
+                r = mean_estimate(res.events, car, a, mc) if ref is None else \
+                    difference_estimate(car, a, ref, mc, flip_b=c.flip_ref)
                 rows.append({"claim": c.id, "date": date, "model": model, "start": w[0], "end": w[1], "n": r["n"],
                              "n_ref": r["n_ref"], "estimate": r["estimate"], "ci_low": r["ci_low"],
                              "ci_high": r["ci_high"]})
-    study._alt_meta[key] = (rob, rows)
     return rob, rows
-
-
-def warm_grids(study: Study, date: str) -> None:
-    """Compute the default grids' rows of event *date* (``filing`` or ``trade``) now, unless the grids are
-    already built: the ledger calls this while a worker is still building event variants it waits for (the
-    filing-date half while it waits for the trade-dated events, the trade-date half while it waits for the
-    disposals), so the grids built later (the report's, notebook 02's) are assembled from rows already made."""
-    models, windows = _DEFAULTS
-    if study._has_frame(f"robustness_{_grid_key(models, windows, ('filing', 'trade'))}"):
-        return
-    _date_rows(study, models, windows, date)
-
-
-def _grid_key(models: tuple[str, ...], windows: tuple[tuple[int, int], ...], dates: tuple[str, ...]) -> str:
-    import hashlib
-
-    return hashlib.sha256(repr((models, windows, dates)).encode()).hexdigest()[:12]
 
 
 #: The sources' ranking of sell signals, strongest first ("high", "medium", "situational").
@@ -227,7 +263,7 @@ SELL_SIGNAL_RANKING: tuple[tuple[str, str], ...] = (
     ("cluster", "high"), ("after run-up", "medium"), ("large unscheduled CEO/CFO", "medium"), ("lock-up", "situational"))
 
 
-def sell_signal_ranking(study: Study, *, model: str = "market_adjusted", window: tuple[int, int] = (0, 60)
+def sell_signal_ranking(study: ClaimsData, *, model: str = "market_adjusted", window: tuple[int, int] = (0, 60)
                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The sources' ranking of sell signals tested as a ranking: one regression of sale CARs on the four
     pattern dummies (cluster, after a run-up, large unscheduled CEO/CFO, lock-up; other sales the base), standard
@@ -259,7 +295,6 @@ def sell_signal_ranking(study: Study, *, model: str = "market_adjusted", window:
     """
     import numpy as np
 
-    from ..eventstudy.regression import cluster_codes, ols_clustered
     from .catalog import Selections
 
     ev = study.events[study.events["direction"] == "sell"]
@@ -273,18 +308,20 @@ def sell_signal_ranking(study: Study, *, model: str = "market_adjusted", window:
     X = pd.DataFrame({"const": 1.0, **{k: v[m].astype(float) for k, v in dummies.items()}})
     keep = [k for k in dummies if X[k].sum() >= 2]
     X = X[["const", *keep]]
-    fit = ols_clustered(car[m], X, cluster_codes(res.events, ("firm", "month"), mask=m))
-    cov = fit.cov_params()
+    fit = clustered_ols(car[m], X, cluster_codes(res.events, ("firm", "month"), mask=m))
+    cov = fit.cov.to_numpy()
+    pos = {k: i for i, k in enumerate(fit.cov.index)}
     rank = dict(SELL_SIGNAL_RANKING)
     order = [k for k, _ in SELL_SIGNAL_RANKING]
-    eff = pd.DataFrame({"estimate": fit.params[keep], "se": fit.bse[keep],
+    eff = pd.DataFrame({"estimate": fit.params[keep], "se": fit.std_errors[keep],
                         "n": [int(X[k].sum()) for k in keep], "sources_rank": [rank[k] for k in keep]})
     eff["ci_low"], eff["ci_high"] = eff["estimate"] - 1.96 * eff["se"], eff["estimate"] + 1.96 * eff["se"]
     rows = []
     for i, a in enumerate(keep):
         for b in keep[i + 1:]:
             d = float(fit.params[a] - fit.params[b])
-            se = float(np.sqrt(max(cov.loc[a, a] + cov.loc[b, b] - 2 * cov.loc[a, b], 0.0)))
+            ia, ib = pos[a], pos[b]
+            se = float(np.sqrt(max(float(cov[ia, ia] + cov[ib, ib] - 2 * cov[ia, ib]), 0.0)))
             lo, hi = d - 1.96 * se, d + 1.96 * se
             higher = order.index(a) < order.index(b) and rank[a] != rank[b]
             if rank[a] == rank[b]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .calendar import CalendarTimeResult, calendar_time, portfolio_returns
 from .compare import Comparison, compare
 from .engine import DEFAULT_CAR_WINDOWS, Model, event_study
-from .regression import CarRegression, car_regression
+from .regression import CarRegression, RegressionTable, car_regression, regression_table
 from .results import EventStudyResult, window_label
 from .simulate import simulate_power
 
@@ -16,11 +16,13 @@ __all__ = [
     "Comparison",
     "EventStudyResult",
     "Model",
+    "RegressionTable",
     "calendar_time",
     "car_regression",
     "compare",
     "event_study",
     "portfolio_returns",
+    "regression_table",
     "simulate_power",
     "window_label",
 ]

@@ -22,7 +22,7 @@ import pandas as pd
 from ..days import day_index
 from ..errors import DataError
 from ..prices.panel import ReturnsPanel
-from .results import ResultsBase
+from .results import Estimates
 
 __all__ = ["CalendarTimeResult", "calendar_time", "portfolio_returns"]
 
@@ -30,8 +30,12 @@ _FACT = {"market": ("mkt_rf",), "ff3": ("mkt_rf", "smb", "hml"), "carhart": ("mk
 
 
 @dataclass(repr=False)
-class CalendarTimeResult(ResultsBase):
+class CalendarTimeResult(Estimates):
     """Alphas of the calendar-time portfolios (``table``, ``summary()``) and their daily returns (``returns``).
+
+    In the results protocol the estimates are the daily alphas of the ``long``, ``short`` and ``long_short``
+    portfolios (``params``, ``std_errors``, ``pvalues``, ``conf_int(level)``: Newey-West standard errors,
+    normal intervals; ``nobs``: the days of each regression).
 
     Examples
     --------
@@ -55,6 +59,32 @@ class CalendarTimeResult(ResultsBase):
     holding: tuple[int, int]
     weighting: str
     meta: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def params(self) -> pd.Series:
+        """Each portfolio's daily alpha."""
+        return self.table["alpha_daily"].astype(float).rename("alpha_daily")
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Their Newey-West standard errors."""
+        se = self.table["se_daily"] if "se_daily" in self.table else pd.Series(np.nan, index=self.table.index)
+        return se.astype(float).rename("std_error")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Their two-sided normal p-values."""
+        return self.table["p"].astype(float).rename("p")
+
+    @property
+    def nobs(self) -> pd.Series:
+        """Days in each portfolio's regression."""
+        return self.table["n_days"].astype(int).rename("nobs")
+
+    @property
+    def ci_method(self) -> str:
+        """How the intervals are made."""
+        return f"Newey-West HAC standard errors ({self.meta.get('lags', '?')} lags), normal"
 
     def summary(self) -> pd.DataFrame:
         """Alphas with their CI, Newey-West t and p, days and firms held (betas: ``table``)."""
@@ -258,4 +288,5 @@ def calendar_time(events: pd.DataFrame, panel: ReturnsPanel, *, holding: tuple[i
     first = ["alpha_daily", "alpha_annual", "ci_low_annual", "ci_high_annual", "t_nw", "p", "n_days", "avg_firms"]
     tab = tab[[c for c in first if c in tab] + [c for c in tab.columns if c not in first]]
     tab.index.name = "portfolio"
-    return CalendarTimeResult(tab, pd.DataFrame(rets), pd.DataFrame(counts), model, holding, weighting)
+    return CalendarTimeResult(tab, pd.DataFrame(rets), pd.DataFrame(counts), model, holding, weighting,
+                              {"lags": lags, "periods_per_year": periods_per_year})

@@ -1,11 +1,14 @@
-"""Cross-sectional regressions of CARs with clustered standard errors (the kit's one clustered estimator).
+"""Cross-sectional regressions of CARs with clustered standard errors.
 
 Events of one firm, and events in one calendar month, are not independent; every standard error of a
 mean or a difference of CARs in the kit is therefore clustered by firm and month (two-way: Cameron,
-Gelbach & Miller 2011; Petersen 2009), through :func:`clustered_ols` (equal to the statsmodels-backed :func:`ols_clustered`,
-linear in events).  :func:`car_regression` exposes the
-same machinery with a statsmodels formula over a study's events and their CARs, so a difference between
-groups can be estimated with controls (size, trade value, role, year fixed effects).
+Gelbach & Miller 2011; Petersen 2009).  Every one goes through the kit's one clustered estimator,
+:func:`~insider_kit.eventstudy.reference.cluster_covariance`: :func:`clustered_ols` (linear in events),
+:func:`clustered_mean`, :class:`MaskedClusters` (the ledger's compiled sums over subsets of one set of events)
+and :func:`car_regression`, which fits a formula over a study's events and their CARs, so a difference between
+groups can be estimated with controls (size, trade value, role, year fixed effects).  :func:`ols_clustered`
+(statsmodels) computes no number of the kit: it is the independent reference the tests compare with.
+:func:`regression_table` sets several CAR regressions side by side for a paper.
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ from .results import Estimates, window_of
 if TYPE_CHECKING:
     from .results import EventStudyResult
 
-__all__ = ["CarRegression", "Cluster", "ClusteredFit", "car_regression", "cluster_codes", "cluster_dims", "clustered_mean",
-           "clustered_ols", "hac_ols", "ols_clustered"]
+__all__ = ["CarRegression", "Cluster", "ClusteredFit", "MaskedClusters", "RegressionTable", "car_regression", "cluster_codes", "cluster_dims",
+           "clustered_mean", "clustered_ols", "hac_ols", "ols_clustered", "regression_table"]
 
 #: The dimensions standard errors can be clustered by.
 Cluster = Literal["firm", "month"]
@@ -89,7 +92,8 @@ def ols_clustered(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray | None) -> 
 
     Returns the statsmodels results object.  Two-way clustering is statsmodels' Cameron-Gelbach-Miller
     estimator (the two one-way covariances minus the intersection's), with its small-sample correction.
-    It is the reference the fast :func:`clustered_ols` is tested against.
+    It is the independent reference :func:`clustered_ols` is tested against; no number of the kit is
+    computed with it.
 
     Parameters
     ----------
@@ -635,3 +639,188 @@ def car_regression(result: EventStudyResult, formula: str, *, window: tuple[int,
     fit = clustered_ols(y[lhs].to_numpy(), X, groups)
     return CarRegression(formula, window, dims, int(fit.nobs), float(fit.rsquared), len(ev) - len(rows), fit,
                          level)
+
+
+def _stars(p: float, levels: tuple[float, ...]) -> str:
+    return "*" * sum(1 for lv in levels if np.isfinite(p) and p < lv)
+
+
+@dataclass(repr=False)
+class RegressionTable:
+    """Several CAR regressions side by side, as a paper shows them (:func:`regression_table`): one column per
+    regression, each coefficient with its standard error in parentheses below it and stars for its p-value,
+    rows saying which fixed effects each includes, then N and R².
+
+    Coefficients and standard errors are shown in percent (CAR x 100, the kit's style for returns); the note
+    under the table says so, names the standard errors and the star levels.
+    """
+
+    regressions: tuple[CarRegression, ...]
+    names: tuple[str, ...]
+    fixed_effects: tuple[str, ...]
+    stars: tuple[float, ...] = (0.10, 0.05, 0.01)
+
+    def _is_fe(self, term: str) -> str | None:
+        for fe in self.fixed_effects:
+            if term.startswith((f"C({fe})", f"C({fe},")):
+                return fe
+        return None
+
+    def terms(self) -> list[str]:
+        """The coefficients shown (every regression's, fixed effects and the intercept aside; the intercept
+        last), in order of first appearance."""
+        seen: list[str] = []
+        for r in self.regressions:
+            seen += [t for t in r.params.index if t not in seen and not self._is_fe(t) and t != "Intercept"]
+        if any("Intercept" in r.params.index for r in self.regressions):
+            seen.append("Intercept")
+        return seen
+
+    def note(self) -> str:
+        """The note under the table."""
+        how = sorted({r.ci_method.split(", normal")[0] for r in self.regressions})
+        lv = ", ".join(f"{'*' * (k + 1)} p < {p:g}" for k, p in enumerate(sorted(self.stars, reverse=True)))
+        return (f"Coefficients and standard errors (in parentheses) in percent of CAR; {'; '.join(how)}; {lv}.")
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table as text, one column per regression: a coefficient row and a standard-error row per term,
+        a row per fixed effect, ``N`` and ``R²``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Strings (the numbers: each regression's ``summary()``).
+        """
+        rows: dict[str, list[str]] = {}
+        levels = tuple(sorted(self.stars, reverse=True))
+        for t in self.terms():
+            coef, se = [], []
+            for r in self.regressions:
+                if t in r.params.index:
+                    coef.append(f"{100 * float(r.params[t]):.2f}{_stars(float(r.pvalues[t]), levels)}")
+                    se.append(f"({100 * float(r.std_errors[t]):.2f})" if np.isfinite(r.std_errors[t]) else "")
+                else:
+                    coef.append("")
+                    se.append("")
+            rows[t] = coef
+            rows[f"{t} (se)"] = se
+        for fe in self.fixed_effects:  # (a row for each fixed effect some regression includes)
+            has = ["Yes" if any(self._is_fe(t) == fe for t in r.params.index) else "No" for r in self.regressions]
+            if "Yes" in has:
+                rows[f"{fe} fixed effects"] = has
+        rows["N"] = [f"{r.nobs:,}" for r in self.regressions]
+        rows["R²"] = [f"{r.rsquared:.3f}" for r in self.regressions]
+        return pd.DataFrame(rows, index=list(self.names)).T
+
+    def to_latex(self, *, caption: str | None = None, label: str | None = None) -> str:
+        """The table as LaTeX (booktabs): numbered columns headed by the regressions' names, standard errors
+        in parentheses, stars as superscripts, a rule before the fixed-effect rows, N and R², the note below.
+
+        Parameters
+        ----------
+        caption, label
+            Optional caption and ``\\label`` (then the tabular is wrapped in a ``table`` float).
+
+        Returns
+        -------
+        str
+            The LaTeX source.
+        """
+        from ..tables import latex_escape
+
+        f = self.to_frame()
+        k = len(self.names)
+        lines = [f"\\begin{{tabular}}{{l{'c' * k}}}", "\\toprule",
+                 " & " + " & ".join(f"({i + 1})" for i in range(k)) + " \\\\",
+                 " & " + " & ".join(latex_escape(n) for n in self.names) + " \\\\", "\\midrule"]
+
+        def cell(v: str) -> str:
+            body = v.rstrip("*")
+            st = v[len(body):]
+            return latex_escape(body) + (f"$^{{{st}}}$" if st else "")
+
+        n_terms = len(self.terms())
+        for i, (name, vals) in enumerate(f.iterrows()):
+            if i == 2 * n_terms:
+                lines.append("\\midrule")
+            label_ = "" if str(name).endswith(" (se)") else latex_escape(name).replace("R$^2$", "$R^2$")
+            lines.append(label_ + " & " + " & ".join(cell(str(v)) for v in vals) + " \\\\")
+        lines += ["\\bottomrule", "\\end{tabular}", f"\\par\\footnotesize {latex_escape(self.note())}"]
+        if caption or label:
+            lines = ["\\begin{table}[htbp]", "\\centering"] + ([f"\\caption{{{latex_escape(caption)}}}"] if caption else []) \
+                + ([f"\\label{{{label}}}"] if label else []) + lines + ["\\end{table}"]
+        return "\n".join(lines) + "\n"
+
+    def to_markdown(self) -> str:
+        """The table as Markdown, the note below it.
+
+        Returns
+        -------
+        str
+            The Markdown source.
+        """
+        from ..tables import markdown_table
+
+        f = self.to_frame()
+        f.index = ["" if str(i).endswith(" (se)") else str(i) for i in f.index]
+        return markdown_table(f) + "\n" + self.note() + "\n"
+
+    def _repr_html_(self) -> str:
+        from ..tables import style_table
+
+        f = self.to_frame()
+        f.index = ["" if str(i).endswith(" (se)") else str(i) for i in f.index]
+        import html
+
+        return style_table(f) + f"<p><small>{html.escape(self.note())}</small></p>"
+
+    def __repr__(self) -> str:
+        f = self.to_frame()
+        f.index = ["" if str(i).endswith(" (se)") else str(i) for i in f.index]
+        return f.to_string() + "\n" + self.note()
+
+
+def regression_table(regressions: Sequence[CarRegression], *, names: Sequence[str] | None = None,
+                     fixed_effects: Sequence[str] = ("year", "month", "top_role"),
+                     stars: tuple[float, ...] = (0.10, 0.05, 0.01)) -> RegressionTable:
+    """Set several CAR regressions side by side (as linearmodels' ``compare`` and stargazer do): coefficients
+    with standard errors in parentheses and stars, rows for the fixed effects each includes, N and R²; with
+    ``to_latex()``, ``to_markdown()`` and an HTML view.
+
+    Parameters
+    ----------
+    regressions
+        The regressions (:func:`car_regression`), one column each.
+    names
+        Column headings (default: the left-hand side and window, e.g. ``CAR(0,60)``).
+    fixed_effects
+        Categorical terms shown as one "fixed effects: Yes/No" row instead of one row per level (a term
+        ``C(year)`` of the formula is the ``year`` fixed effects); a row only for those some regression has.
+    stars
+        p-value thresholds of one, two and three stars.
+
+    Returns
+    -------
+    RegressionTable
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> res = ik.event_study(study.events, study.panel, model="market_adjusted", car_windows=[(0, 60)])
+    >>> a = ik.car_regression(res, "car ~ C(direction)", window=(0, 60))
+    >>> b = ik.car_regression(res, "car ~ C(direction) + np.log(value) + C(year)", window=(0, 60))
+    >>> tab = ik.regression_table([a, b])
+    >>> tab.to_frame().loc["year fixed effects"].tolist()
+    ['No', 'Yes']
+    >>> tab.to_latex().startswith("\\\\begin{tabular}{lcc}")
+    True
+    """
+    regs = tuple(regressions)
+    if not regs:
+        raise DataError("regression_table needs at least one regression")
+    if names is None:
+        names = [f"CAR({r.window[0]},{r.window[1]})" for r in regs]
+    if len(names) != len(regs):
+        raise DataError(f"{len(names)} names for {len(regs)} regressions")
+    return RegressionTable(regs, tuple(map(str, names)), tuple(fixed_effects), tuple(stars))

@@ -9,10 +9,10 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from numba import njit, prange
 
 from ..days import day_index
 from ..prices.panel import ReturnsPanel
+from ._kernels import cumlog_into, drawdowns
 from .params import FRACTION_BUCKETS, SignalParams
 
 __all__ = ["add_price_signals", "cluster_counts", "fraction_bucket", "fraction_of_holding", "lockup_flags",
@@ -368,7 +368,7 @@ def _cumlog(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if values.ndim == 2 and values.dtype == np.float64:  # the panel: one compiled pass on all cores
         c = np.empty(shape)
         n = np.empty(shape, dtype=np.int32)
-        _cumlog_into(values, c, n)
+        cumlog_into(values, c, n)
         return c, n
     with np.errstate(invalid="ignore"):
         valid = values > -1.0  # (False for NaN)
@@ -379,45 +379,6 @@ def _cumlog(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = np.zeros(shape, dtype=np.int32)
     np.cumsum(valid, axis=0, out=n[1:])
     return c, n
-
-
-@njit(parallel=True, nogil=True, cache=True)
-def _cumlog_into(values, c, n):  # pragma: no cover - compiled
-    """:func:`_cumlog` of a days x tickers array into *c* and *n*: blocks of columns on the cores, each walked
-    down the days (the running sums in the order numpy's cumsum adds them)."""
-    T, N = values.shape
-    B = 256
-    for bj in prange((N + B - 1) // B):
-        j0 = bj * B
-        j1 = min(j0 + B, N)
-        for j in range(j0, j1):
-            c[0, j] = 0.0
-            n[0, j] = 0
-        for t in range(T):
-            for j in range(j0, j1):
-                v = values[t, j]
-                if v > -1.0 and np.isfinite(v):
-                    c[t + 1, j] = c[t, j] + np.log1p(v)
-                    n[t + 1, j] = n[t, j] + 1
-                else:
-                    c[t + 1, j] = c[t, j]
-                    n[t + 1, j] = n[t, j]
-
-
-@njit(parallel=True, nogil=True, cache=True)
-def _drawdowns(C, d0, jj, D, out):  # pragma: no cover - compiled
-    """``out[e]`` = exp(C at day d0 - the highest C over the D days ending there) - 1: the drawdown of ticker
-    ``jj[e]``'s (relative) price from its high of the *D* trading days to day -1 (``C`` as :func:`_cumlog` gives
-    it, row t holding the sum over days before t; rows clipped to the array, as the events' days are)."""
-    T = C.shape[0] - 1
-    for e in prange(len(d0)):
-        j = jj[e]
-        hi = -np.inf
-        for off in range(-D, 0):
-            v = C[min(max(d0[e] + off + 1, 0), T), j]
-            if v > hi:
-                hi = v
-        out[e] = np.exp(C[min(max(d0[e], 0), T), j] - hi) - 1.0
 
 
 def add_price_signals(events: pd.DataFrame, panel: ReturnsPanel, *, params: SignalParams | None = None,
@@ -503,7 +464,7 @@ def add_price_signals(events: pd.DataFrame, panel: ReturnsPanel, *, params: Sign
     # drawdown from the highest (relative) price of the previous dip_days trading days to day -1
     D = p.dip_days
     dd = np.empty(len(ev))
-    _drawdowns(C, np.ascontiguousarray(d0, dtype=np.int64), jj, D, dd)
+    drawdowns(C, np.ascontiguousarray(d0, dtype=np.int64), jj, D, dd)
     dd_ok = ok & (d0 - D >= 0)
     ev["drawdown"] = np.where(dd_ok, dd, np.nan)
     ev["dip"] = dd_ok & (dd <= -p.dip_drawdown) & (ev["direction"].to_numpy() == "buy" if "direction" in ev else True)

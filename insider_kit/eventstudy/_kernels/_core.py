@@ -11,7 +11,7 @@ from numba import njit, prange, types
 from numba.core import cgutils, config
 from numba.extending import intrinsic
 
-__all__ = ["DayArgs", "EventOut", "ModelArgs", "_fin", "_inline", "_kernel", "_prefetch", "transpose"]
+__all__ = ["DayArgs", "EventOut", "ModelArgs", "fin", "inline", "kernel", "prefetch_hint", "transpose"]
 
 
 class ModelArgs(NamedTuple):
@@ -54,21 +54,21 @@ class EventOut(NamedTuple):
     nval: np.ndarray
 
 # "reassoc" lets LLVM vectorise the sums (their order may change in the last bits); no flag that
-# assumes finite values, as NaN marks every missing day, and finiteness is tested with _fin
-_kernel = njit(nogil=True, cache=True, fastmath={"reassoc", "nsz"}, error_model="numpy")
+# assumes finite values, as NaN marks every missing day, and finiteness is tested with fin
+kernel = njit(nogil=True, cache=True, fastmath={"reassoc", "nsz"}, error_model="numpy")
 # small helpers of the per-event loop, inlined by numba (an out-of-line call returning a tuple costs ~50 ns per event)
-_inline = njit(nogil=True, cache=True, fastmath={"reassoc", "nsz"}, error_model="numpy", inline="always")
+inline = njit(nogil=True, cache=True, fastmath={"reassoc", "nsz"}, error_model="numpy", inline="always")
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _fin(x):  # pragma: no cover - compiled
+def fin(x):  # pragma: no cover - compiled
     """x is finite.  (``np.isfinite`` is not safe here: under "reassoc" LLVM may fold the
     ``x - x`` it is built from to zero, which made NaN days count as data.)"""
     return abs(x) < np.inf
 
 
 @intrinsic
-def _prefetch_hint(typingctx, arr, idx):  # pragma: no cover - compiled
+def _llvm_prefetch(typingctx, arr, idx):  # pragma: no cover - compiled
     """Hint the CPU to fetch ``arr[idx]``'s cache line (LLVM's ``llvm.prefetch``: read, keep in all levels).
 
     A hint, not a load: it never faults and changes no value.  The kernels prefetch the next event's
@@ -96,7 +96,7 @@ def _no_prefetch(arr: np.ndarray, idx: int) -> None:
 
 
 #: The prefetch hint (an LLVM intrinsic when compiled; nothing when the kernels run as plain Python).
-_prefetch = _no_prefetch if getattr(config, "DISABLE_JIT", False) else _prefetch_hint
+prefetch_hint = _no_prefetch if getattr(config, "DISABLE_JIT", False) else _llvm_prefetch
 
 
 def transpose(a: np.ndarray) -> np.ndarray:

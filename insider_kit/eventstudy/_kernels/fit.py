@@ -1,6 +1,6 @@
 """The per-event pass: fit the return model, abnormal returns, CARs, SCARs, BHARs and the rank test's sort keys.
 
-Every kernel computes an event's values with the same two helpers, :func:`_fit` and :func:`_values` (and their
+Every kernel computes an event's values with the same two helpers, :func:`_fit` and :func:`event_values` (and their
 one-regressor forms), so the fast path, the exact rank fallback and the Kolari-Pynnönen residuals agree bit
 for bit.
 """
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import _fin, _inline, _kernel, _prefetch
+from ._core import fin, inline, kernel, prefetch_hint
 
-__all__ = ["_values", "abnormal", "est_residuals", "window_ar"]
+__all__ = ["abnormal", "est_residuals", "event_values", "window_ar"]
 
 
-@_kernel
+@kernel
 def _fit(row, off, Zt, s, e0, e1, coef, work, cols):  # pragma: no cover - compiled
     """OLS of ``y = row - off`` on ``[1, Z]`` over days ``s+e0..s+e1`` (factor models: p >= 2 regressors,
     *Zt* factor-major, ``p x days``; models with at most one use :func:`_fit1`).
@@ -105,7 +105,7 @@ def _fit(row, off, Zt, s, e0, e1, coef, work, cols):  # pragma: no cover - compi
     return n, mx[0], sxx0, max(syy - czy, 0.0)
 
 
-@_inline
+@inline
 def _residuals_into(row, off, Zt, t0, t1, coef, out):  # pragma: no cover - compiled
     """``out[k] = row - off - coef[0] - sum_q coef[1+q] Zt[q]`` on days ``t0 + k < t1`` (*Zt* factor-major),
     one vectorised pass per regressor.  Every index is a slice position counted from 0: an index that might
@@ -121,8 +121,8 @@ def _residuals_into(row, off, Zt, t0, t1, coef, out):  # pragma: no cover - comp
             out[k] -= bq * zq[k]
 
 
-@_kernel
-def _values(row, off, Zt, s, e0, e1, w0, w1, coef, out, est=True):  # pragma: no cover - compiled
+@kernel
+def event_values(row, off, Zt, s, e0, e1, w0, w1, coef, out, est=True):  # pragma: no cover - compiled
     """Estimation residuals (NaN on days not used by the fit; only when *est*) then event-window abnormal
     returns, into *out* (*Zt* factor-major)."""
     if est:
@@ -130,7 +130,7 @@ def _values(row, off, Zt, s, e0, e1, w0, w1, coef, out, est=True):  # pragma: no
     _residuals_into(row, off, Zt, s + w0, s + w1 + 1, coef, out[e1 - e0 + 1:])
 
 
-@_kernel
+@kernel
 def _fit1(row, off, z, has_x, s, e0, e1, const, coef):  # pragma: no cover - compiled
     """One-pass OLS of ``y = row - off`` on ``[1, z]`` (at most one regressor; *z* is zeros when there is none).
 
@@ -195,7 +195,7 @@ def _fit1(row, off, z, has_x, s, e0, e1, const, coef):  # pragma: no cover - com
     return n, mx, Sxx, max(Syy - b * Sxy, 0.0)
 
 
-@_inline
+@inline
 def _residuals1_into(row, off, z1, t0, t1, a, b, out):  # pragma: no cover - compiled
     """:func:`_residuals_into` for at most one regressor (*z1*): ``out[k] = row - off - a - b z1``."""
     rs = row[t0:t1]
@@ -205,15 +205,15 @@ def _residuals1_into(row, off, z1, t0, t1, a, b, out):  # pragma: no cover - com
         out[k] = rs[k] - os_[k] - a - b * zs[k]
 
 
-@_kernel
+@kernel
 def _values1(row, off, z1, s, e0, e1, w0, w1, a, b, out, est=True):  # pragma: no cover - compiled
-    """:func:`_values` for models with at most one regressor (*z1*)."""
+    """:func:`event_values` for models with at most one regressor (*z1*)."""
     if est:
         _residuals1_into(row, off, z1, s + e0, s + e1 + 1, a, b, out)
     _residuals1_into(row, off, z1, s + w0, s + w1 + 1, a, b, out[e1 - e0 + 1:])
 
 
-@_kernel
+@kernel
 def window_ar(m, days, jj, d0, coef, s0, s1, out):  # pragma: no cover - compiled
     """Event-window abnormal returns of events ``s0..s1-1`` from their fitted coefficients, into ``out[i]``
     (the values :func:`abnormal` summed into the CARs, computed by the same helpers)."""
@@ -227,12 +227,12 @@ def window_ar(m, days, jj, d0, coef, s0, s1, out):  # pragma: no cover - compile
         if p <= 1:
             _values1(row, off, z1, d0[i], e0, e1, w0, w1, coef[i, 0], coef[i, 1] if p == 1 else 0.0, buf, False)
         else:
-            _values(row, off, Zt, d0[i], e0, e1, w0, w1, coef[i], buf, False)
+            event_values(row, off, Zt, d0[i], e0, e1, w0, w1, coef[i], buf, False)
         for k in range(w1 - w0 + 1):
             out[i, k] = buf[L_est + k]
 
 
-@_inline
+@inline
 def _sum_finite4(v):  # pragma: no cover - compiled
     """(sum of the finite values of v, how many), in four independent accumulators."""
     L4 = len(v) - len(v) % 4
@@ -258,7 +258,7 @@ def _sum_finite4(v):  # pragma: no cover - compiled
     return (q0 + q1) + (q2 + q3), (f0 + f1) + (f2 + f3)
 
 
-@_inline
+@inline
 def _finite_min_max(v, scratch):  # pragma: no cover - compiled
     """(min, max) of the finite values of v ((inf, -inf) when there are none), found on the values' bit
     patterns: LLVM vectorises an integer min/max reduction, but not a floating-point one unless NaN is ruled
@@ -282,16 +282,16 @@ def _finite_min_max(v, scratch):  # pragma: no cover - compiled
     return f[0], f[1]
 
 
-@_inline
+@inline
 def _prefetch_event(RT, jj, d0, i, e0, Lr):  # pragma: no cover - compiled
     """Prefetch every cache line of event i's days ``d0[i] + e0 ..`` (*Lr* days) in its ticker's row."""
     row = RT[jj[i]]
     b = d0[i] + e0
     for k in range(0, Lr + 8, 8):
-        _prefetch(row, b + k)  # type: ignore[call-arg]  # (typing context supplied by numba)
+        prefetch_hint(row, b + k)  # type: ignore[call-arg]  # (typing context supplied by numba)
 
 
-@_inline
+@inline
 def _eliminate(A, c, x, tol):  # pragma: no cover - compiled
     """Solve ``A x = c`` by Gaussian elimination with partial pivoting (p <= 4), overwriting *A* and *c*;
     False (and *x* untouched) when a pivot is not above *tol* (a singular system)."""
@@ -320,7 +320,7 @@ def _eliminate(A, c, x, tol):  # pragma: no cover - compiled
     return True
 
 
-@_inline
+@inline
 def _quad_inverse(A0, d, Ms, c, z):  # pragma: no cover - compiled
     """``d' A0^{-1} d`` for a small symmetric positive definite *A0* (p <= 4), solved on copies (*Ms*, *c*;
     *z* receives ``A0^{-1} d``); NaN when *A0* is singular."""
@@ -339,7 +339,7 @@ def _quad_inverse(A0, d, Ms, c, z):  # pragma: no cover - compiled
 
 # long: one fused compiled pass per event (fit, CARs, SCARs, BHARs, rank keys); split into calls, the
 # per-event cost of returning tuples and re-reading the event's days shows in the million-event benchmark
-@_kernel
+@kernel
 def abnormal(m, days, jj, d0, idx, want_bhar, keys, pb, missing_key, out):  # pragma: no cover - compiled
     """Fit, abnormal returns, CARs, SCARs, BHARs and rank keys for the events of one chunk.
 
@@ -404,7 +404,7 @@ def abnormal(m, days, jj, d0, idx, want_bhar, keys, pb, missing_key, out):  # pr
             n, mx0, sxx0, ssr = _fit(row, off, Zt, s, e0, e1, c, work, cols)
             for q in range(p + 1):
                 coef[i, q] = c[q]
-            _values(row, off, Zt, s, e0, e1, w0, w1, c, buf, want_keys)
+            event_values(row, off, Zt, s, e0, e1, w0, w1, c, buf, want_keys)
         n_est[i] = n
         be = buf[:L_est]
         bw = buf[L_est:]
@@ -415,7 +415,7 @@ def abnormal(m, days, jj, d0, idx, want_bhar, keys, pb, missing_key, out):  # pr
             npos[i] = int(fpo)
         else:
             npos[i] = 0
-        sg = ssr / (n - k_params) if n > k_params and _fin(coef[i, 0]) else np.nan
+        sg = ssr / (n - k_params) if n > k_params and fin(coef[i, 0]) else np.nan
         sig2[i] = sg
         if want_keys:  # finite values ranked: the fit's days and the window's finite ARs
             fv = 0.0
@@ -464,8 +464,8 @@ def abnormal(m, days, jj, d0, idx, want_bhar, keys, pb, missing_key, out):  # pr
                 for k in range(len(rw)):
                     rv = rw[k]
                     mv = mw[k]
-                    pr *= 1.0 + rv if _fin(rv) else 1.0
-                    pm *= 1.0 + mv if _fin(mv) else 1.0
+                    pr *= 1.0 + rv if fin(rv) else 1.0
+                    pm *= 1.0 + mv if fin(mv) else 1.0
                 bhar[i, w] = pr - pm
         # rank keys
         if not want_keys:
@@ -480,7 +480,7 @@ def abnormal(m, days, jj, d0, idx, want_bhar, keys, pb, missing_key, out):  # pr
             kr[k] = key if abs(v) < np.inf else missing_key
 
 
-@_kernel
+@kernel
 def est_residuals(m, days, jj, d0, coef, idx, out):  # pragma: no cover - compiled
     """Estimation residuals of the events *idx* (NaN on days the fit did not use), into ``out[k]``."""
     RT, off, Zt = m.RT, m.off, m.Zt
@@ -490,6 +490,6 @@ def est_residuals(m, days, jj, d0, coef, idx, out):  # pragma: no cover - compil
     for k in range(len(idx)):
         i = idx[k]
         s = d0[i]
-        _values(RT[jj[i]], off, Zt, s, e0, e1, w0, w1, coef[i], buf)
+        event_values(RT[jj[i]], off, Zt, s, e0, e1, w0, w1, coef[i], buf)
         for t in range(L_est):
             out[k, t] = buf[t]

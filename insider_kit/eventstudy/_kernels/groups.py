@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._core import _fin, _kernel
+from ._core import fin, kernel
 
 __all__ = ["bootstrap_means", "cluster_square_sums", "gather_finite", "group_moments", "pair_correlations", "patell_sums", "sort_finite", "wilcoxon_sorted"]
 
 
-@_kernel
+@kernel
 def pair_correlations(resid, start, a, b, min_overlap, out):  # pragma: no cover - compiled
     """Correlation of residual rows ``a[k]`` and ``b[k]`` on the calendar days both windows cover and
     both have a value (row r's position t is calendar day ``start[r] + t``); NaN when fewer than
@@ -29,7 +29,7 @@ def pair_correlations(resid, start, a, b, min_overlap, out):  # pragma: no cover
         for t in range(t0, t1):
             x = resid[i, t]
             y = resid[j, t - off]
-            if _fin(x) and _fin(y):
+            if fin(x) and fin(y):
                 n += 1
                 si += x
                 sj += y
@@ -44,7 +44,7 @@ def pair_correlations(resid, start, a, b, min_overlap, out):  # pragma: no cover
         for t in range(t0, t1):
             x = resid[i, t]
             y = resid[j, t - off]
-            if _fin(x) and _fin(y):
+            if fin(x) and fin(y):
                 cxy += (x - mi) * (y - mj)
                 cxx += (x - mi) * (x - mi)
                 cyy += (y - mj) * (y - mj)
@@ -52,7 +52,7 @@ def pair_correlations(resid, start, a, b, min_overlap, out):  # pragma: no cover
 
 
 # ----------------------------------------------------------------------------------------- the test table's columns
-@_kernel
+@kernel
 def group_moments(codes, X, n, mean, sd, m3, npos):  # pragma: no cover - compiled
     """Per group ``g`` (``codes``) and column k of *X*, over the finite values: count ``n``, ``mean``,
     ``sd`` (ddof=1), the centred third-moment sum ``m3`` and the count of positive values ``npos``.
@@ -65,7 +65,7 @@ def group_moments(codes, X, n, mean, sd, m3, npos):  # pragma: no cover - compil
         g = codes[i]
         for k in range(W):
             v = X[i, k]
-            if _fin(v):
+            if fin(v):
                 n[g, k] += 1.0
                 s[g, k] += v
                 npos[g, k] += 1.0 if v > 0 else 0.0
@@ -78,7 +78,7 @@ def group_moments(codes, X, n, mean, sd, m3, npos):  # pragma: no cover - compil
         g = codes[i]
         for k in range(W):
             v = X[i, k]
-            if _fin(v):
+            if fin(v):
                 d = v - mean[g, k]
                 s2[g, k] += d * d
                 s3[g, k] += d * d * d
@@ -88,7 +88,7 @@ def group_moments(codes, X, n, mean, sd, m3, npos):  # pragma: no cover - compil
             m3[g, k] = s3[g, k]
 
 
-@_kernel
+@kernel
 def patell_sums(codes, scar, n_est, k_params, zsum, vsum):  # pragma: no cover - compiled
     """Patell's sums per group and column: ``zsum`` = sum of the finite SCARs of events with more than
     ``k_params + 2`` estimation days, ``vsum`` = the sum of their ``(n_i - k) / (n_i - k - 2)``."""
@@ -102,12 +102,12 @@ def patell_sums(codes, scar, n_est, k_params, zsum, vsum):  # pragma: no cover -
         v = (ne - k_params) / (ne - k_params - 2.0)
         for k in range(scar.shape[1]):
             x = scar[i, k]
-            if _fin(x):
+            if fin(x):
                 zsum[g, k] += x
                 vsum[g, k] += v
 
 
-@_kernel
+@kernel
 def gather_finite(codes, X, G, offsets, out):  # pragma: no cover - compiled
     """The finite values of each group and column of *X*, one after the other in *out*: group g's column k
     is ``out[offsets[g * W + k]: offsets[g * W + k + 1]]`` (*offsets* is filled here; *out* must hold every
@@ -116,7 +116,7 @@ def gather_finite(codes, X, G, offsets, out):  # pragma: no cover - compiled
     cnt = np.zeros(G * W, dtype=np.int64)
     for i in range(X.shape[0]):
         for k in range(W):
-            if _fin(X[i, k]):
+            if fin(X[i, k]):
                 cnt[codes[i] * W + k] += 1
     offsets[0] = 0
     for q in range(G * W):
@@ -125,13 +125,13 @@ def gather_finite(codes, X, G, offsets, out):  # pragma: no cover - compiled
     for i in range(X.shape[0]):
         for k in range(W):
             v = X[i, k]
-            if _fin(v):
+            if fin(v):
                 q = codes[i] * W + k
                 out[cnt[q]] = v
                 cnt[q] += 1
 
 
-@_kernel
+@kernel
 def sort_finite(v, tmp):  # pragma: no cover - compiled
     """Sort the finite doubles *v* in place (*tmp*: scratch of the same length).
 
@@ -185,7 +185,7 @@ def sort_finite(v, tmp):  # pragma: no cover - compiled
         a[i] = b ^ ((b >> 63) & mag)
 
 
-@_kernel
+@kernel
 def wilcoxon_sorted(v):  # pragma: no cover - compiled
     """Wilcoxon signed-rank sums of the sorted finite values *v*: ``(n, W+, sum of t^3 - t over tie groups)``,
     zeros dropped, mid-ranks for ties of |v|.  The negatives (read from zero outwards) and the positives

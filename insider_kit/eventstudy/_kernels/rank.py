@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import _fin, _kernel
-from .fit import _values
+from ._core import fin, kernel
+from .fit import event_values
 
 __all__ = ["rank_accumulate", "rank_exact"]
 
 
-@_kernel
+@kernel
 def rank_accumulate(keys, idx, nval, codes, pb, sums, cnts, flagged):  # pragma: no cover - compiled
     """Add each event's rank deviations ``U = rank / (n + 1) - 0.5`` to its group's per-position sums.
 
@@ -50,7 +50,7 @@ def rank_accumulate(keys, idx, nval, codes, pb, sums, cnts, flagged):  # pragma:
             cg[q] += 1.0 if has else 0.0
 
 
-@_kernel
+@kernel
 def rank_exact(m, days, jj, d0, coef, idx, codes, sums, cnts):  # pragma: no cover - compiled
     """Exact mid-rank version of :func:`rank_accumulate` for the events *idx* (recomputes their values)."""
     RT, off, Zt = m.RT, m.off, m.Zt
@@ -65,10 +65,10 @@ def rank_exact(m, days, jj, d0, coef, idx, codes, sums, cnts):  # pragma: no cov
         if g < 0:
             continue
         s = d0[i]
-        _values(RT[jj[i]], off, Zt, s, e0, e1, w0, w1, coef[i], buf)
+        event_values(RT[jj[i]], off, Zt, s, e0, e1, w0, w1, coef[i], buf)
         nv = 0
         for k in range(Lr):
-            if _fin(buf[k]):
+            if fin(buf[k]):
                 vals[nv] = buf[k]
                 where[nv] = k
                 nv += 1
