@@ -73,6 +73,11 @@ class SampleSpec:
     market_wave_share: float = 0.6  # share of firms with an extra sale in a wave month
     market_wave_effect: float = -0.03  # extra market return per month after a wave
     market_wave_horizon: int = 3  # months the drag lasts
+    # planted data problems (issue #38): each warning the data-quality report raises on the teaching market is
+    # true.  Drawn from their own random stream, so the rest of the market is the same with or without them.
+    delisting_share: float = 0.03  # firms whose price file ends early, with a delisting return (delistings.csv)
+    split_share: float = 0.04  # firms with a stock split in the sample
+    unadjusted_split_share: float = 0.5  # of the splits, left unadjusted in the price files (a documented subset)
     generated_at: str = "2025-01-02T00:00:00Z"  # fixed, so the same seed gives identical bytes
 
     def to_dict(self) -> dict[str, Any]:
