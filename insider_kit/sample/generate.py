@@ -31,6 +31,11 @@ same numbers with or without them):
   split under ``splits`` and the unadjusted ones under ``unadjusted_splits`` (``ticker, date, ratio``; ``date``
   is the first day at the post-split price).  The filings' prices and shares are left as they are (in the
   adjusted units).
+
+One planted effect **fades** (``SampleSpec.fade_class``, ``fade_after``, ``fade_to``; by default cluster sales
+carry -7% until 2023-01-01 and nothing after): an effect found on the early years does not hold on the later
+ones, the lesson of out-of-sample confirmation (:func:`insider_kit.claims.replicate`).  ``truth_events.parquet``
+gives each filing the effect actually planted.
 """
 
 from __future__ import annotations
@@ -553,6 +558,15 @@ def _problems(w: _World) -> None:
         w.filings = [f for f in w.filings if f.trade_idx <= w.delist_idx.get(f.firm, T)]
 
 
+def _effect(w: _World, f: Filing) -> float:
+    """The effect planted at filing *f*: its class's, or ``fade_to`` for the fading class from ``fade_after``."""
+    s = w.spec
+    if (f.cls == s.fade_class and s.fade_after is not None
+            and f.filing_idx >= w.days.searchsorted(pd.Timestamp(s.fade_after))):
+        return s.fade_to
+    return s.effects.get(f.cls, 0.0)
+
+
 def _plant(w: _World) -> None:
     """Add each planted effect to the firm's returns (``info_leak`` of it between trade and filing, the rest
     from the filing day on; a cluster's once, at the filing that makes it public), then the prices."""
@@ -566,7 +580,7 @@ def _plant(w: _World) -> None:
         fs.sort(key=lambda f: (f.filing_idx, f.trade_idx, f.insider))
         w.eff_groups[g_] = fs[min(2, len(fs) - 1)]
     for f in w.filings:
-        e = spec.effects.get(f.cls, 0.0)
+        e = _effect(w, f)
         if f.group >= 0 and w.eff_groups[f.group] is not f:
             continue
         if e == 0.0:
@@ -804,8 +818,7 @@ class _Truth:
         self.codes.append(self._shared(codes))
         for k, v in (("firm", f.firm), ("group", f.group), ("trade_idx", f.trade_idx), ("filing_idx", f.filing_idx)):
             self.ints[k].append(v)
-        self.planted_car.append(w.spec.effects.get(f.cls, 0.0) if (f.group < 0 or w.eff_groups.get(f.group) is f)
-                                else 0.0)
+        self.planted_car.append(_effect(w, f) if (f.group < 0 or w.eff_groups.get(f.group) is f) else 0.0)
         self.flags["plan"].append(plan)
         self.flags["routine"].append(p.routine_month is not None)
 
@@ -874,6 +887,8 @@ def _write(w: _World) -> None:
                       "Cluster effects are planted once per cluster, at the filing that makes it public (its third insider). "
                       "market_waves lists the months of market-wide selling waves; the market return of each of the "
                       "following market_wave_horizon months was lowered by market_wave_effect. "
+                      "fade_class: filings of this class made public on or after fade_after carry fade_to instead "
+                      "of their effect (the fading effect of the out-of-sample lesson). "
                       "delisted: firms whose price file ends on date (their last trading day with a price), with "
                       "the return realised at delisting (dlret, also in raw/prices/delistings.csv). splits: every "
                       "split (date: the first day at the post-split price; ratio: new shares per old share); "

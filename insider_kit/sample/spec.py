@@ -44,10 +44,16 @@ class SampleSpec:
         "plan_sale": 0.0,
         # a touch above the published magnitudes, so that the 500-firm market detects them after the ledger's
         # multiple-testing adjustment (Benjamini-Hochberg across the claims)
-        "cluster_sale": -0.05,
+        "cluster_sale": -0.07,  # until fade_after (below), then fade_to: about -5% over the default span
         "exec_unscheduled_sale": -0.05,
         "lockup_sale": 0.0,
     })
+    # one planted effect fades after a date, so that out-of-sample confirmation has a lesson to teach
+    # (insider_kit.claims.replicate, issue #40): filings of fade_class made public on or after fade_after carry
+    # fade_to instead of their effect (None: no fading)
+    fade_class: str = "cluster_sale"
+    fade_after: str | None = "2023-01-01"
+    fade_to: float = 0.0
     info_leak: float = 0.3
     effect_days: int = 60
     # yearly counts per firm (Poisson means)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..eventstudy.engine import Model
@@ -98,7 +99,8 @@ def planted_labels(events: pd.DataFrame, transactions: pd.DataFrame, planted: pd
 def expected_verdicts(spec: dict[str, Any]) -> dict[str, str]:
     """What the teaching market's spec planted, per claim: ``"supported"`` or ``"not supported"``.
 
-    Only claims the spec decides are listed (others depend on mixtures and power).
+    Only claims the spec decides are listed (others depend on mixtures and power).  A class whose effect fades
+    (``fade_class``) counts with its average over the span insiders trade in.
 
     Parameters
     ----------
@@ -118,7 +120,15 @@ def expected_verdicts(spec: dict[str, Any]) -> dict[str, str]:
     >>> expected_verdicts(spec)["purchases_positive"]
     'supported'
     """
-    e = spec["effects"]
+    e = dict(spec["effects"])
+    fade, after = spec.get("fade_class"), spec.get("fade_after")
+    if fade in e and after is not None:
+        # the fading class's effect over the span insiders trade in (from a year after the start to 70 days
+        # before the end), weighted by the share of that span before and after the fade
+        lo = pd.Timestamp(spec["start"]) + pd.DateOffset(years=1)
+        hi = pd.Timestamp(spec["end"]) - pd.Timedelta(days=70)
+        share = float(np.clip((pd.Timestamp(after) - lo) / (hi - lo), 0.0, 1.0)) if hi > lo else 1.0
+        e[fade] = share * e[fade] + (1 - share) * spec.get("fade_to", 0.0)
     out: dict[str, str] = {}
     out["purchases_positive"] = "supported" if e["opportunistic_purchase"] > 0 else "not supported"
     out["cluster_selling"] = "supported" if e["cluster_sale"] <= -0.02 else "not supported"
