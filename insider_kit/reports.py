@@ -59,6 +59,7 @@ NOTEBOOK_QUESTIONS: dict[str, str] = {
     "05_event_study_101": "Teaching: an event study step by step, size and power, pitfalls, exercises.",
     "06_company": "One company: its insiders, their trades and classifications.",
     "07_screen": "The screens a trader runs, and how each did historically.",
+    "08_dose_response": "How much is enough, and whose trades? Dose-response, track records, out-of-sample checks.",
 }
 
 #: The components of a page (banner, verdict badges, the ledger table); also used by the documentation site.
