@@ -1,7 +1,7 @@
 """Out-of-sample confirmation: test every claim on a discovery period and re-test it on the later period.
 
 Adjusted p-values help against testing many claims on one sample, but the strongest evidence a researcher can
-show is a claim that holds again on data it was not found on.  :func:`replicate` splits a study's events by
+show is a claim that holds again on data it was not found on.  :func:`insider_kit.replicate` splits a study's events by
 date, runs the ledger (:func:`insider_kit.claims.run_ledger`, the public entry point, unchanged) on each
 period, and sets the two ledgers side by side with a ``replicates`` flag per claim.
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["REPLICATION_RULE", "replicate", "split_date"]
 
-#: The rule of the ``replicates`` column of :func:`replicate`, in words (the landing page quotes it).
+#: The rule of the ``replicates`` column of :func:`insider_kit.replicate`, in words (the landing page quotes it).
 REPLICATION_RULE = ("a claim replicates when it is supported in the discovery period and supported again, by "
                     "the same verdict rule (CI on the claimed side, Benjamini-Hochberg q below alpha across the "
                     "later period's ledger, beyond the negligible band), in the later period; a claim not "
@@ -106,7 +106,7 @@ class _Period:
 
     def events_by(self, date: str = "filing", codes: tuple[str, ...] = ("P", "S"), by_class: bool = False,
                   signals: bool = True) -> pd.DataFrame:
-        # (restricted by the public date: a trade-dated event belongs to the period in which it became public)
+        # (by the event date, where its CAR window starts: the trade date for the trade-dated variant)
         ev = self._parent.events_by(date=date, codes=codes, by_class=by_class, signals=signals)  # type: ignore[arg-type]
         return self._restrict(ev)
 
@@ -132,7 +132,7 @@ def _month_starts(index: pd.Index) -> pd.DatetimeIndex:
 
 # long: the two periods, their ledgers and the table, in the order a reader checks them
 def replicate(study: Study, split: str | pd.Timestamp | float = "2015-01-01", *, purge: bool = True,
-              **ledger: Any) -> pd.DataFrame:
+              **kw: Any) -> pd.DataFrame:
     """Run the ledger on the discovery period (events before *split*) and re-test every claim on the later
     period (events from *split* on).
 
@@ -145,7 +145,7 @@ def replicate(study: Study, split: str | pd.Timestamp | float = "2015-01-01", *,
     purge
         Leave out of the discovery period the events whose CAR window runs past the split (and the months
         whose forward market return does): without it the two periods share the returns of the boundary.
-    **ledger
+    **kw
         Options of :func:`insider_kit.claims.run_ledger` (``model``, ``window``, ``alpha`` ...), the same for
         both periods.
 
@@ -186,7 +186,7 @@ def replicate(study: Study, split: str | pd.Timestamp | float = "2015-01-01", *,
     from .ledger import run_ledger
 
     d = split_date(study, split)
-    window = tuple(ledger.get("window", (0, 60)))
+    window = tuple(kw.get("window", (0, 60)))
     dates = study.panel.dates
     cut = int(day_index(dates, pd.DatetimeIndex([d]))[0])
 
@@ -216,7 +216,7 @@ def replicate(study: Study, split: str | pd.Timestamp | float = "2015-01-01", *,
     for name, sub in periods.items():
         if sub.events.empty:
             raise DataError(f"the split {d:%Y-%m-%d} leaves no events in the {name} period")
-        ledgers[name] = run_ledger(cast("Study", sub), **ledger).set_index("id")
+        ledgers[name] = run_ledger(cast("Study", sub), **kw).set_index("id")
     cols = ["n", "estimate", "ci_low", "ci_high", "q_bh", "verdict"]
     a, b = ledgers["discovery"], ledgers["later"]
     out = a[["claim", "expect"]].copy()

@@ -2,10 +2,10 @@ r"""Dose-response of a continuous signal: CAR by quantile of the signal, the top
 Patton & Timmermann's (2010) monotonic-relation test adapted to cross-sections of events.
 
 "Selling 5% of a holding is different from selling 70%" is a statement about a whole curve, not one binary
-split.  :func:`dose_response` sorts the events of an event study into quantiles of a signal (trade value,
+split.  :func:`insider_kit.dose_response` sorts the events of an event study into quantiles of a signal (trade value,
 fraction of the holding, insiders in the cluster, pre-event run-up, days since the insider's previous trade,
 the insider's track record ...) and reports, per quantile, the mean CAR with its 95% CI clustered by firm and
-calendar month (the kit's one estimator, :class:`~insider_kit.eventstudy.regression.MaskedClusters`), the
+calendar month (the kit's one estimator, ``MaskedClusters`` (:mod:`insider_kit.eventstudy.regression`)), the
 top-minus-bottom difference with its clustered CI, and whether the relation is monotonic — the way alphalens
 shows a factor's quantile returns (``performance.mean_return_by_quantile``), but for events.
 """
@@ -125,7 +125,7 @@ def monotonic_relation_test(values: np.ndarray, bins: np.ndarray, clusters: np.n
 
 @dataclass(repr=False)
 class DoseResponse(ResultsBase):
-    """CAR by quantile of a signal (:func:`dose_response`): ``table`` (one row per quantile), ``difference``
+    """CAR by quantile of a signal (:func:`insider_kit.dose_response`): ``table`` (one row per quantile), ``difference``
     (top minus bottom), ``mr`` (the monotonic-relation test) and ``to_frame()`` / ``summary()`` (the table
     with the difference as its last row).
 
@@ -227,7 +227,7 @@ def dose_response(result: EventStudyResult, signal: str | pd.Series, *, quantile
     the signal are left out and counted (``n_dropped``).  Each bin's mean CAR and the top-minus-bottom
     difference (the slope on a top-bin dummy among the events of the two extreme bins) have two-way clustered
     standard errors, firm + month - firm-month (Cameron, Gelbach & Miller 2011), from
-    :class:`~insider_kit.eventstudy.regression.MaskedClusters`, and normal 95% intervals.  The monotonicity
+    ``MaskedClusters`` (:mod:`insider_kit.eventstudy.regression`), and normal 95% intervals.  The monotonicity
     test is :func:`monotonic_relation_test` (its Notes say how the bootstrap is adapted to events).
 
     Examples

@@ -34,7 +34,7 @@ same numbers with or without them):
 
 One planted effect **fades** (``SampleSpec.fade_class``, ``fade_after``, ``fade_to``; by default cluster sales
 carry -7% until 2023-01-01 and nothing after): an effect found on the early years does not hold on the later
-ones, the lesson of out-of-sample confirmation (:func:`insider_kit.claims.replicate`).  ``truth_events.parquet``
+ones, the lesson of out-of-sample confirmation (:func:`insider_kit.replicate`).  ``truth_events.parquet``
 gives each filing the effect actually planted.
 """
 

@@ -44,7 +44,7 @@ lock-up                 a sale within +/- ``lockup_band`` trading days of IPO + 
                         is later than the start of the price data)
 track record            ``track_car``, ``track_n``, ``track_hit``: the signed market-adjusted CARs that
                         followed the event's insiders' earlier trades whose windows had closed before
-                        day 0 (:func:`insider_track_record`); ``days_since_previous``
+                        day 0 (:func:`insider_kit.insider_track_record`); ``days_since_previous``
 dip buying              a purchase after a drawdown of at least ``dip_drawdown`` from the highest
                         price of the ``dip_days`` trading days before day 0
 value                   dollar value and value / market value (shares outstanding x trade price)

@@ -12,7 +12,7 @@ window closed strictly before *e*'s day 0 (``day0_prior + window[1] < day0_e``);
 the prior trade's public day, every trade in it was public before *e*.
 
 Insider identity: ``owner_cik``, else the owner's name (as :func:`insider_kit.signals.trade_table` fills it);
-data with neither cannot have a track record, and :func:`insider_track_record` says so.
+data with neither cannot have a track record, and :func:`insider_kit.insider_track_record` says so.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TRACK_COLUMNS", "insider_track_record", "trade_outcomes"]
 
-#: The columns :func:`insider_track_record` returns.
+#: The columns :func:`insider_kit.insider_track_record` returns.
 TRACK_COLUMNS = ["track_car", "track_n", "track_hit", "days_since_previous"]
 
 
