@@ -9,21 +9,24 @@ from __future__ import annotations
 
 __version__ = "0.2.0"
 
+from .claims import replicate
 from .errors import ConfigError, DataError, InsiderKitError, NetworkError
 from .events import build_events
 from .eventstudy import (
     CalendarTimeResult,
     Comparison,
+    DoseResponse,
     EventStudyResult,
     calendar_time,
     car_regression,
     compare,
+    dose_response,
     event_study,
     regression_table,
 )
 from .filings import build_tidy, load_owners, load_transactions, parse_form4, read_quarter
 from .prices import load_factors, load_prices, read_price_file, returns_panel
-from .signals import SignalParams, net_purchase_ratio
+from .signals import SignalParams, insider_track_record, net_purchase_ratio
 from .study import Study, load_study, run_ledger
 
 __all__ = [
@@ -31,6 +34,7 @@ __all__ = [
     "Comparison",
     "ConfigError",
     "DataError",
+    "DoseResponse",
     "EventStudyResult",
     "InsiderKitError",
     "NetworkError",
@@ -42,7 +46,9 @@ __all__ = [
     "calendar_time",
     "car_regression",
     "compare",
+    "dose_response",
     "event_study",
+    "insider_track_record",
     "load_factors",
     "load_owners",
     "load_prices",
@@ -53,6 +59,7 @@ __all__ = [
     "read_price_file",
     "read_quarter",
     "regression_table",
+    "replicate",
     "returns_panel",
     "run_ledger",
 ]

@@ -2,9 +2,10 @@
 
 :mod:`.catalog` holds the claims (each with its selection of events and its test), :mod:`.estimates` the
 clustered estimates every claim is made of, :mod:`.ledger` runs them and applies the verdict rule,
-:mod:`.robustness` repeats the headline comparison across models, windows and event dates.  All are pure
-functions of a study's events and panel: no worker, no warm-up, no cache of their own (a study keeps their
-results; :func:`insider_kit.run_ledger` arranges the work around them).
+:mod:`.robustness` repeats the headline comparison across models, windows and event dates, :mod:`.replication`
+re-tests every claim out of sample.  All are pure functions of a study's events and panel: no worker, no
+warm-up, no cache of their own (a study keeps their results; :func:`insider_kit.run_ledger` arranges the work
+around them).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 from .catalog import CLAIMS, SALE_PATTERNS, Claim, Selections, sale_pattern
 from .ledger import LEDGER_COLUMNS, adjust_pvalues, market_claim, run_ledger, verdict
 from .literature import literature
+from .replication import replicate
 from .robustness import robustness, runup_model_bias
 
 __all__ = ["CLAIMS", "LEDGER_COLUMNS", "SALE_PATTERNS", "Claim", "Selections", "adjust_pvalues", "literature", "market_claim",
-           "robustness", "run_ledger", "runup_model_bias", "sale_pattern", "verdict"]
+           "replicate", "robustness", "run_ledger", "runup_model_bias", "sale_pattern", "verdict"]

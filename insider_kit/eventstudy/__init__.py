@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .calendar import CalendarTimeResult, calendar_time, portfolio_returns
+from .calendar import CalendarTimeResult, TradedPortfolio, calendar_time, portfolio_returns, traded_portfolio
 from .compare import Comparison, compare
+from .dose import DoseResponse, dose_response, monotonic_relation_test
 from .engine import DEFAULT_CAR_WINDOWS, Model, event_study
 from .regression import CarRegression, RegressionTable, car_regression, regression_table
 from .results import EventStudyResult, window_label
@@ -14,15 +15,20 @@ __all__ = [
     "CalendarTimeResult",
     "CarRegression",
     "Comparison",
+    "DoseResponse",
     "EventStudyResult",
     "Model",
     "RegressionTable",
+    "TradedPortfolio",
     "calendar_time",
     "car_regression",
     "compare",
+    "dose_response",
     "event_study",
+    "monotonic_relation_test",
     "portfolio_returns",
     "regression_table",
     "simulate_power",
+    "traded_portfolio",
     "window_label",
 ]
