@@ -11,7 +11,7 @@ is arranged by :mod:`insider_kit.study` and the report runner.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,6 @@ __all__ = ["ClaimsData", "Result", "derived", "difference_estimate", "empty_esti
 #: One claim's numbers (``estimate``, ``ci_low``, ``ci_high``, ``p``, ``n``, ``n_ref`` and, where they apply,
 #: ``reason``, ``boot_low``/``boot_high``, the controlled estimate ...): a row of the ledger before its verdict.
 Result = dict[str, Any]
-T = TypeVar("T")
 
 
 class ClaimsData(Protocol):
@@ -57,7 +56,7 @@ class ClaimsData(Protocol):
         ...
 
 
-def derived(data: object, name: str, build: Callable[[], T], *, persist: bool = True) -> T:
+def derived(data: object, name: str, build: Callable[[], Any], *, persist: bool = True) -> Any:
     """``build()``, kept by *data* when it keeps derived results (a study's ``derived``: memory and, with
     *persist*, the persistent study); computed each time for data that keep nothing.
 
@@ -99,7 +98,7 @@ def empty_estimate(n: int = 0, n_ref: float = np.nan, reason: str = "") -> Resul
     Returns
     -------
     dict
-        The :data:`Result`.
+        The claim's ``Result``.
 
     Examples
     --------

@@ -74,6 +74,10 @@ class Ledger(pd.DataFrame):
 
     _metadata: ClassVar[list[str]] = []
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """A DataFrame's constructor (the ledger's rows and columns)."""
+        super().__init__(*args, **kwargs)
+
     @property
     def _constructor(self) -> type[Ledger]:
         return Ledger

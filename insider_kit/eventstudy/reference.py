@@ -1,6 +1,6 @@
 r"""The definitions: every number the kit reports, as a short plain-numpy function with its formula and paper.
 
-This module is what a referee reads.  The engine's compiled kernels (:mod:`insider_kit.eventstudy._kernels`)
+This module is what a referee reads.  The engine's compiled kernels (``insider_kit.eventstudy._kernels``)
 compute only *sufficient statistics* (per-event moments, per-group sums, cluster sums of scores) and the final
 numbers come from calling the functions below; where a kernel does more (the fused per-event pass that fits
 the return model and forms CARs and SCARs), ``tests/test_reference.py`` proves it equal to

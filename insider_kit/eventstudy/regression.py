@@ -8,7 +8,7 @@ Gelbach & Miller 2011; Petersen 2009).  Every one goes through the kit's one clu
 and :func:`car_regression`, which fits a formula over a study's events and their CARs, so a difference between
 groups can be estimated with controls (size, trade value, role, year fixed effects).  :func:`ols_clustered`
 (statsmodels) computes no number of the kit: it is the independent reference the tests compare with.
-:func:`regression_table` sets several CAR regressions side by side for a paper.
+:func:`~insider_kit.regression_table` sets several CAR regressions side by side for a paper.
 """
 
 from __future__ import annotations
@@ -446,7 +446,7 @@ def clustered_mean(y: np.ndarray, groups: np.ndarray | None) -> dict[str, float]
 class CarRegression(Estimates):
     """Result of :func:`car_regression`: coefficients with clustered standard errors, in the results protocol
     (``params``, ``std_errors``, ``conf_int(level)``, ``pvalues``, ``nobs``, ``summary()``, ``to_frame()``,
-    ``to_latex()``, ``to_markdown()``); several set side by side with :func:`regression_table`.
+    ``to_latex()``, ``to_markdown()``); several set side by side with :func:`~insider_kit.regression_table`.
 
     Attributes
     ----------
@@ -647,7 +647,7 @@ def _stars(p: float, levels: tuple[float, ...]) -> str:
 
 @dataclass(repr=False)
 class RegressionTable:
-    """Several CAR regressions side by side, as a paper shows them (:func:`regression_table`): one column per
+    """Several CAR regressions side by side, as a paper shows them (:func:`~insider_kit.regression_table`): one column per
     regression, each coefficient with its standard error in parentheses below it and stars for its p-value,
     rows saying which fixed effects each includes, then N and R².
 

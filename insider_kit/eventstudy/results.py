@@ -156,7 +156,7 @@ class Estimates(ResultsBase):
         ci_high, p, nobs`` (``ci_low``/``ci_high`` are always the interval of ``ci_method``, at 95%).
 
     A subclass provides ``params``, ``std_errors``, ``pvalues``, ``nobs`` and ``ci_method``, and overrides
-    :meth:`_critical` when its interval is not normal (a t with N - 1 degrees of freedom, say).
+    ``_critical(level)`` when its interval is not normal (a t with N - 1 degrees of freedom, say).
     """
 
     _latex_percent: tuple[str, ...] = ("estimate", "std_error", "ci_low", "ci_high")

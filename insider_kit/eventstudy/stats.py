@@ -32,6 +32,7 @@ __all__ = [
     "positive_share",
     "sample_pairs",
     "skewness_adjusted_t",
+    "sufficient_statistics",
     "test_table",
     "wilcoxon_p",
 ]
