@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from . import __version__, _progress
 from ._io import read_parquet_tables, walk_entries
 from .config import DataPaths, study_dir
 from .errors import DataError
@@ -689,6 +689,8 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
             warnings.warn(f"{exc}; rebuilding the study", InsiderKitWarning, stacklevel=2)
     from concurrent.futures import ThreadPoolExecutor
 
+    note = _progress.begin(f"building the study for {p.root} (first time for these files, ~20 s on the teaching "
+                           "market; cached afterwards) ...", done=f"built the study for {p.root}")
     with ThreadPoolExecutor(max_workers=1) as pool:  # (Parquet and Arrow release the GIL: read while prices load)
         tx_events = pool.submit(_transactions, p, EVENT_INPUTS)  # only the columns events are built from
         prices = load_prices(p.raw_prices)
@@ -720,4 +722,5 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
                           "next time", InsiderKitWarning, stacklevel=2)
     study = Study(p, lambda: _transactions(p), prices, panel, events, firms, mkt, p.is_synthetic, sp, truth, meta)
     study._alt.update(derived)
+    note.end()
     return study
