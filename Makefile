@@ -66,9 +66,11 @@ browser-deps:
 
 # the suite, then the documentation site (warnings, broken cross-references, public names without a
 # docstring and failing notebook cells fail it), so CI, which runs this target, checks both
+# the docs pages are then loaded in the browser (offline math, console errors) by the one test that needs them
 test: $(VENV)/.installed-dev browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 	@$(MAKE) --no-print-directory docs
+	$(PY) -m pytest $(PYTEST_ARGS) tests/test_browser.py -k test_docs_pages_work_offline
 
 # the kit's contents manager (jupytext's, with the kernel's language_info) and notebooks/jupytext.toml: opening
 # a notebook does not mark it modified, and saving it rewrites the same text

@@ -27,7 +27,8 @@ os.environ["IPYTHONDIR"] = str(_IPYTHON_DIR)
 
 project = "insider-kit"
 author = "insider-kit contributors"
-copyright = f"2026–{datetime.date.today().year}, {author} (MIT licence)".replace("2026–2026", "2026")
+_years = sorted({2026, datetime.date.today().year})  # (the project's first year, and this one)
+copyright = f"{'–'.join(map(str, _years))}, {author} (MIT licence)"
 release = insider_kit.__version__
 version = release
 
