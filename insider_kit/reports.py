@@ -178,6 +178,26 @@ def to_notebook(source: Path, dest: Path) -> Path:
     return dest
 
 
+#: Modules whose ``Literal`` aliases a notebook parameter may be annotated with.
+_LITERAL_MODULES = ("insider_kit.eventstudy.engine", "insider_kit.events", "insider_kit.eventstudy.regression",
+                    "insider_kit.filings.importers", "insider_kit.prices.files")
+
+
+def _literal_choices(type_name: str) -> tuple[Any, ...] | None:
+    """The choices of the kit's ``Literal`` alias named *type_name* (``Model``, ``ik.events.EventDate``), or
+    None when it names none."""
+    import importlib
+    import typing
+
+    short = type_name.rsplit(".", 1)[-1]
+    for name in _LITERAL_MODULES:
+        module = importlib.import_module(name)
+        alias = getattr(module, short, None) if short in getattr(module, "__all__", ()) else None
+        if alias is not None and typing.get_origin(alias) is typing.Literal:
+            return typing.get_args(alias)
+    return None
+
+
 def check_parameters(params: dict[str, Any], declared: dict[str, dict[str, Any]], notebook: str) -> None:
     """Refuse a parameter whose value does not fit the type the notebook declares (before anything runs).
 
@@ -207,12 +227,24 @@ def check_parameters(params: dict[str, Any], declared: dict[str, dict[str, Any]]
     Traceback (most recent call last):
     ...
     insider_kit.errors.ConfigError: parameter 'window_end' of 02_buy_vs_sell is declared int, got '20' (str) ...
+
+    A parameter annotated with one of the kit's ``Literal`` aliases (``model: Model = "market_adjusted"``, so
+    that the notebook passes it on type-checked) takes one of its choices:
+
+    >>> check_parameters({"model": "market"}, {"model": {"inferred_type_name": "Model"}}, "02_buy_vs_sell")
+    Traceback (most recent call last):
+    ...
+    insider_kit.errors.ConfigError: parameter 'model' of 02_buy_vs_sell is one of 'raw', 'mean_adjusted', ...
     """
     kinds: dict[str, tuple[type, ...]] = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
     for k, v in params.items():
         if k not in declared:
             continue
         t = str(declared[k].get("inferred_type_name", "None"))
+        choices = _literal_choices(t)
+        if choices is not None and v not in choices:
+            raise ConfigError(f"parameter {k!r} of {notebook} is one of {', '.join(map(repr, choices))} ({t}), "
+                              f"got {v!r}", hint=f"e.g. -p {k} {choices[0]}")
         ok_types = kinds.get(t)
         if ok_types is None:
             continue

@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,7 @@ from . import __version__, _progress
 from ._io import read_parquet_tables, walk_entries
 from .config import DataPaths, study_dir
 from .errors import DataError
-from .events import EVENT_INPUTS, build_events
+from .events import EVENT_INPUTS, EventDate, build_events
 from .filings.schema import TIDY_COLUMNS
 from .filings.tidy import build_tidy, load_transactions, tidy_is_current
 from .prices import load_factors, load_prices, returns_panel
@@ -195,7 +195,7 @@ class Study:
             self._prices = self._prices()
         return self._prices
 
-    def events_by(self, date: Literal["filing", "trade"] = "filing", codes: tuple[str, ...] = ("P", "S"),
+    def events_by(self, date: EventDate = "filing", codes: tuple[str, ...] = ("P", "S"),
                   by_class: bool = False, signals: bool = True) -> pd.DataFrame:
         """Events built another way (trade date, other codes), with the same signals (without any with
         ``signals=False``: the arguments of :func:`~insider_kit.build_events`).
