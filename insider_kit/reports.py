@@ -711,8 +711,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
     atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, default=str))
     print(f"study and claims ledger ready ({time.time() - t0:.1f}s)")
 
-    # pages that work offline and from file://: MathJax from _static/ beside them, no CDN script, no widgets
-    write_mathjax(out / "_static")
+    write_mathjax(out / "_static")  # pages that work offline and from file://: MathJax beside them, no CDN script
     exporter = html_exporter(static_url="_static", hide_code=hide_code)
 
     def run(nb: Path) -> tuple[Path, float, str | None]:
@@ -729,8 +728,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
         # the claim pages (an event study and a figure per claim) are written here while the kernels run: the
         # cores are shared instead of the pages waiting for the last notebook
         t1 = time.time()
-        print(f"rendering {len(nbs)} notebook(s), {max(1, jobs)} at a time; writing the claim pages meanwhile ...",
-              flush=True)
+        print(f"rendering {len(nbs)} notebook(s), {max(1, jobs)} at a time, and the claim pages ...", flush=True)
         _claim_pages(study, ledger, out, model=str(ledger.attrs["settings"]["model"]), window=window)
         print(f"claim pages written ({time.time() - t1:.1f}s)")
         for fut in as_completed(futures):
