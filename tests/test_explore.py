@@ -87,6 +87,22 @@ def test_a_plot_displays_once_without_boilerplate(market: Path, tmp_path: Path) 
     assert (tmp_path / "car.pdf").read_bytes()[:5] == b"%PDF-"
 
 
+def test_a_first_load_study_says_what_it_builds(tmp_path: Path) -> None:
+    """The first ``load_study`` of a fresh directory ran ~20 s in a notebook with no message: a status line is
+    shown while it builds and replaced by what was built (no stderr); a second load (cached) shows none."""
+    from insider_kit.sample import SampleSpec, generate_sample
+
+    root = tmp_path / "fresh" / "sample"
+    generate_sample(root, seed=5, spec=SampleSpec(n_firms=20, start="2019-01-02", end="2021-12-30"), progress=False)
+    nb = _run([f"import insider_kit as ik\nstudy = ik.load_study({str(root)!r})",
+               f"study = ik.load_study({str(root)!r})"], tmp_path)
+    first = nb.cells[0].outputs
+    assert len(first) == 1 and first[0].output_type == "display_data", first
+    text = first[0]["data"]["text/plain"]
+    assert text.startswith(f"built the study for {root}") and text.endswith(" s)"), text
+    assert not nb.cells[1].outputs, nb.cells[1].outputs
+
+
 def test_explorer_groups_refuse_small_groups() -> None:
     ev = pd.DataFrame({"direction": ["buy"] * 50 + ["sell"] * 60,
                        "top_role": ["CEO"] * 45 + ["CFO"] * 5 + ["CEO"] * 3 + ["Director"] * 57})
