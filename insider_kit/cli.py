@@ -205,6 +205,20 @@ def _cmd_report(a: argparse.Namespace) -> int:
     return 0 if res.ok else 1
 
 
+def _cmd_lesson(a: argparse.Namespace) -> int:
+    from .reports import PACKAGE_NOTEBOOKS, student_edition
+
+    out = Path(a.out)
+    if out.exists() and not out.is_dir():
+        from .errors import ConfigError
+
+        raise ConfigError(f"{out} is a file, not a directory", hint="pass --out a directory (created if absent)")
+    src = PACKAGE_NOTEBOOKS / "05_event_study_101.py"
+    dest = student_edition(src, out / "05_event_study_101_student.ipynb")
+    print(f"student edition (no solutions) written to {dest}")
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, *, help: str,
              description: str, examples: Sequence[str]) -> argparse.ArgumentParser:
@@ -355,6 +369,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--link", default=None, help="CRSP: CSV with permno,ticker")
     p.add_argument("--date-order", default="auto", choices=["auto", "mdy", "dmy"], help="for NN/NN/YYYY dates")
     p.set_defaults(func=_cmd_import_prices)
+
+    p = _command(sub, "lesson", help="write the teaching notebook's student edition (05, without solutions)",
+                 description="Write notebook 05 (the event-study lesson) as a student edition: the exercises "
+                             "without their solutions, as an .ipynb to hand out.",
+                 examples=["insider-kit lesson --out handouts"])
+    p.add_argument("--out", default=".", metavar="DIR", help="folder the .ipynb is written to (default: here)")
+    p.set_defaults(func=_cmd_lesson)
 
     p = _command(sub, "report", help="render every notebook with papermill and export HTML",
                  description="Render every notebook on one data directory (two at a time, each in its own "
