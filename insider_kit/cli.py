@@ -220,6 +220,15 @@ def _cmd_lesson(a: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- parser
+def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, *, help: str,
+             description: str, examples: Sequence[str]) -> argparse.ArgumentParser:
+    """A subcommand whose ``--help`` shows its description and worked examples (``insider-kit ...`` lines
+    that a test parses with this parser, so an example cannot drift from the options)."""
+    epilog = "examples:\n" + "\n".join(f"  {e}" for e in examples) if examples else None
+    return sub.add_parser(name, help=help, description=description, epilog=epilog,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 # long: declarative, one block per command (the parser is the CLI's reference)
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser (exposed for tests and documentation).
@@ -235,29 +244,50 @@ def build_parser() -> argparse.ArgumentParser:
     >>> args.command, args.data
     ('build', 'data/sample')
     """
+    from . import __version__
+
     parser = argparse.ArgumentParser(
         prog="insider-kit",
-        description="Insider-trading event studies: SEC Form 4 data, prices, event studies, reports.",
+        description="Insider-trading event studies: SEC Form 4 data, prices, event studies, reports.\n\n"
+                    "A first run, on the synthetic teaching market:\n"
+                    "  insider-kit sample --data data\n"
+                    "  insider-kit report --data data/sample --out reports",
+        epilog="Each command has its own --help with examples; an error is one line with a hint (exit 2).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"insider-kit {__version__}",
+                        help="print the kit's version and exit")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    p = sub.add_parser("sample", help="generate the synthetic teaching market under DATA/sample/")
+    p = _command(sub, "sample", help="generate the synthetic teaching market under DATA/sample/",
+                 description="Write the synthetic teaching market (500 firms, in the SEC's and the price sources' "
+                             "own file formats, with planted effects listed in truth.json) under DATA/sample/.",
+                 examples=["insider-kit sample --data data", "insider-kit sample --data data --seed 7"])
     _add_data(p)
     p.add_argument("--seed", type=int, default=20240101, help="random seed (same seed -> identical files)")
-    p.add_argument("--spec", default=None, help="JSON file overriding the planted-effect spec")
+    p.add_argument("--spec", default=None, metavar="FILE", help="JSON file overriding the planted-effect spec")
     p.set_defaults(func=_cmd_sample)
 
-    p = sub.add_parser("build", help="turn DATA/raw/ (SEC zips + EDGAR XML) into tidy Parquet tables")
+    p = _command(sub, "build", help="turn DATA/raw/ (SEC zips + EDGAR XML) into tidy Parquet tables",
+                 description="Read every SEC quarterly zip and EDGAR Form 4 XML under DATA/raw/ into the tidy "
+                             "transactions and owners tables (DATA/tidy/); only changed inputs are re-read.",
+                 examples=["insider-kit build --data data"])
     _add_data(p)
     p.set_defaults(func=_cmd_build)
 
-    fetch = sub.add_parser("fetch", help="download raw data (SEC, EDGAR, prices, factors)")
+    fetch = _command(sub, "fetch", help="download raw data (SEC, EDGAR, prices, factors)",
+                     description="Download raw data into DATA/raw/ (atomic writes; an interrupted download "
+                                 "leaves no partial file). The SEC asks for an identity: set SEC_USER_AGENT.",
+                     examples=["insider-kit fetch sec --from 2023q1 --to 2024q4", "insider-kit fetch factors"])
     fsub = fetch.add_subparsers(dest="what", metavar="WHAT")
     fsub.required = True
 
-    p = fsub.add_parser("sec", help="quarterly SEC Insider Transactions Data Sets")
+    p = _command(fsub, "sec", help="quarterly SEC Insider Transactions Data Sets",
+                 description="Download the SEC's quarterly Insider Transactions Data Sets (form345 zips) for "
+                             "every quarter from --from to --to into DATA/raw/sec/.",
+                 examples=["insider-kit fetch sec --from 2023q1 --to 2024q4 --data data"])
     _add_data(p)
     p.add_argument("--from", dest="start", required=True, type=_quarter, help="first quarter, e.g. 2023q1")
     p.add_argument("--to", dest="end", required=True, type=_quarter, help="last quarter, e.g. 2024q4")
@@ -267,7 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--archive-url", default=None, help="override the EDGAR archive host")
     p.set_defaults(func=_cmd_fetch_sec)
 
-    p = fsub.add_parser("edgar", help="recent Form 4 submissions from the EDGAR daily indexes")
+    p = _command(fsub, "edgar", help="recent Form 4 submissions from the EDGAR daily indexes",
+                 description="Download the Form 4 XML filed since --since (the quarterly data sets lag by up to "
+                             "a quarter) into DATA/raw/edgar/, with each filing's acceptance time.",
+                 examples=["insider-kit fetch edgar --since 2026-11-01 --data data"])
     _add_data(p)
     p.add_argument("--since", required=True, type=_iso_day, help="first filing date, YYYY-MM-DD")
     p.add_argument("--until", default=None, type=_iso_day, help="last filing date, YYYY-MM-DD (default: today)")
@@ -276,56 +309,90 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--archive-url", default=None, help="override the EDGAR archive host")
     p.set_defaults(func=_cmd_fetch_edgar)
 
-    p = fsub.add_parser("prices", help="daily adjusted prices from yfinance into the local cache")
+    p = _command(fsub, "prices", help="daily adjusted prices from yfinance into the local cache",
+                 description="Download daily adjusted prices with yfinance into DATA/raw/prices/ (one file per "
+                             "ticker, with its source and adjustment), plus the market index.",
+                 examples=["insider-kit fetch prices --from-transactions --data data",
+                           "insider-kit fetch prices --tickers AAPL MSFT --start 2015-01-01"])
     _add_data(p)
-    p.add_argument("--tickers", nargs="+", default=None)
+    p.add_argument("--tickers", nargs="+", default=None, metavar="TICKER", help="tickers to download")
     p.add_argument("--from-transactions", action="store_true", help="every ticker with P/S trades")
     p.add_argument("--market", default="SPY", help="market index ticker added to the list")
     p.add_argument("--start", default="2000-01-01", type=_iso_day, help="first day, YYYY-MM-DD")
     p.add_argument("--end", default=None, type=_iso_day, help="last day, YYYY-MM-DD (default: today)")
     p.set_defaults(func=_cmd_fetch_prices)
 
-    p = fsub.add_parser("tickers", help="the SEC's issuer CIK -> ticker map (company_tickers.json)")
+    p = _command(fsub, "tickers", help="the SEC's issuer CIK -> ticker map (company_tickers.json)",
+                 description="Download the SEC's CIK -> ticker map; filings that carry no ticker get theirs "
+                             "from it.",
+                 examples=["insider-kit fetch tickers --data data"])
     _add_data(p)
     p.add_argument("--base-url", default=None, help="override www.sec.gov (tests, mirrors)")
     p.set_defaults(func=_cmd_fetch_tickers)
 
-    p = fsub.add_parser("factors", help="Fama-French daily 3 factors + momentum")
+    p = _command(fsub, "factors", help="Fama-French daily 3 factors + momentum",
+                 description="Download Kenneth French's daily Fama-French factors and momentum into "
+                             "DATA/raw/factors/ (the factor models of event_study and calendar_time).",
+                 examples=["insider-kit fetch factors --data data"])
     _add_data(p)
     p.add_argument("--base-url", default=None, help="override Kenneth French's data library URL")
     p.set_defaults(func=_cmd_fetch_factors)
 
-    imp = sub.add_parser("import", help="bring your own data: third-party insider files and price files/folders")
+    imp = _command(sub, "import", help="bring your own data: third-party insider files and price files/folders",
+                   description="Bring your own data: insider trades from third-party files, prices from files or "
+                               "folders. The files are kept under DATA/raw/imported/ with where they came from.",
+                   examples=["insider-kit import transactions openinsider.csv --format openinsider --data mydata",
+                             "insider-kit import prices yf_csvs/ --market yf_csvs/SPY.csv --data mydata"])
     isub = imp.add_subparsers(dest="what", metavar="WHAT")
     isub.required = True
-    p = isub.add_parser("transactions", help="OpenInsider exports, WRDS TFN Table 1, or any CSV with a mapping")
+    p = _command(isub, "transactions", help="OpenInsider exports, WRDS TFN Table 1, or any CSV with a mapping",
+                 description="Import insider trades: OpenInsider screener exports (CSV or the saved HTML page), "
+                             "WRDS Thomson Reuters Table 1, or any table with a --mapping of its columns to the "
+                             "tidy names.",
+                 examples=["insider-kit import transactions openinsider.csv --format openinsider --data mydata",
+                           "insider-kit import transactions tfn_table1.sas7bdat --format tfn --data mydata",
+                           "insider-kit import transactions mine.csv --format csv --mapping mapping.json"])
     _add_data(p)
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--format", required=True, choices=["openinsider", "tfn", "csv"])
+    p.add_argument("files", nargs="+", metavar="FILE", help="the files to import")
+    p.add_argument("--format", required=True, choices=["openinsider", "tfn", "csv"],
+                   help="what the files are: openinsider, tfn (WRDS Table 1) or csv (with --mapping)")
     p.add_argument("--mapping", default=None, help="csv format: JSON object (or file) of file column -> tidy column")
     p.set_defaults(func=_cmd_import_transactions)
-    p = isub.add_parser("prices", help="price files or folders of per-ticker CSVs (yfinance/Yahoo, wide, long, CRSP)")
+    p = _command(isub, "prices", help="price files or folders of per-ticker CSVs (yfinance/Yahoo, wide, long, CRSP)",
+                 description="Import daily prices: folders of per-ticker CSVs (yfinance/Yahoo layout), wide or "
+                             "long files, CRSP daily files with a PERMNO link, and a market series.",
+                 examples=["insider-kit import prices yf_csvs/ --market yf_csvs/SPY.csv --data mydata",
+                           "insider-kit import prices crsp_dsf.csv --link permno_ticker.csv --market vwretd.csv"])
     _add_data(p)
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="price files or folders of per-ticker files")
     p.add_argument("--market", default=None, help="market index: a ticker among the prices, or a file of its prices/returns")
     p.add_argument("--link", default=None, help="CRSP: CSV with permno,ticker")
     p.add_argument("--date-order", default="auto", choices=["auto", "mdy", "dmy"], help="for NN/NN/YYYY dates")
     p.set_defaults(func=_cmd_import_prices)
 
-    p = sub.add_parser("lesson", help="write the teaching notebook's student edition (05, without solutions)")
+    p = _command(sub, "lesson", help="write the teaching notebook's student edition (05, without solutions)",
+                 description="Write notebook 05 (the event-study lesson) as a student edition: the exercises "
+                             "without their solutions, as an .ipynb to hand out.",
+                 examples=["insider-kit lesson --out handouts"])
     p.add_argument("--out", default=".", metavar="DIR", help="folder the .ipynb is written to (default: here)")
     p.set_defaults(func=_cmd_lesson)
 
-    p = sub.add_parser("report", help="render every notebook with papermill and export HTML")
+    p = _command(sub, "report", help="render every notebook with papermill and export HTML",
+                 description="Render every notebook on one data directory (two at a time, each in its own "
+                             "kernel) and write OUT/index.html (the claims ledger and what the data support), "
+                             "one page per notebook and per claim, claims.csv and manifest.json.",
+                 examples=["insider-kit report --data data/sample --out reports",
+                           "insider-kit report --data mydata --only 02_buy_vs_sell -p window_end 20"])
     _add_data(p)
-    p.add_argument("--out", default="reports", help="output directory")
+    p.add_argument("--out", default="reports", metavar="DIR", help="output directory (default: reports)")
     p.add_argument("--notebooks", default=None, metavar="DIR",
                    help="folder of notebooks to render (default: the kit's own, shipped with the package)")
-    p.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"))
-    p.add_argument("--params", default=None, help="JSON file of parameters (an object: name -> value)")
+    p.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="a notebook parameter (repeatable); VALUE is read as JSON when it parses, else as text")
+    p.add_argument("--params", default=None, metavar="FILE", help="JSON file of parameters (an object: name -> value)")
     p.add_argument("--jobs", type=int, default=2, help="notebooks rendered at once (default 2)")
     p.add_argument("--hide-code", action="store_true", help="export without code cells")
-    p.add_argument("--only", nargs="+", default=None, help="render only these notebooks (name stems)")
+    p.add_argument("--only", nargs="+", default=None, metavar="NAME", help="render only these notebooks (name stems)")
     p.set_defaults(func=_cmd_report)
     return parser
 

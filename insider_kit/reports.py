@@ -231,6 +231,26 @@ def student_edition(source: Path, dest: Path) -> Path:
     return Path(dest)
 
 
+#: Modules whose ``Literal`` aliases a notebook parameter may be annotated with.
+_LITERAL_MODULES = ("insider_kit.eventstudy.engine", "insider_kit.events", "insider_kit.eventstudy.regression",
+                    "insider_kit.filings.importers", "insider_kit.prices.files")
+
+
+def _literal_choices(type_name: str) -> tuple[Any, ...] | None:
+    """The choices of the kit's ``Literal`` alias named *type_name* (``Model``, ``ik.events.EventDate``), or
+    None when it names none."""
+    import importlib
+    import typing
+
+    short = type_name.rsplit(".", 1)[-1]
+    for name in _LITERAL_MODULES:
+        module = importlib.import_module(name)
+        alias = getattr(module, short, None) if short in getattr(module, "__all__", ()) else None
+        if alias is not None and typing.get_origin(alias) is typing.Literal:
+            return typing.get_args(alias)
+    return None
+
+
 def check_parameters(params: dict[str, Any], declared: dict[str, dict[str, Any]], notebook: str) -> None:
     """Refuse a parameter whose value does not fit the type the notebook declares (before anything runs).
 
@@ -260,12 +280,24 @@ def check_parameters(params: dict[str, Any], declared: dict[str, dict[str, Any]]
     Traceback (most recent call last):
     ...
     insider_kit.errors.ConfigError: parameter 'window_end' of 02_buy_vs_sell is declared int, got '20' (str) ...
+
+    A parameter annotated with one of the kit's ``Literal`` aliases (``model: Model = "market_adjusted"``, so
+    that the notebook passes it on type-checked) takes one of its choices:
+
+    >>> check_parameters({"model": "market"}, {"model": {"inferred_type_name": "Model"}}, "02_buy_vs_sell")
+    Traceback (most recent call last):
+    ...
+    insider_kit.errors.ConfigError: parameter 'model' of 02_buy_vs_sell is one of 'raw', 'mean_adjusted', ...
     """
     kinds: dict[str, tuple[type, ...]] = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
     for k, v in params.items():
         if k not in declared:
             continue
         t = str(declared[k].get("inferred_type_name", "None"))
+        choices = _literal_choices(t)
+        if choices is not None and v not in choices:
+            raise ConfigError(f"parameter {k!r} of {notebook} is one of {', '.join(map(repr, choices))} ({t}), "
+                              f"got {v!r}", hint=f"e.g. -p {k} {choices[0]}")
         ok_types = kinds.get(t)
         if ok_types is None:
             continue
@@ -347,9 +379,17 @@ def ledger_html(ledger: pd.DataFrame, *, links: bool = False, literature: pd.Dat
     return f"<table class='ledger'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, body: str, *, static: str = "_static") -> str:
+    """A self-contained page; when *body* holds TeX math (``\\(...\\)``, ``$$...$$``), MathJax is loaded from the
+    report's own copy (*static* is the report's ``_static/`` relative to the page): no network, works from
+    ``file://``."""
+    math = ""
+    if "\\(" in body or "$$" in body or "\\[" in body:
+        from ._offline import MATHJAX_CONFIG, MATHJAX_FILE
+
+        math = f"<script>{MATHJAX_CONFIG}</script><script defer src='{static}/mathjax/{MATHJAX_FILE}'></script>"
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{CSS}</style></head><body>{body}</body></html>")
+            f"<style>{CSS}</style>{math}</head><body>{body}</body></html>")
 
 
 def _banner(paths: DataPaths) -> str:
@@ -529,7 +569,7 @@ def _claim_pages(study: Study, ledger: pd.DataFrame, out: Path, *, model: str, w
     for page in claim_pages(study, ledger, model=model, window=window):
         if page.events is not None:
             atomic_write_text(d / f"{page.id}_events.csv", page.events.to_csv(index=False, float_format="%.6g"))
-        atomic_write_text(d / f"{page.id}.html", _page(page.title, page.body))
+        atomic_write_text(d / f"{page.id}.html", _page(page.title, page.body, static="../_static"))
 
 
 def _index(study: Study, ledger: pd.DataFrame, res: RenderResult, manifest: dict[str, Any], out: Path) -> str:
@@ -861,13 +901,10 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
     """
     import nbformat
     import papermill as pm
-    from nbconvert import HTMLExporter
 
+    from ._offline import html_exporter, strip_widgets, write_mathjax
     from .claims.robustness import claim_grids
-    from .study import (  # (the ledger with its event variants built by a worker meanwhile)
-        load_study,
-        run_ledger,
-    )
+    from .study import load_study, run_ledger  # (run_ledger: the event variants built by a worker meanwhile)
 
     res = RenderResult()
     if not Path(data).exists():
@@ -890,15 +927,19 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
     # the study every notebook loads, built (and cached) once here, then the ledger from it (with the settings
     # notebook 03 is given, so that claims.csv is its ledger, and the notebook reads it from the study)
     t0 = time.time()
+    print(f"loading the study of {Path(data).resolve()} (built on first use, then cached) ...", flush=True)
     study = load_study(Path(data), progress=progress)
+    print(f"running the claims ledger on {len(study.events):,} events ...", flush=True)
     ledger = run_ledger(study, **_ledger_settings(p))
+    print("computing the robustness grids ...", flush=True)
     claim_grids(study)  # the robustness and claim grids, kept with the study: notebook 02 and the claim pages read them
     atomic_write_text(out / "claims.csv", ledger.assign(synthetic=study.synthetic).to_csv(index=False))
     manifest = _manifest(study, p)
     atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, default=str))
     print(f"study and claims ledger ready ({time.time() - t0:.1f}s)")
 
-    exporter = HTMLExporter(exclude_input=hide_code)
+    write_mathjax(out / "_static")  # pages that work offline and from file://: MathJax beside them, no CDN script
+    exporter = html_exporter(static_url="_static", hide_code=hide_code)
     nbs = _skip_teaching(nbs, study.synthetic, res)
 
     def run(nb: Path) -> tuple[Path, float, str | None]:
@@ -915,6 +956,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
         # the claim pages (an event study and a figure per claim) are written here while the kernels run: the
         # cores are shared instead of the pages waiting for the last notebook
         t1 = time.time()
+        print(f"rendering {len(nbs)} notebook(s), {max(1, jobs)} at a time, and the claim pages ...", flush=True)
         _claim_pages(study, ledger, out, model=str(ledger.attrs["settings"]["model"]), window=window)
         print(f"claim pages written ({time.time() - t1:.1f}s)")
         for fut in as_completed(futures):
@@ -926,7 +968,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
                 res.failed[nb.stem] = err
                 print(f"FAILED {nb.stem}: {err}")
             if executed.exists():
-                body, _ = exporter.from_notebook_node(nbformat.read(str(executed), as_version=4))
+                body, _ = exporter.from_notebook_node(strip_widgets(nbformat.read(str(executed), as_version=4)))
                 dest = out / f"{nb.stem}.html"
                 atomic_write_text(dest, body)
                 res.rendered.append(dest)
@@ -935,6 +977,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
     timings.save()
     res.rendered.sort()
     idx = out / "index.html"
+    print("writing the landing page (size and power simulated on this data) ...", flush=True)
     atomic_write_bytes(idx, _index(study, ledger, res, manifest, out).encode("utf-8"))
     res.index = idx
     ok = len([r for r in res.rendered if r.stem not in res.failed])

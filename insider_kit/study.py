@@ -35,11 +35,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from . import __version__, _progress
 from ._io import read_parquet_tables, walk_entries
 from .config import DataPaths, study_dir
 from .errors import DataError
-from .events import EVENT_INPUTS, build_events
+from .events import EVENT_INPUTS, EventDate, build_events
 from .filings.schema import TIDY_COLUMNS
 from .filings.tidy import build_tidy, load_transactions, tidy_is_current
 from .prices import load_factors, load_prices, returns_panel
@@ -288,7 +288,7 @@ class Study:
         need only the returns panel)."""
         return self.cache.source("prices")
 
-    def events_by(self, date: Literal["filing", "trade"] = "filing", codes: tuple[str, ...] = ("P", "S"),
+    def events_by(self, date: EventDate = "filing", codes: tuple[str, ...] = ("P", "S"),
                   by_class: bool = False, signals: bool = True) -> pd.DataFrame:
         """Events built another way (trade date, other codes), with the same signals (without any with
         ``signals=False``: the arguments of :func:`~insider_kit.build_events`).
@@ -891,6 +891,8 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
             warnings.warn(f"{exc}; rebuilding the study", InsiderKitWarning, stacklevel=2)
     from concurrent.futures import ThreadPoolExecutor
 
+    note = _progress.begin(f"building the study for {p.root} (first time for these files, ~20 s on the teaching "
+                           "market; cached afterwards) ...", done=f"built the study for {p.root}")
     with ThreadPoolExecutor(max_workers=1) as pool:  # (Parquet and Arrow release the GIL: read while prices load)
         tx_events = pool.submit(_transactions, p, EVENT_INPUTS)  # only the columns events are built from
         prices = load_prices(p.raw_prices)
@@ -926,6 +928,7 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
     study = Study(p, lambda: _transactions(p), prices, panel, events, firms, mkt, p.is_synthetic, sp, truth, meta,
                   dated_by)
     study.cache.tables.update(derived)
+    note.end()
     return study
 
 
