@@ -549,6 +549,8 @@ class _Timings:
 
 def _execute(nb: Path, executed: Path, parameters: dict[str, Any], timeout: int) -> str | None:
     """Run one notebook with papermill into *executed*; the failing cell and its error, or None."""
+    import os
+
     import papermill as pm
 
     try:
@@ -556,7 +558,12 @@ def _execute(nb: Path, executed: Path, parameters: dict[str, Any], timeout: int)
                             # no cwd=: papermill's chdir is process-wide and notebooks run in threads;
                             # every path passed in is absolute
                             progress_bar=False, execution_timeout=timeout, kernel_name="python3",
-                            log_output=False, extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+                            log_output=False,
+                            # parent_handle: ipykernel's parent poller ends the kernel when this process ends
+                            # (however it ends: a kill -9 of the report must not leave kernels behind); its
+                            # own workers end with it (insider_kit._workers.die_with)
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL",
+                                             f"--IPKernelApp.parent_handle={os.getpid()}"])
     except Exception as exc:  # papermill raises PapermillExecutionError and others
         return _failing_cell(executed) or f"{type(exc).__name__}: {exc}"
     return None

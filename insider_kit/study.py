@@ -257,7 +257,6 @@ class Study:
         True
         """
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
         cdir = self.meta.get("cache_dir")
         if not cdir or (os.cpu_count() or 1) < 2 or multiprocessing.current_process().daemon:
@@ -266,11 +265,11 @@ class Study:
                 and k not in self._pending and not (Path(cdir) / f"events_{k}.parquet").exists()]
         if not todo:
             return
-        # forkserver: a clean worker (no copy of this process's threads or tables); it reads the persistent
-        # study's returns and the tidy transactions itself
-        from ._workers import starting_workers
+        # forkserver: a clean worker (no copy of this process's threads or tables), ended with this process; it
+        # reads the persistent study's returns and the tidy transactions itself
+        from ._workers import process_pool, starting_workers
 
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+        pool = process_pool(1)
         with starting_workers():  # (an unguarded main script is not re-run by the workers)
             for v in todo:
                 self._pending[_variant_key(v)] = pool.submit(_variant_worker, str(self.paths.root), cdir, v,

@@ -808,7 +808,6 @@ def _read_quarters(p: DataPaths, zips: list[Path]) -> Iterator[QuarterData]:
     """:func:`_read_quarter_cached` of every zip, in order; the zips not in the cache are read by two worker
     processes at once when there are several (reading a quarter is pandas work that holds the GIL)."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     todo = [z for z in zips if not _is_cached(p, z)]
     workers = min(2, os.cpu_count() or 1, len(todo))
@@ -818,10 +817,10 @@ def _read_quarters(p: DataPaths, zips: list[Path]) -> Iterator[QuarterData]:
             yield _read_quarter_cached(p, z)
         return
 
-    # forkserver: a clean worker (no copy of the parent's threads or its large tables)
-    from .._workers import starting_workers
+    # forkserver: a clean worker (no copy of the parent's threads or its large tables), ended with this process
+    from .._workers import process_pool, starting_workers
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+    with process_pool(workers) as pool:
         with starting_workers():  # (an unguarded main script is not re-run by the workers)
             futures = {z: pool.submit(_read_quarter_cached, p, z, _cache_key(z)) for z in todo}
         for z in zips:
