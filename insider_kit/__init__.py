@@ -9,10 +9,14 @@ from __future__ import annotations
 
 __version__ = "0.2.0"
 
-from .claims import run_ledger
-from .errors import ConfigError, DataError, InsiderKitError, NetworkError
-from .events import build_events
-from .eventstudy import (
+from ._numba_cache import ensure_numba_cache
+
+ensure_numba_cache()  # (before numba is imported: a writable cache for the kernels under any account)
+
+from .claims import run_ledger  # noqa: E402
+from .errors import ConfigError, DataError, InsiderKitError, NetworkError  # noqa: E402
+from .events import build_events  # noqa: E402
+from .eventstudy import (  # noqa: E402
     CalendarTimeResult,
     Comparison,
     EventStudyResult,
@@ -21,10 +25,10 @@ from .eventstudy import (
     compare,
     event_study,
 )
-from .filings import build_tidy, load_owners, load_transactions, parse_form4, read_quarter
-from .prices import load_factors, load_prices, read_price_file, returns_panel
-from .signals import SignalParams, net_purchase_ratio
-from .study import Study, load_study
+from .filings import build_tidy, load_owners, load_transactions, parse_form4, read_quarter  # noqa: E402
+from .prices import load_factors, load_prices, read_price_file, returns_panel  # noqa: E402
+from .signals import SignalParams, net_purchase_ratio  # noqa: E402
+from .study import Study, load_study  # noqa: E402
 
 __all__ = [
     "CalendarTimeResult",

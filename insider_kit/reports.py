@@ -16,6 +16,7 @@ import io
 import json
 import platform
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -490,9 +491,13 @@ def _report_params(params: dict[str, Any] | None, params_file: Path | None, data
     p: dict[str, Any] = {}
     if params_file is not None:
         try:
-            p.update(json.loads(Path(params_file).read_text()))
+            got = json.loads(Path(params_file).read_text())
         except (OSError, ValueError) as exc:
             raise ConfigError(f"cannot read parameters file {params_file}: {exc}") from exc
+        if not isinstance(got, dict):
+            raise ConfigError(f"parameters file {params_file} holds a JSON {type(got).__name__}, not an object",
+                              hint='write it as {"window_end": 20, "model": "market_model"}')
+        p.update(got)
     p.update(params or {})
     p.setdefault("data_dir", str(Path(data).resolve()))
     return p
@@ -595,6 +600,22 @@ def _select_notebooks(notebooks_dir: Path | None, only: list[str] | None) -> lis
     return srcs
 
 
+def _output_folder(out: Path) -> Path:
+    """*out*, absolute, created when absent and checked writable before any work: a ConfigError naming it when it
+    is a file, cannot be created or refuses a file (a FileExistsError or PermissionError traceback before)."""
+    out = out.resolve()
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"the output folder {out} is a file", hint="give --out a directory (created if absent)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".insider-kit-write-test-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"the output folder {out} is not writable ({exc.strerror or exc})",
+                          hint="choose a directory you can write to") from exc
+    return out
+
+
 def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
                    params: dict[str, Any] | None = None, params_file: Path | None = None, hide_code: bool = False,
                    only: list[str] | None = None, timeout: int = 900, jobs: int = 2,
@@ -650,8 +671,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
         raise ConfigError(f"data directory {Path(data).resolve()} does not exist",
                           hint="generate the teaching market with 'insider-kit sample' (or 'make report')")
     srcs = _select_notebooks(notebooks_dir, only)
-    out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out = _output_folder(Path(out))
     p = _report_params(params, params_file, data)
     build = out / ".notebooks"
     nbs = [to_notebook(s, build / f"{s.stem}.ipynb") for s in srcs]
