@@ -703,6 +703,9 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
 
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
+    import IPython  # noqa: F401  (imported before the threads: pyplot, imported by the claim pages, reads it from
+    import matplotlib.pyplot  # noqa: F401  sys.modules and failed on a module a notebook's thread was importing)
+
     timings = _Timings(study)
     window = tuple(ledger.attrs["settings"]["window"])
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

@@ -121,7 +121,10 @@ def banner(paths: DataPaths) -> str:
     >>> "synthetic" in banner(paths("sample")).lower()
     True
     """
-    return SYNTHETIC_BANNER if paths.is_synthetic else f"Data: `{paths.root.resolve()}` (real data)."
+    from ._markup import md_code
+
+    # (the folder's name in a code span that no character of it can end: issue #39.11)
+    return SYNTHETIC_BANNER if paths.is_synthetic else f"Data: {md_code(paths.root.resolve())} (real data)."
 
 
 @dataclass
