@@ -264,6 +264,15 @@ def test_xml_rows_without_a_date_or_with_a_bad_code_are_dropped_with_reasons(tmp
     assert not tx["acquired_disposed"].isin(["Q"]).any()
 
 
+@pytest.mark.parametrize("symbol,ticker", [(b"N/A.", None), (b"NOT TRADED", None), (b"nan", None),
+                                           (b"nwcr", "NWCR"), (b"BRK.B", "BRK-B")])
+def test_an_edgar_placeholder_symbol_is_no_ticker(symbol: bytes, ticker: str | None) -> None:
+    """Guards against the EDGAR path making a ticker of a placeholder's first piece (N/A. -> N, NOT TRADED -> NOT),
+    as the quarterly data sets' reader no longer does."""
+    doc = NEW_SCHEMA_SUBMISSION.replace(b"<issuerTradingSymbol>NWCR<", b"<issuerTradingSymbol>" + symbol + b"<")
+    assert parse_form4(doc).ticker == ticker
+
+
 # ----------------------------------------------------------------------------------------- price files
 def test_yfinance_csv_with_utc_offsets_across_a_dst_change(tmp_path: Path) -> None:
     f = tmp_path / "AAA.csv"

@@ -82,6 +82,16 @@ def test_a_spec_value_of_the_wrong_type_is_refused(spec: object, match: str, tmp
     assert not (tmp_path / "d" / "sample" / "raw").exists()
 
 
+def test_an_environment_error_elsewhere_is_one_line_naming_the_file(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Guards against the errors of the environment that no check anticipates (here --spec naming a folder:
+    IsADirectoryError from deep inside) ending in a traceback: one line with the reason and the file."""
+    (tmp_path / "spec_folder").mkdir()
+    assert main(["-q", "sample", "--data", str(tmp_path / "d"), "--spec", str(tmp_path / "spec_folder")]) == 2
+    line = _error_line(capsys)
+    assert "Is a directory" in line and "spec_folder" in line
+
+
 def test_report_out_pointing_at_a_file(market: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Guards against 'FileExistsError' from mkdir when --out names a file."""
     f = tmp_path / "out.html"
