@@ -9,32 +9,32 @@ from __future__ import annotations
 
 __version__ = "0.2.0"
 
-from ._numba_cache import ensure_numba_cache
-
-ensure_numba_cache()  # (before numba is imported: a writable cache for the kernels under any account)
-
-from .claims import run_ledger  # noqa: E402
-from .errors import ConfigError, DataError, InsiderKitError, NetworkError  # noqa: E402
-from .events import build_events  # noqa: E402
-from .eventstudy import (  # noqa: E402
+from . import _numba_cache  # noqa: F401  (first, before numba is imported: a writable cache under any account)
+from .claims import replicate, run_ledger
+from .errors import ConfigError, DataError, InsiderKitError, NetworkError
+from .events import build_events
+from .eventstudy import (
     CalendarTimeResult,
     Comparison,
+    DoseResponse,
     EventStudyResult,
     calendar_time,
     car_regression,
     compare,
+    dose_response,
     event_study,
 )
-from .filings import build_tidy, load_owners, load_transactions, parse_form4, read_quarter  # noqa: E402
-from .prices import load_factors, load_prices, read_price_file, returns_panel  # noqa: E402
-from .signals import SignalParams, net_purchase_ratio  # noqa: E402
-from .study import Study, load_study  # noqa: E402
+from .filings import build_tidy, load_owners, load_transactions, parse_form4, read_quarter
+from .prices import load_factors, load_prices, read_price_file, returns_panel
+from .signals import SignalParams, insider_track_record, net_purchase_ratio
+from .study import Study, load_study
 
 __all__ = [
     "CalendarTimeResult",
     "Comparison",
     "ConfigError",
     "DataError",
+    "DoseResponse",
     "EventStudyResult",
     "InsiderKitError",
     "NetworkError",
@@ -46,7 +46,9 @@ __all__ = [
     "calendar_time",
     "car_regression",
     "compare",
+    "dose_response",
     "event_study",
+    "insider_track_record",
     "load_factors",
     "load_owners",
     "load_prices",
@@ -56,6 +58,7 @@ __all__ = [
     "parse_form4",
     "read_price_file",
     "read_quarter",
+    "replicate",
     "returns_panel",
     "run_ledger",
 ]

@@ -6,7 +6,8 @@ cache folder (``$XDG_CACHE_HOME/numba`` or ``~/.cache/numba``), and decorating t
 another account, run by an account without a writable home directory: a service account, a container's
 ``nobody``).  Before numba is imported, :func:`ensure_numba_cache` points ``NUMBA_CACHE_DIR`` at a folder of
 the system's temporary directory in that case (numba's documented setting:
-https://numba.readthedocs.io/en/stable/reference/envvars.html#envvar-NUMBA_CACHE_DIR).
+https://numba.readthedocs.io/en/stable/reference/envvars.html#envvar-NUMBA_CACHE_DIR).  It runs when this
+module is imported, which ``insider_kit/__init__.py`` does first.
 """
 
 from __future__ import annotations
@@ -95,3 +96,6 @@ def ensure_numba_cache() -> None:
     d = numba_cache_dir([pkg / k for k in _KERNEL_DIRS], _user_cache())
     if d is not None:
         os.environ["NUMBA_CACHE_DIR"] = str(d)
+
+
+ensure_numba_cache()
