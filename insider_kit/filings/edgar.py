@@ -101,7 +101,7 @@ def _connection_failure(exc: requests.RequestException) -> bool:
         if e is None or id(e) in seen:
             continue
         seen.add(id(e))
-        if isinstance(e, ue.NewConnectionError | ConnectionRefusedError | ue.NameResolutionError):
+        if isinstance(e, ue.NewConnectionError | ConnectionRefusedError):  # (an unknown name too: a subclass)
             return True
         stack += [getattr(e, "reason", None), e.__cause__, e.__context__,
                   *(a for a in getattr(e, "args", ()) if isinstance(a, BaseException))]
@@ -144,7 +144,7 @@ def check_base_url(url: str, *, option: str = "base_url", base: bool = True) -> 
     hint = "give an address like https://www.sec.gov or http://127.0.0.1:8080"
     try:
         u = urlsplit(str(url).strip())
-        port = u.port  # (raises ValueError for a port out of range)
+        _ = u.port  # (raises ValueError for a port out of range)
         host = u.hostname
     except ValueError as exc:
         raise ConfigError(f"{option} {url!r} is not a valid address ({exc})", hint=hint) from exc
@@ -153,7 +153,6 @@ def check_base_url(url: str, *, option: str = "base_url", base: bool = True) -> 
     if (base and (u.query or u.fragment)) or any(c.isspace() for c in str(url).strip()):
         raise ConfigError(f"{option} {url!r} has a query, a fragment or spaces; give the base address only",
                           hint=hint)
-    del port
     return str(url).strip().rstrip("/")
 
 
