@@ -9,6 +9,8 @@ its traceback.
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -47,17 +49,77 @@ def _quarter(value: str) -> str:
     return v
 
 
+# --------------------------------------------------------------------------- checks before any work
+#: Options and arguments that name files or folders (checked for names the system cannot hold).
+_PATH_OPTIONS = {"data": "--data", "out": "--out", "notebooks": "--notebooks", "params": "--params",
+                 "spec": "--spec", "link": "--link", "files": "FILE", "paths": "PATH"}
+
+
+def _check_path_names(a: argparse.Namespace) -> None:
+    """A path argument the file system cannot hold (a 300-character --data name, a NUL) is a ConfigError naming
+    the option, not ``OSError: File name too long`` from deep inside a command."""
+    from .errors import ConfigError
+
+    try:
+        name_max, path_max = os.pathconf("/", "PC_NAME_MAX"), os.pathconf("/", "PC_PATH_MAX")
+    except (AttributeError, OSError, ValueError):  # (no pathconf: the common limits)
+        name_max, path_max = 255, 4096
+    for attr, option in _PATH_OPTIONS.items():
+        values = getattr(a, attr, None)
+        for v in values if isinstance(values, list) else [values]:
+            if not isinstance(v, str):
+                continue
+            if "\0" in v:
+                raise ConfigError(f"{option} {v!r} holds a NUL character")
+            long = [part for part in Path(v).parts if len(os.fsencode(part)) > name_max]
+            if long or len(os.fsencode(v)) > path_max:
+                what = (f"its part {long[0][:40]!r}... has {len(os.fsencode(long[0]))} bytes" if long
+                        else f"it has {len(os.fsencode(v))} bytes")
+                raise ConfigError(f"{option} {v[:60]!r}{'...' if len(v) > 60 else ''} is too long for a path ({what}, "
+                                  f"the file system allows {name_max} per name and {path_max} in all)",
+                                  hint="choose a shorter name")
+
+
+def _writable_dir(d: Path, what: str) -> Path:
+    """Create folder *d* when absent and check that a file can be written in it, before any work; a ConfigError
+    naming it otherwise (a file where the folder should be, no permission, a read-only file system)."""
+    import tempfile
+
+    from .errors import ConfigError
+
+    if d.exists() and not d.is_dir():
+        raise ConfigError(f"{what} {d} is a file, not a directory", hint="give a directory (created if absent)")
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=d, prefix=".insider-kit-write-test-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{what} {d} is not writable ({exc.strerror or exc})",
+                          hint="choose a directory you can write to, or fix its permissions") from exc
+    return d
+
+
+#: Errors of the environment (not of the kit): a file system that refuses a write, a name too long, a full
+#: disk... shown as one line naming the file, like the kit's own errors.
+_ENVIRONMENT_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT,
+                                 errno.ENAMETOOLONG, errno.ENOTDIR, errno.EISDIR, errno.EMFILE, errno.ENFILE,
+                                 errno.ELOOP, errno.EXDEV})
+
+
 # --------------------------------------------------------------------------- handlers
 def _cmd_sample(a: argparse.Namespace) -> int:
     from .config import data_dir
     from .errors import ConfigError
     from .sample import generate_sample, load_spec
 
+    if a.seed < 0:
+        raise ConfigError(f"--seed {a.seed} is negative", hint="give a whole number >= 0, e.g. --seed 7")
     spec = load_spec(a.spec) if a.spec else None
     root = data_dir(a.data) / "sample"
     for d in (data_dir(a.data), root):
         if d.exists() and not d.is_dir():
             raise ConfigError(f"{d} is a file, not a directory", hint="pass --data a directory (created if absent)")
+    _writable_dir(root, "data directory")
     info = generate_sample(root, seed=a.seed, spec=spec, progress=not a.quiet)
     print(f"synthetic teaching market written to {root}")
     for k, v in info.items():
@@ -158,10 +220,15 @@ def _cmd_import_transactions(a: argparse.Namespace) -> int:
     mapping = None
     if a.mapping:
         try:
-            mapping = json.loads(Path(a.mapping).read_text()) if Path(a.mapping).is_file() else json.loads(a.mapping)
+            is_file = Path(a.mapping).is_file()
+        except (OSError, ValueError):  # (inline JSON longer than a file name can be)
+            is_file = False
+        try:
+            mapping = json.loads(Path(a.mapping).read_text()) if is_file else json.loads(a.mapping)
         except ValueError as exc:
             raise InsiderKitError(f"--mapping is not a JSON object ({exc})",
                                   hint='e.g. --mapping \'{"Symbol": "ticker", "Date": "trans_date"}\'') from exc
+    _writable_dir(paths(a.data).root, "data directory")
     out = import_transactions(paths(a.data), a.files, format=a.format, mapping=mapping)
     print(out.to_string(index=False))
     print("next: insider-kit report --data DIR (the tidy tables are rebuilt with the imported rows)")
@@ -172,6 +239,7 @@ def _cmd_import_prices(a: argparse.Namespace) -> int:
     from .config import paths
     from .prices.imports import import_prices
 
+    _writable_dir(paths(a.data).root, "data directory")
     out = import_prices(paths(a.data), a.paths, market=a.market, link=a.link, date_order=a.date_order)
     print(f"imported {len(out):,} price series into {paths(a.data).raw_prices}")
     if a.market:
@@ -192,7 +260,7 @@ def _cmd_report(a: argparse.Namespace) -> int:
             return v
 
     params: dict[str, object] = {k: value(v) for k, v in (a.param or [])}
-    res = render_reports(
+    res = render_reports(  # (which checks --out: a folder it can write to, before any work)
         data=data_dir(a.data),
         out=Path(a.out),
         notebooks_dir=Path(a.notebooks) if a.notebooks else None,
@@ -422,11 +490,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     func: Handler = args.func
     try:
+        _check_path_names(args)
         return func(args)
     except InsiderKitError as exc:
         print(f"insider-kit: error: {exc.message}", file=sys.stderr)
         if exc.hint:
             print(f"  hint: {exc.hint}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno not in _ENVIRONMENT_ERRNOS:
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"insider-kit: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        print("  hint: check that the folders exist, are writable, and the disk has room", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("insider-kit: interrupted", file=sys.stderr)

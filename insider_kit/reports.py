@@ -16,6 +16,7 @@ import io
 import json
 import platform
 import sys
+import tempfile
 import textwrap
 import time
 from dataclasses import dataclass, field
@@ -736,9 +737,13 @@ def _report_params(params: dict[str, Any] | None, params_file: Path | None, data
     p: dict[str, Any] = {}
     if params_file is not None:
         try:
-            p.update(json.loads(Path(params_file).read_text()))
+            got = json.loads(Path(params_file).read_text())
         except (OSError, ValueError) as exc:
             raise ConfigError(f"cannot read parameters file {params_file}: {exc}") from exc
+        if not isinstance(got, dict):
+            raise ConfigError(f"parameters file {params_file} holds a JSON {type(got).__name__}, not an object",
+                              hint='write it as {"window_end": 20, "model": "market_model"}')
+        p.update(got)
     p.update(params or {})
     p.setdefault("data_dir", str(Path(data).resolve()))
     return p
@@ -795,6 +800,8 @@ class _Timings:
 
 def _execute(nb: Path, executed: Path, parameters: dict[str, Any], timeout: int) -> str | None:
     """Run one notebook with papermill into *executed*; the failing cell and its error, or None."""
+    import os
+
     import papermill as pm
 
     try:
@@ -802,7 +809,12 @@ def _execute(nb: Path, executed: Path, parameters: dict[str, Any], timeout: int)
                             # no cwd=: papermill's chdir is process-wide and notebooks run in threads;
                             # every path passed in is absolute
                             progress_bar=False, execution_timeout=timeout, kernel_name="python3",
-                            log_output=False, extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+                            log_output=False,
+                            # parent_handle: ipykernel's parent poller ends the kernel when this process ends
+                            # (however it ends: a kill -9 of the report must not leave kernels behind); its
+                            # own workers end with it (insider_kit._workers.die_with)
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL",
+                                             f"--IPKernelApp.parent_handle={os.getpid()}"])
     except Exception as exc:  # papermill raises PapermillExecutionError and others
         return _failing_cell(executed) or f"{type(exc).__name__}: {exc}"
     return None
@@ -855,6 +867,22 @@ def _select_notebooks(notebooks_dir: Path | None, only: list[str] | None) -> lis
                               hint="choose among " + ", ".join(sorted(names)))
         srcs = [p for p in srcs if p.stem in only or p.name in only]
     return srcs
+
+
+def _output_folder(out: Path) -> Path:
+    """*out*, absolute, created when absent and checked writable before any work: a ConfigError naming it when it
+    is a file, cannot be created or refuses a file (a FileExistsError or PermissionError traceback before)."""
+    out = out.resolve()
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"the output folder {out} is a file", hint="give --out a directory (created if absent)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".insider-kit-write-test-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"the output folder {out} is not writable ({exc.strerror or exc})",
+                          hint="choose a directory you can write to") from exc
+    return out
 
 
 def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
@@ -911,8 +939,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
         raise ConfigError(f"data directory {Path(data).resolve()} does not exist",
                           hint="generate the teaching market with 'insider-kit sample' (or 'make report')")
     srcs = _select_notebooks(notebooks_dir, only)
-    out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out = _output_folder(Path(out))
     p = _report_params(params, params_file, data)
     build = out / ".notebooks"
     nbs = [to_notebook(s, build / f"{s.stem}.ipynb") for s in srcs]
@@ -948,6 +975,9 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
         return nb, time.time() - t1, err
 
     from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    import IPython  # noqa: F401  (imported before the threads: pyplot, imported by the claim pages, reads it from
+    import matplotlib.pyplot  # noqa: F401  sys.modules and failed on a module a notebook's thread was importing)
 
     timings = _Timings(study)
     window = tuple(ledger.attrs["settings"]["window"])

@@ -135,7 +135,10 @@ def banner(paths: DataPaths) -> str:
     >>> "synthetic" in banner(paths("sample")).lower()
     True
     """
-    return SYNTHETIC_BANNER if paths.is_synthetic else f"Data: `{paths.root.resolve()}` (real data)."
+    from ._markup import md_code
+
+    # (the folder's name in a code span that no character of it can end: issue #39.11)
+    return SYNTHETIC_BANNER if paths.is_synthetic else f"Data: {md_code(paths.root.resolve())} (real data)."
 
 
 class StudyCache:
@@ -351,7 +354,6 @@ class Study:
         True
         """
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
         c = self.cache
         if not c.directory or (os.cpu_count() or 1) < 2 or multiprocessing.current_process().daemon:
@@ -360,11 +362,11 @@ class Study:
                 and k not in c.pending and not (c.directory / f"events_{k}.parquet").exists()]
         if not todo:
             return
-        # forkserver: a clean worker (no copy of this process's threads or tables); it reads the persistent
-        # study's returns and the tidy transactions itself
-        from ._workers import starting_workers
+        # forkserver: a clean worker (no copy of this process's threads or tables), ended with this process; it
+        # reads the persistent study's returns and the tidy transactions itself
+        from ._workers import process_pool, starting_workers
 
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+        pool = process_pool(1)
         with starting_workers():  # (an unguarded main script is not re-run by the workers)
             for v in todo:
                 c.pending[_variant_key(v)] = pool.submit(_variant_worker, str(self.paths.root), str(c.directory), v,
