@@ -951,8 +951,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
         raise ConfigError(f"no notebook declares parameter(s) {', '.join(unknown)}",
                           hint="papermill --help-notebook <notebook> lists a notebook's parameters")
 
-    # the study every notebook loads, built (and cached) once here, then the ledger from it (with the settings
-    # notebook 03 is given, so that claims.csv is its ledger, and the notebook reads it from the study)
+    # the study every notebook loads, built (and cached) once; its ledger with notebook 03's settings (claims.csv)
     t0 = time.time()
     print(f"loading the study of {Path(data).resolve()} (built on first use, then cached) ...", flush=True)
     study = load_study(Path(data), progress=progress)

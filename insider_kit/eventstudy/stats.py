@@ -569,7 +569,7 @@ def sufficient_statistics(*, codes: np.ndarray, n_groups: int, car: np.ndarray, 
     Each window's sample is the events whose window is covered (finite CAR): the estimation-side quantities of
     the sign test (p-hat), the rank test (U-bar) and Kolari-Pynnönen (r-bar) are from those events.  Moments and
     Patell's sums come from compiled passes over the event arrays (no per-group copies); the median and the
-    Wilcoxon sums from each group's and window's finite CARs, sorted once (:func:`._kernels.sort_segments`).
+    Wilcoxon sums from each group's and window's finite CARs, sorted once (``_kernels.sort_segments``).
 
     Parameters
     ----------
