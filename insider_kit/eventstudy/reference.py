@@ -44,6 +44,7 @@ __all__ = [
     "generalized_sign_z",
     "hc1_covariance",
     "kolari_pynnonen_t",
+    "mean_rank_deviation",
     "normal_p",
     "ols_fit",
     "patell_variance",
@@ -462,6 +463,43 @@ def kolari_pynnonen_t(t_bmp: Num, n: Num, rbar: Num, overlap: Num = 1.0
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.where((n > 1) & np.isfinite(t_bmp), t_bmp * np.sqrt((1 - r) / (1 + (n - 1) * r)), np.nan)
     return t, student_p(t, n - 1)
+
+
+def mean_rank_deviation(values: np.ndarray) -> np.ndarray:
+    r"""The standardized ranks' daily means, :math:`\bar U_t`, the sufficient statistic of :func:`rank_z`.
+
+    Each event's (row's) finite values — its estimation residuals then its window ARs — are ranked together
+    (mid-ranks for ties), :math:`U_{it} = \text{rank}_{it}/(n_i + 1) - 1/2` with :math:`n_i` the event's finite
+    values (Corrado & Zivney 1992); :math:`\bar U_t` is the mean of :math:`U_{it}` over the events with a value on
+    day t (NaN where none has).  The engine accumulates the same sums from compiled sort keys (``_kernels.rank``);
+    ``tests/test_eventstudy.py`` checks its ``rank_z`` against this definition.
+
+    Parameters
+    ----------
+    values
+        ``events x days``: each event's estimation residuals, then its window's abnormal returns.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\bar U_t`, one per day.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mean_rank_deviation(np.array([[0.1, -0.2, 0.3], [0.0, 0.5, np.nan]])).round(4).tolist()  # [(0 - 1/6)/2, (-1/4 + 1/6)/2, 1/4]
+    [-0.0833, -0.0417, 0.25]
+    """
+    from scipy.stats import rankdata
+
+    v = np.asarray(values, dtype=float)
+    U = np.full(v.shape, np.nan)
+    for i in range(v.shape[0]):  # one event at a time: the definition, not the fast path
+        f = np.isfinite(v[i])
+        U[i, f] = rankdata(v[i, f]) / (f.sum() + 1) - 0.5
+    n = np.isfinite(U).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, np.nansum(U, axis=0) / np.maximum(n, 1), np.nan)
 
 
 def rank_z(ubar: np.ndarray, start: int, stop: int) -> float:

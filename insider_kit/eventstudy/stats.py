@@ -11,8 +11,6 @@ deviation, n_i the number of estimation days.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .._lazy import scipy_stats as st
@@ -419,10 +417,9 @@ def corrado_from_ubar(ubar: np.ndarray, start: int, stop: int) -> float:
 def corrado_rank_z(resid: np.ndarray, ar_window: np.ndarray) -> float:
     """Corrado (1989) rank test for a multi-day window (Cowan 1992 form), the plain definition.
 
-    Each event's finite estimation residuals and window ARs are ranked together (mid-ranks
-    for ties), ``U = rank / (n_i + 1) - 0.5``; ``Ubar_t`` is the mean of U over the events
-    with a value on day t; then :func:`corrado_from_ubar` over the window days.  The engine
-    computes the same ``Ubar`` with compiled kernels (``_kernels``).
+    :func:`.reference.mean_rank_deviation` (each event's finite estimation residuals and window ARs ranked
+    together, ``U = rank / (n_i + 1) - 0.5``, averaged per day), then :func:`.reference.rank_z` over the window
+    days.  The engine computes the same ``Ubar`` with compiled kernels (``_kernels``).
 
     Parameters
     ----------
@@ -443,15 +440,8 @@ def corrado_rank_z(resid: np.ndarray, ar_window: np.ndarray) -> float:
     >>> corrado_rank_z(rng.normal(size=(30, 100)), rng.normal(0.5, 1.0, (30, 10))) > 2
     True
     """
-    v = np.concatenate([resid, ar_window], axis=1).astype(float)
-    U = np.full(v.shape, np.nan)
-    for i in range(v.shape[0]):  # the plain definition, one event at a time (small inputs only)
-        f = np.isfinite(v[i])
-        U[i, f] = st.rankdata(v[i, f]) / (f.sum() + 1) - 0.5
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ubar = np.nanmean(U, axis=0)
-    return corrado_from_ubar(ubar, resid.shape[1], ubar.shape[0])
+    ubar = R.mean_rank_deviation(np.concatenate([resid, ar_window], axis=1))
+    return R.rank_z(ubar, resid.shape[1], ubar.shape[0])
 
 
 def wilcoxon_p(x: np.ndarray) -> float:
