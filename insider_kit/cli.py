@@ -170,12 +170,25 @@ def _cmd_import_transactions(a: argparse.Namespace) -> int:
 
 def _cmd_import_prices(a: argparse.Namespace) -> int:
     from .config import paths
-    from .prices.imports import import_prices
+    from .prices.imports import describe_import, import_prices
 
-    out = import_prices(paths(a.data), a.paths, market=a.market, link=a.link, date_order=a.date_order)
-    print(f"imported {len(out):,} price series into {paths(a.data).raw_prices}")
-    if a.market:
-        print(f"market series: {a.market}")
+    p = paths(a.data)
+    out = import_prices(p, a.paths, market=a.market, market_kind=a.market_kind, kind=a.kind, returns_in=a.returns_in,
+                        link=a.link, date_order=a.date_order, ticker_pattern=a.ticker_pattern, skip_bad=a.skip_bad,
+                        progress=not a.quiet)
+    for line in describe_import(out, p.raw_prices):
+        print(line)
+    return 0
+
+
+def _cmd_import_factors(a: argparse.Namespace) -> int:
+    from .config import paths
+    from .prices.french import import_factors
+
+    p = paths(a.data)
+    out = import_factors(p.raw_factors, a.files)
+    for r in out.itertuples():
+        print(f"saved {p.raw_factors / str(r.saved_as)}: {r.columns}, {r.first} .. {r.last} ({r.days:,} days) from {r.file}")
     return 0
 
 
@@ -276,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", default=None, help="override www.sec.gov (tests, mirrors)")
     p.set_defaults(func=_cmd_fetch_tickers)
 
-    p = fsub.add_parser("factors", help="Fama-French daily 3 factors + momentum")
+    p = fsub.add_parser("factors", help="Fama-French daily 3 factors, momentum and 5 factors")
     _add_data(p)
     p.add_argument("--base-url", default=None, help="override Kenneth French's data library URL")
     p.set_defaults(func=_cmd_fetch_factors)
@@ -290,13 +303,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=["openinsider", "tfn", "csv"])
     p.add_argument("--mapping", default=None, help="csv format: JSON object (or file) of file column -> tidy column")
     p.set_defaults(func=_cmd_import_transactions)
-    p = isub.add_parser("prices", help="price files or folders of per-ticker CSVs (yfinance/Yahoo, wide, long, CRSP)")
+    p = isub.add_parser("prices", help="price files or folders of per-ticker CSVs (yfinance/Yahoo, AlphaVantage, wide, "
+                        "long, CRSP): all or nothing")
     _add_data(p)
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--market", default=None, help="market index: a ticker among the prices, or a file of its prices/returns")
-    p.add_argument("--link", default=None, help="CRSP: CSV with permno,ticker")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders of per-ticker files, or quoted glob patterns")
+    p.add_argument("--market", default=None,
+                   help="market index: a file of its prices or returns, or a ticker among the prices (e.g. ^GSPC)")
+    p.add_argument("--market-kind", default="auto", choices=["auto", "price", "return"],
+                   help="what the market file holds (default: decided from its values, refused when unclear)")
+    p.add_argument("--kind", default="auto", choices=["auto", "price", "return"],
+                   help="what the price files hold (default: decided from their values, refused when unclear)")
+    p.add_argument("--returns-in", default="decimal", choices=["decimal", "percent"],
+                   help="returns written in percent (1.2 for 1.2%%) are refused unless you say so here")
+    p.add_argument("--link", default=None, help="files keyed by CRSP PERMNO: a CSV with columns permno,ticker")
     p.add_argument("--date-order", default="auto", choices=["auto", "mdy", "dmy"], help="for NN/NN/YYYY dates")
+    p.add_argument("--ticker-pattern", default=None, metavar="REGEX",
+                   help="where the ticker is in each file name, e.g. 'DA-(?P<ticker>[^-]+)-T-' (default: the whole "
+                        "name without .csv/.gz: AAPL.csv, BRK.B.csv, ^GSPC.csv)")
+    p.add_argument("--skip-bad", action="store_true",
+                   help="import the good files and list the bad ones (default: nothing is imported if one fails)")
     p.set_defaults(func=_cmd_import_prices)
+    p = isub.add_parser("factors", help="Kenneth French's daily factor files as downloaded (zip or CSV: three "
+                        "factors, momentum, five factors)")
+    _add_data(p)
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=_cmd_import_factors)
 
     p = sub.add_parser("report", help="render every notebook with papermill and export HTML")
     _add_data(p)
