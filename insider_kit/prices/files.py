@@ -46,6 +46,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from ..days import DATE_MAX, DATE_MIN, new_york_dates, parse_dates
 from ..errors import DataError
@@ -171,20 +174,45 @@ def _split(line: str, sep: str) -> list[str]:
         return [c.strip() for c in line.split(sep)]
 
 
-def _read_csv(text: str, sep: str, path: Path, *, header: int | None = 0) -> pd.DataFrame:
+def _read_csv(text: str, sep: str, path: Path, *, skip: int = 1, names: list[str] | None = None) -> pd.DataFrame:
+    """The cells of a CSV as text, never converted (no number is parsed here): Arrow's reader with every column
+    typed string (pandas' reader, also as text, when rows are shorter than the header).  *names* default to
+    the header row's; *skip* lines are left out above the data."""
+    if names is None:
+        names = _split(text.split("\n", 1)[0].rstrip("\r"), sep)
+    gen = [f"c{i}" for i in range(len(names))]
+    data = text.encode("utf-8")
     try:
-        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-                           header=header, engine="c", skipinitialspace=True, skip_blank_lines=True)
-    except pd.errors.EmptyDataError as exc:
-        raise EmptyPriceFile("file is empty (no header, no rows)", path=path) from exc
-    except (pd.errors.ParserError, csv.Error, ValueError, IndexError, OverflowError, MemoryError) as exc:
-        msg = str(exc).strip().split("\n")[0][:200]
-        raise DataError(f"cannot read as a table ({msg})", path=path,
-                        hint="check the separator (sep=) and that every row has as many fields as the header") from exc
+        tb = pacsv.read_csv(io.BytesIO(data), read_options=pacsv.ReadOptions(column_names=gen, skip_rows=skip,
+                                                                             use_threads=False),
+                            parse_options=pacsv.ParseOptions(delimiter=sep),
+                            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(gen, pa.string()),
+                                                                 strings_can_be_null=False))
+        df = tb.to_pandas(types_mapper=pd.ArrowDtype)
+    except (pa.ArrowException, ValueError):
+        df = _ragged(text, sep, path, skip, names)
+    df.columns = names
+    return df
+
+
+def _ragged(text: str, sep: str, path: Path, skip: int, names: list[str]) -> pd.DataFrame:
+    """What Arrow's reader refuses: rows shorter than the header get empty cells; a longer row is an error."""
+    hint = "check the separator (sep=) and that every row has as many fields as the header"
+    try:
+        rows = [r for r in list(csv.reader(io.StringIO(text), delimiter=sep))[skip:] if r]
+    except csv.Error as exc:
+        raise DataError(f"cannot read as a table ({exc})", path=path, hint=hint) from exc
+    long = next((i for i, r in enumerate(rows) if len(r) > len(names)), None)
+    if long is not None:
+        raise DataError(f"cannot read as a table: data row {long + 1} has {len(rows[long])} fields, the header "
+                        f"{len(names)}", path=path, hint=hint)
+    n = len(names)
+    return pd.DataFrame([r + [""] * (n - len(r)) for r in rows], columns=[f"c{i}" for i in range(n)], dtype=object)
 
 
 def _text_table(path: Path, text: str, sep: str | None, encoding: str) -> _Table:
-    head = text.lstrip("\ufeff").split("\n", 3)
+    text = text.lstrip("\ufeff")
+    head = text.split("\n", 3)
     if not text.strip():
         raise EmptyPriceFile("file is empty", path=path)
     sep = sep or _sniff_sep(head[0])
@@ -192,21 +220,18 @@ def _text_table(path: Path, text: str, sep: str | None, encoding: str) -> _Table
     if (len(rows) == 3 and rows[2][:1] and rows[2][0].lower() in ("date", "datetime") and not any(rows[2][1:])
             and rows[0][0].lower() in ("price", "ticker", "") and rows[1][0].lower() in ("ticker", "price", "")):
         # yfinance's multi-level CSV: two header rows (field, ticker) then a row naming the index
-        body = _read_csv(text.lstrip("\ufeff"), sep, path, header=None)
-        if len(body.columns) != len(rows[0]):
-            raise DataError("the two header rows and the data have different numbers of fields", path=path)
+        if len(rows[1]) != len(rows[0]):
+            raise DataError("the two header rows have different numbers of fields", path=path)
         fields_first = rows[0][0].lower() != "ticker"
         lv = pd.DataFrame({"field": rows[0 if fields_first else 1][1:], "ticker": rows[1 if fields_first else 0][1:]})
-        frame = body.iloc[3:].reset_index(drop=True)
-        frame.columns = ["Date", *[f"{i}" for i in range(len(lv))]]
+        frame = _read_csv(text, sep, path, skip=3, names=["Date", *[f"{i}" for i in range(len(lv))]])
         return _Table(frame, levels=lv, line0=4, sep=sep, encoding=encoding)
     names = _split(head[0].lstrip("\ufeff").rstrip("\r"), sep)
     twice = sorted({n for k, n in enumerate(names) if n and n in names[:k]})
     if twice:
         raise DataError(f"column {twice[0]!r} appears twice in the header", path=path,
                         hint="one column per ticker or field: remove or rename the duplicate")
-    frame = _read_csv(text.lstrip("\ufeff"), sep, path)
-    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    frame = _read_csv(text, sep, path, names=[n.lstrip("\ufeff") for n in names])
     return _Table(frame, line0=2, sep=sep, encoding=encoding)
 
 
@@ -256,6 +281,35 @@ def _load(path: Path, sep: str | None) -> _Table:
 
 
 # --------------------------------------------------------------------------- numbers and dates
+def _arrow_text(s: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A text column as a trimmed Arrow string array (regular expressions in RE2: linear time, no crash)."""
+    if isinstance(s.dtype, pd.ArrowDtype) and pa.types.is_string(s.dtype.pyarrow_dtype):
+        arr = s.array.__arrow_array__()
+    else:
+        arr = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    return pc.utf8_trim_whitespace(arr)
+
+
+def _plain_numbers(s: pd.Series, decimal: str, codes: frozenset[str]) -> np.ndarray | None:
+    """The fast path of :func:`_numbers`: when every cell is a plain decimal number (at most a three-digit
+    exponent) or empty, Arrow converts the column at once; else None (the rule-by-rule path decides)."""
+    if decimal != "." or codes:
+        return None
+    try:
+        t = _arrow_text(s)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    empty = pc.fill_null(pc.equal(t, ""), True)
+    plain = pc.fill_null(pc.match_substring_regex(t, r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?$"), False)
+    if not pc.all(pc.or_(plain, empty)).as_py():
+        return None
+    try:
+        v = pc.cast(pc.if_else(plain, t, pa.scalar(None, pa.string())), pa.float64())
+    except pa.ArrowException:
+        return None
+    return np.array(v.to_numpy(zero_copy_only=False), dtype=float)  # (a writable copy)
+
+
 def _numbers(s: pd.Series, decimal: str = ".", *, codes: frozenset[str] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
     """Parse one column: ``(values, bad)`` where *bad* marks non-empty cells that are not numbers (or are out of
     range).  Missing markers (empty, ``null``, ``NaN``, ``#N/A``, ``-``) and *codes* are NaN and not bad.
@@ -269,6 +323,8 @@ def _numbers(s: pd.Series, decimal: str = ".", *, codes: frozenset[str] = frozen
         return np.full(len(s), np.nan), s.notna().to_numpy()
     if pd.api.types.is_numeric_dtype(s.dtype):
         v = s.to_numpy(dtype=float, na_value=np.nan)
+    elif (fast := _plain_numbers(s, decimal, codes)) is not None:
+        v, notnum = fast, np.zeros(len(s), dtype=bool)
     else:
         t = s.astype("string").str.strip().str.replace("\u2212", "-", regex=False)
         missing = (t.isna() | t.str.lower().isin(_MISSING) | t.isin(codes)).to_numpy()
@@ -342,6 +398,8 @@ def _dates(s: pd.Series, path: Path, col: str, order: DateOrder = "auto", table:
         d = pd.Series(new_york_dates(s), index=s.index)
         d = d.where((d >= DATE_MIN) & (d <= DATE_MAX))
         blank = s.isna()
+    elif (fast := _plain_dates(s)) is not None:
+        d, blank = fast
     else:
         txt = s.astype("string").str.strip()
         blank = txt.isna() | (txt == "")
@@ -357,6 +415,36 @@ def _dates(s: pd.Series, path: Path, col: str, order: DateOrder = "auto", table:
         raise DataError(f"column {col!r}, {where}: unparseable date (or an impossible one): {str(s.iloc[i])[:40]!r} "
                         f"({int(bad.sum()):,} such value(s))", path=path)
     return d.dt.normalize()
+
+
+_ISO_DAY = r"^\d{4}-\d{2}-\d{2}$"
+_ISO_STAMP = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2}|Z)$"
+
+
+def _plain_dates(s: pd.Series) -> tuple[pd.Series, pd.Series] | None:
+    """The fast path of :func:`_dates`: every date ``YYYY-MM-DD`` (or yfinance's ``YYYY-MM-DD HH:MM:SS-05:00``,
+    converted to its New York date), checked by RE2 and converted at once; else None."""
+    try:
+        t = _arrow_text(s)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    empty = pc.fill_null(pc.equal(t, ""), True)
+    for rx, stamp in ((_ISO_DAY, False), (_ISO_STAMP, True)):
+        ok = pc.fill_null(pc.match_substring_regex(t, rx), False)
+        if not pc.all(pc.or_(ok, empty)).as_py():
+            continue
+        try:  # (Arrow's ISO parser refuses an impossible day such as 2024-02-30: the careful path then names it)
+            ts = pc.cast(pc.if_else(ok, t, pa.scalar(None, pa.string())), pa.timestamp("s", tz="UTC" if stamp else None))
+        except pa.ArrowException:
+            return None
+        v = np.asarray(ts.to_numpy(zero_copy_only=False), dtype="datetime64[s]")
+        with np.errstate(invalid="ignore"):
+            inside = (v >= DATE_MIN.to_datetime64() - np.timedelta64(1, "D")) & (v <= DATE_MAX.to_datetime64() + np.timedelta64(1, "D"))
+        v = np.where(inside, v, np.datetime64("NaT")).astype("datetime64[ns]")
+        d = pd.Series(new_york_dates(pd.Series(v).dt.tz_localize("UTC")) if stamp else v, index=s.index)
+        d = d.where((d >= DATE_MIN) & (d <= DATE_MAX))
+        return d, pd.Series(empty.to_numpy(zero_copy_only=False), index=s.index)
+    return None
 
 
 def _text_dates(txt: pd.Series, path: Path, col: str, order: DateOrder) -> pd.Series:

@@ -321,9 +321,11 @@ def price_coverage(paths: DataPaths, imported: list[str] | None = None) -> pd.Da
          "share": after.sum() / with_px.sum() if with_px.any() else np.nan,
          "detail": "these cannot be studied" if after.any() else ""},
     ]
-    if len(spans) and tx["date"].notna().any():
-        p_last, t_last = spans["last"].max(), tx["date"].max()
-        note = f"prices {spans['first'].min():%Y-%m-%d} .. {p_last:%Y-%m-%d}, trades {tx['date'].min():%Y-%m-%d} .. {t_last:%Y-%m-%d}"
+    stocks = spans[spans["ticker"] != imported_market(paths)]  # (the market's own span says nothing here)
+    if len(stocks) and tx["date"].notna().any():
+        p_last, t_last = stocks["last"].max(), tx["date"].max()
+        note = (f"stock prices {stocks['first'].min():%Y-%m-%d} .. {p_last:%Y-%m-%d}, trades "
+                f"{tx['date'].min():%Y-%m-%d} .. {t_last:%Y-%m-%d}")
         if t_last > p_last:
             note += f": trades after {p_last:%Y-%m-%d} cannot be studied"
         rows.append({"measure": "date span", "count": np.nan, "of": np.nan, "share": np.nan, "detail": note})
