@@ -200,6 +200,10 @@ def test_a_return_below_minus_100_percent_is_refused(tmp_path: Path) -> None:
     f = series_csv(tmp_path / "m.csv", "ret", r)
     with pytest.raises(DataError, match=rf"below -100% \(-1.5\) on {DAYS[100]:%Y-%m-%d}"):
         read_price_file(f)
+    r[100] = 500.0  # +50,000% in a day: a corrupt cell, whose compounded index would leave the float range
+    series_csv(f, "ret", r)
+    with pytest.raises(DataError, match=rf"a return of 500 \(50000%\) on {DAYS[100]:%Y-%m-%d}: not a daily return"):
+        read_price_file(f)
 
 
 def test_unclear_values_are_refused_with_the_option_to_say_it(tmp_path: Path) -> None:

@@ -94,6 +94,8 @@ _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?")
 _THOUSANDS = {".": re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"), ",": re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?")}
 #: Largest magnitude accepted in a price file (an index level or a price above it is a corrupted field).
 VALUE_LIMIT = 1e10
+#: Largest daily return accepted (+10,000%): anything above is a corrupted field, not a move.
+RETURN_LIMIT = 100.0
 
 
 # --------------------------------------------------------------------------- reading the bytes
@@ -532,7 +534,8 @@ def classify_values(values: np.ndarray | pd.Series) -> tuple[Literal["price", "r
     neg = int((v < 0).sum())
     med = float(np.median(np.abs(v)))
     pos = v[v > 0]
-    rel = float(np.median(np.abs(pos[1:] / pos[:-1] - 1.0))) if len(pos) >= 2 else np.nan
+    with np.errstate(all="ignore"):  # (a ratio of a tiny to a huge value overflows to inf: a big move all the same)
+        rel = float(np.median(np.abs(pos[1:] / pos[:-1] - 1.0))) if len(pos) >= 2 else np.nan
     levels = bool(len(pos) and ((med >= 0.5 and (len(pos) < 30 or rel < 0.2)) or (len(pos) >= 30 and rel < 0.2)))
     if neg and (neg >= 0.1 * n or (n < 50 and not (levels and neg < 0.1 * n))):
         share = f"{neg:,} of {n:,} values negative"
@@ -618,6 +621,11 @@ def _return_units(wide: pd.DataFrame, path: Path, returns_in: ReturnsIn) -> pd.D
                         hint="check the file; if it holds prices, say --kind price")
     with np.errstate(invalid="ignore"):
         below = v < -1.0
+        huge = v > RETURN_LIMIT
+    if huge.any():
+        i, j = (int(x[0]) for x in np.nonzero(huge))
+        raise DataError(f"column {wide.columns[j]!r}: a return of {v[i, j]:.4g} ({v[i, j]:.0%}) on {wide.index[i]:%Y-%m-%d}: "
+                        "not a daily return", path=path, hint="fix or empty that cell")
     if below.any():
         i, j = (int(x[0]) for x in np.nonzero(below))
         raise DataError(f"column {wide.columns[j]!r}: a return below -100% ({v[i, j]:.4g}) on "

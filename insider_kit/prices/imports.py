@@ -144,7 +144,7 @@ class _File:
     sha256: str
     wide: pd.DataFrame
     kind: Kind
-    source: dict[str, str] = field(default_factory=dict)  # ticker -> the file's own column (wide files)
+    px: pd.DataFrame  # what is written: the prices, or the index the returns compound to
 
 
 def _sha256(path: Path) -> str:
@@ -169,13 +169,20 @@ def _read_one(f: Path, *, kind: KindOption, returns_in: ReturnsIn, date_order: D
             raise DataError(f"PERMNO(s) {', '.join(unknown[:5])} are not in the link file ({len(unknown):,} in all)", path=f,
                             hint="add them to the link file, or remove their rows")
         wide = wide.rename(columns=link)
-    return _File(f, _sha256(f), wide, k)
+    return _File(f, _sha256(f), wide, k, _as_prices(wide, k, f))
 
 
-def _as_prices(wide: pd.DataFrame, kind: str) -> pd.DataFrame:
+def _as_prices(wide: pd.DataFrame, kind: str, path: Path) -> pd.DataFrame:
+    """Prices as they are; returns as the index they compound to (refused if it leaves the float range)."""
     if kind == "price":
         return wide
-    return (1.0 + wide.fillna(0.0)).cumprod().where(wide.notna())
+    with np.errstate(over="ignore"):
+        px = (1.0 + wide.fillna(0.0)).cumprod().where(wide.notna())
+    bad = ~np.isfinite(px.to_numpy()) & px.notna().to_numpy() | (px.to_numpy() > 1e300)
+    if bad.any():
+        raise DataError(f"column {px.columns[np.nonzero(bad)[1][0]]!r}: the returns compound beyond any price level",
+                        path=path, hint="check the file for returns that are not daily decimals")
+    return px
 
 
 def imported_market(paths: DataPaths) -> str | None:
@@ -564,7 +571,7 @@ def _write(paths: DataPaths, plan: _Plan, m_ticker: str | None, m_got: _File | N
     with directory_lock(paths.raw_imported / LOCK, what="an import"):
         items = _manifest_items(paths)
         for got in [*plan.files, *([m_got] if m_got is not None else [])]:
-            px = _as_prices(got.wide, got.kind)
+            px = got.px
             a = got.wide.attrs
             for t in px.columns:
                 s = px[t].dropna()
