@@ -501,15 +501,31 @@ def test_globs_and_a_damaged_record(tmp_path: Path) -> None:
 
 
 def test_two_importers_at_once_lose_no_record(tmp_path: Path) -> None:
-    """Issue #39.10: manifest writes were not locked (192 of 400 entries lost with two writers)."""
+    """Issue #39.10: manifest writes were not locked (192 of 400 entries lost with two writers).  A price import
+    takes the import lock (``raw/imported/.import.lock``, the one the transaction importer takes): while another
+    process holds it, the import waits and writes nothing; two importers in a loop keep every entry."""
+    import time
+
+    from insider_kit._io import directory_lock
+
     folder = tmp_path / "px"
     yf_csv(folder / "AAA.csv", walk(50, 20))
     data = tmp_path / "data"
     code = ("import sys\nfrom insider_kit.config import DataPaths\nfrom insider_kit.prices.imports import import_prices\n"
-            f"for _ in range(15):\n    import_prices(DataPaths({str(data)!r}), [{str(folder)!r}])\n")
-    procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(2)]
+            "print('ready', flush=True)\n"
+            f"for _ in range(int(sys.argv[1])):\n    import_prices(DataPaths({str(data)!r}), [{str(folder)!r}])\n")
+    imported = data / "raw" / "imported"
+    imported.mkdir(parents=True)
+    with directory_lock(imported / ".import.lock"):
+        waiting = subprocess.Popen([sys.executable, "-c", code, "1"], stdout=subprocess.PIPE, text=True)
+        assert waiting.stdout is not None and waiting.stdout.readline().strip() == "ready"
+        time.sleep(3.0)  # (an unlocked import of one 20-row file is done well before this)
+        assert waiting.poll() is None  # still waiting for the lock
+        assert not (imported / "manifest.json").exists() and not (data / "raw" / "prices").exists()
+    assert waiting.wait(timeout=120) == 0
+    procs = [subprocess.Popen([sys.executable, "-c", code, "12"], stdout=subprocess.DEVNULL) for _ in range(2)]
     assert [pr.wait(timeout=300) for pr in procs] == [0, 0]
-    assert len(json.loads((data / "raw" / "imported" / "manifest.json").read_text())) == 30
+    assert len(json.loads((imported / "manifest.json").read_text())) == 25
 
 
 # --------------------------------------------------------------------------- coverage
