@@ -119,6 +119,11 @@ def test_adjusted_column_preferred_and_a_close_only_file_is_flagged(tmp_path: Pa
     assert raw["adjusted"] is False and raw["value_column"] == "Close"
     out = capsys.readouterr().out
     assert "not adjusted (a close only: a split shows as a jump): 1 series: RAW" in out
+    from insider_kit.prices.imports import price_provenance
+
+    prov = price_provenance(p).set_index("ticker")  # what the data-quality section can show
+    assert prov["adjusted"].to_dict() == {"RAW": False, "SPLT": True}
+    assert (prov["kind"] == "price").all() and prov.loc["RAW", "value_column"] == "Close"
 
 
 def test_alphavantage_layout_and_file_names(tmp_path: Path) -> None:
@@ -415,13 +420,24 @@ def test_long_files_and_crsp_with_a_link(tmp_path: Path) -> None:
     link = tmp_path / "link.csv"
     link.write_text("permno,ticker\n10001,AAA\n10002,brk.b\n10003,CCC\n")
     p = DataPaths(tmp_path / "data")
-    out = import_prices(p, [crsp], link=link)
+    mkt = series_csv(tmp_path / "vwretd.csv", "vwretd", rets(5, 7), days=pd.bdate_range("2024-01-02", periods=7))
+    out = import_prices(p, [crsp], link=link, market=str(mkt))
     assert sorted(out["ticker"]) == ["AAA", "BRK-B", "CCC"]
     s, meta = cached(p, "AAA")
-    assert meta["kind"] == "return" and meta["value_column"] == "ret with dlret"
-    assert s.pct_change().iloc[-1] == pytest.approx(1.1 * 0.5 - 1)
+    assert meta["kind"] == "return" and meta["value_column"] == "ret"
+    assert s.pct_change().iloc[-1] == pytest.approx(0.10)
     b, _ = cached(p, "BRK-B")
     assert len(b) == 2  # -99 is CRSP's "no price", not a return
+    # the delisting return goes where the returns panel reads it, and the panel puts it on the next trading day
+    from insider_kit.study import read_delistings
+
+    dl = read_delistings(p)
+    assert dl is not None and dl.values.tolist() == [["AAA", pd.Timestamp("2024-01-04"), -0.5]]
+    panel = ik.returns_panel(ik.load_prices(p.raw_prices), market="VWRETD", delistings=dl)
+    j = list(panel.tickers).index("AAA")
+    assert panel.values[panel.dates.get_loc(pd.Timestamp("2024-01-05")), j] == pytest.approx(-0.5)
+    import_prices(p, [crsp], link=link)  # imported again: the row replaced, not doubled
+    assert len(read_delistings(p)) == 1  # type: ignore[arg-type]
     bad = tmp_path / "bad_link.csv"
     bad.write_text("permno,ticker\n10001,AAA\n10002,NONE\n10003,CCC\n")
     with pytest.raises(DataError, match=r"bad_link\.csv: line 3: 'NONE' is not a ticker \(PERMNO 10002\)"):

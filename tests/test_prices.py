@@ -151,8 +151,9 @@ def test_wide_and_long_files(tmp_path: Path) -> None:
     assert kind == "price" and list(w.columns) == ["AAA", "BRK-B"] and np.isnan(w.loc["2024-01-03", "BRK-B"])
     (tmp_path / "l.csv").write_text("date,permno,ret,dlret\n2024-01-02,1,0.10,\n2024-01-03,1,0.10,-0.5\n")
     lf, kind = read_price_file(tmp_path / "l.csv")
-    assert kind == "return"
-    assert lf.iloc[1, 0] == pytest.approx(1.1 * 0.5 - 1)  # delisting return compounded in
+    assert kind == "return" and lf.iloc[1, 0] == pytest.approx(0.10)
+    # the delisting return is kept apart, dated by the stock's last return (the panel puts it on the next day)
+    assert lf.attrs["delistings"].values.tolist() == [["1", pd.Timestamp("2024-01-03"), -0.5]]
 
 
 @pytest.mark.parametrize("text,match", [

@@ -7,8 +7,9 @@ Accepted layouts
   dividend_amount, split_coefficient``; the ticker is the file's name (or ``ticker=``).
 * **yfinance's multi-level CSV** (``Price,Close,...`` / ``Ticker,AAPL,...`` / ``Date,,,`` header rows, as
   ``yf.download(...).to_csv()`` writes since version 0.2.51): the tickers are read from its ``Ticker`` row.
-* **long**: one row per (date, ticker) with a value column, e.g. CRSP ``date, permno, ret, dlret`` (delisting
-  returns compounded in: ``(1+ret)(1+dlret)-1``).
+* **long**: one row per (date, ticker) with a value column, e.g. CRSP ``date, permno, ret, dlret``.  A delisting
+  return (``dlret``) is kept out of the daily returns and given in ``attrs["delistings"]`` (``ticker, date,
+  dlret``, ``date`` the stock's last day with a return: the returns panel puts it on the next trading day).
 * **wide**: a date column and one column per ticker (``yf.download(...)["Adj Close"].to_csv()``).
 
 What a file holds is decided, never guessed silently
@@ -657,6 +658,7 @@ class _Read:
     ids: Literal["ticker", "permno"] = "ticker"
     name: str | None = None  # the value column's own name, when it can hint prices or returns
     skipped: list[dict[str, object]] = field(default_factory=list)
+    delistings: pd.DataFrame | None = None  # CRSP delisting returns (long files with dlret)
     notes: list[str] = field(default_factory=list)
 
 
@@ -762,10 +764,8 @@ def _long(t: _Table, path: Path, dcol: str, tcol: str, order: DateOrder, decimal
     is_ret = vcol.lower() in _RET
     dec = _decimal_mark(t, [vcol], decimal)
     vals = _numeric(t.frame[[vcol]], path, t, decimal=dec, codes=_CRSP_CODES if is_ret else frozenset())[vcol]
-    dl = _find(cols, ("dlret",))
-    if is_ret and dl is not None:
-        dlr = _numeric(t.frame[[dl]], path, t, decimal=dec, codes=_CRSP_CODES)[dl]
-        vals = pd.Series(np.where(dlr.notna(), (1 + vals.fillna(0.0)) * (1 + dlr) - 1, vals), index=vals.index)
+    dl = _find(cols, ("dlret",)) if is_ret else None
+    dlr = _numeric(t.frame[[dl]], path, t, decimal=dec, codes=_CRSP_CODES)[dl] if dl is not None else None
     d = _dates(t.frame[dcol], path, dcol, order, t)
     raw = t.frame[tcol].astype("string").str.strip()
     ids: Literal["ticker", "permno"] = "permno" if tcol.lower() == "permno" else "ticker"
@@ -799,8 +799,29 @@ def _long(t: _Table, path: Path, dcol: str, tcol: str, order: DateOrder, decimal
                         path=path, hint="one row per ticker and day")
     wide = long.pivot(index="date", columns="ticker", values="v").sort_index()
     wide.columns = [str(c) for c in wide.columns]
-    return _Read(wide, vcol + (f" with {dl}" if is_ret and dl is not None else ""), adjusted, ids=ids, name=vcol,
-                 skipped=skipped)
+    delist = None
+    if dlr is not None and dl is not None:
+        delist = _delistings(wide, pd.DataFrame({"date": d[ok].to_numpy(), "ticker": norm[ok].to_numpy(),
+                                                 "dlret": dlr[ok].to_numpy()}), path, skipped)
+    return _Read(wide, vcol, adjusted, ids=ids, name=vcol, skipped=skipped, delistings=delist)
+
+
+def _delistings(wide: pd.DataFrame, rows: pd.DataFrame, path: Path, skipped: list[dict[str, object]]) -> pd.DataFrame:
+    """CRSP's delisting returns as the returns panel takes them (``ticker, date, dlret``; ``date`` the stock's last
+    day with a return, the delisting return realised on the next trading day), kept out of the daily returns."""
+    rows = rows.dropna(subset=["dlret"])
+    twice = rows["ticker"][rows["ticker"].duplicated()]
+    if len(twice):
+        raise DataError(f"{twice.iloc[0]} has {int((rows['ticker'] == twice.iloc[0]).sum())} delisting returns",
+                        path=path, hint="one delisting return (DLRET) per stock")
+    out = []
+    for tk, day, r in zip(rows["ticker"], rows["date"], rows["dlret"], strict=True):
+        have = wide[tk][wide.index <= day].dropna()
+        if have.empty:
+            skipped.append({"column": "dlret", "reason": f"{tk}: a delisting return without an earlier return"})
+            continue
+        out.append({"ticker": str(tk), "date": have.index[-1], "dlret": float(r)})
+    return pd.DataFrame(out, columns=["ticker", "date", "dlret"])
 
 
 def _wide(t: _Table, path: Path, dcol: str, order: DateOrder, decimal: DecimalMark, junk: JunkColumns) -> _Read:
@@ -863,7 +884,8 @@ def _read(path: str | Path, *, layout: Literal["auto", "long", "wide"] = "auto",
     wide.index.name, wide.columns.name = "date", "ticker"
     wide.attrs.update({"kind_reason": why, "value_column": r.value_column,
                        "adjusted": None if found == "return" else r.adjusted, "ids": r.ids,
-                       "skipped": r.skipped, "notes": r.notes, "encoding": t.encoding})
+                       "skipped": r.skipped, "notes": r.notes, "encoding": t.encoding,
+                       "delistings": r.delistings if found == "return" else None})
     return wide, found
 
 
@@ -907,7 +929,7 @@ def read_price_file(path: str | Path, *, layout: Literal["auto", "long", "wide"]
         The wide frame and whether it holds ``"price"`` or ``"return"`` values.  ``frame.attrs`` holds
         ``kind_reason`` (how the kind was decided), ``value_column``, ``adjusted`` (True: an adjusted column;
         False: a close only; None: not stated, or returns), ``ids`` (``ticker`` or ``permno``), ``skipped``
-        (columns left out, with the reason) and ``encoding``.
+        (columns left out, with the reason), ``encoding`` and ``delistings`` (CRSP delisting returns, or None).
 
     Raises
     ------

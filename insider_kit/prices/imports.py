@@ -27,6 +27,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .._io import atomic_write_text, directory_lock, safe_component
 from ..config import DataPaths
@@ -45,7 +47,7 @@ from .files import (
 )
 from .yf import read_cached, write_cached
 
-__all__ = ["MARKET_FILE", "describe_import", "import_prices", "imported_market", "price_coverage"]
+__all__ = ["MARKET_FILE", "describe_import", "import_prices", "imported_market", "price_coverage", "price_provenance"]
 
 #: Where an imported market series is recorded, under ``raw/imported/``.
 MARKET_FILE = "market.json"
@@ -169,6 +171,9 @@ def _read_one(f: Path, *, kind: KindOption, returns_in: ReturnsIn, date_order: D
             raise DataError(f"PERMNO(s) {', '.join(unknown[:5])} are not in the link file ({len(unknown):,} in all)", path=f,
                             hint="add them to the link file, or remove their rows")
         wide = wide.rename(columns=link)
+        dl = wide.attrs.get("delistings")
+        if dl is not None:
+            wide.attrs["delistings"] = dl.assign(ticker=dl["ticker"].map(link))
     return _File(f, _sha256(f), wide, k, _as_prices(wide, k, f))
 
 
@@ -226,6 +231,44 @@ def _manifest_items(paths: DataPaths) -> list[dict[str, Any]]:
     if not isinstance(items, list):
         raise DataError("the import record is damaged (not a list of entries)", path=f, hint=hint)
     return items
+
+
+def price_provenance(paths: DataPaths) -> pd.DataFrame:
+    r"""What each cached price series is, from its metadata (read without the data): where it came from and, for
+    imported files, what it holds — for the data-quality section to show close-only (possibly unadjusted) series.
+
+    Parameters
+    ----------
+    paths
+        The data directory.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``raw/prices/*.parquet``: ``ticker, source, kind, adjusted, value_column, file, first, last``
+        (``adjusted``: True an adjusted column, False a close only, None not stated).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from insider_kit.config import DataPaths
+    >>> p = DataPaths(Path(tempfile.mkdtemp()))
+    >>> _ = (p.root / "RAW.csv").write_text("Date,Close\n2024-03-01,10.0\n2024-03-04,10.5\n")
+    >>> _ = import_prices(p, [p.root / "RAW.csv"])
+    >>> price_provenance(p)[["ticker", "kind", "adjusted", "value_column"]].values.tolist()
+    [['RAW', 'price', False, 'Close']]
+    """
+    cols = ["ticker", "source", "kind", "adjusted", "value_column", "file", "first", "last"]
+    rows = []
+    for f in sorted(paths.raw_prices.glob("*.parquet")) if paths.raw_prices.is_dir() else []:
+        try:
+            md = pq.read_schema(f).metadata or {}
+            meta = json.loads(md.get(b"insider_kit", b"{}"))
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            raise DataError(f"unreadable price file ({type(exc).__name__})", path=f) from exc
+        rows.append({"ticker": f.stem, **{c: meta.get(c) for c in cols[1:]}})
+    return pd.DataFrame(rows, columns=cols)
 
 
 # --------------------------------------------------------------------------- coverage
@@ -561,6 +604,35 @@ def _pattern(ticker_pattern: str | None) -> re.Pattern[str] | None:
     return rx
 
 
+#: Known delisting returns beside the price files (the returns panel's ``ticker,date,dlret``, read by
+#: :func:`insider_kit.study.read_delistings`).
+DELISTINGS = "delistings.csv"
+
+
+def _write_delistings(paths: DataPaths, plan: _Plan, written: set[str]) -> None:
+    """Merge the CRSP delisting returns of this import into ``raw/prices/delistings.csv``: the rows of the tickers
+    written now replace their old ones (a series re-imported without a delisting loses its old row too)."""
+    new = [f.wide.attrs["delistings"] for f in plan.files if f.wide.attrs.get("delistings") is not None]
+    f = paths.raw_prices / DELISTINGS
+    old, before = None, 0
+    if f.exists():
+        try:
+            old = pd.read_csv(f, dtype=str)
+        except (OSError, ValueError, pd.errors.ParserError) as exc:
+            raise DataError(f"cannot read the delisting returns ({exc})", path=f,
+                            hint="move the file aside and import again") from exc
+        if "ticker" not in old.columns:
+            raise DataError("the delisting returns have no ticker column", path=f, hint="move the file aside")
+        before = len(old)
+        old = old[~old["ticker"].str.strip().isin(written)]
+    if not new and (old is None or len(old) == before):
+        return  # nothing to add, nothing to take out
+    parts = [] if old is None else [old]
+    parts += [d.assign(date=pd.to_datetime(d["date"]).dt.strftime("%Y-%m-%d"), dlret=d["dlret"].map(repr)) for d in new]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["ticker", "date", "dlret"])
+    atomic_write_text(f, out[["ticker", "date", "dlret"]].to_csv(index=False, lineterminator="\n"))
+
+
 def _write(paths: DataPaths, plan: _Plan, m_ticker: str | None, m_got: _File | None, inputs: list[str | Path],
            market: str | None, notes: list[str]) -> pd.DataFrame:
     """Write every planned series, the market declaration and the record, under the import lock (the record is
@@ -585,6 +657,7 @@ def _write(paths: DataPaths, plan: _Plan, m_ticker: str | None, m_got: _File | N
                               "imported_at": now, "first": first, "last": last})
                 rows.append({"ticker": str(t), "first": s.index[0].date(), "last": s.index[-1].date(), "days": len(s),
                              "kind": got.kind, "adjusted": a.get("adjusted"), "file": str(got.path)})
+        _write_delistings(paths, plan, {r["ticker"] for r in rows})
         if m_ticker is not None:
             atomic_write_text(paths.raw_imported / MARKET_FILE, json.dumps({"ticker": m_ticker, "set_at": now}))
         items.append({"kind": "prices", "inputs": [str(Path(i).resolve()) for i in inputs],
