@@ -783,3 +783,29 @@ def test_real_french_files_and_a_european_price_file(real: Path, tmp_path: Path)
     assert kind == "price" and w.shape == (len(ref), 31) and w.index[0] == pd.Timestamp("2018-12-31")
     np.testing.assert_allclose(w["SP500"].to_numpy(), ref["SP500"].to_numpy())
     assert w.loc["2018-12-31", "NVDA"] == pytest.approx(3.3375)
+
+
+@pytest.mark.parametrize("args,match", [
+    (["prices", "{px}", "--data", "{afile}"], "cannot write the prices (Not a directory"),
+    (["prices", "{px}", "--data", "{long}"], "cannot write the prices (File name too long"),
+    (["prices", "{px}", "--ticker-pattern", "(", "--data", "{d}"], "--ticker-pattern '(' is not a regular expression"),
+    (["prices", "{px}", "--ticker-pattern", "[A-Z]+", "--data", "{d}"], "needs a group named ticker"),
+    (["prices", "{tmp}/nothing/", "--data", "{d}"], "no such file or folder"),
+    (["prices", "{px}", "--market", "QQQ", "--data", "{d}"], "market 'QQQ' is neither a file nor a ticker"),
+    (["factors", "{ff}", "--data", "{afile}"], "cannot write the factor file"),
+    (["factors", "{px}", "--data", "{d}"], "no daily data rows"),
+])
+def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], match: str) -> None:
+    """Issue #39.9: unwritable or impossible data directories and bad options were tracebacks; each is one line
+    naming the input, exit status 2, nothing written."""
+    px = yf_csv(tmp_path / "AAA.csv", walk(70, 30))
+    ff = tmp_path / "ff.csv"
+    ff.write_text(_french(["Mkt-RF", "SMB", "HML", "RF"], _rows(12, 4)))
+    (tmp_path / "afile").write_text("")
+    subs = {"px": str(px), "ff": str(ff), "afile": str(tmp_path / "afile"), "long": str(tmp_path / ("x" * 300)),
+            "d": str(tmp_path / "d"), "tmp": str(tmp_path)}
+    assert main(["-q", "import", *[a.format(**subs) for a in args]]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("insider-kit: error: ") and match in err and "Traceback" not in err
+    assert len(err.strip().split("\n")) <= 2  # the message and its hint
+    assert not (tmp_path / "d" / "raw" / "prices").exists()

@@ -328,7 +328,11 @@ def import_factors(directory: Path, inputs: list[str | Path]) -> pd.DataFrame:
         raise DataError("no factor files (.csv or .zip) given", path=str(inputs[0]) if inputs else None)
     plan: dict[str, tuple[Path, str, pd.DataFrame]] = {}
     for f in files:
-        text = _text_from(f.read_bytes(), str(f))
+        try:
+            data = f.read_bytes()
+        except OSError as exc:
+            raise DataError(f"cannot read ({exc.strerror or exc})", path=f) from exc
+        text = _text_from(data, str(f))
         frame = parse_french_csv(text, name=str(f))
         key = identify_french(frame, name=str(f))
         if key in plan and plan[key][1] != text:
@@ -338,7 +342,11 @@ def import_factors(directory: Path, inputs: list[str | Path]) -> pd.DataFrame:
     rows = []
     for key, (f, text, frame) in plan.items():
         dest = Path(directory) / f"{key}.csv"
-        atomic_write_bytes(dest, text.encode("latin-1", errors="replace"))
+        try:
+            atomic_write_bytes(dest, text.encode("latin-1", errors="replace"))
+        except OSError as exc:
+            raise DataError(f"cannot write the factor file ({exc.strerror or exc})", path=dest,
+                            hint="give --data a writable directory") from exc
         rows.append({"file": str(f), "saved_as": dest.name, "columns": ", ".join(map(str, frame.columns)),
                      "first": frame.index[0].date(), "last": frame.index[-1].date(), "days": len(frame)})
     return pd.DataFrame(rows, columns=["file", "saved_as", "columns", "first", "last", "days"])

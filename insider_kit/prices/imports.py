@@ -70,7 +70,10 @@ def _files(inputs: list[str | Path]) -> tuple[list[Path], list[dict[str, object]
     for i in inputs:
         p = Path(i)
         if p.is_dir():
-            entries = sorted(f for f in p.iterdir() if f.is_file())
+            try:
+                entries = sorted(f for f in p.iterdir() if f.is_file())
+            except OSError as exc:
+                raise DataError(f"cannot list the folder ({exc.strerror or exc})", path=p) from exc
             found = [f for f in entries if _price_name(f.name)]
             other += [{"file": str(f), "reason": "not a price file name (.csv, .parquet, .tsv, compressed .csv)"}
                       for f in entries if not _price_name(f.name) and not f.name.startswith(".")]
@@ -151,9 +154,12 @@ class _File:
 
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError as exc:
+        raise DataError(f"cannot read ({exc.strerror or exc})", path=path) from exc
     return h.hexdigest()
 
 
@@ -582,7 +588,11 @@ def import_prices(paths: DataPaths, inputs: list[str | Path], *, market: str | N
         listed = "; ".join(f"{Path(str(s.get('file', ''))).name}: {s['reason']}" for s in plan.skipped[:3])
         raise DataError("nothing to import: the inputs hold no prices" + (f" ({listed})" if listed else ""),
                         path=Path(str(inputs[0])))
-    out = _write(paths, plan, m_ticker, m_got, inputs, market, notes)
+    try:
+        out = _write(paths, plan, m_ticker, m_got, inputs, market, notes)
+    except OSError as exc:  # an unwritable or full data directory, a name too long, a file where a folder goes
+        raise DataError(f"cannot write the prices ({exc.strerror or exc}: {exc.filename or paths.raw})",
+                        path=paths.root, hint="give --data a writable directory") from exc
     src = m_got if m_got is not None else plan.owner.get(m_ticker) if m_ticker is not None else None
     if src is not None:
         out.attrs["market_reason"] = src.wide.attrs.get("kind_reason")
