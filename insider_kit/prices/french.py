@@ -5,15 +5,11 @@ line at the end, and values in percent.  This parser finds the header row, keeps
 is an 8-digit date, stops at the first non-date row after data starts, and divides by 100.
 
 Where the kit keeps them (``raw/factors/``, written by ``insider-kit fetch factors`` or
-``insider-kit import factors``, read by :func:`load_factors`):
+``insider-kit import factors``, read by :func:`insider_kit.load_factors`), with the columns they give:
 
-=================  ==============================================  =========================================
-file               Kenneth French's file                           columns (after :func:`load_factors`)
-=================  ==============================================  =========================================
-``ff3_daily.csv``  ``F-F_Research_Data_Factors_daily_CSV.zip``     ``mkt_rf, smb, hml, rf``
-``mom_daily.csv``  ``F-F_Momentum_Factor_daily_CSV.zip``           ``mom``
-``ff5_daily.csv``  ``F-F_Research_Data_5_Factors_2x3_daily_CSV.zip``  ``rmw, cma`` and ``smb5`` (its own SMB)
-=================  ==============================================  =========================================
+* ``ff3_daily.csv`` — ``F-F_Research_Data_Factors_daily_CSV.zip``: ``mkt_rf, smb, hml, rf``;
+* ``mom_daily.csv`` — ``F-F_Momentum_Factor_daily_CSV.zip``: ``mom``;
+* ``ff5_daily.csv`` — ``F-F_Research_Data_5_Factors_2x3_daily_CSV.zip``: ``rmw, cma`` and its own SMB as ``smb5``.
 
 The loader also accepts the library's own names (``F-F_Research_Data_Factors_daily.CSV`` or the zip) in that
 folder.  Reference: Fama and French (1993, 2015); Carhart (1997); the data library's file descriptions,
@@ -286,7 +282,7 @@ def import_factors(directory: Path, inputs: list[str | Path]) -> pd.DataFrame:
 
     Each file is parsed and checked (percent values, daily dates in order, the copyright footer left out),
     identified from its columns (three factors, momentum, five factors) and saved under the name
-    :func:`load_factors` reads (``ff3_daily.csv``, ``mom_daily.csv``, ``ff5_daily.csv``; atomic writes).
+    :func:`insider_kit.load_factors` reads (``ff3_daily.csv``, ``mom_daily.csv``, ``ff5_daily.csv``; atomic writes).
     Every file is checked before the first is written.
 
     Parameters
