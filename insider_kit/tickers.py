@@ -115,7 +115,7 @@ def _stem(name: str) -> str:
     return name
 
 
-def ticker_from_filename(name: str, pattern: str | re.Pattern[str] | None = None) -> str:
+def ticker_from_filename(name: str, pattern: str | None = None) -> str:
     r"""The ticker a price file's name carries.
 
     By default the whole name without its format and compression suffixes (``AAPL.csv``, ``AAPL.csv.gz``,
@@ -151,7 +151,7 @@ def ticker_from_filename(name: str, pattern: str | re.Pattern[str] | None = None
     'AAPL'
     """
     if pattern is not None:
-        rx = re.compile(pattern) if isinstance(pattern, str) else pattern
+        rx = re.compile(pattern)  # (compiled once: re caches the patterns it compiles)
         m = rx.search(name)
         if m is None:
             raise TickerNameError(f"file name does not match the ticker pattern {rx.pattern!r}", path=name,

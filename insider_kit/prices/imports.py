@@ -164,7 +164,7 @@ def _sha256(path: Path) -> str:
 
 
 def _read_one(f: Path, *, kind: KindOption, returns_in: ReturnsIn, date_order: DateOrder,
-              pattern: re.Pattern[str] | None, link: dict[str, str] | None, junk: Literal["refuse", "skip"],
+              pattern: str | None, link: dict[str, str] | None, junk: Literal["refuse", "skip"],
               flag: str = "--kind", name: str | None = None) -> _File:
     wide, k = _read(f, ticker=name if name is not None else lambda: ticker_from_filename(f.name, pattern),
                     date_order=date_order, kind=kind, returns_in=returns_in, junk_columns=junk, flag=flag)
@@ -450,7 +450,7 @@ def _stop(plan: _Plan) -> None:
 
 
 def _market_file(m: Path, plan: _Plan, *, market_kind: KindOption, returns_in: ReturnsIn, date_order: DateOrder,
-                 pattern: re.Pattern[str] | None) -> tuple[str, _File, list[str]]:
+                 pattern: str | None) -> tuple[str, _File, list[str]]:
     notes: list[str] = []
     try:
         name = ticker_from_filename(m.name, pattern)
@@ -600,7 +600,7 @@ def import_prices(paths: DataPaths, inputs: list[str | Path], *, market: str | N
     return out
 
 
-def _pattern(ticker_pattern: str | None) -> re.Pattern[str] | None:
+def _pattern(ticker_pattern: str | None) -> str | None:
     if ticker_pattern is None:
         return None
     try:
@@ -611,7 +611,7 @@ def _pattern(ticker_pattern: str | None) -> re.Pattern[str] | None:
     if "ticker" not in rx.groupindex and rx.groups != 1:
         raise ConfigError(f"--ticker-pattern {ticker_pattern!r} needs a group named ticker (or exactly one group)",
                           hint="e.g. 'DA-(?P<ticker>[^-]+)-T-'")
-    return rx
+    return ticker_pattern
 
 
 #: Known delisting returns beside the price files (the returns panel's ``ticker,date,dlret``, read by
