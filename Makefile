@@ -31,12 +31,17 @@ $(PY):
 $(VENV)/.installed: $(PY) requirements.txt pyproject.toml
 	PYTHONWARNINGS=ignore::UserWarning $(PY) -m pip install --quiet -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
-	mkdir -p $(VENV)/share/jupyter/lab/settings
-	cp tools/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	$(PY) tools/compile_kernels.py
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed
+# JupyterLab's settings for this environment (no news pop-up, .py notebooks open as notebooks); refreshed
+# when the file changes
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_SETTINGS): tools/jupyterlab-overrides.json | $(VENV)/.installed
+	mkdir -p $(dir $@)
+	cp $< $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed $(LAB_SETTINGS)
 	PYTHONWARNINGS=ignore::UserWarning $(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
@@ -61,12 +66,17 @@ browser-deps:
 
 # the suite, then the documentation site (warnings, broken cross-references, public names without a
 # docstring and failing notebook cells fail it), so CI, which runs this target, checks both
+# the docs pages are then loaded in the browser (offline math, console errors) by the one test that needs them
 test: $(VENV)/.installed-dev browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 	@$(MAKE) --no-print-directory docs
+	$(PY) -m pytest $(PYTEST_ARGS) tests/test_browser.py -k test_docs_pages_work_offline
 
-lab: $(VENV)/.installed
-	INSIDER_KIT_DATA=$(abspath $(DATA)) $(VENV)/bin/jupyter lab --notebook-dir=notebooks
+# the kit's contents manager (jupytext's, with the kernel's language_info) and notebooks/jupytext.toml: opening
+# a notebook does not mark it modified, and saving it rewrites the same text
+lab: $(VENV)/.installed $(LAB_SETTINGS)
+	INSIDER_KIT_DATA=$(abspath $(DATA)) $(VENV)/bin/jupyter lab --notebook-dir=notebooks \
+	  --ServerApp.contents_manager_class=insider_kit._lab.ContentsManager
 
 $(VENV)/.installed-docs: $(VENV)/.installed
 	PYTHONWARNINGS=ignore::UserWarning $(PY) -m pip install --quiet -e '.[docs]'

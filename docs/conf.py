@@ -2,12 +2,14 @@
 
 Sphinx with myst-nb (the course: the notebooks, executed at build time on the synthetic
 teaching market; outputs live in the site, never in git), numpydoc (the API reference from
-the docstrings) and autosummary. No network is used at build time: no intersphinx, no
-remote assets.
+the docstrings) and autosummary, in the PyData Sphinx theme with copy buttons. No network is
+used at build time or when reading the site: no intersphinx, no remote assets (MathJax is the
+kit's local copy, widget scripts are not loaded).
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -25,6 +27,8 @@ os.environ["IPYTHONDIR"] = str(_IPYTHON_DIR)
 
 project = "insider-kit"
 author = "insider-kit contributors"
+_years = sorted({2026, datetime.date.today().year})  # (the project's first year, and this one)
+copyright = f"{'–'.join(map(str, _years))}, {author} (MIT licence)"
 release = insider_kit.__version__
 version = release
 
@@ -34,6 +38,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx_copybutton",
 ]
 
 # the notebooks are jupytext percent scripts in ../notebooks; docs/course/*.py are symlinks
@@ -43,6 +48,10 @@ nb_execution_timeout = 600
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_merge_streams = True
+# static pages: no require.js or widget manager from a CDN; a widget's view is not rendered (its output's HTML
+# note says what the control is), as in the report's notebooks
+nb_ipywidgets_js: dict[str, dict[str, str]] = {}
+nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 myst_enable_extensions = ["dollarmath", "colon_fence", "deflist"]
 
 autosummary_generate = True
@@ -68,12 +77,34 @@ nitpick_ignore_regex = [
     ("py:class", r"(dict|list|tuple|set|frozenset)\[.*|.*\]"),  # pieces of a generic annotation
 ]
 
-exclude_patterns = ["_build", "jupyter_execute", ".jupyter_cache", "conf.py", "_ext"]
-html_theme = "alabaster"
+exclude_patterns = ["_build", "jupyter_execute", ".jupyter_cache", "conf.py", "_ext", "_templates"]
+
+html_theme = "pydata_sphinx_theme"
 html_title = f"insider-kit {release}"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "secondary_sidebar_items": ["chapter-download", "page-toc"],
+    "footer_start": ["footer-licence"],
+    "footer_center": [],
+    "footer_end": [],
+    "article_footer_items": [],
+    "navbar_align": "left",
+}
+html_context = {"default_mode": "light"}
+templates_path = ["_templates"]
+html_show_sourcelink = False
 (Path(__file__).resolve().parent / "_build" / "static").mkdir(parents=True, exist_ok=True)
-html_static_path = ["_build/static"]
-html_css_files = ["insider-kit.css"]
+# generated files (the report's component styles, MathJax, the chapters to download) and the site's own CSS
+html_static_path = ["_build/static", "_static"]
+html_css_files = ["insider-kit.css", "insider-kit-docs.css"]
+# math offline: MathJax 3 from the kit's own copy (insider_kit._offline, written into _build/static/mathjax/)
+mathjax_path = "mathjax/tex-svg-full.js"
+
+# copy buttons copy the code, not the prompts
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_exclude = ".linenos, .gp, .go"
 
 
 def setup(app):

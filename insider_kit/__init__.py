@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __version__ = "0.2.0"
 
+from . import _numba_cache  # noqa: F401  (first, before numba is imported: a writable cache under any account)
 from .claims import replicate, run_ledger
 from .errors import ConfigError, DataError, InsiderKitError, NetworkError
 from .events import build_events

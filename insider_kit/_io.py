@@ -34,6 +34,25 @@ def safe_component(name: str, *, what: str = "name") -> str:
     return cleaned[:200]
 
 
+def current_umask() -> int:
+    """The process's file-creation mask (read without changing it where Linux shows it, else set and restored).
+
+    Files written through :func:`atomic_path` get the permissions ``open()`` would give them (``0o666`` less
+    this mask), not ``mkstemp``'s private ``0o600``: a report on a web server or a shared course drive must be
+    readable by the others the user's umask lets read it.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(dest: Path) -> Iterator[Path]:
     """Yield a temporary path beside *dest*; rename it onto *dest* only on success.
@@ -44,7 +63,10 @@ def atomic_path(dest: Path) -> Iterator[Path]:
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    os.close(fd)
+    try:  # mkstemp creates the file 0600; an output is created as open() would create it: 0666 less the umask
+        os.fchmod(fd, 0o666 & ~current_umask())
+    finally:
+        os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path

@@ -9,6 +9,8 @@ its traceback.
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -47,17 +49,77 @@ def _quarter(value: str) -> str:
     return v
 
 
+# --------------------------------------------------------------------------- checks before any work
+#: Options and arguments that name files or folders (checked for names the system cannot hold).
+_PATH_OPTIONS = {"data": "--data", "out": "--out", "notebooks": "--notebooks", "params": "--params",
+                 "spec": "--spec", "link": "--link", "files": "FILE", "paths": "PATH"}
+
+
+def _check_path_names(a: argparse.Namespace) -> None:
+    """A path argument the file system cannot hold (a 300-character --data name, a NUL) is a ConfigError naming
+    the option, not ``OSError: File name too long`` from deep inside a command."""
+    from .errors import ConfigError
+
+    try:
+        name_max, path_max = os.pathconf("/", "PC_NAME_MAX"), os.pathconf("/", "PC_PATH_MAX")
+    except (AttributeError, OSError, ValueError):  # (no pathconf: the common limits)
+        name_max, path_max = 255, 4096
+    for attr, option in _PATH_OPTIONS.items():
+        values = getattr(a, attr, None)
+        for v in values if isinstance(values, list) else [values]:
+            if not isinstance(v, str):
+                continue
+            if "\0" in v:
+                raise ConfigError(f"{option} {v!r} holds a NUL character")
+            long = [part for part in Path(v).parts if len(os.fsencode(part)) > name_max]
+            if long or len(os.fsencode(v)) > path_max:
+                what = (f"its part {long[0][:40]!r}... has {len(os.fsencode(long[0]))} bytes" if long
+                        else f"it has {len(os.fsencode(v))} bytes")
+                raise ConfigError(f"{option} {v[:60]!r}{'...' if len(v) > 60 else ''} is too long for a path ({what}, "
+                                  f"the file system allows {name_max} per name and {path_max} in all)",
+                                  hint="choose a shorter name")
+
+
+def _writable_dir(d: Path, what: str) -> Path:
+    """Create folder *d* when absent and check that a file can be written in it, before any work; a ConfigError
+    naming it otherwise (a file where the folder should be, no permission, a read-only file system)."""
+    import tempfile
+
+    from .errors import ConfigError
+
+    if d.exists() and not d.is_dir():
+        raise ConfigError(f"{what} {d} is a file, not a directory", hint="give a directory (created if absent)")
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=d, prefix=".insider-kit-write-test-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{what} {d} is not writable ({exc.strerror or exc})",
+                          hint="choose a directory you can write to, or fix its permissions") from exc
+    return d
+
+
+#: Errors of the environment (not of the kit): a file system that refuses a write, a name too long, a full
+#: disk... shown as one line naming the file, like the kit's own errors.
+_ENVIRONMENT_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT,
+                                 errno.ENAMETOOLONG, errno.ENOTDIR, errno.EISDIR, errno.EMFILE, errno.ENFILE,
+                                 errno.ELOOP, errno.EXDEV})
+
+
 # --------------------------------------------------------------------------- handlers
 def _cmd_sample(a: argparse.Namespace) -> int:
     from .config import data_dir
     from .errors import ConfigError
     from .sample import generate_sample, load_spec
 
+    if a.seed < 0:
+        raise ConfigError(f"--seed {a.seed} is negative", hint="give a whole number >= 0, e.g. --seed 7")
     spec = load_spec(a.spec) if a.spec else None
     root = data_dir(a.data) / "sample"
     for d in (data_dir(a.data), root):
         if d.exists() and not d.is_dir():
             raise ConfigError(f"{d} is a file, not a directory", hint="pass --data a directory (created if absent)")
+    _writable_dir(root, "data directory")
     info = generate_sample(root, seed=a.seed, spec=spec, progress=not a.quiet)
     print(f"synthetic teaching market written to {root}")
     for k, v in info.items():
@@ -158,10 +220,15 @@ def _cmd_import_transactions(a: argparse.Namespace) -> int:
     mapping = None
     if a.mapping:
         try:
-            mapping = json.loads(Path(a.mapping).read_text()) if Path(a.mapping).is_file() else json.loads(a.mapping)
+            is_file = Path(a.mapping).is_file()
+        except (OSError, ValueError):  # (inline JSON longer than a file name can be)
+            is_file = False
+        try:
+            mapping = json.loads(Path(a.mapping).read_text()) if is_file else json.loads(a.mapping)
         except ValueError as exc:
             raise InsiderKitError(f"--mapping is not a JSON object ({exc})",
                                   hint='e.g. --mapping \'{"Symbol": "ticker", "Date": "trans_date"}\'') from exc
+    _writable_dir(paths(a.data).root, "data directory")
     out = import_transactions(paths(a.data), a.files, format=a.format, mapping=mapping)
     print(out.to_string(index=False))
     print("next: insider-kit report --data DIR (the tidy tables are rebuilt with the imported rows)")
@@ -173,6 +240,7 @@ def _cmd_import_prices(a: argparse.Namespace) -> int:
     from .prices.imports import describe_import, import_prices
 
     p = paths(a.data)
+    _writable_dir(p.root, "data directory")
     out = import_prices(p, a.paths, market=a.market, market_kind=a.market_kind, kind=a.kind, returns_in=a.returns_in,
                         link=a.link, date_order=a.date_order, ticker_pattern=a.ticker_pattern, skip_bad=a.skip_bad,
                         progress=not a.quiet)
@@ -186,6 +254,7 @@ def _cmd_import_factors(a: argparse.Namespace) -> int:
     from .prices.french import import_factors
 
     p = paths(a.data)
+    _writable_dir(p.root, "data directory")
     out = import_factors(p.raw_factors, a.files)
     for r in out.itertuples():
         print(f"saved {p.raw_factors / str(r.saved_as)}: {r.columns}, {r.first} .. {r.last} ({r.days:,} days) from {r.file}")
@@ -205,7 +274,7 @@ def _cmd_report(a: argparse.Namespace) -> int:
             return v
 
     params: dict[str, object] = {k: value(v) for k, v in (a.param or [])}
-    res = render_reports(
+    res = render_reports(  # (which checks --out: a folder it can write to, before any work)
         data=data_dir(a.data),
         out=Path(a.out),
         notebooks_dir=Path(a.notebooks) if a.notebooks else None,
@@ -233,6 +302,15 @@ def _cmd_lesson(a: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- parser
+def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, *, help: str,
+             description: str, examples: Sequence[str]) -> argparse.ArgumentParser:
+    """A subcommand whose ``--help`` shows its description and worked examples (``insider-kit ...`` lines
+    that a test parses with this parser, so an example cannot drift from the options)."""
+    epilog = "examples:\n" + "\n".join(f"  {e}" for e in examples) if examples else None
+    return sub.add_parser(name, help=help, description=description, epilog=epilog,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 # long: declarative, one block per command (the parser is the CLI's reference)
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser (exposed for tests and documentation).
@@ -248,29 +326,50 @@ def build_parser() -> argparse.ArgumentParser:
     >>> args.command, args.data
     ('build', 'data/sample')
     """
+    from . import __version__
+
     parser = argparse.ArgumentParser(
         prog="insider-kit",
-        description="Insider-trading event studies: SEC Form 4 data, prices, event studies, reports.",
+        description="Insider-trading event studies: SEC Form 4 data, prices, event studies, reports.\n\n"
+                    "A first run, on the synthetic teaching market:\n"
+                    "  insider-kit sample --data data\n"
+                    "  insider-kit report --data data/sample --out reports",
+        epilog="Each command has its own --help with examples; an error is one line with a hint (exit 2).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"insider-kit {__version__}",
+                        help="print the kit's version and exit")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    p = sub.add_parser("sample", help="generate the synthetic teaching market under DATA/sample/")
+    p = _command(sub, "sample", help="generate the synthetic teaching market under DATA/sample/",
+                 description="Write the synthetic teaching market (500 firms, in the SEC's and the price sources' "
+                             "own file formats, with planted effects listed in truth.json) under DATA/sample/.",
+                 examples=["insider-kit sample --data data", "insider-kit sample --data data --seed 7"])
     _add_data(p)
     p.add_argument("--seed", type=int, default=20240101, help="random seed (same seed -> identical files)")
-    p.add_argument("--spec", default=None, help="JSON file overriding the planted-effect spec")
+    p.add_argument("--spec", default=None, metavar="FILE", help="JSON file overriding the planted-effect spec")
     p.set_defaults(func=_cmd_sample)
 
-    p = sub.add_parser("build", help="turn DATA/raw/ (SEC zips + EDGAR XML) into tidy Parquet tables")
+    p = _command(sub, "build", help="turn DATA/raw/ (SEC zips + EDGAR XML) into tidy Parquet tables",
+                 description="Read every SEC quarterly zip and EDGAR Form 4 XML under DATA/raw/ into the tidy "
+                             "transactions and owners tables (DATA/tidy/); only changed inputs are re-read.",
+                 examples=["insider-kit build --data data"])
     _add_data(p)
     p.set_defaults(func=_cmd_build)
 
-    fetch = sub.add_parser("fetch", help="download raw data (SEC, EDGAR, prices, factors)")
+    fetch = _command(sub, "fetch", help="download raw data (SEC, EDGAR, prices, factors)",
+                     description="Download raw data into DATA/raw/ (atomic writes; an interrupted download "
+                                 "leaves no partial file). The SEC asks for an identity: set SEC_USER_AGENT.",
+                     examples=["insider-kit fetch sec --from 2023q1 --to 2024q4", "insider-kit fetch factors"])
     fsub = fetch.add_subparsers(dest="what", metavar="WHAT")
     fsub.required = True
 
-    p = fsub.add_parser("sec", help="quarterly SEC Insider Transactions Data Sets")
+    p = _command(fsub, "sec", help="quarterly SEC Insider Transactions Data Sets",
+                 description="Download the SEC's quarterly Insider Transactions Data Sets (form345 zips) for "
+                             "every quarter from --from to --to into DATA/raw/sec/.",
+                 examples=["insider-kit fetch sec --from 2023q1 --to 2024q4 --data data"])
     _add_data(p)
     p.add_argument("--from", dest="start", required=True, type=_quarter, help="first quarter, e.g. 2023q1")
     p.add_argument("--to", dest="end", required=True, type=_quarter, help="last quarter, e.g. 2024q4")
@@ -280,7 +379,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--archive-url", default=None, help="override the EDGAR archive host")
     p.set_defaults(func=_cmd_fetch_sec)
 
-    p = fsub.add_parser("edgar", help="recent Form 4 submissions from the EDGAR daily indexes")
+    p = _command(fsub, "edgar", help="recent Form 4 submissions from the EDGAR daily indexes",
+                 description="Download the Form 4 XML filed since --since (the quarterly data sets lag by up to "
+                             "a quarter) into DATA/raw/edgar/, with each filing's acceptance time.",
+                 examples=["insider-kit fetch edgar --since 2026-11-01 --data data"])
     _add_data(p)
     p.add_argument("--since", required=True, type=_iso_day, help="first filing date, YYYY-MM-DD")
     p.add_argument("--until", default=None, type=_iso_day, help="last filing date, YYYY-MM-DD (default: today)")
@@ -289,36 +391,68 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--archive-url", default=None, help="override the EDGAR archive host")
     p.set_defaults(func=_cmd_fetch_edgar)
 
-    p = fsub.add_parser("prices", help="daily adjusted prices from yfinance into the local cache")
+    p = _command(fsub, "prices", help="daily adjusted prices from yfinance into the local cache",
+                 description="Download daily adjusted prices with yfinance into DATA/raw/prices/ (one file per "
+                             "ticker, with its source and adjustment), plus the market index.",
+                 examples=["insider-kit fetch prices --from-transactions --data data",
+                           "insider-kit fetch prices --tickers AAPL MSFT --start 2015-01-01"])
     _add_data(p)
-    p.add_argument("--tickers", nargs="+", default=None)
+    p.add_argument("--tickers", nargs="+", default=None, metavar="TICKER", help="tickers to download")
     p.add_argument("--from-transactions", action="store_true", help="every ticker with P/S trades")
     p.add_argument("--market", default="SPY", help="market index ticker added to the list")
     p.add_argument("--start", default="2000-01-01", type=_iso_day, help="first day, YYYY-MM-DD")
     p.add_argument("--end", default=None, type=_iso_day, help="last day, YYYY-MM-DD (default: today)")
     p.set_defaults(func=_cmd_fetch_prices)
 
-    p = fsub.add_parser("tickers", help="the SEC's issuer CIK -> ticker map (company_tickers.json)")
+    p = _command(fsub, "tickers", help="the SEC's issuer CIK -> ticker map (company_tickers.json)",
+                 description="Download the SEC's CIK -> ticker map; filings that carry no ticker get theirs "
+                             "from it.",
+                 examples=["insider-kit fetch tickers --data data"])
     _add_data(p)
     p.add_argument("--base-url", default=None, help="override www.sec.gov (tests, mirrors)")
     p.set_defaults(func=_cmd_fetch_tickers)
 
-    p = fsub.add_parser("factors", help="Fama-French daily 3 factors, momentum and 5 factors")
+    p = _command(fsub, "factors", help="Fama-French daily 3 factors, momentum and 5 factors",
+                 description="Download Kenneth French's daily Fama-French three factors, momentum and five factors "
+                             "into DATA/raw/factors/ (ff3_daily.csv, mom_daily.csv, ff5_daily.csv: the factor models "
+                             "of event_study and calendar_time). Offline: insider-kit import factors FILE.",
+                 examples=["insider-kit fetch factors --data data"])
     _add_data(p)
     p.add_argument("--base-url", default=None, help="override Kenneth French's data library URL")
     p.set_defaults(func=_cmd_fetch_factors)
 
-    imp = sub.add_parser("import", help="bring your own data: third-party insider files and price files/folders")
+    imp = _command(sub, "import", help="bring your own data: third-party insider files and price files/folders",
+                   description="Bring your own data: insider trades from third-party files, prices from files or "
+                               "folders. The files are kept under DATA/raw/imported/ with where they came from.",
+                   examples=["insider-kit import transactions openinsider.csv --format openinsider --data mydata",
+                             "insider-kit import prices yf_csvs/ --market yf_csvs/SPY.csv --data mydata"])
     isub = imp.add_subparsers(dest="what", metavar="WHAT")
     isub.required = True
-    p = isub.add_parser("transactions", help="OpenInsider exports, WRDS TFN Table 1, or any CSV with a mapping")
+    p = _command(isub, "transactions", help="OpenInsider exports, WRDS TFN Table 1, or any CSV with a mapping",
+                 description="Import insider trades: OpenInsider screener exports (CSV or the saved HTML page), "
+                             "WRDS Thomson Reuters Table 1, or any table with a --mapping of its columns to the "
+                             "tidy names.",
+                 examples=["insider-kit import transactions openinsider.csv --format openinsider --data mydata",
+                           "insider-kit import transactions tfn_table1.sas7bdat --format tfn --data mydata",
+                           "insider-kit import transactions mine.csv --format csv --mapping mapping.json"])
     _add_data(p)
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--format", required=True, choices=["openinsider", "tfn", "csv"])
+    p.add_argument("files", nargs="+", metavar="FILE", help="the files to import")
+    p.add_argument("--format", required=True, choices=["openinsider", "tfn", "csv"],
+                   help="what the files are: openinsider, tfn (WRDS Table 1) or csv (with --mapping)")
     p.add_argument("--mapping", default=None, help="csv format: JSON object (or file) of file column -> tidy column")
     p.set_defaults(func=_cmd_import_transactions)
-    p = isub.add_parser("prices", help="price files or folders of per-ticker CSVs (yfinance/Yahoo, AlphaVantage, wide, "
-                        "long, CRSP): all or nothing")
+    p = _command(isub, "prices", help="price files or folders of per-ticker CSVs (yfinance/Yahoo, AlphaVantage, wide, "
+                 "long, CRSP): all or nothing",
+                 description="Import daily prices: folders of per-ticker CSVs (yfinance/Yahoo, AlphaVantage), wide "
+                             "or long files, CRSP daily files with a PERMNO link, and a market series. What each file "
+                             "holds (prices or returns, adjusted or not) is decided from its values and columns, or "
+                             "refused with the option to say it; nothing is written when a file fails (--skip-bad "
+                             "imports the rest). The coverage of the trades already imported is printed.",
+                 examples=["insider-kit import prices yf_csvs/ --market yf_csvs/SPY.csv --data mydata",
+                           "insider-kit import prices crsp_dsf.csv --link permno_ticker.csv --market vwretd.csv",
+                           "insider-kit import prices av/ --ticker-pattern 'DA-(?P<ticker>[^-]+)-T-' --data mydata",
+                           "insider-kit import prices price_data.parquet --market ^GSPC --skip-bad --data mydata",
+                           "insider-kit import prices yf_csvs/ --market sp500.csv --returns-in percent --data mydata"])
     _add_data(p)
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders of per-ticker files, or quoted glob patterns")
     p.add_argument("--market", default=None,
@@ -337,26 +471,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-bad", action="store_true",
                    help="import the good files and list the bad ones (default: nothing is imported if one fails)")
     p.set_defaults(func=_cmd_import_prices)
-    p = isub.add_parser("factors", help="Kenneth French's daily factor files as downloaded (zip or CSV: three "
-                        "factors, momentum, five factors)")
+    p = _command(isub, "factors", help="Kenneth French's daily factor files as downloaded (zip or CSV: three "
+                 "factors, momentum, five factors)",
+                 description="Import Kenneth French's daily factor files offline, as downloaded from his data "
+                             "library (the zips or the CSVs inside, several at once): checked (percent values, daily "
+                             "dates, the footer left out) and saved as DATA/raw/factors/ff3_daily.csv, mom_daily.csv "
+                             "and ff5_daily.csv, the names fetch factors writes and the loader reads.",
+                 examples=["insider-kit import factors F-F_Research_Data_Factors_daily_CSV.zip "
+                           "F-F_Momentum_Factor_daily_CSV.zip --data mydata"])
     _add_data(p)
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE", help="the zips or CSVs")
     p.set_defaults(func=_cmd_import_factors)
 
-    p = sub.add_parser("lesson", help="write the teaching notebook's student edition (05, without solutions)")
+    p = _command(sub, "lesson", help="write the teaching notebook's student edition (05, without solutions)",
+                 description="Write notebook 05 (the event-study lesson) as a student edition: the exercises "
+                             "without their solutions, as an .ipynb to hand out.",
+                 examples=["insider-kit lesson --out handouts"])
     p.add_argument("--out", default=".", metavar="DIR", help="folder the .ipynb is written to (default: here)")
     p.set_defaults(func=_cmd_lesson)
 
-    p = sub.add_parser("report", help="render every notebook with papermill and export HTML")
+    p = _command(sub, "report", help="render every notebook with papermill and export HTML",
+                 description="Render every notebook on one data directory (two at a time, each in its own "
+                             "kernel) and write OUT/index.html (the claims ledger and what the data support), "
+                             "one page per notebook and per claim, claims.csv and manifest.json.",
+                 examples=["insider-kit report --data data/sample --out reports",
+                           "insider-kit report --data mydata --only 02_buy_vs_sell -p window_end 20"])
     _add_data(p)
-    p.add_argument("--out", default="reports", help="output directory")
+    p.add_argument("--out", default="reports", metavar="DIR", help="output directory (default: reports)")
     p.add_argument("--notebooks", default=None, metavar="DIR",
                    help="folder of notebooks to render (default: the kit's own, shipped with the package)")
-    p.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"))
-    p.add_argument("--params", default=None, help="JSON file of parameters (an object: name -> value)")
+    p.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="a notebook parameter (repeatable); VALUE is read as JSON when it parses, else as text")
+    p.add_argument("--params", default=None, metavar="FILE", help="JSON file of parameters (an object: name -> value)")
     p.add_argument("--jobs", type=int, default=2, help="notebooks rendered at once (default 2)")
     p.add_argument("--hide-code", action="store_true", help="export without code cells")
-    p.add_argument("--only", nargs="+", default=None, help="render only these notebooks (name stems)")
+    p.add_argument("--only", nargs="+", default=None, metavar="NAME", help="render only these notebooks (name stems)")
     p.set_defaults(func=_cmd_report)
     return parser
 
@@ -386,11 +535,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     func: Handler = args.func
     try:
+        _check_path_names(args)
         return func(args)
     except InsiderKitError as exc:
         print(f"insider-kit: error: {exc.message}", file=sys.stderr)
         if exc.hint:
             print(f"  hint: {exc.hint}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno not in _ENVIRONMENT_ERRNOS:
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"insider-kit: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        print("  hint: check that the folders exist, are writable, and the disk has room", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("insider-kit: interrupted", file=sys.stderr)

@@ -36,7 +36,12 @@ from .signals import (
 from .signals.features import pair_key
 from .signals.trades import TRADE_INPUTS
 
-__all__ = ["build_events"]
+__all__ = ["EventDate", "build_events"]
+
+#: The date an event is dated by: ``filing`` (when the trade became public: what an outside investor could act
+#: on) or ``trade`` (the transaction date: look-ahead, for comparison).  Annotate a notebook parameter with it
+#: (``event_date: EventDate = "filing"``) and the value passes type-checked into :func:`build_events`.
+EventDate = Literal["filing", "trade"]
 
 EVENT_COLUMNS = ["ticker", "issuer_cik", "date", "direction", "n_trades", "n_insiders", "shares", "value",
                  "top_exec", "first_trade_date", "last_filing_date", "public_date", "issuer_name", "code_class", "roles", "top_role",
@@ -45,7 +50,7 @@ EVENT_COLUMNS = ["ticker", "issuer_cik", "date", "direction", "n_trades", "n_ins
 
 
 def build_events(transactions: pd.DataFrame, panel: ReturnsPanel | None = None, *,
-                 date: Literal["filing", "trade"] = "filing", codes: tuple[str, ...] = ("P", "S"),
+                 date: EventDate = "filing", codes: tuple[str, ...] = ("P", "S"),
                  by_class: bool = False, unit: Literal["firm-day"] = "firm-day", nonderivative_only: bool = True,
                  firms: pd.DataFrame | None = None, params: SignalParams | None = None,
                  signals: bool = True) -> pd.DataFrame:

@@ -14,9 +14,11 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-__all__ = ["mark_synthetic", "plot_caar", "plot_caar_panels", "plot_company", "plot_cumulative", "plot_dose_response",
-           "plot_drawdown", "plot_filing_lags", "plot_forest", "plot_net_sales", "plot_npr", "plot_power", "two_panels"]
+__all__ = ["band_limits", "figure_of", "mark_synthetic", "plot_caar", "plot_caar_panels", "plot_company",
+           "plot_cumulative", "plot_dose_response", "plot_drawdown", "plot_filing_lags", "plot_forest", "plot_net_sales",
+           "plot_npr", "plot_power", "two_panels"]
 
 VERDICT_COLORS = {"supported": "#1a7f37", "contradicted": "#cf222e", "inconclusive": "#6e7781",
                   "not testable": "#bf8700", "check the data": "#8250df"}
@@ -35,6 +37,79 @@ def _percent_axis(ax: Axes, axis: str = "y") -> None:
 
     fmt = FuncFormatter(lambda v, _: f"{v:g}%")
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def figure_of(ax: Axes) -> Figure:
+    """The figure *ax* is drawn in (the whole figure when *ax* sits in a subfigure), typed as a ``Figure``.
+
+    Parameters
+    ----------
+    ax
+        Any axes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Its figure: ``figure_of(ax).savefig("car.pdf")`` writes it.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> figure_of(ax) is fig
+    True
+    >>> plt.close(figure_of(ax))
+    """
+    from matplotlib.figure import Figure
+
+    fig = ax.figure
+    while not isinstance(fig, Figure):  # a SubFigure: its parent, up to the figure
+        fig = fig.figure
+    return fig
+
+
+def band_limits(caar: pd.DataFrame) -> tuple[float, float] | None:
+    """Y limits (in percent) for CAAR curves whose confidence bands would dwarf them, else None.
+
+    A small group's band (N = 3: +-60%) stretched a shared axis until every other curve was flat.  The
+    limits hold every curve with room (the curves' range again on either side, at least 1 point) and
+    every band that fits in that; a band reaching beyond is clipped (the figure says so).
+
+    Parameters
+    ----------
+    caar
+        Long table with ``caar``, ``lower`` and ``upper`` (decimals).
+
+    Returns
+    -------
+    tuple of float or None
+        ``(low, high)`` in percent, or None when every band fits (the axis scales itself).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"caar": [0.0, 0.02, 0.0, -0.01], "lower": [-0.01, 0.01, -0.6, -0.5],
+    ...                   "upper": [0.01, 0.03, 0.6, 0.5]})
+    >>> band_limits(t)
+    (-4.0, 5.0)
+    >>> band_limits(t.iloc[:2]) is None
+    True
+    """
+    c = caar["caar"].to_numpy(dtype=float) * 100
+    c = c[np.isfinite(c)]
+    if not len(c):
+        return None
+    lo_c, hi_c = float(c.min()), float(c.max())
+    pad = max(hi_c - lo_c, 1.0)
+    lo, hi = lo_c - pad, hi_c + pad
+    band_lo = float(np.nanmin(caar["lower"].to_numpy(dtype=float) * 100))
+    band_hi = float(np.nanmax(caar["upper"].to_numpy(dtype=float) * 100))
+    if band_lo >= lo and band_hi <= hi:
+        return None
+    return (round(max(lo, band_lo), 6), round(min(hi, band_hi), 6))
+
+
+def _clipped(d: pd.DataFrame, lim: tuple[float, float] | None) -> bool:
+    return lim is not None and bool((d["lower"] * 100 < lim[0]).any() or (d["upper"] * 100 > lim[1]).any())
 
 
 def mark_synthetic(ax: Axes, synthetic: bool = True) -> Axes:
@@ -104,9 +179,13 @@ def plot_caar(caar: pd.DataFrame, *, ax: Axes | None = None, title: str | None =
     if caar["group"].nunique() > 3 and ax is None:
         return plot_caar_panels(caar, title=title, synthetic=synthetic)
     ax = _ax(ax)
+    lim = band_limits(caar)
     for g, d in caar.groupby("group", sort=False):
-        line, = ax.plot(d["rel_day"], d["caar"] * 100, lw=2, label=f"{g} (N={int(d['n'].iloc[0]):,})")
+        clip = " — band clipped" if _clipped(d, lim) else ""
+        line, = ax.plot(d["rel_day"], d["caar"] * 100, lw=2, label=f"{g} (N={int(d['n'].iloc[0]):,}){clip}")
         ax.fill_between(d["rel_day"], d["lower"] * 100, d["upper"] * 100, color=line.get_color(), alpha=0.18, lw=0)
+    if lim is not None:
+        ax.set_ylim(*lim)
     ax.axhline(0, color="0.3", lw=0.8)
     ax.axvline(0, color="0.3", lw=0.8, ls=":")
     ax.set_xlabel("trading days relative to day 0")
@@ -121,7 +200,8 @@ def plot_caar(caar: pd.DataFrame, *, ax: Axes | None = None, title: str | None =
 def plot_caar_panels(caar: pd.DataFrame, *, reference: str | None = None, title: str | None = None,
                      synthetic: bool = False, ncols: int = 3) -> Axes:
     """Small multiples: one panel per group on shared axes, each with its band and, when *reference* names a
-    group, that group's curve in grey for comparison.
+    group, that group's curve in grey for comparison.  The shared y limits follow the curves
+    (:func:`band_limits`): a band reaching far beyond them is clipped and its panel says so.
 
     Parameters
     ----------
@@ -160,6 +240,9 @@ def plot_caar_panels(caar: pd.DataFrame, *, reference: str | None = None, title:
     fig, axes = plt.subplots(nr, nc, figsize=(3.4 * nc, 2.6 * nr + 0.6), sharex=True, sharey=True,
                              layout="constrained", squeeze=False)
     ref = caar[caar["group"] == reference] if reference is not None else None
+    # shared axes compare the groups; their limits follow the curves, so a tiny group's wide band is clipped
+    # (and said to be) instead of flattening every other panel
+    lim = band_limits(caar)
     for k, ax in enumerate(axes.ravel()):
         if k >= n:
             ax.set_visible(False)
@@ -172,9 +255,12 @@ def plot_caar_panels(caar: pd.DataFrame, *, reference: str | None = None, title:
         ax.fill_between(d["rel_day"], d["lower"] * 100, d["upper"] * 100, color="tab:blue", alpha=0.2, lw=0)
         ax.axhline(0, color="0.3", lw=0.7)
         ax.axvline(0, color="0.3", lw=0.7, ls=":")
-        ax.set_title(f"{g} (N={int(d['n'].iloc[0]):,})", fontsize=9)
+        clip = ", band clipped" if _clipped(d, lim) else ""
+        ax.set_title(f"{g} (N={int(d['n'].iloc[0]):,}{clip})", fontsize=9)
         ax.grid(alpha=0.3)
         _percent_axis(ax)
+    if lim is not None:
+        axes.ravel()[0].set_ylim(*lim)
     fig.supxlabel("trading days relative to day 0", fontsize=9)
     fig.supylabel("CAAR", fontsize=9)
     sub = f" — grey: {reference}" if reference is not None else ""

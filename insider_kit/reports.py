@@ -16,6 +16,7 @@ import io
 import json
 import platform
 import sys
+import tempfile
 import textwrap
 import time
 from dataclasses import dataclass, field
@@ -231,6 +232,26 @@ def student_edition(source: Path, dest: Path) -> Path:
     return Path(dest)
 
 
+#: Modules whose ``Literal`` aliases a notebook parameter may be annotated with.
+_LITERAL_MODULES = ("insider_kit.eventstudy.engine", "insider_kit.events", "insider_kit.eventstudy.regression",
+                    "insider_kit.filings.importers", "insider_kit.prices.files")
+
+
+def _literal_choices(type_name: str) -> tuple[Any, ...] | None:
+    """The choices of the kit's ``Literal`` alias named *type_name* (``Model``, ``ik.events.EventDate``), or
+    None when it names none."""
+    import importlib
+    import typing
+
+    short = type_name.rsplit(".", 1)[-1]
+    for name in _LITERAL_MODULES:
+        module = importlib.import_module(name)
+        alias = getattr(module, short, None) if short in getattr(module, "__all__", ()) else None
+        if alias is not None and typing.get_origin(alias) is typing.Literal:
+            return typing.get_args(alias)
+    return None
+
+
 def check_parameters(params: dict[str, Any], declared: dict[str, dict[str, Any]], notebook: str) -> None:
     """Refuse a parameter whose value does not fit the type the notebook declares (before anything runs).
 
@@ -260,12 +281,24 @@ def check_parameters(params: dict[str, Any], declared: dict[str, dict[str, Any]]
     Traceback (most recent call last):
     ...
     insider_kit.errors.ConfigError: parameter 'window_end' of 02_buy_vs_sell is declared int, got '20' (str) ...
+
+    A parameter annotated with one of the kit's ``Literal`` aliases (``model: Model = "market_adjusted"``, so
+    that the notebook passes it on type-checked) takes one of its choices:
+
+    >>> check_parameters({"model": "market"}, {"model": {"inferred_type_name": "Model"}}, "02_buy_vs_sell")
+    Traceback (most recent call last):
+    ...
+    insider_kit.errors.ConfigError: parameter 'model' of 02_buy_vs_sell is one of 'raw', 'mean_adjusted', ...
     """
     kinds: dict[str, tuple[type, ...]] = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
     for k, v in params.items():
         if k not in declared:
             continue
         t = str(declared[k].get("inferred_type_name", "None"))
+        choices = _literal_choices(t)
+        if choices is not None and v not in choices:
+            raise ConfigError(f"parameter {k!r} of {notebook} is one of {', '.join(map(repr, choices))} ({t}), "
+                              f"got {v!r}", hint=f"e.g. -p {k} {choices[0]}")
         ok_types = kinds.get(t)
         if ok_types is None:
             continue
@@ -347,9 +380,17 @@ def ledger_html(ledger: pd.DataFrame, *, links: bool = False, literature: pd.Dat
     return f"<table class='ledger'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, body: str, *, static: str = "_static") -> str:
+    """A self-contained page; when *body* holds TeX math (``\\(...\\)``, ``$$...$$``), MathJax is loaded from the
+    report's own copy (*static* is the report's ``_static/`` relative to the page): no network, works from
+    ``file://``."""
+    math = ""
+    if "\\(" in body or "$$" in body or "\\[" in body:
+        from ._offline import MATHJAX_CONFIG, MATHJAX_FILE
+
+        math = f"<script>{MATHJAX_CONFIG}</script><script defer src='{static}/mathjax/{MATHJAX_FILE}'></script>"
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{CSS}</style></head><body>{body}</body></html>")
+            f"<style>{CSS}</style>{math}</head><body>{body}</body></html>")
 
 
 def _banner(paths: DataPaths) -> str:
@@ -529,7 +570,7 @@ def _claim_pages(study: Study, ledger: pd.DataFrame, out: Path, *, model: str, w
     for page in claim_pages(study, ledger, model=model, window=window):
         if page.events is not None:
             atomic_write_text(d / f"{page.id}_events.csv", page.events.to_csv(index=False, float_format="%.6g"))
-        atomic_write_text(d / f"{page.id}.html", _page(page.title, page.body))
+        atomic_write_text(d / f"{page.id}.html", _page(page.title, page.body, static="../_static"))
 
 
 def _index(study: Study, ledger: pd.DataFrame, res: RenderResult, manifest: dict[str, Any], out: Path) -> str:
@@ -696,9 +737,13 @@ def _report_params(params: dict[str, Any] | None, params_file: Path | None, data
     p: dict[str, Any] = {}
     if params_file is not None:
         try:
-            p.update(json.loads(Path(params_file).read_text()))
+            got = json.loads(Path(params_file).read_text())
         except (OSError, ValueError) as exc:
             raise ConfigError(f"cannot read parameters file {params_file}: {exc}") from exc
+        if not isinstance(got, dict):
+            raise ConfigError(f"parameters file {params_file} holds a JSON {type(got).__name__}, not an object",
+                              hint='write it as {"window_end": 20, "model": "market_model"}')
+        p.update(got)
     p.update(params or {})
     p.setdefault("data_dir", str(Path(data).resolve()))
     return p
@@ -755,6 +800,8 @@ class _Timings:
 
 def _execute(nb: Path, executed: Path, parameters: dict[str, Any], timeout: int) -> str | None:
     """Run one notebook with papermill into *executed*; the failing cell and its error, or None."""
+    import os
+
     import papermill as pm
 
     try:
@@ -762,7 +809,12 @@ def _execute(nb: Path, executed: Path, parameters: dict[str, Any], timeout: int)
                             # no cwd=: papermill's chdir is process-wide and notebooks run in threads;
                             # every path passed in is absolute
                             progress_bar=False, execution_timeout=timeout, kernel_name="python3",
-                            log_output=False, extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+                            log_output=False,
+                            # parent_handle: ipykernel's parent poller ends the kernel when this process ends
+                            # (however it ends: a kill -9 of the report must not leave kernels behind); its
+                            # own workers end with it (insider_kit._workers.die_with)
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL",
+                                             f"--IPKernelApp.parent_handle={os.getpid()}"])
     except Exception as exc:  # papermill raises PapermillExecutionError and others
         return _failing_cell(executed) or f"{type(exc).__name__}: {exc}"
     return None
@@ -817,6 +869,22 @@ def _select_notebooks(notebooks_dir: Path | None, only: list[str] | None) -> lis
     return srcs
 
 
+def _output_folder(out: Path) -> Path:
+    """*out*, absolute, created when absent and checked writable before any work: a ConfigError naming it when it
+    is a file, cannot be created or refuses a file (a FileExistsError or PermissionError traceback before)."""
+    out = out.resolve()
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"the output folder {out} is a file", hint="give --out a directory (created if absent)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".insider-kit-write-test-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"the output folder {out} is not writable ({exc.strerror or exc})",
+                          hint="choose a directory you can write to") from exc
+    return out
+
+
 def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
                    params: dict[str, Any] | None = None, params_file: Path | None = None, hide_code: bool = False,
                    only: list[str] | None = None, timeout: int = 900, jobs: int = 2,
@@ -861,8 +929,8 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
     """
     import nbformat
     import papermill as pm
-    from nbconvert import HTMLExporter
 
+    from ._offline import html_exporter, strip_widgets, write_mathjax
     from .claims import run_ledger
     from .claims.robustness import claim_grids
     from .study import load_study
@@ -872,8 +940,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
         raise ConfigError(f"data directory {Path(data).resolve()} does not exist",
                           hint="generate the teaching market with 'insider-kit sample' (or 'make report')")
     srcs = _select_notebooks(notebooks_dir, only)
-    out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out = _output_folder(Path(out))
     p = _report_params(params, params_file, data)
     build = out / ".notebooks"
     nbs = [to_notebook(s, build / f"{s.stem}.ipynb") for s in srcs]
@@ -888,15 +955,19 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
     # the study every notebook loads, built (and cached) once here, then the ledger from it (with the settings
     # notebook 03 is given, so that claims.csv is its ledger, and the notebook reads it from the study)
     t0 = time.time()
+    print(f"loading the study of {Path(data).resolve()} (built on first use, then cached) ...", flush=True)
     study = load_study(Path(data), progress=progress)
+    print(f"running the claims ledger on {len(study.events):,} events ...", flush=True)
     ledger = run_ledger(study, **_ledger_settings(p))
+    print("computing the robustness grids ...", flush=True)
     claim_grids(study)  # the robustness and claim grids, kept with the study: notebook 02 and the claim pages read them
     atomic_write_text(out / "claims.csv", ledger.assign(synthetic=study.synthetic).to_csv(index=False))
     manifest = _manifest(study, p)
     atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, default=str))
     print(f"study and claims ledger ready ({time.time() - t0:.1f}s)")
 
-    exporter = HTMLExporter(exclude_input=hide_code)
+    write_mathjax(out / "_static")  # pages that work offline and from file://: MathJax beside them, no CDN script
+    exporter = html_exporter(static_url="_static", hide_code=hide_code)
     nbs = _skip_teaching(nbs, study.synthetic, res)
 
     def run(nb: Path) -> tuple[Path, float, str | None]:
@@ -906,6 +977,9 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
 
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
+    import IPython  # noqa: F401  (imported before the threads: pyplot, imported by the claim pages, reads it from
+    import matplotlib.pyplot  # noqa: F401  sys.modules and failed on a module a notebook's thread was importing)
+
     timings = _Timings(study)
     window = tuple(ledger.attrs["settings"]["window"])
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -913,6 +987,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
         # the claim pages (an event study and a figure per claim) are written here while the kernels run: the
         # cores are shared instead of the pages waiting for the last notebook
         t1 = time.time()
+        print(f"rendering {len(nbs)} notebook(s), {max(1, jobs)} at a time, and the claim pages ...", flush=True)
         _claim_pages(study, ledger, out, model=str(ledger.attrs["settings"]["model"]), window=window)
         print(f"claim pages written ({time.time() - t1:.1f}s)")
         for fut in as_completed(futures):
@@ -924,7 +999,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
                 res.failed[nb.stem] = err
                 print(f"FAILED {nb.stem}: {err}")
             if executed.exists():
-                body, _ = exporter.from_notebook_node(nbformat.read(str(executed), as_version=4))
+                body, _ = exporter.from_notebook_node(strip_widgets(nbformat.read(str(executed), as_version=4)))
                 dest = out / f"{nb.stem}.html"
                 atomic_write_text(dest, body)
                 res.rendered.append(dest)
@@ -933,6 +1008,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
     timings.save()
     res.rendered.sort()
     idx = out / "index.html"
+    print("writing the landing page (size and power simulated on this data) ...", flush=True)
     atomic_write_bytes(idx, _index(study, ledger, res, manifest, out).encode("utf-8"))
     res.index = idx
     ok = len([r for r in res.rendered if r.stem not in res.failed])

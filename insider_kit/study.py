@@ -35,11 +35,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from . import __version__, _progress
 from ._io import read_parquet_tables, walk_entries
 from .config import DataPaths, study_dir
 from .errors import DataError
-from .events import EVENT_INPUTS, build_events
+from .events import EVENT_INPUTS, EventDate, build_events
 from .filings.schema import TIDY_COLUMNS
 from .filings.tidy import build_tidy, load_transactions, tidy_is_current
 from .prices import load_factors, load_prices, returns_panel
@@ -131,7 +131,10 @@ def banner(paths: DataPaths) -> str:
     >>> "synthetic" in banner(paths("sample")).lower()
     True
     """
-    return SYNTHETIC_BANNER if paths.is_synthetic else f"Data: `{paths.root.resolve()}` (real data)."
+    from ._markup import md_code
+
+    # (the folder's name in a code span that no character of it can end: issue #39.11)
+    return SYNTHETIC_BANNER if paths.is_synthetic else f"Data: {md_code(paths.root.resolve())} (real data)."
 
 
 @dataclass
@@ -210,7 +213,7 @@ class Study:
             self._prices = self._prices()
         return self._prices
 
-    def events_by(self, date: Literal["filing", "trade"] = "filing", codes: tuple[str, ...] = ("P", "S"),
+    def events_by(self, date: EventDate = "filing", codes: tuple[str, ...] = ("P", "S"),
                   by_class: bool = False, signals: bool = True) -> pd.DataFrame:
         """Events built another way (trade date, other codes), with the same signals (without any with
         ``signals=False``: the arguments of :func:`~insider_kit.build_events`).
@@ -272,7 +275,6 @@ class Study:
         True
         """
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
         cdir = self.meta.get("cache_dir")
         if not cdir or (os.cpu_count() or 1) < 2 or multiprocessing.current_process().daemon:
@@ -281,11 +283,11 @@ class Study:
                 and k not in self._pending and not (Path(cdir) / f"events_{k}.parquet").exists()]
         if not todo:
             return
-        # forkserver: a clean worker (no copy of this process's threads or tables); it reads the persistent
-        # study's returns and the tidy transactions itself
-        from ._workers import starting_workers
+        # forkserver: a clean worker (no copy of this process's threads or tables), ended with this process; it
+        # reads the persistent study's returns and the tidy transactions itself
+        from ._workers import process_pool, starting_workers
 
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+        pool = process_pool(1)
         with starting_workers():  # (an unguarded main script is not re-run by the workers)
             for v in todo:
                 self._pending[_variant_key(v)] = pool.submit(_variant_worker, str(self.paths.root), cdir, v,
@@ -803,6 +805,8 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
             warnings.warn(f"{exc}; rebuilding the study", InsiderKitWarning, stacklevel=2)
     from concurrent.futures import ThreadPoolExecutor
 
+    note = _progress.begin(f"building the study for {p.root} (first time for these files, ~20 s on the teaching "
+                           "market; cached afterwards) ...", done=f"built the study for {p.root}")
     with ThreadPoolExecutor(max_workers=1) as pool:  # (Parquet and Arrow release the GIL: read while prices load)
         tx_events = pool.submit(_transactions, p, EVENT_INPUTS)  # only the columns events are built from
         prices = load_prices(p.raw_prices)
@@ -838,4 +842,5 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
     study = Study(p, lambda: _transactions(p), prices, panel, events, firms, mkt, p.is_synthetic, sp, truth, meta,
                   dated_by)
     study._alt.update(derived)
+    note.end()
     return study

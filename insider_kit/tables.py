@@ -170,7 +170,14 @@ def style_table(df: pd.DataFrame, *, percent: Iterable[str] = (), count: Iterabl
         for c in cols:
             if c in d.columns:
                 fmts[c] = f
-    sty = d.style.format(fmts, na_rep="")  # type: ignore[arg-type]
+    # every cell, label and axis name HTML-escaped (names, tickers and reasons come from user files; a Styler does
+    # not escape by itself)
+    def names(ix: pd.Index) -> pd.Index:
+        return ix.set_names([None if n is None else html.escape(str(n)) for n in ix.names])
+
+    d = d.set_axis(names(d.index), axis=0).set_axis(names(d.columns), axis=1)
+    sty = d.style.format(fmts, na_rep="", escape="html")  # type: ignore[arg-type]
+    sty = sty.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     sty = sty.set_table_attributes('class="ik-table"').set_table_styles([
         {"selector": "", "props": "border-collapse: collapse; font-size: 0.9em; font-variant-numeric: tabular-nums;"},
         {"selector": "th, td", "props": "padding: 2px 8px; text-align: right; white-space: nowrap;"},

@@ -21,6 +21,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def default_market(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default teaching market (every test that uses it shares one generation)."""
+    from insider_kit.sample import generate_sample
+
+    root = tmp_path_factory.mktemp("teach") / "sample"
+    generate_sample(root, progress=False)
+    return root
+
+
 @pytest.fixture
 def real() -> Path:
     """Path of ../shared/data/real (tests using it carry the real_data marker)."""

@@ -19,13 +19,6 @@ FLIPPED = {
 
 
 @pytest.fixture(scope="session")
-def default_market(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("teach") / "sample"
-    generate_sample(root, progress=False)
-    return root
-
-
-@pytest.fixture(scope="session")
 def flipped_market(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("flip") / "sample"
     base = SampleSpec()

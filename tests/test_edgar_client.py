@@ -11,6 +11,7 @@ import pytest
 from insider_kit.errors import ConfigError, NetworkError
 from insider_kit.filings.edgar import (
     EdgarClient,
+    HostUnreachableError,
     RateLimiter,
     fetch_quarterly,
     fetch_recent_form4,
@@ -164,3 +165,64 @@ def test_fetch_quarterly_finds_moved_files_from_the_landing_page(server: Loopbac
     own = fetch_quarterly(c, "2024q2", "2024q2", tmp_path, progress=False,
                           url_template=server.url + "/files/new-home/2024q1_form345.zip?{q}")
     assert own["status"].tolist() == ["downloaded"]  # the user's own address is tried first
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then closed): a connection to it is refused."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_refused_connection_fails_fast_with_the_address(tmp_path: Path) -> None:
+    """Guards against 'fetch sec' retrying a host that refuses connections with back-off, for every quarter and
+    every known address (316 s of silence before the message): one short retry, then an error naming it."""
+    port = _closed_port()
+    slept: list[float] = []
+    c = EdgarClient(UA, base_url=f"http://127.0.0.1:{port}", limiter=RateLimiter(1000), sleep=slept.append)
+    with pytest.raises(HostUnreachableError, match=rf"http://127\.0\.0\.1:{port} refused the connection"):
+        fetch_quarterly(c, "2023q1", "2024q4", tmp_path, progress=False)
+    assert c.requests_made == 2 and sum(slept) <= 0.5  # (the default policy: 6 attempts, 31 s per address)
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_refused_connection_through_the_cli_is_one_line(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from insider_kit.cli import main
+
+    port = _closed_port()
+    for argv in (["fetch", "sec", "--from", "2024q1", "--to", "2024q2"], ["fetch", "tickers"],
+                 ["fetch", "edgar", "--since", "2025-06-02", "--until", "2025-06-02"]):
+        assert main(["-q", *argv, "--base-url", f"http://127.0.0.1:{port}", "--data", str(tmp_path)]) == 2
+        err = capsys.readouterr().err
+        assert f"127.0.0.1:{port} refused the connection" in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 2  # the error and its hint
+
+
+@pytest.mark.parametrize("args,match", [
+    (["--base-url", "http://[::1"], "not a valid address"),
+    (["--base-url", "ftp://mirror.example"], "not an http"),
+    (["--base-url", "www.sec.gov"], "not an http"),
+    (["--base-url", "http://127.0.0.1:99999"], "Port out of range"),
+    (["--archive-url", "http://x/?a=1"], "query"),
+    (["--url-template", "{0}"], r"\{q\} as its only field \(found \{0\}\)"),
+    (["--url-template", "{quarter}.zip"], "only field"),
+    (["--url-template", "https://mirror.example/{q"], "not a template"),
+    (["--url-template", "mirror/{q}.zip"], "not an http"),
+])
+def test_malformed_addresses_are_refused_before_any_request(server: LoopbackServer, tmp_path: Path, args: list[str],
+                                                            match: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Guards against a malformed --base-url or --url-template '{0}' ending in a requests or IndexError
+    traceback (after requests to the SEC's landing page)."""
+    import re
+
+    from insider_kit.cli import main
+
+    base = [] if "--base-url" in args else ["--base-url", server.url]
+    assert main(["-q", "fetch", "sec", "--from", "2024q1", "--to", "2024q1", *base, *args,
+                 "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert re.search(match, err) and "Traceback" not in err
+    assert server.log == []  # nothing was asked of the server

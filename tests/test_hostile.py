@@ -124,6 +124,121 @@ def test_the_same_quarter_twice_is_read_once(tmp_path: Path) -> None:
     assert out["absent_columns"].astype(str).str.contains("same bytes").any()
 
 
+def test_two_members_for_one_table_are_refused_naming_both(tmp_path: Path) -> None:
+    """Guards against a zip with a second, header-only SUBMISSION.tsv winning silently: every row was dropped as
+    'accession not in SUBMISSION' and the build exited 0."""
+    z = write_form345_zip(tmp_path / "a.zip")
+    two = tmp_path / "2024q3_form345.zip"
+    with zipfile.ZipFile(z) as zin, zipfile.ZipFile(two, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info))
+        zout.writestr("old/SUBMISSION.tsv", "ACCESSION_NUMBER\tFILING_DATE\tDOCUMENT_TYPE\tISSUERCIK\n")
+    with pytest.raises(ik.DataError, match=r"2024q3_form345\.zip: two members hold table SUBMISSION: "
+                                           r"SUBMISSION\.tsv and old/SUBMISSION\.tsv"):
+        read_quarter(two)
+
+
+def test_a_repeated_accession_is_listed_with_its_line_and_reason(tmp_path: Path) -> None:
+    """Guards against the first copy of a repeated SUBMISSION row being kept silently (the second, which may be
+    the corrected one, vanished without a trace)."""
+    from tests.fixtures.form345 import SUBMISSIONS
+
+    subs = [*SUBMISSIONS, dict(SUBMISSIONS[0], ISSUERNAME="Alpha Widgets (restated)"), dict(SUBMISSIONS[1])]
+    q = read_quarter(write_form345_zip(tmp_path / "2024q3_form345.zip", submissions=subs))
+    again = q.dropped[q.dropped["table"] == "SUBMISSION"].sort_values("line")
+    assert again["accession"].tolist() == ["0000000001-24-000001", "0000000002-24-000002"]
+    assert again["line"].tolist() == [7, 8]  # lines of the file (header = line 1)
+    assert "differ in ISSUERNAME" in again["reason"].iloc[0] and "line 2, is kept" in again["reason"].iloc[0]
+    assert "identical copy" in again["reason"].iloc[1]
+    assert q.stats["filings_repeated"] == 2
+    # the transactions are those of one copy each: nothing doubled, the first copy's name
+    one = q.transactions[q.transactions["accession"] == "0000000001-24-000001"]
+    assert len(one) == 1 and one["issuer_name"].iloc[0] == "Alpha Widgets Inc"
+
+
+def test_placeholder_symbols_are_rows_without_a_ticker_and_counted(tmp_path: Path) -> None:
+    """Guards against placeholders a filer types for the symbol becoming tickers of their first piece (N/A. -> N,
+    NOT TRADED -> NOT, N.A -> N-A, possibly another firm's) or vanishing uncounted: each such row is a row
+    without a ticker, counted in the build summary and in the events' no-ticker figure."""
+    import tests.fixtures.form345 as F
+
+    symbols = ["N/A.", "NOT TRADED", "N.A", "NOT PUBLICLY TRADED", "nan", "N/A - PRIVATE", "NONE", "", "AAPL", "BRK.A"]
+    subs, owners, rows = [], [], []
+    for i, sym in enumerate(symbols):
+        acc = f"00000000{i:02d}-24-0000{i:02d}"
+        subs.append(dict(ACCESSION_NUMBER=acc, FILING_DATE="02-JUL-2024", DOCUMENT_TYPE="4", ISSUERCIK=str(100 + i),
+                         ISSUERNAME=f"Co {i}", ISSUERTRADINGSYMBOL=sym))
+        owners.append(dict(ACCESSION_NUMBER=acc, RPTOWNERCIK=str(900 + i), RPTOWNERNAME=f"Owner {i}",
+                           RPTOWNER_RELATIONSHIP="Director"))
+        rows.append(dict(ACCESSION_NUMBER=acc, NONDERIV_TRANS_SK=str(i + 1), SECURITY_TITLE="Common", TRANS_CODE="P",
+                         TRANS_DATE="28-JUN-2024", TRANS_SHARES="100", TRANS_PRICEPERSHARE="10",
+                         TRANS_ACQUIRED_DISP_CD="A"))
+    p = DataPaths(tmp_path)
+    p.raw_sec.mkdir(parents=True)
+    saved = list(F.OWNERS)
+    try:
+        F.OWNERS[:] = owners
+        write_form345_zip(p.raw_sec / "2024q3_form345.zip", submissions=subs, nonderiv=rows)
+    finally:
+        F.OWNERS[:] = saved
+    summary = build_tidy(p, progress=False).set_index("source")
+    assert summary.loc["TOTAL", "kept_without_ticker"] == 9  # the 8 placeholder purchases and an exercise of one
+    ev = ik.build_events(load_transactions(p))
+    assert sorted(ev["ticker"]) == ["AAPL", "BRK-A"]
+    assert ev.attrs["no_ticker"] == 8  # every P row of a placeholder symbol, none lost
+
+
+@pytest.mark.parametrize("reader", ["arrow", "pandas"])
+def test_a_huge_exponent_in_a_share_count_is_a_dropped_row_not_a_crash(tmp_path: Path, reader: str) -> None:
+    """Guards against the process dying with a segmentation fault (exit 139, no message): pandas' numeric
+    parsing crashes on exponents of 2**31 and more, such as 1e2147483648.  Both table readers (Arrow's, and
+    pandas' for text that is not valid UTF-8) keep the cells as text; the numbers are parsed after.  Run in a
+    subprocess, so that a crash signal fails this test instead of killing the test run."""
+    import subprocess
+    import sys
+
+    rows = [dict(NONDERIV[0]), *(dict(r) for r in NONDERIV[1:])]
+    rows[0].update(TRANS_SHARES="1e2147483648")
+    rows[1].update(TRANS_PRICEPERSHARE="-1e2147483648", SHRS_OWND_FOLWNG_TRANS="1e9999999999", NONDERIV_TRANS_SK="9e2147483648")
+    z = write_form345_zip(tmp_path / "2024q3_form345.zip", nonderiv=rows)
+    if reader == "pandas":  # (a byte that is not UTF-8 in another row's title: Arrow's reader declines the table)
+        with zipfile.ZipFile(z) as zf:
+            nd = zf.read("NONDERIV_TRANS.tsv")
+        z = _rezip(z, tmp_path / "latin_2024q3_form345.zip",
+                   {"NONDERIV_TRANS.tsv": nd.replace(b"Class B Common", b"Class B Comm\xf6n", 1)})
+    code = ("import sys; from insider_kit.filings import read_quarter; q = read_quarter(sys.argv[1]); "
+            "d = q.dropped.set_index('accession'); t = q.transactions.set_index('accession'); "
+            "print(d.loc['0000000001-24-000001', 'reason']); "
+            "print([float(x) for x in t.loc['0000000002-24-000002', ['price', 'shares_after', 'line']]]); "
+            "print(ascii(t.loc['0000000002-24-000002', 'security_title']))")
+    r = subprocess.run([sys.executable, "-c", code, str(z)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
+    reason, kept, title = r.stdout.strip().splitlines()
+    assert "1e2147483648" in reason and "not a non-negative number" in reason
+    assert ("\\ufffd" in title) == (reader == "pandas")  # (the pandas reader replaced the byte: it read the table)
+    assert kept == "[nan, nan, -1.0]"  # an overflowing price or holding is unknown, not -inf; the line number junk
+
+
+def test_a_zip_declaring_an_unknown_version_is_a_one_line_error(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Guards against NotImplementedError('zip file version 9.9') escaping as a traceback from the central
+    directory's 'version needed to extract' field."""
+    from insider_kit.cli import main
+
+    p = DataPaths(tmp_path)
+    p.raw_sec.mkdir(parents=True)
+    z = write_form345_zip(p.raw_sec / "2024q3_form345.zip")
+    raw = bytearray(z.read_bytes())
+    cd = raw.find(b"PK\x01\x02")
+    raw[cd + 6: cd + 8] = (99).to_bytes(2, "little")
+    z.write_bytes(bytes(raw))
+    with pytest.raises(ik.DataError, match=r"2024q3_form345\.zip: not a readable zip.*version 9\.9"):
+        read_quarter(z)
+    assert main(["-q", "build", "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "version 9.9" in err and "Traceback" not in err
+
+
 # ----------------------------------------------------------------------------------------- EDGAR XML
 @pytest.mark.parametrize("header", [b"<ACCEPTANCE-DATETIME>20251302163001", b"FILED AS OF DATE:\t\t16000307"])
 def test_impossible_header_dates_are_data_errors(header: bytes) -> None:
@@ -156,6 +271,15 @@ def test_xml_rows_without_a_date_or_with_a_bad_code_are_dropped_with_reasons(tmp
     tx, _, skipped = parse_form4_files([f])
     assert (skipped["reason"].str.contains("not A or D")).any()
     assert not tx["acquired_disposed"].isin(["Q"]).any()
+
+
+@pytest.mark.parametrize("symbol,ticker", [(b"N/A.", None), (b"NOT TRADED", None), (b"nan", None),
+                                           (b"nwcr", "NWCR"), (b"BRK.B", "BRK-B")])
+def test_an_edgar_placeholder_symbol_is_no_ticker(symbol: bytes, ticker: str | None) -> None:
+    """Guards against the EDGAR path making a ticker of a placeholder's first piece (N/A. -> N, NOT TRADED -> NOT),
+    as the quarterly data sets' reader no longer does."""
+    doc = NEW_SCHEMA_SUBMISSION.replace(b"<issuerTradingSymbol>NWCR<", b"<issuerTradingSymbol>" + symbol + b"<")
+    assert parse_form4(doc).ticker == ticker
 
 
 # ----------------------------------------------------------------------------------------- price files

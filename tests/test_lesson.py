@@ -40,12 +40,13 @@ def test_student_edition_of_an_ipynb(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_the_checks_accept_the_truth_and_refuse_a_wrong_answer(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_checks_accept_the_truth_and_refuse_a_wrong_answer(default_market: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
     """A self-check that accepted anything would teach nothing: the truth passes, a number far off fails."""
     import insider_kit as ik
     from insider_kit.sample.lesson import check, exercise_answer
 
-    study = ik.load_study("sample")
+    study = ik.load_study(default_market)
     for k in (1, 3):
         ref, tol = exercise_answer(study, k)
         assert check(study, k, ref) and not check(study, k, ref + 3 * tol)

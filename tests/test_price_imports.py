@@ -786,13 +786,13 @@ def test_real_french_files_and_a_european_price_file(real: Path, tmp_path: Path)
 
 
 @pytest.mark.parametrize("args,match", [
-    (["prices", "{px}", "--data", "{afile}"], "cannot write the prices (Not a directory"),
-    (["prices", "{px}", "--data", "{long}"], "cannot write the prices (File name too long"),
+    (["prices", "{px}", "--data", "{afile}"], "is a file, not a directory"),
+    (["prices", "{px}", "--data", "{long}"], "too long"),
     (["prices", "{px}", "--ticker-pattern", "(", "--data", "{d}"], "--ticker-pattern '(' is not a regular expression"),
     (["prices", "{px}", "--ticker-pattern", "[A-Z]+", "--data", "{d}"], "needs a group named ticker"),
     (["prices", "{tmp}/nothing/", "--data", "{d}"], "no such file or folder"),
     (["prices", "{px}", "--market", "QQQ", "--data", "{d}"], "market 'QQQ' is neither a file nor a ticker"),
-    (["factors", "{ff}", "--data", "{afile}"], "cannot write the factor file"),
+    (["factors", "{ff}", "--data", "{afile}"], "is a file, not a directory"),
     (["factors", "{px}", "--data", "{d}"], "no daily data rows"),
 ])
 def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], match: str) -> None:

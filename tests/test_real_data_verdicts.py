@@ -77,10 +77,10 @@ def test_trade_dated_data_without_names_gets_not_testable_rows_with_reasons(trad
             assert n >= (3 if cid == "market_selling_after_advance" else 30), cid
 
 
-def test_events_studied_is_one_number_on_every_page() -> None:
+def test_events_studied_is_one_number_on_every_page(default_market: Path) -> None:
     """"Events studied" differed between the quality section, notebook 02 and the ledger (90,790 / 90,815 /
     86,699): the data-quality count, the ledger's purchases and sales, and notebook 02's default study agree."""
-    study = ik.load_study("sample")
+    study = ik.load_study(default_market)
     q = study.quality()
     led = ik.run_ledger(study).set_index("id")
     studied = int(q.findings[0].split(" of ")[0].replace(",", ""))

@@ -3,7 +3,10 @@
 * ``claims/``: the claims ledger run on the synthetic teaching market, one page per claim (the report's
   claim pages, :func:`insider_kit.reports.claim_pages`), and an index of all of them;
 * ``guide/cli-reference.md``: every ``insider-kit`` command's ``--help``, from the CLI's own parser;
-* ``_build/static/insider-kit.css``: the report's component styles (banner, verdict badges, ledger table).
+* ``_build/static/insider-kit.css``: the report's component styles (banner, verdict badges, ledger table);
+* ``_build/static/mathjax/``: the kit's local MathJax (math renders with no network);
+* ``_build/static/course/``: each chapter to download, as a notebook (``.ipynb``, unexecuted) and as its
+  jupytext source (``.py``).
 
 A file is rewritten only when its content changes, so Sphinx's incremental build stays incremental.
 """
@@ -135,6 +138,24 @@ def component_css() -> None:
     _write(DOCS / "_build" / "static" / "insider-kit.css", COMPONENTS_CSS.lstrip())
 
 
+def offline_math() -> None:
+    """MathJax beside the site's pages (``mathjax_path`` in conf.py points here)."""
+    from insider_kit._offline import write_mathjax
+
+    write_mathjax(DOCS / "_build" / "static")
+
+
+def chapter_downloads() -> None:
+    """Every course chapter as ``.ipynb`` (converted from its jupytext source, outputs empty) and ``.py``."""
+    import jupytext
+
+    out = DOCS / "_build" / "static" / "course"
+    for src in sorted((DOCS / "course").glob("*.py")):
+        text = src.read_text(encoding="utf-8")
+        _write(out / src.name, text)
+        _write(out / f"{src.stem}.ipynb", jupytext.writes(jupytext.reads(text, fmt="py:percent"), fmt="ipynb"))
+
+
 def literal_aliases() -> set[str]:
     """The ``Literal[...]`` type aliases of the public modules: documented by their ``#:`` comment (numpydoc
     cannot see it, so they are excluded from its missing-docstring check)."""
@@ -154,6 +175,8 @@ def literal_aliases() -> set[str]:
 
 def on_builder_inited(app: object) -> None:
     component_css()
+    offline_math()
+    chapter_downloads()
     api_modules()
     cli_reference()
     claims_pages()

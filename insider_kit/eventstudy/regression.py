@@ -454,9 +454,11 @@ class CarRegression:
                 f"{'+'.join(self.cluster) or 'none (HC1)'}\n" + self.params.round(5).to_string())
 
     def _repr_html_(self) -> str:
+        import html
+
         from ..tables import style_table
 
-        head = (f"<p><b>CAR{self.window} regression</b> <code>{self.formula}</code>: N = {self.nobs:,}, "
+        head = (f"<p><b>CAR{self.window} regression</b> <code>{html.escape(self.formula)}</code>: N = {self.nobs:,}, "
                 f"R² = {self.rsquared:.3f}, standard errors clustered by {'+'.join(self.cluster) or 'none (HC1)'}"
                 f"{f'; {self.dropped:,} events without every regressor left out' if self.dropped else ''}</p>")
         return head + style_table(self.params, percent=("coef", "se", "ci_low", "ci_high"), stat=("t",), pvalue=("p",))

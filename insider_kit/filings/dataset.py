@@ -109,7 +109,11 @@ class QuarterData:
 
 
 def _members(zf: zipfile.ZipFile, path: Path) -> dict[str, zipfile.ZipInfo]:
+    """The zip's tables by name (``SUBMISSION``...), whatever folder they are in; two members for one table the
+    reader uses (``SUBMISSION.tsv`` and ``old/submission.txt``) are a :class:`DataError` naming both: which one
+    holds the quarter cannot be known (taking either silently could drop every row)."""
     out: dict[str, zipfile.ZipInfo] = {}
+    used = {*REQUIRED_TABLES, *OPTIONAL_TABLES}
     for info in zf.infolist():
         if info.is_dir():
             continue
@@ -117,7 +121,11 @@ def _members(zf: zipfile.ZipFile, path: Path) -> dict[str, zipfile.ZipInfo]:
         stem, _, ext = name.rpartition(".")
         if ext.lower() not in {"tsv", "txt"}:
             continue
-        out[stem.upper()] = info
+        key = stem.upper()
+        if key in out and key in used:
+            raise DataError(f"two members hold table {key}: {out[key].filename} and {info.filename}",
+                            path=path, hint="an SEC data set zip has one file per table; download the quarter again")
+        out[key] = info
     return out
 
 
@@ -269,15 +277,70 @@ def _pandas_tsv(data: bytes, cols: list[str], usecols: list[str], bad: np.ndarra
     return df.astype(_STR)
 
 
+def _row_lines(data: bytes, bad: np.ndarray) -> np.ndarray:
+    """The 1-based line numbers in the file (header included) of the rows the table readers return: the lines
+    after the header that are neither blank nor among *bad* (data-line indices, 0 = the first after the header)."""
+    b = np.frombuffer(data, dtype=np.uint8)
+    nl = np.flatnonzero(b == 10)
+    if len(b) and b[-1] != 10:
+        nl = np.r_[nl, len(b)]
+    starts = np.r_[0, nl[:-1] + 1]
+    keep = (nl - starts) > 0
+    keep[0] = False  # the header
+    keep[np.asarray(bad, dtype=np.int64) + 1] = False
+    return np.flatnonzero(keep) + 1
+
+
+def _first_copies(sub: pd.DataFrame, data: bytes, bad: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SUBMISSION with one row per accession (the first copy) and the later copies as dropped rows, each with
+    its line, the line of the copy kept and whether the copies differ (taking one silently would hide that the
+    quarter's file is damaged)."""
+    acc = sub["ACCESSION_NUMBER"].astype(_STR).str.strip()
+    again = acc.duplicated(keep="first").fillna(False).to_numpy(bool) & acc.notna().to_numpy(bool)
+    if not again.any():
+        return sub, pd.DataFrame({"accession": [], "line": [], "reason": []})
+    lines = _row_lines(data, bad)
+    lines = lines if len(lines) == len(sub) else np.arange(len(sub)) + 2  # (the reader's rows, in file order)
+    first = acc.reset_index(drop=True).drop_duplicates(keep="first")
+    pos_first = pd.Series(first.index.to_numpy(), index=first.to_numpy())
+    rows = []
+    for i in np.flatnonzero(again):
+        a = str(acc.iloc[i])
+        j = int(pos_first[a])
+        differ = [c for c in sub.columns if c != "ACCESSION_NUMBER" and str(sub.iloc[i][c]) != str(sub.iloc[j][c])]
+        how = f"they differ in {', '.join(differ)}" if differ else "an identical copy"
+        rows.append({"accession": a, "line": int(lines[i]),
+                     "reason": f"SUBMISSION line {lines[i]}: accession {a} appears a second time ({how}); the "
+                               f"first copy, line {lines[j]}, is kept"})
+    return sub[~again].reset_index(drop=True), pd.DataFrame(rows)
+
+
 def _sec_dates(s: pd.Series) -> pd.Series:
     """``DD-MON-YYYY`` (also ISO ``YYYY-MM-DD``) through the kit's bounded parser; bad values become NaT."""
     return parse_dates(s, ("%d-%b-%Y", "%Y-%m-%d"))
 
 
+#: A plain decimal number as the SEC's tables write one (thousands separators removed first).
+_NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+
+
 def _num(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s.astype(_STR).str.replace(",", "", regex=False).str.strip(), errors="coerce").astype(
-        float
-    )
+    """Numbers from text, bounded: a value that is not a plain decimal number is NaN, one beyond the float range
+    is +/-inf (the row validation drops an infinite share count with its reason).
+
+    The text goes through Arrow's parser, never ``pandas.to_numeric``, which crashes the whole process
+    (segmentation fault) on an exponent of 2**31 or more such as ``1e2147483648``; RE2's regular expressions
+    run in linear time on any cell.
+    """
+    arr = pa.array(s.astype(_STR).array)
+    t = pc.replace_substring(pc.utf8_trim_whitespace(arr), ",", "")
+    ok = pc.fill_null(pc.match_substring_regex(t, _NUMBER), False)
+    v = pc.cast(pc.if_else(ok, t, pa.scalar(None, t.type)), pa.float64())
+    return pd.Series(v.to_numpy(zero_copy_only=False), index=s.index, dtype=float)
+
+
+def _finite(s: pd.Series) -> pd.Series:
+    return s.where(np.isfinite(s.to_numpy()))
 
 
 def _truthy(s: pd.Series) -> pd.Series:
@@ -286,6 +349,71 @@ def _truthy(s: pd.Series) -> pd.Series:
     out[v.isin(["1", "true", "y", "yes", "x"]).fillna(False).to_numpy(bool)] = True
     out[v.isin(["0", "false", "n", "no"]).fillna(False).to_numpy(bool)] = False
     return out
+
+
+#: Words of the placeholders filers type where a trading symbol belongs (``N/A.``, ``NO TICKER``, ``NOT PUBLICLY
+#: TRADED``, ``N/A - PRIVATE``): a symbol made only of these words, in two or more pieces, is no ticker.
+_PLACEHOLDER_WORDS = frozenset({"N", "A", "NA", "NONE", "NULL", "NAN", "NAT", "NO", "NOT", "TICKER", "SYMBOL",
+                                "TRADED", "TRADING", "PUBLICLY", "PUBLIC", "APPLICABLE", "AVAILABLE", "PRIVATE",
+                                "PRIVATELY", "HELD", "LISTED", "UNLISTED", "COMPANY", "MARKET", "OTC", "TBD"})
+#: Placeholders written as one word.
+_PLACEHOLDER_ONE = frozenset({"NONE", "NULL", "NA", "NAN", "NAT", "NOTICKER", "NOSYMBOL", "PRIVATE", "UNLISTED",
+                              "NOTAPPLICABLE", "NOTLISTED", "NOTTRADED"})
+
+
+def is_placeholder_symbol(raw: str) -> bool:
+    """Whether a filed trading symbol is a placeholder rather than a ticker.
+
+    :func:`insider_kit.tickers.normalise_ticker` keeps the first of several symbols (``GOOG, GOOGL``), so a
+    placeholder in several pieces would become a ticker of its first piece: ``N/A.`` -> ``N``, ``NOT TRADED``
+    -> ``NOT``, ``N.A`` -> ``N-A`` (possibly another firm's ticker).  Those rows are rows without a ticker.
+
+    Parameters
+    ----------
+    raw
+        The symbol as filed.
+
+    Returns
+    -------
+    bool
+        True for a placeholder.
+
+    Examples
+    --------
+    >>> [is_placeholder_symbol(s) for s in ("N/A.", "NOT PUBLICLY TRADED", "nan", "BRK.A", "A", "NYSE: N")]
+    [True, True, True, False, False, False]
+    """
+    words = re.findall(r"[A-Z0-9]+", str(raw).upper())
+    if len(words) == 1:
+        return words[0] in _PLACEHOLDER_ONE
+    return len(words) > 1 and all(w in _PLACEHOLDER_WORDS for w in words)
+
+
+def filed_tickers(raw: pd.Series) -> pd.Series:
+    """The tickers of filed trading symbols: :func:`insider_kit.tickers.normalise_tickers`, placeholders
+    (:func:`is_placeholder_symbol`) missing; each distinct symbol read once.
+
+    Parameters
+    ----------
+    raw
+        The symbols as filed.
+
+    Returns
+    -------
+    pandas.Series
+        ``string`` dtype, missing where the filing names no usable ticker (such rows are counted in the
+        events' ``attrs["no_ticker"]``).
+
+    Examples
+    --------
+    >>> filed_tickers(pd.Series(["brk.b", "N/A.", "NOT TRADED", None])).tolist()
+    ['BRK-B', <NA>, <NA>, <NA>]
+    """
+    codes, uniq = pd.factorize(raw)
+    keep = np.array([not is_placeholder_symbol(u) for u in uniq], dtype=bool)
+    norm = normalise_tickers(pd.Series(uniq, dtype=object)).array
+    norm[~keep] = pd.NA
+    return pd.Series(norm.take(codes, allow_fill=True), index=raw.index, dtype="string")
 
 
 def cik10(s: pd.Series) -> pd.Series:
@@ -405,8 +533,11 @@ def read_quarter(path: str | Path) -> QuarterData:
         zf = zipfile.ZipFile(path)
     except FileNotFoundError as exc:
         raise DataError("file not found", path=path) from exc
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise DataError(f"not a readable zip file ({exc})", path=path, hint="delete it and download again") from exc
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
+            RuntimeError) as exc:  # (NotImplementedError: a central directory declaring an unknown zip version)
+        what = (f"its central directory declares what this reader does not support: {exc}"
+                if isinstance(exc, NotImplementedError) else f"{type(exc).__name__}: {exc}")
+        raise DataError(f"not a readable zip file ({what})", path=path, hint="delete it and download again") from exc
     with zf:
         members = _members(zf, path)
         missing = [t for t in REQUIRED_TABLES if t not in members]
@@ -429,6 +560,10 @@ def read_quarter(path: str | Path) -> QuarterData:
                 absent[t] = miss
             if len(bad):
                 bad_lines.append(bad.assign(table=t))
+            if t == "SUBMISSION":  # (one row per filing: a second copy of an accession is listed, not joined)
+                tables[t], again = _first_copies(tables[t], data, bad["line"].to_numpy() - 2)
+                if len(again):
+                    bad_lines.append(again.assign(table=t))
             if trans:
                 fn = [c for c in tables[t].columns if c.endswith("_FN")]
                 tables[t + "_FN"] = tables[t][fn].copy() if fn else pd.DataFrame(index=pd.RangeIndex(0))
@@ -442,7 +577,7 @@ def _assemble(path: Path, t: dict[str, pd.DataFrame], absent: dict[str, list[str
     and primary owner; every line that cannot be used listed with its reason."""
     sub = t["SUBMISSION"].copy()
     sub["ACCESSION_NUMBER"] = sub["ACCESSION_NUMBER"].astype(_STR).str.strip()
-    sub = sub.drop_duplicates("ACCESSION_NUMBER")
+    sub = sub.drop_duplicates("ACCESSION_NUMBER")  # (read_quarter listed the later copies already)
     owners = _owners(t["REPORTINGOWNER"])
     n_owners = owners.groupby("accession").size().rename("n_owners")
     primary = owners[owners["owner_order"] == 0].set_index("accession")
@@ -462,7 +597,7 @@ def _assemble(path: Path, t: dict[str, pd.DataFrame], absent: dict[str, list[str
             on="accession",
         )
         tx = tx.join(n_owners, on="accession")
-        tx["ticker"] = normalise_tickers(tx["ticker_raw"])
+        tx["ticker"] = filed_tickers(tx["ticker_raw"])
         tx["value"] = tx["shares"] * tx["price"]
         tx["accepted_at"] = pd.Series(pd.NaT, index=tx.index, dtype="datetime64[ns, America/New_York]")
         flag, src = resolve_plan_flags(tx["footnotes"], tx["aff10b5one"])
@@ -489,6 +624,9 @@ def _assemble(path: Path, t: dict[str, pd.DataFrame], absent: dict[str, list[str
         "dropped": int(dropped_df["table"].isin(["nonderivative", "derivative"]).sum()),
         "owners": len(owners),
         "joint_filings": int((n_owners > 1).sum()),
+        "no_ticker": int(tx["ticker"].isna().sum()),
+        "filings_repeated": int(((dropped_df["table"] == "SUBMISSION")
+                                 & dropped_df["reason"].astype(str).str.contains("appears a second time")).sum()),
     }
     return QuarterData(path, tx, own, holdings, dropped_df, stats, absent)
 
@@ -507,8 +645,8 @@ def _transaction_lines(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
         fn_cols = [c for c in fn.columns if c.endswith("_FN")]
         notes = _attach_footnotes(fn, fn_cols, foot)
         sk_col = "NONDERIV_TRANS_SK" if key == "nonderivative" else "DERIV_TRANS_SK"
-        sk = (pd.to_numeric(tr[sk_col], errors="coerce").astype("float64") if sk_col in tr
-              else pd.Series(np.nan, index=tr.index))
+        sk = _num(tr[sk_col]) if sk_col in tr else pd.Series(np.nan, index=tr.index)
+        sk = sk.where(sk.abs() < 2.0**62)  # (a line number; NaN and junk become -1)
         parts.append(pd.DataFrame(
             {
                 "accession": tr["ACCESSION_NUMBER"],
@@ -522,8 +660,8 @@ def _transaction_lines(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 "acquired_disposed": tr["TRANS_ACQUIRED_DISP_CD"].astype(_STR).str.strip().str.upper(),
                 "shares": _num(tr["TRANS_SHARES"]),
                 "shares_raw": tr["TRANS_SHARES"].astype(_STR),
-                "price": _num(tr["TRANS_PRICEPERSHARE"]),
-                "shares_after": _num(tr["SHRS_OWND_FOLWNG_TRANS"]),
+                "price": _finite(_num(tr["TRANS_PRICEPERSHARE"])),  # (an overflowing price is unknown)
+                "shares_after": _finite(_num(tr["SHRS_OWND_FOLWNG_TRANS"])),
                 "ownership": tr["DIRECT_INDIRECT_OWNERSHIP"].astype(_STR).str.strip().str.upper(),
                 "footnotes": notes,
                 "line": sk.fillna(-1).astype("int64"),

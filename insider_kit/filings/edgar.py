@@ -4,6 +4,10 @@
 * at most 10 requests per second across the whole process (one shared limiter);
 * retries with exponential back-off on 429 and 5xx, honouring ``Retry-After``,
   and on dropped connections / truncated bodies;
+* a host that cannot be reached at all (connection refused, unknown name, no route, no answer to the connection
+  within ``connect_timeout``) is not a server having a bad moment: one short retry, then a
+  :class:`~insider_kit.errors.NetworkError` naming the address, at once (it was 316 s of silence);
+* addresses checked before any request (an ``http(s)://host[:port]`` base, a template with ``{q}``);
 * raw files written atomically; files already on disk are skipped.
 
 URLs (overridable for tests and mirrors with ``base_url``/``archive_url``)::
@@ -29,10 +33,11 @@ import requests
 
 from .._io import atomic_open, safe_component
 from ..config import sec_user_agent
-from ..errors import DataError, NetworkError
+from ..errors import ConfigError, DataError, NetworkError
 
-__all__ = ["LANDING_PAGES", "QUARTERLY_PATTERNS", "EdgarClient", "RateLimiter", "fetch_quarterly", "fetch_recent_form4",
-           "parse_form_index", "quarter_links", "quarters"]
+__all__ = ["LANDING_PAGES", "QUARTERLY_PATTERNS", "EdgarClient", "HostUnreachableError", "RateLimiter",
+           "check_base_url", "check_url_template", "fetch_quarterly", "fetch_recent_form4", "parse_form_index",
+           "quarter_links", "quarters"]
 
 SEC_BASE = "https://www.sec.gov"
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -78,6 +83,121 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
+class HostUnreachableError(NetworkError):
+    """No connection to the host at all (refused, unknown name, no route, connection timed out): retrying for
+    minutes cannot help, so every caller stops at once with the address."""
+
+
+def _connection_failure(exc: requests.RequestException) -> bool:
+    """Whether *exc* failed to open a connection (as opposed to losing one, or a slow answer)."""
+    import urllib3.exceptions as ue
+
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:  # (requests wraps urllib3's MaxRetryError, whose reason is the NewConnectionError)
+        e = stack.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, ue.NewConnectionError | ConnectionRefusedError):  # (an unknown name too: a subclass)
+            return True
+        stack += [getattr(e, "reason", None), e.__cause__, e.__context__,
+                  *(a for a in getattr(e, "args", ()) if isinstance(a, BaseException))]
+    return False
+
+
+def check_base_url(url: str, *, option: str = "base_url", base: bool = True) -> str:
+    """*url* as a base address: ``http(s)://host[:port][/path]``, without a trailing slash.
+
+    Parameters
+    ----------
+    url
+        The address given.
+    option
+        The option's name, for the message.
+    base
+        A base that paths are appended to (no query or fragment); False: a whole address.
+
+    Returns
+    -------
+    str
+        The address.
+
+    Raises
+    ------
+    ConfigError
+        Not an http(s) address with a host and a valid port, or with a query or fragment.
+
+    Examples
+    --------
+    >>> check_base_url("http://127.0.0.1:8080/")
+    'http://127.0.0.1:8080'
+    >>> check_base_url("ftp://mirror", option="--base-url")
+    Traceback (most recent call last):
+    ...
+    insider_kit.errors.ConfigError: --base-url 'ftp://mirror' is not an http(s) address ...
+    """
+    from urllib.parse import urlsplit
+
+    hint = "give an address like https://www.sec.gov or http://127.0.0.1:8080"
+    try:
+        u = urlsplit(str(url).strip())
+        _ = u.port  # (raises ValueError for a port out of range)
+        host = u.hostname
+    except ValueError as exc:
+        raise ConfigError(f"{option} {url!r} is not a valid address ({exc})", hint=hint) from exc
+    if u.scheme not in ("http", "https") or not host:
+        raise ConfigError(f"{option} {url!r} is not an http(s) address with a host", hint=hint)
+    if (base and (u.query or u.fragment)) or any(c.isspace() for c in str(url).strip()):
+        raise ConfigError(f"{option} {url!r} has a query, a fragment or spaces; give the base address only",
+                          hint=hint)
+    return str(url).strip().rstrip("/")
+
+
+def check_url_template(template: str) -> str:
+    """*template* as a quarterly zip's address pattern: ``{q}`` (the quarter, e.g. ``2024q3``) its only field,
+    and an http(s) address once filled.
+
+    Parameters
+    ----------
+    template
+        E.g. ``https://mirror.example/sec/{q}_form345.zip``.
+
+    Returns
+    -------
+    str
+        The template.
+
+    Raises
+    ------
+    ConfigError
+        A field other than ``{q}`` (``{0}``, ``{quarter}``), no ``{q}``, unbalanced braces, or not an address.
+
+    Examples
+    --------
+    >>> check_url_template("https://mirror.example/{q}_form345.zip")
+    'https://mirror.example/{q}_form345.zip'
+    >>> check_url_template("{0}")
+    Traceback (most recent call last):
+    ...
+    insider_kit.errors.ConfigError: --url-template '{0}' ...
+    """
+    import string
+
+    hint = "write the quarter as {q}, e.g. --url-template 'https://mirror.example/{q}_form345.zip'"
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError as exc:
+        raise ConfigError(f"--url-template {template!r} is not a template ({exc})", hint=hint) from exc
+    if any(f != "q" for f in fields) or "q" not in fields:
+        raise ConfigError(f"--url-template {template!r} must have {{q}} as its only field "
+                          f"(found {', '.join('{' + f + '}' for f in fields) or 'none'})", hint=hint)
+    check_base_url(template.format(q="2024q1"), option="--url-template", base=False)
+    return template
+
+
 class EdgarClient:
     """HTTP client for SEC EDGAR.
 
@@ -90,7 +210,10 @@ class EdgarClient:
     max_retries, backoff, max_backoff
         Retry policy: wait ``backoff * 2**attempt`` seconds (capped), or the server's Retry-After.
     timeout
-        Seconds per request.
+        Seconds per request (waiting for the answer).
+    connect_timeout
+        Seconds to open a connection; a host that cannot be reached is retried once, then
+        :class:`HostUnreachableError`.
     limiter
         Rate limiter; the process-wide 10/s one by default.
     """
@@ -105,12 +228,14 @@ class EdgarClient:
         backoff: float = 1.0,
         max_backoff: float = 60.0,
         timeout: float = 60.0,
+        connect_timeout: float = 10.0,
         limiter: RateLimiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.user_agent = sec_user_agent(user_agent)
-        self.base_url = (base_url or SEC_BASE).rstrip("/")
-        self.archive_url = (archive_url or base_url or SEC_BASE).rstrip("/")
+        self.base_url = check_base_url(base_url or SEC_BASE, option="--base-url")
+        self.archive_url = check_base_url(archive_url or base_url or SEC_BASE, option="--archive-url")
+        self.connect_timeout = connect_timeout
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -124,15 +249,24 @@ class EdgarClient:
     # ------------------------------------------------------------------ core
     def _request(self, url: str, *, stream: bool) -> requests.Response:
         last: str = ""
+        unreachable = 0
         for attempt in range(self.max_retries + 1):
             self.limiter.wait()
             self.requests_made += 1
             try:
-                r = self.session.get(url, timeout=self.timeout, stream=stream)
+                r = self.session.get(url, timeout=(self.connect_timeout, self.timeout), stream=stream)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last = f"{type(exc).__name__}: {exc}"
+                if _connection_failure(exc):  # (no connection at all: one short retry, then stop)
+                    unreachable += 1
+                    if unreachable >= 2:
+                        raise self._unreachable(url, exc) from exc
+                    self._sleep(min(0.5, self.backoff))
+                    continue
                 self._sleep(min(self.max_backoff, self.backoff * 2**attempt))
                 continue
+            except requests.RequestException as exc:  # (an address requests cannot use at all)
+                raise NetworkError(f"{url}: {type(exc).__name__}: {exc}") from exc
             if r.status_code in RETRY_STATUS:
                 last = f"HTTP {r.status_code}"
                 wait = _retry_after(r.headers.get("Retry-After"))
@@ -147,6 +281,17 @@ class EdgarClient:
                 )
             return r
         raise NetworkError(f"{url}: failed after {self.max_retries + 1} attempts ({last})")
+
+    @staticmethod
+    def _unreachable(url: str, exc: BaseException) -> HostUnreachableError:
+        from urllib.parse import urlsplit
+
+        u = urlsplit(url)
+        why = "refused the connection" if "refused" in str(exc).lower() else (
+            "did not answer in time" if isinstance(exc, requests.ConnectTimeout) else "cannot be reached")
+        return HostUnreachableError(
+            f"{u.scheme}://{u.netloc} {why} (twice, for {url})",
+            hint="check the address (--base-url, --url-template) and the network; nothing was downloaded from it")
 
     def get(self, url: str) -> bytes:
         """GET *url* and return the body; retries truncated bodies. 404 raises :class:`NetworkError`."""
@@ -302,6 +447,8 @@ def quarter_links(client: EdgarClient) -> dict[str, str]:
         url = client.base_url + page
         try:
             text = client.get(url).decode("utf-8", "replace")
+        except HostUnreachableError:
+            raise
         except NetworkError:
             continue
         links = {m.group(2).lower(): urljoin(url, m.group(1)) for m in _ZIP_LINK.finditer(text)}
@@ -363,6 +510,8 @@ def fetch_quarterly(client: EdgarClient, start: str, end: str, dest: Path, *, pr
 
     rows = []
     qs = quarters(start, end)
+    if url_template is not None:
+        check_url_template(url_template)  # (before any request)
     links: dict[str, str] | None = None
     for q in tqdm(qs, desc="SEC quarterly data sets", unit="quarter", disable=not progress):
         final = Path(dest) / f"{q}_form345.zip"
@@ -379,6 +528,8 @@ def fetch_quarterly(client: EdgarClient, start: str, end: str, dest: Path, *, pr
             tmp = final.with_name(f".{q}_form345.candidate")
             try:
                 st = client.download(url, tmp, skip_existing=False)
+            except HostUnreachableError:
+                raise
             except NetworkError as exc:
                 tried.append(f"{url} ({exc})")
                 continue
@@ -496,8 +647,10 @@ def fetch_recent_form4(client: EdgarClient, since: str | date, until: str | date
         url = client.daily_index_url(day)
         try:
             text = client.get(url).decode("latin-1")
+        except HostUnreachableError:
+            raise
         except NetworkError as exc:
-            if "404" in str(exc):
+            if str(exc).endswith("HTTP 404 Not Found"):  # (not "404" anywhere: a port or path may hold it)
                 continue
             raise
         idx = parse_form_index(text, name=url)
@@ -516,6 +669,8 @@ def fetch_recent_form4(client: EdgarClient, since: str | date, until: str | date
         try:
             st = client.download(client.filing_url(fn), Path(dest) / cik / f"{acc}.txt")
             out.append({"file_name": fn, "cik": cik, "accession": acc, "status": st, "error": ""})
+        except HostUnreachableError:
+            raise
         except NetworkError as exc:
             out.append({"file_name": fn, "cik": cik, "accession": acc, "status": "failed", "error": str(exc)})
     return pd.DataFrame(out)

@@ -34,6 +34,13 @@ from .roles import normalise_role
 
 __all__ = ["Form4", "parse_form4", "parse_form4_files"]
 
+
+def _ticker(raw: str | None) -> str | None:
+    """The issuer's ticker from the filed symbol (a placeholder such as ``N/A.`` or ``NOT TRADED`` is none)."""
+    from .dataset import is_placeholder_symbol
+
+    return None if raw is None or is_placeholder_symbol(raw) else normalise_ticker(raw)
+
 MAX_BYTES = 10 * 1024 * 1024
 NY = ZoneInfo("America/New_York")
 _PARSER = etree.XMLParser(
@@ -269,7 +276,7 @@ def _header(root: Any, head: dict[str, str], name: str, accession: str | None,
         schema_version=_txt(root, "schemaVersion"),
         issuer_cik=issuer_cik.zfill(10),
         issuer_name=_txt(root, "issuer/issuerName"),
-        ticker=normalise_ticker(_txt(root, "issuer/issuerTradingSymbol")),
+        ticker=_ticker(_txt(root, "issuer/issuerTradingSymbol")),
         period_of_report=_date(_txt(root, "periodOfReport")),
         aff10b5one=_bool(_txt(root, "aff10b5One")),
         remarks=_txt(root, "remarks"),

@@ -249,7 +249,8 @@ def _sources_fingerprint(p: DataPaths) -> str:
     return fingerprint_files([*zips, *xmls, *imported_sources(p)], p.root)
 
 
-_LAYOUT = "2"  # 2: owners partitioned by quarter, with their source; the replaced rows and orphans kept
+_LAYOUT = "3"  # 2: owners partitioned by quarter, with their source; the replaced rows and orphans kept
+# 3: a repeated accession in SUBMISSION listed as dropped; placeholder symbols (N/A., NOT TRADED) no ticker
 
 
 def _schema_id() -> str:
@@ -452,7 +453,8 @@ def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
         tx_x, own_x, skipped = parse_form4_files(xmls, progress=progress)
         parts.add(tx_x, own_x, skipped.assign(table=None, line=-1), source="edgar_xml")
         parts.summary.append({"source": f"edgar ({len(xmls)} files)", "rows_read": len(tx_x), "kept": len(tx_x),
-                              "dropped": len(skipped)})
+                              "dropped": len(skipped),
+                              "kept_without_ticker": int(tx_x["ticker"].isna().sum()) if "ticker" in tx_x else 0})
     _read_imported(imported, parts)
     tx, owners, dropped, counts, replaced, orphans = _combine(parts)
     build = {"sources": fingerprint, "schema": _schema_id(), "zips": [z.name for z in read],
@@ -468,10 +470,15 @@ def _summary(rows: list[dict[str, object]], kept: int, counts: dict[str, int]) -
     out = pd.DataFrame(rows)
     totals = {"source": "TOTAL", "rows_read": int(out["rows_read"].sum()), "kept": kept,
               "dropped": int(out["dropped"].sum())}
+    if "kept_without_ticker" in out.columns:  # (rows no event can use: a placeholder or no symbol filed)
+        out["kept_without_ticker"] = out["kept_without_ticker"].fillna(0).astype("int64")
+        totals["kept_without_ticker"] = int(out["kept_without_ticker"].sum())
     out = pd.concat([out, pd.DataFrame([totals])], ignore_index=True)
     out.attrs.update(counts)
     for k, v in counts.items():
         out.loc[len(out)] = {"source": k, "rows_read": v, "kept": pd.NA, "dropped": pd.NA}
+    if "kept_without_ticker" in out.columns:
+        out["kept_without_ticker"] = out["kept_without_ticker"].astype("Int64")
     return out
 
 
@@ -738,7 +745,7 @@ def _dropped_columns(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _zip_summary(z: Path, q: QuarterData) -> dict[str, object]:
     return {"source": z.name, "rows_read": q.stats["transaction_rows"], "kept": q.stats["kept"],
-            "dropped": q.stats["dropped"],
+            "dropped": q.stats["dropped"], "kept_without_ticker": q.stats.get("no_ticker", 0),
             "absent_columns": "; ".join(f"{k}: {','.join(v)}" for k, v in q.missing_columns.items())}
 
 
@@ -801,7 +808,6 @@ def _read_quarters(p: DataPaths, zips: list[Path]) -> Iterator[QuarterData]:
     """:func:`_read_quarter_cached` of every zip, in order; the zips not in the cache are read by two worker
     processes at once when there are several (reading a quarter is pandas work that holds the GIL)."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     todo = [z for z in zips if not _is_cached(p, z)]
     workers = min(2, os.cpu_count() or 1, len(todo))
@@ -811,10 +817,10 @@ def _read_quarters(p: DataPaths, zips: list[Path]) -> Iterator[QuarterData]:
             yield _read_quarter_cached(p, z)
         return
 
-    # forkserver: a clean worker (no copy of the parent's threads or its large tables)
-    from .._workers import starting_workers
+    # forkserver: a clean worker (no copy of the parent's threads or its large tables), ended with this process
+    from .._workers import process_pool, starting_workers
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+    with process_pool(workers) as pool:
         with starting_workers():  # (an unguarded main script is not re-run by the workers)
             futures = {z: pool.submit(_read_quarter_cached, p, z, _cache_key(z)) for z in todo}
         for z in zips:
@@ -833,7 +839,8 @@ def _read_imported(imported: list[Path], parts: _Parts) -> None:
         parts.add(part, None, dd, source="imported")
         n_drop = len(dd) if dd is not None else 0
         parts.summary.append({"source": f"imported {f.name}", "rows_read": len(part) + n_drop, "kept": len(part),
-                              "dropped": n_drop})
+                              "dropped": n_drop,
+                              "kept_without_ticker": int(part["ticker"].isna().sum()) if "ticker" in part else 0})
 
 
 def _combine(parts: _Parts) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int], pd.DataFrame, list[str]]:

@@ -131,6 +131,9 @@ def load_spec(path: str | Path) -> SampleSpec:
         raise ConfigError(f"spec file {p} not found") from exc
     except ValueError as exc:
         raise ConfigError(f"spec file {p} is not valid JSON: {exc}") from exc
+    if not isinstance(obj, dict):
+        raise ConfigError(f"spec file {p} must hold a JSON object of settings, not {type(obj).__name__}",
+                          hint='e.g. {"n_firms": 200, "start": "2015-01-02"}')
     known = {f.name for f in fields(SampleSpec)}
     bad = sorted(set(obj) - known)
     if bad:
@@ -138,10 +141,65 @@ def load_spec(path: str | Path) -> SampleSpec:
     base = SampleSpec()
     for k in ("effects", "rates"):
         if k in obj:
+            if not isinstance(obj[k], dict):
+                raise ConfigError(f"spec file {p}: {k} must be an object of name -> number, got {obj[k]!r}")
             merged = dict(getattr(base, k))
             unknown = sorted(set(obj[k]) - set(merged))
             if unknown:
                 raise ConfigError(f"spec file {p}: unknown {k} key(s) {', '.join(unknown)}")
+            for name, v in obj[k].items():
+                if not _fits(v, float):
+                    raise ConfigError(f"spec file {p}: {k}.{name} must be a number, got {v!r}")
             merged.update(obj[k])
             obj[k] = merged
+    _check_types(obj, p)
     return SampleSpec(**{**base.to_dict(), **obj})
+
+
+def _fits(value: object, hint: object) -> bool:
+    """Whether a JSON *value* fits a :class:`SampleSpec` field's annotation (``int``, ``float``, ``str``,
+    ``bool``, ``dict[str, float]`` and their ``| None``)."""
+    import math
+    import types
+    import typing
+
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        return any(_fits(value, h) for h in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if hint is str:
+        return isinstance(value, str)
+    if typing.get_origin(hint) is dict:
+        kt, vt = typing.get_args(hint)
+        return isinstance(value, dict) and all(_fits(k, kt) and _fits(v, vt) for k, v in value.items())
+    return True
+
+
+def _check_types(obj: dict[str, Any], p: Path) -> None:
+    """Refuse a spec value of the wrong type (``"n_firms": "abc"`` crashed the generator; ``"start": 5`` silently
+    generated a market from 1970) or dates that are not dates in order."""
+    import typing
+
+    import pandas as pd
+
+    hints = typing.get_type_hints(SampleSpec)
+    for k, v in obj.items():
+        if not _fits(v, hints[k]):
+            want = str(hints[k]).replace("<class '", "").replace("'>", "")
+            raise ConfigError(f"spec file {p}: {k} must be {want}, got {v!r} ({type(v).__name__})",
+                              hint=f"the default is {getattr(SampleSpec(), k)!r}")
+    spec = {**SampleSpec().to_dict(), **obj}
+    try:
+        start, end = pd.Timestamp(spec["start"]), pd.Timestamp(spec["end"])
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"spec file {p}: start and end must be dates written YYYY-MM-DD ({exc})") from exc
+    if not start < end:
+        raise ConfigError(f"spec file {p}: start {spec['start']} is not before end {spec['end']}")
+    if not 1 <= spec["n_firms"] <= 100_000:
+        raise ConfigError(f"spec file {p}: n_firms must be between 1 and 100,000, got {spec['n_firms']}")
