@@ -67,7 +67,8 @@ def test_openinsider_bad_rows_are_dropped_with_reasons(tmp_path: Path) -> None:
     tx = read_transactions_file(_oi_file(tmp_path, rows), format="openinsider")
     d = tx.attrs["dropped"]
     assert len(tx) == 4 and len(d) == 2
-    assert set(d["reason"].str.split(" ").str[0]) == {"unparseable", "shares"}
+    assert set(d["reason"]) == {"Filing Date 'not a date' is not a date", "Qty 'abc' is not a number"}
+    assert list(d["line"]) == [5, 6] and set(d["file"]) == {"openinsider.csv"}
     with pytest.raises(ik.DataError, match="not an OpenInsider table"):
         f = tmp_path / "x.csv"
         f.write_text("a,b\n1,2\n")
