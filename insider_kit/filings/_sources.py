@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from ..errors import DataError
@@ -56,6 +57,10 @@ class RawTable:
     skipped: str | None = None
     #: things a reader should know (``no line break at the end: the last row may be cut``)
     notes: list[str] = field(default_factory=list)
+    #: the data-row number (1 = first after the header) of each row of *table* (None: 1, 2, 3 ...)
+    row_numbers: np.ndarray | None = None
+    #: rows set aside (data-row number, reason): a width other than the header's
+    bad_rows: list[tuple[int, str]] = field(default_factory=list)
 
 
 def expand_inputs(inputs: list[str | Path]) -> tuple[list[Path], list[Path]]:
@@ -203,19 +208,23 @@ def _delimited(text: str, path: Path, encoding: str, suffix: str) -> RawTable:
     counts = {"\t": first.count("\t"), ",": first.count(","), ";": first.count(";")}
     sep = "\t" if suffix == ".tsv" else max(counts, key=lambda k: (counts[k], k == "\t", k == ","))
     kind = {"\t": "tsv", ",": "csv", ";": "semicolon"}[sep]
-    header = next(csv.reader(io.StringIO(text), delimiter=sep), [])
-    header = [h.strip() for h in header]
+    try:
+        header = [h.strip() for h in next(csv.reader(io.StringIO(text, newline=""), delimiter=sep), [])]
+    except csv.Error as exc:
+        raise DataError(f"unreadable header line ({exc})", path=path) from exc
     if not any(header):
         raise DataError("no header line", path=path)
     notes = [] if text.endswith(("\n", "\r")) else ["no line break at the end: its last row may be cut short"]
     table = _arrow_csv(text, sep, len(header))
+    numbers: np.ndarray | None = None
+    bad: list[tuple[int, str]] = []
     if table is None:
-        table = _python_csv(text, sep, len(header), path)
+        table, numbers, bad = _python_csv(text, sep, len(header), path)
     names = _unique_names(header, path)
     table = table.rename_columns(names)
-    if table.num_rows == 0:
+    if table.num_rows == 0 and not bad:
         return RawTable(None, encoding, kind, skipped="no rows (a header only)", notes=notes)
-    return RawTable(table, encoding, kind, notes=notes)
+    return RawTable(table, encoding, kind, notes=notes, row_numbers=numbers, bad_rows=bad)
 
 
 def _unique_names(header: list[str], path: Path) -> list[str]:
@@ -243,20 +252,31 @@ def _arrow_csv(text: str, sep: str, width: int) -> pa.Table | None:
         return None
 
 
-def _python_csv(text: str, sep: str, width: int, path: Path) -> pa.Table:
-    """Python's csv module for the files Arrow refuses: a short row is padded with blanks (and noted by the
-    format's checks as cells missing), a row longer than the header is an error naming its line."""
+def _python_csv(text: str, sep: str, width: int, path: Path) -> tuple[pa.Table, np.ndarray, list[tuple[int, str]]]:
+    """Python's csv module for the files Arrow refuses (rows of another width than the header): such a row is
+    set aside with its reason (a row shifted by an unquoted separator must not be read with its cells in the
+    wrong columns), unless every longer row has the same width and only blanks beyond the header (a trailing
+    separator on each line).  Returns the table, the data-row numbers of its rows, and the rows set aside."""
+    from collections import Counter
+
     try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=sep, strict=False))[1:]
+        rows = [r for r in list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=False))[1:]
+                if r and any(c.strip() for c in r)]
     except csv.Error as exc:
         raise DataError(f"not a readable {'TSV' if sep == chr(9) else 'CSV'} file ({exc})", path=path) from exc
-    rows = [r for r in rows if r and any(c.strip() for c in r)]
-    for k, r in enumerate(rows):
-        if len(r) > width and any(c.strip() for c in r[width:]):
-            raise DataError(f"data row {k + 1} has {len(r)} fields but the header {width}", path=path,
-                            hint="a separator inside an unquoted field? quote it, or fix the header")
-    cols = [pa.array([r[j] if j < len(r) else "" for r in rows], pa.string()) for j in range(width)]
-    return pa.table(cols, names=[f"f{k}" for k in range(width)])
+    longer = Counter(len(r) for r in rows if len(r) > width)
+    trailing = len(longer) == 1 and all(not any(c.strip() for c in r[width:]) for r in rows if len(r) > width) \
+        and next(iter(longer.values())) > sum(len(r) == width for r in rows)
+    good, numbers, bad = [], [], []
+    for k, r in enumerate(rows, start=1):
+        if len(r) == width or (trailing and len(r) > width):
+            good.append(r)
+            numbers.append(k)
+        else:
+            bad.append((k, f"row has {len(r)} fields but the header {width}"
+                           + (" (cut short?)" if len(r) < width else " (a separator inside an unquoted value?)")))
+    cols = [pa.array([r[j] for r in good], pa.string()) for j in range(width)]
+    return pa.table(cols, names=[f"f{k}" for k in range(width)]), np.array(numbers, dtype=np.int64), bad
 
 
 def _html(text: str, path: Path, encoding: str, want: Callable[[list[str]], bool] | None) -> RawTable:

@@ -164,14 +164,16 @@ def parse_mapping(spec: str | dict[str, Any] | None) -> dict[str, str] | None:
         text = spec.strip()
         if not text.startswith(("{", "[")) and not text.lstrip("-+").replace(".", "", 1).isdigit():
             p = Path(text).expanduser()
+            shown = text if len(text) <= 80 else text[:77] + "..."
             try:
                 if not p.is_file():
-                    raise DataError("--mapping is neither a JSON object nor an existing file", path=text, hint=hint)
+                    raise DataError("--mapping is neither a JSON object nor an existing file", path=shown, hint=hint)
                 text = p.read_text(encoding="utf-8-sig")
             except OSError as exc:
-                raise DataError(f"--mapping file cannot be read ({exc.strerror or exc})", path=text, hint=hint) from exc
+                raise DataError(f"--mapping is neither a JSON object nor an existing file ({exc.strerror or exc})",
+                                path=shown, hint=hint) from exc
             except UnicodeDecodeError as exc:
-                raise DataError("--mapping file is not UTF-8 text", path=text, hint=hint) from exc
+                raise DataError("--mapping file is not UTF-8 text", path=shown, hint=hint) from exc
         try:
             obj = json.loads(text)
         except (ValueError, RecursionError) as exc:
@@ -259,7 +261,7 @@ class _Rows:
         self.row = row
         self.reason = np.full(len(file), None, dtype=object)
         self.rule = np.full(len(file), None, dtype=object)
-        self.bad_files: dict[int, str] = {}
+        self.bad_files: dict[int, tuple[str, str | None]] = {}
 
     def drop(self, mask: np.ndarray | pd.Series, rule: str, detail: Detail = None) -> None:
         """Drop the rows of *mask* not dropped yet, for *rule* (their reasons: *detail*, else the rule)."""
@@ -281,7 +283,7 @@ class _Rows:
         r = reason.to_numpy(dtype=object)
         has = reason.notna().to_numpy(bool)
         if outside is not None:
-            out = has & np.array([isinstance(x, str) and " is outside " in x for x in r])
+            out = has & np.array([isinstance(x, str) and " is outside " in x for x in r], dtype=bool)
             self.drop(out, outside, lambda ix: r[ix])
         self.drop(has, rule, lambda ix: r[ix])
 
@@ -359,7 +361,7 @@ def _dates(df: pd.DataFrame, cols: Sequence[str], rows: _Rows, opts: _Options, *
                 break
             except AmbiguousDates as exc:
                 for g in exc.groups:
-                    rows.bad_files.setdefault(int(g), exc.message.replace(what, "dates") + f" (hint: {exc.hint})")
+                    rows.bad_files.setdefault(int(g), (exc.message.replace(what, "dates", 1), exc.hint))
                 stacked = stacked.where(~np.isin(groups, exc.groups), "")
         for k, c in enumerate(texts):
             part = slice(k * n, (k + 1) * n)
@@ -631,8 +633,9 @@ def _booleans(df: pd.DataFrame, col: str, rows: _Rows, opts: _Options, *, nullab
         source = next((k for k, v in (opts.mapping or {}).items() if v == col), col)
         for f in np.unique(rows.file[bad]):
             examples = sorted(set(t[bad & (rows.file == f)].tolist()))[:5]
-            rows.bad_files.setdefault(int(f), f"column {source!r} ({col}) holds values that are not true/false: "
-                                              + ", ".join(repr(e) for e in examples))
+            rows.bad_files.setdefault(int(f), (f"column {source!r} ({col}) holds values that are not true/false: "
+                                               + ", ".join(repr(e) for e in examples),
+                                               "write 1/0, true/false or yes/no (blank: unknown)"))
     out = pd.array([None if v is None or v == "bad" else v for v in vals], dtype="boolean")
     s = pd.Series(out, index=df.index)
     return s if nullable else s.fillna(False).astype(bool)
@@ -770,14 +773,16 @@ def _read_file(f: Path) -> bytes:
 
 
 def _read_sources(files: list[Path], opts: _Options, *, skip_bad: bool, known: dict[str, str],
-                  progress: bool) -> tuple[list[_File], list[pa.Table], list[str]]:
+                  progress: bool) -> tuple[list[_File], list[pa.Table], list[str], list[tuple[int, int, str]]]:
     """Every file read (bytes, SHA-256, cells, the format's columns); skipped, duplicate and (with *skip_bad*)
-    bad files recorded; a bad file otherwise raises."""
+    bad files recorded (a bad file otherwise raises); rows of another width than their header set aside (file,
+    row, reason)."""
     from .._progress import tqdm
 
     out: list[_File] = []
     tables: list[pa.Table] = []
     notes: list[str] = []
+    malformed: list[tuple[int, int, str]] = []
     seen: dict[str, _File] = {}
     want = _header_test(opts)
     for k, f in enumerate(tqdm(files, desc="reading files", unit="file", disable=not progress or len(files) < 50)):
@@ -806,10 +811,13 @@ def _read_sources(files: list[Path], opts: _Options, *, skip_bad: bool, known: d
             e.status, e.note = "bad", exc.message.removeprefix(f"{f}: ")
             continue
         notes += [f"{f.name}: {n}" for n in raw.notes]
-        e.rows = t.num_rows
+        e.rows = t.num_rows + len(raw.bad_rows)
+        e.dropped = len(raw.bad_rows)
+        malformed += [(k, row, why) for row, why in raw.bad_rows]
+        numbers = raw.row_numbers if raw.row_numbers is not None else np.arange(1, t.num_rows + 1)
         tables.append(t.append_column("_file", pa.array(np.full(t.num_rows, k, dtype=np.int32)))
-                      .append_column("_row", pa.array(np.arange(1, t.num_rows + 1, dtype=np.int32))))
-    return out, tables, notes
+                      .append_column("_row", pa.array(numbers.astype(np.int32))))
+    return out, tables, notes, malformed
 
 
 def _frame(tables: list[pa.Table]) -> pd.DataFrame:
@@ -832,14 +840,30 @@ _KEY_COLUMNS: Final[list[str]] = [c for c in TIDY_COLUMNS if c not in ("line", "
 
 
 def _row_keys(tx: pd.DataFrame, *, with_line: bool) -> np.ndarray:
-    """A 64-bit hash of each row's trade (:data:`_KEY_COLUMNS`), the same for equal rows read at any time."""
+    """A 64-bit hash of each row's trade (:data:`_KEY_COLUMNS`, in the tidy types), the same for equal rows read
+    at any time (two distinct trades share a key with probability about n**2 / 2**65: 3e-8 for a million rows).
+    Text columns are hashed per distinct value."""
     cols = _KEY_COLUMNS + (["line"] if with_line else [])
-    if not len(tx):
-        return np.zeros(0, dtype=np.uint64)
-    canon = pd.DataFrame({c: (tx[c].astype(str).where(tx[c].notna(), "\x00") if tx[c].dtype.kind not in "fiubM"
-                              else tx[c]) for c in cols})
-    canon["accepted_at"] = tx["accepted_at"].dt.tz_convert("UTC").dt.tz_localize(None)
-    return pd.util.hash_pandas_object(canon, index=False).to_numpy(np.uint64)
+    h = np.zeros(len(tx), dtype=np.uint64)
+    for c in cols:
+        s = tx[c]
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            v = s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").view(np.int64)
+        elif isinstance(s.dtype, pd.CategoricalDtype):
+            v = s.cat.codes.to_numpy(np.int64)  # (the schema fixes the categories)
+        elif s.dtype.kind == "M":
+            v = s.to_numpy("datetime64[ns]").view(np.int64)
+        elif isinstance(s.dtype, pd.BooleanDtype):
+            v = s.astype("Int8").fillna(-1).to_numpy(np.int64)
+        elif s.dtype.kind in "fiub":
+            v = s.to_numpy()
+        else:
+            codes, uniq = pd.factorize(s, use_na_sentinel=False)
+            words = np.array(["\x00NA" if u is None or u is pd.NA else str(u) for u in uniq], dtype=object)
+            h = (h * np.uint64(1099511628211)) ^ pd.util.hash_array(words)[codes] if len(uniq) else h
+            continue
+        h = (h * np.uint64(1099511628211)) ^ pd.util.hash_array(np.asarray(v))
+    return h
 
 
 # long: the batch's steps in order (read, convert, validate, drop, de-duplicate), each a call
@@ -847,10 +871,14 @@ def _read_batch(files: list[Path], opts: _Options, *, skip_bad: bool, known: dic
                 progress: bool = False) -> _Batch:
     """Read *files* in one pass (module docstring): the tidy rows of the good files, de-duplicated; the dropped
     rows with reasons; one record per file."""
-    entries, tables, notes = _read_sources(files, opts, skip_bad=skip_bad, known=known or {}, progress=progress)
+    entries, tables, notes, malformed = _read_sources(files, opts, skip_bad=skip_bad, known=known or {},
+                                                      progress=progress)
+    bad_rows = pd.DataFrame({"accession": pd.Series(pd.NA, index=range(len(malformed)), dtype=object),
+                             "table": "nonderivative", "line": [m[1] for m in malformed],
+                             "reason": [m[2] for m in malformed], "file": [entries[m[0]].path.name for m in malformed],
+                             "rule": "malformed row"}, columns=["accession", "table", "line", "reason", "file", "rule"])
     if not tables:
-        empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in ("file", "rule", *DROPPED_COLUMNS)})
-        return _Batch(finalize_columns(pd.DataFrame({"accession": pd.Series([], dtype=object)})), empty, entries,
+        return _Batch(finalize_columns(pd.DataFrame({"accession": pd.Series([], dtype=object)})), bad_rows, entries,
                       notes=notes)
     df = _frame(tables)
     rows = _Rows(df["_file"].to_numpy(np.int64), df["_row"].to_numpy(np.int64))
@@ -860,10 +888,11 @@ def _read_batch(files: list[Path], opts: _Options, *, skip_bad: bool, known: dic
     if rows.bad_files:
         first = min(rows.bad_files)
         if not skip_bad:
-            raise DataError(rows.bad_files[first], path=entries[first].path,
-                            hint="or pass --skip-bad (skip_bad=True) to import the other files")
-        for k, why in rows.bad_files.items():
-            entries[k].status, entries[k].note = "bad", why
+            why, hint = rows.bad_files[first]
+            more = "; or skip_bad=True (--skip-bad) to import the other files" if len(entries) > 1 else ""
+            raise DataError(why, path=entries[first].path, hint=(hint or "") + more or None)
+        for k, (why, hint) in rows.bad_files.items():
+            entries[k].status, entries[k].note = "bad", why + (f" ({hint})" if hint else "")
     kept = rows.kept
     tidy = finalize_columns(tx.loc[kept].copy())
     tidy, net = validate_rows(tidy)  # (the schema's own checks: the rules above leave it nothing to drop)
@@ -872,8 +901,8 @@ def _read_batch(files: list[Path], opts: _Options, *, skip_bad: bool, known: dic
     dropped = pd.DataFrame({"accession": tx["accession"].to_numpy(dtype=object)[gone],
                             "table": tx["table"].astype(str).to_numpy()[gone], "line": tx["line"].to_numpy()[gone],
                             "reason": rows.reason[gone], "file": names[rows.file[gone]], "rule": rows.rule[gone]})
-    if len(net):
-        dropped = pd.concat([dropped, net.assign(file="", rule="schema")], ignore_index=True)
+    dropped = pd.concat([d for d in (bad_rows, dropped, net.assign(file="", rule="schema")) if len(d)] or [dropped],
+                        ignore_index=True)
     keys = _row_keys(tidy, with_line=opts.format == "tfn" or "line" in (opts.mapping or {}).values())
     dup = pd.Series(keys).duplicated().to_numpy(bool)
     kept_files = rows.file[kept][tidy.index.to_numpy()]
@@ -890,8 +919,8 @@ def _count(entries: list[_File], rows: _Rows, kept_files: np.ndarray, dup: np.nd
     kept = np.bincount(kept_files[~dup], minlength=n)
     dups = np.bincount(kept_files[dup], minlength=n)
     for k, e in enumerate(entries):
-        if e.status == "imported":
-            e.kept, e.dropped, e.duplicates = int(kept[k]), int(dropped[k]), int(dups[k])
+        if e.status == "imported":  # (rows set aside when the file was read are counted already)
+            e.kept, e.dropped, e.duplicates = int(kept[k]), e.dropped + int(dropped[k]), int(dups[k])
 
 
 # ---------------------------------------------------------------------------------------------- the report
