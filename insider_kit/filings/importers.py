@@ -790,9 +790,10 @@ def _read_sources(files: list[Path], opts: _Options, *, skip_bad: bool, known: d
         e = _File(f, hashlib.sha256(data).hexdigest(), data)
         out.append(e)
         if e.sha256 in seen:
-            first = seen[e.sha256]
-            e.status, e.data = ("duplicate", None) if first.status == "imported" else (first.status, None)
-            e.note = f"same content as {first.path.name}" + (f" ({first.note})" if first.status != "imported" else "")
+            first = seen[e.sha256]  # (identical placeholders are placeholders; an identical export, a duplicate)
+            e.data, e.kind, e.encoding = None, first.kind, first.encoding
+            e.status, e.note = ("duplicate", f"same content as {first.path.name}") if first.status == "imported" \
+                else (first.status, first.note)
             continue
         seen[e.sha256] = e
         if e.sha256 in known:
@@ -1027,11 +1028,15 @@ def _report(batch: _Batch, dest: Path | None, fmt: str) -> ImportReport:
 
 
 def _encoding_notes(batch: _Batch, opts: _Options) -> None:
-    """Notes on encodings other than UTF-8 and on trade-dated data."""
+    """Notes on encodings other than UTF-8, rows without a ticker and trade-dated data."""
     enc = pd.Series([e.encoding for e in batch.files if e.status == "imported"], dtype=object)
     for name, n in enc[~enc.isin(["utf-8", "binary", ""])].value_counts().items():
         batch.notes.append(f"{n:,} file(s) decoded as {name}" + ("" if str(name).startswith("utf") else
                                                                  " (not UTF-8: check accented names)"))
+    no_ticker = int(batch.tx["ticker"].isna().sum())
+    if no_ticker:
+        batch.notes.append(f"{no_ticker:,} rows have no usable ticker (blank, or junk such as NONE): kept, but no "
+                           "prices can be matched to them")
     undated = int(batch.tx["filing_date"].isna().sum())
     if undated:
         batch.notes.append(f"dated by trade date only: {undated:,} rows have no filing date; claims that need "
