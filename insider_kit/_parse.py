@@ -42,7 +42,7 @@ import math
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Final, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -77,17 +77,29 @@ _SP: Final[str] = " *"
 
 
 def _pattern(decimal: Decimal) -> str:
-    """The one grammar of a number (Python ``re`` and Arrow's RE2 read it alike: ASCII classes only)."""
+    """The one grammar of a number, as a match-only regular expression (Python ``re`` and Arrow's RE2 read it
+    alike: ASCII classes only).  Forms: ``[sign] [cur] num``, ``cur sign num``, ``[sign] num cur``,
+    ``( [cur] num )``, ``( num cur )``; white space between the parts."""
     if decimal == ".":
         mant = f"(?:{_DIG}{{1,3}}(?:,{_DIG}{{3}})+|{_DIG}+)(?:\\.{_DIG}*)?|\\.{_DIG}+"
     else:
         groups = "|".join(f"{_DIG}{{1,3}}(?:{sep}{_DIG}{{3}})+" for sep in (r"\.", " ", "'"))
         mant = f"(?:{groups}|{_DIG}+)(?:,{_DIG}*)?|,{_DIG}+"
-    return (f"^(?P<lp>\\(?){_SP}(?P<s1>[-+]?){_SP}(?P<c1>[$€£]?){_SP}(?P<s2>[-+]?){_SP}"
-            f"(?P<num>(?:{mant}){_EXP}){_SP}(?P<c2>[$€£]?){_SP}(?P<rp>\\)?)$")
+    num, cur, sign, w = f"(?:{mant}){_EXP}", "[$€£]", "[-+]", _SP
+    forms = [f"{sign}?{w}{cur}?{w}{num}", f"{cur}{w}{sign}{w}{num}", f"{sign}?{w}{num}{w}{cur}",
+             f"\\({w}{cur}?{w}{num}{w}\\)", f"\\({w}{num}{w}{cur}{w}\\)"]
+    return "^(?:" + "|".join(forms) + ")$"
 
 
 _COMPILED: Final[dict[str, re.Pattern[str]]] = {".": re.compile(_pattern(".")), ",": re.compile(_pattern(","))}
+#: What is left of a number once it matched: its digits, decimal mark, sign and exponent.
+_STRIP: Final[dict[str, str]] = {".": "[$€£() ,]", ",": "[$€£() .']"}
+
+
+def _plain(s: str, decimal: Decimal) -> float:
+    """A text that matched the grammar, as a float (parentheses negate; the sign is the first character left)."""
+    v = float(re.sub(_STRIP[decimal], "", s).replace(",", "."))
+    return -v if s.startswith("(") else v
 
 
 class ParsedNumbers(NamedTuple):
@@ -108,8 +120,7 @@ def _why(raw: object, what: str, kind: str, decimal: Decimal, limit: float | Non
         return f"{what} {shown} is beyond the plausible bound {limit:g}"
     if kind == "nonfinite":
         return f"{what} {shown} is not a finite number"
-    m = _COMPILED[","].match(_clean(text)) if decimal == "." and "," in text else None
-    if m is not None and _consistent(*(m.group(k) for k in ("lp", "rp", "s1", "s2", "c1", "c2"))):
+    if decimal == "." and "," in text and _COMPILED[","].match(_clean(text)):
         return f"{what} {shown} is not a number (it looks written with a decimal comma: say decimal=',')"
     return f"{what} {shown} is not a number"
 
@@ -155,21 +166,9 @@ def parse_number(text: object, *, decimal: Decimal = ".", limit: float | None = 
     s = _clean(str(text))
     if not s:
         return math.nan, None
-    m = _COMPILED[decimal].match(s)
-    if m is None or not _consistent(m.group("lp"), m.group("rp"), m.group("s1"), m.group("s2"), m.group("c1"),
-                                     m.group("c2")):
+    if not _COMPILED[decimal].match(s):
         return math.nan, _why(text, what, "text", decimal, limit)
-    num = m.group("num")
-    num = num.replace(",", "") if decimal == "." else num.replace(".", "").replace(" ", "").replace("'", "")
-    v = float(num.replace(",", "."))
-    if m.group("lp") or "-" in (m.group("s1") + m.group("s2")):
-        v = -v
-    return _bounded(v, text, what, decimal, limit)
-
-
-def _consistent(lp: str, rp: str, s1: str, s2: str, c1: str, c2: str) -> bool:
-    """Parentheses in pairs and without a sign; at most one sign and one currency symbol."""
-    return bool(lp) == bool(rp) and not (s1 and s2) and not (c1 and c2) and not (lp and (s1 or s2))
+    return _bounded(_plain(s, decimal), text, what, decimal, limit)
 
 
 def _bounded(v: float, raw: object, what: str, decimal: Decimal, limit: float | None) -> tuple[float, str | None]:
@@ -197,9 +196,7 @@ def _arrow_text(values: pd.Series) -> tuple[object, np.ndarray]:
                         else (v if isinstance(v, str) else str(v)) for v in obj], pa.string())
     if not pa.types.is_string(arr.type):
         arr = arr.cast(pa.string())
-    t = pc.utf8_trim(arr, characters=_WS)
-    t = pc.replace_substring(t, _MINUS, "-")
-    t = pc.replace_substring_regex(t, "[\u00a0\u202f\u2009]", " ")
+    t = _replace_chars(pc.utf8_trim(arr, characters=_WS), {_MINUS: "-", "\u00a0": " ", "\u202f": " ", "\u2009": " "})
     blank = np.asarray(pc.fill_null(pc.equal(t, ""), True).to_numpy(zero_copy_only=False), dtype=bool)
     return t, blank
 
@@ -288,30 +285,29 @@ def _parse_text_numbers(values: pd.Series, *, decimal: Decimal, limit: float | N
     return ParsedNumbers(pd.Series(out, index=idx), pd.Series(reason, index=idx, dtype=object))
 
 
+def _replace_chars(t: Any, table: dict[str, str]) -> Any:
+    """Each character of *table* replaced in the Arrow text *t* (a plain substring pass per character present:
+    several times faster than one regular-expression pass)."""
+    import pyarrow.compute as pc
+
+    for old, new in table.items():
+        if pc.any(pc.match_substring(t, old)).as_py():
+            t = pc.replace_substring(t, old, new)
+    return t
+
+
 def _arrow_general(t: object, decimal: Decimal) -> tuple[np.ndarray, np.ndarray]:
-    """The values of *t* (trimmed Arrow text) that match the grammar, and which ones do."""
+    """The values of *t* (trimmed Arrow text) that match the grammar, and which ones do (:func:`_plain` in Arrow)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    parts = pc.extract_regex(t, _pattern(decimal))
-    matched = np.asarray(pc.is_valid(parts).to_numpy(zero_copy_only=False), dtype=bool)
-    f = {k: pc.fill_null(pc.struct_field(parts, k), "") for k in ("lp", "rp", "s1", "s2", "c1", "c2", "num")}
-
-    def has(k: str) -> np.ndarray:
-        return np.asarray(pc.not_equal(f[k], "").to_numpy(zero_copy_only=False), dtype=bool)
-
-    lp, rp, s1, s2, c1, c2 = (has(k) for k in ("lp", "rp", "s1", "s2", "c1", "c2"))
-    good = matched & (lp == rp) & ~(s1 & s2) & ~(c1 & c2) & ~(lp & (s1 | s2))
-    neg = lp | np.asarray(pc.equal(f["s1"], "-").to_numpy(zero_copy_only=False), dtype=bool) \
-        | np.asarray(pc.equal(f["s2"], "-").to_numpy(zero_copy_only=False), dtype=bool)
-    num = f["num"]
-    if decimal == ".":
-        num = pc.replace_substring(num, ",", "")
-    else:
-        num = pc.replace_substring(pc.replace_substring_regex(num, "[. ']", ""), ",", ".")
+    good = np.asarray(pc.fill_null(pc.match_substring_regex(t, _pattern(decimal)), False)
+                      .to_numpy(zero_copy_only=False), dtype=bool)
+    paren = np.asarray(pc.fill_null(pc.starts_with(t, "("), False).to_numpy(zero_copy_only=False), dtype=bool)
+    num = _replace_chars(t, dict.fromkeys(_STRIP[decimal][1:-1], "") | ({",": "."} if decimal == "," else {}))
     num = pc.if_else(pa.array(good), num, "0")
-    v = np.asarray(pc.cast(num, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
-    v = np.where(neg, -v, v)
+    v = np.array(pc.cast(num, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+    v = np.where(paren, -v, v)
     v[~good] = np.nan
     return v, good
 
@@ -458,6 +454,45 @@ def _build(p: _Text, order: str, start: pd.Timestamp, end: pd.Timestamp,
     return (ts if keep_time else ts.normalize()), None
 
 
+def _fast_iso(texts: pd.Series, start: pd.Timestamp, end: pd.Timestamp,
+              keep_time: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The texts in the usual fixed-width forms (``2024-03-01``, ``2024-03-01 16:05:22`` or with a ``T``,
+    ``20240301``), parsed in Arrow when they name a real day in the era: (values, which were, which had a time).
+    The others (a reason to give, or another form) are left to the per-text path."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(texts)
+    values = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    ok = np.zeros(n, dtype=bool)
+    timed = np.zeros(n, dtype=bool)
+    if not n:
+        return values, ok, timed
+    t = pc.utf8_trim(pa.array(texts.array), characters=_WS)
+    if pc.any(pc.match_substring(t, "T")).as_py():
+        t = pc.replace_substring_regex(t, "^([0-9]{4}-[0-9]{2}-[0-9]{2})T", r"\1 ")
+    lo, hi = int(start.value // 10**9), int(end.value // 10**9)
+    for fmt, shape, has_time in (("%Y-%m-%d", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", False),
+                                 ("%Y-%m-%d %H:%M:%S", "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$", True),
+                                 ("%Y%m%d", "^[0-9]{8}$", False)):
+        ix = np.flatnonzero(np.asarray(pc.fill_null(pc.match_substring_regex(t, shape), False)
+                                       .to_numpy(zero_copy_only=False), dtype=bool))
+        if not len(ix):
+            continue
+        sub = pc.take(t, pa.array(ix))
+        got = pc.strptime(sub, format=fmt, unit="s", error_is_null=True)
+        dd = pc.utf8_slice_codeunits(sub, 6, 8) if fmt == "%Y%m%d" else pc.utf8_slice_codeunits(sub, 8, 10)
+        same = pc.fill_null(pc.equal(pc.day(got), pc.cast(dd, pa.int64())), False)  # (Arrow rolls 02-30 into March)
+        secs = np.asarray(pc.fill_null(got.cast(pa.int64()), lo - 1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        day = secs - secs % 86_400
+        good = np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool) & (day >= lo) & (day <= hi)
+        keep = ix[good]
+        values[keep] = ((secs[good] if keep_time else day[good]) * 10**9).astype("datetime64[ns]")
+        ok[keep] = True
+        timed[keep] = has_time
+    return values, ok, timed
+
+
 def _decide(parsed: list[_Text], codes: np.ndarray, groups: np.ndarray, n_groups: int,
             samples: Sequence[str]) -> np.ndarray:
     """Per group, the day order its slashed dates imply: 1 month first, 2 day first, 0 undecided (only dates
@@ -521,6 +556,8 @@ def parse_dates_bounded(values: pd.Series, *, order: DateOrder = "auto", groups:
     ...
     insider_kit._parse.AmbiguousDates: date: day order of '03/11/2024' is ambiguous (month or day first?) ...
     """
+    import pyarrow as pa
+
     end = era_end() if end is None else end
     idx = values.index
     n = len(values)
@@ -537,21 +574,38 @@ def parse_dates_bounded(values: pd.Series, *, order: DateOrder = "auto", groups:
         values = values.map(lambda x: None if x != x else (str(int(x)) if float(x).is_integer() else str(x)))
     if not isinstance(values.dtype, pd.StringDtype):
         values = values.astype(object).map(lambda x: x if x is None or x is pd.NA or isinstance(x, str) else str(x))
+    values = values.astype("string[pyarrow]")
+    # the usual forms in Arrow, once per distinct text (a million trades have a few thousand dates)
+    arr = pa.array(values.array)
+    enc = (arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr).dictionary_encode()
+    idx_codes = np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    dv, dfast, dt = _fast_iso(pd.Series(pd.arrays.ArrowStringArray(enc.dictionary)), start, end, keep_time)
+    dv, dfast, dt = (np.append(dv, np.datetime64("NaT")), np.append(dfast, False), np.append(dt, False))
+    out_v, fast, out_t = dv[idx_codes], dfast[idx_codes], dt[idx_codes]
+    out_r = np.full(n, None, dtype=object)
+    rest = np.flatnonzero(~fast & values.notna().to_numpy(bool))
+    if len(rest):
+        g = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
+        sv, sr, st = _slow_dates(values.iloc[rest], g[rest], int(g.max()) + 1, order, keep_time, what, start, end)
+        out_v[rest], out_r[rest], out_t[rest] = sv, sr, st
+    return ParsedDates(pd.Series(out_v, index=idx), pd.Series(out_r, index=idx, dtype=object), out_t)
+
+
+def _slow_dates(values: pd.Series, g: np.ndarray, n_groups: int, order: DateOrder, keep_time: bool, what: str,
+                start: pd.Timestamp, end: pd.Timestamp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The texts the fast path left, one distinct text at a time: taken apart, the day order decided per group
+    (or refused), each distinct (text, order) built once."""
     codes, uniq = pd.factorize(values, use_na_sentinel=True)
-    texts = [str(u) for u in uniq]
+    texts = [str(u) for u in np.asarray(uniq, dtype=object)]
     parsed = [_split(u) for u in texts]
-    g = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
-    n_groups = int(g.max()) + 1 if n else 1
     if order == "auto":
-        seen = codes >= 0
-        decided = _decide(parsed, np.where(seen, codes, len(parsed)), g, n_groups, texts)
+        decided = _decide(parsed, np.where(codes >= 0, codes, len(parsed)), g, n_groups, texts)
         bad = np.flatnonzero(decided < 0)
         if len(bad):
             _raise_ambiguous(decided, bad, parsed, texts, codes, g, what)
         per_group = np.where(decided == 2, "dmy", "mdy")
     else:
         per_group = np.full(n_groups, order)
-    # each distinct (text, order) pair built once
     row_order = (per_group[g] == "dmy").astype(np.int64)
     pair = np.where(codes >= 0, codes * 2 + row_order, -1)
     pcodes, puniq = pd.factorize(pair, use_na_sentinel=False)
@@ -559,10 +613,8 @@ def parse_dates_bounded(values: pd.Series, *, order: DateOrder = "auto", groups:
     built_r = np.full(len(puniq) + 1, None, dtype=object)
     built_t = np.zeros(len(puniq) + 1, dtype=bool)
     for k, key in enumerate(puniq):
-        if key < 0:
-            continue
-        p = parsed[key // 2]
-        if p.kind == "blank":
+        p = parsed[key // 2] if key >= 0 else None
+        if p is None or p.kind == "blank":
             continue
         ts, why = _build(p, "dmy" if key % 2 else "mdy", start, end, keep_time)
         if ts is not None:
@@ -571,8 +623,7 @@ def parse_dates_bounded(values: pd.Series, *, order: DateOrder = "auto", groups:
         else:
             t = texts[key // 2]
             built_r[k] = f"{what} {t if len(t) <= 40 else t[:37] + '...'!r} {why}"
-    return ParsedDates(pd.Series(built_v[pcodes], index=idx), pd.Series(built_r[pcodes], index=idx, dtype=object),
-                       built_t[pcodes])
+    return built_v[pcodes], built_r[pcodes], built_t[pcodes]
 
 
 def _raise_ambiguous(decided: np.ndarray, bad: np.ndarray, parsed: list[_Text], texts: list[str], codes: np.ndarray,

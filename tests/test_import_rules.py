@@ -457,3 +457,36 @@ def test_value_without_shares_and_rows_without_either(tmp_path: Path) -> None:
                                                           "s": "trans_code", "v": "value"})
     assert tx["value"].tolist() == [1000.0] and np.isnan(tx["shares"].iloc[0]) and np.isnan(tx["price"].iloc[0])
     assert reasons(tx) == ["no shares and no value"]
+
+
+def test_a_folder_read_at_once_equals_its_files_read_one_by_one() -> None:
+    """The grouped read of same-header exports (one Arrow read for a folder) gives each file exactly the table,
+    skip reason or error its own read gives, on clean, mutated, CRLF and quote-broken files (the slow,
+    obviously correct reference: one read per file)."""
+    import sys
+
+    from insider_kit.errors import DataError
+    from insider_kit.filings._sources import read_table_bytes, read_tables
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _fuzz_importers import BASES, mutate
+
+    rng = np.random.default_rng(5)
+    items = [(BASES["openinsider"][0].encode(), Path("clean.csv")),
+             (BASES["openinsider"][0].replace("\n", "\r\n").encode(), Path("crlf.csv")),
+             (BASES["openinsider"][0].replace('"Doe John"', '"Doe\nJohn"').encode(), Path("spans.csv")),
+             (BASES["openinsider"][0].replace('"Doe John"', '"Doe John').encode(), Path("open-quote.csv"))]
+    items += [(mutate(fmt, rng), Path(f"m{k}.csv")) for k in range(300) for fmt in ("openinsider", "tfn")]
+    together = read_tables(items)
+    for (data, path), got in zip(items, together, strict=True):
+        try:
+            alone = read_table_bytes(data, path)
+        except DataError as exc:
+            assert isinstance(got, DataError) and got.message == exc.message, path
+            continue
+        assert not isinstance(got, DataError), (path, got)
+        assert (got.skipped, got.kind, got.encoding, got.bad_rows) == (alone.skipped, alone.kind, alone.encoding,
+                                                                      alone.bad_rows), path
+        assert (got.table is None) == (alone.table is None), path
+        if got.table is not None and alone.table is not None:
+            assert got.table.to_pydict() == alone.table.to_pydict(), path

@@ -70,10 +70,10 @@ from ..config import DataPaths
 from ..days import NEW_YORK
 from ..errors import DataError
 from ..tickers import normalise_tickers
-from ._sources import RawTable, expand_inputs, read_table_bytes
+from ._sources import expand_inputs, read_tables
 from .codes import TRANSACTION_CODES
 from .roles import normalise_roles
-from .schema import DROPPED_COLUMNS, TIDY_COLUMNS, finalize_columns, validate_rows
+from .schema import DROPPED_COLUMNS, TABLES, TIDY_COLUMNS, finalize_columns, validate_rows
 
 __all__ = ["FORMATS", "MAPPING_TARGETS", "TFN_ROLES", "DatedBy", "Format", "ImportReport", "import_transactions",
            "parse_mapping", "read_transactions_file"]
@@ -110,7 +110,8 @@ _DIRECTION: Final[dict[str, str]] = {"P": "A", "S": "D", "A": "A", "D": "D", "F"
 _DIRECTION_NONDERIV: Final[dict[str, str]] = {**_DIRECTION, "M": "A", "X": "A", "O": "A", "C": "A"}
 _WORDS: Final[dict[str, str]] = {"buy": "P", "bought": "P", "purchase": "P", "purchased": "P", "sell": "S",
                                  "sold": "S", "sale": "S"}
-_NONE: Final = np.array(None, dtype=object)
+_AD: Final[dict[str | None, int]] = {"A": 1, "D": 2}
+_STR: Final = "string[pyarrow]"
 _TRUE: Final[frozenset[str]] = frozenset({"1", "1.0", "true", "t", "yes", "y"})
 _FALSE: Final[frozenset[str]] = frozenset({"0", "0.0", "false", "f", "no", "n"})
 
@@ -261,14 +262,16 @@ class _Rows:
         self.row = row
         self.reason = np.full(len(file), None, dtype=object)
         self.rule = np.full(len(file), None, dtype=object)
+        self.alive = np.ones(len(file), dtype=bool)
         self.bad_files: dict[int, tuple[str, str | None]] = {}
 
     def drop(self, mask: np.ndarray | pd.Series, rule: str, detail: Detail = None) -> None:
         """Drop the rows of *mask* not dropped yet, for *rule* (their reasons: *detail*, else the rule)."""
-        m = np.asarray(mask, dtype=bool) & (self.rule == None)  # noqa: E711 (element-wise)
+        m = np.asarray(mask, dtype=bool) & self.alive
         if not m.any():
             return
         ix = np.flatnonzero(m)
+        self.alive[ix] = False
         self.rule[ix] = rule
         if detail is None or isinstance(detail, str):
             self.reason[ix] = detail or rule
@@ -282,15 +285,27 @@ class _Rows:
         the dates outside the era under that rule."""
         r = reason.to_numpy(dtype=object)
         has = reason.notna().to_numpy(bool)
-        if outside is not None:
-            out = has & np.array([isinstance(x, str) and " is outside " in x for x in r], dtype=bool)
+        if outside is not None and has.any():
+            out = np.zeros(len(r), dtype=bool)
+            ix = np.flatnonzero(has)
+            out[ix] = [" is outside " in str(x) for x in r[ix]]
             self.drop(out, outside, lambda ix: r[ix])
         self.drop(has, rule, lambda ix: r[ix])
 
     @property
     def kept(self) -> np.ndarray:
         """The rows neither dropped nor in a bad file."""
-        return (self.rule == None) & ~np.isin(self.file, list(self.bad_files))  # noqa: E711
+        return self.alive & ~np.isin(self.file, list(self.bad_files))
+
+
+def _const(value: str, index: pd.Index) -> pd.Series:
+    """A text column of one value (Arrow-backed)."""
+    return pd.Series(pd.arrays.ArrowStringArray(pa.repeat(pa.scalar(value, pa.string()), len(index))), index=index)
+
+
+def _tables(n: int, index: pd.Index) -> pd.Series:
+    """A ``table`` column of non-derivative rows."""
+    return pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index(TABLES)), index=index)
 
 
 def _text(s: pd.Series) -> pd.Series:
@@ -310,8 +325,16 @@ def _by_distinct(s: pd.Series, fn: Callable[[str], Any]) -> np.ndarray:
     """``s.map(fn)`` computed once per distinct value (an object array)."""
     codes, uniq = pd.factorize(s, use_na_sentinel=False)
     vals = np.empty(len(uniq) + 1, dtype=object)
-    vals[:-1] = [fn("" if u is None or u is pd.NA else str(u)) for u in uniq]
+    vals[:-1] = [fn("" if u is None or u is pd.NA else str(u)) for u in np.asarray(uniq, dtype=object)]
     return vals[codes]
+
+
+def _fields_by_distinct(s: pd.Series, fn: Callable[[str], tuple[Any, ...]], dtypes: Sequence[Any]) -> list[np.ndarray]:
+    """The fields of ``fn`` of each value, computed once per distinct value, as one array per field."""
+    codes, uniq = pd.factorize(s, use_na_sentinel=False)
+    got = [fn("" if u is None or u is pd.NA else str(u)) for u in np.asarray(uniq, dtype=object)]
+    return [np.array([g[k] for g in got], dtype=dt)[codes] if len(got) else np.zeros(0, dtype=dt)
+            for k, dt in enumerate(dtypes)]
 
 
 def _explicit_sign(raw: pd.Series | None, value: pd.Series) -> np.ndarray:
@@ -366,8 +389,10 @@ def _dates(df: pd.DataFrame, cols: Sequence[str], rows: _Rows, opts: _Options, *
         for k, c in enumerate(texts):
             part = slice(k * n, (k + 1) * n)
             name = names[list(cols).index(c)]
-            reason = got.reason.iloc[part].reset_index(drop=True).map(
-                lambda r, name=name: None if r is None else name + r[len(what):])
+            reason = got.reason.iloc[part].reset_index(drop=True)
+            has = reason.notna().to_numpy(bool)
+            if has.any():  # (the parser named the stacked columns: each reason names its own)
+                reason[has] = [name + r[len(what):] for r in reason[has]]
             parsed[c] = (got.values.iloc[part].reset_index(drop=True), reason, got.timed[part])
     for c, name in zip(cols, names, strict=True):
         if c not in parsed:
@@ -380,7 +405,7 @@ def _dates(df: pd.DataFrame, cols: Sequence[str], rows: _Rows, opts: _Options, *
 
 
 # ----------------------------------------------------------------------------------------------- direction
-def _codes(s: pd.Series, *, words: bool) -> np.ndarray:
+def _codes(s: pd.Series, *, words: bool) -> pd.Series:
     """One-letter transaction codes: ``P - Purchase`` and ``P`` give ``P``; with *words*, ``buy``/``sell`` and
     ``purchase``/``sale`` give P/S.  Anything else: None."""
     def one(v: str) -> str | None:
@@ -389,58 +414,79 @@ def _codes(s: pd.Series, *, words: bool) -> np.ndarray:
             return m.group(1).upper()
         return _WORDS.get(v.lower()) if words else None
 
-    return _by_distinct(_text(s), one)
+    codes, uniq = pd.factorize(_text(s), use_na_sentinel=False)
+    got = [one(str(u)) for u in np.asarray(uniq, dtype=object)]
+    names = sorted({g for g in got if g is not None})
+    small = np.array([names.index(g) + 1 if g is not None else 0 for g in got], dtype=np.int8)
+    return _labels(small[codes] if len(codes) else np.zeros(0, np.int8), names, s.index)
 
 
 def _adverb(d: object) -> str:
-    return "an acquisition" if d == "A" else "a disposal"
+    return "an acquisition" if d in ("A", 1) else "a disposal"
 
 
-def _sign_clash(ix: np.ndarray, *, code: np.ndarray, ref: np.ndarray, sdir: np.ndarray, what: str) -> list[str]:
-    return [f"code {c} is {_adverb(r)} but the {what} is {'positive' if s == 'A' else 'negative'}"
-            for c, r, s in zip(code[ix], ref[ix], sdir[ix], strict=True)]
+def _sign_clash(ix: np.ndarray, *, code: Callable[[np.ndarray], np.ndarray], ref: np.ndarray, sdir: np.ndarray,
+                what: str) -> list[str]:
+    return [f"code {c} is {_adverb(r)} but the {what} is {'positive' if s == 1 else 'negative'}"
+            for c, r, s in zip(code(ix), ref[ix], sdir[ix], strict=True)]
 
 
 # long: the direction rules in order (code, A/D column, each sign), each with its own reason
 def _direction(tx: pd.DataFrame, rows: _Rows, *, raw_code: pd.Series, filed_ad: pd.Series | None,
                signs: list[tuple[str, np.ndarray]]) -> None:
     """``acquired_disposed`` and ``ad_source`` from ``trans_code`` (module docstring), the A/D column and the
-    signs only as cross-checks; rows in conflict, without a valid code or without a direction, dropped."""
-    code = tx["trans_code"].to_numpy(dtype=object)
-    has_code = np.array([isinstance(c, str) for c in code], dtype=bool)
-    raw = _text(raw_code).to_numpy(dtype=object)
-    rows.drop(~has_code & (raw == ""), "no transaction code")
+    signs only as cross-checks; rows in conflict, without a valid code or without a direction, dropped.
+    (Directions are worked as small integers: 0 none, 1 acquired, 2 disposed.)"""
+    ccode, uniq = pd.factorize(tx["trans_code"], use_na_sentinel=False)  # (a handful of codes: each once)
+    distinct = [c if isinstance(c, str) else None for c in np.asarray(uniq, dtype=object)]
+    letters = np.array([*distinct, None], dtype=object)
+
+    def per_code(fn: Callable[[str | None], object], dtype: type) -> np.ndarray:
+        return np.array([fn(c) for c in distinct] + [fn(None)], dtype=dtype)[ccode]
+
+    def code_at(ix: np.ndarray) -> np.ndarray:
+        return letters[ccode[ix]]
+
+    has_code = per_code(lambda c: c is not None, bool)
+    rows.drop(~has_code & (_text(raw_code) == "").to_numpy(bool), "no transaction code")
     rows.drop(~has_code, "transaction code not understood",
-              lambda ix: [f"transaction code {str(r)[:40]!r} is not understood" for r in raw[ix]])
-    known = np.array([c in TRANSACTION_CODES for c in code], dtype=bool)
-    rows.drop(has_code & ~known, "transaction code not understood",
-              lambda ix: [f"transaction code {c!r} is not a Form 4 code" for c in code[ix]])
-    nonderiv = (tx["table"].astype(str) == "nonderivative").to_numpy(bool)
-    expected = np.empty(len(tx), dtype=object)
-    expected[:] = [(_DIRECTION_NONDERIV if nd else _DIRECTION).get(c) if isinstance(c, str) else None
-                   for c, nd in zip(code, nonderiv, strict=True)]
-    filed = np.full(len(tx), None, dtype=object)
+              lambda ix: [f"transaction code {str(r)[:40]!r} is not understood" for r in raw_code.iloc[ix]])
+    rows.drop(has_code & ~per_code(lambda c: c in TRANSACTION_CODES, bool), "transaction code not understood",
+              lambda ix: [f"transaction code {c!r} is not a Form 4 code" for c in code_at(ix)])
+    nonderiv = (tx["table"] == "nonderivative").to_numpy(bool)
+    expected = np.where(nonderiv, per_code(lambda c: _AD.get(_DIRECTION_NONDERIV.get(c or ""), 0), np.int8),
+                        per_code(lambda c: _AD.get(_DIRECTION.get(c or ""), 0), np.int8))
+    filed = np.zeros(len(tx), dtype=np.int8)
     if filed_ad is not None:
-        f = _text(filed_ad).str.upper().to_numpy(dtype=object)
-        rows.drop((f != "") & ~np.isin(f, ["A", "D"]), "A/D code not A or D",
-                  lambda ix: [f"acquired/disposed code {str(v)[:20]!r} is not A or D" for v in f[ix]])
-        filed = np.where(np.isin(f, ["A", "D"]), f, _NONE)
-        clash = (filed != None) & (expected != None) & (filed != expected)  # noqa: E711
-        rows.drop(clash, "code and A/D disagree",
-                  lambda ix: [f"code {c} is {_adverb(e)} but the A/D column says {a}"
-                              for c, e, a in zip(code[ix], expected[ix], filed[ix], strict=True)])
-    ref = np.where(filed != None, filed, expected)  # noqa: E711
+        fcode, fdistinct = pd.factorize(_text(filed_ad).str.upper(), use_na_sentinel=False)
+        fvals = np.array([_AD.get(str(v), -1 if str(v) else 0) for v in np.asarray(fdistinct, dtype=object)],
+                         dtype=np.int8)
+        filed = fvals[fcode] if len(fcode) else filed
+        texts = np.asarray(fdistinct, dtype=object)
+        rows.drop(filed < 0, "A/D code not A or D",
+                  lambda ix: [f"acquired/disposed code {str(v)[:20]!r} is not A or D" for v in texts[fcode[ix]]])
+        filed = np.maximum(filed, 0).astype(np.int8)
+        rows.drop((filed > 0) & (expected > 0) & (filed != expected), "code and A/D disagree",
+                  lambda ix: [f"code {c} is {_adverb(e)} but the A/D column says {'AD'[a - 1]}"
+                              for c, e, a in zip(code_at(ix), expected[ix], filed[ix], strict=True)])
+    ref = np.where(filed > 0, filed, expected).astype(np.int8)
     for what, sign in signs:
-        sdir = np.where(sign > 0, "A", np.where(sign < 0, "D", _NONE))
-        clash = (sdir != None) & (ref != None) & (sdir != ref)  # noqa: E711
-        rows.drop(clash, "code and sign disagree",
-                  partial(_sign_clash, code=code, ref=ref, sdir=sdir, what=what))
-        ref = np.where((ref == None) & (sdir != None), sdir, ref)  # noqa: E711
-    rows.drop(ref == None, "direction unknown",  # noqa: E711
+        sdir = np.where(sign > 0, 1, np.where(sign < 0, 2, 0)).astype(np.int8)
+        rows.drop((sdir > 0) & (ref > 0) & (sdir != ref), "code and sign disagree",
+                  partial(_sign_clash, code=code_at, ref=ref, sdir=sdir, what=what))
+        ref = np.where((ref == 0) & (sdir > 0), sdir, ref).astype(np.int8)
+    rows.drop(ref == 0, "direction unknown",
               lambda ix: [f"code {c} has no fixed direction and the row gives none (no A/D column, no sign)"
-                          for c in code[ix]])
-    tx["acquired_disposed"] = pd.array(ref, dtype="string")
-    tx["ad_source"] = np.where(filed != None, "filed", "derived")  # noqa: E711
+                          for c in code_at(ix)])
+    tx["acquired_disposed"] = _labels(ref, ["A", "D"], tx.index)
+    tx["ad_source"] = _labels(np.where(filed > 0, 1, 2).astype(np.int8), ["filed", "derived"], tx.index)
+
+
+def _labels(codes: np.ndarray, names: list[str], index: pd.Index) -> pd.Series:
+    """Arrow text from small integer codes (1 -> names[0], 2 -> names[1] ...; 0 -> missing)."""
+    arr = pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32) - 1, mask=codes == 0),
+                                         pa.array(names, pa.string())).cast(pa.string())
+    return pd.Series(pd.arrays.ArrowStringArray(arr), index=index)
 
 
 def _amounts(tx: pd.DataFrame, rows: _Rows) -> None:
@@ -448,7 +494,7 @@ def _amounts(tx: pd.DataFrame, rows: _Rows) -> None:
     dropped; shares and value made non-negative (their signs were checked against the code); a missing value
     is shares x price."""
     price = tx["price"].to_numpy(float)
-    code = tx["trans_code"].to_numpy(dtype=object)
+    code = np.asarray(tx["trans_code"].astype(object).where(tx["trans_code"].notna(), None))
     with np.errstate(invalid="ignore"):
         rows.drop(price < 0, "price not positive", lambda ix: [f"price {p:g} is negative" for p in price[ix]])
         rows.drop((price == 0) & np.isin(code, ["P", "S"]), "price not positive",
@@ -498,35 +544,35 @@ def _oi_title(t: str) -> tuple[bool, bool, bool, str]:
 def _openinsider(df: pd.DataFrame, rows: _Rows, opts: _Options) -> pd.DataFrame:
     (filed, timed), (traded, _) = _dates(df, ["Filing Date", "Trade Date"], rows, opts, keep_time=True)
     flags = _text(df["X"]) if "X" in df.columns else pd.Series("", index=df.index, dtype="string[pyarrow]")
-    boxes = _by_distinct(_text(df["Title"]), _oi_title)
+    is_dir, is_off, is_ten, role_title = _fields_by_distinct(_text(df["Title"]), _oi_title, (bool, bool, bool, object))
     qty = _numbers(df, "Qty", rows, opts, what="Qty", limit=LIMITS["shares"])
     price = _numbers(df, "Price", rows, opts, what="Price", limit=LIMITS["price"])
     value = _numbers(df, "Value", rows, opts, what="Value", limit=LIMITS["value"])
     owned = _numbers(df, "Owned", rows, opts, what="Owned", limit=LIMITS["shares"])
-    na = pd.Series(pd.NA, index=df.index, dtype="string[pyarrow]")
+    na = pd.Series(pd.NA, index=df.index, dtype=_STR)
     tx = pd.DataFrame({
         "accession": na,
         "filing_date": filed.dt.normalize(),
         "accepted_at": filed.where(timed).dt.tz_localize(NEW_YORK, ambiguous="NaT", nonexistent="NaT"),
-        "form_type": np.where(flags.str.contains("A", regex=False).to_numpy(bool), "4/A", "4"),
+        "form_type": pd.Series(np.where(flags.str.contains("A", regex=False).to_numpy(bool), "4/A", "4"),
+                               index=df.index).astype(_STR),
         "issuer_cik": na,
         "issuer_name": _text(df["Company Name"]).pipe(_blank_na) if "Company Name" in df.columns else na,
-        "ticker": normalise_tickers(_text(df["Ticker"])),
+        "ticker": normalise_tickers(_text(df["Ticker"])).astype(_STR),
         "owner_cik": na,
         "owner_name": _text(df["Insider Name"]).pipe(_blank_na),
-        "is_director": [b[0] for b in boxes], "is_officer": [b[1] for b in boxes],
-        "is_ten_percent_owner": [b[2] for b in boxes], "is_other": False,
+        "is_director": is_dir, "is_officer": is_off, "is_ten_percent_owner": is_ten, "is_other": False,
         "officer_title": _text(df["Title"]).pipe(_blank_na),
-        "table": "nonderivative",
+        "table": _tables(len(df), df.index),
         "trans_date": traded,
         "trans_code": _codes(df["Trade Type"], words=False),
         "shares": qty, "price": price, "value": value, "shares_after": owned,
         "footnotes": ("OpenInsider flags: " + flags).where(flags.str.len() > 0),
-        "source": "openinsider",
+        "source": _const("openinsider", df.index),
         "line": rows.row,
     })
     tx["role"] = normalise_roles(tx["is_director"], tx["is_officer"], tx["is_ten_percent_owner"], tx["is_other"],
-                                 pd.Series([b[3] for b in boxes], index=df.index))
+                                 pd.Series(role_title, index=df.index))
     _direction(tx, rows, raw_code=df["Trade Type"], filed_ad=None,
                signs=[("quantity", _explicit_sign(df["Qty"], qty)),
                       ("value", _explicit_sign(df["Value"] if "Value" in df.columns else None, value))])
@@ -537,7 +583,7 @@ def _tfn_roles(df: pd.DataFrame) -> tuple[np.ndarray, pd.Series, pd.Series]:
     """The relationship boxes and the title of each TFN row from its role codes (the first code with a title)."""
     flags = np.zeros((len(df), 3), dtype=bool)
     title = pd.Series("", index=df.index, dtype=object)
-    first = pd.Series(pd.NA, index=df.index, dtype="string")
+    first = pd.Series(pd.NA, index=df.index, dtype=_STR)
     for k in range(1, 5):
         if f"rolecode{k}" not in df.columns:
             continue
@@ -577,16 +623,16 @@ def _tfn(df: pd.DataFrame, rows: _Rows, opts: _Options) -> pd.DataFrame:
         "form_type": col("formtype"),
         "issuer_cik": pd.Series(pd.NA, index=df.index, dtype="string[pyarrow]"),
         "issuer_name": col("cname"),
-        "ticker": normalise_tickers(_text(df["ticker"])),
+        "ticker": normalise_tickers(_text(df["ticker"])).astype(_STR),
         "owner_cik": "tfn:" + person,
         "owner_name": col("owner"),
         "is_director": flags[:, 0], "is_officer": flags[:, 1], "is_ten_percent_owner": flags[:, 2], "is_other": False,
         "officer_title": first_code,
-        "table": "nonderivative",
+        "table": _tables(len(df), df.index),
         "trans_date": traded,
         "trans_code": _codes(df["trancode"], words=False),
         "shares": shares, "price": price, "value": np.nan, "shares_after": held,
-        "source": "tfn",
+        "source": _const("tfn", df.index),
         "line": seq.fillna(-1).astype("int64"),
     })
     tx["role"] = normalise_roles(tx["is_director"], tx["is_officer"], tx["is_ten_percent_owner"], tx["is_other"], title)
@@ -650,7 +696,7 @@ def _cik(s: pd.Series) -> pd.Series:
 # long: one block per group of mapped columns (dates, numbers, text, flags, roles), then the direction
 def _mapped(df: pd.DataFrame, rows: _Rows, opts: _Options) -> pd.DataFrame:
     cols = set(df.columns)
-    na = pd.Series(pd.NA, index=df.index, dtype="string[pyarrow]")
+    na = pd.Series(pd.NA, index=df.index, dtype=_STR)
     (traded, _), (filed, _), (deemed, _) = _dates(df, ["trans_date", "filing_date", "deemed_execution_date"],
                                                     rows, opts)
     tx = pd.DataFrame({"trans_date": traded, "filing_date": filed, "deemed_execution_date": deemed}, index=df.index)
@@ -667,16 +713,16 @@ def _mapped(df: pd.DataFrame, rows: _Rows, opts: _Options) -> pd.DataFrame:
         tx[c] = _text(df[c]).pipe(_blank_na) if c in cols else na
     for c in ("issuer_cik", "owner_cik"):
         tx[c] = _cik(df[c]) if c in cols else na
-    tx["ticker"] = normalise_tickers(_text(df["ticker"]))
+    tx["ticker"] = normalise_tickers(_text(df["ticker"])).astype(_STR)
     tx["ownership"] = _text(df["ownership"]).str.upper().str[:1].where(lambda s: s.isin(["D", "I"])) \
         if "ownership" in cols else na
     table = _text(df["table"]).str.lower().str.replace(r"[\s_\-]", "", regex=True) if "table" in cols else None
-    tx["table"] = "nonderivative" if table is None else table.map(
+    tx["table"] = _tables(len(df), df.index) if table is None else table.map(
         {"nonderivative": "nonderivative", "derivative": "derivative", "1": "nonderivative", "2": "derivative",
          "": "nonderivative"})
     rows.drop(tx["table"].isna().to_numpy(bool), "table not understood",
               lambda ix: [f"table {v!r} is not nonderivative or derivative" for v in np.asarray(table)[ix]])
-    tx["table"] = tx["table"].fillna("nonderivative")
+    tx["table"] = pd.Categorical(tx["table"].fillna("nonderivative"), categories=list(TABLES))
     for c in ("is_director", "is_officer", "is_ten_percent_owner", "is_other"):
         tx[c] = _booleans(df, c, rows, opts, nullable=False) if c in cols else False
     tx["plan_10b5_1"] = _booleans(df, "plan_10b5_1", rows, opts, nullable=True) if "plan_10b5_1" in cols else \
@@ -692,7 +738,7 @@ def _mapped(df: pd.DataFrame, rows: _Rows, opts: _Options) -> pd.DataFrame:
     tx["role"] = normalise_roles(tx["is_director"], tx["is_officer"], tx["is_ten_percent_owner"], tx["is_other"],
                                  title)
     tx["trans_code"] = _codes(df["trans_code"], words=True)
-    tx["source"] = "csv"
+    tx["source"] = _const("csv", df.index)
     if "line" not in cols:
         tx["line"] = rows.row
     else:
@@ -772,6 +818,7 @@ def _read_file(f: Path) -> bytes:
         raise DataError(f"cannot read the file ({exc.strerror or exc})", path=f) from exc
 
 
+# long: one pass over the files (bytes, digest, duplicates), one read of them all, one pass over the results
 def _read_sources(files: list[Path], opts: _Options, *, skip_bad: bool, known: dict[str, str],
                   progress: bool) -> tuple[list[_File], list[pa.Table], list[str], list[tuple[int, int, str]]]:
     """Every file read (bytes, SHA-256, cells, the format's columns); skipped, duplicate and (with *skip_bad*)
@@ -780,44 +827,53 @@ def _read_sources(files: list[Path], opts: _Options, *, skip_bad: bool, known: d
     from .._progress import tqdm
 
     out: list[_File] = []
-    tables: list[pa.Table] = []
-    notes: list[str] = []
-    malformed: list[tuple[int, int, str]] = []
-    seen: dict[str, _File] = {}
-    want = _header_test(opts)
+    seen: dict[str, int] = {}
+    copies: dict[int, int] = {}  # file -> the earlier file with the same bytes
+    todo: list[int] = []
     for k, f in enumerate(tqdm(files, desc="reading files", unit="file", disable=not progress or len(files) < 50)):
         data = _read_file(f)
         e = _File(f, hashlib.sha256(data).hexdigest(), data)
         out.append(e)
         if e.sha256 in seen:
-            first = seen[e.sha256]  # (identical placeholders are placeholders; an identical export, a duplicate)
-            e.data, e.kind, e.encoding = None, first.kind, first.encoding
-            e.status, e.note = ("duplicate", f"same content as {first.path.name}") if first.status == "imported" \
-                else (first.status, first.note)
-            continue
-        seen[e.sha256] = e
-        if e.sha256 in known:
+            copies[k] = seen[e.sha256]
+            e.data = None
+        elif e.sha256 in known:
             e.status, e.note, e.data = "duplicate", f"imported before (as {known[e.sha256]})", None
-            continue
+            seen[e.sha256] = k
+        else:
+            seen[e.sha256] = k
+            todo.append(k)
+    got = read_tables([(out[k].data or b"", out[k].path) for k in todo], want=_header_test(opts))
+    tables: list[pa.Table] = []
+    notes: list[str] = []
+    malformed: list[tuple[int, int, str]] = []
+    for k, raw in zip(todo, got, strict=True):
+        e = out[k]
         try:
-            raw: RawTable = read_table_bytes(data, f, want=want)
+            if isinstance(raw, DataError):
+                raise raw
             e.kind, e.encoding = raw.kind, raw.encoding
             if raw.table is None:
                 e.status, e.note = "skipped", raw.skipped or "nothing to read"
                 continue
-            t = _select(raw.table, opts, f)
+            t = _select(raw.table, opts, e.path)
         except DataError as exc:
             if not skip_bad:
                 raise
-            e.status, e.note = "bad", exc.message.removeprefix(f"{f}: ")
+            e.status, e.note = "bad", exc.message.removeprefix(f"{e.path}: ")
             continue
-        notes += [f"{f.name}: {n}" for n in raw.notes]
+        notes += [f"{e.path.name}: {n}" for n in raw.notes]
         e.rows = t.num_rows + len(raw.bad_rows)
         e.dropped = len(raw.bad_rows)
         malformed += [(k, row, why) for row, why in raw.bad_rows]
         numbers = raw.row_numbers if raw.row_numbers is not None else np.arange(1, t.num_rows + 1)
         tables.append(t.append_column("_file", pa.array(np.full(t.num_rows, k, dtype=np.int32)))
                       .append_column("_row", pa.array(numbers.astype(np.int32))))
+    for k, first in copies.items():  # (identical placeholders are placeholders; an identical export, a duplicate)
+        f0 = out[first]
+        out[k].kind, out[k].encoding = f0.kind, f0.encoding
+        out[k].status, out[k].note = ("duplicate", f"same content as {f0.path.name}") if f0.status == "imported" \
+            else (f0.status, f0.note)
     return out, tables, notes, malformed
 
 
@@ -895,20 +951,21 @@ def _read_batch(files: list[Path], opts: _Options, *, skip_bad: bool, known: dic
         for k, (why, hint) in rows.bad_files.items():
             entries[k].status, entries[k].note = "bad", why + (f" ({hint})" if hint else "")
     kept = rows.kept
-    tidy = finalize_columns(tx.loc[kept].copy())
+    tidy = finalize_columns(tx if kept.all() else tx.loc[kept].copy())
     tidy, net = validate_rows(tidy)  # (the schema's own checks: the rules above leave it nothing to drop)
     gone = ~rows.kept & ~np.isin(rows.file, list(rows.bad_files))
     names = np.array([e.path.name for e in entries] + [""], dtype=object)
-    dropped = pd.DataFrame({"accession": tx["accession"].to_numpy(dtype=object)[gone],
-                            "table": tx["table"].astype(str).to_numpy()[gone], "line": tx["line"].to_numpy()[gone],
-                            "reason": rows.reason[gone], "file": names[rows.file[gone]], "rule": rows.rule[gone]})
+    ix = np.flatnonzero(gone)  # (a few rows: taken, not the whole columns converted)
+    dropped = pd.DataFrame({"accession": tx["accession"].iloc[ix].to_numpy(dtype=object),
+                            "table": tx["table"].iloc[ix].astype(str).to_numpy(), "line": tx["line"].to_numpy()[ix],
+                            "reason": rows.reason[ix], "file": names[rows.file[ix]], "rule": rows.rule[ix]})
     dropped = pd.concat([d for d in (bad_rows, dropped, net.assign(file="", rule="schema")) if len(d)] or [dropped],
                         ignore_index=True)
     keys = _row_keys(tidy, with_line=opts.format == "tfn" or "line" in (opts.mapping or {}).values())
     dup = pd.Series(keys).duplicated().to_numpy(bool)
     kept_files = rows.file[kept][tidy.index.to_numpy()]
     _count(entries, rows, kept_files, dup)
-    tidy = tidy.loc[~dup].reset_index(drop=True)
+    tidy = tidy.loc[~dup].reset_index(drop=True) if dup.any() else tidy.reset_index(drop=True)
     return _Batch(tidy, dropped, entries, keys[~dup], notes, kept_files[~dup])
 
 
@@ -916,7 +973,7 @@ def _count(entries: list[_File], rows: _Rows, kept_files: np.ndarray, dup: np.nd
     """Per file: rows kept, dropped and removed as duplicates of an earlier line."""
     n = len(entries)
     bad = np.isin(rows.file, list(rows.bad_files))
-    dropped = np.bincount(rows.file[(rows.rule != None) & ~bad], minlength=n)  # noqa: E711
+    dropped = np.bincount(rows.file[~rows.alive & ~bad], minlength=n)
     kept = np.bincount(kept_files[~dup], minlength=n)
     dups = np.bincount(kept_files[dup], minlength=n)
     for k, e in enumerate(entries):
@@ -1171,12 +1228,12 @@ def _write_batch(paths: DataPaths, batch: _Batch, opts: _Options) -> Path | None
         np.save(buf := io.BytesIO(), batch.keys[new], allow_pickle=False)
         atomic_write_bytes(tx_dir / f"{name}.keys.npy", buf.getvalue())
         with atomic_path(dest) as tmp:
-            batch.tx.loc[new].to_parquet(tmp, index=False)
+            (batch.tx if new.all() else batch.tx.loc[new]).to_parquet(tmp, index=False)
         if len(batch.dropped):
             with atomic_path(tx_dir / f"{name}.dropped.parquet") as tmp:
                 batch.dropped[list(DROPPED_COLUMNS)].astype(str).to_parquet(tmp, index=False)
         with atomic_path(imported / "originals" / f"{name}.zip") as tmp, \
-                zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+                zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:  # (copies, as they came)
             for e in ours:
                 z.writestr(safe_component(f"{e.sha256[:10]}-{e.path.name}"), e.data or b"")
     stamp = now.isoformat(timespec="seconds")
