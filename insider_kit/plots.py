@@ -6,6 +6,7 @@ shared axes) where more than three groups compete, and every figure of synthetic
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,7 +19,7 @@ __all__ = ["mark_synthetic", "plot_caar", "plot_caar_panels", "plot_company", "p
            "plot_net_sales", "plot_npr", "plot_power"]
 
 VERDICT_COLORS = {"supported": "#1a7f37", "contradicted": "#cf222e", "inconclusive": "#6e7781",
-                  "not testable": "#bf8700"}
+                  "not testable": "#bf8700", "check the data": "#8250df"}
 
 
 def _ax(ax: Axes | None, figsize: tuple[float, float] = (8, 4.5)) -> Axes:
@@ -181,59 +182,104 @@ def plot_caar_panels(caar: pd.DataFrame, *, reference: str | None = None, title:
     return mark_synthetic(axes.ravel()[0], synthetic)
 
 
+def _clip_range(lo: np.ndarray, hi: np.ndarray, est: np.ndarray) -> tuple[float, float]:
+    """An x range that shows every estimate and most intervals: one very wide interval must not squash the
+    others (the bounds beyond it are drawn as arrows at the edge)."""
+    pts = np.r_[est, lo, hi, 0.0]
+    pts = pts[np.isfinite(pts)]
+    core = np.r_[est[np.isfinite(est)], 0.0]
+    a, b = np.quantile(pts, [0.1, 0.9]) if len(pts) > 4 else (pts.min(), pts.max())
+    a, b = min(a, core.min()), max(b, core.max())
+    pad = 0.08 * max(b - a, 1e-9)
+    return float(a - pad), float(b + pad)
+
+
+def _forest_rows(ax: Axes, t: pd.DataFrame, label: str, est: str, lo: str, hi: str) -> None:
+    y = np.arange(len(t))[::-1]
+    verdicts = t["verdict"].tolist() if "verdict" in t.columns else ["inconclusive"] * len(t)
+    e, lo_, hi_ = (t[c].to_numpy(float) * 100 for c in (est, lo, hi))
+    x0, x1 = _clip_range(lo_, hi_, e)
+    for yi, ei, a, b, v in zip(y, e, lo_, hi_, verdicts, strict=True):  # one row per claim (a handful)
+        c = VERDICT_COLORS.get(v, "tab:blue")
+        if np.isfinite(a) and np.isfinite(b):
+            ax.plot([max(a, x0), min(b, x1)], [yi, yi], color=c, lw=1.6)
+            for edge, out, mk in ((x0, a < x0, "<"), (x1, b > x1, ">")):
+                if out:  # the interval runs off the axis: an arrow at the edge
+                    ax.plot([edge], [yi], marker=mk, color=c, ms=7, ls="")
+        ax.plot([ei], [yi], "o", color=c, ms=6)
+    ax.set_xlim(x0, x1)
+    ax.set_yticks(y, [textwrap.shorten(str(x), 60, placeholder="…") for x in t[label]])
+    ax.axvline(0, color="0.3", lw=0.8)
+    _percent_axis(ax, "x")
+    ax.grid(axis="x", alpha=0.3)
+
+
 def plot_forest(table: pd.DataFrame, *, ax: Axes | None = None, label: str = "claim", est: str = "estimate",
-                lo: str = "ci_low", hi: str = "ci_high", title: str | None = None, synthetic: bool = False) -> Axes:
-    """Forest plot: one row per claim/group with its estimate and 95% CI (percent), coloured by verdict; the
-    legend sits outside the data.
+                lo: str = "ci_low", hi: str = "ci_high", group: str | None = None, title: str | None = None,
+                synthetic: bool = False) -> Axes:
+    """Forest plot: one row per claim/group with its estimate and 95% CI (percent), coloured by verdict; with
+    *group*, one panel per value of that column (quantities measured on different scales are not put on one
+    axis), each with its own x range.  A range is clipped so that one very wide interval does not squash the
+    others: an interval that runs off the axis ends in an arrow.  The legend sits outside the data.
 
     Parameters
     ----------
     table
         One row per item, with the *label*, *est*, *lo* and *hi* columns (and ``verdict`` to colour by).
     ax
-        Draw here (a new figure when None).
+        Draw here (a new figure when None; ignored with *group*, which makes its own figure).
     label, est, lo, hi
         The columns holding the row label, the estimate and the interval.
+    group
+        A column whose values (the quantity each row measures) get a panel each.
     title
-        The axes' title.
+        The figure's title.
     synthetic
         Stamp the figure as synthetic data.
 
     Returns
     -------
     matplotlib.axes.Axes
-        The axes drawn on.
+        The (first) axes drawn on.
 
     Examples
     --------
-    >>> t = pd.DataFrame({"claim": ["buys", "sells"], "estimate": [0.02, -0.004], "ci_low": [0.01, -0.01],
-    ...                   "ci_high": [0.03, 0.002], "verdict": ["supported", "inconclusive"]})
+    >>> t = pd.DataFrame({"claim": ["buys", "sells", "wide"], "estimate": [0.02, -0.004, 0.3],
+    ...                   "ci_low": [0.01, -0.01, -0.7], "ci_high": [0.03, 0.002, 2.0],
+    ...                   "verdict": ["supported", "inconclusive", "inconclusive"]})
     >>> ax = plot_forest(t)
-    >>> ax.get_xlabel()
-    'estimate, 95% CI'
+    >>> ax.get_xlabel(), bool(ax.get_xlim()[1] < 100)  # the +200% bound is an arrow at the edge
+    ('estimate, 95% CI', True)
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
+    import matplotlib.pyplot as plt
+
     t = table[np.isfinite(table[est].astype(float))]
-    ax = _ax(ax, (8, 0.42 * len(t) + 1.6))
-    y = np.arange(len(t))[::-1]
-    verdicts = t["verdict"].tolist() if "verdict" in t.columns else ["inconclusive"] * len(t)
-    e, lo_, hi_ = (t[c].to_numpy(float) * 100 for c in (est, lo, hi))
-    colors = [VERDICT_COLORS.get(v, "tab:blue") for v in verdicts]
-    for yi, ei, a, b, c in zip(y, e, lo_, hi_, colors, strict=True):  # one row per claim (a handful)
-        ax.errorbar(ei, yi, xerr=[[ei - a], [b - ei]] if np.isfinite(a) else None, fmt="o", capsize=3, color=c)
+    parts = [(None, t)] if group is None else [(g, d) for g, d in t.groupby(group, sort=False)]
+    if group is None:
+        axes = [_ax(ax, (8, 0.42 * len(t) + 1.6))]
+    else:
+        _, axs = plt.subplots(len(parts), 1, figsize=(8.5, 0.42 * len(t) + 0.9 * len(parts) + 0.8),
+                                layout="constrained", squeeze=False,
+                                gridspec_kw={"height_ratios": [max(len(d), 1) + 1.2 for _, d in parts]})
+        axes = list(axs[:, 0])
+    for a_, (g, d) in zip(axes, parts, strict=True):
+        _forest_rows(a_, d, label, est, lo, hi)
+        if g is not None:
+            a_.set_title(str(g), fontsize=10, loc="left")
+    axes[-1].set_xlabel("estimate, 95% CI")
     if "verdict" in t.columns:
         from matplotlib.lines import Line2D
 
-        shown = [v for v in VERDICT_COLORS if v in set(verdicts)]
-        ax.legend([Line2D([], [], marker="o", color=VERDICT_COLORS[v], ls="") for v in shown], shown, frameon=False,
-                  loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.set_yticks(y, t[label].astype(str))
-    ax.axvline(0, color="0.3", lw=0.8)
-    ax.set_xlabel("estimate, 95% CI")
-    _percent_axis(ax, "x")
-    ax.set_title(title or "")
-    ax.grid(axis="x", alpha=0.3)
-    return mark_synthetic(ax, synthetic)
+        shown = [v for v in VERDICT_COLORS if v in set(t["verdict"])]
+        axes[0].legend([Line2D([], [], marker="o", color=VERDICT_COLORS[v], ls="") for v in shown], shown,
+                       frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    if title:
+        if group is None:
+            axes[0].set_title(title)
+        else:
+            axes[0].figure.suptitle(title)
+    return mark_synthetic(axes[0], synthetic)
 
 
 def plot_company(price: pd.Series, trades: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,

@@ -16,6 +16,7 @@ import io
 import json
 import platform
 import sys
+import textwrap
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,7 +30,7 @@ from . import __version__
 from ._io import atomic_write_bytes, atomic_write_text
 from .config import DataPaths
 from .errors import ConfigError
-from .tables import fmt_count, fmt_pct, fmt_pvalue, style_table
+from .tables import fmt_count, fmt_pct, fmt_pvalue, glossary_html, style_table
 
 if TYPE_CHECKING:
     from .study import Study
@@ -39,10 +40,12 @@ __all__ = [
     "CSS",
     "NOTEBOOK_QUESTIONS",
     "PACKAGE_NOTEBOOKS",
+    "TEACHING_ONLY",
     "ClaimPage",
     "RenderResult",
     "check_parameters",
     "claim_pages",
+    "headline",
     "ledger_html",
     "notebook_sources",
     "render_reports",
@@ -68,7 +71,9 @@ COMPONENTS_CSS = """
 .badge { display: inline-block; padding: 0.1em 0.55em; border-radius: 1em; color: white; font-size: 0.85em;
          font-weight: 600; white-space: nowrap; }
 .supported { background: #1a7f37; } .contradicted { background: #cf222e; } .inconclusive { background: #6e7781; }
-.not-testable { background: #bf8700; }
+.not-testable { background: #bf8700; } .check-the-data { background: #8250df; }
+.headline { font-size: 1.08em; background: #f6f8fa; border-left: 4px solid #0969da; padding: 0.6em 1em; }
+.notice { background: #fff8c5; border: 1px solid #d4a72c; padding: 0.5em 1em; border-radius: 6px; }
 table.ledger { border-collapse: collapse; width: 100%; font-size: 0.9em; }
 table.ledger th, table.ledger td { border-bottom: 1px solid #eaeef2; padding: 4px 6px; text-align: left;
                                     vertical-align: top; }
@@ -90,10 +95,11 @@ h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #d0d7de; padding-bott
 
 @dataclass
 class RenderResult:
-    """What a report run did: notebooks rendered and failed, the landing page."""
+    """What a report run did: notebooks rendered, failed and skipped (with why), the landing page."""
 
     rendered: list[Path] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
     index: Path | None = None
 
     @property
@@ -276,7 +282,12 @@ def ledger_html(ledger: pd.DataFrame, *, links: bool = False, literature: pd.Dat
         if "controlled" in r and pd.notna(r.get("controlled")):
             ctrl = f"{fmt_pct(r['controlled'])} [{fmt_pct(r['controlled_low'])}, {fmt_pct(r['controlled_high'])}]"
         lit = ""
-        if str(r.get("literature") or ""):
+        if str(r.get("literature_agrees") or "") == "practitioner articles only":
+            # (said once: the value, the source and the agreement would repeat it three times)
+            src = str(r.get("literature_source", ""))
+            extra = src.replace("practitioner articles", "").strip(" ;") if src != "practitioner articles" else ""
+            lit = "practitioner articles only" + (f"<br><i>see also {html.escape(extra)}</i>" if extra else "")
+        elif str(r.get("literature") or ""):
             lit = (f"{html.escape(str(r['literature']))}<br><i>{html.escape(str(r.get('literature_source', '')))}</i>"
                    f"<br>{html.escape(str(r.get('literature_agrees', '')))}")
         why = f'<div class="small">{html.escape(str(r["reason"]))}</div>' if str(r.get("reason") or "") else ""
@@ -380,7 +391,7 @@ def claim_pages(study: Study, ledger: pd.DataFrame, *, model: str, window: tuple
     from .plots import plot_caar
 
     res = event_study(study.events, study.panel, model=model, window=(min(-5, window[0]), window[1]),  # type: ignore[arg-type]
-                      car_windows=[window], min_estimation=60, max_loss=0.9)
+                      car_windows=[window], min_estimation=60, max_loss=0.9, group="direction")
     sel = Selections(res.events)
     led = ledger.set_index("id")
     grids = claim_grids(study)
@@ -399,19 +410,24 @@ def claim_pages(study: Study, ledger: pd.DataFrame, *, model: str, window: tuple
             body.append(f"<p><b>Not testable</b>: {html.escape(str(r['reason']))}</p>")
         if c.select is not None and not r.get("reason"):
             a, b = c.select(sel)
-            lab = np.where(a, "claim", np.where(b if b is not None else np.zeros(len(a), bool), "reference", ""))
+            la, lb = c.labels
+            lab = np.where(a, la, np.where(b if b is not None else np.zeros(len(a), bool), lb, ""))
             keep = lab != ""
             ev = res.events[keep].assign(claim_group=lab[keep])
             if len(ev):
                 sub = event_study(ev, study.panel, model=model, group="claim_group",  # type: ignore[arg-type]
                                   window=(min(-5, window[0]), window[1]), car_windows=[window], min_estimation=60,
                                   max_loss=0.9)
-                flip = ("reference",) if c.flip_ref else ()
-                ax = plot_caar(sub.caar(start=-1, flip=flip), title=c.id, synthetic=study.synthetic)
-                body.append(f"<img class='figure' alt='CAAR of {html.escape(c.id)}' src='data:image/png;base64,{_png(ax)}'>")
+                flip = (lb,) if c.flip_ref else ()
+                cur = sub.caar(start=window[0], flip=flip)  # from the window's first day: it ends at the table's CAR
+                cur["group"] = cur["group"].replace({f"-{lb}": f"{lb} (sign-flipped)"})
+                ax = plot_caar(cur, title=f"CAAR from day {window[0]}: {textwrap.shorten(c.text, 70)}",
+                               synthetic=study.synthetic)
+                body.append(f"<img class='figure' alt='CAAR of {html.escape(c.text)}' src='data:image/png;base64,{_png(ax)}'>")
                 body.append("<h2>Test table</h2>" + style_table(
                     sub.summary(), percent=("mean_car", "ci_low", "ci_high"), count=("n",),
-                    stat=("t_cs", "bmp_t", "kp_t", "rank_z", "sign_z"), pvalue=("p_cs",)))
+                    stat=("t_cs", "bmp_t", "kp_t", "rank_z", "sign_z"), pvalue=("p_cs", "p_kp"), words=True)
+                    + glossary_html(sub.summary().columns))
                 events = ev.assign(car=sub.car[window].reindex(ev.index))
                 events = events[[c for c in EVENT_CSV_COLUMNS if c in events.columns]]
                 if events_link:
@@ -440,7 +456,9 @@ def _index(study: Study, ledger: pd.DataFrame, res: RenderResult, manifest: dict
     from .plots import plot_forest
 
     cov = manifest["coverage"]
-    ax = plot_forest(ledger, label="id", title="Claims: estimate and 95% CI", synthetic=study.synthetic)
+    w = tuple(ledger.attrs.get("settings", {}).get("window", (0, 60)))
+    ax = plot_forest(ledger.assign(quantity=ledger["id"].map(_quantities(w))), label="claim", group="quantity",
+                     title="Claims: estimate and 95% CI, by the quantity measured", synthetic=study.synthetic)
     forest = f"<img class='figure' alt='forest plot of the claims' src='data:image/png;base64,{_png(ax)}'>"
     nb_items = []
     for r in res.rendered:
@@ -450,6 +468,9 @@ def _index(study: Study, ledger: pd.DataFrame, res: RenderResult, manifest: dict
     for stem, err in res.failed.items():
         if not any(r.stem == stem for r in res.rendered):
             nb_items.append(f"<li>{html.escape(stem)} — <b>FAILED</b>: {html.escape(err)}</li>")
+    for stem, why in res.skipped.items():
+        nb_items.append(f"<li>{html.escape(stem)} — {html.escape(NOTEBOOK_QUESTIONS.get(stem, ''))} <i>Not rendered: "
+                        f"{html.escape(why)}.</i></li>")
     quality = study.quality() if hasattr(study, "quality") else None
     qhtml = quality._repr_html_() if quality is not None else ""
     from .eventstudy.simulate import power_table
@@ -463,15 +484,30 @@ def _index(study: Study, ledger: pd.DataFrame, res: RenderResult, manifest: dict
                  + style_table(pw, percent=("size (0%)", "power (+1%)", "power (+2%)"), count=("studies",)))
     except Exception as exc:  # a data set too small for the simulation: say so instead of a table
         phtml = f"<h2>Size and power on this data</h2><p class='small'>not simulated: {html.escape(str(exc))}</p>"
+    st_ = ledger.attrs.get("settings", {})
+    neg = st_.get("negligible", 0.01)
     verdicts = ("<p class='small'><b>Verdicts</b>: <i>supported</i> — the 95% CI (standard errors clustered by firm "
-                "and month) excludes zero on the claimed side; <i>contradicted</i> — it excludes zero on the other "
-                "side, or the effect is precisely too small to matter; <i>inconclusive</i> — neither, or too few "
-                "events; <i>not testable</i> — the data lack an ingredient of the claim. BH q: Benjamini–Hochberg "
-                "q-value across the ledger. Estimates are CARs over trading days "
-                f"{html.escape(str(ledger.attrs.get('settings', {}).get('window', '')))} after the filing became "
-                "public.</p>")
+                "and month) excludes zero on the claimed side <b>and</b> the Benjamini–Hochberg q-value across the "
+                f"ledger is below {fmt_pvalue(st_.get('alpha', 0.05))}; <i>contradicted</i> — the CI excludes zero on "
+                f"the other side (q below the same level), or lies within ±{fmt_pct(neg)} (an effect precisely too "
+                "small to matter); for a claim of <i>no</i> effect, supported when the CI lies within that band; "
+                "<i>inconclusive</i> — none of these (a CI that excludes zero with q above the level is "
+                f"inconclusive); <i>not testable</i> — the data lack an ingredient of the claim, or N is below "
+                f"{fmt_count(st_.get('min_n', 30))} on a side; <i>check the data</i> — a degenerate interval, an "
+                f"estimate beyond ±{fmt_pct(st_.get('implausible', 1.0), 0)}, or a market series on another "
+                "calendar: a data problem, not a finding. BH q: Benjamini–Hochberg q-value across the ledger. "
+                f"Estimates are CARs over trading days {html.escape(str(st_.get('window', '')))} after the "
+                + ("trade (the data carry trade dates only)." if study.dated_by == "trade" else
+                   "filing became public.") + "</p>")
+    dating = ""
+    if study.dated_by == "trade":
+        dating = ("<p class='notice'><b>Dated by trade only.</b> These data carry no filing dates ("
+                  + html.escape(str(study.meta.get("dating", "") or "trade dates only"))
+                  + "): day 0 of every event is the trade date, which an outside investor did not know yet, so the "
+                  "estimates include what happened before the trades were public; the claims that need a filing "
+                  "date are not testable.</p>")
     body = (f"<h1>insider-kit report</h1><p>Is insider buying a stronger signal than insider selling — and when "
-            f"does selling matter after all?</p>{_banner(study.paths)}"
+            f"does selling matter after all?</p>{_banner(study.paths)}{dating}{headline(ledger)}"
             f"<h2>Data</h2><p>{fmt_count(cov['transactions'])} transaction rows, {fmt_count(cov['events'])} "
             f"events from {cov['first_event']} to {cov['last_event']}, {fmt_count(cov['tickers_with_prices'])} "
             f"tickers with prices over {fmt_count(cov['trading_days'])} trading days; market series "
@@ -483,6 +519,59 @@ def _index(study: Study, ledger: pd.DataFrame, res: RenderResult, manifest: dict
             f"{html.escape(manifest['created'])}, data fingerprint {html.escape(str(manifest['fingerprint']))}; "
             f"parameters {html.escape(json.dumps(manifest['parameters']))}.</p>")
     return _page("insider-kit report", body)
+
+
+def _quantities(window: tuple[int, int]) -> dict[str, str]:
+    """What each claim's estimate measures (the forest plot's panels): quantities on different scales are not
+    put on one axis."""
+    from .claims import CLAIMS
+
+    w = f"CAR({window[0]},{window[1]})"
+    names = {"mean": f"mean {w}", "difference": f"difference of mean {w}s", "disposals": f"difference of mean {w}s",
+             "market": "difference of 3-month forward market returns", "pre_filing": "return between trade and filing"}
+    return {c.id: names[c.kind] for c in CLAIMS}
+
+
+def headline(ledger: pd.DataFrame) -> str:
+    """The landing page's answer, first: the asymmetry in numbers (purchases, sales, their difference, each
+    with its 95% CI, N and verdict), every number taken from the ledger.
+
+    Parameters
+    ----------
+    ledger
+        :func:`insider_kit.run_ledger`'s table.
+
+    Returns
+    -------
+    str
+        One HTML paragraph.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> h = headline(ik.run_ledger(ik.load_study("sample")))
+    >>> h.startswith("<p class='headline'>") and "purchases" in h
+    True
+    """
+    led = ledger.set_index("id")
+    w = tuple(ledger.attrs.get("settings", {}).get("window", (0, 60)))
+
+    def part(cid: str, what: str) -> str:
+        if cid not in led.index:
+            return ""
+        r = led.loc[cid]
+        if not np.isfinite(float(r["estimate"])):  # type: ignore[arg-type]
+            return f"{what}: not testable ({html.escape(str(r['reason']))})"
+        n = fmt_count(r["n"]) + (f" vs {fmt_count(r['n_ref'])}" if pd.notna(r["n_ref"]) else "")
+        return (f"{what} <b>{fmt_pct(r['estimate'])}</b> [{fmt_pct(r['ci_low'])}, {fmt_pct(r['ci_high'])}], "
+                f"N = {n}, {_badge(str(r['verdict']))}")
+
+    items = [part("purchases_positive", f"purchases are followed by a mean CAR({w[0]},{w[1]}) of"),
+             part("sales_little_information", "sales by"),
+             part("buys_stronger_than_sales", "purchases minus sign-flipped sales:")]
+    return ("<p class='headline'><b>The answer on these data.</b> " + "; ".join(i for i in items if i)
+            + ". Each number is the ledger's, below, with its 95% CI (standard errors clustered by firm and "
+            "month).</p>")
 
 
 def _report_params(params: dict[str, Any] | None, params_file: Path | None, data: Path) -> dict[str, Any]:
@@ -565,6 +654,29 @@ def _execute(nb: Path, executed: Path, parameters: dict[str, Any], timeout: int)
 #: The notebooks shipped with the kit (jupytext sources inside the package, so ``insider-kit report`` finds them
 #: from any folder after ``pip install``).
 PACKAGE_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+
+
+#: The notebook metadata (``insider_kit: {needs: teaching_market}`` in a jupytext header) of a teaching notebook
+#: that needs the teaching market's planted truth: skipped, with a note, on real data.
+TEACHING_ONLY = "teaching_market"
+
+
+def _skip_teaching(nbs: list[Path], synthetic: bool, res: RenderResult) -> list[Path]:
+    """The notebooks to run: on real data, those that need the teaching market are left out and noted."""
+    if synthetic:
+        return nbs
+    import nbformat
+
+    keep = []
+    for nb in nbs:
+        meta = nbformat.read(str(nb), as_version=4).metadata.get("insider_kit", {})
+        if isinstance(meta, dict) and meta.get("needs") == TEACHING_ONLY:
+            res.skipped[nb.stem] = ("a teaching notebook: it needs the teaching market's planted truth "
+                                    "(insider-kit sample), not real data")
+            print(f"skipped {nb.stem}: {res.skipped[nb.stem]}")
+        else:
+            keep.append(nb)
+    return keep
 
 
 def _select_notebooks(notebooks_dir: Path | None, only: list[str] | None) -> list[Path]:
@@ -668,6 +780,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
     print(f"study and claims ledger ready ({time.time() - t0:.1f}s)")
 
     exporter = HTMLExporter(exclude_input=hide_code)
+    nbs = _skip_teaching(nbs, study.synthetic, res)
 
     def run(nb: Path) -> tuple[Path, float, str | None]:
         t1 = time.time()
@@ -706,5 +819,5 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
     atomic_write_bytes(idx, _index(study, ledger, res, manifest, out).encode("utf-8"))
     res.index = idx
     ok = len([r for r in res.rendered if r.stem not in res.failed])
-    print(f"index: {idx}  ({ok} rendered, {len(res.failed)} failed)")
+    print(f"index: {idx}  ({ok} rendered, {len(res.failed)} failed, {len(res.skipped)} skipped)")
     return res

@@ -51,15 +51,25 @@ from .warnings import InsiderKitWarning
 if TYPE_CHECKING:
     from .quality import QualityReport
 
-__all__ = ["SYNTHETIC_BANNER", "Study", "banner", "load_study", "market_ticker", "raw_fingerprint",
-           "tickers_from_transactions"]
+__all__ = [
+    "DELISTINGS_FILE",
+    "SYNTHETIC_BANNER",
+    "Study",
+    "banner",
+    "event_dating",
+    "load_study",
+    "market_ticker",
+    "raw_fingerprint",
+    "read_delistings",
+    "tickers_from_transactions",
+]
 
 #: The one banner shown wherever synthetic data is analysed (notebooks, reports, figures).
 SYNTHETIC_BANNER = ("**SYNTHETIC DATA** — this is the generated teaching market, not real filings or prices. "
                     "Its effects were planted on purpose and are listed in `truth.json`.")
 
 #: Bump when the cached study's layout changes (the kit's version is part of the fingerprint as well).
-_CACHE_LAYOUT = 1
+_CACHE_LAYOUT = 2  # 2: data errors excluded from the returns, delisting flags kept
 
 
 def market_ticker(paths: DataPaths, market: str = "auto") -> str:
@@ -152,6 +162,10 @@ class Study:
         The teaching market's planted truth (``truth.json``), else None.
     meta
         Fingerprint, cache status and timings.
+    dated_by
+        ``"filing"``: events are dated when their filing became public; ``"trade"``: the data carry trade dates
+        only (no filing dates, or filing dates equal to the trade dates: :func:`event_dating`), so events are
+        dated by trade and the claims that need a filing date are not testable.
 
     Examples
     --------
@@ -175,6 +189,7 @@ class Study:
     params: SignalParams
     truth: dict[str, Any] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    dated_by: Literal["filing", "trade"] = "filing"
     _alt: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _alt_meta: dict[str, Any] = field(default_factory=dict, repr=False)
     _pending: dict[str, Any] = field(default_factory=dict, repr=False)  # variant key -> a worker's Future
@@ -553,6 +568,8 @@ def _write_cache(cdir: Path, *, events: pd.DataFrame, panel: ReturnsPanel, price
         if panel.factors is not None:
             panel.factors.to_parquet(tmp / "factors.parquet")
         panel.suspicious.astype({"ticker": str}).to_parquet(tmp / "suspicious.parquet", index=False)
+        if panel.delisted is not None:
+            np.save(tmp / "delisted.npy", panel.delisted)
         files = {f.name: _crc(f) for f in sorted(tmp.iterdir())}
         (tmp / "manifest.json").write_text(json.dumps({"files": files, **meta}, default=str, indent=1))
         if cdir.exists():
@@ -584,11 +601,12 @@ def _read_cache(cdir: Path, raw_prices: Path, *, events: bool = True
         market = np.load(cdir / "market.npy", allow_pickle=False) if (cdir / "market.npy").exists() else None
         factors = pd.read_parquet(cdir / "factors.parquet") if (cdir / "factors.parquet").exists() else None
         susp = pd.read_parquet(cdir / "suspicious.parquet")
+        delisted = np.load(cdir / "delisted.npy", allow_pickle=False) if (cdir / "delisted.npy").exists() else None
     except DataError:
         raise
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DataError(f"cached study cannot be read ({type(exc).__name__}: {exc})", path=cdir) from exc
-    panel = ReturnsPanel(values, dates, tickers, market, man.get("market"), factors, susp)
+    panel = ReturnsPanel(values, dates, tickers, market, man.get("market"), factors, susp, delisted)
     return ev, panel, _cached_prices(cdir, man, raw_prices), man
 
 
@@ -611,6 +629,102 @@ def _cached_prices(cdir: Path, man: dict[str, Any], raw_prices: Path) -> Callabl
             warnings.warn(f"{exc}; reading the prices from the price files", InsiderKitWarning, stacklevel=3)
             return load_prices(raw_prices)
     return read
+
+
+def event_dating(tx: pd.DataFrame, *, same_share: float = 0.9) -> tuple[Literal["filing", "trade"], str]:
+    """How the open-market trades of *tx* can be dated: by filing (the public date: the default) or only by
+    trade, and why.
+
+    Data dated by trade only: no filing dates at all, or filing dates equal to the trade dates for at least
+    *same_share* of the trades (a source that knows only the trade date, copied into the filing date; Form 4
+    is due two business days after the trade, so real filing dates mostly differ).
+
+    Parameters
+    ----------
+    tx
+        Transactions with ``trans_code``, ``filing_date`` and ``trans_date``.
+    same_share
+        The share of equal dates from which the filing dates are taken to be trade dates.
+
+    Returns
+    -------
+    (str, str)
+        ``"filing"`` or ``"trade"``, and the reason ('' for filing).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"trans_code": ["P", "S"], "trans_date": pd.to_datetime(["2024-01-02", "2024-01-03"]),
+    ...                    "filing_date": pd.to_datetime(["2024-01-02", "2024-01-03"])})
+    >>> event_dating(tx)
+    ('trade', 'the filing dates equal the trade dates for 100% of the open-market trades')
+    """
+    if not {"trans_code", "filing_date", "trans_date"} <= set(tx.columns):
+        return "filing", ""
+    om = tx["trans_code"].isin(["P", "S"]).to_numpy(bool)
+    if not om.any():
+        return "filing", ""
+    fd = pd.to_datetime(tx.loc[om, "filing_date"])
+    td = pd.to_datetime(tx.loc[om, "trans_date"])
+    if fd.isna().all():
+        return "trade", "the data carry no filing dates"
+    both = fd.notna() & td.notna()
+    same = float((fd[both] == td[both]).mean()) if both.any() else 0.0
+    if same >= same_share:
+        return "trade", f"the filing dates equal the trade dates for {same:.0%} of the open-market trades"
+    return "filing", ""
+
+
+#: Known delisting returns beside the price files (``ticker,date,dlret``: CRSP's convention; the teaching market
+#: writes one, and so may a user).
+DELISTINGS_FILE = "delistings.csv"
+
+
+def read_delistings(p: DataPaths) -> pd.DataFrame | None:
+    """The delisting returns of a data directory (``raw/prices/delistings.csv``), or None when it has none.
+
+    Parameters
+    ----------
+    p
+        The data directory.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``ticker, date, dlret``.
+
+    Raises
+    ------
+    DataError
+        The file lacks a column or holds a value that is not a date or a number (named).
+
+    Examples
+    --------
+    >>> from insider_kit.config import paths
+    >>> dl = read_delistings(paths("sample"))
+    >>> dl is None or list(dl.columns) == ["ticker", "date", "dlret"]
+    True
+    """
+    f = p.raw_prices / DELISTINGS_FILE
+    if not f.exists():
+        return None
+    try:
+        df = pd.read_csv(f, dtype=str)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise DataError(f"cannot read the delisting returns ({exc})", path=f) from exc
+    df.columns = [c.strip().lower() for c in df.columns]
+    if not {"ticker", "date", "dlret"} <= set(df.columns):
+        raise DataError(f"delisting returns need columns ticker, date, dlret; found {list(df.columns)}", path=f)
+    from .days import parse_dates
+
+    out = pd.DataFrame({"ticker": df["ticker"].str.strip(), "date": parse_dates(df["date"]),
+                        "dlret": pd.to_numeric(df["dlret"].where(df["dlret"].str.fullmatch(r"\s*-?\d*\.?\d+\s*")),
+                                               errors="coerce")})
+    bad = out["date"].isna() | out["dlret"].isna() | out["ticker"].isna()
+    if bad.any():
+        k = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"row {k + 2}: not a ticker, a date (YYYY-MM-DD) and a return: {df.iloc[k].tolist()}", path=f)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- load_study
@@ -682,9 +796,9 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
         try:
             events, panel, cached_prices, man = _read_cache(cdir, p.raw_prices)
             events.attrs.update({"no_ticker": man.get("no_ticker", 0), "params": sp})
-            meta.update(cache="hit", cache_dir=str(cdir))
+            meta.update(cache="hit", cache_dir=str(cdir), dating=man.get("dating", ""))
             return Study(p, lambda: _transactions(p), cached_prices, panel, events, firms, mkt, p.is_synthetic, sp,
-                         truth, meta)
+                         truth, meta, man.get("dated_by", "filing"))
         except DataError as exc:
             warnings.warn(f"{exc}; rebuilding the study", InsiderKitWarning, stacklevel=2)
     from concurrent.futures import ThreadPoolExecutor
@@ -693,9 +807,10 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
         tx_events = pool.submit(_transactions, p, EVENT_INPUTS)  # only the columns events are built from
         prices = load_prices(p.raw_prices)
         factors = load_factors(p.raw_factors) if has_factors else None
-        panel = returns_panel(prices, market=mkt, factors=factors)
+        panel = returns_panel(prices, market=mkt, factors=factors, delistings=read_delistings(p))
         tx = tx_events.result()
-    events = build_events(tx, panel, firms=firms, params=sp)
+    dated_by, dating = event_dating(tx)
+    events = build_events(tx, panel, firms=firms, params=sp, date=dated_by)
     # the market's net purchase ratio (the ledger's market claim, notebook 04) from the trades already read,
     # not from a second read of the transactions later
     derived: dict[str, pd.DataFrame] = {}
@@ -710,6 +825,7 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
         try:
             _write_cache(cdir, events=events, panel=panel, prices=prices, derived=derived,
                          meta={"fingerprint": fp, "market": mkt, "no_ticker": events.attrs.get("no_ticker", 0),
+                               "dated_by": dated_by, "dating": dating,
                                "kit": __version__})
             meta["cache_dir"] = str(cdir)
             for old in p.study_cache.iterdir():  # older fingerprints of this directory are stale
@@ -718,6 +834,8 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
         except OSError as exc:  # a read-only directory: carry on without the cache, say so
             warnings.warn(f"cannot write the study cache under {p.study_cache} ({exc}); it will be rebuilt "
                           "next time", InsiderKitWarning, stacklevel=2)
-    study = Study(p, lambda: _transactions(p), prices, panel, events, firms, mkt, p.is_synthetic, sp, truth, meta)
+    meta["dating"] = dating
+    study = Study(p, lambda: _transactions(p), prices, panel, events, firms, mkt, p.is_synthetic, sp, truth, meta,
+                  dated_by)
     study._alt.update(derived)
     return study

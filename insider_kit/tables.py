@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-__all__ = ["GLOSSARY", "fmt_count", "fmt_pct", "fmt_pvalue", "glossary_html", "style_table"]
+__all__ = ["COLUMN_NAMES", "GLOSSARY", "fmt_count", "fmt_pct", "fmt_pvalue", "glossary_html", "style_table"]
 
 #: One line per statistic of the test table, with the paper it comes from.
 GLOSSARY: dict[str, str] = {
@@ -31,6 +31,18 @@ GLOSSARY: dict[str, str] = {
     "sign_z": "Cowan (1992) generalized sign test against the estimation period's share of positive returns",
     "p_wilcoxon": "Wilcoxon signed-rank test of a zero median CAR",
     "skew_adj_t": "Hall (1992) / Lyon, Barber & Tsai (1999) skewness-adjusted t of BHARs",
+}
+
+
+#: The statistics' names in words, for the headers of tables a reader sees (the frames keep the short names).
+COLUMN_NAMES: dict[str, str] = {
+    "n": "N", "mean_car": "mean CAR", "median_car": "median CAR", "ci_low": "95% CI, low", "ci_high": "95% CI, high",
+    "t_cs": "cross-sectional t", "p_cs": "p (cross-sectional t)", "patell_z": "Patell z", "p_patell": "p (Patell)",
+    "bmp_t": "BMP t", "p_bmp": "p (BMP)", "kp_t": "Kolari–Pynnönen t", "p_kp": "p (Kolari–Pynnönen)",
+    "rank_z": "rank z", "p_rank": "p (rank)", "sign_z": "generalized sign z", "p_sign": "p (sign)",
+    "p_wilcoxon": "p (Wilcoxon)", "pct_positive": "share positive", "rbar": "mean residual correlation",
+    "kp_overlap": "window overlap", "mean_bhar": "mean BHAR", "skew_adj_t": "skewness-adjusted t",
+    "p_skew_adj": "p (skewness-adjusted t)",
 }
 
 
@@ -120,7 +132,7 @@ def _fmt_stat(x: object) -> str:
 
 def style_table(df: pd.DataFrame, *, percent: Iterable[str] = (), count: Iterable[str] = (),
                 stat: Iterable[str] = (), pvalue: Iterable[str] = (), max_columns: int | None = None,
-                caption: str | None = None) -> str:
+                caption: str | None = None, words: bool = False) -> str:
     """*df* as HTML in the kit's table style (the named columns formatted; others as they are).
 
     Columns not named in any group are shown as given; with *max_columns* only the first columns are shown
@@ -137,6 +149,8 @@ def style_table(df: pd.DataFrame, *, percent: Iterable[str] = (), count: Iterabl
         Show only the first this many columns.
     caption
         A caption above the table (escaped).
+    words
+        Head the columns with the statistics' names in words (:data:`COLUMN_NAMES`).
 
     Returns
     -------
@@ -164,6 +178,8 @@ def style_table(df: pd.DataFrame, *, percent: Iterable[str] = (), count: Iterabl
     ])
     if caption:
         sty = sty.set_caption(html.escape(caption))
+    if words:
+        sty = sty.relabel_index([COLUMN_NAMES.get(str(c), str(c)) for c in d.columns], axis=1)
     return sty.to_html()
 
 

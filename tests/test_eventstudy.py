@@ -72,7 +72,8 @@ def test_dropped_events_have_reasons_and_max_loss() -> None:
     res = event_study(ev, panel, window=(-5, 20), max_loss=None)
     reasons = dict(zip(res.dropped["ticker"], res.dropped["reason"], strict=True))
     assert reasons == {"NOPE": "no prices for ticker", "Z02": "estimation window starts before the data",
-                       "Z03": "event window runs beyond the data", "Z04": "event date after the last price"}
+                       "Z03": "event window runs beyond the returns panel's last date",
+                       "Z04": "event date after the stock's last price"}
     assert len(res.events) == 1
     with pytest.raises(TooMuchDataLossError, match="4 of 5 events dropped"):
         event_study(ev, panel, window=(-5, 20), max_loss=0.5)

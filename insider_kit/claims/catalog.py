@@ -94,6 +94,8 @@ class Claim:
         The claim's "too small to matter" band as a multiple of the ledger's ``negligible``.
     needs
         Event columns without which the claim is not testable (e.g. ``plan_share`` for 10b5-1 claims).
+    labels
+        What the claim's events and its reference events are, in words (legends and tables).
     """
 
     id: str
@@ -106,6 +108,7 @@ class Claim:
     flip_ref: bool = False
     negligible_scale: float = 1.0
     needs: tuple[str, ...] = ()
+    labels: tuple[str, str] = ("claim events", "reference events")
 
 
 def _sales_vs_rest(mask: Callable[[Selections], np.ndarray]) -> Select:
@@ -119,47 +122,47 @@ def _sales_vs_rest(mask: Callable[[Selections], np.ndarray]) -> Select:
 CLAIMS: tuple[Claim, ...] = (
     Claim("purchases_positive", "Insider purchases are followed by positive abnormal returns",
           "Lakonishok & Lee (2001); Jeng, Metrick & Zeckhauser (2003); practitioner articles",
-          "mean CAR of purchase events", "positive", "mean", lambda s: (s.buy, None)),
+          "mean CAR of purchase events", "positive", "mean", lambda s: (s.buy, None), labels=("purchases", "—")),
     Claim("single_insider_purchases", "A purchase by a single insider is already a strong signal",
           "practitioner articles", "mean CAR of purchase events with one insider", "positive", "mean",
-          lambda s: (s.buy & (s.n_insiders == 1), None)),
+          lambda s: (s.buy & (s.n_insiders == 1), None), labels=("single-insider purchases", "—")),
     Claim("sales_little_information", "Insider sales on average carry little information",
           "Lakonishok & Lee (2001); practitioner articles (sales have many reasons)",
-          "mean CAR of sale events within +/- negligible", "none", "mean", lambda s: (s.sell, None)),
+          "mean CAR of sale events within +/- negligible", "none", "mean", lambda s: (s.sell, None), labels=("sales", "—")),
     Claim("buys_stronger_than_sales", "Purchases are a stronger signal than sales",
           "Lakonishok & Lee (2001); Jeng et al. (2003)", "CAR(purchases) - (-CAR(sales))", "positive",
-          "difference", lambda s: (s.buy, s.sell), flip_ref=True),
+          "difference", lambda s: (s.buy, s.sell), flip_ref=True, labels=("purchases", "sales")),
     Claim("cluster_selling", "Cluster selling by several insiders is a (the strongest) sell signal",
           "practitioner articles; Alldredge & Blank (2019)", "CAR(cluster sales) - CAR(other sales)", "negative",
-          "difference", _sales_vs_rest(lambda s: s.cluster)),
+          "difference", _sales_vs_rest(lambda s: s.cluster), labels=("cluster sales", "other sales")),
     Claim("selling_after_runup", "Selling after a price run-up matters",
           "practitioner articles", "CAR(sales in the top run-up quintile) - CAR(other sales)", "negative",
-          "difference", lambda s: (s.sell & s.runup_top, s.sell & s.runup_known & ~s.runup_top), needs=("runup_q",)),
+          "difference", lambda s: (s.sell & s.runup_top, s.sell & s.runup_known & ~s.runup_top), needs=("runup_q",), labels=("sales after a run-up", "other sales")),
     Claim("exec_unscheduled_sales", "Large unscheduled sales by a CEO/CFO who rarely sells matter",
           "practitioner articles", "CAR(large unscheduled CEO/CFO sales) - CAR(other sales)", "negative",
-          "difference", _sales_vs_rest(lambda s: s.exec_unscheduled), needs=("fraction",)),
+          "difference", _sales_vs_rest(lambda s: s.exec_unscheduled), needs=("fraction",), labels=("large unscheduled CEO/CFO sales", "other sales")),
     Claim("lockup_selling", "Selling at lock-up expiry is followed by lower returns",
           "Field & Hanka (2001); practitioner articles", "CAR(lock-up sales) - CAR(other sales)", "negative",
-          "difference", _sales_vs_rest(lambda s: s.lockup), needs=("lockup",)),
+          "difference", _sales_vs_rest(lambda s: s.lockup), needs=("lockup",), labels=("lock-up sales", "other sales")),
     Claim("open_market_vs_other_disposals",
           "Open-market sales say more than option-exercise, tax, gift or other disposals",
           "practitioner articles", "CAR(open-market sales) - CAR(F/G/J disposals and exercise-and-sell)", "negative",
           "disposals"),
     Claim("plan_sales_less_information", "10b5-1 plan sales carry less information than discretionary sales",
           "practitioner articles; Jagolinzer (2009)", "CAR(plan sales) - CAR(discretionary sales)", "positive",
-          "difference", lambda s: (s.sell & s.plan, s.sell & ~s.plan), needs=("plan_flag_known",)),
+          "difference", lambda s: (s.sell & s.plan, s.sell & ~s.plan), needs=("plan_flag_known",), labels=("10b5-1 plan sales", "discretionary sales")),
     Claim("large_fraction", "Selling a large fraction of a holding matters more than a small one",
           "practitioner articles", "CAR(sales of >50% of the holding) - CAR(sales of <=10%)", "negative",
-          "difference", lambda s: (s.sell & s.frac_large, s.sell & s.frac_small), needs=("fraction",)),
+          "difference", lambda s: (s.sell & s.frac_large, s.sell & s.frac_small), needs=("fraction",), labels=("sales of >50% of the holding", "sales of <=10%")),
     Claim("small_sales_keep_stake", "Small sales by insiders who keep most of their stake are neutral (they still "
           "have confidence)", "practitioner articles", "mean CAR of sales of at most 10% of the holding within "
-          "+/- negligible", "none", "mean", lambda s: (s.sell & s.frac_small, None), needs=("fraction",)),
+          "+/- negligible", "none", "mean", lambda s: (s.sell & s.frac_small, None), needs=("fraction",), labels=("sales of <=10% of the holding", "—")),
     Claim("routine_no_signal", "Routine sellers carry no signal",
           "Cohen, Malloy & Pomorski (2012)", "mean CAR of routine sales within +/- negligible", "none", "mean",
-          lambda s: (s.sell & s.routine, None)),
+          lambda s: (s.sell & s.routine, None), labels=("routine sales", "—")),
     Claim("opportunistic_sales", "Opportunistic (non-routine) sellers carry a signal that routine ones do not",
           "Cohen, Malloy & Pomorski (2012)", "CAR(opportunistic sales) - CAR(routine sales)", "negative",
-          "difference", lambda s: (s.sell & s.opportunistic, s.sell & s.routine)),
+          "difference", lambda s: (s.sell & s.opportunistic, s.sell & s.routine), labels=("opportunistic sales", "routine sales")),
     Claim("market_selling_after_advance", "Heavy insider selling across the market after a big advance precedes "
           "weaker market returns", "practitioner articles; Seyhun (1988)",
           "3-month forward market return: heavy-selling months after an advance - other months", "negative",

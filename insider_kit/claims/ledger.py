@@ -1,10 +1,15 @@
 """Run every claim of :data:`~insider_kit.claims.catalog.CLAIMS` on a study and give each a verdict.
 
 Verdict rule (from the estimate's 95% CI and N; standard errors clustered by firm and calendar month,
-Newey-West for monthly market series):
+Newey-West for monthly market series).  A verdict is given only where the data can carry one:
 
-* ``not testable`` when the data lack an ingredient of the claim (the reason is in ``reason``);
-* ``inconclusive`` when N (either side of a difference) is below ``min_n``;
+* ``not testable`` when the data lack an ingredient of the claim (e.g. no filing dates, no 10b5-1 field), or
+  N (either side of a difference) is below ``min_n`` (``min_n_months`` for the market claim), or there is no
+  confidence interval; the reason is in ``reason``;
+* ``check the data`` when the interval is degenerate (zero width: every event the same number, as trade-dated
+  data with one price can give), the estimate is implausible (beyond +/- ``implausible``, 100% by default, for
+  a CAR over months), or the market series is on another calendar than the stocks'
+  (:func:`insider_kit.quality.calendar_mismatch` above 5%) — never *supported* or *contradicted*;
 * claims of an effect (``expect = "positive"`` or ``"negative"``): ``supported`` when the CI excludes zero
   on the claimed side and the claim's Benjamini-Hochberg q-value across the ledger is below ``alpha``;
   ``contradicted`` when the CI excludes zero on the other side (q below ``alpha`` too), or lies entirely
@@ -39,7 +44,8 @@ from ..study import Study
 from .catalog import CLAIMS, Claim, Expect, Selections
 from .literature import literature_agreement
 
-__all__ = ["LEDGER_COLUMNS", "adjust_pvalues", "benjamini_hochberg", "holm", "market_claim", "run_ledger", "verdict"]
+__all__ = ["LEDGER_COLUMNS", "VERDICTS", "adjust_pvalues", "benjamini_hochberg", "holm", "market_claim", "run_ledger",
+           "verdict", "verdict_reason"]
 
 Result = dict[str, Any]
 
@@ -55,10 +61,65 @@ LEDGER_COLUMNS = ["id", "claim", "source", "test", "expect", "n", "n_ref", "esti
 CONTROLS = ("log_value", "log_mcap", "C(top_role)", "C(year)")
 
 
+#: The verdicts of the ledger, in the order the report explains them.
+VERDICTS = ("supported", "contradicted", "inconclusive", "not testable", "check the data")
+
+
+def verdict_reason(est: float, lo: float, hi: float, n: int, expect: Expect, *, negligible: float, min_n: int,
+                   q: float | None = None, alpha: float = 0.05, implausible: float = 1.0) -> tuple[str, str]:
+    """The verdict of the module docstring's rule and, when the data cannot carry a verdict, why.
+
+    Parameters
+    ----------
+    est, lo, hi
+        The estimate and its 95% CI.
+    n
+        Events behind the estimate (the smaller side of a difference).
+    expect
+        What the claim says: ``positive``, ``negative`` or ``none``.
+    negligible
+        The size below which an effect is treated as none.
+    min_n
+        Fewest events for a verdict.
+    q
+        The multiple-testing adjusted p-value (None: the CI alone decides).
+    alpha
+        The level *q* is compared with.
+    implausible
+        Estimates beyond +/- this are data problems, not findings.
+
+    Returns
+    -------
+    (str, str)
+        The verdict (one of :data:`VERDICTS`) and the reason ('' for a verdict on the evidence).
+
+    Examples
+    --------
+    >>> verdict_reason(0.02, 0.01, 0.03, 12, "positive", negligible=0.005, min_n=30)
+    ('not testable', 'too few events: N = 12 < 30')
+    >>> verdict_reason(-0.02, -0.02, -0.02, 500, "positive", negligible=0.005, min_n=30)[0]
+    'check the data'
+    >>> verdict_reason(2.5, 2.0, 3.0, 500, "positive", negligible=0.005, min_n=30)[1][:22]
+    'implausible estimate ('
+    """
+    if n < min_n:
+        return "not testable", ("no events" if n == 0 else f"too few events: N = {n:,} < {min_n:,}")
+    if not (np.isfinite(est) and np.isfinite(lo) and np.isfinite(hi)):
+        return "not testable", "no confidence interval (too few events or clusters to estimate one)"
+    if not hi - lo > 1e-12 * max(1.0, abs(est)):
+        return "check the data", (f"degenerate confidence interval [{lo:.4g}, {hi:.4g}]: the events do not vary "
+                                  "(e.g. one price per stock, or returns filled with a constant)")
+    if abs(est) > implausible:
+        return "check the data", (f"implausible estimate ({est:+.0%}, beyond +/-{implausible:.0%}): look for data "
+                                  "errors (unadjusted prices, returns read as prices, percent units)")
+    return verdict(est, lo, hi, n, expect, negligible=negligible, min_n=min_n, q=q, alpha=alpha), ""
+
+
 def verdict(est: float, lo: float, hi: float, n: int, expect: Expect, *, negligible: float, min_n: int,
             q: float | None = None, alpha: float = 0.05) -> str:
-    """The verdict rule of the module docstring (for a testable claim); *q* is the claim's multiple-testing
-    adjusted p-value (None: the CI alone decides).
+    """The verdict rule on the evidence (module docstring), for a claim the data can test (see
+    :func:`verdict_reason`, which decides that first); *q* is the claim's multiple-testing adjusted p-value
+    (None: the CI alone decides).
 
     Parameters
     ----------
@@ -88,8 +149,6 @@ def verdict(est: float, lo: float, hi: float, n: int, expect: Expect, *, negligi
     'supported'
     >>> verdict(-0.02, -0.03, -0.01, 500, "positive", negligible=0.005, min_n=30)
     'contradicted'
-    >>> verdict(0.02, 0.01, 0.03, 10, "positive", negligible=0.005, min_n=30)  # too few events
-    'inconclusive'
     >>> verdict(0.001, -0.002, 0.003, 500, "none", negligible=0.005, min_n=30)  # CI inside +/- 0.5%
     'supported'
     """
@@ -440,7 +499,7 @@ def _disposals(study: Study, common: dict[str, Any], window: tuple[int, int]) ->
     if not ev["code_class"].isin(other).any():
         return _empty(int((ev["code_class"] == "sale").sum()), 0,
                       "the data hold no tax-withholding, gift, other or exercise-and-sell disposals (F/G/J, S with M/X)")
-    res = event_study(ev, study.panel, **common)
+    res = event_study(ev, study.panel, group="code_class", **common)  # (one event per firm, day and class)
     cls = res.events["code_class"].to_numpy()
     mc = MaskedClusters(cluster_codes(res.events, ("firm", "month"), intersection=True))
     return _diff(res, window, cls == "sale", np.isin(cls, other), mc)
@@ -448,6 +507,9 @@ def _disposals(study: Study, common: dict[str, Any], window: tuple[int, int]) ->
 
 def _pre_filing(study: Study, common: dict[str, Any]) -> Result:
     """Sum of a purchase's abnormal returns on the trading days after the trade and before the public day."""
+    if study.dated_by == "trade":
+        return _empty(0, np.nan, "the data carry trade dates only (no filing dates, or filing dates equal to the "
+                                 "trade dates): nothing is known about when the trades became public")
     ev = study.events_by(date="trade")
     ev = ev[ev["direction"] == "buy"]
     if ev.empty:
@@ -477,7 +539,8 @@ def _not_testable(c: Claim, events: pd.DataFrame) -> str:
 
 def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[int, int] = (0, 60),
                negligible: float = 0.01, min_n: int = 30, min_n_months: int = 3, runup_quintile: int = 5,
-               plan_threshold: float = 0.5, alpha: float = 0.05, progress: bool = False) -> pd.DataFrame:
+               plan_threshold: float = 0.5, alpha: float = 0.05, implausible: float = 1.0,
+               progress: bool = False) -> pd.DataFrame:
     r"""Test every claim in :data:`~insider_kit.claims.CLAIMS` on *study* and return the ledger.
 
     Parameters
@@ -491,7 +554,9 @@ def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[
     negligible
         Half-width of the "too small to matter" band of the verdict rule (decimal CAR).
     min_n, min_n_months
-        Fewest events (months, for the market claim) on each side for a verdict other than inconclusive.
+        Fewest events (months, for the market claim) on each side for a verdict (fewer: not testable).
+    implausible
+        An estimate beyond +/- this is a data problem: *check the data*, not a verdict.
     alpha
         The Benjamini-Hochberg q-value below which an effect counts (false discovery rate across the ledger).
     runup_quintile, plan_threshold
@@ -517,7 +582,7 @@ def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[
     >>> ledger = ik.run_ledger(ik.load_study("sample"))
     >>> ledger[["id", "n", "estimate", "ci_low", "ci_high", "verdict"]].shape[1]
     6
-    >>> set(ledger["verdict"]) <= {"supported", "contradicted", "inconclusive", "not testable"}
+    >>> set(ledger["verdict"]) <= set(VERDICTS)
     True
     """
     import hashlib
@@ -525,7 +590,7 @@ def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[
     settings: dict[str, Any] = {
         "model": model, "window": tuple(window), "negligible": negligible, "min_n": min_n,
         "min_n_months": min_n_months, "runup_quintile": runup_quintile, "plan_threshold": plan_threshold,
-        "alpha": alpha}
+        "alpha": alpha, "implausible": implausible}
     if study.events.empty:
         raise DataError("no events to test the claims on")
     # kept with the study (its fingerprint covers every input and the kit's version): the report tests the
@@ -538,7 +603,7 @@ def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[
 
 
 def _run_ledger(study: Study, *, model: Model, window: tuple[int, int], negligible: float, min_n: int,
-                min_n_months: int, runup_quintile: int, plan_threshold: float, alpha: float,
+                min_n_months: int, runup_quintile: int, plan_threshold: float, alpha: float, implausible: float = 1.0,
                 progress: bool) -> pd.DataFrame:
     """The ledger of :func:`run_ledger` (see there), computed."""
     from .._progress import tqdm
@@ -549,7 +614,8 @@ def _run_ledger(study: Study, *, model: Model, window: tuple[int, int], negligib
     w = (min(-5, window[0]), window[1])
     common: dict[str, Any] = {"model": model, "estimation": (-250, -21), "window": w,
                               "car_windows": [(-5, -1), window], "min_estimation": 60, "max_loss": 0.9}
-    res = event_study(ev, study.panel, **common)
+    # (grouped by direction: a purchase and a sale of one firm on one day are two events, not duplicates)
+    res = event_study(ev, study.panel, group="direction", **common)
     car = res.car[window].to_numpy()
     sel = Selections(res.events, runup_quintile=runup_quintile, plan_threshold=plan_threshold)
     codes = cluster_codes(res.events, ("firm", "month"), intersection=True)  # once: every claim subsets them
@@ -589,21 +655,29 @@ def _run_ledger(study: Study, *, model: Model, window: tuple[int, int], negligib
         else:
             out[c.id] = market_claim(study)
     q_all = adjust_pvalues(pd.Series({c.id: out[c.id]["p"] for c in CLAIMS}, dtype=float))["q_bh"]
+    from ..quality import calendar_mismatch
+
+    off_calendar = calendar_mismatch(study.panel)
     rows = []
     for c in CLAIMS:
         r = out[c.id]
         n_min = min(r["n"], r["n_ref"]) if np.isfinite(r.get("n_ref", np.nan)) else r["n"]
         need = min_n_months if c.kind == "market" else min_n
-        if r.get("reason"):
+        why = str(r.get("reason") or "")
+        if why:
             v = "not testable"
         else:
-            v = verdict(r["estimate"], r["ci_low"], r["ci_high"], int(n_min), c.expect,
-                        negligible=negligible * c.negligible_scale, min_n=need, q=float(q_all[c.id]), alpha=alpha)
+            v, why = verdict_reason(r["estimate"], r["ci_low"], r["ci_high"], int(n_min), c.expect,
+                                    negligible=negligible * c.negligible_scale, min_n=need, q=float(q_all[c.id]),
+                                    alpha=alpha, implausible=implausible)
+            if v in ("supported", "contradicted", "inconclusive") and off_calendar > 0.05:
+                v, why = "check the data", (f"{off_calendar:.0%} of the stocks' returns fall on days the market "
+                                            "series has none: the market file is on another calendar")
         rows.append({"id": c.id, "claim": c.text, "source": c.source, "test": c.test, "expect": c.expect,
                      "n": int(r["n"]), "n_ref": r.get("n_ref", np.nan), "estimate": r["estimate"],
                      "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p": r["p"],
                      "boot_low": r.get("boot_low", np.nan), "boot_high": r.get("boot_high", np.nan), "verdict": v,
-                     "reason": r.get("reason", ""), "controlled": r.get("controlled", np.nan),
+                     "reason": why, "controlled": r.get("controlled", np.nan),
                      "controlled_low": r.get("controlled_low", np.nan), "controlled_high": r.get("controlled_high", np.nan),
                      "controlled_p": r.get("controlled_p", np.nan),
                      "controls_agree": _agree(r["ci_low"], r["ci_high"], r.get("controlled_low", np.nan),

@@ -24,7 +24,8 @@ def _grid_studies(study: Study, models: tuple[str, ...], windows: tuple[tuple[in
             if model in ("ff3", "carhart") and study.panel.factors is None:
                 continue
             yield date, model, event_study(ev, study.panel, model=model, window=(-5, max(w[1] for w in windows)),  # type: ignore[arg-type]
-                                           car_windows=list(windows), min_estimation=60, max_loss=0.95, tests=tests)
+                                           car_windows=list(windows), min_estimation=60, max_loss=0.95, tests=tests,
+                                           group="direction")
 
 
 def robustness(study: Study, *, models: tuple[str, ...] = ("market_adjusted", "market_model", "ff3"),

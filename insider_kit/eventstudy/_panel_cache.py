@@ -22,7 +22,7 @@ from ..days import day_index as _day_index
 from ..days import midnight_table
 from ..prices.panel import ReturnsPanel
 
-__all__ = ["by_ticker", "day_index", "market_cumsum"]
+__all__ = ["by_ticker", "day_index", "market_cumsum", "series_span"]
 
 _CACHE: dict[tuple[str, int], Any] = {}
 _LOCK = threading.Lock()
@@ -69,3 +69,20 @@ def day_index(panel: ReturnsPanel, dates: pd.Series | pd.DatetimeIndex | np.ndar
     """:func:`insider_kit.days.day_index` on the panel's calendar, with the calendar's day table kept."""
     table = _cached(panel.dates, "day_table", lambda: midnight_table(panel.dates.to_numpy("datetime64[ns]")))
     return _day_index(panel.dates, dates, table=table)
+
+
+def series_span(panel: ReturnsPanel) -> tuple[np.ndarray, np.ndarray]:
+    """Each ticker's own first and last day with a return (calendar indices; -1 for a ticker with none): the
+    span of the stock's *own* price history, which decides whether an event's windows are covered (the
+    market's or the panel's calendar never stands in for it)."""
+    def make() -> tuple[np.ndarray, np.ndarray]:
+        v = panel.values
+        T = v.shape[0]
+        has = np.isfinite(v)
+        anyv = has.any(axis=0)
+        first = np.where(anyv, np.argmax(has, axis=0), -1).astype(np.int64)
+        last = np.where(anyv, T - 1 - np.argmax(has[::-1], axis=0), -1).astype(np.int64)
+        first.flags.writeable = False
+        last.flags.writeable = False
+        return first, last
+    return _cached(panel.values, "series_span", make)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ def event_study(
     window: tuple[int, int] = (-20, 120),
     car_windows: Sequence[tuple[int, int]] | None = None,
     min_estimation: int = 120,
+    min_window_share: float = 0.8,
     group: str | None = None,
     max_loss: float | None = 0.5,
     bhar: bool = False,
@@ -85,6 +87,9 @@ def event_study(
         Relative-day ranges over which CARs are summed (each must lie in *window*).
     min_estimation
         Minimum non-missing estimation days; fewer drops the event with a reason.
+    min_window_share
+        The coverage rule of a CAR window (Notes): the smallest share of the window's days with an abnormal
+        return for the window to count.
     group
         Column of *events* whose values define the groups of ``aar``/``caar``/``tests``.
     max_loss
@@ -112,8 +117,17 @@ def event_study(
     Notes
     -----
     Market model: :math:`AR_{it} = R_{it} - \\hat\\alpha_i - \\hat\\beta_i R_{mt}`;
-    :math:`CAR_i(\\tau_1,\\tau_2) = \\sum_{t=\\tau_1}^{\\tau_2} AR_{it}` (missing days count as 0
-    and are reported in ``car_n``).  The variance of a CAR accounts for estimation
+    :math:`CAR_i(\\tau_1,\\tau_2) = \\sum_{t=\\tau_1}^{\\tau_2} AR_{it}` over the window's days with an
+    abnormal return (counted in ``car_days``).
+
+    **Coverage.** An event is studied for a CAR window only where the stock's *own* price history covers it:
+    the window lies between the stock's first and last return (a stock whose series ends with a known delisting
+    return is covered after it: the delisting return is its last return and the proceeds are held in the
+    market, so later abnormal returns are zero — Shumway 1997), and at least *min_window_share* of the window's
+    days (rounded down) have an abnormal return (a missing price is missing, never a zero return).  A window that fails is
+    NaN for that event (it does not count in that window's N or statistics); an event dated after the stock's
+    last price, or with no covered window, is dropped with its reason.  The market's or the panel's calendar
+    never stands in for the stock's: a market series longer than the prices changes nothing.  The variance of a CAR accounts for estimation
     error (Campbell, Lo & MacKinlay 1997, eq. 4.4.14):
     :math:`\\sigma^2_i (L + L^2/n + (\\sum R_m - L\\bar R_m)^2 / S_{mm})` for the market model; its
     multi-factor analogue :math:`\\sigma^2_i (L + L^2/n + d' S_{zz}^{-1} d)` for FF3 and Carhart, with
@@ -135,7 +149,8 @@ def event_study(
     True
     """
     returns, spec = _validate(events, returns, market=market, model=model, estimation=estimation, window=window,
-                              car_windows=car_windows, min_estimation=min_estimation, group=group,
+                              car_windows=car_windows, min_estimation=min_estimation,
+                              min_window_share=min_window_share, group=group,
                               max_loss=max_loss, bhar=bhar, date_col=date_col, ticker_col=ticker_col,
                               kp_pairs=kp_pairs, chunk=chunk, seed=seed, tests=tests)
     prep = _prepare(events, returns, spec)
@@ -154,6 +169,7 @@ class _Spec:
     window: tuple[int, int]
     cws: list[tuple[int, int]]
     min_estimation: int
+    min_window_share: float
     group: str | None
     max_loss: float | None
     bhar: bool
@@ -175,7 +191,8 @@ class _Spec:
 
 def _validate(events: pd.DataFrame, returns: ReturnsPanel | pd.DataFrame, *, market: pd.Series | None,
               model: Model, estimation: tuple[int, int], window: tuple[int, int],
-              car_windows: Sequence[tuple[int, int]] | None, min_estimation: int, group: str | None,
+              car_windows: Sequence[tuple[int, int]] | None, min_estimation: int, min_window_share: float,
+              group: str | None,
               max_loss: float | None, bhar: bool, date_col: str, ticker_col: str, kp_pairs: int, chunk: int,
               seed: int, tests: bool) -> tuple[ReturnsPanel, _Spec]:
     """Check every argument before any work (a DataError names what is wrong); a DataFrame becomes a panel."""
@@ -199,6 +216,8 @@ def _validate(events: pd.DataFrame, returns: ReturnsPanel | pd.DataFrame, *, mar
             raise DataError(f"CAR window {c} is not inside the event window {window}")
     if model not in _MODELS:
         raise DataError(f"unknown model {model!r}", hint="one of " + ", ".join(_MODELS))
+    if not 0.0 < float(min_window_share) <= 1.0:
+        raise DataError(f"min_window_share={min_window_share!r} is not a share in (0, 1]")
     needs_mkt = model in ("market_adjusted", "market_model") or bhar
     if needs_mkt and (returns.market is None or not np.isfinite(returns.market).any()):
         raise DataError(f"model {model!r}{' with BHAR' if bhar else ''} needs a market series in the returns panel "
@@ -209,8 +228,8 @@ def _validate(events: pd.DataFrame, returns: ReturnsPanel | pd.DataFrame, *, mar
                             hint="load them with insider_kit.prices.load_factors and pass factors= to returns_panel")
     if group is not None and group not in events.columns:
         raise DataError(f"group column {group!r} is not in the events", hint=f"columns: {list(events.columns)[:10]}")
-    return returns, _Spec(model, (e0, e1), (w0, w1), cws, min_estimation, group, max_loss, bhar, date_col,
-                          ticker_col, kp_pairs, chunk, seed, tests)
+    return returns, _Spec(model, (e0, e1), (w0, w1), cws, min_estimation, float(min_window_share), group, max_loss,
+                          bhar, date_col, ticker_col, kp_pairs, chunk, seed, tests)
 
 
 # --------------------------------------------------------------------------- prepare
@@ -258,9 +277,12 @@ def _prepare(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec) -> _Prepa
         raise DataError(f"event column {spec.date_col!r} does not hold dates: {exc}",
                         hint="pass dates (datetime64) or ISO strings such as 2024-03-01") from exc
     reason = np.zeros(n_all, dtype=np.int8)  # DropReason codes (0: used)
+    _, last = PC.series_span(returns)
+    own_last = np.where(j >= 0, last[np.maximum(j, 0)], -1)  # the stock's own last return (-1: none at all)
     # (a missing date maps beyond the last price; named separately)
     for code, bad in ((DropReason.ESTIMATION_BEFORE_DATA, d0 + e0 < 0), (DropReason.WINDOW_BEYOND_DATA, d0 + w1 >= T),
-                      (DropReason.AFTER_LAST_PRICE, d0 >= T), (DropReason.NO_PRICES, j < 0)):
+                      (DropReason.AFTER_LAST_PRICE, (d0 > own_last) & (j >= 0)),
+                      (DropReason.NO_PRICES, (j < 0) | (own_last < 0))):
         reason[bad] = code  # later assignments win: the reason listed first in DropReason is reported
     no_date = np.isnat(dvals) if isinstance(dvals, np.ndarray) else pd.isna(dates).to_numpy()
     if no_date.any():
@@ -340,9 +362,10 @@ class _Fit:
     npos: np.ndarray
     gcodes: np.ndarray
     labels: list[str]
-    rank_sums: np.ndarray
+    rank_sums: np.ndarray  # (groups x coverage patterns, positions)
     rank_cnts: np.ndarray
     n_exact: int
+    n_patterns: int  # coverage patterns the rank sums are kept by (bit w: CAR window w is covered)
 
 
 def _run(returns: ReturnsPanel, spec: _Spec, prep: _Prepared, dz: _Design) -> _Fit:
@@ -363,7 +386,10 @@ def _run(returns: ReturnsPanel, spec: _Spec, prep: _Prepared, dz: _Design) -> _F
     out = K.EventOut(n_est, sig2, coef, AR, car, car_n, scar, BH, npos, nval)
     # the kernel needs the groups only for the rank test; without tests they are found when first asked for
     gcodes, labels = prep.group_codes() if tests else (np.zeros(n_ok, dtype=np.int64), ["all"])
-    G = len(labels)
+    # the rank test's sums are kept per group and per coverage pattern (which CAR windows the stock's own prices
+    # cover), so each window's statistic is made from the events that count in it
+    P = 1 << W if W <= _MAX_PATTERN_WINDOWS else 1
+    G = len(labels) * P
     jj, dd = prep.j[prep.idx_ok], prep.d0[prep.idx_ok]
     # sort keys of the rank test: (fixed-point value << pb) | position, in 32 bits when the positions leave >= 20
     pb = max(1, int(np.ceil(np.log2(Lr))))
@@ -383,8 +409,10 @@ def _run(returns: ReturnsPanel, spec: _Spec, prep: _Prepared, dz: _Design) -> _F
             K.abnormal(dz.m, dz.days, jj, dd, ix, bhar, keys, pb, missing, out)
             if not tests:
                 continue
-            usable[ix] = np.where((n_est[ix] >= spec.min_estimation) & np.isfinite(coef[ix, 0]) & (sig2[ix] > 0),
-                                  gcodes[ix], -1)
+            cov = _window_coverage(returns, spec, jj[ix], dd[ix], car_n[ix])
+            pattern = cov.astype(np.int64) @ (1 << np.arange(W, dtype=np.int64)) if P > 1 else 0
+            usable[ix] = np.where((n_est[ix] >= spec.min_estimation) & np.isfinite(coef[ix, 0]) & (sig2[ix] > 0)
+                                  & cov.any(axis=1), gcodes[ix] * P + pattern, -1)
             keys.sort(axis=1)
             flagged = np.empty(len(ix), dtype=np.bool_)
             K.rank_accumulate(keys, ix, nval, usable, pb, sums, cnts, flagged)
@@ -398,7 +426,7 @@ def _run(returns: ReturnsPanel, spec: _Spec, prep: _Prepared, dz: _Design) -> _F
     rank_sums = np.sum([p_[0] for p_ in parts], axis=0) if parts and tests else np.zeros((G, Lr))
     rank_cnts = np.sum([p_[1] for p_ in parts], axis=0) if parts and tests else np.zeros((G, Lr))
     n_exact = int(sum(p_[2] for p_ in parts))
-    return _Fit(n_est, sig2, coef, car, car_n, scar, BH, npos, gcodes, labels, rank_sums, rank_cnts, n_exact)
+    return _Fit(n_est, sig2, coef, car, car_n, scar, BH, npos, gcodes, labels, rank_sums, rank_cnts, n_exact, P)
 
 
 # --------------------------------------------------------------------------- assemble
@@ -416,7 +444,7 @@ def _assemble(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec, prep: _P
               fit: _Fit) -> EventStudyResult:
     """Drop the events the fit could not use (with reasons), enforce ``max_loss``, compute the test table per
     group and window, and wrap everything in an :class:`EventStudyResult`."""
-    e0, (w0, w1) = spec.estimation[0], spec.window
+    w0, w1 = spec.window
     reason, idx_ok, n_all = prep.reason, prep.idx_ok, prep.n_all
     n_est, sig2, coef = fit.n_est, fit.sig2, fit.coef
     short = n_est < spec.min_estimation
@@ -426,12 +454,21 @@ def _assemble(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec, prep: _P
     reason[idx_ok[singular]] = DropReason.SINGULAR
     reason[idx_ok[flat]] = DropReason.ZERO_VARIANCE
     short_days = dict(zip(idx_ok[short].tolist(), n_est[short].tolist(), strict=True))
-    keep = ~(short | singular | flat)
-    car, car_n, scar, npos, BH = fit.car, fit.car_n, fit.scar, fit.npos, fit.BH
     jj, dd = prep.j[idx_ok], prep.d0[idx_ok]
+    covered = _window_coverage(returns, spec, jj, dd, fit.car_n)
+    uncovered = ~short & ~singular & ~flat & ~covered.any(axis=1)
+    reason[idx_ok[uncovered]] = DropReason.NO_COVERED_WINDOW
+    keep = ~(short | singular | flat | uncovered)
+    car, car_n, scar, npos, BH = fit.car, fit.car_n, fit.scar, fit.npos, fit.BH
+    # a window the stock's own prices do not cover is missing for that event (module docstring: coverage)
+    car[~covered] = np.nan
+    scar[~covered] = np.nan
+    if spec.bhar:
+        BH[~covered] = np.nan
+    last_rel = _last_relative_day(returns, jj, dd)
     if not keep.all():
         sig2, n_est, coef, car, car_n, scar = sig2[keep], n_est[keep], coef[keep], car[keep], car_n[keep], scar[keep]
-        npos, jj, dd = npos[keep], jj[keep], dd[keep]
+        npos, jj, dd, last_rel, covered = npos[keep], jj[keep], dd[keep], last_rel[keep], covered[keep]
         BH = BH[keep] if spec.bhar else BH
     idx_used = idx_ok[keep]
     idx_drop = np.flatnonzero(reason != 0)
@@ -453,18 +490,8 @@ def _assemble(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec, prep: _P
     if spec.tests:
         gcodes, labels, present = _used_groups(fit.gcodes, fit.labels, keep)
         groups = (gcodes, labels)
-        rng = np.random.default_rng(spec.seed)
-        rs, rc = fit.rank_sums[present], fit.rank_cnts[present]
-        ubar = np.where(rc > 0, rs / np.maximum(rc, 1), np.nan)
-        est_start = dd + e0
-        rbar = np.empty(len(present))
-        for g in range(len(present)):
-            rows = np.flatnonzero(gcodes == g)
-            a, b = S.sample_pairs(len(rows), spec.kp_pairs, rng)
-            need, inv = np.unique(np.concatenate([rows[a], rows[b]]), return_inverse=True)
-            res_ = np.empty((len(need), spec.L_est))
-            K.est_residuals(dz.m, dz.days, jj, dd, coef, need, res_)
-            rbar[g] = S.pair_correlation_mean(res_, est_start[need], inv[: len(a)], inv[len(a):])
+        ubar = _window_ubar(fit, present, len(spec.cws))
+        rbar = _window_rbar(spec, dz, gcodes, len(present), covered, jj, dd, coef)
         stats = S.test_table(
             codes=gcodes, n_groups=len(present), car=car, scar=scar, n_est=n_est, k_params=dz.k_params,
             ubar=ubar, L_est=spec.L_est, cw=dz.days.cw, npos=npos, rbar=rbar, bhar=BH if spec.bhar else None, day0=dd,
@@ -486,9 +513,87 @@ def _assemble(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec, prep: _P
         bhar_matrix=BH if spec.bhar else None, groups_source=groups, group_name=spec.group, stats=stats,
         dropped_index=idx_drop,
         dropped_reason=_reason_texts(reason[idx_drop], idx_drop, short_days, spec.min_estimation),
-        n_input=n_all, model=spec.model, estimation=spec.estimation, window=spec.window,
-        meta={"rank_exact_events": fit.n_exact},
+        n_input=n_all, model=spec.model, estimation=spec.estimation, window=spec.window, last_rel=last_rel,
+        meta={"rank_exact_events": fit.n_exact, "min_window_share": spec.min_window_share},
     )
+
+
+def _window_rbar(spec: _Spec, dz: _Design, gcodes: np.ndarray, G: int, covered: np.ndarray, jj: np.ndarray,
+                 dd: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """``groups x windows``: the Kolari-Pynnönen mean residual correlation of each group's events that count in
+    each window (one estimate per distinct set of events; the pair sample is seeded by the set's events, so the
+    same events give the same r-bar whatever else the study holds)."""
+    est_start = dd + spec.estimation[0]
+    W = len(spec.cws)
+    rbar = np.empty((G, W))
+    for g in range(G):
+        ing = gcodes == g
+        done: dict[bytes, float] = {}
+        for w in range(W):
+            rows = np.flatnonzero(ing & covered[:, w])
+            key = rows.tobytes()
+            if key not in done:
+                ident = zlib.crc32(np.stack([jj[rows], dd[rows]]).astype(np.int64).tobytes())
+                a, b = S.sample_pairs(len(rows), spec.kp_pairs, np.random.default_rng([spec.seed, ident]))
+                need, inv = np.unique(np.concatenate([rows[a], rows[b]]), return_inverse=True)
+                res_ = np.empty((len(need), spec.L_est))
+                K.est_residuals(dz.m, dz.days, jj, dd, coef, need, res_)
+                done[key] = S.pair_correlation_mean(res_, est_start[need], inv[: len(a)], inv[len(a):])
+            rbar[g, w] = done[key]
+    return rbar
+
+
+#: Up to this many CAR windows, the rank test is made per window from the events the window covers (its sums
+#: kept per coverage pattern, 2^windows of them); beyond it, from every used event of the group.
+_MAX_PATTERN_WINDOWS = 8
+
+
+def _window_ubar(fit: _Fit, present: np.ndarray, W: int) -> np.ndarray:
+    """``groups x windows x positions``: the rank test's mean rank deviation of each group's events that count
+    in each window (the sums of the coverage patterns that cover it)."""
+    P = fit.n_patterns
+    Lr = fit.rank_sums.shape[1]
+    rs = fit.rank_sums.reshape(-1, P, Lr)[present]
+    rc = fit.rank_cnts.reshape(-1, P, Lr)[present]
+    bits = (np.arange(P)[:, None] >> np.arange(W)) & 1 if P > 1 else np.ones((1, W), dtype=np.int64)
+    out = np.empty((len(present), W, Lr))
+    for w in range(W):
+        sel = bits[:, w] == 1
+        S_, C_ = rs[:, sel].sum(axis=1), rc[:, sel].sum(axis=1)
+        out[:, w] = np.where(C_ > 0, S_ / np.maximum(C_, 1), np.nan)
+    return out
+
+
+def _window_coverage(returns: ReturnsPanel, spec: _Spec, jj: np.ndarray, dd: np.ndarray,
+                     car_n: np.ndarray) -> np.ndarray:
+    """``events x windows``: whether the stock's own price history covers each CAR window (module docstring of
+    :func:`event_study`, Notes: coverage): the window between the stock's first and last return (or ending
+    after a known delisting return), and at least ``min_window_share`` of its days (up to a delisting) with an
+    abnormal return."""
+    first, last = PC.series_span(returns)
+    fj, lj = first[jj], last[jj]
+    dl = _delisted(returns)[jj]
+    out = np.empty((len(jj), len(spec.cws)), dtype=bool)
+    for w, (a, b) in enumerate(spec.cws):
+        start, end = dd + a, dd + b
+        inside = (start >= fj) & ((end <= lj) | (dl & (start <= lj)))
+        days = np.minimum(end, lj) - start + 1  # the window's days up to the stock's last return
+        out[:, w] = inside & (car_n[:, w] >= np.floor(spec.min_window_share * np.maximum(days, 1) + 1e-9))
+    return out
+
+
+def _delisted(returns: ReturnsPanel) -> np.ndarray:
+    """Per ticker: whether its series ends with a known delisting return (``ReturnsPanel.delisted``)."""
+    flags = getattr(returns, "delisted", None)
+    return np.zeros(len(returns.tickers), dtype=bool) if flags is None else np.asarray(flags, dtype=bool)
+
+
+def _last_relative_day(returns: ReturnsPanel, jj: np.ndarray, dd: np.ndarray) -> np.ndarray:
+    """Each event's last relative day with the stock's own data (a large number after a known delisting, where
+    later abnormal returns are zero), for the cumulated curves."""
+    _, last = PC.series_span(returns)
+    rel = last[jj] - dd
+    return np.where(_delisted(returns)[jj], np.iinfo(np.int32).max, rel).astype(np.int64)
 
 
 class DropReason(IntEnum):
@@ -505,6 +610,7 @@ class DropReason(IntEnum):
     SINGULAR = 7
     ZERO_VARIANCE = 8
     DUPLICATE = 9
+    NO_COVERED_WINDOW = 10
 
     @property
     def text(self) -> str:
@@ -514,13 +620,15 @@ class DropReason(IntEnum):
 
 _REASON_TEXT = {
     DropReason.USED: "", DropReason.NO_DATE: "no event date", DropReason.NO_PRICES: "no prices for ticker",
-    DropReason.AFTER_LAST_PRICE: "event date after the last price",
-    DropReason.WINDOW_BEYOND_DATA: "event window runs beyond the data",
+    DropReason.AFTER_LAST_PRICE: "event date after the stock's last price",
+    DropReason.WINDOW_BEYOND_DATA: "event window runs beyond the returns panel's last date",
     DropReason.ESTIMATION_BEFORE_DATA: "estimation window starts before the data",
     DropReason.SHORT_ESTIMATION: "too little estimation data",
     DropReason.SINGULAR: "return model could not be fitted (collinear regressors)",
     DropReason.ZERO_VARIANCE: "no variation in the estimation window's returns (constant price)",
     DropReason.DUPLICATE: "duplicate event (same ticker, day 0 and group as an earlier one)",
+    DropReason.NO_COVERED_WINDOW: "no CAR window inside the stock's own price history (its prices end or have "
+                                  "gaps there)",
 }
 
 

@@ -180,7 +180,7 @@ class EventStudyResult(ResultsBase):
                  groups_source: tuple[np.ndarray, list[str]] | Callable[[], tuple[np.ndarray, list[str]]],
                  group_name: str | None, stats: dict[str, np.ndarray] | None, dropped_index: np.ndarray,
                  dropped_reason: np.ndarray, n_input: int, model: str, estimation: Window, window: Window,
-                 meta: dict[str, Any] | None = None) -> None:
+                 last_rel: np.ndarray | None = None, meta: dict[str, Any] | None = None) -> None:
         self._source = source
         self._used = used_index
         self._day0 = day0
@@ -202,6 +202,9 @@ class EventStudyResult(ResultsBase):
         self.model = model
         self.estimation = estimation
         self.window = window
+        # each event's last relative day with the stock's own data (beyond it the cumulated curves stop)
+        self._last_rel = np.full(len(used_index), np.iinfo(np.int32).max, dtype=np.int64) if last_rel is None \
+            else np.asarray(last_rel, dtype=np.int64)
         self.meta = meta or {}
 
     # ------------------------------------------------------------------------------------------ labels
@@ -271,8 +274,21 @@ class EventStudyResult(ResultsBase):
     @property
     def car(self) -> pd.DataFrame:
         """CAR per used event (rows aligned with ``events``); columns ``(start, end)``, e.g. ``res.car[(0, 60)]``.
-        Missing days inside a window count as zero (``car_days`` counts the days with a return)."""
+
+        NaN where the stock's own prices do not cover the window (it runs past the stock's last price, or too
+        many of its days have no return: :func:`~insider_kit.event_study`'s coverage rule); the event is then
+        not counted in that window.  ``car_days`` counts the days with a return inside each window."""
         return self._per_window(self._car, "CARs")
+
+    @property
+    def coverage(self) -> pd.DataFrame:
+        """Events studied per CAR window: the used events, those whose window the stock's own prices cover
+        (the window's N, the one definition of "events studied" every table and page uses), and those not
+        covered (the window runs past the stock's last price, or has too many missing days)."""
+        studied = np.isfinite(self._car).sum(axis=0)
+        n = len(self._used)
+        return pd.DataFrame({"events used": n, "studied": studied, "not covered": n - studied},
+                            index=_window_columns(self._windows))  # type: ignore[arg-type]
 
     @property
     def car_days(self) -> pd.DataFrame:
@@ -313,19 +329,24 @@ class EventStudyResult(ResultsBase):
         """Cumulative average abnormal return from *start* (default: window start), per group.
 
         Long format: ``group, rel_day, caar, lower, upper, n``; the band is the cross-sectional confidence
-        interval of the cumulated ARs at *level*.  Groups in *flip* are sign-flipped (e.g. ``("sell",)`` to put
+        interval of the cumulated ARs at *level*; ``n`` counts the events with the stock's own data on that day
+        (an event leaves the curve after its stock's last price).  Groups in *flip* are sign-flipped (e.g. ``("sell",)`` to put
         sales on the purchases' scale) and labelled ``"-<group>"``.
         """
         start = self._rel[0] if start is None else start
         rows = []
         sel = self._rel >= start
         cum = np.nancumsum(np.where(sel[None, :], self._ar, 0.0), axis=1)[:, sel]
+        # past the stock's own last price an event has no cumulated return (never a flat line of zeros)
+        cum[self._rel[sel][None, :] > self._last_rel[:, None]] = np.nan
         for gi, g in enumerate(self.group_labels):
             x = cum[self.group_codes == gi]
-            n = x.shape[0]
-            mean = x.mean(axis=0)
-            se = x.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.full(x.shape[1], np.nan)
-            q = st.t.ppf(0.5 + level / 2, max(n - 1, 1))
+            n = np.isfinite(x).sum(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.nansum(x, axis=0) / n
+                dev = np.where(np.isfinite(x), x - mean, 0.0)
+                se = np.where(n > 1, np.sqrt((dev**2).sum(axis=0) / np.maximum(n - 1, 1)) / np.sqrt(n), np.nan)
+            q = st.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
             s_ = -1.0 if g in flip else 1.0
             rows.append(pd.DataFrame({"group": f"-{g}" if g in flip else g, "rel_day": self._rel[sel],
                                       "caar": s_ * mean, "lower": s_ * mean - q * se, "upper": s_ * mean + q * se,

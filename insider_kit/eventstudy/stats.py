@@ -576,9 +576,10 @@ def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.nd
     """Every statistic per group (``codes`` in ``0..n_groups-1``) and CAR window, vectorised over windows.
 
     *car*, *scar* (and *bhar*) are ``events x windows``; *ubar* the mean rank deviation per group
-    and position (estimation days then window days); *cw* the window bounds as positions in the
+    and position (estimation days then window days), one per group or one per group and window (``groups x
+    windows x positions``: from the events each window covers); *cw* the window bounds as positions in the
     event window (half-open); *npos* each event's count of positive estimation residuals; *rbar*
-    each group's mean residual correlation; *day0* each event's day-0 index (for the share of CAR-window
+    each group's mean residual correlation (or one per group and window); *day0* each event's day-0 index (for the share of CAR-window
     days that pairs of events share, which scales the Kolari-Pynnönen adjustment; all events on one date
     without it).  The formulas are those of the scalar functions of this module (the tests check one
     against the other).  Rows are group-major.
@@ -643,8 +644,15 @@ def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.nd
     cols = list(pool.map(column, range(G * W))) if pool else [column(q) for q in range(G * W)]
     median = np.array([c[0] for c in cols]).reshape(G, W)
     p_wil = np.array([c[1] for c in cols]).reshape(G, W)
-    n_pos_est = np.bincount(codes, weights=npos, minlength=G)
-    n_days_est = np.bincount(codes, weights=n_est, minlength=G)
+    # each window's sample is the events whose window is covered (finite CAR): the estimation-side quantities of
+    # the sign test (p-hat), the rank test (U-bar) and Kolari-Pynnonen (r-bar) are from those events
+    ubar = np.asarray(ubar, dtype=float)
+    if ubar.ndim == 2:  # one U-bar per group for every window
+        ubar = np.broadcast_to(ubar[:, None, :], (G, W, ubar.shape[1]))
+    rbar = np.broadcast_to(np.asarray(rbar, dtype=float).reshape(G, -1), (G, W))
+    fin = np.isfinite(car)
+    n_pos_est = np.stack([np.bincount(codes[fin[:, k]], weights=npos[fin[:, k]], minlength=G) for k in range(W)], 1)
+    n_days_est = np.stack([np.bincount(codes[fin[:, k]], weights=n_est[fin[:, k]], minlength=G) for k in range(W)], 1)
     if bhar is not None:
         nb, mb, sb, m3b, _ = moments(bhar)
 
@@ -675,25 +683,26 @@ def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.nd
             t_b = np.where(ns[g] > 1, ms[g] / (ss[g] / np.sqrt(ns[g])), np.nan)
             put("bmp_t", t_b)
             put("p_bmp", 2 * sp.stdtr(np.maximum(ns[g] - 1, 1), -np.abs(t_b)))
-            if day0 is not None:
-                dg = day0[codes == g]
-                ov = np.array([mean_window_overlap(dg, int(b_ - a_)) for a_, b_ in cw])
+            if day0 is not None:  # (the events that count in each window: those whose window is covered)
+                ing = codes == g
+                ov = np.array([mean_window_overlap(day0[ing & np.isfinite(car[:, k])], int(b_ - a_))
+                               for k, (a_, b_) in enumerate(cw)])
             else:
                 ov = np.ones(W)
-            r = max(float(rbar[g]), 0.0) * np.where(np.isfinite(ov), ov, 1.0)
+            r = np.maximum(rbar[g], 0.0) * np.where(np.isfinite(ov), ov, 1.0)
             t_kp = np.where(ng > 1, t_b * np.sqrt((1 - r) / (1 + (ng - 1) * r)), np.nan)
             put("kp_t", t_kp)
             put("kp_overlap", ov)
             put("p_kp", 2 * sp.stdtr(np.maximum(ng - 1, 1), -np.abs(t_kp)))
             put("rbar", rbar[g])
             # Corrado rank (Cowan 1992 multi-day form) from the group's Ubar
-            z_r = np.array([corrado_from_ubar(ubar[g], L_est + int(a_), L_est + int(b_)) for a_, b_ in cw])
+            z_r = np.array([corrado_from_ubar(ubar[g, k], L_est + int(a_), L_est + int(b_))
+                            for k, (a_, b_) in enumerate(cw)])
             put("rank_z", z_r)
             put("p_rank", 2 * sp.ndtr(-np.abs(z_r)))
             # generalized sign: p from the group's estimation residuals
-            p0 = n_pos_est[g] / n_days_est[g] if n_days_est[g] else np.nan
-            z_s = (wpos[g] - ng * p0) / np.sqrt(ng * p0 * (1 - p0)) if 0 < p0 < 1 else np.full(W, np.nan)
-            z_s = np.where(ng > 0, z_s, np.nan)
+            p0 = np.where(n_days_est[g] > 0, n_pos_est[g] / np.maximum(n_days_est[g], 1), np.nan)
+            z_s = np.where((p0 > 0) & (p0 < 1) & (ng > 0), (wpos[g] - ng * p0) / np.sqrt(ng * p0 * (1 - p0)), np.nan)
             put("sign_z", z_s)
             put("p_sign", 2 * sp.ndtr(-np.abs(z_s)))
             put("p_wilcoxon", p_wil[g])

@@ -21,7 +21,7 @@
 
 # %% tags=["parameters"]
 data_dir: str = ""  # data directory (empty: the configured one, INSIDER_KIT_DATA or else the teaching market)
-since: str = "auto"  # start date of the net-insider-sales table (auto: 6 months before the data end)
+since: str = "auto"  # start date of the net-insider-sales table (auto: 6 months before the last event)
 top_n: int = 15  # rows shown in ranked tables
 
 # %%
@@ -86,7 +86,9 @@ plt.close(ax.figure)
 # %%
 from insider_kit.screens import net_insider_sales
 
-start = (study.prices.index.max() - pd.DateOffset(months=6)) if since == "auto" else pd.Timestamp(since)
+# (the data's own last event, not today's date nor the last price: a market file may run past the trades)
+last_event = pd.to_datetime(study.events["date"]).max()
+start = (last_event - pd.DateOffset(months=6)) if since == "auto" else pd.Timestamp(since)
 ns = net_insider_sales(study.transactions, study.prices, start)
 print(f"since {start:%Y-%m-%d}: {len(ns)} stocks with open-market insider trades")
 ns.head(top_n)

@@ -1,5 +1,7 @@
 # ---
 # jupyter:
+#   insider_kit:
+#     needs: teaching_market
 #   jupytext:
 #     formats: py:percent
 #     text_representation:

@@ -292,7 +292,9 @@ def _returns(w: _World) -> None:
     h_load = rng.normal(0.1, 0.4, N)
     m_load = rng.normal(0.0, 0.2, N)
     ivol = 0.008 + 0.025 * small * rng.uniform(0.6, 1.4, N)
-    idio = rng.standard_t(4, (T, N)) / np.sqrt(2.0) * ivol
+    # fat tails (t with 4 degrees of freedom), bounded at +/-40% a day: no generated move mimics a split or a data
+    # error (so each data-quality warning the teaching market raises is true)
+    idio = np.clip(rng.standard_t(4, (T, N)) / np.sqrt(2.0) * ivol, -0.4, 0.4)
     w.R = (rf[:, None] + beta * mkt_rf[:, None] + s_load * smb[:, None] + h_load * hml[:, None]
            + m_load * mom[:, None] + idio)
     is_ipo = rng.random(N) < spec.ipo_share

@@ -71,7 +71,16 @@ def net_purchase_ratio(tx: pd.DataFrame, market: pd.Series, *, horizons: tuple[i
             pd.Series(pd.NA, index=t.index, dtype="string")
         t["owner_cik"] = t["owner_cik"].astype("string").fillna(by.fillna("row:" + row_id))
     t["month"] = t["public_date"].dt.to_period("M")
-    t = t.groupby(["owner_cik", "issuer_cik", "trans_date", "trans_code", "month"], observed=True,
+    # who traded: the owner's CIK, else the name, else the row itself (imported data may carry neither: each
+    # row is then one trade); the issuer's CIK, else the ticker
+    t["_owner"] = t["owner_cik"].astype("string").fillna(t["owner_name"].astype("string")) \
+        if "owner_name" in t.columns else t["owner_cik"].astype("string")
+    t["_owner"] = t["_owner"].fillna(pd.Series(np.arange(len(t)), index=t.index).astype(str).radd("row:"))
+    t["_issuer"] = t["issuer_cik"].astype("string").fillna(t["ticker"].astype("string")).fillna("?")
+    t = t[t["month"].notna()]
+    if t.empty:
+        raise DataError("no open-market purchases or sales with a public date to compute a net purchase ratio from")
+    t = t.groupby(["_owner", "_issuer", "trans_date", "trans_code", "month"], observed=True,
                   as_index=False)["value"].sum()  # type: ignore[assignment]
     g = t.groupby(["month", "trans_code"]).agg(n=("value", "size"), v=("value", "sum")).unstack("trans_code", fill_value=0)
     out = pd.DataFrame(index=g.index)

@@ -1,0 +1,77 @@
+"""Verdicts only where the data can carry one (issue #35): trade-date-only data without insider names, claims
+with too few events, degenerate intervals and implausible estimates."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import insider_kit as ik
+from insider_kit.claims.ledger import VERDICTS, verdict_reason
+from insider_kit.config import DataPaths
+from insider_kit.filings.importers import import_transactions
+from insider_kit.prices.imports import import_prices
+
+
+def test_the_verdict_rule_refuses_what_the_data_cannot_carry() -> None:
+    """N = 0 was "inconclusive" instead of "not testable"; a zero-width CI from trade-dated data was
+    "contradicted"."""
+    kw = dict(negligible=0.01, min_n=30)
+    assert verdict_reason(np.nan, np.nan, np.nan, 0, "positive", **kw) == ("not testable", "no events")
+    assert verdict_reason(0.05, 0.01, 0.09, 29, "positive", **kw)[0] == "not testable"
+    assert verdict_reason(0.05, 0.01, 0.09, 30, "positive", **kw) == ("supported", "")
+    v, why = verdict_reason(-0.03, -0.03, -0.03, 400, "positive", **kw)
+    assert v == "check the data" and "degenerate" in why
+    v, why = verdict_reason(118.6, 90.0, 140.0, 400, "positive", **kw)  # +11,860%: returns read as prices
+    assert v == "check the data" and "implausible" in why
+    assert verdict_reason(0.5, 0.3, 0.7, 400, "positive", **kw)[0] == "supported"  # large, but possible
+
+
+@pytest.fixture(scope="module")
+def trade_dated(tmp_path_factory: pytest.TempPathFactory) -> DataPaths:
+    """The teaching market as a JSON-dump user holds it: trades with their trade dates only (the filing date
+    column is the trade date), no insider names, no CIKs, no accession numbers; prices as they are."""
+    from insider_kit.sample import SampleSpec, generate_sample
+
+    tmp = tmp_path_factory.mktemp("td")
+    root = tmp / "teach"
+    generate_sample(root, seed=11, spec=SampleSpec(n_firms=60, start="2018-01-02", end="2021-12-30"), progress=False)
+    tx = ik.load_study(root, cache=False).transactions
+    tx = tx[tx["trans_code"].isin(["P", "S"]) & (tx["table"].astype(str) == "nonderivative")]
+    f = tmp / "trades.csv"
+    pd.DataFrame({"sym": tx["ticker"], "traded": tx["trans_date"].dt.strftime("%Y-%m-%d"),
+                  "filed": tx["trans_date"].dt.strftime("%Y-%m-%d"), "code": tx["trans_code"],
+                  "qty": tx["shares"], "px": tx["price"]}).to_csv(f, index=False)
+    data = DataPaths(tmp / "mine")
+    import_transactions(data, [f], format="csv", mapping={"sym": "ticker", "traded": "trans_date",
+                                                          "filed": "filing_date", "code": "trans_code",
+                                                          "qty": "shares", "px": "price"})
+    data.raw_prices.mkdir(parents=True)
+    for p in (root / "raw" / "prices").glob("*.parquet"):
+        shutil.copy(p, data.raw_prices / p.name)
+    import_prices(data, [], market="^SYNMKT")
+    return data
+
+
+@pytest.mark.slow
+def test_trade_dated_data_without_names_gets_not_testable_rows_with_reasons(trade_dated: DataPaths,
+                                                                           tmp_path: Path) -> None:
+    """The pre-filing claim was tested on data whose filing date had to be set to the trade date; the ledger
+    now says the data are dated by trade only, and that claim is not testable (with the reason)."""
+    study = ik.load_study(trade_dated.root)
+    assert study.dated_by == "trade" and "100%" in study.meta["dating"]
+    led = ik.run_ledger(study).set_index("id")
+    assert set(led["verdict"]) <= set(VERDICTS)
+    pre = led.loc["pre_filing_information"]
+    assert pre["verdict"] == "not testable" and "trade dates only" in pre["reason"]
+    # every row without a verdict on the evidence says why; no verdict rests on fewer than min_n events
+    for cid, r in led.iterrows():
+        if r["verdict"] in ("not testable", "check the data"):
+            assert r["reason"], cid
+        else:
+            n = min(r["n"], r["n_ref"]) if pd.notna(r["n_ref"]) else r["n"]
+            assert n >= (3 if cid == "market_selling_after_advance" else 30), cid
