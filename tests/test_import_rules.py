@@ -399,7 +399,7 @@ def test_net_purchase_ratio_without_insider_names(tmp_path: Path) -> None:
     assert npr.loc[pd.Period("2024-01", "M"), ["n_purchases", "n_sales"]].tolist() == [2, 1]  # a1's two lots: one
     assert npr.loc[pd.Period("2024-01", "M"), "value_purchases"] == 40.0
     assert npr.loc[pd.Period("2024-02", "M"), "npr_count"] == 1.0
-    with pytest.raises(ik.DataError, match="no open-market trade has a filing date"):
+    with pytest.raises(ik.DataError, match="with a public date"):
         ik.net_purchase_ratio(tx.assign(filing_date=pd.NaT), market)
 
 

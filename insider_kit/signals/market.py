@@ -58,23 +58,13 @@ def net_purchase_ratio(tx: pd.DataFrame, market: pd.Series, *, horizons: tuple[i
     t = trade_table(tx[cols], codes=("P", "S"))
     if t.empty:
         raise DataError("no open-market purchases or sales to compute a net purchase ratio from")
-    t = t[t["public_date"].notna().to_numpy(bool)]
-    if t.empty:
-        raise DataError("no open-market trade has a filing date: the net purchase ratio counts trades in the month "
-                        "they became public", hint="data dated by trade date only cannot give it")
-    # an insider known by neither CIK nor name (third-party exports): one per filing, else one per row -- never
-    # all such insiders of an issuer-day pooled into one, nor dropped by the grouping
-    unknown = t["owner_cik"].isna().to_numpy(bool)
-    if unknown.any():
-        row_id = pd.Series(np.arange(len(t)), index=t.index).astype(str)
-        by = ("acc:" + t["accession"].astype("string")) if "accession" in t.columns else \
-            pd.Series(pd.NA, index=t.index, dtype="string")
-        t["owner_cik"] = t["owner_cik"].astype("string").fillna(by.fillna("row:" + row_id))
     t["month"] = t["public_date"].dt.to_period("M")
-    # who traded: the owner's CIK, else the name, else the row itself (imported data may carry neither: each
-    # row is then one trade); the issuer's CIK, else the ticker
+    # who traded: the owner's CIK, else the name, else the filing (imported data may carry neither: the lots of
+    # one filing are one trade), else the row itself; the issuer's CIK, else the ticker
     t["_owner"] = t["owner_cik"].astype("string").fillna(t["owner_name"].astype("string")) \
         if "owner_name" in t.columns else t["owner_cik"].astype("string")
+    if "accession" in t.columns:
+        t["_owner"] = t["_owner"].fillna(t["accession"].astype("string").radd("filing:"))
     t["_owner"] = t["_owner"].fillna(pd.Series(np.arange(len(t)), index=t.index).astype(str).radd("row:"))
     t["_issuer"] = t["issuer_cik"].astype("string").fillna(t["ticker"].astype("string")).fillna("?")
     t = t[t["month"].notna()]
