@@ -9,21 +9,23 @@ from __future__ import annotations
 
 __version__ = "0.2.0"
 
-from .claims import run_ledger
+from .claims import replicate, run_ledger
 from .errors import ConfigError, DataError, InsiderKitError, NetworkError
 from .events import build_events
 from .eventstudy import (
     CalendarTimeResult,
     Comparison,
+    DoseResponse,
     EventStudyResult,
     calendar_time,
     car_regression,
     compare,
+    dose_response,
     event_study,
 )
 from .filings import build_tidy, load_owners, load_transactions, parse_form4, read_quarter
 from .prices import load_factors, load_prices, read_price_file, returns_panel
-from .signals import SignalParams, net_purchase_ratio
+from .signals import SignalParams, insider_track_record, net_purchase_ratio
 from .study import Study, load_study
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "Comparison",
     "ConfigError",
     "DataError",
+    "DoseResponse",
     "EventStudyResult",
     "InsiderKitError",
     "NetworkError",
@@ -42,7 +45,9 @@ __all__ = [
     "calendar_time",
     "car_regression",
     "compare",
+    "dose_response",
     "event_study",
+    "insider_track_record",
     "load_factors",
     "load_owners",
     "load_prices",
@@ -52,6 +57,7 @@ __all__ = [
     "parse_form4",
     "read_price_file",
     "read_quarter",
+    "replicate",
     "returns_panel",
     "run_ledger",
 ]

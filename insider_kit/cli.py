@@ -200,6 +200,20 @@ def _cmd_report(a: argparse.Namespace) -> int:
     return 0 if res.ok else 1
 
 
+def _cmd_lesson(a: argparse.Namespace) -> int:
+    from .reports import PACKAGE_NOTEBOOKS, student_edition
+
+    out = Path(a.out)
+    if out.exists() and not out.is_dir():
+        from .errors import ConfigError
+
+        raise ConfigError(f"{out} is a file, not a directory", hint="pass --out a directory (created if absent)")
+    src = PACKAGE_NOTEBOOKS / "05_event_study_101.py"
+    dest = student_edition(src, out / "05_event_study_101_student.ipynb")
+    print(f"student edition (no solutions) written to {dest}")
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 # long: declarative, one block per command (the parser is the CLI's reference)
 def build_parser() -> argparse.ArgumentParser:
@@ -301,6 +315,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--link", default=None, help="CRSP: CSV with permno,ticker")
     p.add_argument("--date-order", default="auto", choices=["auto", "mdy", "dmy"], help="for NN/NN/YYYY dates")
     p.set_defaults(func=_cmd_import_prices)
+
+    p = sub.add_parser("lesson", help="write the teaching notebook's student edition (05, without solutions)")
+    p.add_argument("--out", default=".", metavar="DIR", help="folder the .ipynb is written to (default: here)")
+    p.set_defaults(func=_cmd_lesson)
 
     p = sub.add_parser("report", help="render every notebook with papermill and export HTML")
     _add_data(p)

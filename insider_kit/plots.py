@@ -15,8 +15,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["mark_synthetic", "plot_caar", "plot_caar_panels", "plot_company", "plot_filing_lags", "plot_forest",
-           "plot_net_sales", "plot_npr", "plot_power"]
+__all__ = ["mark_synthetic", "plot_caar", "plot_caar_panels", "plot_company", "plot_cumulative", "plot_dose_response",
+           "plot_drawdown", "plot_filing_lags", "plot_forest", "plot_net_sales", "plot_npr", "plot_power", "two_panels"]
 
 VERDICT_COLORS = {"supported": "#1a7f37", "contradicted": "#cf222e", "inconclusive": "#6e7781",
                   "not testable": "#bf8700", "check the data": "#8250df"}
@@ -494,4 +494,160 @@ def plot_net_sales(net_sales: pd.DataFrame, *, ax: Axes | None = None, synthetic
     ax.set_ylabel("stock return since start")
     _percent_axis(ax)
     ax.set_title("Net insider sales vs return (contemporaneous, not a forecast)")
+    return mark_synthetic(ax, synthetic)
+
+
+def plot_dose_response(table: pd.DataFrame, *, signal: str = "signal", window: str = "", note: str = "",
+                       ax: Axes | None = None, synthetic: bool = False) -> Axes:
+    """Mean CAR with its 95% CI per quantile of a signal (input: ``DoseResponse.table``).
+
+    Parameters
+    ----------
+    table
+        One row per quantile (index ``Q1``..): ``n``, ``mean_car``, ``ci_low``, ``ci_high``, ``signal_low``,
+        ``signal_high``.
+    signal, window
+        The signal's name and the CAR window's label (for the title and axis).
+    note
+        A line under the title (e.g. the monotonicity test's p-value).
+    ax
+        Draw here (a new figure when None).
+    synthetic
+        Stamp the figure as synthetic data.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (percent y axis).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tab = pd.DataFrame({"n": [10, 10], "mean_car": [0.01, 0.03], "ci_low": [0.0, 0.01], "ci_high": [0.02, 0.05],
+    ...                     "signal_low": [1.0, 5.0], "signal_high": [4.0, 9.0]}, index=["Q1", "Q2"])
+    >>> ax = plot_dose_response(tab, signal="value", window="(+0,+60)")
+    >>> [t.get_text() for t in ax.get_xticklabels()][:1]
+    ['Q1\\n1 to 4\\nN=10']
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    ax = _ax(ax, figsize=(7, 4.2))
+    x = np.arange(len(table))
+    est = table["mean_car"].to_numpy(float) * 100
+    lo = table["ci_low"].to_numpy(float) * 100
+    hi = table["ci_high"].to_numpy(float) * 100
+    ax.errorbar(x, est, yerr=[est - lo, hi - est], fmt="o-", color="#1f6feb", capsize=4, lw=1.5)
+    ax.axhline(0, color="0.3", lw=0.8)
+    labels = [f"{q}\n{a:.3g} to {b:.3g}\nN={int(n):,}" for q, a, b, n in
+              zip(table.index, table["signal_low"], table["signal_high"], table["n"], strict=True)]
+    ax.set_xticks(x, labels, fontsize=8)
+    ax.set_xlabel(f"quantile of {signal} (its range; events)")
+    ax.set_ylabel(f"mean CAR{window}")
+    _percent_axis(ax)
+    ax.set_title(f"CAR{window} by quantile of {signal}, 95% CI (firm and month clusters)"
+                 + (f"\n{note}" if note else ""), fontsize=10)
+    ax.grid(alpha=0.3)
+    return mark_synthetic(ax, synthetic)
+
+
+def two_panels(figsize: tuple[float, float] = (8, 5.5)) -> tuple[Axes, Axes]:
+    """A figure with a tall top panel and a short bottom panel on a shared x axis (cumulative return above,
+    drawdown below).
+
+    Parameters
+    ----------
+    figsize
+        The figure's size in inches.
+
+    Returns
+    -------
+    (Axes, Axes)
+        The top and bottom axes.
+
+    Examples
+    --------
+    >>> top, bottom = two_panels()
+    >>> top.figure is bottom.figure
+    True
+    >>> import matplotlib.pyplot as plt; plt.close(top.figure)
+    """
+    import matplotlib.pyplot as plt
+
+    _, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=figsize, layout="constrained",
+                                    gridspec_kw={"height_ratios": [2.2, 1]})
+    return top, bottom
+
+
+def plot_cumulative(cumulative: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
+                    synthetic: bool = False) -> Axes:
+    """Growth of 1 invested, one line per portfolio (input: columns of ``TradedPortfolio.cumulative()``).
+
+    Parameters
+    ----------
+    cumulative
+        Dates x portfolios: the value of 1 invested.
+    ax
+        Draw here (a new figure when None).
+    title
+        The axes' title.
+    synthetic
+        Stamp the figure as synthetic data.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (log y axis).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cum = pd.DataFrame({"a": [1.0, 1.1, 1.21]}, index=pd.bdate_range("2024-01-01", periods=3))
+    >>> ax = plot_cumulative(cum)
+    >>> ax.get_yscale()
+    'log'
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    ax = _ax(ax)
+    for c in cumulative.columns:
+        ax.plot(cumulative.index, cumulative[c], lw=1.4, label=str(c))
+    ax.axhline(1.0, color="0.3", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_ylabel("value of 1 invested (net of costs)")
+    ax.set_title(title or "Cumulative return of the screens' portfolios")
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.grid(alpha=0.3)
+    return mark_synthetic(ax, synthetic)
+
+
+def plot_drawdown(drawdown: pd.DataFrame, *, ax: Axes | None = None, synthetic: bool = False) -> Axes:
+    """Drawdown from the running peak, one line per portfolio (input: ``TradedPortfolio.drawdown()``).
+
+    Parameters
+    ----------
+    drawdown
+        Dates x portfolios: the fall from the running peak (decimals, at most 0).
+    ax
+        Draw here (a new figure when None).
+    synthetic
+        Stamp the figure as synthetic data.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (percent y axis).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> dd = pd.DataFrame({"a": [0.0, -0.1, -0.05]}, index=pd.bdate_range("2024-01-01", periods=3))
+    >>> ax = plot_drawdown(dd)
+    >>> ax.get_ylabel()
+    'drawdown'
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    ax = _ax(ax, figsize=(8, 2.5))
+    for c in drawdown.columns:
+        ax.plot(drawdown.index, drawdown[c] * 100, lw=1.0, label=str(c))
+    ax.set_ylabel("drawdown")
+    _percent_axis(ax)
+    ax.grid(alpha=0.3)
     return mark_synthetic(ax, synthetic)

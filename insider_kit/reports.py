@@ -40,6 +40,7 @@ __all__ = [
     "CSS",
     "NOTEBOOK_QUESTIONS",
     "PACKAGE_NOTEBOOKS",
+    "SOLUTION_TAG",
     "TEACHING_ONLY",
     "ClaimPage",
     "RenderResult",
@@ -49,6 +50,7 @@ __all__ = [
     "ledger_html",
     "notebook_sources",
     "render_reports",
+    "student_edition",
     "to_notebook",
 ]
 
@@ -62,6 +64,7 @@ NOTEBOOK_QUESTIONS: dict[str, str] = {
     "05_event_study_101": "Teaching: an event study step by step, size and power, pitfalls, exercises.",
     "06_company": "One company: its insiders, their trades and classifications.",
     "07_screen": "The screens a trader runs, and how each did historically.",
+    "08_dose_response": "How much is enough, and whose trades? Dose-response, track records, out-of-sample checks.",
 }
 
 #: The components of a page (banner, verdict badges, the ledger table); also used by the documentation site.
@@ -182,6 +185,50 @@ def to_notebook(source: Path, dest: Path) -> Path:
     nbformat.write(nb, buf)
     atomic_write_text(dest, buf.getvalue())
     return dest
+
+
+#: The notebook cells a student edition leaves out (tagged in the jupytext source).
+SOLUTION_TAG = "solution"
+
+
+def student_edition(source: Path, dest: Path) -> Path:
+    r"""Write the student edition of a teaching notebook: every cell tagged ``solution`` left out (the exercises,
+    their empty cells and their ``check(...)`` stay), as an ``.ipynb`` without outputs at *dest*.
+
+    Parameters
+    ----------
+    source
+        A jupytext percent ``.py`` (or an ``.ipynb``): the instructor edition.
+    dest
+        The ``.ipynb`` written (atomically).
+
+    Returns
+    -------
+    pathlib.Path
+        *dest*.
+
+    Examples
+    --------
+    >>> import tempfile, nbformat
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "n.py").write_text('# %% [markdown]\n# Exercise\n\n# %%\n# Try it here.\n\n'
+    ...                             '# %% tags=["solution"]\nanswer = 42\n')
+    >>> nb = nbformat.read(str(student_edition(d / "n.py", d / "n.ipynb")), as_version=4)
+    >>> [c.source for c in nb.cells]
+    ['Exercise', '# Try it here.']
+    """
+    import jupytext
+    import nbformat
+
+    nb = jupytext.read(str(source)) if Path(source).suffix == ".py" else nbformat.read(str(source), as_version=4)
+    nb.cells = [c for c in nb.cells if SOLUTION_TAG not in c.get("metadata", {}).get("tags", [])]
+    for c in nb.cells:
+        if c.cell_type == "code":
+            c.outputs, c.execution_count = [], None
+    buf = io.StringIO()
+    nbformat.write(nb, buf)
+    atomic_write_text(Path(dest), buf.getvalue())
+    return Path(dest)
 
 
 def check_parameters(params: dict[str, Any], declared: dict[str, dict[str, Any]], notebook: str) -> None:
@@ -433,6 +480,8 @@ def claim_pages(study: Study, ledger: pd.DataFrame, *, model: str, window: tuple
                 if events_link:
                     body.append(f"<p><a href='{html.escape(c.id)}_events.csv'>The {len(ev):,} events behind this "
                                 "claim (CSV)</a></p>")
+        if c.id in DOSE_SIGNALS and not r.get("reason"):
+            body.append(_dose_html(study, c.id, model, window))
         if c.id in grids and len(grids[c.id]):
             g = grids[c.id].set_index(["date", "model", "start", "end"])
             body.append("<h2>Robustness: models × windows × filing or trade date</h2><p class='small'>Trade-date "
@@ -440,6 +489,37 @@ def claim_pages(study: Study, ledger: pd.DataFrame, *, model: str, window: tuple
                         + style_table(g, percent=("estimate", "ci_low", "ci_high"), count=("n", "n_ref")))
         pages.append(ClaimPage(c.id, c.text, "".join(body), events))
     return pages
+
+
+#: The claims whose pages show the whole dose-response of their signal (the claim tests one split of it):
+#: the signal column and the direction the sources expect.
+DOSE_SIGNALS: dict[str, tuple[str, str]] = {"large_fraction": ("fraction", "decreasing"),
+                                            "cluster_selling": ("n_cluster", "decreasing")}
+
+
+def _dose_html(study: Study, claim_id: str, model: str, window: tuple[int, int]) -> str:
+    """A claim page's dose-response section: sales' CAR by quantile of the claim's signal, the top-minus-bottom
+    difference and the monotonic-relation test (:func:`insider_kit.dose_response`)."""
+    from .errors import InsiderKitError
+    from .eventstudy import event_study
+    from .eventstudy.dose import dose_response
+    from .plots import mark_synthetic
+
+    signal, direction = DOSE_SIGNALS[claim_id]
+    sales = study.events[study.events["direction"] == "sell"]
+    if signal not in sales.columns or len(sales) < 50:
+        return ""
+    try:
+        sub = event_study(sales, study.panel, model=model, window=(min(-5, window[0]), window[1]),  # type: ignore[arg-type]
+                          car_windows=[window], min_estimation=60, max_loss=0.9, tests=False)
+        dr = dose_response(sub, signal, window=window, direction=direction)  # type: ignore[arg-type]
+    except InsiderKitError as exc:
+        return f"<h2>How much is enough?</h2><p class='small'>not estimated: {html.escape(exc.message)}</p>"
+    ax = dr.plot()
+    mark_synthetic(ax, study.synthetic)
+    return (f"<h2>How much is enough? Sales' CAR by quantile of {html.escape(signal)}</h2>"
+            f"<img class='figure' alt='dose-response of {html.escape(signal)}' src='data:image/png;base64,{_png(ax)}'>"
+            + dr._repr_html_())
 
 
 def _claim_pages(study: Study, ledger: pd.DataFrame, out: Path, *, model: str, window: tuple[int, int]) -> None:
@@ -512,13 +592,50 @@ def _index(study: Study, ledger: pd.DataFrame, res: RenderResult, manifest: dict
             f"events from {cov['first_event']} to {cov['last_event']}, {fmt_count(cov['tickers_with_prices'])} "
             f"tickers with prices over {fmt_count(cov['trading_days'])} trading days; market series "
             f"{html.escape(str(cov['market']))}.</p>{qhtml}"
-            f"<h2>Claims ledger</h2>{verdicts}{ledger_html(ledger, links=True)}{forest}{phtml}"
+            f"<h2>Claims ledger</h2>{verdicts}{ledger_html(ledger, links=True)}{forest}{_replication_html(study, ledger)}"
+            f"{phtml}"
             f"<p><a href='claims.csv'>claims.csv</a> (decimals) · <a href='manifest.json'>manifest.json</a></p>"
             f"<h2>Notebooks</h2><ul>{''.join(nb_items)}</ul>"
             f"<h2>Run</h2><p class='small'>insider-kit {html.escape(__version__)}, "
             f"{html.escape(manifest['created'])}, data fingerprint {html.escape(str(manifest['fingerprint']))}; "
             f"parameters {html.escape(json.dumps(manifest['parameters']))}.</p>")
     return _page("insider-kit report", body)
+
+
+def _replication_html(study: Study, ledger: pd.DataFrame) -> str:
+    """Does each claim replicate? The ledger on a discovery period and again on the later one
+    (:func:`insider_kit.replicate`): split at the teaching market's planted fading date, else at 60% of the
+    events by date."""
+    from .claims.replication import REPLICATION_RULE, replicate
+
+    spec = (study.truth or {}).get("spec", {})
+    split: str | float = spec.get("fade_after") or 0.6
+    st_ = ledger.attrs.get("settings", {})
+    kw = {k: st_[k] for k in ("model", "window", "negligible", "min_n", "alpha") if k in st_}
+    try:
+        rep = replicate(study, split, **kw)
+    except Exception as exc:  # (a data set too short to split: say so instead of a table)
+        from .errors import InsiderKitError
+
+        if not isinstance(exc, InsiderKitError):
+            raise
+        return f"<h2>Does it replicate?</h2><p class='small'>not tested: {html.escape(exc.message)}</p>"
+    info = rep.attrs.get("split", {})
+    rows = []
+    for _, r in rep.iterrows():
+        rv = r["replicates"]
+        mark = "" if pd.isna(rv) else ("<b>replicates</b>" if bool(rv) else "<b>does not replicate</b>")
+        rows.append(f"<tr><td>{html.escape(str(r['claim']))}</td>"
+                    f"<td class='num'>{fmt_pct(r['discovery_estimate'])}</td><td>{_badge(str(r['discovery_verdict']))}</td>"
+                    f"<td class='num'>{fmt_pct(r['later_estimate'])}</td><td>{_badge(str(r['later_verdict']))}</td>"
+                    f"<td>{mark}</td></tr>")
+    when = html.escape(str(info.get("date", split)))[:10]
+    return ("<h2>Does it replicate?</h2><p class='small'>The ledger again on the events before "
+            f"{when} (discovery: {fmt_count(info.get('discovery_events'))} events) and from then on (later: "
+            f"{fmt_count(info.get('later_events'))} events); {html.escape(REPLICATION_RULE)}.</p>"
+            "<table class='ledger'><thead><tr><th>claim</th><th>discovery estimate</th><th>verdict</th>"
+            "<th>later estimate</th><th>verdict</th><th>out of sample</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
 
 
 def _quantities(window: tuple[int, int]) -> dict[str, str]:
@@ -564,7 +681,7 @@ def headline(ledger: pd.DataFrame) -> str:
             return f"{what}: not testable ({html.escape(str(r['reason']))})"
         n = fmt_count(r["n"]) + (f" vs {fmt_count(r['n_ref'])}" if pd.notna(r["n_ref"]) else "")
         return (f"{what} <b>{fmt_pct(r['estimate'])}</b> [{fmt_pct(r['ci_low'])}, {fmt_pct(r['ci_high'])}], "
-                f"N = {n}, {_badge(str(r['verdict']))}")
+                f"N = {n} (“{html.escape(str(r['claim']))}”: {_badge(str(r['verdict']))})")
 
     items = [part("purchases_positive", f"purchases are followed by a mean CAR({w[0]},{w[1]}) of"),
              part("sales_little_information", "sales by"),

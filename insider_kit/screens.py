@@ -8,15 +8,24 @@ Each returns a ranked table with the evidence columns.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
 import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .eventstudy.results import ResultsBase
 from .prices.panel import ReturnsPanel
 from .signals import trade_table
 
-__all__ = ["cluster_buys", "company_insiders", "dip_buys", "large_purchases", "net_insider_sales", "screen_flags",
-           "screen_record"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from .eventstudy.calendar import TradedPortfolio
+
+__all__ = ["SEED_SCREENS", "ScreenPortfolios", "cluster_buys", "company_insiders", "dip_buys", "large_purchases",
+           "net_insider_sales", "screen_flags", "screen_portfolios", "screen_record", "screen_sensitivity"]
 
 _EVIDENCE = ["ticker", "issuer_name", "date", "n_insiders", "roles", "top_role", "shares", "value", "price"]
 
@@ -337,3 +346,170 @@ def company_insiders(transactions: pd.DataFrame, ticker: str) -> pd.DataFrame:
         purchases=("is_p", "sum"), sales=("is_s", "sum"), dollars=("value", "sum"), first=("trans_date", "min"),
         last=("trans_date", "max"), routine_share=("routine", "mean"))
     return out.sort_values("dollars", ascending=False)
+
+
+#: The seed screens an investor would trade, each with its side: the three purchase screens long, heavy net
+#: selling (sales of at least ``heavy_sell_value`` dollars) short.
+SEED_SCREENS: dict[str, int] = {"cluster_buy": 1, "large_purchase": 1, "dip_buy": 1, "heavy_selling": -1}
+
+
+def _screen_events(events: pd.DataFrame, min_value: float, heavy_sell_value: float) -> dict[str, pd.DataFrame]:
+    flags = screen_flags(events, min_value=min_value)
+    sell = (events["direction"] == "sell").to_numpy()
+    flags["heavy_selling"] = sell & (events["value"] >= heavy_sell_value).to_numpy()
+    return {name: events[flags[name].to_numpy(bool)] for name in SEED_SCREENS}
+
+
+@dataclass(repr=False)
+class ScreenPortfolios(ResultsBase):
+    """The seed screens traded as portfolios (:func:`screen_portfolios`): ``portfolios`` by screen, their
+    ``summary()`` (one row per screen), ``cumulative()`` and ``drawdown()`` (dates x screens) and ``plot()``.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> from insider_kit.screens import screen_portfolios
+    >>> study = ik.load_study("sample")
+    >>> sp = screen_portfolios(study.events, study.panel, horizon=20)
+    >>> set(sp.summary().index) <= {'cluster_buy', 'large_purchase', 'dip_buy', 'heavy_selling'}
+    True
+    """
+
+    _percent = ("ann_return_gross", "ann_return_net", "ann_vol", "max_drawdown", "alpha_annual",
+                "alpha_ci_low", "alpha_ci_high")
+    _count = ("n_events", "n_days")
+    _stat = ("sharpe", "turnover_annual", "avg_positions", "alpha_t_nw", "invested_share")
+    _pvalue = ("alpha_p",)
+    _title = "Screens as portfolios"
+
+    portfolios: dict[str, TradedPortfolio]
+    horizon: int
+    cost_bps: float
+    model: str
+    meta: dict[str, object] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per screen: side, events, positions, gross and net annual return, volatility, Sharpe,
+        maximum drawdown, annual turnover and the factor alpha with its Newey-West t."""
+        rows = {k: {"side": "long" if p.side > 0 else "short"} | p.stats for k, p in self.portfolios.items()}
+        out = pd.DataFrame(rows).T
+        out.index.name = "screen"
+        return out
+
+    def _head(self) -> str:
+        return (f"bought (short for selling) at the first close after the filing was public, held {self.horizon} "
+                f"trading days, {self.cost_bps:g} bp per unit traded; alpha vs {self.model} with Newey-West errors")
+
+    def cumulative(self) -> pd.DataFrame:
+        """Growth of 1 invested in each screen (net of costs), dates x screens."""
+        return pd.DataFrame({k: p.cumulative() for k, p in self.portfolios.items()})
+
+    def drawdown(self) -> pd.DataFrame:
+        """Drawdown of each screen from its running peak, dates x screens."""
+        return pd.DataFrame({k: p.drawdown() for k, p in self.portfolios.items()})
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Cumulative return (and, without *ax*, drawdown below it) of every screen."""
+        from .plots import plot_cumulative, plot_drawdown, two_panels
+
+        if ax is not None:
+            return plot_cumulative(self.cumulative(), ax=ax)
+        top, bottom = two_panels()
+        plot_drawdown(self.drawdown(), ax=bottom)
+        return plot_cumulative(self.cumulative(), ax=top)
+
+
+def screen_portfolios(events: pd.DataFrame, panel: ReturnsPanel, *, horizon: int = 20, cost_bps: float = 10.0,
+                      half_spread: pd.DataFrame | None = None, min_value: float = 100_000.0,
+                      heavy_sell_value: float = 1_000_000.0, entry_lag: int = 0,
+                      model: Literal["market", "ff3", "carhart"] = "ff3", lags: int = 5) -> ScreenPortfolios:
+    """Each seed screen (:data:`SEED_SCREENS`) traded as a portfolio: what an investor could have earned.
+
+    Parameters
+    ----------
+    events
+        Events with signals (:func:`insider_kit.build_events`; ``date`` is the day the filing became public).
+    panel
+        The returns panel (with factors for ``ff3``/``carhart``).
+    horizon
+        Trading days each position is held.
+    cost_bps
+        Cost per unit of value traded (basis points), paid on every buy and sell.
+    half_spread
+        Optional proportional half-spread per day and ticker (half of
+        :func:`insider_kit.eventstudy.calendar.corwin_schultz_spread` where the price files carry highs and
+        lows), added to the cost.
+    min_value
+        The large-purchase threshold (dollars).
+    heavy_sell_value
+        The dollar value from which a sale event counts as heavy net selling (the short leg).
+    entry_lag
+        Extra trading days after day 0 before entering (0: day 0's close).
+    model, lags
+        The factor model of the alphas and the Newey-West lags.
+
+    Returns
+    -------
+    ScreenPortfolios
+        One :class:`~insider_kit.eventstudy.calendar.TradedPortfolio` per screen with events.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> sp = screen_portfolios(study.events, study.panel, horizon=20, cost_bps=10)
+    >>> bool((sp.summary()["turnover_annual"] > 0).all())
+    True
+    """
+    from .eventstudy.calendar import traded_portfolio
+
+    out = {}
+    for name, ev in _screen_events(events, min_value, heavy_sell_value).items():
+        if ev.empty:
+            continue
+        out[name] = traded_portfolio(ev, panel, horizon=horizon, side=1 if SEED_SCREENS[name] > 0 else -1,
+                                     cost_bps=cost_bps, half_spread=half_spread, entry_lag=entry_lag, model=model,
+                                     lags=lags)
+    if not out:
+        raise DataError("no screen flagged any event: nothing to trade")
+    return ScreenPortfolios(out, horizon, float(cost_bps), model)
+
+
+def screen_sensitivity(events: pd.DataFrame, panel: ReturnsPanel, *, costs: tuple[float, ...] = (0.0, 10.0, 25.0, 50.0),
+                       horizons: tuple[int, ...] = (5, 20, 60, 120), **kw: object) -> pd.DataFrame:
+    """How each screen's portfolio fares across trading costs and holding periods.
+
+    Parameters
+    ----------
+    events, panel
+        As for :func:`screen_portfolios`.
+    costs
+        Costs per unit traded (basis points).
+    horizons
+        Holding periods (trading days).
+    **kw
+        Other options of :func:`screen_portfolios` (``half_spread``, ``model`` ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``(screen, horizon, cost_bps)``; columns ``ann_return_net``, ``sharpe``, ``max_drawdown``,
+        ``turnover_annual``, ``alpha_annual``, ``alpha_t_nw``, ``alpha_p``.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> tab = screen_sensitivity(study.events, study.panel, costs=(0.0, 25.0), horizons=(20,))
+    >>> tab.index.names
+    FrozenList(['screen', 'horizon', 'cost_bps'])
+    """
+    rows = []
+    for h in horizons:
+        for c in costs:
+            sp = screen_portfolios(events, panel, horizon=h, cost_bps=c, **kw)  # type: ignore[arg-type]
+            s = sp.summary()
+            for name in s.index:
+                rows.append({"screen": name, "horizon": h, "cost_bps": c} | s.loc[name].to_dict())
+    cols = ["ann_return_net", "sharpe", "max_drawdown", "turnover_annual", "alpha_annual", "alpha_t_nw", "alpha_p"]
+    return pd.DataFrame(rows).set_index(["screen", "horizon", "cost_bps"])[cols].astype(float)

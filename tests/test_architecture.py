@@ -88,16 +88,19 @@ def test_the_layering_check_catches_an_arrow(tmp_path: Path) -> None:
 
 
 PUBLIC = {
-    "insider_kit": ["CalendarTimeResult", "Comparison", "ConfigError", "DataError", "EventStudyResult",
+    "insider_kit": ["CalendarTimeResult", "Comparison", "ConfigError", "DataError", "DoseResponse", "EventStudyResult",
                     "InsiderKitError", "NetworkError", "SignalParams", "Study", "__version__", "build_events",
-                    "build_tidy", "calendar_time", "car_regression", "compare", "event_study", "load_factors",
-                    "load_owners", "load_prices", "load_study", "load_transactions", "net_purchase_ratio",
-                    "parse_form4", "read_price_file", "read_quarter", "returns_panel", "run_ledger"],
+                    "build_tidy", "calendar_time", "car_regression", "compare", "dose_response", "event_study",
+                    "insider_track_record", "load_factors", "load_owners", "load_prices", "load_study",
+                    "load_transactions", "net_purchase_ratio", "parse_form4", "read_price_file", "read_quarter",
+                    "replicate", "returns_panel", "run_ledger"],
     "insider_kit.eventstudy": ["DEFAULT_CAR_WINDOWS", "CalendarTimeResult", "CarRegression", "Comparison",
-                               "EventStudyResult", "Model", "calendar_time", "car_regression", "compare",
-                               "event_study", "portfolio_returns", "simulate_power", "window_label"],
+                               "DoseResponse", "EventStudyResult", "Model", "TradedPortfolio", "calendar_time",
+                               "car_regression", "compare", "dose_response", "event_study", "monotonic_relation_test",
+                               "portfolio_returns", "simulate_power", "traded_portfolio", "window_label"],
     "insider_kit.claims": ["CLAIMS", "LEDGER_COLUMNS", "SALE_PATTERNS", "Claim", "Selections", "adjust_pvalues", "literature",
-                           "market_claim", "robustness", "run_ledger", "runup_model_bias", "sale_pattern", "verdict"],
+                           "market_claim", "replicate", "robustness", "run_ledger", "runup_model_bias", "sale_pattern",
+                           "verdict"],
     "insider_kit.prices": ["FetchReport", "ReturnsPanel", "fetch_french_factors", "fetch_prices", "load_factors",
                            "load_prices", "parse_french_csv", "read_price_file", "returns_panel"],
 }

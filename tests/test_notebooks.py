@@ -21,7 +21,7 @@ def test_all_notebooks_render(tmp_path: Path) -> None:
     res = render_reports(data=root, out=tmp_path / "reports", notebooks_dir=NB_DIR,
                          params={"min_estimation": 60, "n_reps": 20, "min_n": 10})
     assert res.ok, res.failed
-    assert len(res.rendered) == len(notebook_sources(NB_DIR)) == 8
+    assert len(res.rendered) == len(notebook_sources(NB_DIR)) == 9
     # every notebook's time is kept with the study (the next report starts the longest first)
     from insider_kit.study import load_study
 

@@ -154,7 +154,7 @@ def test_committed_notebooks_have_no_outputs_and_a_parameters_cell() -> None:
     import jupytext
 
     nbs = sorted((Path(__file__).parents[1] / "notebooks").glob("*.py"))
-    assert len(nbs) == 8 and not list((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+    assert len(nbs) == 9 and not list((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
     for nb in nbs:
         d = json.loads(jupytext.writes(jupytext.read(str(nb)), fmt="ipynb"))
         assert all(not c.get("outputs") and not c.get("execution_count") for c in d["cells"] if c["cell_type"] == "code"), nb

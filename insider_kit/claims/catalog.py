@@ -132,7 +132,8 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("buys_stronger_than_sales", "Purchases are a stronger signal than sales",
           "Lakonishok & Lee (2001); Jeng et al. (2003)", "CAR(purchases) - (-CAR(sales))", "positive",
           "difference", lambda s: (s.buy, s.sell), flip_ref=True, labels=("purchases", "sales")),
-    Claim("cluster_selling", "Cluster selling by several insiders is a (the strongest) sell signal",
+    Claim("cluster_selling", "Cluster selling by several insiders is a sell signal: cluster sales are followed by lower "
+          "returns than other sales",
           "practitioner articles; Alldredge & Blank (2019)", "CAR(cluster sales) - CAR(other sales)", "negative",
           "difference", _sales_vs_rest(lambda s: s.cluster), labels=("cluster sales", "other sales")),
     Claim("selling_after_runup", "Selling after a price run-up matters",

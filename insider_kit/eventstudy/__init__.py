@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .calendar import CalendarTimeResult, calendar_time, portfolio_returns
+from .calendar import CalendarTimeResult, TradedPortfolio, calendar_time, portfolio_returns, traded_portfolio
 from .compare import Comparison, compare
+from .dose import DoseResponse, dose_response, monotonic_relation_test
 from .engine import DEFAULT_CAR_WINDOWS, Model, event_study
 from .regression import CarRegression, car_regression
 from .results import EventStudyResult, window_label
@@ -14,13 +15,18 @@ __all__ = [
     "CalendarTimeResult",
     "CarRegression",
     "Comparison",
+    "DoseResponse",
     "EventStudyResult",
     "Model",
+    "TradedPortfolio",
     "calendar_time",
     "car_regression",
     "compare",
+    "dose_response",
     "event_study",
+    "monotonic_relation_test",
     "portfolio_returns",
     "simulate_power",
+    "traded_portfolio",
     "window_label",
 ]

@@ -22,6 +22,7 @@ and left out.  ``PriceErrorRule(enabled=False)`` keeps every return (each still 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,9 +56,10 @@ class PriceErrorRule:
     max_factor
         A one-day price ratio beyond this factor, up or down, is implausible (10: above +900% or below -90%).
     split_ratios, split_tolerance
-        One-day price ratios within *split_tolerance* (log points; the day's own return moves the ratio off the
-        split's, so about 1.5 daily standard deviations) of one of these ratios or its inverse are likely
-        unadjusted splits (0 disables the check).  A genuine move of about -50%, -67%, -75% ... is excluded
+        One-day price ratios within a tolerance of one of these ratios or its inverse are likely unadjusted
+        splits: the day's own return moves the ratio off the split's, so the tolerance is 2.5 of the stock's
+        robust daily standard deviations (1.4826 x its median absolute log return), at least *split_tolerance*
+        and at most 0.1 log points (*split_tolerance* 0 disables the check).  A genuine move of about -50%, -67%, -75% ... is excluded
         too: each exclusion is listed with the events it touches and what it would have done to the mean CARs
         (:func:`insider_kit.quality.data_quality`).
     print_factor, reversal_days, reversal_tolerance
@@ -189,8 +191,23 @@ def _error_masks(lr: np.ndarray, rule: PriceErrorRule, *, split: bool) -> list[t
     a = np.abs(lr)
     sp = np.zeros(lr.shape, dtype=bool)
     if split and rule.split_tolerance > 0:
-        for k in rule.split_ratios:
-            sp |= np.abs(a - np.log(k)) < rule.split_tolerance
+        # the day's own return moves the ratio off the split's: the tolerance widens with the stock's own daily
+        # volatility (2.5 robust standard deviations: 1.4826 x the median absolute log return), up to 0.1
+        with np.errstate(invalid="ignore"):
+            near = np.zeros(lr.shape, dtype=bool)
+            for k in rule.split_ratios:
+                near |= np.abs(a - np.log(k)) < 0.1
+        cols = np.flatnonzero(near.any(axis=0))  # (few: the volatility is measured for these series only)
+        if len(cols):
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # (a series without returns)
+                sd = 1.4826 * np.nanmedian(a[:, cols], axis=0)
+            tol = np.clip(np.nan_to_num(2.5 * sd, nan=0.0), rule.split_tolerance, 0.1)
+            sub = np.zeros((lr.shape[0], len(cols)), dtype=bool)
+            with np.errstate(invalid="ignore"):
+                for k in rule.split_ratios:
+                    sub |= np.abs(a[:, cols] - np.log(k)) < tol
+            sp[:, cols] = sub
         out.append((sp, "likely unadjusted split (a one-day price ratio of a split, e.g. 1:2 or 4:1)"))
     out.append(((a > np.log(rule.max_factor)) & ~sp, f"implausible one-day move (beyond x{rule.max_factor:g} or "
                                                     f"/{rule.max_factor:g})"))

@@ -9,8 +9,33 @@ Output layout under *root* (the same raw layout as real data)::
     raw/sec/YYYYqN_form345.zip        SEC Insider Transactions Data Set format
     raw/edgar/<cik>/<accession>.txt   EDGAR submissions (SGML header + Form 4 XML), last weeks
     raw/prices/<TICKER>.parquet       adjusted closes in the price-cache layout
+    raw/prices/delistings.csv         CRSP-style delisting returns: ticker, date, dlret
     raw/factors/ff3_daily.csv, mom_daily.csv   Kenneth French's daily CSV format
     truth.json, SYNTHETIC
+
+Planted data problems (issue #38), so that each warning the data-quality report raises is true and can be
+taught, drawn from a random stream of their own (``default_rng([seed, 38])``: the rest of the market draws the
+same numbers with or without them):
+
+* **Delistings** (``SampleSpec.delisting_share`` of the firms): the firm's price file ends on its last trading
+  day with a price; its insiders file nothing about trades after it; ``raw/prices/delistings.csv`` gives, as
+  CRSP's delisting files do, the return realised at delisting (``dlret``, from the last price to the
+  delisting value).  About seven in ten are performance delistings with ``dlret`` between -55% and -15%
+  (Shumway 1997, "The delisting bias in CRSP data", J. Finance 52, finds -30% on average for those), the others
+  mergers with ``dlret`` between 0% and +25%.  ``truth.json`` lists them under ``delisted``
+  (``ticker, date, dlret``).
+* **Splits** (``SampleSpec.split_share`` of the firms, 2:1, 3:1 or 4:1): a split leaves no trace in adjusted
+  closes, except in a documented subset (``SampleSpec.unadjusted_split_share`` of them) whose price file is
+  left **unadjusted**: the closes before the split date are not divided by the ratio, so the file shows a
+  one-day return of ``1 / ratio - 1`` (-50%, -66.7%, -75%) on the split date.  ``truth.json`` lists every
+  split under ``splits`` and the unadjusted ones under ``unadjusted_splits`` (``ticker, date, ratio``; ``date``
+  is the first day at the post-split price).  The filings' prices and shares are left as they are (in the
+  adjusted units).
+
+One planted effect **fades** (``SampleSpec.fade_class``, ``fade_after``, ``fade_to``; by default cluster sales
+carry -7% until 2023-01-01 and nothing after): an effect found on the early years does not hold on the later
+ones, the lesson of out-of-sample confirmation (:func:`insider_kit.replicate`).  ``truth_events.parquet``
+gives each filing the effect actually planted.
 """
 
 from __future__ import annotations
@@ -150,8 +175,9 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
     Notes
     -----
     The phases run in order on one ``_World`` and one random generator: returns and factors
-    (``_returns``), firms and insiders (``_people``), trades (``_trades``), the planted effects
-    (``_plant``), the filings' rows in the SEC's formats, each quarter's zip written as soon as the quarter
+    (``_returns``), firms and insiders (``_people``), trades (``_trades``), the planted data problems
+    (``_problems``: delistings and splits, from their own random stream), the planted effects (``_plant``),
+    the filings' rows in the SEC's formats, each quarter's zip written as soon as the quarter
     is complete (``_filing_rows``), and the other files (``_write``).  A phase draws its random numbers in a fixed order, so a seed gives the same bytes.
 
     Examples
@@ -172,7 +198,7 @@ def generate_sample(root: str | Path, *, seed: int = 20240101, spec: SampleSpec 
     from .._progress import tqdm
 
     w = _World.start(Path(root), seed, spec or SampleSpec())
-    phases = (_returns, _people, _trades, _plant, _filing_rows, _write)
+    phases = (_returns, _people, _trades, _problems, _plant, _filing_rows, _write)
     with tqdm(total=len(phases), desc="teaching market", disable=not progress) as steps:
         for phase in phases:
             phase(w)
@@ -238,6 +264,10 @@ class _World:
     eff_groups: dict[int, Filing] = field(default_factory=dict)
     P: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     px0: np.ndarray = field(default_factory=lambda: np.empty(0))
+    # _problems: firm -> last day with a price; firm -> (split day, ratio, left unadjusted)
+    delist_idx: dict[int, int] = field(default_factory=dict)
+    dlret: dict[int, float] = field(default_factory=dict)
+    splits: dict[int, tuple[int, float, bool]] = field(default_factory=dict)
     # _filing_rows (the quarters' zips are written as they complete), _write
     quarters: _Quarters = field(default_factory=lambda: _Quarters())
     xml_docs: list[tuple[int, str, bytes]] = field(default_factory=list)
@@ -504,6 +534,41 @@ def _discretionary_filings(w: _World, i: int, lo: int, trailing: np.ndarray, gro
     return group_id
 
 
+def _problems(w: _World) -> None:
+    """The planted data problems (module docstring): delisted firms (their filings after the last price day
+    dropped) and splits, some left unadjusted in the price files; from their own random stream."""
+    spec, T, N = w.spec, w.T, w.N
+    rng = np.random.default_rng([w.seed, 38])
+    order = rng.permutation(N)
+    n_delist = round(spec.delisting_share * N)
+    n_split = round(spec.split_share * N)
+    n_unadj = int(np.ceil(spec.unadjusted_split_share * n_split))
+    ipo = w.firm["ipo_idx"]
+    for i in (int(k) for k in order[:n_delist]):
+        lo = _first_day(w, i) + 130  # after some insider trading, so the lesson has events to lose
+        if lo >= T - 30:
+            continue
+        w.delist_idx[i] = int(rng.integers(lo, T - 30))
+        perf = rng.random() < 0.7
+        w.dlret[i] = round(float(rng.uniform(-0.55, -0.15) if perf else rng.uniform(0.0, 0.25)), 4)
+    for k, i in enumerate(int(x) for x in order[n_delist:n_delist + n_split]):
+        lo = int(ipo[i]) + 40
+        if lo >= T - 20:
+            continue
+        w.splits[i] = (int(rng.integers(lo, T - 20)), float(rng.choice([2.0, 2.0, 3.0, 4.0])), k < n_unadj)
+    if w.delist_idx:
+        w.filings = [f for f in w.filings if f.trade_idx <= w.delist_idx.get(f.firm, T)]
+
+
+def _effect(w: _World, f: Filing) -> float:
+    """The effect planted at filing *f*: its class's, or ``fade_to`` for the fading class from ``fade_after``."""
+    s = w.spec
+    if (f.cls == s.fade_class and s.fade_after is not None
+            and f.filing_idx >= w.days.searchsorted(pd.Timestamp(s.fade_after))):
+        return s.fade_to
+    return s.effects.get(f.cls, 0.0)
+
+
 def _plant(w: _World) -> None:
     """Add each planted effect to the firm's returns (``info_leak`` of it between trade and filing, the rest
     from the filing day on; a cluster's once, at the filing that makes it public), then the prices."""
@@ -517,7 +582,7 @@ def _plant(w: _World) -> None:
         fs.sort(key=lambda f: (f.filing_idx, f.trade_idx, f.insider))
         w.eff_groups[g_] = fs[min(2, len(fs) - 1)]
     for f in w.filings:
-        e = spec.effects.get(f.cls, 0.0)
+        e = _effect(w, f)
         if f.group >= 0 and w.eff_groups[f.group] is not f:
             continue
         if e == 0.0:
@@ -530,6 +595,8 @@ def _plant(w: _World) -> None:
             R[leak_days, i] += leak / len(leak_days)
         R[post, i] += (e - leak) / len(post)
     R[np.arange(T)[:, None] < w.firm["ipo_idx"][None, :]] = np.nan
+    for i, last in w.delist_idx.items():  # a delisted firm has no price after its last trading day
+        R[last + 1:, i] = np.nan
     w.px0 = np.exp(rng.normal(3.3, 0.8, N))
     w.P = w.px0 * np.cumprod(1.0 + np.nan_to_num(R), axis=0)
     w.P[np.isnan(R)] = np.nan
@@ -753,8 +820,7 @@ class _Truth:
         self.codes.append(self._shared(codes))
         for k, v in (("firm", f.firm), ("group", f.group), ("trade_idx", f.trade_idx), ("filing_idx", f.filing_idx)):
             self.ints[k].append(v)
-        self.planted_car.append(w.spec.effects.get(f.cls, 0.0) if (f.group < 0 or w.eff_groups.get(f.group) is f)
-                                else 0.0)
+        self.planted_car.append(_effect(w, f) if (f.group < 0 or w.eff_groups.get(f.group) is f) else 0.0)
         self.flags["plan"].append(plan)
         self.flags["routine"].append(p.routine_month is not None)
 
@@ -784,7 +850,11 @@ def _write(w: _World) -> None:
     meta = {"source": "synthetic teaching market (insider-kit sample)", "synthetic": True, "seed": w.seed,
             "auto_adjust": True, "fetched_at": w.spec.generated_at}
     for i in range(w.N):
-        s = pd.Series(w.P[:, i], index=days).dropna()
+        px = w.P[:, i]
+        if i in w.splits and w.splits[i][2]:  # left unadjusted: the closes before the split not divided
+            px = px.copy()
+            px[:w.splits[i][0]] *= w.splits[i][1]
+        s = pd.Series(px, index=days).dropna()
         write_cached(dp.raw_prices / f"{w.tickers[i]}.parquet", s,
                      meta | {"first": f"{s.index[0]:%Y-%m-%d}", "last": f"{s.index[-1]:%Y-%m-%d}"})
     mkt_px = pd.Series(100 * np.cumprod(1 + fac["mkt_rf"] + fac["rf"]), index=days)
@@ -800,16 +870,32 @@ def _write(w: _World) -> None:
                           "ipo_date": [f"{days[ipo_idx[i]]:%Y-%m-%d}" if is_ipo[i] else None for i in range(w.N)],
                           "shares_outstanding": np.round(np.exp(log_size) * 1e6 / w.px0)})
     atomic_write_text(dp.firms, firms.to_csv(index=False, lineterminator="\n"))
+    delisted = [{"ticker": w.tickers[i], "date": w.day_text.iso[d], "dlret": w.dlret[i]}
+                for i, d in sorted(w.delist_idx.items(), key=lambda kv: (kv[1], kv[0]))]
+    atomic_write_text(dp.raw_prices / "delistings.csv", pd.DataFrame(delisted, columns=["ticker", "date", "dlret"])
+                      .to_csv(index=False, lineterminator="\n"))
+    splits = [{"ticker": w.tickers[i], "date": w.day_text.iso[d], "ratio": r, "unadjusted": u}
+              for i, (d, r, u) in sorted(w.splits.items(), key=lambda kv: (kv[1][0], kv[0]))]
     # the planted events go to a Parquet file beside truth.json (millions of rows for a universe-sized market)
     with atomic_path(dp.truth_events) as tmp:
         w.truth.frame(w).to_parquet(tmp, index=False)
     truth = {"synthetic": True, "seed": w.seed, "spec": w.spec.to_dict(), "market_ticker": MARKET_TICKER,
              "effects": w.spec.effects, "events_file": dp.truth_events.name, "market_waves": w.wave_months,
+             "delisted": delisted, "splits": [{k: v for k, v in s.items() if k != "unadjusted"} for s in splits],
+             "unadjusted_splits": [{k: v for k, v in s.items() if k != "unadjusted"} for s in splits
+                                   if s["unadjusted"]],
              "notes": "planted_car is the cumulative abnormal return added over the effect window; "
                       "info_leak of it between trade and filing date, the rest from the filing day on. "
                       "Cluster effects are planted once per cluster, at the filing that makes it public (its third insider). "
                       "market_waves lists the months of market-wide selling waves; the market return of each of the "
-                      "following market_wave_horizon months was lowered by market_wave_effect."}
+                      "following market_wave_horizon months was lowered by market_wave_effect. "
+                      "fade_class: filings of this class made public on or after fade_after carry fade_to instead "
+                      "of their effect (the fading effect of the out-of-sample lesson). "
+                      "delisted: firms whose price file ends on date (their last trading day with a price), with "
+                      "the return realised at delisting (dlret, also in raw/prices/delistings.csv). splits: every "
+                      "split (date: the first day at the post-split price; ratio: new shares per old share); "
+                      "unadjusted_splits: the ones whose price file is left unadjusted (closes before date not "
+                      "divided by ratio, so the file shows a one-day return of 1/ratio - 1 on date)."}
     atomic_write_text(dp.truth, json.dumps(truth, indent=1, sort_keys=True))
     atomic_write_text(dp.synthetic_marker, "This directory holds the insider-kit synthetic teaching market. "
                       "None of it is real market data.\n")

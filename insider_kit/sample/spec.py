@@ -44,10 +44,16 @@ class SampleSpec:
         "plan_sale": 0.0,
         # a touch above the published magnitudes, so that the 500-firm market detects them after the ledger's
         # multiple-testing adjustment (Benjamini-Hochberg across the claims)
-        "cluster_sale": -0.05,
+        "cluster_sale": -0.07,  # until fade_after (below), then fade_to: about -5% over the default span
         "exec_unscheduled_sale": -0.05,
         "lockup_sale": 0.0,
     })
+    # one planted effect fades after a date, so that out-of-sample confirmation has a lesson to teach
+    # (insider_kit.claims.replicate, issue #40): filings of fade_class made public on or after fade_after carry
+    # fade_to instead of their effect (None: no fading)
+    fade_class: str = "cluster_sale"
+    fade_after: str | None = "2023-01-01"
+    fade_to: float = 0.0
     info_leak: float = 0.3
     effect_days: int = 60
     # yearly counts per firm (Poisson means)
@@ -73,6 +79,11 @@ class SampleSpec:
     market_wave_share: float = 0.6  # share of firms with an extra sale in a wave month
     market_wave_effect: float = -0.03  # extra market return per month after a wave
     market_wave_horizon: int = 3  # months the drag lasts
+    # planted data problems (issue #38): each warning the data-quality report raises on the teaching market is
+    # true.  Drawn from their own random stream, so the rest of the market is the same with or without them.
+    delisting_share: float = 0.03  # firms whose price file ends early, with a delisting return (delistings.csv)
+    split_share: float = 0.04  # firms with a stock split in the sample
+    unadjusted_split_share: float = 0.5  # of the splits, left unadjusted in the price files (a documented subset)
     generated_at: str = "2025-01-02T00:00:00Z"  # fixed, so the same seed gives identical bytes
 
     def to_dict(self) -> dict[str, Any]:

@@ -42,6 +42,9 @@ large unscheduled exec  ``exec_unscheduled``: a CEO/CFO sale not under a 10b5-1 
 lock-up                 a sale within +/- ``lockup_band`` trading days of IPO + ``lockup_days``
                         calendar days (IPO date from the firms table, else the first price if it
                         is later than the start of the price data)
+track record            ``track_car``, ``track_n``, ``track_hit``: the signed market-adjusted CARs that
+                        followed the event's insiders' earlier trades whose windows had closed before
+                        day 0 (:func:`insider_kit.insider_track_record`); ``days_since_previous``
 dip buying              a purchase after a drawdown of at least ``dip_drawdown`` from the highest
                         price of the ``dip_days`` trading days before day 0
 value                   dollar value and value / market value (shares outstanding x trade price)
@@ -67,6 +70,7 @@ from .features import (
 )
 from .market import net_purchase_ratio
 from .params import FRACTION_BUCKETS, TOP_EXEC, SignalParams
+from .track import insider_track_record, trade_outcomes
 from .trades import trade_table, transaction_class
 
 __all__ = [
@@ -77,11 +81,13 @@ __all__ = [
     "cluster_counts",
     "fraction_bucket",
     "fraction_of_holding",
+    "insider_track_record",
     "lockup_flags",
     "net_purchase_ratio",
     "public_date",
     "routine_class",
     "silence",
+    "trade_outcomes",
     "trade_table",
     "transaction_class",
 ]

@@ -1,0 +1,1 @@
+../../insider_kit/notebooks/08_dose_response.py
