@@ -490,3 +490,19 @@ def test_a_folder_read_at_once_equals_its_files_read_one_by_one() -> None:
         assert (got.table is None) == (alone.table is None), path
         if got.table is not None and alone.table is not None:
             assert got.table.to_pydict() == alone.table.to_pydict(), path
+
+
+def test_a_failed_record_leaves_no_imported_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """All or nothing at the write too: when recording the import fails (a full or read-only disk), the rows
+    already written by this import are removed again and the error is one line (not a traceback)."""
+    import insider_kit._manifest as manifest
+
+    def full(*_: object, **__: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(manifest, "append_entries", full)
+    p = DataPaths(tmp_path / "data")
+    with pytest.raises(ik.DataError, match="cannot write into the data directory .No space left on device."):
+        import_transactions(p, [oi_file(tmp_path, [oi_row()])], format="openinsider")
+    left = [f.name for f in (p.raw_imported).rglob("*") if f.is_file() and not f.name.startswith(".")]
+    assert left == []

@@ -1204,7 +1204,7 @@ def _write_batch(paths: DataPaths, batch: _Batch, opts: _Options) -> Path | None
     from datetime import UTC, datetime
 
     from .._io import atomic_path, atomic_write_bytes, safe_component
-    from .._manifest import append_entries, read_manifest
+    from .._manifest import read_manifest
 
     imported = paths.raw_imported
     items = read_manifest(imported)  # (again, under the lock: another import may have finished meanwhile)
@@ -1223,28 +1223,46 @@ def _write_batch(paths: DataPaths, batch: _Batch, opts: _Options) -> Path | None
     name = f"batch-{now:%Y%m%dT%H%M%S}-{digest}"
     dest: Path | None = None
     ours = [e for e in batch.files if e.status == "imported"]
-    if new.any() or len(batch.dropped):
-        dest = tx_dir / f"{name}.parquet"
-        np.save(buf := io.BytesIO(), batch.keys[new], allow_pickle=False)
-        atomic_write_bytes(tx_dir / f"{name}.keys.npy", buf.getvalue())
-        with atomic_path(dest) as tmp:
-            (batch.tx if new.all() else batch.tx.loc[new]).to_parquet(tmp, index=False)
-        if len(batch.dropped):
-            with atomic_path(tx_dir / f"{name}.dropped.parquet") as tmp:
-                batch.dropped[list(DROPPED_COLUMNS)].astype(str).to_parquet(tmp, index=False)
-        with atomic_path(imported / "originals" / f"{name}.zip") as tmp, \
-                zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:  # (copies, as they came)
-            for e in ours:
-                z.writestr(safe_component(f"{e.sha256[:10]}-{e.path.name}"), e.data or b"")
+    written: list[Path] = []
+    try:
+        if new.any() or len(batch.dropped):
+            dest = tx_dir / f"{name}.parquet"
+            np.save(buf := io.BytesIO(), batch.keys[new], allow_pickle=False)
+            atomic_write_bytes(written_path := tx_dir / f"{name}.keys.npy", buf.getvalue())
+            written.append(written_path)
+            with atomic_path(dest) as tmp:
+                (batch.tx if new.all() else batch.tx.loc[new]).to_parquet(tmp, index=False)
+            written.append(dest)
+            if len(batch.dropped):
+                with atomic_path(written_path := tx_dir / f"{name}.dropped.parquet") as tmp:
+                    batch.dropped[list(DROPPED_COLUMNS)].astype(str).to_parquet(tmp, index=False)
+                written.append(written_path)
+            with atomic_path(written_path := imported / "originals" / f"{name}.zip") as tmp, \
+                    zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:  # (copies, as they came)
+                for e in ours:
+                    z.writestr(safe_component(f"{e.sha256[:10]}-{e.path.name}"), e.data or b"")
+            written.append(written_path)
+        _record_batch(paths, batch, opts, dest, name, now)
+    except BaseException:  # (a failed write or record: the files of this import removed, nothing half imported)
+        for f in written:
+            f.unlink(missing_ok=True)
+        raise
+    return dest
+
+
+def _record_batch(paths: DataPaths, batch: _Batch, opts: _Options, dest: Path | None, name: str,
+                  now: Any) -> None:
+    """Every file of the import recorded in the manifest (call with the import lock held)."""
+    from .._manifest import append_entries
+
     stamp = now.isoformat(timespec="seconds")
-    append_entries(imported, [
+    append_entries(paths.raw_imported, [
         {"kind": "transactions", "file": str(e.path.resolve()), "format": opts.format, "sha256": e.sha256,
          "status": e.status, "note": e.note, "rows": e.rows, "kept": e.kept, "dropped": e.dropped,
          "duplicates": e.duplicates, "encoding": e.encoding,
          "dest": str(dest.relative_to(paths.root)) if dest is not None and e.status == "imported" else None,
          "original": f"originals/{name}.zip" if dest is not None and e.status == "imported" else None,
          "imported_at": stamp} for e in batch.files])
-    return dest
 
 
 def import_transactions(paths: DataPaths, files: Sequence[str | Path], *, format: Format,
@@ -1315,7 +1333,7 @@ def import_transactions(paths: DataPaths, files: Sequence[str | Path], *, format
     try:
         with import_lock(paths.raw_imported):
             dest = _write_batch(paths, batch, opts)
-    except PermissionError as exc:
-        raise DataError(f"cannot write into the data directory ({exc.strerror})", path=paths.raw_imported,
-                        hint="pass --data a directory you can write to") from exc
+    except OSError as exc:  # (unwritable, read-only or full: the files this import wrote are removed again)
+        raise DataError(f"cannot write into the data directory ({exc.strerror or exc})", path=paths.raw_imported,
+                        hint="pass --data a directory you can write to, with free space") from exc
     return _report(batch, dest, opts.format)
