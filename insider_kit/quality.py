@@ -10,9 +10,9 @@ Five parts, each a table plus plain-language findings:
   last date (never the panel's, which a longer market series stretches): prices that end before the trades,
   series that all end on one date (the price source holds only firms still listed: CARs are biased upward),
   delisting returns known or not;
-* **data errors**: the one-day moves the returns panel's rule excluded (:class:`~insider_kit.prices.panel.
-  PriceErrorRule`: zero or negative prices, bad prints that reverse, likely unadjusted splits, implausible
-  moves), how many events each touched, and what they would have done to the mean CARs had they been kept;
+* **data errors**: the one-day moves the returns panel's rule excluded
+  (:class:`~insider_kit.prices.panel.PriceErrorRule`: zero or negative prices, bad prints that reverse, likely
+  unadjusted splits, implausible moves), how many events each touched, and what they would have done to the mean CARs had they been kept;
 * **large moves kept**: daily moves beyond +/-50% that the rule kept, and long runs of an unchanged price;
 * **calendars**: tickers with returns on days the market series has none (a shifted or foreign calendar).
 """

@@ -101,7 +101,7 @@ PUBLIC = {
     "insider_kit.claims": ["CLAIMS", "LEDGER_COLUMNS", "SALE_PATTERNS", "Claim", "Selections", "adjust_pvalues", "literature",
                            "market_claim", "replicate", "robustness", "run_ledger", "runup_model_bias", "sale_pattern",
                            "verdict"],
-    "insider_kit.prices": ["FetchReport", "ReturnsPanel", "fetch_french_factors", "fetch_prices", "load_factors",
+    "insider_kit.prices": ["FetchReport", "PriceErrorRule", "ReturnsPanel", "fetch_french_factors", "fetch_prices", "load_factors",
                            "load_prices", "parse_french_csv", "read_price_file", "returns_panel"],
 }
 

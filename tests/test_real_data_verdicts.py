@@ -75,3 +75,16 @@ def test_trade_dated_data_without_names_gets_not_testable_rows_with_reasons(trad
         else:
             n = min(r["n"], r["n_ref"]) if pd.notna(r["n_ref"]) else r["n"]
             assert n >= (3 if cid == "market_selling_after_advance" else 30), cid
+
+
+def test_events_studied_is_one_number_on_every_page() -> None:
+    """"Events studied" differed between the quality section, notebook 02 and the ledger (90,790 / 90,815 /
+    86,699): the data-quality count, the ledger's purchases and sales, and notebook 02's default study agree."""
+    study = ik.load_study("sample")
+    q = study.quality()
+    led = ik.run_ledger(study).set_index("id")
+    studied = int(q.findings[0].split(" of ")[0].replace(",", ""))
+    assert studied == led.loc["purchases_positive", "n"] + led.loc["sales_little_information", "n"]
+    nb02 = ik.event_study(study.events, study.panel, model="market_adjusted", group="direction", window=(-10, 60),
+                          car_windows=[(-1, 1), (0, 5), (0, 20), (0, 60)], min_estimation=60)  # notebook 02's
+    assert int(nb02.tests.xs((0, 60), level=["start", "end"])["n"].sum()) == studied

@@ -137,7 +137,7 @@ def placebo_tests(panel: ReturnsPanel, j: np.ndarray, d: np.ndarray, effect: flo
 
     Every event gets its own column of a working panel — a copy of its stock's returns with the plant added on
     its window days — so an event never sees another event's plant (module docstring).  Replications run in
-    batches of at most :data:`_BATCH_VALUES` working values, one group per replication.
+    batches of at most eight million working values, one group per replication.
 
     Parameters
     ----------
