@@ -502,7 +502,7 @@ def test_a_failed_record_leaves_no_imported_rows(tmp_path: Path, monkeypatch: py
 
     monkeypatch.setattr(manifest, "append_entries", full)
     p = DataPaths(tmp_path / "data")
-    with pytest.raises(ik.DataError, match="cannot write into the data directory .No space left on device."):
+    with pytest.raises(ik.DataError, match=r"cannot write into the data directory \(No space left on device\)"):
         import_transactions(p, [oi_file(tmp_path, [oi_row()])], format="openinsider")
     left = [f.name for f in (p.raw_imported).rglob("*") if f.is_file() and not f.name.startswith(".")]
     assert left == []
