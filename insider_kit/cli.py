@@ -212,26 +212,17 @@ def _cmd_fetch_factors(a: argparse.Namespace) -> int:
 
 
 def _cmd_import_transactions(a: argparse.Namespace) -> int:
-    import json
-
     from .config import paths
-    from .filings.importers import import_transactions
+    from .filings.importers import import_transactions, parse_mapping
 
-    mapping = None
-    if a.mapping:
-        try:
-            is_file = Path(a.mapping).is_file()
-        except (OSError, ValueError):  # (inline JSON longer than a file name can be)
-            is_file = False
-        try:
-            mapping = json.loads(Path(a.mapping).read_text()) if is_file else json.loads(a.mapping)
-        except ValueError as exc:
-            raise InsiderKitError(f"--mapping is not a JSON object ({exc})",
-                                  hint='e.g. --mapping \'{"Symbol": "ticker", "Date": "trans_date"}\'') from exc
+    mapping = parse_mapping(a.mapping) if a.mapping is not None else None
     _writable_dir(paths(a.data).root, "data directory")
-    out = import_transactions(paths(a.data), a.files, format=a.format, mapping=mapping)
-    print(out.to_string(index=False))
-    print("next: insider-kit report --data DIR (the tidy tables are rebuilt with the imported rows)")
+    report = import_transactions(paths(a.data), a.files, format=a.format, mapping=mapping, dated_by=a.dated_by,
+                                 date_order=a.date_order, decimal=a.decimal, skip_bad=a.skip_bad,
+                                 progress=not a.quiet)
+    print(report)
+    if report.dest is not None:
+        print("next: insider-kit report --data DIR (the tidy tables are rebuilt with the imported rows)")
     return 0
 
 
@@ -436,10 +427,18 @@ def build_parser() -> argparse.ArgumentParser:
                            "insider-kit import transactions tfn_table1.sas7bdat --format tfn --data mydata",
                            "insider-kit import transactions mine.csv --format csv --mapping mapping.json"])
     _add_data(p)
-    p.add_argument("files", nargs="+", metavar="FILE", help="the files to import")
-    p.add_argument("--format", required=True, choices=["openinsider", "tfn", "csv"],
-                   help="what the files are: openinsider, tfn (WRDS Table 1) or csv (with --mapping)")
-    p.add_argument("--mapping", default=None, help="csv format: JSON object (or file) of file column -> tidy column")
+    p.add_argument("files", nargs="+", metavar="FILE", help="files, folders or quoted glob patterns ('exports/*.csv')")
+    p.add_argument("--format", required=True, choices=["openinsider", "tfn", "csv", "mapped"],
+                   help="csv (= mapped): any CSV, TSV, JSON or Parquet table with --mapping")
+    p.add_argument("--mapping", default=None,
+                   help="csv format: JSON object of file column -> tidy column, inline or the path of a file")
+    p.add_argument("--dated-by", default="filing", choices=["filing", "trade"],
+                   help="trade: data without filing dates (claims that need one are then not testable)")
+    p.add_argument("--date-order", default="auto", choices=["auto", "mdy", "dmy"],
+                   help="for NN/NN/YYYY dates (auto: decided from each file's values, refused when nothing decides)")
+    p.add_argument("--decimal", default=".", choices=[".", ","], help="the files' decimal mark (',' for 4.000,5)")
+    p.add_argument("--skip-bad", action="store_true",
+                   help="import the good files when some are bad (listed); default: nothing is imported")
     p.set_defaults(func=_cmd_import_transactions)
     p = _command(isub, "prices", help="price files or folders of per-ticker CSVs (yfinance/Yahoo, AlphaVantage, wide, "
                  "long, CRSP): all or nothing",

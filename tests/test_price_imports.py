@@ -266,20 +266,22 @@ def test_classify_values(values: list[float], verdict: str) -> None:
     ("(5)", ".", -5.0), ("\u22125.5", ".", -5.5), ("1.2e3", ".", 1200.0), ("  7 ", ".", 7.0), ("3,3375", ",", 3.3375),
     ("1.234,5", ",", 1234.5), ("null", ".", None), ("", ".", None), ("#N/A", ".", None), ("NaN", ".", None),
     ("1,2,3", ".", "bad"), ("4.000,5", ".", "bad"), ("1e2147483648", ".", "bad"), ("1e308", ".", "bad"),
-    ("inf", ".", "bad"), ("12abc", ".", "bad"), ("(-5)", ".", "bad"), ("--5", ".", "bad"), ("1e-2147483649", ".", "bad"),
+    ("inf", ".", "bad"), ("12abc", ".", "bad"), ("(-5)", ".", "bad"), ("--5", ".", "bad"), ("1e-2147483649", ".", 0.0),
+    ("123,45", ".", "bad"),
 ])
 def test_numbers_by_rule(text: str, decimal: str, value: float | str | None) -> None:
-    """The one numeric path of the price readers: by rule, bounded (no exponent reaches a parser that can
-    crash), a junk cell flagged rather than read as something else (``1,2,3`` is not 123)."""
+    """The one numeric path of the price readers (the kit's bounded parser, ``insider_kit._parse``, after the
+    price files' missing markers): by rule, bounded (no exponent reaches a parser that can crash), a junk cell
+    flagged rather than read as something else (``1,2,3`` is not 123, ``123,45`` not 12,345)."""
     from insider_kit.prices.files import _numbers
 
-    v, bad = _numbers(pd.Series([text], dtype=object), decimal)
+    v, why = _numbers(pd.Series([text], dtype=object), decimal)
     if value == "bad":
-        assert bad[0] and np.isnan(v[0])
+        assert why[0] is not None and np.isnan(v[0])
     elif value is None:
-        assert not bad[0] and np.isnan(v[0])
+        assert why[0] is None and np.isnan(v[0])
     else:
-        assert not bad[0] and v[0] == pytest.approx(value)
+        assert why[0] is None and v[0] == pytest.approx(value)
 
 
 def test_a_huge_exponent_is_an_error_not_a_crash(tmp_path: Path) -> None:

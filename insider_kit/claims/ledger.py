@@ -470,7 +470,10 @@ def market_claim(study: Study, *, horizon: int = 3, heavy_q: float = 0.1) -> Res
     """
     if study.panel.market is None:
         return _empty(0, 0, "no market series")
-    npr = study.net_purchase_ratio()
+    try:
+        npr = study.net_purchase_ratio()
+    except DataError as exc:  # (no open-market trade with a public date: trade-dated data, for one)
+        return _empty(0, 0, f"no monthly net purchase ratio: {exc.message}")
     d = npr.dropna(subset=[f"fwd_{horizon}m", "past_6m", "npr_count"])
     heavy = (d["npr_count"] <= d["npr_count"].quantile(heavy_q)) & (d["past_6m"] > d["past_6m"].median())
     if heavy.sum() < 1 or (~heavy).sum() < 2:

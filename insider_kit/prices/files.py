@@ -51,6 +51,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from .._parse import parse_numbers
 from ..days import DATE_MAX, DATE_MIN, new_york_dates, parse_dates
 from ..errors import DataError
 from ..tickers import TickerNameError, ticker_from_filename, ticker_of_name
@@ -89,10 +90,6 @@ _FIELDS = frozenset(_ADJ + _RET + _CLOSE + (
 _CRSP_CODES = frozenset({"-44", "-55", "-66", "-77", "-88", "-99", "A", "B", "C", "D", "E", "P", "S", "T"})
 _MISSING = frozenset({"", "nan", "null", "none", "na", "n/a", "#n/a", "#n/a n/a", "-", "--", ".", "nat", "#value!",
                       "#div/0!", "#num!", "#ref!"})
-#: A number after currency, thousands separators, unicode minus and parentheses are taken off: the exponent has
-#: at most three digits, so nothing reaches a parser that could overflow.
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?")
-_THOUSANDS = {".": re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"), ",": re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?")}
 #: Largest magnitude accepted in a price file (an index level or a price above it is a corrupted field).
 VALUE_LIMIT = 1e10
 #: Largest daily return accepted (+10,000%): anything above is a corrupted field, not a move.
@@ -293,66 +290,31 @@ def _arrow_text(s: pd.Series) -> pa.Array | pa.ChunkedArray:
     return pc.utf8_trim_whitespace(arr)
 
 
-def _plain_numbers(s: pd.Series, decimal: str, codes: frozenset[str]) -> np.ndarray | None:
-    """The fast path of :func:`_numbers`: when every cell is a plain decimal number (at most a three-digit
-    exponent) or empty, Arrow converts the column at once; else None (the rule-by-rule path decides)."""
-    if decimal != "." or codes:
-        return None
-    try:
-        t = _arrow_text(s)
-    except (pa.ArrowException, TypeError, ValueError):
-        return None
-    empty = pc.fill_null(pc.equal(t, ""), True)
-    plain = pc.fill_null(pc.match_substring_regex(t, r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?$"), False)
-    if not pc.all(pc.or_(plain, empty)).as_py():
-        return None
-    try:
-        v = pc.cast(pc.if_else(plain, t, pa.scalar(None, pa.string())), pa.float64())
-    except pa.ArrowException:
-        return None
-    return np.array(v.to_numpy(zero_copy_only=False), dtype=float)  # (a writable copy)
-
-
 def _numbers(s: pd.Series, decimal: str = ".", *, codes: frozenset[str] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
-    """Parse one column: ``(values, bad)`` where *bad* marks non-empty cells that are not numbers (or are out of
-    range).  Missing markers (empty, ``null``, ``NaN``, ``#N/A``, ``-``) and *codes* are NaN and not bad.
-
-    By rule: a leading ``$``/``€``/``£`` is dropped, ``(5)`` and ``−5`` (unicode minus) are -5, thousands
-    separators are accepted only in their exact groups (``1,234.5``; with ``decimal=","``: ``1.234,5``), so
-    ``1,2,3`` and ``4.000,5`` (with ``decimal="."``) are not numbers.  The text must match :data:`_NUMBER`
-    (an exponent of at most three digits) before it is converted.
+    """Parse one column: ``(values, why)`` where *why* is the reason a non-empty cell is not a number (or is out
+    of range), None elsewhere.  Missing markers of price files (empty, ``null``, ``NaN``, ``#N/A``, ``-``) and *codes* (CRSP's
+    missing-return letters and -44..-99) are NaN and not bad; every other cell goes through the kit's one
+    bounded parser (:func:`insider_kit._parse.parse_numbers`: by rule, ``1,2,3`` and ``4.000,5`` with
+    ``decimal="."`` are not numbers, no text reaches a parser that could crash), bounded by :data:`VALUE_LIMIT`.
     """
     if pd.api.types.is_bool_dtype(s.dtype):
-        return np.full(len(s), np.nan), s.notna().to_numpy()
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        v = s.to_numpy(dtype=float, na_value=np.nan)
-    elif (fast := _plain_numbers(s, decimal, codes)) is not None:
-        v, notnum = fast, np.zeros(len(s), dtype=bool)
-    else:
-        t = s.astype("string").str.strip().str.replace("\u2212", "-", regex=False)
-        missing = (t.isna() | t.str.lower().isin(_MISSING) | t.isin(codes)).to_numpy()
-        paren = t.str.fullmatch(r"\([^()]*\)").fillna(False).to_numpy()
-        t = t.mask(paren, t.str.slice(1, -1).str.strip())
-        t = t.str.replace(r"^([+-]?)\s*[$€£]\s*", r"\1", regex=True)
-        th = t.str.fullmatch(_THOUSANDS[decimal]).fillna(False)
-        t = t.mask(th, t.str.replace("," if decimal == "." else ".", "", regex=False))
-        if decimal == ",":
-            t = t.str.replace(",", ".", regex=False)
-        ok = t.str.fullmatch(_NUMBER).fillna(False).to_numpy() & ~missing
-        ok &= ~(paren & t.str.match(r"[+-]").fillna(False).to_numpy())
-        v = np.full(len(t), np.nan)
-        if ok.any():
-            v[ok] = t.to_numpy(dtype=object)[ok].astype(np.float64)  # (Python's float() of bounded text)
-        v[paren & ok] *= -1
-        notnum = ~missing & ~ok
+        why = np.full(len(s), None, dtype=object)
+        why[s.notna().to_numpy()] = "a true/false value is not a number"
+        return np.full(len(s), np.nan), why
+    if not pd.api.types.is_numeric_dtype(s.dtype):
+        t = _arrow_text(s)
+        low = pc.utf8_lower(t)
+        missing = pc.fill_null(pc.or_(pc.is_in(low, value_set=pa.array(sorted(_MISSING))),
+                                      pc.is_in(t, value_set=pa.array(sorted(codes), pa.string()))), True)
+        if pc.any(missing).as_py():
+            t = pc.if_else(missing, pa.scalar("", pa.string()), t)
+        s = pd.Series(pd.arrays.ArrowExtensionArray(t if isinstance(t, pa.ChunkedArray) else pa.chunked_array([t])),
+                      index=s.index)
+    got = parse_numbers(s, decimal="," if decimal == "," else ".", limit=VALUE_LIMIT, what=str(s.name or "value"))
+    v = np.array(got.values.to_numpy(dtype=float), dtype=float)
     if codes:
         v[np.isin(v, [-44.0, -55.0, -66.0, -77.0, -88.0, -99.0])] = np.nan
-    with np.errstate(invalid="ignore"):
-        out_of_range = ~np.isnan(v) & ~(np.abs(v) <= VALUE_LIMIT)
-    v[out_of_range] = np.nan
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        return v, out_of_range
-    return v, notnum | out_of_range
+    return v, got.reason.to_numpy(dtype=object)
 
 
 def _numeric(df: pd.DataFrame, path: Path, table: _Table | None = None, *, decimal: str = ".",
@@ -361,15 +323,17 @@ def _numeric(df: pd.DataFrame, path: Path, table: _Table | None = None, *, decim
     an error naming the file, the column and the line."""
     out = {}
     for c in df.columns:
-        v, bad = _numbers(df[c], decimal, codes=codes)
+        v, why = _numbers(df[c], decimal, codes=codes)
+        bad = np.array([w is not None for w in why])
         if bad.any():
             i = int(np.argmax(bad))
             cell = str(df[c].iloc[i])[:40]
             where = table.where(i) if table is not None else f"row {i + 1}"
-            limit = f" (beyond +/-{VALUE_LIMIT:.0e})" if re.fullmatch(r"\s*[-+(]?[\d.,eE+\-\s$€£]+\)?\s*", cell) else ""
+            size = "too large" in why[i] or "beyond" in why[i]
+            limit = f" (beyond +/-{VALUE_LIMIT:.0e})" if size else ""
             raise DataError(f"column {c!r}, {where}: non-numeric value{limit}: {cell!r} ({int(bad.sum()):,} such cell(s))",
                             path=path, hint="fix or empty those cells" + (
-                                "; decimal commas: say decimal=','" if decimal == "." and "," in cell else ""))
+                                "; decimal commas: say decimal=','" if "decimal comma" in why[i] else ""))
         out[c] = v
     return pd.DataFrame(out, index=df.index, columns=df.columns, dtype=float)
 

@@ -119,7 +119,8 @@ def parse_french_csv(text: str, *, name: str = "factor file") -> pd.DataFrame:
                         hint="download the *_daily_CSV.zip file")
     vals = {}
     for c in cols:
-        v, bad = _numbers(df[c], "," if sep == ";" else ".")
+        v, why = _numbers(df[c], "," if sep == ";" else ".")
+        bad = np.array([w is not None for w in why])
         if bad.any():
             k = int(np.argmax(bad))
             raise DataError(f"column {c!r} on {df['date'].iloc[k]}: not a number: {str(df[c].iloc[k])[:30]!r}", path=name)

@@ -23,14 +23,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .._io import atomic_write_text, directory_lock, safe_component
+from .._io import atomic_write_text, safe_component
+from .._manifest import append_entries, import_lock, read_manifest
 from ..config import DataPaths
 from ..errors import ConfigError, DataError
 from ..tickers import TickerNameError, ticker_from_filename, ticker_of_name
@@ -51,9 +52,6 @@ __all__ = ["MARKET_FILE", "describe_import", "import_prices", "imported_market",
 
 #: Where an imported market series is recorded, under ``raw/imported/``.
 MARKET_FILE = "market.json"
-#: The import record under ``raw/imported/`` and the lock file every importer takes before changing it.
-MANIFEST = "manifest.json"
-LOCK = ".import.lock"
 #: The file names a folder's price files have (any file given by name is read whatever its name).
 _SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zip", ".parquet", ".pq", ".tsv")
 
@@ -223,20 +221,6 @@ def imported_market(paths: DataPaths) -> str | None:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DataError(f"unreadable market declaration ({exc})", path=f,
                         hint="import the prices again with --market, or delete the file") from exc
-
-
-def _manifest_items(paths: DataPaths) -> list[dict[str, Any]]:
-    f = paths.raw_imported / MANIFEST
-    if not f.exists():
-        return []
-    hint = f"move it aside (mv {f} {f}.damaged) and import again"
-    try:
-        items = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise DataError(f"the import record is damaged (not JSON: {exc})", path=f, hint=hint) from exc
-    if not isinstance(items, list):
-        raise DataError("the import record is damaged (not a list of entries)", path=f, hint=hint)
-    return items
 
 
 def price_provenance(paths: DataPaths) -> pd.DataFrame:
@@ -650,8 +634,8 @@ def _write(paths: DataPaths, plan: _Plan, m_ticker: str | None, m_got: _File | N
     now = datetime.now(UTC).isoformat(timespec="seconds")
     rows = []
     paths.raw_imported.mkdir(parents=True, exist_ok=True)
-    with directory_lock(paths.raw_imported / LOCK, what="an import"):
-        items = _manifest_items(paths)
+    with import_lock(paths.raw_imported):  # (the transaction importer's lock: data and record change together)
+        read_manifest(paths.raw_imported)  # a damaged record stops the import here, before any file is written
         for got in [*plan.files, *([m_got] if m_got is not None else [])]:
             px = got.px
             a = got.wide.attrs
@@ -670,10 +654,12 @@ def _write(paths: DataPaths, plan: _Plan, m_ticker: str | None, m_got: _File | N
         _write_delistings(paths, plan, {r["ticker"] for r in rows})
         if m_ticker is not None:
             atomic_write_text(paths.raw_imported / MARKET_FILE, json.dumps({"ticker": m_ticker, "set_at": now}))
-        items.append({"kind": "prices", "inputs": [str(Path(i).resolve()) for i in inputs],
-                      "files": len(plan.files), "tickers": len(rows), "skipped": len(plan.skipped),
-                      "market": m_ticker, "market_input": market, "imported_at": now})
-        atomic_write_text(paths.raw_imported / MANIFEST, json.dumps(items, indent=1, default=str))
+        append_entries(paths.raw_imported, [{
+            "kind": "prices", "inputs": [str(Path(i).resolve()) for i in inputs],
+            "files": [{"file": str(f.path.resolve()), "sha256": f.sha256, "kind": f.kind,
+                       "tickers": [str(t) for t in f.px.columns]} for f in plan.files],
+            "tickers": len(rows), "skipped": len(plan.skipped), "market": m_ticker, "market_input": market,
+            "imported_at": now}])
     cols = ["ticker", "first", "last", "days", "kind", "adjusted", "file"]
     out = pd.DataFrame(rows[: len(rows) - (m_got is not None)], columns=cols)
     out.attrs.update({"skipped": pd.DataFrame(plan.skipped, columns=["file", "column", "reason"]),
