@@ -24,9 +24,11 @@ What a file holds is decided, never guessed silently
 * **Returns in decimals**: returns that look like percent (a median move of 0.1 or more: ``1.2`` for 1.2%) or
   any return below -100% are refused unless the caller says ``returns_in="percent"`` (then divided by 100).
 
-Every number goes through one bounded parser (``_numeric``): the text is checked against a strict pattern
-before any conversion (pandas' own parser crashes the process on exponents such as ``1e2147483648``), so a
-cell that is not a number is an error naming the file, column and line, never a crash or a silent NaN.
+Every cell is read as text (never by pandas' number parser, which crashes the process on exponents such as
+``1e2147483648``) and every number goes through the kit's one bounded parser
+(``insider_kit._parse.parse_numbers``, after the price files' missing markers such as ``null`` and
+``#N/A``), so a cell that is not a number is an error naming the file, column and line, never a crash or a
+silent NaN.
 """
 
 from __future__ import annotations
