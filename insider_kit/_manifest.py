@@ -2,7 +2,7 @@
 where, when), written by the transaction and the price importers alike.
 
 Every change happens under one exclusive lock (``raw/imported/.import.lock``, an ``fcntl`` lock through
-:func:`insider_kit._io.directory_lock`): two importers in a tight loop lose no entry.  The list is rewritten
+``insider_kit._io.directory_lock``): two importers in a tight loop lose no entry.  The list is rewritten
 atomically (a temporary file renamed over it), so a reader never sees half a file.  A damaged record is a
 :class:`~insider_kit.errors.DataError` naming the file and the fix, raised *before* anything is imported.
 

@@ -322,7 +322,7 @@ def _sec_dates(s: pd.Series) -> pd.Series:
 
 
 def _num(s: pd.Series) -> pd.Series:
-    """Numbers from text by the kit's one bounded parser (:func:`insider_kit._parse.parse_numbers`): a value that
+    """Numbers from text by the kit's one bounded parser (``insider_kit._parse.parse_numbers``): a value that
     is not a number is NaN; one beyond the float range is +/-inf here (the row validation then drops an infinite
     share count with its reason, and the callers make an overflowing price or holding unknown).
 

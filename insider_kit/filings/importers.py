@@ -34,8 +34,8 @@ Rules every format follows
   **cross-checks**: a conflict drops the row with its reason, so a purchase never becomes a disposal.  Other
   codes (``G``, ``J``, ``W`` ...) take their direction from the A/D column or the sign; without either the
   row is dropped.  A row without a valid transaction code is dropped.
-* **Numbers and dates** go through :mod:`insider_kit._parse` (no crash on any text; ``$1,2,3``, ``inf``,
-  ``1e308`` and magnitudes beyond :data:`insider_kit._parse.LIMITS` refused; ``decimal=","`` only when
+* **Numbers and dates** go through ``insider_kit._parse`` (no crash on any text; ``$1,2,3``, ``inf``,
+  ``1e308`` and magnitudes beyond ``insider_kit._parse.LIMITS`` refused; ``decimal=","`` only when
   said; slashed dates' day order given or decided per file, never guessed).  A value that is present but
   unreadable drops its row (with the reason); a blank one is missing.
 * **Dropped, with a reason**: prices that are negative (or zero on an open-market trade), rows with neither
@@ -348,7 +348,7 @@ def _explicit_sign(raw: pd.Series | None, value: pd.Series) -> np.ndarray:
 
 def _numbers(df: pd.DataFrame, col: str, rows: _Rows, opts: _Options, *, what: str,
              limit: float | None) -> pd.Series:
-    """The column parsed (:func:`insider_kit._parse.parse_numbers`), rows with an unreadable value dropped."""
+    """The column parsed (``insider_kit._parse.parse_numbers``), rows with an unreadable value dropped."""
     if col not in df.columns:
         return pd.Series(np.nan, index=df.index)
     got = parse_numbers(df[col], decimal=opts.decimal, limit=limit, what=what)
