@@ -296,7 +296,7 @@ def _numbers(s: pd.Series, decimal: str = ".", *, codes: frozenset[str] = frozen
     """Parse one column: ``(values, why)`` where *why* is the reason a non-empty cell is not a number (or is out
     of range), None elsewhere.  Missing markers of price files (empty, ``null``, ``NaN``, ``#N/A``, ``-``) and *codes* (CRSP's
     missing-return letters and -44..-99) are NaN and not bad; every other cell goes through the kit's one
-    bounded parser (:func:`insider_kit._parse.parse_numbers`: by rule, ``1,2,3`` and ``4.000,5`` with
+    bounded parser (``insider_kit._parse.parse_numbers``: by rule, ``1,2,3`` and ``4.000,5`` with
     ``decimal="."`` are not numbers, no text reaches a parser that could crash), bounded by :data:`VALUE_LIMIT`.
     """
     if pd.api.types.is_bool_dtype(s.dtype):
