@@ -540,6 +540,18 @@ def _not_testable(c: Claim, events: pd.DataFrame) -> str:
     return ""
 
 
+def _untestable_ledger(why: str) -> pd.DataFrame:
+    """The ledger when the data carry no study at all: every claim *not testable*, with *why*."""
+    rows = [{"id": c.id, "claim": c.text, "source": c.source, "test": c.test, "expect": c.expect, "n": 0,
+             "n_ref": np.nan, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan,
+             "boot_low": np.nan, "boot_high": np.nan, "verdict": "not testable", "reason": why,
+             "controlled": np.nan, "controlled_low": np.nan, "controlled_high": np.nan, "controlled_p": np.nan,
+             "controls_agree": ""} for c in CLAIMS]
+    led = pd.DataFrame(rows)
+    led = led.join(adjust_pvalues(led["p"]))
+    return led.join(literature_agreement(led))[LEDGER_COLUMNS]
+
+
 def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[int, int] = (0, 60),
                negligible: float = 0.01, min_n: int = 30, min_n_months: int = 3, runup_quintile: int = 5,
                plan_threshold: float = 0.5, alpha: float = 0.05, implausible: float = 1.0,
@@ -618,7 +630,10 @@ def _run_ledger(study: Study, *, model: Model, window: tuple[int, int], negligib
     common: dict[str, Any] = {"model": model, "estimation": (-250, -21), "window": w,
                               "car_windows": [(-5, -1), window], "min_estimation": 60, "max_loss": 0.9}
     # (grouped by direction: a purchase and a sale of one firm on one day are two events, not duplicates)
-    res = event_study(ev, study.panel, group="direction", **common)
+    try:
+        res = event_study(ev, study.panel, group="direction", **common)
+    except DataError as exc:  # (no event, or too few, can be studied: every claim says why, no verdict)
+        return _untestable_ledger(f"the events cannot be studied: {exc.message}")
     car = res.car[window].to_numpy()
     sel = Selections(res.events, runup_quintile=runup_quintile, plan_threshold=plan_threshold)
     codes = cluster_codes(res.events, ("firm", "month"), intersection=True)  # once: every claim subsets them
