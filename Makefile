@@ -111,6 +111,7 @@ typecheck: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/filings.py
+	$(PY) benchmarks/imports.py
 	$(PY) benchmarks/eventstudy.py
 	$(PY) benchmarks/pipeline.py --firms $(BENCH_FIRMS)
 

@@ -212,38 +212,43 @@ def _cmd_fetch_factors(a: argparse.Namespace) -> int:
 
 
 def _cmd_import_transactions(a: argparse.Namespace) -> int:
-    import json
-
     from .config import paths
-    from .filings.importers import import_transactions
+    from .filings.importers import import_transactions, parse_mapping
 
-    mapping = None
-    if a.mapping:
-        try:
-            is_file = Path(a.mapping).is_file()
-        except (OSError, ValueError):  # (inline JSON longer than a file name can be)
-            is_file = False
-        try:
-            mapping = json.loads(Path(a.mapping).read_text()) if is_file else json.loads(a.mapping)
-        except ValueError as exc:
-            raise InsiderKitError(f"--mapping is not a JSON object ({exc})",
-                                  hint='e.g. --mapping \'{"Symbol": "ticker", "Date": "trans_date"}\'') from exc
+    mapping = parse_mapping(a.mapping) if a.mapping is not None else None
     _writable_dir(paths(a.data).root, "data directory")
-    out = import_transactions(paths(a.data), a.files, format=a.format, mapping=mapping)
-    print(out.to_string(index=False))
-    print("next: insider-kit report --data DIR (the tidy tables are rebuilt with the imported rows)")
+    report = import_transactions(paths(a.data), a.files, format=a.format, mapping=mapping, dated_by=a.dated_by,
+                                 date_order=a.date_order, decimal=a.decimal, skip_bad=a.skip_bad,
+                                 progress=not a.quiet)
+    print(report)
+    if report.dest is not None:
+        print("next: insider-kit report --data DIR (the tidy tables are rebuilt with the imported rows)")
     return 0
 
 
 def _cmd_import_prices(a: argparse.Namespace) -> int:
     from .config import paths
-    from .prices.imports import import_prices
+    from .prices.imports import describe_import, import_prices
 
-    _writable_dir(paths(a.data).root, "data directory")
-    out = import_prices(paths(a.data), a.paths, market=a.market, link=a.link, date_order=a.date_order)
-    print(f"imported {len(out):,} price series into {paths(a.data).raw_prices}")
-    if a.market:
-        print(f"market series: {a.market}")
+    p = paths(a.data)
+    _writable_dir(p.root, "data directory")
+    out = import_prices(p, a.paths, market=a.market, market_kind=a.market_kind, kind=a.kind, returns_in=a.returns_in,
+                        link=a.link, date_order=a.date_order, ticker_pattern=a.ticker_pattern, skip_bad=a.skip_bad,
+                        progress=not a.quiet)
+    for line in describe_import(out, p.raw_prices):
+        print(line)
+    return 0
+
+
+def _cmd_import_factors(a: argparse.Namespace) -> int:
+    from .config import paths
+    from .prices.french import import_factors
+
+    p = paths(a.data)
+    _writable_dir(p.root, "data directory")
+    out = import_factors(p.raw_factors, a.files)
+    for r in out.itertuples():
+        print(f"saved {p.raw_factors / str(r.saved_as)}: {r.columns}, {r.first} .. {r.last} ({r.days:,} days) from {r.file}")
     return 0
 
 
@@ -398,9 +403,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", default=None, help="override www.sec.gov (tests, mirrors)")
     p.set_defaults(func=_cmd_fetch_tickers)
 
-    p = _command(fsub, "factors", help="Fama-French daily 3 factors + momentum",
-                 description="Download Kenneth French's daily Fama-French factors and momentum into "
-                             "DATA/raw/factors/ (the factor models of event_study and calendar_time).",
+    p = _command(fsub, "factors", help="Fama-French daily 3 factors, momentum and 5 factors",
+                 description="Download Kenneth French's daily Fama-French three factors, momentum and five factors "
+                             "into DATA/raw/factors/ (ff3_daily.csv, mom_daily.csv, ff5_daily.csv: the factor models "
+                             "of event_study and calendar_time). Offline: insider-kit import factors FILE.",
                  examples=["insider-kit fetch factors --data data"])
     _add_data(p)
     p.add_argument("--base-url", default=None, help="override Kenneth French's data library URL")
@@ -421,22 +427,60 @@ def build_parser() -> argparse.ArgumentParser:
                            "insider-kit import transactions tfn_table1.sas7bdat --format tfn --data mydata",
                            "insider-kit import transactions mine.csv --format csv --mapping mapping.json"])
     _add_data(p)
-    p.add_argument("files", nargs="+", metavar="FILE", help="the files to import")
-    p.add_argument("--format", required=True, choices=["openinsider", "tfn", "csv"],
-                   help="what the files are: openinsider, tfn (WRDS Table 1) or csv (with --mapping)")
-    p.add_argument("--mapping", default=None, help="csv format: JSON object (or file) of file column -> tidy column")
+    p.add_argument("files", nargs="+", metavar="FILE", help="files, folders or quoted glob patterns ('exports/*.csv')")
+    p.add_argument("--format", required=True, choices=["openinsider", "tfn", "csv", "mapped"],
+                   help="csv (= mapped): any CSV, TSV, JSON or Parquet table with --mapping")
+    p.add_argument("--mapping", default=None,
+                   help="csv format: JSON object of file column -> tidy column, inline or the path of a file")
+    p.add_argument("--dated-by", default="filing", choices=["filing", "trade"],
+                   help="trade: data without filing dates (claims that need one are then not testable)")
+    p.add_argument("--date-order", default="auto", choices=["auto", "mdy", "dmy"],
+                   help="for NN/NN/YYYY dates (auto: decided from each file's values, refused when nothing decides)")
+    p.add_argument("--decimal", default=".", choices=[".", ","], help="the files' decimal mark (',' for 4.000,5)")
+    p.add_argument("--skip-bad", action="store_true",
+                   help="import the good files when some are bad (listed); default: nothing is imported")
     p.set_defaults(func=_cmd_import_transactions)
-    p = _command(isub, "prices", help="price files or folders of per-ticker CSVs (yfinance/Yahoo, wide, long, CRSP)",
-                 description="Import daily prices: folders of per-ticker CSVs (yfinance/Yahoo layout), wide or "
-                             "long files, CRSP daily files with a PERMNO link, and a market series.",
+    p = _command(isub, "prices", help="price files or folders of per-ticker CSVs (yfinance/Yahoo, AlphaVantage, wide, "
+                 "long, CRSP): all or nothing",
+                 description="Import daily prices: folders of per-ticker CSVs (yfinance/Yahoo, AlphaVantage), wide "
+                             "or long files, CRSP daily files with a PERMNO link, and a market series. What each file "
+                             "holds (prices or returns, adjusted or not) is decided from its values and columns, or "
+                             "refused with the option to say it; nothing is written when a file fails (--skip-bad "
+                             "imports the rest). The coverage of the trades already imported is printed.",
                  examples=["insider-kit import prices yf_csvs/ --market yf_csvs/SPY.csv --data mydata",
-                           "insider-kit import prices crsp_dsf.csv --link permno_ticker.csv --market vwretd.csv"])
+                           "insider-kit import prices crsp_dsf.csv --link permno_ticker.csv --market vwretd.csv",
+                           "insider-kit import prices av/ --ticker-pattern 'DA-(?P<ticker>[^-]+)-T-' --data mydata",
+                           "insider-kit import prices price_data.parquet --market ^GSPC --skip-bad --data mydata",
+                           "insider-kit import prices yf_csvs/ --market sp500.csv --returns-in percent --data mydata"])
     _add_data(p)
-    p.add_argument("paths", nargs="+", metavar="PATH", help="price files or folders of per-ticker files")
-    p.add_argument("--market", default=None, help="market index: a ticker among the prices, or a file of its prices/returns")
-    p.add_argument("--link", default=None, help="CRSP: CSV with permno,ticker")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders of per-ticker files, or quoted glob patterns")
+    p.add_argument("--market", default=None,
+                   help="market index: a file of its prices or returns, or a ticker among the prices (e.g. ^GSPC)")
+    p.add_argument("--market-kind", default="auto", choices=["auto", "price", "return"],
+                   help="what the market file holds (default: decided from its values, refused when unclear)")
+    p.add_argument("--kind", default="auto", choices=["auto", "price", "return"],
+                   help="what the price files hold (default: decided from their values, refused when unclear)")
+    p.add_argument("--returns-in", default="decimal", choices=["decimal", "percent"],
+                   help="returns written in percent (1.2 for 1.2%%) are refused unless you say so here")
+    p.add_argument("--link", default=None, help="files keyed by CRSP PERMNO: a CSV with columns permno,ticker")
     p.add_argument("--date-order", default="auto", choices=["auto", "mdy", "dmy"], help="for NN/NN/YYYY dates")
+    p.add_argument("--ticker-pattern", default=None, metavar="REGEX",
+                   help="where the ticker is in each file name, e.g. 'DA-(?P<ticker>[^-]+)-T-' (default: the whole "
+                        "name without .csv/.gz: AAPL.csv, BRK.B.csv, ^GSPC.csv)")
+    p.add_argument("--skip-bad", action="store_true",
+                   help="import the good files and list the bad ones (default: nothing is imported if one fails)")
     p.set_defaults(func=_cmd_import_prices)
+    p = _command(isub, "factors", help="Kenneth French's daily factor files as downloaded (zip or CSV: three "
+                 "factors, momentum, five factors)",
+                 description="Import Kenneth French's daily factor files offline, as downloaded from his data "
+                             "library (the zips or the CSVs inside, several at once): checked (percent values, daily "
+                             "dates, the footer left out) and saved as DATA/raw/factors/ff3_daily.csv, mom_daily.csv "
+                             "and ff5_daily.csv, the names fetch factors writes and the loader reads.",
+                 examples=["insider-kit import factors F-F_Research_Data_Factors_daily_CSV.zip "
+                           "F-F_Momentum_Factor_daily_CSV.zip --data mydata"])
+    _add_data(p)
+    p.add_argument("files", nargs="+", metavar="FILE", help="the zips or CSVs")
+    p.set_defaults(func=_cmd_import_factors)
 
     p = _command(sub, "lesson", help="write the teaching notebook's student edition (05, without solutions)",
                  description="Write notebook 05 (the event-study lesson) as a student edition: the exercises "

@@ -218,6 +218,13 @@ def _in_event_direction(t: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     side_row = t["side"].to_numpy()
     signed = side_row * t["shares"].fillna(0.0).to_numpy()
     net = pd.Series(signed).groupby(eid).sum().to_numpy()  # (ids are 0..n-1, all present; compensated sums)
+    # an event none of whose rows gives its shares (imported data with dollar values only) nets its signed values,
+    # and without those its signed trades: never dropped for a number the source lacks
+    no_shares = pd.Series(t["shares"].notna().to_numpy()).groupby(eid).sum().to_numpy() == 0
+    if no_shares.any():
+        by_value = pd.Series(side_row * t["value_f"].to_numpy()).groupby(eid).sum().to_numpy()
+        by_count = pd.Series(side_row.astype(float)).groupby(eid).sum().to_numpy()
+        net = np.where(no_shares, np.where(by_value != 0, by_value, by_count), net)
     side = np.where(net > 0, 1, -1)
     keep = (net[eid] != 0) & (side_row == side[eid])  # the trades in the event's direction
     if not keep.any():

@@ -848,6 +848,21 @@ def _skip_teaching(nbs: list[Path], synthetic: bool, res: RenderResult) -> list[
     return keep
 
 
+def _declared(nbs: list[Path], p: dict[str, Any], given: dict[str, Any] | None) -> dict[Path, dict[str, Any]]:
+    """Each notebook's declared parameters (papermill's inspection), with *p* checked against them and every
+    parameter the user gave (*given*) declared by some notebook."""
+    import papermill as pm
+
+    declared = {nb: pm.inspect_notebook(str(nb)) for nb in nbs}
+    for nb in nbs:
+        check_parameters(p, declared[nb], nb.stem)
+    unknown = sorted(set(given or {}) - set().union(*(set(d) for d in declared.values()))) if nbs else []
+    if unknown:
+        raise ConfigError(f"no notebook declares parameter(s) {', '.join(unknown)}",
+                          hint="papermill --help-notebook <notebook> lists a notebook's parameters")
+    return declared
+
+
 def _select_notebooks(notebooks_dir: Path | None, only: list[str] | None) -> list[Path]:
     """The notebook sources to render: those of *notebooks_dir* (the kit's own when None), restricted to *only*;
     a missing or empty folder, or a name in *only* that is not there, is a :class:`ConfigError`."""
@@ -928,7 +943,6 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
     (True, PosixPath('reports/index.html'))
     """
     import nbformat
-    import papermill as pm
 
     from ._offline import html_exporter, strip_widgets, write_mathjax
     from .claims.robustness import claim_grids
@@ -943,13 +957,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
     p = _report_params(params, params_file, data)
     build = out / ".notebooks"
     nbs = [to_notebook(s, build / f"{s.stem}.ipynb") for s in srcs]
-    declared = {nb: pm.inspect_notebook(str(nb)) for nb in nbs}
-    for nb in nbs:
-        check_parameters(p, declared[nb], nb.stem)
-    unknown = sorted(set(params or {}) - set().union(*(set(d) for d in declared.values()))) if nbs else []
-    if unknown:
-        raise ConfigError(f"no notebook declares parameter(s) {', '.join(unknown)}",
-                          hint="papermill --help-notebook <notebook> lists a notebook's parameters")
+    declared = _declared(nbs, p, params)
 
     # the study every notebook loads, built (and cached) once; its ledger with notebook 03's settings (claims.csv)
     t0 = time.time()

@@ -962,7 +962,10 @@ def warm_grids(study: Study, date: Literal["filing", "trade"]) -> None:
     models, windows = DEFAULT_GRID
     if study.cache.has(grid_names(models, windows, ("filing", "trade"))[0]):
         return
-    grid_rows(study, models, windows, date)
+    try:
+        grid_rows(study, models, windows, date)
+    except DataError:  # (no grid study can be made: the ledger says why, and a grid asked for later raises)
+        return
 
 
 def run_ledger(study: Study, *, model: Model = "market_adjusted", window: tuple[int, int] = (0, 60),

@@ -151,15 +151,16 @@ def test_wide_and_long_files(tmp_path: Path) -> None:
     assert kind == "price" and list(w.columns) == ["AAA", "BRK-B"] and np.isnan(w.loc["2024-01-03", "BRK-B"])
     (tmp_path / "l.csv").write_text("date,permno,ret,dlret\n2024-01-02,1,0.10,\n2024-01-03,1,0.10,-0.5\n")
     lf, kind = read_price_file(tmp_path / "l.csv")
-    assert kind == "return"
-    assert lf.iloc[1, 0] == pytest.approx(1.1 * 0.5 - 1)  # delisting return compounded in
+    assert kind == "return" and lf.iloc[1, 0] == pytest.approx(0.10)
+    # the delisting return is kept apart, dated by the stock's last return (the panel puts it on the next day)
+    assert lf.attrs["delistings"].values.tolist() == [["1", pd.Timestamp("2024-01-03"), -0.5]]
 
 
 @pytest.mark.parametrize("text,match", [
     ("when,AAA\n2024-01-02,1\n", "no date column"),
     ("Date,AAA\n2024-01-02,1\nnot a date,2\n", "unparseable date"),
     ("Date,AAA\n2024-01-02,1\n2024-01-02,2\n", "duplicate date 2024-01-02"),
-    ("Date,AAA\n2024-01-02,1\n2024-01-03,abc\n", "'AAA'.*non-numeric.*abc"),
+    ("Date,AAA\n2024-01-02,1\n2024-01-03,abc\n", "'AAA', line 3: non-numeric.*abc"),
     ("date,ticker,volume\n2024-01-02,A,1\n", "no value column"),
 ])
 def test_bad_files_name_file_and_column(tmp_path: Path, text: str, match: str) -> None:
@@ -184,6 +185,16 @@ Copyright 2024 Eugene F. Fama and Kenneth R. French
 """
 
 
+FF5 = """This file was created by hand in the layout of the five-factor (2x3) daily file.
+
+,Mkt-RF,SMB,HML,RMW,CMA,RF
+20240102,   -0.71,   -0.15,    1.00,    0.31,   -0.12,    0.02
+20240103,    1.50,    0.18,   -0.30,   -0.44,    0.25,    0.02
+
+Copyright 2024 Eugene F. Fama and Kenneth R. French
+"""
+
+
 def test_french_parser_stops_before_annual_section_and_converts_percent() -> None:
     f = parse_french_csv(FF)
     assert list(f.columns) == ["Mkt-RF", "SMB", "HML", "RF"] and len(f) == 2
@@ -197,12 +208,38 @@ def test_french_zip_served_over_http(server: LoopbackServer, tmp_path: Path) -> 
     mom = io.BytesIO()
     with zipfile.ZipFile(mom, "w") as zf:
         zf.writestr("F-F_Momentum_Factor_daily.CSV", FF.replace(",Mkt-RF,SMB,HML,RF", ",Mom"))
+    five = io.BytesIO()
+    with zipfile.ZipFile(five, "w") as zf:
+        zf.writestr("F-F_Research_Data_5_Factors_2x3_daily.CSV", FF5)
     server.serve_bytes("/F-F_Research_Data_Factors_daily_CSV.zip", buf.getvalue())
     server.serve_bytes("/F-F_Momentum_Factor_daily_CSV.zip", mom.getvalue())
-    fetch_french_factors(tmp_path, base_url=server.url)
+    server.serve_bytes("/F-F_Research_Data_5_Factors_2x3_daily_CSV.zip", five.getvalue())
+    saved = fetch_french_factors(tmp_path, base_url=server.url)
+    assert sorted(p.name for p in saved) == ["ff3_daily.csv", "ff5_daily.csv", "mom_daily.csv"]
     f = load_factors(tmp_path)
-    assert list(f.columns) == ["mkt_rf", "smb", "hml", "rf", "mom"]
+    assert list(f.columns) == ["mkt_rf", "smb", "hml", "rf", "mom", "rmw", "cma", "smb5"]
     assert f["rf"].iloc[0] == pytest.approx(0.0002)
+    # the five-factor file's own values, hand-read from FF5 below: RMW, CMA and its SMB (not the 3-factor SMB)
+    np.testing.assert_allclose(f[["rmw", "cma", "smb5"]].to_numpy(), [[0.0031, -0.0012, -0.0015], [-0.0044, 0.0025, 0.0018]])
+    np.testing.assert_allclose(f["smb"], [-0.0010, 0.0020])
+
+
+def test_fetch_factors_saves_nothing_when_one_file_is_missing(server: LoopbackServer, tmp_path: Path) -> None:
+    """Guards against a half-updated factor folder: the five-factor file missing at a mirror (HTTP 404) stops
+    the fetch before any file is written."""
+    from insider_kit.errors import NetworkError
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("F-F_Research_Data_Factors_daily.CSV", FF)
+    server.serve_bytes("/F-F_Research_Data_Factors_daily_CSV.zip", buf.getvalue())
+    server.serve_bytes("/F-F_Momentum_Factor_daily_CSV.zip", buf.getvalue())  # the wrong file at that address
+    with pytest.raises(DataError, match="expected the mom daily file, got the ff3 daily one"):
+        fetch_french_factors(tmp_path, base_url=server.url)
+    server.serve_bytes("/F-F_Momentum_Factor_daily_CSV.zip", FF.replace(",Mkt-RF,SMB,HML,RF", ",Mom").encode())
+    with pytest.raises(NetworkError, match=r"5_Factors.*HTTP 404"):
+        fetch_french_factors(tmp_path, base_url=server.url)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_company_tickers_via_edgar_client(server: LoopbackServer) -> None:

@@ -88,3 +88,33 @@ def test_events_studied_is_one_number_on_every_page(default_market: Path) -> Non
     nb02 = ik.event_study(study.events, study.panel, model="market_adjusted", group="direction", window=(-10, 60),
                           car_windows=[(-1, 1), (0, 5), (0, 20), (0, 60)], min_estimation=60)  # notebook 02's
     assert int(nb02.tests.xs((0, 60), level=["start", "end"])["n"].sum()) == studied
+
+
+@pytest.mark.real_data
+def test_the_real_trade_dated_file_gets_reasons_not_verdicts(real: Path, tmp_path: Path) -> None:
+    """The SEC 2025q1 open-market trades as one real repository holds them (one row per filing, trade dates only,
+    dollar values without shares, no insider names) with its wide price file (the index inside, 1,179 empty
+    columns, 0-65 days of history before the events), imported with the natural commands: the events are built
+    (dollar values decide each event's direction: there are no share counts), the study is dated by trade, and
+    every claim the data cannot carry says why instead of a verdict."""
+    from insider_kit.cli import main
+
+    d = real / "jefreybulla__insider-trading-signal"
+    data = tmp_path / "d"
+    mapping = ('{"ACCESSION_NUMBER": "accession", "side": "trans_code", "dollar_value": "value", '
+               '"date": "trans_date", "role": "role", "ticker": "ticker", "is_10b5_1": "plan_10b5_1"}')
+    assert main(["-q", "import", "transactions", str(d / "events_2025Q1.parquet"), "--format", "csv", "--mapping",
+                 mapping, "--dated-by", "trade", "--data", str(data)]) == 0
+    assert main(["-q", "import", "prices", str(d / "price_data_2025Q1.parquet"), "--market", "^GSPC", "--skip-bad",
+                 "--data", str(data)]) == 0
+    study = ik.load_study(data)
+    assert study.dated_by == "trade" and len(study.events) > 5000
+    src = pd.read_parquet(d / "events_2025Q1.parquet")
+    assert set(study.events["direction"]) == {"buy", "sell"}
+    assert (study.events["direction"] == "buy").sum() <= (src["side"] == "buy").sum()
+    led = ik.run_ledger(study).set_index("id")
+    assert set(led["verdict"]) <= {"not testable", "check the data", "inconclusive", "supported", "contradicted"}
+    for cid, r in led.iterrows():
+        if r["verdict"] == "not testable":
+            assert r["reason"], cid
+    assert led.loc["pre_filing_information", "verdict"] == "not testable"

@@ -501,7 +501,10 @@ def market_claim(study: ClaimsData, *, horizon: int = 3, heavy_q: float = 0.1) -
     """
     if study.panel.market is None:
         return empty_estimate(0, 0, "no market series")
-    npr = study.net_purchase_ratio()
+    try:
+        npr = study.net_purchase_ratio()
+    except DataError as exc:  # (no open-market trade with a public date: trade-dated data, for one)
+        return empty_estimate(0, 0, f"no monthly net purchase ratio: {exc.message}")
     d = npr.dropna(subset=[f"fwd_{horizon}m", "past_6m", "npr_count"])
     heavy = (d["npr_count"] <= d["npr_count"].quantile(heavy_q)) & (d["past_6m"] > d["past_6m"].median())
     if heavy.sum() < 1 or (~heavy).sum() < 2:
@@ -566,6 +569,18 @@ def _not_testable(c: Claim, events: pd.DataFrame) -> str:
         if v.isna().all() or (v.dtype == bool and not v.any()):
             return f"'{col}' is unknown for every event (the data lack this ingredient)"
     return ""
+
+
+def _untestable_ledger(why: str) -> Ledger:
+    """The ledger when the data carry no study at all: every claim *not testable*, with *why*."""
+    rows = [{"id": c.id, "claim": c.text, "source": c.source, "test": c.test, "expect": c.expect, "n": 0,
+             "n_ref": np.nan, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan,
+             "boot_low": np.nan, "boot_high": np.nan, "verdict": "not testable", "reason": why,
+             "controlled": np.nan, "controlled_low": np.nan, "controlled_high": np.nan, "controlled_p": np.nan,
+             "controls_agree": ""} for c in CLAIMS]
+    led = pd.DataFrame(rows)
+    led = led.join(adjust_pvalues(led["p"]))
+    return Ledger(led.join(literature_agreement(led))[LEDGER_COLUMNS])
 
 
 def ledger_name(**settings: Any) -> str:
@@ -695,7 +710,10 @@ def ledger_table(study: ClaimsData, *, model: Model, window: tuple[int, int], ne
     common: dict[str, Any] = {"model": model, "estimation": (-250, -21), "window": w,
                               "car_windows": [(-5, -1), window], "min_estimation": 60, "max_loss": 0.9}
     # (grouped by direction: a purchase and a sale of one firm on one day are two events, not duplicates)
-    res = event_study(ev, study.panel, group="direction", **common)
+    try:
+        res = event_study(ev, study.panel, group="direction", **common)
+    except DataError as exc:  # (no event, or too few, can be studied: every claim says why, no verdict)
+        return _untestable_ledger(f"the events cannot be studied: {exc.message}")
     car = res.car[window].to_numpy()
     sel = Selections(res.events, runup_quintile=runup_quintile, plan_threshold=plan_threshold)
     codes = cluster_codes(res.events, ("firm", "month"), intersection=True)  # once: every claim subsets them

@@ -320,23 +320,24 @@ def _sec_dates(s: pd.Series) -> pd.Series:
     return parse_dates(s, ("%d-%b-%Y", "%Y-%m-%d"))
 
 
-#: A plain decimal number as the SEC's tables write one (thousands separators removed first).
-_NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
-
 
 def _num(s: pd.Series) -> pd.Series:
-    """Numbers from text, bounded: a value that is not a plain decimal number is NaN, one beyond the float range
-    is +/-inf (the row validation drops an infinite share count with its reason).
+    """Numbers from text by the kit's one bounded parser (``insider_kit._parse.parse_numbers``): a value that
+    is not a number is NaN; one beyond the float range is +/-inf here (the row validation then drops an infinite
+    share count with its reason, and the callers make an overflowing price or holding unknown).
 
-    The text goes through Arrow's parser, never ``pandas.to_numeric``, which crashes the whole process
-    (segmentation fault) on an exponent of 2**31 or more such as ``1e2147483648``; RE2's regular expressions
-    run in linear time on any cell.
+    Nothing reaches ``pandas.to_numeric``, which crashes the whole process (segmentation fault) on an exponent of
+    2**31 or more such as ``1e2147483648``.
     """
-    arr = pa.array(s.astype(_STR).array)
-    t = pc.replace_substring(pc.utf8_trim_whitespace(arr), ",", "")
-    ok = pc.fill_null(pc.match_substring_regex(t, _NUMBER), False)
-    v = pc.cast(pc.if_else(ok, t, pa.scalar(None, t.type)), pa.float64())
-    return pd.Series(v.to_numpy(zero_copy_only=False), index=s.index, dtype=float)
+    from .._parse import parse_numbers
+
+    got = parse_numbers(s, what="number")
+    v = got.values.to_numpy(dtype=float, copy=True)
+    over = got.reason.str.contains("too large", regex=False, na=False).to_numpy(bool)
+    if over.any():
+        neg = s[over].astype(_STR).str.strip().str.startswith(("-", "\u2212")).fillna(False).to_numpy(bool)
+        v[over] = np.where(neg, -np.inf, np.inf)
+    return pd.Series(v, index=s.index, dtype=float)
 
 
 def _finite(s: pd.Series) -> pd.Series:

@@ -6,7 +6,7 @@ ends in :func:`finalize_columns`, so downstream code sees one table whatever the
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -88,9 +88,10 @@ def finalize_columns(tx: pd.DataFrame) -> pd.DataFrame:
     >>> t.columns.tolist() == TIDY_COLUMNS, str(t["shares"].dtype)
     (True, 'float64')
     """
-    for c in TIDY_COLUMNS:
+    n = len(tx)
+    for c in TIDY_COLUMNS:  # (an absent column is added in its own type: nothing to convert below)
         if c not in tx.columns:
-            tx[c] = pd.NA
+            tx[c] = _empty(c, n, tx.index)
     tx = tx[TIDY_COLUMNS].copy()
     # (a column already in its dtype, as the readers build most of them, is left as it is)
     for c in STRING_COLUMNS:
@@ -115,6 +116,25 @@ def finalize_columns(tx: pd.DataFrame) -> pd.DataFrame:
         if not (isinstance(d, pd.CategoricalDtype) and list(d.categories) == cats):
             tx[c] = pd.Categorical(tx[c].astype(STRING_DTYPE), categories=cats)
     return tx.reset_index(drop=True)
+
+
+_DATES: Final[tuple[str, ...]] = ("filing_date", "trans_date", "deemed_execution_date", "period_of_report",
+                                   "date_of_orig_sub")
+
+
+def _empty(c: str, n: int, index: pd.Index) -> Any:
+    """A missing column *c* of *n* rows, in the schema's type."""
+    if c in STRING_COLUMNS:
+        return pd.Series(pd.NA, index=index, dtype=STRING_DTYPE)
+    if c in _DATES:
+        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"), index=index)
+    if c == "accepted_at":
+        return pd.Series(pd.NaT, index=index, dtype=pd.DatetimeTZDtype(tz="America/New_York"))
+    if c in ("shares", "price", "value", "shares_after"):
+        return np.full(n, np.nan)
+    if c in ("n_owners", "line"):
+        return np.full(n, 1 if c == "n_owners" else -1, dtype=np.int64)
+    return pd.NA
 
 
 #: Columns of the table of rows a reader could not use (``tidy/dropped.parquet``).

@@ -21,15 +21,16 @@
 # **Learning goals**: read raw Form 4 filings into a tidy table; turn trades into events dated when they became public; draw and read a CAAR plot of purchases against sales.
 
 # %% tags=["parameters"]
+from insider_kit.events import EventDate
+
 data_dir: str = ""  # data directory (empty: the configured one, INSIDER_KIT_DATA or else the teaching market)
 market: str = "auto"  # market index ticker (auto: the teaching-market index, else SPY)
-event_date: str = "filing"  # "filing" (public information) or "trade" (look-ahead, for comparison)
+event_date: EventDate = "filing"  # "filing" (public information) or "trade" (look-ahead, for comparison)
 window_end: int = 60  # last trading day of the event window
 min_estimation: int = 120  # minimum estimation-window days per event
 
 # %%
 # %matplotlib inline
-import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 import insider_kit as ik
@@ -55,7 +56,7 @@ tx["trans_code"].value_counts().head(8).rename("rows by transaction code")
 # ## 2. Open-market trades → firm-day events
 
 # %%
-events = ik.build_events(tx, date=event_date)  # type: ignore[arg-type]
+events = ik.build_events(tx, date=event_date)
 events.groupby("direction").size().rename("events")
 
 # %% [markdown]
@@ -76,8 +77,6 @@ res
 
 # %%
 ax = res.plot(title=f"Insider purchases vs sales, day 0 = {event_date} date", synthetic=p.is_synthetic)
-display(ax.figure)
-plt.close(ax.figure)
 
 # %% [markdown]
 # Purchases should drift up after day 0 if buying is informative; sales should stay near zero if selling

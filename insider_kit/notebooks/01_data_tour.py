@@ -26,7 +26,6 @@ top_n: int = 15  # rows shown in ranked tables
 
 # %%
 # %matplotlib inline
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -77,8 +76,6 @@ print("amended filings (4/A):", tx.loc[tx["form_type"] == "4/A", "accession"].nu
 lag = study.events["filing_lag_days"]
 print(f"events filed within 2 calendar days of the trade: {(lag <= 2).mean():.1%}")
 ax = plot_filing_lags(lag, synthetic=study.synthetic)
-display(ax.figure)
-plt.close(ax.figure)
 
 # %% [markdown]
 # ## Net insider sales since a date, beside each stock's return since then
@@ -97,5 +94,3 @@ ns.head(top_n)
 from insider_kit.plots import plot_net_sales
 
 ax = plot_net_sales(ns, synthetic=study.synthetic)
-display(ax.figure)
-plt.close(ax.figure)

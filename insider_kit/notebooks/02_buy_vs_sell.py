@@ -21,8 +21,10 @@
 # **Learning goals**: compare two CAARs with a proper difference test; read the standard test statistics side by side; check a result across models, windows and calendar-time alphas.
 
 # %% tags=["parameters"]
+from insider_kit.eventstudy import Model
+
 data_dir: str = ""  # data directory (empty: the configured one, INSIDER_KIT_DATA or else the teaching market)
-model: str = "market_adjusted"  # raw, mean_adjusted, market_adjusted, market_model, ff3, carhart
+model: Model = "market_adjusted"  # raw, mean_adjusted, market_adjusted, market_model, ff3, carhart
 window_end: int = 60  # last trading day of the event window
 min_estimation: int = 60  # minimum estimation-window days per event
 holding_days: int = 126  # calendar-time holding period (trading days)
@@ -30,7 +32,6 @@ n_boot: int = 2000  # bootstrap resamples for the difference
 
 # %%
 # %matplotlib inline
-import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 import insider_kit as ik
@@ -40,14 +41,12 @@ display(Markdown("> " + study.banner()))
 study
 
 # %%
-res = ik.event_study(study.events, study.panel, model=model, group="direction", window=(-10, window_end),  # type: ignore[arg-type]
+res = ik.event_study(study.events, study.panel, model=model, group="direction", window=(-10, window_end),
                      car_windows=[(-1, 1), (0, 5), (0, 20), (0, window_end)], min_estimation=min_estimation)
 res
 
 # %%
 ax = res.plot(flip=("sell",), title="Purchases and sign-flipped sales", synthetic=study.synthetic)
-display(ax.figure)
-plt.close(ax.figure)
 
 # %% [markdown]
 # ## The difference itself

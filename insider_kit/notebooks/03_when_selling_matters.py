@@ -20,15 +20,16 @@
 # **Learning goals**: test each selling pattern against the other sales rather than against zero; read a ledger row (estimate, CI, N, q-value, verdict) and a forest plot.
 
 # %% tags=["parameters"]
+from insider_kit.eventstudy import Model
+
 data_dir: str = ""  # data directory (empty: the configured one, INSIDER_KIT_DATA or else the teaching market)
-model: str = "market_adjusted"  # return model for CARs (see notebook 05 on the market model after run-ups)
+model: Model = "market_adjusted"  # return model for CARs (see notebook 05 on the market model after run-ups)
 window_end: int = 60  # CAR window is trading days 0..window_end after the filing is public
 negligible: float = 0.01  # CARs within +/- this are 'too small to matter' in the verdict rule
 min_n: int = 30  # fewer events than this: inconclusive
 
 # %%
 # %matplotlib inline
-import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 import insider_kit as ik
@@ -47,15 +48,13 @@ from insider_kit.claims import sale_pattern
 from insider_kit.plots import plot_caar_panels
 
 sales = study.events[study.events["direction"] == "sell"].assign(pattern=lambda d: sale_pattern(d))
-res = ik.event_study(sales, study.panel, model=model, group="pattern", window=(-5, window_end),  # type: ignore[arg-type]
+res = ik.event_study(sales, study.panel, model=model, group="pattern", window=(-5, window_end),
                      car_windows=[(0, 20), (0, window_end)], min_estimation=60, max_loss=0.9)
 res.summary(windows=[(0, window_end)])
 
 # %%
 ax = plot_caar_panels(res.caar(start=-1), reference="other sales", synthetic=study.synthetic,
                       title="Sales by pattern (first matching pattern)")
-display(ax.figure)
-plt.close(ax.figure)
 
 # %% [markdown]
 # ## The sources' ranking of sell signals, tested as a ranking
@@ -66,7 +65,7 @@ plt.close(ax.figure)
 # %%
 from insider_kit.claims.robustness import sell_signal_ranking
 
-effects, contrasts = sell_signal_ranking(study, model=model, window=(0, window_end))  # type: ignore[arg-type]
+effects, contrasts = sell_signal_ranking(study, model=model, window=(0, window_end))
 display(effects)
 contrasts
 
@@ -75,7 +74,7 @@ contrasts
 
 # %%
 fr = sales.dropna(subset=["fraction_bucket"]).assign(bucket=lambda d: d["fraction_bucket"].astype(str))
-rf = ik.event_study(fr, study.panel, model=model, group="bucket", window=(-5, window_end),  # type: ignore[arg-type]
+rf = ik.event_study(fr, study.panel, model=model, group="bucket", window=(-5, window_end),
                     car_windows=[(0, window_end)], min_estimation=60, max_loss=0.9)
 rf
 
@@ -85,7 +84,7 @@ rf
 # %%
 disp = study.events_by(codes=("S", "F", "G", "J"), by_class=True)
 disp = disp[disp["direction"] == "sell"]
-rd = ik.event_study(disp, study.panel, model=model, group="code_class", window=(-5, window_end),  # type: ignore[arg-type]
+rd = ik.event_study(disp, study.panel, model=model, group="code_class", window=(-5, window_end),
                     car_windows=[(0, window_end)], min_estimation=60, max_loss=0.9)
 rd
 
@@ -104,5 +103,3 @@ display(Markdown(ledger_html(ledger)))
 from insider_kit.plots import plot_forest
 
 ax = plot_forest(ledger, label="id", title="Claims ledger: estimate and 95% CI", synthetic=study.synthetic)
-display(ax.figure)
-plt.close(ax.figure)

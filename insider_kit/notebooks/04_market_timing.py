@@ -26,7 +26,6 @@ heavy_quantile: float = 0.1  # months with a net purchase ratio at or below this
 
 # %%
 # %matplotlib inline
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -45,8 +44,6 @@ from insider_kit.plots import plot_npr
 
 waves = (study.truth or {}).get("market_waves", [])
 ax = plot_npr(npr, synthetic=study.synthetic, marks=waves)
-display(ax.figure)
-plt.close(ax.figure)
 
 # %% [markdown]
 # ## Forward market returns by net purchase ratio quintile

@@ -31,7 +31,6 @@ seed: int = 1  # random seed for the simulations
 
 # %%
 # %matplotlib inline
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
@@ -93,8 +92,6 @@ ax = cum.mul(100).plot(figsize=(7, 3.5), title="CAR of one purchase, cumulated f
 ax.axhline(0, color="0.3", lw=0.8)
 ax.set_xlabel("trading days after day 0 (the day the filing became public)")
 assert np.isclose(cum.iloc[-1], one.car[(0, 60)].iloc[0])  # the curve ends at the table's CAR(0,60)
-display(ax.figure)
-plt.close(ax.figure)
 
 # %% [markdown]
 # ## 2. Many events: recovering the planted effects
@@ -150,8 +147,6 @@ display(Markdown(f"With nothing planted the cross-sectional t rejects {size.min(
                  + (f"with 80% power from {n80:,} events on." if n80 else
                     f"with at most {p1.max():.0%} power up to {int(p1.index.max()):,} events.")))
 ax = plot_power(pw[pw["test"] == "cross-sectional t"])
-display(ax.figure)
-plt.close(ax.figure)
 tab
 
 # %% [markdown]
@@ -182,7 +177,7 @@ pt
 # %%
 by = {}
 for d in ("trade", "filing"):
-    e = study.events_by(date=d)  # type: ignore[arg-type]
+    e = study.events_by(date=d)
     r = ik.event_study(e[e["direction"] == "buy"], study.panel, model="market_adjusted", window=(-5, 60),
                        car_windows=[(0, 60)], min_estimation=60)
     by[d] = float(r.tests["mean_car"].iloc[0])

@@ -22,7 +22,6 @@ ticker: str = "auto"  # the company (auto: the one with the most open-market ins
 
 # %%
 # %matplotlib inline
-import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 import insider_kit as ik
@@ -43,8 +42,6 @@ from insider_kit.plots import plot_company
 
 ax = plot_company(study.prices[tk].dropna(), ev, title=f"{tk}: insider trades at their public dates",
                   synthetic=study.synthetic)
-display(ax.figure)
-plt.close(ax.figure)
 
 # %% [markdown]
 # ## The insiders

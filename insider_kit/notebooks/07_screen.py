@@ -75,7 +75,7 @@ from insider_kit.plots import mark_synthetic
 
 fm = factor_model if factor_model != "auto" else ("ff3" if study.panel.factors is not None else "market")
 sp = screens.screen_portfolios(study.events, study.panel, horizon=horizon, cost_bps=cost_bps, min_value=min_value,
-                               heavy_sell_value=heavy_sell_value, model=fm)  # type: ignore[arg-type]
+                               heavy_sell_value=heavy_sell_value, model=fm)
 sp
 
 # %%

@@ -24,8 +24,10 @@
 # only trades whose outcome was known before the event; tell a claim that replicates from one that does not.
 
 # %% tags=["parameters"]
+from insider_kit.eventstudy import Model
+
 data_dir: str = ""  # data directory (empty: the configured one, INSIDER_KIT_DATA or else the teaching market)
-model: str = "market_adjusted"  # return model for CARs
+model: Model = "market_adjusted"  # return model for CARs
 window_end: int = 60  # CAR window is trading days 0..window_end after the filing is public
 quantiles: int = 5  # quantile bins of each signal
 buy_signals: str = "value,n_cluster,runup,days_since_previous,track_car"  # signals of purchases (comma-separated)
@@ -82,8 +84,8 @@ except ik.DataError as exc:
 # %%
 window = (0, window_end)
 kw = dict(model=model, window=(-5, window_end), car_windows=[window], min_estimation=60, max_loss=0.9)
-buys = ik.event_study(events[events["direction"] == "buy"], study.panel, **kw)  # type: ignore[arg-type]
-sells = ik.event_study(events[events["direction"] == "sell"], study.panel, **kw)  # type: ignore[arg-type]
+buys = ik.event_study(events[events["direction"] == "buy"], study.panel, **kw)
+sells = ik.event_study(events[events["direction"] == "sell"], study.panel, **kw)
 
 
 def curves(res: ik.EventStudyResult, signals: str, direction: str) -> dict[str, ik.DoseResponse]:
@@ -91,7 +93,7 @@ def curves(res: ik.EventStudyResult, signals: str, direction: str) -> dict[str, 
     out = {}
     for s in [x.strip() for x in signals.split(",") if x.strip()]:
         try:
-            out[s] = ik.dose_response(res, s, quantiles=quantiles, window=window, direction=direction,  # type: ignore[arg-type]
+            out[s] = ik.dose_response(res, s, quantiles=quantiles, window=window, direction=direction,
                                       n_boot=n_boot)
         except ik.DataError as exc:
             display(Markdown(f"*{s}*: not shown ({exc})."))
@@ -161,7 +163,7 @@ if split == "auto":
 else:
     split_at = split
 try:
-    rep = ik.replicate(study, split_at, model=model, window=window)  # type: ignore[arg-type]
+    rep = ik.replicate(study, split_at, model=model, window=window)
 except ik.DataError as exc:
     rep = None
     display(Markdown(f"**No out-of-sample check on these data**: {exc}"))

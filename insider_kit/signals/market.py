@@ -59,10 +59,12 @@ def net_purchase_ratio(tx: pd.DataFrame, market: pd.Series, *, horizons: tuple[i
     if t.empty:
         raise DataError("no open-market purchases or sales to compute a net purchase ratio from")
     t["month"] = t["public_date"].dt.to_period("M")
-    # who traded: the owner's CIK, else the name, else the row itself (imported data may carry neither: each
-    # row is then one trade); the issuer's CIK, else the ticker
+    # who traded: the owner's CIK, else the name, else the filing (imported data may carry neither: the lots of
+    # one filing are one trade), else the row itself; the issuer's CIK, else the ticker
     t["_owner"] = t["owner_cik"].astype("string").fillna(t["owner_name"].astype("string")) \
         if "owner_name" in t.columns else t["owner_cik"].astype("string")
+    if "accession" in t.columns:
+        t["_owner"] = t["_owner"].fillna(t["accession"].astype("string").radd("filing:"))
     t["_owner"] = t["_owner"].fillna(pd.Series(np.arange(len(t)), index=t.index).astype(str).radd("row:"))
     t["_issuer"] = t["issuer_cik"].astype("string").fillna(t["ticker"].astype("string")).fillna("?")
     t = t[t["month"].notna()]
