@@ -507,8 +507,10 @@ def _assemble(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec, prep: _P
             hint="check tickers and dates, or pass a larger max_loss",
         )
     if len(idx_used) == 0:
-        found = [DropReason(r).text for r in np.unique(reason[idx_drop])]
-        raise DataError("no event could be used", hint="see the reasons: " + "; ".join(found[:3]))
+        top = pd.Series([DropReason(r).text for r in reason[idx_drop]]).value_counts().head(3)
+        raise DataError("no event could be used; main reasons: " + "; ".join(f"{r} ({c:,})" for r, c in top.items()),
+                        hint=f"an event needs prices for its ticker and at least {spec.min_estimation} days of returns in "
+                        f"its estimation window {spec.estimation} (relative trading days)")
 
     stats = None
     groups: tuple[np.ndarray, list[str]] | Callable[[], tuple[np.ndarray, list[str]]]
