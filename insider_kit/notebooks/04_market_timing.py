@@ -30,6 +30,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import insider_kit as ik
+from insider_kit.tables import display_frame
 
 study = ik.load_study(data_dir or None)
 display(Markdown("> " + study.banner()))
@@ -37,7 +38,7 @@ study
 
 # %%
 npr = study.net_purchase_ratio()  # ik.net_purchase_ratio of its transactions and market, kept with the study
-npr.tail(12)
+display_frame(npr.tail(12))
 
 # %%
 from insider_kit.plots import plot_npr
