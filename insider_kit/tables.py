@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -441,6 +441,9 @@ class DisplayFrame(pd.DataFrame):
     >>> float(t["mean_car"].iloc[0]), "1.23%" in t._repr_html_(), "1,200" in t._repr_html_()
     (0.0123, True, True)
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # (pandas' own signature, unchanged)
+        super().__init__(*args, **kwargs)
 
     @property
     def _constructor(self) -> Callable[..., DisplayFrame]:
