@@ -257,6 +257,7 @@ _KIND_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("pvalue", re.compile(r"^(p|q|q_bh|p_holm|mr p|bh q|holm p|p-value|q-value)$|^p_|_p$|^p \(|^q \(", re.I)),
     ("stat", re.compile(r"^(t|z|t_nw|sharpe|beta|r2|rbar|kp_overlap|avg_positions|avg_firms|turnover_annual|"
                         r"turnover|statistic)$|_t$|_z$|_t_nw$|^t_|^z_| t$| z$|^t \(|^z \(", re.I)),
+    ("percent", re.compile(r"_to_|_ratio$", re.I)),  # (a ratio of two amounts: value_to_mcap)
     ("money", re.compile(r"^(value|dollars|mcap|market_cap)$|_usd$|^value_|_value$|^dollar", re.I)),
     ("price", re.compile(r"^(price|close|adj_close|adj close|last_price)$|_price$", re.I)),
     ("count", re.compile(r"^(n|N|nobs|studies|months|rows|events|count|trades|firms|insiders|filings|tickers|"
@@ -287,8 +288,8 @@ def column_kind(name: object) -> Kind | None:
 
     Examples
     --------
-    >>> [column_kind(c) for c in ("mean_car", "n_events", "q_bh", "kp_t", "value", "price", "issuer_name")]
-    ['percent', 'count', 'pvalue', 'stat', 'money', 'price', None]
+    >>> [column_kind(c) for c in ("mean_car", "n_events", "q_bh", "kp_t", "value", "value_to_mcap", "price", "issuer_name")]
+    ['percent', 'count', 'pvalue', 'stat', 'money', 'percent', 'price', None]
     """
     if isinstance(name, tuple):
         for part in reversed(name):
@@ -325,6 +326,8 @@ def _column_formats(d: pd.DataFrame, explicit: dict[str, Iterable[object]], auto
                 fmts[c] = _FORMATTERS[kind]
     if auto:
         for c in d.columns:
+            if c not in fmts and _is_day(d[c]):
+                fmts[c] = _fmt_day
             if c in fmts or not _is_numeric(d[c]):
                 continue
             named = column_kind(c)
@@ -333,11 +336,26 @@ def _column_formats(d: pd.DataFrame, explicit: dict[str, Iterable[object]], auto
     return fmts
 
 
+def _is_day(s: pd.Series | pd.Index) -> bool:
+    """Dates without a time of day (shown as ``2024-12-14``, not ``2024-12-14 00:00:00``)."""
+    if not pd.api.types.is_datetime64_any_dtype(s):
+        return False
+    v = pd.DatetimeIndex(s).dropna()
+    return bool((v == v.normalize()).all())
+
+
+def _fmt_day(x: object) -> str:
+    return "" if x is None or x is pd.NaT or (isinstance(x, float) and not np.isfinite(x)) else f"{pd.Timestamp(x):%Y-%m-%d}"  # type: ignore[arg-type]
+
+
 def _index_formats(ix: pd.Index) -> dict[int, Callable[[object], str]]:
-    """The formatters of a frame's numeric index levels, by the levels' names."""
+    """The formatters of a frame's numeric and date index levels, by the levels' names."""
     out: dict[int, Callable[[object], str]] = {}
     for k in range(ix.nlevels):
         lev = ix.get_level_values(k)
+        if _is_day(lev):
+            out[k] = _fmt_day
+            continue
         if not pd.api.types.is_numeric_dtype(lev) or pd.api.types.is_bool_dtype(lev):
             continue
         kind = column_kind(ix.names[k]) if ix.names[k] is not None else None

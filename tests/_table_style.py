@@ -11,7 +11,7 @@ The rules (a cell is *numeric* when it reads as a number, with or without ``%``,
   separators;
 * a p- or q-value column shows one format: three decimals, or ``< 0.001``;
 * a price column shows prices, never percentages;
-* anywhere: no number in scientific notation, none with more than four decimals, no integer of five or more
+* anywhere: no date with a 00:00:00 time, no number in scientific notation, none with more than four decimals, no integer of five or more
   digits without separators (years excepted), and no 0, 1, 2 ... row index where rows have names.
 """
 
@@ -26,6 +26,7 @@ from pathlib import Path
 
 NUM = re.compile(r"^[−+-]?\$?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?%?$")
 PVAL = re.compile(r"^(< 0\.001|[01]\.\d{3})$")
+MIDNIGHT = re.compile(r"^\d{4}-\d\d-\d\d 00:00:00$")
 COUNT = re.compile(r"^[−-]?\d{1,3}(,\d{3})*$")
 
 # headers, in words (case-insensitive); the first matching kind wins, in this order
@@ -131,6 +132,10 @@ def check_table(headers: list[str], body: list[list[tuple[str, bool]]], where: s
         out.append(Problem(where, k, headers[0] if headers else "", idx[0], "a 0..n-1 row index"))
     for r in body:
         for c, (text, _is_th) in enumerate(r):
+            if MIDNIGHT.match(text):
+                out.append(Problem(where, k, headers[c] if c < len(headers) else "", text,
+                                   "a date shown with a midnight time"))
+                continue
             if not text or not NUM.match(text.replace(" ", "")) or not any(ch.isdigit() for ch in text):
                 if text.startswith("<") and not PVAL.match(text):
                     pass

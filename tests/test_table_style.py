@@ -45,6 +45,8 @@ def test_the_style_scan_catches_each_broken_rule() -> None:
             "a count not an integer with thousands separators", "more than four decimals",
             "a large number without thousands separators"} <= rules, rules
     shown_as_pct = style_table(raw, percent=["mean_car", "price"])  # a price in percent is caught
+    assert scan_page(pd.DataFrame({"date": pd.to_datetime(["2024-12-14"])}).style.to_html(), "d")[0].rule == (
+        "a date shown with a midnight time")
     assert any(p.rule == "a price shown as a percentage" for p in scan_page(shown_as_pct, "pct"))
     kit = display_frame(raw, price=["price"])
     assert scan_page(kit._repr_html_(), "kit") == []
