@@ -177,6 +177,18 @@ def html_outputs(notebook: Path) -> Iterator[tuple[str, str]]:
                 yield f"{notebook.name}[cell {n}]", "".join(h) if isinstance(h, list) else h
 
 
+def text_tables(notebook: Path) -> Iterator[tuple[str, str]]:
+    """Each output of an executed notebook that is a table printed as text (a pandas Series or frame with no HTML
+    view: none of the kit's formats apply to it)."""
+    nb = json.loads(notebook.read_text())
+    for n, cell in enumerate(nb["cells"]):
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            text = "".join(data.get("text/plain", ""))
+            if text and "text/html" not in data and re.search(r"\n(Name: .*, )?dtype: \w+", text):
+                yield f"{notebook.name}[cell {n}]", text
+
+
 def scan_page(page: str, where: str) -> list[Problem]:
     """The problems of every table in an HTML page or fragment."""
     return [p for k, (h, b) in enumerate(tables(page)) for p in check_table(h, b, where, k)]
@@ -189,6 +201,8 @@ def scan_folder(folder: Path) -> list[Problem]:
     for nb in sorted(folder.glob("*.ipynb")):
         for where, h in html_outputs(nb):
             out += scan_page(h, where)
+        out += [Problem(where, 0, "", t.splitlines()[0], "a table printed as text (no kit style)")
+                for where, t in text_tables(nb)]
     for page in [folder / "index.html", *sorted((folder / "claims").glob("*.html"))]:
         if page.exists():
             out += scan_page(page.read_text(), str(page.relative_to(folder)))

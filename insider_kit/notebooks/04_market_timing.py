@@ -63,7 +63,7 @@ forward_returns_by_quintile(npr)
 from insider_kit.claims import market_claim
 
 r = market_claim(study, horizon=horizon, heavy_q=heavy_quantile)
-pd.Series(r, name=f"{horizon}-month forward market return, heavy-selling months minus others")
+display_frame(pd.DataFrame([r], index=[f"{horizon}-month forward market return, heavy-selling months minus others"]))
 
 # %% [markdown]
 # With about a hundred months, a handful of "heavy selling after an advance" months is all the data can
