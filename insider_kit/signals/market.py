@@ -90,7 +90,7 @@ def net_purchase_ratio(tx: pd.DataFrame, market: pd.Series, *, horizons: tuple[i
     out[f"past_{past}m"] = (month_end / month_end.shift(past) - 1.0).reindex(out.index)
     out.index.name = "month"
     out = out[out.index.isin(month_end.index)]  # months the market series covers
-    return display_frame(out)
+    return out  # (a data table the study keeps in its cache, read back as a plain frame: notebooks display it styled)
 
 
 def forward_returns_by_quintile(npr: pd.DataFrame, *, column: str = "npr_count") -> pd.DataFrame:
