@@ -75,7 +75,8 @@ panel
 
 # %%
 res = ik.event_study(events, panel, group="direction", window=(-5, window_end),
-                     car_windows=[(0, 5), (0, 20), (0, window_end)], min_estimation=min_estimation)
+                     car_windows=[(0, 5), (0, 20), (0, window_end)], min_estimation=min_estimation,
+                     max_loss=0.9)  # (real data lose events to tickers without prices: res.dropped says why)
 res
 
 # %%

@@ -56,7 +56,7 @@ study
 # Below, every step in plain numpy — and then the engine, which must give the same numbers.
 
 # %%
-buys = study.events[study.events["direction"] == "buy"]
+buys = study.events[(study.events["direction"] == "buy") & study.events["ticker"].isin(study.panel.tickers)]
 ev = buys.iloc[[len(buys) // 2]]
 panel = study.panel
 j = panel.tickers.get_loc(ev["ticker"].iloc[0])

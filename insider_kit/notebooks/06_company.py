@@ -32,9 +32,13 @@ display(Markdown("> " + study.banner()))
 study
 
 # %%
-tk = study.events["ticker"].value_counts().index[0] if ticker == "auto" else ticker.upper()
+# (auto: among the companies with prices; a ticker the user names without prices is an error that says so)
+priced = study.events[study.events["ticker"].isin(study.panel.tickers)]
+if ticker == "auto" and priced.empty:
+    raise ik.DataError("no company with open-market insider events has prices", hint="import prices for its ticker")
+tk = priced["ticker"].value_counts().index[0] if ticker == "auto" else ticker.upper()
 if tk not in study.prices.columns:
-    raise ik.DataError(f"no prices for ticker {tk!r}")
+    raise ik.DataError(f"no prices for ticker {tk!r}", hint="choose a ticker with prices (ticker='auto' does)")
 ev = study.events[study.events["ticker"] == tk]
 print(tk, ev["issuer_name"].iloc[0] if len(ev) else "", f"— {len(ev)} open-market events")
 
