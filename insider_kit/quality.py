@@ -133,14 +133,15 @@ class QualityReport:
         out = f"<h3>Data quality</h3><ul>{warn}{items}</ul>"
         if len(self.dropped_events):
             out += "<p>Events not studied for CAR(0,60), by reason</p>" + style_table(
-                self.dropped_events, count=("events",), percent=("share",))
+                self.dropped_events, count=("events",), percent=("share",), auto=True)
         if len(self.effect):
             out += ("<p>What the excluded data errors would have done to the mean CAR(0,60)</p>"
                     + style_table(self.effect, percent=("mean CAR (errors excluded)", "mean CAR (errors kept)",
-                                                        "difference"), count=("events", "events touched")))
+                                                        "difference"), count=("events", "events touched"), auto=True))
         if len(self.suspicious):
             out += ("<details><summary>Data errors and large moves (first 50)</summary>"
-                    + style_table(self.suspicious.head(50), percent=("return",), count=("events touched",))
+                    + style_table(self.suspicious.head(50), percent=("return",), price=("price",),
+                                  count=("events touched",), auto=True)
                     + "</details>")
         return out
 
@@ -333,8 +334,14 @@ def _flagged_table(study: Study, res: EventStudyResult | None, big_move: float, 
         big = (np.abs(vals) > big_move) & (vals <= 1.0)  # (above +100% is listed by the panel already)
     if big.any():
         i, j = np.nonzero(big)
+        # a known delisting return (CRSP's dlret, the series' last return) is named as such: a true loss, not a
+        # data error nor an unexplained move
+        ends, dl = _series_ends(panel)
+        at_delisting = dl[j] & (panel.dates.to_numpy()[i] == ends[j])
         parts.append(pd.DataFrame({"date": panel.dates[i], "ticker": panel.tickers[j], "return": vals[i, j],
-                                   "price": np.nan, "reason": f"daily move beyond +/-{big_move:.0%} (kept)"}))
+                                   "price": np.nan, "reason": np.where(
+                                       at_delisting, "delisting return (kept: the return realised at delisting)",
+                                       f"daily move beyond +/-{big_move:.0%} (kept)")}))
     zero = (vals == 0).astype(np.int8)
     if zero.any():
         # longest run of zero returns per ticker (an unchanged price), vectorised over the days

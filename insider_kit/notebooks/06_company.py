@@ -25,6 +25,7 @@ ticker: str = "auto"  # the company (auto: the one with the most open-market ins
 from IPython.display import Markdown, display
 
 import insider_kit as ik
+from insider_kit.tables import display_frame
 
 study = ik.load_study(data_dir or None)
 display(Markdown("> " + study.banner()))
@@ -63,4 +64,4 @@ company_insiders(study.transactions, tk)
 # %%
 cols = ["date", "direction", "n_insiders", "roles", "value", "plan_share", "fraction", "routine_class", "silent",
         "exec_unscheduled", "n_cluster", "runup", "drawdown", "lockup"]
-ev[[c for c in cols if c in ev]].tail(20)
+display_frame(ev[[c for c in cols if c in ev]].tail(20).set_index("date"))
