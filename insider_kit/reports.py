@@ -1009,6 +1009,22 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
     >>> res.ok, res.index  # doctest: +SKIP
     (True, PosixPath('reports/index.html'))
     """
+    from ._io import directory_lock
+
+    # (one report at a time into a folder: a second one waits for the first, instead of reading its half-written
+    # notebooks)
+    folder = _output_folder(Path(out))
+    with directory_lock(folder / ".report.lock", what="a report into this folder", timeout=3600):
+        return _render_reports(data=data, out=folder, notebooks_dir=notebooks_dir, params=params,
+                               params_file=params_file, hide_code=hide_code, only=only, timeout=timeout, jobs=jobs,
+                               progress=progress)
+
+
+def _render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
+                    params: dict[str, Any] | None = None, params_file: Path | None = None, hide_code: bool = False,
+                    only: list[str] | None = None, timeout: int = 900, jobs: int = 2,
+                    progress: bool = False) -> RenderResult:
+    """:func:`render_reports`, in its output folder's lock."""
     import nbformat
 
     from ._offline import html_exporter, strip_widgets, write_mathjax

@@ -306,3 +306,21 @@ def test_trade_dated_real_file_imports_with_the_natural_command(real: Path, tmp_
     roles = {"OFFICER": "OtherOfficer", "DIRECTOR": "Director", "TENPERCENTOWNER": "TenPercentOwner", "OTHER": "Other"}
     assert (merged["role"].astype(str) == merged["file_role"].map(roles)).all()
     assert tx["shares"].isna().all() and tx["owner_name"].isna().all()
+
+
+def test_openinsider_sale_with_option_exercise_is_exercise_and_sell(tmp_path: Path) -> None:
+    """OpenInsider's "S - Sale+OE" (a sale made with an option exercise) keeps its "+OE": it is an exercise-and-sell
+    disposal, as an S filed with M/X lines is in SEC data (before, it became a plain open-market sale and the
+    disposals claim said the data held no exercise-and-sell); plain sales stay sales; the flag is never invented
+    for a source that does not give it."""
+    from insider_kit.signals.trades import transaction_class
+
+    tx = read_transactions_file(_oi_file(tmp_path), format="openinsider")
+    assert tx["sale_with_exercise"].tolist() == [False, False, True, False]
+    assert transaction_class(tx).tolist() == ["purchase", "sale", "exercise_and_sell", "purchase"]
+    mapped = tmp_path / "mapped.csv"
+    mapped.write_text("ticker,trans_date,filing_date,trans_code,shares,price,owner\nACME,2024-01-02,2024-01-03,S,10,5,A\n")
+    m = read_transactions_file(mapped, format="csv", mapping={c: c for c in ("ticker", "trans_date", "filing_date",
+                                                                             "trans_code", "shares", "price")}
+                               | {"owner": "owner_name"})
+    assert m["sale_with_exercise"].isna().all() and transaction_class(m).tolist() == ["sale"]

@@ -152,3 +152,17 @@ def test_report_processes_end_with_a_killed_report(market: Path, tmp_path: Path,
            str(tmp_path / "reports"), "--only", "00_quickstart", "01_data_tour", "--jobs", "2"]
     left = _kill_and_survivors(cmd, ready)
     assert not left, f"processes of the killed report still running after {GRACE:.0f} s: {left}"
+
+
+def test_two_reports_into_one_folder_run_one_after_the_other(default_market: Path, tmp_path: Path) -> None:
+    """Two `insider-kit report` runs started together into the same --out both finish (rc 0), the second after
+    the first (before: one read the other's half-written notebook and died with nbformat's NotJSONError)."""
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "insider_kit.cli", "-q", "report", "--data", str(default_market), "--out", str(out),
+           "--only", "01_data_tour"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    for p, (o, e) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, o[-1500:] + e[-1500:]
+        assert "Traceback" not in e
+    assert (out / "index.html").exists() and (out / "01_data_tour.html").exists()

@@ -134,7 +134,7 @@ def test_cli_kit_error_is_one_line_with_hint_exit_2(tmp_path: Path, capsys: pyte
     rc = main(["-q", "build", "--data", str(tmp_path)])
     err = capsys.readouterr().err
     assert rc == 2
-    assert err.startswith("insider-kit: error: no raw filings under")
+    assert err.startswith("insider-kit: error: no insider trades under")
     assert "hint:" in err and "Traceback" not in err
     missing = tmp_path / "no" / "such"
     assert main(["-q", "build", "--data", str(missing)]) == 2

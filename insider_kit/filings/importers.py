@@ -566,6 +566,8 @@ def _openinsider(df: pd.DataFrame, rows: _Rows, opts: _Options) -> pd.DataFrame:
         "table": _tables(len(df), df.index),
         "trans_date": traded,
         "trans_code": _codes(df["Trade Type"], words=False),
+        "sale_with_exercise": _text(df["Trade Type"]).str.upper().str.replace(" ", "", regex=False)
+                              .str.contains("+OE", regex=False).astype("boolean"),
         "shares": qty, "price": price, "value": value, "shares_after": owned,
         "footnotes": ("OpenInsider flags: " + flags).where(flags.str.len() > 0),
         "source": _const("openinsider", df.index),

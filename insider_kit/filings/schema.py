@@ -53,6 +53,7 @@ TIDY_COLUMNS: list[str] = [
     "ownership",
     "plan_10b5_1",
     "plan_source",
+    "sale_with_exercise",
     "footnotes",
     "source",
     # internal, used by the amendment rule; kept so the rule can be audited
@@ -101,6 +102,9 @@ def finalize_columns(tx: pd.DataFrame) -> pd.DataFrame:
         if tx[c].dtype != bool:
             tx[c] = tx[c].astype("boolean").fillna(False).astype(bool)
     tx["plan_10b5_1"] = tx["plan_10b5_1"].astype("boolean")
+    # (a source that marks a sale made with an option exercise, OpenInsider's "S - Sale+OE"; a Form 4 shows it
+    # as M/X lines in the sale's filing instead, so it is unknown there)
+    tx["sale_with_exercise"] = tx["sale_with_exercise"].astype("boolean")
     for c in ("shares", "price", "value", "shares_after"):
         if tx[c].dtype != np.float64:
             tx[c] = pd.to_numeric(tx[c], errors="coerce").astype(float)

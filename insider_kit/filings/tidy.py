@@ -436,8 +436,10 @@ def _build_locked(p: DataPaths, *, progress: bool) -> pd.DataFrame:
     imported = imported_sources(p)
     if not zips and not xmls and not imported:
         raise DataError(
-            f"no raw filings under {p.raw} (expected raw/sec/*_form345.zip or raw/edgar/<cik>/*.txt)",
-            hint="run 'insider-kit fetch sec' / 'fetch edgar', or 'insider-kit sample' for the teaching market",
+            f"no insider trades under {p.raw} (expected raw/sec/*_form345.zip, raw/edgar/<cik>/*.txt or files "
+            "imported with 'insider-kit import transactions')",
+            hint="bring your own with 'insider-kit import transactions FILE --data DIR', download with "
+            "'insider-kit fetch sec' / 'fetch edgar', or 'insider-kit sample' for the teaching market",
         )
     fingerprint = fingerprint_files([*zips, *xmls, *imported], p.root)
     others = fingerprint_files([*xmls, *imported], p.root)

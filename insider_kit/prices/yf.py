@@ -419,7 +419,9 @@ def load_prices(cache: Path, tickers: Sequence[str] | None = None, *, strict: bo
         raise NotFoundError(f"no cached prices for {', '.join(missing[:10])}", path=cache,
                             hint="run 'insider-kit fetch prices --tickers ...'")
     if not present:
-        raise NotFoundError(f"no cached prices in {cache}", hint="run 'insider-kit fetch prices' (or 'insider-kit sample')")
+        raise NotFoundError(f"no cached prices in {cache}",
+                            hint="bring your own with 'insider-kit import prices FILE|DIR --market TICKER --data DIR', "
+                            "download with 'insider-kit fetch prices', or 'insider-kit sample' for the teaching market")
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # Parquet reads release the GIL

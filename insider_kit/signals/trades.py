@@ -17,7 +17,8 @@ _EXERCISE = ("M", "X", "O")
 
 
 def transaction_class(tx: pd.DataFrame) -> pd.Series:
-    """Code class of each transaction row; S rows filed together with an exercise by the same owner are
+    """Code class of each transaction row; S rows filed together with an exercise by the same owner, or marked by
+    their source as made with an option exercise (``sale_with_exercise``: OpenInsider's "S - Sale+OE"), are
     ``exercise_and_sell``.
 
     Parameters
@@ -57,6 +58,8 @@ def transaction_class(tx: pd.DataFrame) -> pd.Series:
         ex = is_ex[rows]
         has_ex = np.isin(key, key[ex])
         cls[rows[is_s[rows] & has_ex]] = "exercise_and_sell"
+    if "sale_with_exercise" in tx.columns:  # (a source that marks it on the sale itself: OpenInsider's "+OE")
+        cls[is_s & tx["sale_with_exercise"].fillna(False).to_numpy(bool)] = "exercise_and_sell"
     return pd.Series(cls, index=tx.index, name="code_class")
 
 
@@ -64,7 +67,7 @@ def transaction_class(tx: pd.DataFrame) -> pd.Series:
 #: themselves: each filter copies every column, and the long text columns, footnotes and titles, cost).
 TRADE_INPUTS = frozenset({
     "accession", "filing_date", "accepted_at", "issuer_cik", "ticker", "owner_cik", "owner_name", "table",
-    "trans_date", "trans_code", "acquired_disposed", "shares", "price", "value", "plan_10b5_1"})
+    "trans_date", "trans_code", "acquired_disposed", "shares", "price", "value", "plan_10b5_1", "sale_with_exercise"})
 
 
 def trade_table(tx: pd.DataFrame, *, date: Literal["filing", "trade"] = "filing",
