@@ -744,7 +744,8 @@ def headline(ledger: pd.DataFrame) -> str:
     items = [part("purchases_positive", f"purchases are followed by a mean CAR({w[0]},{w[1]}) of"),
              part("sales_little_information", "sales by"),
              part("buys_stronger_than_sales", "purchases minus sign-flipped sales:")]
-    return ("<p class='headline'><b>The answer on these data.</b> " + "; ".join(i for i in items if i)
+    text = "; ".join(i for i in items if i)
+    return ("<p class='headline'><b>The answer on these data.</b> " + text[:1].upper() + text[1:]
             + ". Each number is the ledger's, below, with its 95% CI (standard errors clustered by firm and "
             "month).</p>")
 

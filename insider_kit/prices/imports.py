@@ -579,7 +579,11 @@ def import_prices(paths: DataPaths, inputs: list[str | Path], *, market: str | N
                         path=paths.root, hint="give --data a writable directory") from exc
     src = m_got if m_got is not None else plan.owner.get(m_ticker) if m_ticker is not None else None
     if src is not None:
-        out.attrs["market_reason"] = src.wide.attrs.get("kind_reason")
+        why = src.wide.attrs.get("kind_reason")
+        if why and m_got is None and src.wide.shape[1] > 1:  # (the market is one column of a file of many series)
+            why = (f"{why}: judged over all {src.wide.shape[1]:,} series of {src.path.name}, the market's among "
+                   "them")
+        out.attrs["market_reason"] = why
     out.attrs["coverage"] = price_coverage(paths, list(out["ticker"]))
     return out
 
