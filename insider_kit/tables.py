@@ -32,7 +32,21 @@ GLOSSARY: dict[str, str] = {
     "rank_z": "Corrado (1989) rank test, Cowan (1992) multi-day form",
     "sign_z": "Cowan (1992) generalized sign test against the estimation period's share of positive returns",
     "p_wilcoxon": "Wilcoxon signed-rank test of a zero median CAR",
-    "skew_adj_t": "Hall (1992) / Lyon, Barber & Tsai (1999) skewness-adjusted t of BHARs",
+    "skew_adj_t": "Hall (1992) / Lyon, Barber & Tsai (1999) skewness-adjusted t of BHARs (normal critical values)",
+    "p_skew_boot": "p of the skewness-adjusted t from bootstrapped critical values (Lyon, Barber & Tsai 1999; "
+                   "event_study(bhar=True, bootstrap=1000))",
+    "grank_t": "Kolari & Pynnönen (2011) generalized rank t of the CAR: robust to event-induced volatility and "
+               "to events on one date",
+    "same_date": "share of pairs of events on the same day 0 (validity rule)",
+    "var_scar": "cross-sectional variance of the standardised CARs: well above 1 is event-induced variance "
+                "(validity rule)",
+    "not_valid": "the statistics whose assumptions fail on these events (implied size at 5% above 7.5%), and why "
+                 "(insider_kit.eventstudy.validity)",
+    "recommended": "the statistic the kit recommends for these events (validity rule: GRANK, else Kolari-Pynnönen)",
+    "size (0%)": "measured size on this data: the share of placebo studies rejecting at 5% with nothing planted",
+    "simulation error": "two binomial standard errors of a 5% rejection rate in the simulated studies",
+    "size off": "over-rejects / under-rejects: the measured size is further from 5% than the simulation error",
+    "statistic": "the statistic the ledger's verdict used, chosen by the validity rule",
 }
 
 
@@ -44,7 +58,9 @@ COLUMN_NAMES: dict[str, str] = {
     "rank_z": "rank z", "p_rank": "p (rank)", "sign_z": "generalized sign z", "p_sign": "p (sign)",
     "p_wilcoxon": "p (Wilcoxon)", "pct_positive": "share positive", "rbar": "mean residual correlation",
     "kp_overlap": "window overlap", "mean_bhar": "mean BHAR", "skew_adj_t": "skewness-adjusted t",
-    "p_skew_adj": "p (skewness-adjusted t)",
+    "p_skew_adj": "p (skewness-adjusted t)", "p_skew_boot": "p (skewness-adjusted t, bootstrapped)",
+    "grank_t": "GRANK t", "p_grank": "p (GRANK)", "same_date": "pairs on one date", "var_scar": "SCAR variance",
+    "not_valid": "not valid here", "recommended": "recommended",
 }
 
 

@@ -1,0 +1,215 @@
+"""The statistics added for issue #37 against slow references written from the papers: GRANK (Kolari & Pynnönen
+2011), the bootstrapped skewness-adjusted t (Lyon, Barber & Tsai 1999), the five-factor model (Fama & French
+2015) against per-event statsmodels OLS, and Cowan's per-firm sign test."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats as st
+
+import insider_kit as ik
+from insider_kit.eventstudy import reference as R
+from insider_kit.eventstudy import stats as S
+from insider_kit.prices import returns_panel
+
+
+def _panel(seed: int = 0, T: int = 700, K: int = 40, miss: float = 0.02):
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("2012-01-02", periods=T)
+    m = rng.normal(0.0003, 0.01, T)
+    R_ = 0.0001 + rng.uniform(0.5, 1.5, K) * m[:, None] + rng.standard_t(4, (T, K)) * 0.012
+    R_[rng.random((T, K)) < miss] = np.nan
+    panel = returns_panel(pd.DataFrame(R_, index=dates, columns=[f"G{i:02d}" for i in range(K)]),
+                          market=pd.Series(m, index=dates, name="MKT"), kind="return")
+    return panel, rng
+
+
+def _slow_grank(panel, ev: pd.DataFrame, est: tuple[int, int], window: tuple[int, int]) -> tuple[float, float]:
+    """GRANK from the paper, one event at a time: the market model by OLS (statsmodels) on the estimation days,
+    SAR = residual / sigma, the CAR's variance by Campbell, Lo & MacKinlay (eq. 4.4.14), SCAR* = SCAR over the
+    cross-sectional sd of the SCARs; each event's SARs and SCAR* ranked together (scipy's mid-ranks),
+    U = rank / (T_i + 1) - 1/2; then Kolari & Pynnönen's (2011) Z and t."""
+    sars, scars = [], []
+    a, b = window
+    for _, r in ev.iterrows():
+        d0 = panel.dates.searchsorted(r["date"])
+        j = list(panel.tickers).index(r["ticker"])
+        y = panel.values[d0 + est[0]: d0 + est[1] + 1, j]
+        x = panel.market[d0 + est[0]: d0 + est[1] + 1]
+        ok = np.isfinite(y)
+        fit = sm.OLS(y[ok], sm.add_constant(x[ok])).fit()
+        s2 = fit.mse_resid
+        sar = np.full(len(y), np.nan)
+        sar[ok] = fit.resid / np.sqrt(s2)
+        yw, xw = panel.values[d0 + a: d0 + b + 1, j], panel.market[d0 + a: d0 + b + 1]
+        car = np.nansum(yw - fit.params[0] - fit.params[1] * xw)
+        L, n = b - a + 1, ok.sum()
+        xe = x[ok]
+        var = s2 * (L + L**2 / n + (xw.sum() - L * xe.mean()) ** 2 / ((xe - xe.mean()) ** 2).sum())
+        sars.append(sar)
+        scars.append(car / np.sqrt(var))
+    scars_ = np.array(scars)
+    star = scars_ / scars_.std(ddof=1)
+    U = np.full((len(ev), len(sars[0]) + 1), np.nan)
+    for i, (sar, s) in enumerate(zip(sars, star, strict=True)):
+        f = np.isfinite(sar)
+        vals = np.r_[sar[f], s]
+        u = st.rankdata(vals) / (len(vals) + 1) - 0.5
+        U[i, np.flatnonzero(f)] = u[:-1]
+        U[i, -1] = u[-1]
+    n_t = np.isfinite(U).sum(axis=0)
+    ubar = np.nanmean(U, axis=0)
+    n = n_t[-1]
+    T = int((n_t > 0).sum())
+    S_u = np.sqrt(np.sum(n_t / n * ubar**2) / T)
+    Z = ubar[-1] / S_u
+    t = Z * np.sqrt((T - 2) / (T - 1 - Z**2))
+    return t, 2 * st.t.sf(abs(t), T - 2)
+
+
+@pytest.mark.nojit
+def test_grank_equals_a_slow_reference_from_the_paper() -> None:
+    panel, rng = _panel(1, K=60)
+    n = 45
+    ev = pd.DataFrame({"ticker": rng.choice(panel.tickers, n, replace=False),
+                       "date": panel.dates[rng.integers(300, 650, n)]})
+    ev.loc[:10, "date"] = panel.dates[400]  # some on one date
+    for window in ((0, 0), (0, 5), (-1, 10)):
+        res = ik.event_study(ev, panel, window=(-5, 20), car_windows=[window], grank=True)
+        ref_t, ref_p = _slow_grank(panel, res.events, (-250, -21), window)
+        row = res.tests.iloc[0]
+        assert row["grank_t"] == pytest.approx(ref_t, rel=1e-9, abs=1e-12), window
+        assert row["p_grank"] == pytest.approx(ref_p, rel=1e-9, abs=1e-14), window
+
+
+def test_grank_sums_equal_the_per_event_definition_with_ties_and_gaps() -> None:
+    rng = np.random.default_rng(3)
+    n, L, W, G = 60, 40, 3, 4
+    sar = np.round(rng.normal(size=(n, L)), 1)  # ties inside an event and with its SCAR*
+    sar[rng.random((n, L)) < 0.1] = np.nan
+    star = np.round(rng.normal(size=(n, W)), 1)
+    star[rng.random((n, W)) < 0.1] = np.nan
+    codes = rng.integers(0, G, n)
+    got = S.grank_sums(sar, star, codes, G)
+    sums, cnts = np.zeros((G, W, L + 1)), np.zeros((G, W, L + 1))
+    for i in range(n):
+        for w in range(W):
+            if not np.isfinite(star[i, w]):
+                continue
+            u, u0 = R.generalized_ranks(sar[i], star[i, w])
+            f = np.isfinite(u)
+            sums[codes[i], w, :L][f] += u[f]
+            cnts[codes[i], w, :L][f] += 1
+            sums[codes[i], w, L] += u0
+            cnts[codes[i], w, L] += 1
+    np.testing.assert_allclose(got.sums, sums, atol=1e-12)
+    np.testing.assert_array_equal(got.counts, cnts)
+
+
+def test_grank_is_opt_in_on_large_studies_and_nan_without_it() -> None:
+    panel, rng = _panel(2, K=20)
+    ev = pd.DataFrame({"ticker": rng.choice(panel.tickers, 30), "date": panel.dates[rng.integers(300, 650, 30)]})
+    off = ik.event_study(ev, panel, window=(-5, 20), car_windows=[(0, 5)], grank=False)
+    assert np.isnan(off.tests["grank_t"]).all()
+    assert (off.tests["recommended"] != "grank_t").all()  # a statistic not computed is never recommended
+    on = ik.event_study(ev, panel, window=(-5, 20), car_windows=[(0, 5)])  # small: computed by default
+    assert np.isfinite(on.tests["grank_t"]).all()
+
+
+def test_bootstrapped_skewness_adjusted_p_equals_a_slow_loop_within_monte_carlo_error() -> None:
+    """Lyon, Barber & Tsai (1999): resamples of N/4 drawn with replacement, t_sa of each centred at the sample
+    mean, the sample's t_sa placed in that distribution.  Reference: the same procedure as a plain loop with
+    scipy's skewness (bias=True: sum (x - mean)^3 / (n s^3) with the ddof-1 s as in the paper's gamma hat uses
+    ... computed here by hand), another seed; the two p's agree within their Monte Carlo error."""
+    x = np.random.default_rng(5).lognormal(0, 1.0, 240) - np.exp(0.5) + 0.12  # right-skewed BHAR-like sample
+    B = 20_000
+    t, p = R.bootstrap_skewness_p(x, resamples=B, rng=np.random.default_rng(11))
+    n = len(x)
+    S_ = x.mean() / x.std(ddof=1)
+    g = ((x - x.mean()) ** 3).sum() / (n * x.std(ddof=1) ** 3)
+    assert t == pytest.approx(np.sqrt(n) * (S_ + g * S_**2 / 3 + g / (6 * n)), rel=1e-12)
+    rng = np.random.default_rng(99)
+    nb = n // 4
+    tb = np.empty(B)
+    for b in range(B):
+        xb = x[rng.integers(0, n, nb)]
+        sb = xb.std(ddof=1)
+        Sb = (xb.mean() - x.mean()) / sb
+        gb = ((xb - xb.mean()) ** 3).sum() / (nb * sb**3)
+        tb[b] = np.sqrt(nb) * (Sb + gb * Sb**2 / 3 + gb / (6 * nb))
+    p_ref = 2 * min(np.mean(tb <= t), np.mean(tb >= t))
+    assert abs(p - p_ref) < 4 * np.sqrt(2 * p_ref * (1 - p_ref) / B) + 1e-9, (p, p_ref)
+    # and the normal critical values it replaces are not the same test on this skewed sample
+    assert abs(p - float(R.normal_p(t))) > 0.005
+
+
+def test_bootstrapped_p_in_the_engine_and_its_arguments() -> None:
+    panel, rng = _panel(4, K=30)
+    ev = pd.DataFrame({"ticker": rng.choice(panel.tickers, 80), "date": panel.dates[rng.integers(300, 650, 80)]})
+    res = ik.event_study(ev, panel, window=(-5, 20), car_windows=[(0, 20)], bhar=True, bootstrap=500, seed=3)
+    x = res.bhar[(0, 20)].to_numpy()
+    x = x[np.isfinite(x)]
+    _, p = R.bootstrap_skewness_p(x, resamples=500, rng=np.random.default_rng([3, 0, 0]))
+    assert res.tests["p_skew_boot"].iloc[0] == pytest.approx(p, rel=1e-12)
+    with pytest.raises(ik.DataError, match="BHAR"):
+        ik.event_study(ev, panel, window=(-5, 20), bootstrap=100)
+    with pytest.raises(ik.DataError, match="sign_p"):
+        ik.event_study(ev, panel, window=(-5, 20), sign_p="firm")  # type: ignore[arg-type]
+
+
+@pytest.mark.nojit
+def test_ff5_equals_per_event_statsmodels_ols() -> None:
+    panel, rng = _panel(6, T=600)
+    T = len(panel.dates)
+    f = pd.DataFrame({"mkt_rf": panel.market - 0.0001, **{c: rng.normal(0, 0.005, T) for c in ("smb5", "hml", "rmw",
+                                                                                                 "cma", "smb")},
+                      "rf": 0.0001}, index=panel.dates)
+    f.iloc[rng.integers(0, T, 15), 3] = np.nan  # missing factor days drop out of the fit
+    panel = dataclasses.replace(panel, factors=f)
+    ev = pd.DataFrame({"ticker": ["G03", "G07", "G11"], "date": panel.dates[[320, 400, 555]]})
+    res = ik.event_study(ev, panel, model="ff5", window=(-5, 20), car_windows=[(0, 10), (0, 20)])
+    cols = ["mkt_rf", "smb5", "hml", "rmw", "cma"]
+    for i, r in ev.iterrows():
+        d0 = panel.dates.searchsorted(r["date"])
+        j = list(panel.tickers).index(r["ticker"])
+        y = panel.values[d0 - 250: d0 - 20, j] - 0.0001
+        X = sm.add_constant(f.iloc[d0 - 250: d0 - 20][cols].to_numpy())
+        ok = np.isfinite(y) & np.isfinite(X).all(axis=1)
+        fit = sm.OLS(y[ok], X[ok]).fit()
+        yw = panel.values[d0 - 5: d0 + 21, j] - 0.0001
+        Xw = sm.add_constant(f.iloc[d0 - 5: d0 + 21][cols].to_numpy(), has_constant="add")
+        np.testing.assert_allclose(res.ar.loc[i], yw - Xw @ fit.params, atol=1e-10)
+        assert res.events.loc[i, "sigma"] == pytest.approx(np.sqrt(fit.mse_resid), rel=1e-9)
+        assert res.car.loc[i, (0, 20)] == pytest.approx(np.nansum((yw - Xw @ fit.params)[5:]), abs=1e-12)
+    three = dataclasses.replace(panel, factors=f.drop(columns=["rmw", "cma", "smb5"]))
+    with pytest.raises(ik.DataError, match="five-factor"):
+        ik.event_study(ev, three, model="ff5", window=(-5, 20))
+
+
+def test_sign_test_per_firm_is_cowans_average_of_each_events_share() -> None:
+    panel, rng = _panel(7, K=30, miss=0.08)  # gaps: the events' estimation lengths differ
+    ev = pd.DataFrame({"ticker": rng.choice(panel.tickers, 70), "date": panel.dates[rng.integers(300, 650, 70)]})
+    kw = {"window": (-5, 20), "car_windows": [(0, 5)], "model": "market_model"}
+    pooled = ik.event_study(ev, panel, **kw).tests.iloc[0]
+    per = ik.event_study(ev, panel, sign_p="per_firm", **kw).tests.iloc[0]
+    res = ik.event_study(ev, panel, **kw)
+    shares, n_days, n_pos = [], [], []
+    for _, r in res.events.iterrows():
+        d0 = panel.dates.searchsorted(r["day0"])
+        j = list(panel.tickers).index(r["ticker"])
+        y, x = panel.values[d0 - 250: d0 - 20, j], panel.market[d0 - 250: d0 - 20]
+        ok = np.isfinite(y)
+        e = sm.OLS(y[ok], sm.add_constant(x[ok])).fit().resid
+        shares.append((e > 0).mean())
+        n_days.append(len(e))
+        n_pos.append((e > 0).sum())
+    car = res.car[(0, 5)].to_numpy()
+    w, N = (car > 0).sum(), len(car)
+    for p0, row in ((np.mean(shares), per), (np.sum(n_pos) / np.sum(n_days), pooled)):
+        assert row["sign_z"] == pytest.approx((w - N * p0) / np.sqrt(N * p0 * (1 - p0)), rel=1e-10)
+    assert per["sign_z"] != pooled["sign_z"]
