@@ -138,3 +138,69 @@ def test_every_test_table_and_summary_carries_the_rule() -> None:
 
     for col in ("not_valid", "recommended", "grank_t", "var_scar", "same_date", "p_skew_boot"):
         assert col in GLOSSARY and col in COLUMN_NAMES
+
+
+def test_the_ledgers_verdict_statistic_follows_the_rule() -> None:
+    """A claim of a mean: Kolari-Pynnönen's standard error (by hand) when the events' cross-correlation and
+    window overlap make the cross-sectional t invalid and it is the larger; the clustered interval otherwise."""
+    from insider_kit.claims.ledger import CLUSTERED_T, KP_T, verdict_statistic
+
+    car = np.random.default_rng(0).normal(0.01, 0.05, 300)
+    est = {"estimate": car.mean(), "ci_low": car.mean() - 0.006, "ci_high": car.mean() + 0.006, "p": 0.001, "n": 300}
+    one_date = verdict_statistic(est, car, np.ones(300, bool), np.full(300, 50), 0.03, 61)
+    f = (1 + 299 * 0.03) / (1 - 0.03)
+    se = car.std(ddof=1) / np.sqrt(300) * np.sqrt(f)
+    assert one_date["statistic"] == KP_T
+    assert one_date["ci_low"] == pytest.approx(car.mean() - 1.959963984540054 * se, rel=1e-12)
+    assert one_date["p"] == pytest.approx(2 * st.norm.sf(abs(car.mean()) / se), rel=1e-9)
+    apart = verdict_statistic(est, car, np.ones(300, bool), np.arange(300) * 100, 0.03, 61)
+    assert apart["statistic"] == CLUSTERED_T and apart["ci_low"] == est["ci_low"]
+    # the clustered interval already wider than Kolari-Pynnönen's: it stays
+    wide = dict(est, ci_low=car.mean() - 0.5, ci_high=car.mean() + 0.5)
+    assert verdict_statistic(wide, car, np.ones(300, bool), np.full(300, 50), 0.03, 61)["statistic"] == CLUSTERED_T
+    led = ik.run_ledger(ik.load_study("sample"))
+    testable = led["verdict"] != "not testable"
+    assert (led.loc[testable, "statistic"].str.len() > 0).all()
+    assert set(led.loc[testable & led["id"].isin(["purchases_positive"]), "statistic"]) <= {CLUSTERED_T, KP_T}
+
+
+def test_the_ranking_claim_is_verdicted_from_every_contrast() -> None:
+    """'Cluster selling is the strongest sell signal': each contrast equals statsmodels' two-way clustered OLS of
+    sale CARs on the pattern dummies; the ledger's estimate is the contrast whose CI reaches highest, so the claim
+    is supported only when every contrast's CI is below zero."""
+    import statsmodels.api as sm
+
+    from insider_kit.claims import Selections
+    from insider_kit.claims.estimates import strongest_sell_signal
+    from insider_kit.eventstudy.regression import cluster_codes
+
+    rng = np.random.default_rng(1)
+    n = 3000
+    ev = pd.DataFrame({"ticker": rng.choice([f"T{i}" for i in range(300)], n),
+                       "day0": pd.Timestamp("2015-01-02") + pd.to_timedelta(rng.integers(0, 2000, n), unit="D"),
+                       "direction": "sell", "cluster": rng.random(n) < 0.1, "runup_q": rng.integers(1, 6, n),
+                       "exec_unscheduled": rng.random(n) < 0.05, "lockup": rng.random(n) < 0.04, "plan_share": 0.0})
+    X = pd.DataFrame({"const": 1.0, "cluster": ev["cluster"].astype(float), "after run-up": (ev["runup_q"] == 5) * 1.0,
+                      "large unscheduled CEO/CFO": ev["exec_unscheduled"] * 1.0, "lock-up": ev["lockup"] * 1.0})
+    for strength, supported in ((-0.08, True), (-0.02, False)):
+        car = X.to_numpy() @ np.array([0.0, strength, -0.02, -0.03, -0.01]) + rng.normal(0, 0.05, n)
+        con = strongest_sell_signal(ev, car, Selections(ev).sale_patterns()).set_index("b")
+        ref = sm.OLS(car, X).fit(cov_type="cluster", cov_kwds={"groups": cluster_codes(ev, ("firm", "month"))})
+        V = ref.cov_params()
+        for b in ("after run-up", "large unscheduled CEO/CFO", "lock-up"):
+            d = ref.params["cluster"] - ref.params[b]
+            se = np.sqrt(V.loc["cluster", "cluster"] + V.loc[b, b] - 2 * V.loc["cluster", b])
+            assert con.loc[b, "difference"] == pytest.approx(d, rel=1e-9)
+            assert con.loc[b, "ci_high"] == pytest.approx(d + 1.96 * se, rel=1e-9)
+        assert con.loc["other sales", "difference"] == pytest.approx(ref.params["cluster"], rel=1e-9)
+        assert bool((con["ci_high"] < 0).all()) is supported
+        worst = con["ci_high"].max()
+        from insider_kit.claims.ledger import verdict_reason
+
+        v, _ = verdict_reason(con["difference"][con["ci_high"].idxmax()], con["ci_low"][con["ci_high"].idxmax()],
+                              worst, int(con["n"].iloc[0]), "negative", negligible=0.001, min_n=30, q=0.001)
+        assert (v == "supported") is supported
+    led = ik.run_ledger(ik.load_study("sample")).set_index("id")
+    row = led.loc["cluster_strongest_sell_signal"]
+    assert "contrasts" in row["statistic"] and row["literature_agrees"] == "practitioner articles only"
+    assert row["ci_high"] >= led.loc["cluster_selling", "ci_high"] - 1e-12 or row["verdict"] != "supported"

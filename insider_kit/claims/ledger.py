@@ -54,7 +54,15 @@ from ..eventstudy.results import EventStudyResult
 from ..eventstudy.stats import mean_window_overlap
 from ..eventstudy.validity import MAX_SIZE, implied_size, variance_factors
 from .catalog import CLAIMS, Claim, Expect, Selections
-from .estimates import ClaimsData, Result, derived, difference_estimate, empty_estimate, mean_estimate
+from .estimates import (
+    ClaimsData,
+    Result,
+    derived,
+    difference_estimate,
+    empty_estimate,
+    mean_estimate,
+    strongest_sell_signal,
+)
 from .literature import literature_agreement
 
 __all__ = ["CLUSTERED_T", "KP_T", "LEDGER_COLUMNS", "LEDGER_VARIANTS", "VERDICTS", "Ledger", "adjust_pvalues",
@@ -613,6 +621,21 @@ LEDGER_VARIANTS: tuple[tuple[str, tuple[str, ...], bool, bool], ...] = (
     ("filing", ("S", "F", "G", "J"), True, False), ("trade", ("P", "S"), False, True))
 
 
+def _ranking(events: pd.DataFrame, car: np.ndarray, sel: Selections) -> Result:
+    """The ranking claim: cluster sales against every other sale pattern and other sales
+    (:func:`~insider_kit.claims.estimates.strongest_sell_signal`); the estimate is the contrast whose CI reaches
+    highest — supported only when even that one lies below zero."""
+    sub = Selections(events[sel.sell])
+    con = strongest_sell_signal(events[sel.sell], car[sel.sell], sub.sale_patterns())
+    if con.empty or not np.isfinite(con["ci_high"]).any():
+        return empty_estimate(int((sel.sell & sel.cluster).sum()), np.nan,
+                              "fewer than two cluster sales, or no other sale pattern to rank them against")
+    w = con.iloc[int(np.nanargmax(con["ci_high"].to_numpy(float)))]
+    return {"estimate": float(w["difference"]), "ci_low": float(w["ci_low"]), "ci_high": float(w["ci_high"]),
+            "p": float(w["p"]), "n": int(w["n"]), "n_ref": int(w["n_b"]),
+            "statistic": f"{CLUSTERED_T}: cluster vs {w['b']}, the least favourable of {len(con)} contrasts"}
+
+
 def _disposals(study: ClaimsData, common: dict[str, Any], window: tuple[int, int]) -> Result:
     ev = study.events_by(codes=("S", "F", "G", "J"), by_class=True, signals=False)  # (classes only: no signals)
     ev = ev[ev["direction"] == "sell"]
@@ -674,7 +697,8 @@ def _untestable_ledger(why: str) -> Ledger:
 
 def ledger_name(**settings: Any) -> str:
     """The name a ledger with these settings is kept under by its data (:func:`~.estimates.derived`): a hash
-    of the settings (the persistent study's fingerprint covers every input and the kit's version).
+    of the settings, the catalogue's claims and the ledger's columns (the persistent study's fingerprint covers
+    every input and the kit's version).
 
     Parameters
     ----------
@@ -693,7 +717,10 @@ def ledger_name(**settings: Any) -> str:
     """
     import hashlib
 
-    return "ledger_" + hashlib.sha256(repr(sorted(settings.items())).encode()).hexdigest()[:12]
+    # (the catalogue's claims and the ledger's columns too: a ledger kept before a claim or a column was added is
+    # not read back as if it were complete)
+    key = (sorted(settings.items()), tuple(c.id for c in CLAIMS), tuple(LEDGER_COLUMNS))
+    return "ledger_" + hashlib.sha256(repr(key).encode()).hexdigest()[:12]
 
 
 def run_ledger(study: ClaimsData, *, model: Model = "market_adjusted", window: tuple[int, int] = (0, 60),
@@ -827,6 +854,8 @@ def ledger_table(study: ClaimsData, *, model: Model, window: tuple[int, int], ne
             assert b is not None
             out[c.id] = _diff(res, window, a, b, mc, flip_b=c.flip_ref) | _controlled(res, window, a, b,
                                                                                        c.flip_ref, controls, mc)
+        elif c.kind == "ranking":
+            out[c.id] = _ranking(res.events, car, sel)
         elif c.kind == "disposals":
             out[c.id] = _disposals(study, common, window)
         elif c.kind == "pre_filing":

@@ -41,8 +41,8 @@ Variance factors, with :math:`\rho = \max(\bar r, 0)` and *N* events (derivation
 The implied size of a statistic with variance factor *f* is :math:`2\Phi(-1.96/\sqrt f)`; with
 :data:`MAX_SIZE` = 7.5% a statistic is flagged from :math:`f \ge 1.21`.  7.5% is the upper end of the binomial
 band the kit's own size simulations accept for a 5% test (``tests/test_inference.py``).  ``var_scar`` is a
-point estimate: with 50 events and no event-induced variance it exceeds 1.21 by chance about 15% of the time,
-and then the rule recommends a robust statistic where Patell would have done — the safe error.
+point estimate: with 60 events and no event-induced variance it exceeds 1.21 by chance in about a fifth of the
+samples (``tests/test_validity.py``), and then the rule recommends a robust statistic where Patell would have done — the safe error.
 
 Examples
 --------
