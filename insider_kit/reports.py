@@ -540,31 +540,34 @@ def claim_pages(study: Study, ledger: pd.DataFrame, *, model: str, window: tuple
 
 #: The claims whose pages show the whole dose-response of their signal (the claim tests one split of it):
 #: the signal column and the direction the sources expect.
-DOSE_SIGNALS: dict[str, tuple[str, str]] = {"large_fraction": ("fraction", "decreasing"),
-                                            "cluster_selling": ("n_cluster", "decreasing")}
+DOSE_SIGNALS: dict[str, tuple[str, str, str]] = {"large_fraction": ("fraction", "decreasing", "sell"),
+                                                 "cluster_selling": ("n_cluster", "decreasing", "sell"),
+                                                 "track_record": ("track_car", "increasing", "buy")}
 
 
 def _dose_html(study: Study, claim_id: str, model: str, window: tuple[int, int]) -> str:
-    """A claim page's dose-response section: sales' CAR by quantile of the claim's signal, the top-minus-bottom
-    difference and the monotonic-relation test (:func:`insider_kit.dose_response`)."""
+    """A claim page's dose-response section: the claim's events' (sales' or purchases') CAR by quantile of the
+    claim's signal, the top-minus-bottom difference and the monotonic-relation test
+    (:func:`insider_kit.dose_response`)."""
     from .errors import InsiderKitError
     from .eventstudy import event_study
     from .eventstudy.dose import dose_response
     from .plots import mark_synthetic
 
-    signal, direction = DOSE_SIGNALS[claim_id]
-    sales = study.events[study.events["direction"] == "sell"]
-    if signal not in sales.columns or len(sales) < 50:
+    signal, direction, side = DOSE_SIGNALS[claim_id]
+    chosen = study.events[study.events["direction"] == side]
+    if signal not in chosen.columns or chosen[signal].notna().sum() < 50:
         return ""
+    who = "Sales'" if side == "sell" else "Purchases'"
     try:
-        sub = event_study(sales, study.panel, model=model, window=(min(-5, window[0]), window[1]),  # type: ignore[arg-type]
+        sub = event_study(chosen[chosen[signal].notna()], study.panel, model=model, window=(min(-5, window[0]), window[1]),  # type: ignore[arg-type]
                           car_windows=[window], min_estimation=60, max_loss=0.9, tests=False)
         dr = dose_response(sub, signal, window=window, direction=direction)  # type: ignore[arg-type]
     except InsiderKitError as exc:
         return f"<h2>How much is enough?</h2><p class='small'>not estimated: {html.escape(exc.message)}</p>"
     ax = dr.plot()
     mark_synthetic(ax, study.synthetic)
-    return (f"<h2>How much is enough? Sales' CAR by quantile of {html.escape(signal)}</h2>"
+    return (f"<h2>How much is enough? {who} CAR by quantile of {html.escape(signal)}</h2>"
             f"<img class='figure' alt='dose-response of {html.escape(signal)}' src='data:image/png;base64,{_png(ax)}'>"
             + dr._repr_html_())
 

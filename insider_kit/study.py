@@ -26,6 +26,7 @@ import os
 import shutil
 import tempfile
 import warnings
+import weakref
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -73,7 +74,7 @@ SYNTHETIC_BANNER = ("**SYNTHETIC DATA** — this is the generated teaching marke
                     "Its effects were planted on purpose and are listed in `truth.json`.")
 
 #: Bump when the cached study's layout changes (the kit's version is part of the fingerprint as well).
-_CACHE_LAYOUT = 2  # 2: data errors excluded from the returns, delisting flags kept
+_CACHE_LAYOUT = 3  # 2: data errors excluded from the returns, delisting flags kept; 3: insiders' track records
 
 
 def market_ticker(paths: DataPaths, market: str = "auto") -> str:
@@ -161,6 +162,7 @@ class StudyCache:
         self.tables: dict[str, pd.DataFrame] = {}  # derived tables (also in the persistent study)
         self.values: dict[str, Any] = {}  # derived values kept in memory only
         self.pending: dict[str, Any] = {}  # event variant key -> the worker's Future (Study.prefetch)
+        self.owner: weakref.ref[Any] | None = None  # the study this cache belongs to (set by Study)
         self._sources = dict(sources or {})
 
     def loaded(self, name: str) -> bool:
@@ -278,6 +280,12 @@ class Study:
             object.__setattr__(self, "cache", StudyCache(Path(cdir) if cdir else None,
                                                          {"transactions": self.transactions_source,
                                                           "prices": self.prices_source}))
+        elif self.cache.owner is not None and self.cache.owner() is not None:
+            # a study made from another (dataclasses.replace, with other events or another panel) does not read
+            # the other's derived results: its own cache, in memory, with the same sources
+            object.__setattr__(self, "cache", StudyCache(None, {"transactions": self.transactions_source,
+                                                                "prices": self.prices_source}))
+        self.cache.owner = weakref.ref(self)
 
     @property
     def transactions(self) -> pd.DataFrame:
@@ -829,6 +837,20 @@ def _transactions(p: DataPaths, columns: frozenset[str] | None = None) -> pd.Dat
     return tx
 
 
+def _with_track_record(events: pd.DataFrame, tx: pd.DataFrame, panel: ReturnsPanel) -> pd.DataFrame:
+    """*events* with their insiders' point-in-time track record (:func:`insider_kit.insider_track_record`:
+    ``track_car``, ``track_n``, ``track_hit``, ``days_since_previous``); unchanged when the data name no insider
+    (the claims that need a track record then say *not testable*, and why)."""
+    from .signals.track import insider_track_record
+
+    if events.empty:
+        return events
+    try:
+        return events.join(insider_track_record(events, tx, panel))
+    except DataError:
+        return events
+
+
 def load_study(data_dir: str | Path | None = None, *, market: str = "auto", params: SignalParams | None = None,
                with_factors: bool = True, progress: bool = False, cache: bool = True) -> Study:
     """Load (and build when missing or stale) everything a study needs from one data directory.
@@ -902,7 +924,7 @@ def load_study(data_dir: str | Path | None = None, *, market: str = "auto", para
         panel = returns_panel(prices, market=mkt, factors=factors, delistings=read_delistings(p))
         tx = tx_events.result()
     dated_by, dating = event_dating(tx)
-    events = build_events(tx, panel, firms=firms, params=sp, date=dated_by)
+    events = _with_track_record(build_events(tx, panel, firms=firms, params=sp, date=dated_by), tx, panel)
     # the market's net purchase ratio (the ledger's market claim, notebook 04) from the trades already read,
     # not from a second read of the transactions later
     derived: dict[str, pd.DataFrame] = {}

@@ -249,3 +249,34 @@ def test_ledger_is_kept_with_the_study_and_read_back_equal(default_market: Path,
     with pytest.warns(InsiderKitWarning, match="unreadable cached table"):
         rebuilt = run_ledger(load_study(default_market), window=(0, 20), min_n=31)
     pd.testing.assert_frame_equal(rebuilt, fresh)
+
+
+def test_track_record_claim_is_the_difference_of_good_and_poor_track_records(default_market: Path) -> None:
+    """The ledger's track-record claim (issue #40.2) is mean CAR(0,60) of purchases whose insiders' earlier closed
+    trades had a positive mean signed CAR minus that of purchases whose had not, recomputed here from an event
+    study of the study's events and the track record computed afresh; without insider identities the claim is
+    not testable and says why."""
+    import dataclasses
+
+    import insider_kit as ik
+
+    study = load_study(default_market)
+    assert {"track_car", "track_n"} <= set(study.events.columns)
+    fresh = ik.insider_track_record(study.events, study.transactions, study.panel)
+    pd.testing.assert_frame_equal(study.events[fresh.columns], fresh, check_dtype=False)
+    led = run_ledger(study).set_index("id")
+    row = led.loc["track_record"]
+    res = ik.event_study(study.events, study.panel, model="market_adjusted", estimation=(-250, -21),
+                         window=(-5, 60), car_windows=[(-5, -1), (0, 60)], min_estimation=60, group="direction",
+                         max_loss=0.9)
+    E, car = res.events, res.car[(0, 60)]
+    buy = (E["direction"] == "buy") & car.notna()
+    good, poor = buy & (E["track_car"] > 0), buy & (E["track_car"] <= 0)
+    assert good.sum() >= 30 and poor.sum() >= 30  # the teaching market has both
+    assert row["n"] == good.sum() and row["n_ref"] == poor.sum()
+    assert row["estimate"] == pytest.approx(car[good].mean() - car[poor].mean(), rel=1e-9)
+    assert row["ci_low"] < row["estimate"] < row["ci_high"]
+    # no insider named: not testable, with the reason
+    bare = dataclasses.replace(study, events=study.events.drop(columns=list(fresh.columns)))
+    nt = run_ledger(bare).set_index("id").loc["track_record"]
+    assert nt["verdict"] == "not testable" and "track_car" in nt["reason"]

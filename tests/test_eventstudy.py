@@ -69,10 +69,10 @@ def test_engine_matches_statsmodels_per_event_with_gaps_and_edges() -> None:
 def test_dropped_events_have_reasons_and_max_loss() -> None:
     panel, _ = make_panel(T=400)
     ev = pd.DataFrame({"ticker": ["Z01", "NOPE", "Z02", "Z03", "Z04"],
-                       "date": [panel.dates[300], panel.dates[300], panel.dates[100], panel.dates[-10], "2030-01-01"]})
+                       "date": [panel.dates[300], panel.dates[300], panel.dates[15], panel.dates[-10], "2030-01-01"]})
     res = event_study(ev, panel, window=(-5, 20), max_loss=None)
     reasons = dict(zip(res.dropped["ticker"], res.dropped["reason"], strict=True))
-    assert reasons == {"NOPE": "no prices for ticker", "Z02": "estimation window starts before the data",
+    assert reasons == {"NOPE": "no prices for ticker", "Z02": "estimation window ends before the data (no estimation day)",
                        "Z03": "event window runs beyond the returns panel's last date",
                        "Z04": "event date after the stock's last price"}
     assert len(res.events) == 1
@@ -598,3 +598,57 @@ def test_scar_includes_the_estimation_error_term(model: str) -> None:
             x[a + 2: b + 3] = 1.0
             var = s2 * (x @ x + (x @ Xw @ V @ Xw.T @ x if Xe.shape[1] else 0.0))
             assert res.scar.iloc[k][(a, b)] == pytest.approx(res.car.iloc[k][(a, b)] / np.sqrt(var), rel=1e-8)
+
+
+@pytest.mark.nojit
+@pytest.mark.parametrize("model", ["market_model", "ff3", "market_adjusted"])
+def test_an_estimation_window_that_starts_before_the_data_uses_the_days_it_has(model: str) -> None:
+    """Events in the panel's first year (and a stock whose prices start late) are studied on the estimation
+    days the data hold, when there are at least ``min_estimation`` of them (short histories: all events of a
+    panel shorter than the estimation window were dropped as "estimation window starts before the data").
+    ARs, sigma, estimation days, CARs and SCARs equal statsmodels fitted on those days."""
+    panel, rng = make_panel(seed=4, T=420, K=8, miss=0.02)
+    vals = panel.values.copy()
+    vals[:70, 3] = np.nan  # Z03's own prices start on day 70
+    f = pd.DataFrame({"mkt_rf": panel.market - 0.0001, "smb": rng.normal(0, 0.005, 420),
+                      "hml": rng.normal(0, 0.005, 420), "rf": 0.0001}, index=panel.dates)
+    panel = returns_panel(pd.DataFrame(vals, index=panel.dates, columns=panel.tickers),
+                          market=pd.Series(panel.market, index=panel.dates, name="MKT"), kind="return")
+    panel = dataclasses.replace(panel, factors=f)
+    days = {"Z01": 95, "Z02": 150, "Z03": 160, "Z04": 300, "Z05": 40, "Z06": 10}
+    ev = pd.DataFrame({"ticker": list(days), "date": [panel.dates[d] for d in days.values()]})
+    win = (-3, 30)
+    res = event_study(ev, panel, model=model, window=win, car_windows=[(0, 10), (0, 30)], min_estimation=60,
+                      max_loss=None)
+    reasons = dict(zip(res.dropped["ticker"], res.dropped["reason"], strict=True))
+    assert reasons["Z05"].startswith("too little estimation data")  # days 0..19: 20 < 60
+    assert reasons["Z06"] == "estimation window ends before the data (no estimation day)"
+    assert sorted(res.events["ticker"]) == ["Z01", "Z02", "Z03", "Z04"]
+    X_all = {"market_model": panel.market[:, None], "ff3": f[["mkt_rf", "smb", "hml"]].to_numpy(),
+             "market_adjusted": np.zeros((420, 0))}[model]
+    for i, r in res.events.iterrows():
+        d0, j = days[r["ticker"]], list(panel.tickers).index(r["ticker"])
+        est = np.arange(max(0, d0 - 250), d0 - 20)
+        y = panel.values[:, j] - (0.0001 if model == "ff3" else 0.0) - (panel.market if model == "market_adjusted" else 0.0)
+        ok = np.isfinite(y[est]) & np.isfinite(X_all[est]).all(axis=1)
+        e = est[ok]
+        w = np.arange(d0 + win[0], d0 + win[1] + 1)
+        if model == "market_adjusted":
+            s2, ar, V = (y[e] @ y[e]) / len(e), y[w], None
+        else:
+            Xe = sm.add_constant(X_all[e], has_constant="add")
+            fit = sm.OLS(y[e], Xe).fit()
+            Xw = sm.add_constant(X_all[w], has_constant="add")
+            s2, ar, V = fit.mse_resid, y[w] - Xw @ fit.params, np.linalg.inv(Xe.T @ Xe)
+        assert r["n_est"] == len(e) and len(e) < 230
+        assert r["sigma"] == pytest.approx(np.sqrt(s2), rel=1e-9)
+        np.testing.assert_allclose(res.ar.loc[i].to_numpy(), ar, rtol=0, atol=1e-10, equal_nan=True)
+        for a, b in [(0, 10), (0, 30)]:
+            x = np.zeros(len(w))
+            x[a - win[0]: b - win[0] + 1] = 1.0
+            car = np.nansum(ar * x)  # (a missing day counts as zero in the CAR; the variance keeps its length)
+            assert res.car.loc[i, (a, b)] == pytest.approx(car, abs=1e-10)
+            if V is not None:
+                Xw0 = np.where(np.isfinite(Xw), Xw, 0.0)
+                var = s2 * (x @ x + x @ Xw0 @ V @ Xw0.T @ x)
+                assert res.scar.loc[i, (a, b)] == pytest.approx(car / np.sqrt(var), rel=1e-8)

@@ -63,6 +63,11 @@ class Selections:
         self.routine = rc == "routine"
         self.opportunistic = rc == "opportunistic"
         self.n_insiders = E["n_insiders"].to_numpy() if "n_insiders" in E else np.ones(self.n)
+        # the insiders' point-in-time track record (insider_kit.signals.track): the mean signed CAR of their
+        # earlier trades whose windows had closed before the event; unknown without such trades
+        tc = pd.to_numeric(E["track_car"], errors="coerce").to_numpy(float) if "track_car" in E else np.full(self.n, np.nan)
+        self.track_good = tc > 0
+        self.track_poor = tc <= 0  # (NaN compares False: events without a closed earlier trade are in neither)
         for col in ("cluster", "exec_unscheduled", "lockup"):
             setattr(self, col, E[col].fillna(False).to_numpy(bool) if col in E else np.zeros(self.n, bool))
 
@@ -185,6 +190,12 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("opportunistic_sales", "Opportunistic (non-routine) sellers carry a signal that routine ones do not",
           "Cohen, Malloy & Pomorski (2012)", "CAR(opportunistic sales) - CAR(routine sales)", "negative",
           "difference", lambda s: (s.sell & s.opportunistic, s.sell & s.routine), labels=("opportunistic sales", "routine sales")),
+    Claim("track_record", "Purchases by insiders whose earlier trades were followed by abnormal returns carry more "
+          "information", "Ali & Hirshleifer (2017); insider-data services' rankings of insiders",
+          "CAR(purchases by insiders whose earlier closed trades had a positive mean signed CAR) - CAR(purchases "
+          "by insiders whose earlier trades had not)", "positive", "difference",
+          lambda s: (s.buy & s.track_good, s.buy & s.track_poor), needs=("track_car",),
+          labels=("purchases, good track record", "purchases, poor track record")),
     Claim("market_selling_after_advance", "Heavy insider selling across the market after a big advance precedes "
           "weaker market returns", "practitioner articles; Seyhun (1988)",
           "3-month forward market return: heavy-selling months after an advance - other months", "negative",

@@ -43,15 +43,18 @@ def _cached(source: object, key: str, make: Callable[[], Any]) -> Any:
         return _CACHE[k]
 
 
-def by_ticker(panel: ReturnsPanel) -> np.ndarray:
-    """The returns as a read-only C-contiguous ``tickers x dates`` copy, built once per panel (on all cores)."""
+def by_ticker(panel: ReturnsPanel, lead: int = 0) -> np.ndarray:
+    """The returns as a read-only C-contiguous ``tickers x (lead + dates)`` copy, built once per panel (on all
+    cores) and *lead*: the first *lead* columns are missing days before the panel's first date, so an
+    estimation window that starts before the data reads them as missing (day ``t`` of the panel is column
+    ``lead + t``)."""
     def make() -> np.ndarray:
         from ._kernels import transpose
 
-        out = transpose(panel.values)
+        out = transpose(panel.values, lead)
         out.flags.writeable = False
         return out
-    return _cached(panel.values, "by_ticker", make)
+    return _cached(panel.values, f"by_ticker_{lead}", make)
 
 
 def market_cumsum(panel: ReturnsPanel) -> np.ndarray:

@@ -171,7 +171,7 @@ def event_study(
                               kp_pairs=kp_pairs, seed=seed, tests=tests, grank=grank, sign_p=sign_p,
                               bootstrap=bootstrap)
     prep = _prepare(events, returns, spec)
-    design = _model_design(returns, spec)
+    design = _model_design(returns, spec, _lead(spec, prep))
     fit = _run(returns, spec, prep, design)
     return _assemble(events, returns, spec, prep, design, fit)
 
@@ -291,7 +291,7 @@ def _prepare(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec) -> _Prepa
     """Day 0 and ticker column of every event, the drop reasons known before fitting, the working order, and
     duplicates (the same event passed twice would count twice in N: the copies after the first are dropped)."""
     # (few pandas calls here: a small study's cost is mostly this preparation, not the kernel)
-    (e0, _), (_, w1) = spec.estimation, spec.window
+    (_, e1), (_, w1) = spec.estimation, spec.window
     ticker = events[spec.ticker_col].to_numpy()
     n_all = len(ticker)
     T = len(returns.dates)
@@ -307,7 +307,8 @@ def _prepare(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec) -> _Prepa
     _, last = PC.series_span(returns)
     own_last = np.where(j >= 0, last[np.maximum(j, 0)], -1)  # the stock's own last return (-1: none at all)
     # (a missing date maps beyond the last price; named separately)
-    for code, bad in ((DropReason.ESTIMATION_BEFORE_DATA, d0 + e0 < 0), (DropReason.WINDOW_BEYOND_DATA, d0 + w1 >= T),
+    # (an estimation window that starts before the data uses the days it has: min_estimation decides)
+    for code, bad in ((DropReason.ESTIMATION_BEFORE_DATA, d0 + e1 < 0), (DropReason.WINDOW_BEYOND_DATA, d0 + w1 >= T),
                       (DropReason.AFTER_LAST_PRICE, (d0 > own_last) & (j >= 0)),
                       (DropReason.NO_PRICES, (j < 0) | (own_last < 0))):
         reason[bad] = code  # later assignments win: the reason listed first in DropReason is reported
@@ -345,17 +346,42 @@ def _prepare(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec) -> _Prepa
 
 @dataclass
 class _Design:
-    """The return model and the days as the kernels take them (see :func:`_design`)."""
+    """The return model and the days as the kernels take them (see :func:`_design`).  The kernels' arrays start
+    *lead* days before the panel's first date (missing values there: an estimation window that starts before
+    the data uses the days it has), so the kernels take day indices ``d0 + lead``."""
 
     m: K.ModelArgs
     days: K.DayArgs
+    lead: int = 0
 
     @property
     def k_params(self) -> int:
         return self.m.k_params
 
 
-def _model_design(returns: ReturnsPanel, spec: _Spec) -> _Design:
+#: The kernels' arrays are padded in front by a multiple of this many days when some event's estimation window
+#: starts before the panel (one padded copy of the returns serves every estimation window up to this length).
+_LEAD_STEP = 256
+
+
+def _lead(spec: _Spec, prep: _Prepared) -> int:
+    """Days of padding in front of the panel for the events that run: none when every estimation window starts
+    within the data, else the shortfall rounded up to :data:`_LEAD_STEP`."""
+    if not prep.n_ok:
+        return 0
+    need = -(int(prep.d0[prep.idx_ok].min()) + spec.estimation[0])
+    return 0 if need <= 0 else -(-need // _LEAD_STEP) * _LEAD_STEP
+
+
+def _padded(a: np.ndarray, lead: int, fill: float) -> np.ndarray:
+    """*a* (1-d, or 2-d along its last axis) after *lead* values of *fill*."""
+    if lead == 0:
+        return a
+    pad = np.full((*a.shape[:-1], lead), fill)
+    return np.ascontiguousarray(np.concatenate([pad, a], axis=-1))
+
+
+def _model_design(returns: ReturnsPanel, spec: _Spec, lead: int = 0) -> _Design:
     T = len(returns.dates)
     w0 = spec.window[0]
     M = returns.market if returns.market is not None else np.full(T, np.nan)  # checked when a model needs it
@@ -370,8 +396,11 @@ def _model_design(returns: ReturnsPanel, spec: _Spec) -> _Design:
         np.cumsum(np.where(np.isfinite(Zt), Zt, 0.0), axis=1, out=zcum[:, 1:])
     mcum = PC.market_cumsum(returns) if clm else np.zeros(T + 1)
     (e0, e1), (_, w1) = spec.estimation, spec.window
-    return _Design(K.ModelArgs(PC.by_ticker(returns), off, Zt, z1, M, mcum, zcum, const, k_params, clm),
-                   K.DayArgs(e0, e1, w0, w1, cw))
+    # (the days before the data: returns and regressors missing, running sums 0)
+    m = K.ModelArgs(PC.by_ticker(returns, lead), _padded(off, lead, np.nan), _padded(Zt, lead, np.nan),
+                    _padded(z1, lead, 0.0 if Zt.shape[0] != 1 else np.nan), _padded(np.asarray(M, float), lead, np.nan),
+                    _padded(mcum, lead, 0.0), _padded(zcum, lead, 0.0), const, k_params, clm)
+    return _Design(m, K.DayArgs(e0, e1, w0, w1, cw), lead)
 
 
 # --------------------------------------------------------------------------- run
@@ -418,6 +447,7 @@ def _run(returns: ReturnsPanel, spec: _Spec, prep: _Prepared, dz: _Design) -> _F
     P = 1 << W if W <= _MAX_PATTERN_WINDOWS else 1
     G = len(labels) * P
     jj, dd = prep.j[prep.idx_ok], prep.d0[prep.idx_ok]
+    dk = dd + dz.lead  # (the kernels' day indices: their arrays start dz.lead days before the panel)
     # sort keys of the rank test: (fixed-point value << pb) | position, in 32 bits when the positions leave >= 20
     pb = max(1, int(np.ceil(np.log2(Lr))))
     kdt = np.uint32 if pb <= 12 else np.uint64
@@ -433,7 +463,7 @@ def _run(returns: ReturnsPanel, spec: _Spec, prep: _Prepared, dz: _Design) -> _F
         for b0 in range(s0, s1, _BLOCK):  # blocks small enough for their rank keys to stay in cache
             ix = np.arange(b0, min(b0 + _BLOCK, s1))
             keys = key_buf[: len(ix)]
-            K.abnormal(dz.m, dz.days, jj, dd, ix, bhar, keys, pb, missing, out)
+            K.abnormal(dz.m, dz.days, jj, dk, ix, bhar, keys, pb, missing, out)
             if not tests:
                 continue
             cov = _window_coverage(returns, spec, jj[ix], dd[ix], car_n[ix])
@@ -445,7 +475,7 @@ def _run(returns: ReturnsPanel, spec: _Spec, prep: _Prepared, dz: _Design) -> _F
             K.rank_accumulate(keys, ix, nval, usable, pb, sums, cnts, flagged)
             fl = ix[flagged]
             if len(fl):
-                K.rank_exact(dz.m, dz.days, jj, dd, coef, fl, usable, sums, cnts)
+                K.rank_exact(dz.m, dz.days, jj, dk, coef, fl, usable, sums, cnts)
                 n_fl += len(fl)
         return sums, cnts, n_fl
 
@@ -530,10 +560,11 @@ def _assemble(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec, prep: _P
         groups = lambda: _used_groups(*prep.group_codes(), keep)[:2]  # noqa: E731
 
     def window_ar() -> np.ndarray:
+        dd_k = dd + dz.lead
         out = np.empty((len(jj), spec.L_win))
         step = K.chunk_size()
         spans = [(a_, min(a_ + step, len(jj))) for a_ in range(0, len(jj), step)]
-        K.parallel_map(lambda b_: K.window_ar(dz.m, dz.days, jj, dd, coef, b_[0], b_[1], out), spans)
+        K.parallel_map(lambda b_: K.window_ar(dz.m, dz.days, jj, dd_k, coef, b_[0], b_[1], out), spans)
         return out
 
     return EventStudyResult(
@@ -567,7 +598,7 @@ def _window_rbar(spec: _Spec, dz: _Design, gcodes: np.ndarray, G: int, covered: 
                 a, b = S.sample_pairs(len(rows), spec.kp_pairs, np.random.default_rng([spec.seed, ident]))
                 need, inv = np.unique(np.concatenate([rows[a], rows[b]]), return_inverse=True)
                 res_ = np.empty((len(need), spec.L_est))
-                K.est_residuals(dz.m, dz.days, jj, dd, coef, need, res_)
+                K.est_residuals(dz.m, dz.days, jj, dd + dz.lead, coef, need, res_)
                 done[key] = S.pair_correlation_mean(res_, est_start[need], inv[: len(a)], inv[len(a):])
             rbar[g, w] = done[key]
     return rbar
@@ -684,7 +715,7 @@ _REASON_TEXT = {
     DropReason.USED: "", DropReason.NO_DATE: "no event date", DropReason.NO_PRICES: "no prices for ticker",
     DropReason.AFTER_LAST_PRICE: "event date after the stock's last price",
     DropReason.WINDOW_BEYOND_DATA: "event window runs beyond the returns panel's last date",
-    DropReason.ESTIMATION_BEFORE_DATA: "estimation window starts before the data",
+    DropReason.ESTIMATION_BEFORE_DATA: "estimation window ends before the data (no estimation day)",
     DropReason.SHORT_ESTIMATION: "too little estimation data",
     DropReason.SINGULAR: "return model could not be fitted (collinear regressors)",
     DropReason.ZERO_VARIANCE: "no variation in the estimation window's returns (constant price)",

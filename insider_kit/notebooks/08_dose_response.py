@@ -61,7 +61,7 @@ study
 events = study.events
 try:
     track = ik.insider_track_record(events, study.transactions, study.panel, window=(0, track_window))
-    events = events.join(track)
+    events = events.drop(columns=track.columns, errors="ignore").join(track)  # (this window's record)
     has = track["track_n"] > 0
     display(Markdown(
         f"{int(has.sum()):,} of {len(track):,} events ({has.mean():.0%}) have at least one earlier trade with a "

@@ -99,17 +99,19 @@ def _no_prefetch(arr: np.ndarray, idx: int) -> None:
 prefetch_hint = _no_prefetch if getattr(config, "DISABLE_JIT", False) else _llvm_prefetch
 
 
-def transpose(a: np.ndarray) -> np.ndarray:
+def transpose(a: np.ndarray, lead: int = 0) -> np.ndarray:
     """C-contiguous transpose in 64 x 64 tiles on all cores (numpy's ``ascontiguousarray(a.T)`` is single-threaded
-    and cache-unfriendly for a universe-sized panel).  The copy is allocated by numpy, which asks the kernel
+    and cache-unfriendly for a universe-sized panel), after *lead* columns of NaN (days before the first date,
+    for estimation windows that start before the data).  The copy is allocated by numpy, which asks the kernel
     for huge pages: fewer TLB misses when events read it at random."""
-    out = np.empty((a.shape[1], a.shape[0]), dtype=a.dtype)
-    _transpose_into(a, out)
+    out = np.empty((a.shape[1], lead + a.shape[0]), dtype=a.dtype)
+    out[:, :lead] = np.nan
+    _transpose_into(a, out, lead)
     return out
 
 
 @njit(parallel=True, cache=True)
-def _transpose_into(a, out):  # pragma: no cover - compiled
+def _transpose_into(a, out, lead):  # pragma: no cover - compiled
     T, N = a.shape
     B = 64
     nb = (N + B - 1) // B
@@ -120,4 +122,4 @@ def _transpose_into(a, out):  # pragma: no cover - compiled
             t1 = min(t0 + B, T)
             for j in range(j0, j1):
                 for t in range(t0, t1):
-                    out[j, t] = a[t, j]
+                    out[j, lead + t] = a[t, j]
