@@ -39,8 +39,9 @@ def _slow_grank(panel, ev: pd.DataFrame, est: tuple[int, int], window: tuple[int
     for _, r in ev.iterrows():
         d0 = panel.dates.searchsorted(r["date"])
         j = list(panel.tickers).index(r["ticker"])
-        y = panel.values[d0 + est[0]: d0 + est[1] + 1, j]
-        x = panel.market[d0 + est[0]: d0 + est[1] + 1]
+        pad = max(0, -(d0 + est[0]))  # days of the estimation window before the data: missing
+        y = np.r_[np.full(pad, np.nan), panel.values[max(0, d0 + est[0]): d0 + est[1] + 1, j]]
+        x = np.r_[np.full(pad, np.nan), panel.market[max(0, d0 + est[0]): d0 + est[1] + 1]]
         ok = np.isfinite(y)
         fit = sm.OLS(y[ok], sm.add_constant(x[ok])).fit()
         s2 = fit.mse_resid
@@ -79,8 +80,10 @@ def test_grank_equals_a_slow_reference_from_the_paper() -> None:
     ev = pd.DataFrame({"ticker": rng.choice(panel.tickers, n, replace=False),
                        "date": panel.dates[rng.integers(300, 650, n)]})
     ev.loc[:10, "date"] = panel.dates[400]  # some on one date
+    ev.loc[40:, "date"] = panel.dates[150]  # and some whose estimation window starts before the data
     for window in ((0, 0), (0, 5), (-1, 10)):
-        res = ik.event_study(ev, panel, window=(-5, 20), car_windows=[window], grank=True)
+        res = ik.event_study(ev, panel, window=(-5, 20), car_windows=[window], grank=True, min_estimation=100)
+        assert (res.events["n_est"] < 200).sum() >= 5
         ref_t, ref_p = _slow_grank(panel, res.events, (-250, -21), window)
         row = res.tests.iloc[0]
         assert row["grank_t"] == pytest.approx(ref_t, rel=1e-9, abs=1e-12), window

@@ -630,7 +630,7 @@ def _grank_sums(spec: _Spec, dz: _Design, gcodes: np.ndarray, G: int, scar: np.n
     for a in range(0, len(jj), step):
         ix = np.arange(a, min(a + step, len(jj)))
         res_ = np.empty((len(ix), spec.L_est))
-        K.est_residuals(dz.m, dz.days, jj, dd, coef, ix, res_)
+        K.est_residuals(dz.m, dz.days, jj, dd + dz.lead, coef, ix, res_)  # (the kernels' day indices)
         sums = S.grank_sums(res_ / np.sqrt(sig2[ix])[:, None], star[ix], gcodes[ix], G, sums)
     assert sums is not None
     return sums
