@@ -701,6 +701,7 @@ def _quantities(window: tuple[int, int]) -> dict[str, str]:
 
     w = f"CAR({window[0]},{window[1]})"
     names = {"mean": f"mean {w}", "difference": f"difference of mean {w}s", "disposals": f"difference of mean {w}s",
+             "ranking": f"difference of mean {w}s",
              "market": "difference of 3-month forward market returns", "pre_filing": "return between trade and filing"}
     return {c.id: names[c.kind] for c in CLAIMS}
 

@@ -24,13 +24,16 @@ GLOSSARY: dict[str, str] = {
     "ci_low / ci_high": "95% confidence interval of the mean CAR (cross-sectional t)",
     "se_car": "standard error of the mean CAR: sd / sqrt N",
     "t_cs": "cross-sectional t: mean CAR / (sd / sqrt N) (Brown & Warner 1985)",
-    "patell_z": "Patell (1976) z: sum of standardised CARs over its null variance",
+    "patell_z": "Patell (1976) z in the Campbell, Lo & MacKinlay SCAR form: sum of standardised CARs over its null "
+                "variance",
     "bmp_t": "Boehmer, Musumeci & Poulsen (1991): cross-sectional t of standardised CARs "
              "(robust to event-induced variance)",
     "kp_t": "Kolari & Pynnönen (2010): BMP t adjusted for the cross-correlation of events whose windows "
             "overlap in calendar time",
-    "rank_z": "Corrado (1989) rank test, Cowan (1992) multi-day form",
-    "sign_z": "Cowan (1992) generalized sign test against the estimation period's share of positive returns",
+    "rank_z": "standardized rank test: Corrado (1989) ranks standardized as Corrado & Zivney (1992), summed over the "
+              "window as Cowan (1992)",
+    "sign_z": "Cowan (1992) generalized sign test against the estimation period's share of positive returns (pooled "
+              "over the events; per firm with sign_p='per_firm')",
     "p_wilcoxon": "Wilcoxon signed-rank test of a zero median CAR",
     "skew_adj_t": "Hall (1992) / Lyon, Barber & Tsai (1999) skewness-adjusted t of BHARs (normal critical values)",
     "p_skew_boot": "p of the skewness-adjusted t from bootstrapped critical values (Lyon, Barber & Tsai 1999; "

@@ -67,6 +67,7 @@ def event_study(
     grank: bool | None = None,
     sign_p: S.SignP = "pooled",
     bootstrap: int = 0,
+    patell: S.PatellForm = "scar",
 ) -> EventStudyResult:
     """Run an event study over all *events* at once.
 
@@ -124,6 +125,10 @@ def event_study(
         With *bhar*: resamples of the skewness-adjusted t's bootstrapped p (``p_skew_boot``; Lyon, Barber & Tsai
         1999, :func:`~insider_kit.eventstudy.reference.bootstrap_skewness_p`); 0 (default): normal critical
         values only.
+    patell
+        Patell's convention: ``"scar"`` (default; each event's CAR over its forecast-error sd, Campbell, Lo &
+        MacKinlay 1997) or ``"daily"`` (each day's AR over that day's forecast-error sd, summed — the convention
+        of packages that standardize daily; :func:`~insider_kit.eventstudy.reference.daily_standardized_car`).
 
     Returns
     -------
@@ -169,7 +174,7 @@ def event_study(
                               min_window_share=min_window_share, group=group,
                               max_loss=max_loss, bhar=bhar, date_col=date_col, ticker_col=ticker_col,
                               kp_pairs=kp_pairs, seed=seed, tests=tests, grank=grank, sign_p=sign_p,
-                              bootstrap=bootstrap)
+                              bootstrap=bootstrap, patell=patell)
     prep = _prepare(events, returns, spec)
     design = _model_design(returns, spec, _lead(spec, prep))
     fit = _run(returns, spec, prep, design)
@@ -198,6 +203,7 @@ class _Spec:
     grank: bool | None = None
     sign_p: S.SignP = "pooled"
     bootstrap: int = 0
+    patell: S.PatellForm = "scar"
 
     @property
     def L_est(self) -> int:
@@ -214,7 +220,7 @@ def _validate(events: pd.DataFrame, returns: ReturnsPanel | pd.DataFrame, *, mar
               group: str | None,
               max_loss: float | None, bhar: bool, date_col: str, ticker_col: str, kp_pairs: int,
               seed: int, tests: bool, grank: bool | None = None, sign_p: S.SignP = "pooled",
-              bootstrap: int = 0) -> tuple[ReturnsPanel, _Spec]:
+              bootstrap: int = 0, patell: S.PatellForm = "scar") -> tuple[ReturnsPanel, _Spec]:
     """Check every argument before any work (a DataError names what is wrong); a DataFrame becomes a panel."""
     if isinstance(returns, pd.DataFrame):
         from ..prices.panel import returns_panel
@@ -252,11 +258,13 @@ def _validate(events: pd.DataFrame, returns: ReturnsPanel | pd.DataFrame, *, mar
         raise DataError(f"group column {group!r} is not in the events", hint=f"columns: {list(events.columns)[:10]}")
     if sign_p not in get_args(S.SignP):
         raise DataError(f"sign_p={sign_p!r} is not one of " + ", ".join(get_args(S.SignP)))
+    if patell not in get_args(S.PatellForm):
+        raise DataError(f"patell={patell!r} is not one of " + ", ".join(get_args(S.PatellForm)))
     if int(bootstrap) < 0 or (bootstrap and not bhar):
         raise DataError(f"bootstrap={bootstrap!r}: the bootstrapped skewness-adjusted t is of BHARs",
                         hint="pass bhar=True and a number of resamples (Lyon, Barber & Tsai use 1000)")
     return returns, _Spec(model, (e0, e1), (w0, w1), cws, min_estimation, float(min_window_share), group, max_loss,
-                          bhar, date_col, ticker_col, kp_pairs, seed, tests, grank, sign_p, int(bootstrap))
+                          bhar, date_col, ticker_col, kp_pairs, seed, tests, grank, sign_p, int(bootstrap), patell)
 
 
 # --------------------------------------------------------------------------- prepare
@@ -551,10 +559,12 @@ def _assemble(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec, prep: _P
         rbar = _window_rbar(spec, dz, gcodes, len(present), covered, jj, dd, coef)
         want_grank = spec.grank if spec.grank is not None else len(jj) <= GRANK_AUTO_EVENTS
         gr = _grank_sums(spec, dz, gcodes, len(present), scar, jj, dd, coef, sig2) if want_grank else None
+        daily = _daily_patell(spec, dz, gcodes, len(present), car, jj, dd, coef, sig2, n_est) \
+            if spec.patell == "daily" else None
         stats = S.test_table(
             codes=gcodes, n_groups=len(present), car=car, scar=scar, n_est=n_est, k_params=dz.k_params,
             ubar=ubar, L_est=spec.L_est, cw=dz.days.cw, npos=npos, rbar=rbar, bhar=BH if spec.bhar else None, day0=dd,
-            grank=gr, sign_p=spec.sign_p, bootstrap=spec.bootstrap, seed=spec.seed,
+            grank=gr, sign_p=spec.sign_p, bootstrap=spec.bootstrap, seed=spec.seed, patell_sums=daily,
         )
     else:
         groups = lambda: _used_groups(*prep.group_codes(), keep)[:2]  # noqa: E731
@@ -634,6 +644,49 @@ def _grank_sums(spec: _Spec, dz: _Design, gcodes: np.ndarray, G: int, scar: np.n
         sums = S.grank_sums(res_ / np.sqrt(sig2[ix])[:, None], star[ix], gcodes[ix], G, sums)
     assert sums is not None
     return sums
+
+
+def _daily_patell(spec: _Spec, dz: _Design, gcodes: np.ndarray, G: int, car: np.ndarray, jj: np.ndarray,
+                  dd: np.ndarray, coef: np.ndarray, sig2: np.ndarray, n_est: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Patell's sums in the daily-standardized convention (:func:`.reference.daily_standardized_car`), per group
+    and window: each window day's AR over its forecast-error sd, with the leverage ``x_t'(X'X)^{-1}x_t`` of the
+    event's own estimation days (those its fit used), in blocks of events."""
+    W, k = len(spec.cws), dz.k_params
+    (e0, e1), (w0, w1) = spec.estimation, spec.window
+    Zt, const = dz.m.Zt, dz.m.const
+    dk = dd + dz.lead
+    sums, var = np.zeros((G, W)), np.zeros((G, W))
+    step = 4_000
+    for a in range(0, len(jj), step):
+        ix = np.arange(a, min(a + step, len(jj)))
+        res_ = np.empty((len(ix), spec.L_est))
+        K.est_residuals(dz.m, dz.days, jj, dk, coef, ix, res_)
+        ar = np.empty((len(ix), spec.L_win))
+        K.window_ar(dz.m, dz.days, jj[ix], dk[ix], coef[ix], 0, len(ix), ar)
+        used = np.isfinite(res_)
+        Xe = Zt[:, dk[ix, None] + np.arange(e0, e1 + 1)].transpose(1, 2, 0)  # events x days x regressors
+        Xw = Zt[:, dk[ix, None] + np.arange(w0, w1 + 1)].transpose(1, 2, 0)
+        if const:
+            Xe = np.concatenate([np.ones((*Xe.shape[:2], 1)), Xe], axis=2)
+            Xw = np.concatenate([np.ones((*Xw.shape[:2], 1)), Xw], axis=2)
+        if Xe.shape[2]:
+            Xe = np.where(used[:, :, None], Xe, 0.0)
+            inv = np.linalg.inv(np.einsum("eta,etb->eab", Xe, Xe))
+            lev = np.einsum("eta,eab,etb->et", Xw, inv, Xw)
+        else:
+            lev = np.zeros(ar.shape)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sar = ar / np.sqrt(sig2[ix, None] * (1 + lev))
+        n = n_est[ix].astype(float)
+        for w, (c0, c1) in enumerate(dz.days.cw):
+            part = sar[:, c0:c1]
+            L = np.isfinite(part).sum(axis=1)
+            ok = np.isfinite(car[ix, w]) & (n > k + 2)
+            v = np.where(ok, L * (n - k) / np.where(ok, n - k - 2, 1.0), 0.0)
+            sums[:, w] += np.bincount(gcodes[ix][ok], weights=np.nansum(part, axis=1)[ok], minlength=G)
+            var[:, w] += np.bincount(gcodes[ix][ok], weights=v[ok], minlength=G)
+    return sums, var
 
 
 #: Up to this many CAR windows, the rank test is made per window from the events the window covers (its sums

@@ -41,6 +41,7 @@ __all__ = [
     "car_variance",
     "cluster_covariance",
     "cluster_meat",
+    "daily_standardized_car",
     "event_abnormal_returns",
     "generalized_ranks",
     "generalized_sign_z",
@@ -398,12 +399,50 @@ def patell_variance(n_est: Num, k_params: int) -> np.ndarray:
         return np.where(n > k_params + 2, (n - k_params) / (n - k_params - 2), 0.0)
 
 
+def daily_standardized_car(ar: np.ndarray, leverage: np.ndarray, s2: float) -> tuple[float, int]:
+    r"""One event's cumulated *daily* standardized abnormal returns, the other Patell convention (Patell 1976;
+    eventstudytools' and Stata eventstudy2's "Patell Z"): each window day's AR over its own forecast-error
+    standard deviation, :math:`SAR_{it} = AR_{it} / (\hat\sigma_i \sqrt{1 + x_t'(X'X)^{-1}x_t})`, summed over
+    the window's days with an AR: :math:`CSAR_i = \sum_t SAR_{it}`, whose null variance is taken as
+    :math:`L_i (n_i - k)/(n_i - k - 2)` (:func:`patell_variance` times the days).  Unlike :func:`scar` it leaves
+    out the covariance of the estimation error across the window's days, and its variance counts the days with
+    an AR where the SCAR's counts the window's; the two agree when nothing is estimated (market-adjusted, raw)
+    and no window day is missing.
+
+    Parameters
+    ----------
+    ar
+        The window's abnormal returns (NaN: no return that day).
+    leverage
+        :math:`x_t'(X'X)^{-1}x_t` of each window day (0 when nothing is estimated).
+    s2
+        :math:`\hat\sigma^2_i`.
+
+    Returns
+    -------
+    (float, int)
+        :math:`CSAR_i` and :math:`L_i`, the days summed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> csar, L = daily_standardized_car(np.array([0.02, np.nan, -0.01]), np.array([0.0, 0.0, 0.0]), 0.0001)
+    >>> round(csar, 10), L
+    (1.0, 2)
+    """
+    sar = np.asarray(ar, dtype=float) / np.sqrt(s2 * (1 + np.asarray(leverage, dtype=float)))
+    ok = np.isfinite(sar)
+    return float(sar[ok].sum()), int(ok.sum())
+
+
 def patell_z(sum_scar: Num, sum_variance: Num) -> tuple[np.ndarray, np.ndarray]:
     r"""Patell (1976) in the Campbell, Lo & MacKinlay (1997, eq. 4.4.22) SCAR form:
     :math:`Z = \sum_i SCAR_i / \sqrt{\sum_i (n_i - k)/(n_i - k - 2)}`, normal p.
 
     The sums run over the events with a finite SCAR and more than :math:`k + 2` estimation days
-    (:func:`patell_variance`).
+    (:func:`patell_variance`).  With ``event_study(patell="daily")`` the same formula takes the sums of
+    :func:`daily_standardized_car` and :math:`\sum_i L_i (n_i - k)/(n_i - k - 2)` instead: the convention of
+    packages that standardize each day (up to about 8% apart on multi-day windows of the market model).
 
     Parameters
     ----------

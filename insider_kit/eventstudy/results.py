@@ -280,8 +280,8 @@ class EventStudyResult(Estimates):
 
     _percent = ("mean_car", "ci_low", "ci_high")
     _count = ("n",)
-    _stat = ("t_cs", "bmp_t", "kp_t", "patell_z", "rank_z", "sign_z")  # (bmp_t, sign_z ...: in ``tests``)
-    _pvalue = ("p_cs", "p_kp")
+    _stat = ("t_cs", "bmp_t", "kp_t", "patell_z", "rank_z", "sign_z", "grank_t")  # (bmp_t, sign_z ...: in ``tests``)
+    _pvalue = ("p_cs", "p_kp", "p_grank")
     _title = "Event study"
 
     def __init__(self, *, source: pd.DataFrame, used_index: np.ndarray, day0: np.ndarray, n_est: np.ndarray,

@@ -29,7 +29,7 @@ __all__ = ["TESTS", "placebo_tests", "power_table", "simulate_power"]
 #: The statistics whose rejection rates :func:`simulate_power` reports: (name, p-value column).
 TESTS: tuple[tuple[str, str], ...] = (
     ("cross-sectional t", "p_cs"), ("Patell z", "p_patell"), ("BMP t", "p_bmp"), ("Kolari-Pynnönen t", "p_kp"),
-    ("Corrado rank z", "p_rank"), ("GRANK t", "p_grank"), ("generalized sign z", "p_sign"), ("Wilcoxon", "p_wilcoxon"),
+    ("standardized rank z (Corrado-Zivney)", "p_rank"), ("GRANK t", "p_grank"), ("generalized sign z", "p_sign"), ("Wilcoxon", "p_wilcoxon"),
 )
 
 

@@ -21,6 +21,7 @@ from . import reference as R
 
 __all__ = [
     "GrankSums",
+    "PatellForm",
     "SignP",
     "bmp_t",
     "corrado_from_ubar",
@@ -40,6 +41,10 @@ __all__ = [
     "test_table",
     "wilcoxon_p",
 ]
+
+#: Patell's convention: each event's SCAR (Campbell, Lo & MacKinlay; the default) or its daily standardized ARs
+#: summed (:func:`.reference.daily_standardized_car`).
+PatellForm = Literal["scar", "daily"]
 
 #: How the generalized sign test's share of positive estimation residuals is made: pooled over the sample's
 #: estimation days (the kit's default), or each event's share averaged over the events (Cowan 1992).
@@ -76,7 +81,13 @@ def cross_sectional_t(car: np.ndarray) -> tuple[float, float]:
 
 
 def patell_z(scar: np.ndarray, n_est: np.ndarray, k_params: int = 2) -> tuple[float, float]:
-    """Patell (1976): Z = sum SCAR_i / sqrt(sum (n_i - k)/(n_i - k - 2)); normal p.
+    """Patell (1976) in the Campbell, Lo & MacKinlay (1997, eq. 4.4.22) SCAR form:
+    Z = sum SCAR_i / sqrt(sum (n_i - k)/(n_i - k - 2)); normal p.
+
+    Convention: each SCAR is the event's CAR over its own forecast-error standard deviation for the whole window
+    (:func:`.reference.car_variance`); packages that standardise each day's AR and sum them leave out the
+    covariance of the estimation error across the window's days and differ by up to about 8% on multi-day
+    windows (``docs/guide/engine.md``, conventions).
 
     Parameters
     ----------
@@ -363,7 +374,8 @@ def positive_share(resid: np.ndarray) -> float:
 
 def generalized_sign_z(car: np.ndarray, resid: np.ndarray | None = None, *, p: float | None = None) -> tuple[float, float]:
     """Cowan (1992) generalized sign: Z = (w - N p) / sqrt(N p (1 - p)), p the share of positive estimation
-    residuals.
+    residuals — pooled over the events' residual days here (the engine's default; Cowan averages each firm's
+    share: ``event_study(sign_p="per_firm")``, :func:`.reference.generalized_sign_z`).
 
     Parameters
     ----------
@@ -397,7 +409,8 @@ def generalized_sign_z(car: np.ndarray, resid: np.ndarray | None = None, *, p: f
 
 
 def corrado_from_ubar(ubar: np.ndarray, start: int, stop: int) -> float:
-    """Corrado (1989) rank Z for the days ``start:stop`` of *ubar* (Cowan 1992 multi-day form).
+    """The standardized rank Z for the days ``start:stop`` of *ubar*: Corrado (1989) ranks standardized as in
+    Corrado & Zivney (1992), ``U = rank / (n_i + 1) - 1/2``, cumulated over the window as Cowan (1992) does.
 
     Z = sum_{t in window} Ubar_t / sqrt(L * mean_{all t} Ubar_t^2).
 
@@ -425,7 +438,8 @@ def corrado_from_ubar(ubar: np.ndarray, start: int, stop: int) -> float:
 
 
 def corrado_rank_z(resid: np.ndarray, ar_window: np.ndarray) -> float:
-    """Corrado (1989) rank test for a multi-day window (Cowan 1992 form), the plain definition.
+    """The standardized rank test for a multi-day window, the plain definition: Corrado (1989) ranks standardized
+    as in Corrado & Zivney (1992), summed over the window as Cowan (1992) does.
 
     :func:`.reference.mean_rank_deviation` (each event's finite estimation residuals and window ARs ranked
     together, ``U = rank / (n_i + 1) - 0.5``, averaged per day), then :func:`.reference.rank_z` over the window
@@ -503,9 +517,12 @@ def wilcoxon_p(x: np.ndarray) -> float:
 
 
 def skewness_adjusted_t(x: np.ndarray) -> tuple[float, float]:
-    """Hall (1992) / Lyon, Barber & Tsai (1999): t_sa = sqrt(N)(S + g S^2/3 + g/(6N)), S = mean/sd, g = skewness.
+    """Hall (1992) / Lyon, Barber & Tsai (1999, eq. 5): t_sa = sqrt(N)(S + g S^2/3 + g/(6N)), S = mean/sd,
+    g = sum (x - mean)^3 / (N sd^3) with the N - 1 sd (scipy's ``skew(bias=False)`` differs slightly); normal p.
 
-    For long-horizon BHARs, whose positive skewness biases the plain t.
+    For long-horizon BHARs, whose positive skewness biases the plain t.  Lyon, Barber & Tsai recommend
+    bootstrapped critical values instead of the normal's: :func:`.reference.bootstrap_skewness_p`
+    (``event_study(bhar=True, bootstrap=1000)``, column ``p_skew_boot``).
 
     Parameters
     ----------
@@ -647,14 +664,17 @@ def sufficient_statistics(*, codes: np.ndarray, n_groups: int, car: np.ndarray, 
                           n_est: np.ndarray, k_params: int, ubar: np.ndarray, L_est: int, cw: np.ndarray,
                           npos: np.ndarray, rbar: np.ndarray, bhar: np.ndarray | None,
                           day0: np.ndarray | None = None, grank: GrankSums | None = None,
-                          sign_p: SignP = "pooled") -> dict[str, np.ndarray]:
+                          sign_p: SignP = "pooled", patell_sums: tuple[np.ndarray, np.ndarray] | None = None
+                          ) -> dict[str, np.ndarray]:
     """The sufficient statistics of every test of :data:`.reference.STATISTICS`, ``groups x windows`` each
     (arguments as :func:`test_table`): ``n, mean, sd, positives`` of the CARs, ``n_s, mean_s, sd_s`` of the
     SCARs, ``sum_scar, sum_var`` (Patell), ``rbar, overlap`` (Kolari-Pynnönen), ``rank_z`` (from U-bar),
     ``p0`` (the sign test's share of positive estimation residuals: pooled over the sample's estimation days, or
     averaged per event with ``sign_p="per_firm"``), the median and the Wilcoxon p from each sample's sorted CARs,
     ``n_b, mean_b, sd_b, m3_b`` of the BHARs, ``same_date`` (the share of pairs of events on one day 0) and
-    ``grank_ubar, grank_n`` (GRANK's mean generalized ranks, :class:`GrankSums`; NaN without them).
+    ``grank_ubar, grank_n`` (GRANK's mean generalized ranks, :class:`GrankSums`; NaN without them).  Patell's
+    ``sum_scar, sum_var`` are *patell_sums* when given (the daily-standardized convention,
+    :func:`.reference.daily_standardized_car`).
 
     Each window's sample is the events whose window is covered (finite CAR): the estimation-side quantities of
     the sign test (p-hat), the rank test (U-bar) and Kolari-Pynnönen (r-bar) are from those events.  Moments and
@@ -663,7 +683,7 @@ def sufficient_statistics(*, codes: np.ndarray, n_groups: int, car: np.ndarray, 
 
     Parameters
     ----------
-    codes, n_groups, car, scar, n_est, k_params, ubar, L_est, cw, npos, rbar, bhar, day0, grank, sign_p
+    codes, n_groups, car, scar, n_est, k_params, ubar, L_est, cw, npos, rbar, bhar, day0, grank, sign_p, patell_sums
         As :func:`test_table`.
 
     Returns
@@ -697,6 +717,8 @@ def sufficient_statistics(*, codes: np.ndarray, n_groups: int, car: np.ndarray, 
     s["sum_scar"], s["sum_var"] = np.empty((G, W)), np.empty((G, W))
     K.patell_sums(codes, np.ascontiguousarray(scar, dtype=np.float64), np.asarray(n_est, dtype=np.int64), k_params,
                   s["sum_scar"], s["sum_var"])
+    if patell_sums is not None:
+        s["sum_scar"], s["sum_var"] = (np.asarray(x, dtype=float) for x in patell_sums)
     offsets = np.empty(G * W + 1, dtype=np.int64)
     vals = np.empty(int(s["n"].sum()))
     K.gather_finite(codes, np.ascontiguousarray(car, dtype=np.float64), G, offsets, vals)
@@ -742,7 +764,8 @@ def sufficient_statistics(*, codes: np.ndarray, n_groups: int, car: np.ndarray, 
 def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.ndarray, n_est: np.ndarray,
                k_params: int, ubar: np.ndarray, L_est: int, cw: np.ndarray, npos: np.ndarray, rbar: np.ndarray,
                bhar: np.ndarray | None, day0: np.ndarray | None = None, grank: GrankSums | None = None,
-               sign_p: SignP = "pooled", bootstrap: int = 0, seed: int = 0) -> dict[str, np.ndarray]:
+               sign_p: SignP = "pooled", bootstrap: int = 0, seed: int = 0,
+               patell_sums: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Every statistic per group (``codes`` in ``0..n_groups-1``) and CAR window: the sufficient statistics of
     :func:`sufficient_statistics`, then each formula of :mod:`.reference`, row by row of
     :data:`.reference.STATISTICS`.
@@ -756,8 +779,9 @@ def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.nd
     events on one date without it); *grank* GRANK's sums (:func:`grank_sums`; no GRANK without them);
     *sign_p* how the generalized sign test's p-hat is made (``"pooled"`` over the sample's estimation days, or
     ``"per_firm"``: each event's share averaged, as Cowan 1992); *bootstrap* the resamples of the bootstrapped
-    skewness-adjusted t of the BHARs (0: none; :func:`.reference.bootstrap_skewness_p`, seeded by *seed*).
-    Rows are group-major.
+    skewness-adjusted t of the BHARs (0: none; :func:`.reference.bootstrap_skewness_p`, seeded by *seed*);
+    *patell_sums* Patell's sums in the daily-standardized convention (``groups x windows`` each; the SCAR form
+    without them).  Rows are group-major.
 
     Parameters
     ----------
@@ -767,7 +791,7 @@ def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.nd
         ``events x windows`` CARs, standardised CARs and BHARs (*bhar* None: no skewness-adjusted t).
     n_est, k_params, L_est
         Each event's estimation length, the model's parameters and the estimation window's length.
-    ubar, cw, npos, rbar, day0, grank, sign_p, bootstrap, seed
+    ubar, cw, npos, rbar, day0, grank, sign_p, bootstrap, seed, patell_sums
         As above.
 
     Returns
@@ -788,7 +812,7 @@ def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.nd
     """
     s = sufficient_statistics(codes=codes, n_groups=n_groups, car=car, scar=scar, n_est=n_est, k_params=k_params,
                               ubar=ubar, L_est=L_est, cw=cw, npos=npos, rbar=rbar, bhar=bhar, day0=day0, grank=grank,
-                              sign_p=sign_p)
+                              sign_p=sign_p, patell_sums=patell_sums)
     lo, hi = R.t_interval(s["n"], s["mean"], s["sd"])
     with np.errstate(invalid="ignore", divide="ignore"):
         out = {"n": s["n"], "mean_car": s["mean"], "median_car": s["median"], "ci_low": lo, "ci_high": hi,
