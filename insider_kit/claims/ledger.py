@@ -345,8 +345,9 @@ def adjust_pvalues(p: pd.Series) -> pd.DataFrame:
     return out
 
 
-#: The verdict statistics of :func:`verdict_statistic` and the other kinds of claims, in words.
+#: The verdict statistic of most claims, in words: the two-way clustered t.
 CLUSTERED_T = "two-way clustered t (firm, month)"
+#: The verdict statistic of a claim of a mean whose events the validity rule finds cross-correlated, in words.
 KP_T = "Kolari-Pynnönen t (cross-correlated overlapping windows)"
 
 

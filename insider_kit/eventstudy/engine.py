@@ -635,15 +635,18 @@ def _grank_sums(spec: _Spec, dz: _Design, gcodes: np.ndarray, G: int, scar: np.n
             sd[:, w] = np.where(c > 1, np.sqrt(np.bincount(gcodes, weights=dev**2, minlength=G) / (c - 1)), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         star = scar / sd[gcodes]
-    sums = None
-    step = 20_000
-    for a in range(0, len(jj), step):
-        ix = np.arange(a, min(a + step, len(jj)))
-        res_ = np.empty((len(ix), spec.L_est))
-        K.est_residuals(dz.m, dz.days, jj, dd + dz.lead, coef, ix, res_)  # (the kernels' day indices)
-        sums = S.grank_sums(res_ / np.sqrt(sig2[ix])[:, None], star[ix], gcodes[ix], G, sums)
-    assert sums is not None
-    return sums
+    def run(s0: int, s1: int) -> S.GrankSums:  # (chunks of events shared by the cores, each with its own sums)
+        part = None
+        for a in range(s0, s1, 4096):
+            ix = np.arange(a, min(a + 4096, s1))
+            res_ = np.empty((len(ix), spec.L_est))
+            K.est_residuals(dz.m, dz.days, jj, dd + dz.lead, coef, ix, res_)  # (the kernels' day indices)
+            part = S.grank_sums(res_ / np.sqrt(sig2[ix])[:, None], star[ix], gcodes[ix], G, part)
+        assert part is not None
+        return part
+
+    parts = K.share_chunks(run, len(jj), chunk=8192)
+    return S.GrankSums(np.sum([q.sums for q in parts], axis=0), np.sum([q.counts for q in parts], axis=0))
 
 
 def _daily_patell(spec: _Spec, dz: _Design, gcodes: np.ndarray, G: int, car: np.ndarray, jj: np.ndarray,
