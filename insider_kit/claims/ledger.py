@@ -825,7 +825,8 @@ def ledger_table(study: ClaimsData, *, model: Model, window: tuple[int, int], ne
     ev = study.events
     w = (min(-5, window[0]), window[1])
     common: dict[str, Any] = {"model": model, "estimation": (-250, -21), "window": w,
-                              "car_windows": [(-5, -1), window], "min_estimation": 60, "max_loss": 0.9}
+                              "car_windows": [(-5, -1), window], "min_estimation": 60, "max_loss": 0.9,
+                              "grank": False}  # (the ledger reads the clustered and KP statistics, not GRANK)
     # (grouped by direction: a purchase and a sale of one firm on one day are two events, not duplicates)
     try:
         res = event_study(ev, study.panel, group="direction", **common)
