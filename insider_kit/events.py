@@ -210,6 +210,11 @@ def _in_event_direction(t: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     """The trades of each event in the event's direction (the sign of its net shares; events that net to zero
     are left out), with ``direction``, sorted by event, owner, trade date and line: the key and
     :data:`_CARRIED` columns."""
+    # a trade without a day 0 (no filing date in filing-dated events) or issuer is in no event (ngroup would
+    # give it NaN, and NaN cast to an integer id is garbage)
+    has_key = t[key].notna().all(axis=1).to_numpy()
+    if not has_key.all():
+        t = t[has_key].copy()
     t["value_f"] = t["value"].fillna(0.0)
     t["plan_shares"] = np.where(t["plan"], t["shares"].fillna(0.0), 0.0)
     # each event as an integer id in the sorted order of its key (text keys sort as Python's str): every later

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .errors import DataError
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -341,6 +343,8 @@ def plot_forest(table: pd.DataFrame, *, ax: Axes | None = None, label: str = "cl
     import matplotlib.pyplot as plt
 
     t = table[np.isfinite(table[est].astype(float))]
+    if t.empty:
+        raise DataError("no row has an estimate to plot", hint=f"the table's {est!r} column is missing everywhere")
     parts = [(None, t)] if group is None else [(g, d) for g, d in t.groupby(group, sort=False)]
     if group is None:
         axes = [_ax(ax, (8, 0.42 * len(t) + 1.6))]

@@ -343,6 +343,20 @@ def _flagged_table(study: Study, res: EventStudyResult | None, big_move: float, 
     return table[cols], effect
 
 
+def _short_estimation_finding(res: EventStudyResult) -> list[str]:
+    """A finding on the studied events whose estimation window holds under 90% of its days (a stock whose prices
+    start inside the window, or gaps): their variances, and so their test statistics, rest on fewer days."""
+    e0, e1 = res.estimation
+    full = e1 - e0 + 1
+    n_est = res.events["n_est"].to_numpy()
+    short = n_est < 0.9 * full
+    if not short.any():
+        return []
+    return [f"{int(short.sum()):,} of {len(n_est):,} studied events have fewer than {int(0.9 * full)} of the {full} "
+            f"estimation days (median {int(np.median(n_est[short])):,}): the stock's prices start inside the "
+            "estimation window, or have gaps; their standardized statistics rest on fewer days."]
+
+
 def data_quality(study: Study, *, big_move: float = 0.5, flat_run: int = 10) -> QualityReport:
     """The data-quality report of *study* (module docstring).
 
@@ -396,6 +410,7 @@ def data_quality(study: Study, *, big_move: float = 0.5, flat_run: int = 10) -> 
         findings.insert(0, f"{studied:,} of {len(ev):,} events are studied for CAR(0,60) (the kit's standard "
                         f"study: market-adjusted, estimation -250..-21 with 60+ returns); {len(ev) - studied:,} "
                         "are not, by reason below.")
+        findings.extend(_short_estimation_finding(res))
     surv = _coverage_findings(study, warnings, findings)
     susp, effect = _flagged_table(study, res, big_move, flat_run, findings)
     cal = pd.DataFrame(columns=["ticker", "days_without_market"])

@@ -30,7 +30,7 @@ import pandas as pd
 from . import __version__
 from ._io import atomic_write_bytes, atomic_write_text
 from .config import DataPaths
-from .errors import ConfigError
+from .errors import ConfigError, DataError
 from .tables import fmt_count, fmt_pct, fmt_pvalue, glossary_html, style_table
 
 if TYPE_CHECKING:
@@ -39,9 +39,11 @@ if TYPE_CHECKING:
 __all__ = [
     "COMPONENTS_CSS",
     "CSS",
+    "FILING_DATES",
     "NOTEBOOK_QUESTIONS",
     "PACKAGE_NOTEBOOKS",
     "SOLUTION_TAG",
+    "STUDIED_EVENTS",
     "TEACHING_ONLY",
     "ClaimPage",
     "RenderResult",
@@ -53,6 +55,7 @@ __all__ = [
     "render_reports",
     "student_edition",
     "to_notebook",
+    "unstudiable",
 ]
 
 #: What each notebook answers, one line each (the landing page lists them).
@@ -478,11 +481,14 @@ def claim_pages(study: Study, ledger: pd.DataFrame, *, model: str, window: tuple
     from .eventstudy import event_study
     from .plots import plot_caar
 
-    res = event_study(study.events, study.panel, model=model, window=(min(-5, window[0]), window[1]),  # type: ignore[arg-type]
-                      car_windows=[window], min_estimation=60, max_loss=0.9, group="direction")
-    sel = Selections(res.events)
+    try:
+        res = event_study(study.events, study.panel, model=model, window=(min(-5, window[0]), window[1]),  # type: ignore[arg-type]
+                          car_windows=[window], min_estimation=60, max_loss=0.9, group="direction")
+        sel: Selections | None = Selections(res.events)
+        grids = claim_grids(study)
+    except DataError:  # (no event, or too few, can be studied: each claim's page says why, from the ledger)
+        sel, grids = None, {}
     led = ledger.set_index("id")
-    grids = claim_grids(study)
     pages = []
     for c in CLAIMS:
         r = led.loc[c.id]
@@ -496,7 +502,7 @@ def claim_pages(study: Study, ledger: pd.DataFrame, *, model: str, window: tuple
         events = None
         if r.get("reason"):
             body.append(f"<p><b>Not testable</b>: {html.escape(str(r['reason']))}</p>")
-        if c.select is not None and not r.get("reason"):
+        if c.select is not None and not r.get("reason") and sel is not None:
             a, b = c.select(sel)
             la, lb = c.labels
             lab = np.where(a, la, np.where(b if b is not None else np.zeros(len(a), bool), lb, ""))
@@ -587,9 +593,12 @@ def _index(study: Study, ledger: pd.DataFrame, res: RenderResult, manifest: dict
 
     cov = manifest["coverage"]
     w = tuple(ledger.attrs.get("settings", {}).get("window", (0, 60)))
-    ax = plot_forest(ledger.assign(quantity=ledger["id"].map(_quantities(w))), label="claim", group="quantity",
-                     title="Claims: estimate and 95% CI, by the quantity measured", synthetic=study.synthetic)
-    forest = f"<img class='figure' alt='forest plot of the claims' src='data:image/png;base64,{_png(ax)}'>"
+    if np.isfinite(ledger["estimate"].astype(float)).any():
+        ax = plot_forest(ledger.assign(quantity=ledger["id"].map(_quantities(w))), label="claim", group="quantity",
+                         title="Claims: estimate and 95% CI, by the quantity measured", synthetic=study.synthetic)
+        forest = f"<img class='figure' alt='forest plot of the claims' src='data:image/png;base64,{_png(ax)}'>"
+    else:
+        forest = "<p><b>No claim has an estimate on these data</b>: each says why in the ledger below.</p>"
     nb_items = []
     for r in res.rendered:
         q = html.escape(NOTEBOOK_QUESTIONS.get(r.stem, ""))
@@ -637,8 +646,8 @@ def _index(study: Study, ledger: pd.DataFrame, res: RenderResult, manifest: dict
                    "filing became public.") + "</p>")
     dating = ""
     if study.dated_by == "trade":
-        dating = ("<p class='notice'><b>Dated by trade only.</b> These data carry no filing dates ("
-                  + html.escape(str(study.meta.get("dating", "") or "trade dates only"))
+        dating = ("<p class='notice'><b>Dated by trade only</b> ("
+                  + html.escape(str(study.meta.get("dating", "") or "the data carry trade dates only"))
                   + "): day 0 of every event is the trade date, which an outside investor did not know yet, so the "
                   "estimates include what happened before the trades were public; the claims that need a filing "
                   "date are not testable.</p>")
@@ -740,6 +749,11 @@ def headline(ledger: pd.DataFrame) -> str:
         return (f"{what} <b>{fmt_pct(r['estimate'])}</b> [{fmt_pct(r['ci_low'])}, {fmt_pct(r['ci_high'])}], "
                 f"N = {n} (“{html.escape(str(r['claim']))}”: {_badge(str(r['verdict']))})")
 
+    ids = [c for c in ("purchases_positive", "sales_little_information", "buys_stronger_than_sales") if c in led.index]
+    whys = {str(led.loc[c, "reason"]) for c in ids if not np.isfinite(float(led.loc[c, "estimate"]))}  # type: ignore[arg-type]
+    if ids and len(whys) == 1 and all(not np.isfinite(float(led.loc[c, "estimate"])) for c in ids):  # type: ignore[arg-type]
+        return ("<p class='headline'><b>No answer on these data</b>: purchases and sales are not testable ("
+                + html.escape(whys.pop()) + ").</p>")
     items = [part("purchases_positive", f"purchases are followed by a mean CAR({w[0]},{w[1]}) of"),
              part("sales_little_information", "sales by"),
              part("buys_stronger_than_sales", "purchases minus sign-flipped sales:")]
@@ -844,24 +858,74 @@ PACKAGE_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 #: The notebook metadata (``insider_kit: {needs: teaching_market}`` in a jupytext header) of a teaching notebook
 #: that needs the teaching market's planted truth: skipped, with a note, on real data.
 TEACHING_ONLY = "teaching_market"
+#: The notebook metadata (``insider_kit: {needs: studied_events}``) of a notebook whose every section is an event
+#: study: skipped, with the reason, on data where no event can be studied.
+STUDIED_EVENTS = "studied_events"
+#: The notebook metadata (``insider_kit: {needs: filing_dates}``) of a notebook about when trades became public
+#: (the market's net purchase ratio, portfolios bought after the filing): skipped on trade-dated data.
+FILING_DATES = "filing_dates"
 
 
-def _skip_teaching(nbs: list[Path], synthetic: bool, res: RenderResult) -> list[Path]:
-    """The notebooks to run: on real data, those that need the teaching market are left out and noted."""
-    if synthetic:
-        return nbs
-    import nbformat
+def _needs(nb: Path) -> set[str]:
+    """What notebook *nb* declares it needs (its ``insider_kit: {needs: ...}`` metadata: one name or a list)."""
+    import jupytext
 
+    meta = jupytext.read(str(nb)).metadata.get("insider_kit", {})  # (a jupytext source or a notebook)
+    need = meta.get("needs", ()) if isinstance(meta, dict) else ()
+    return {need} if isinstance(need, str) else set(need)
+
+
+def _skip_notebooks(nbs: list[Path], study: Study, unstudiable: str, res: RenderResult) -> list[Path]:
+    """The notebooks to run: on real data, those that need the teaching market are left out; where no event
+    can be studied (*unstudiable* says why), those that study events; on trade-dated data, those about when
+    trades became public.  Each is noted with its reason."""
     keep = []
     for nb in nbs:
-        meta = nbformat.read(str(nb), as_version=4).metadata.get("insider_kit", {})
-        if isinstance(meta, dict) and meta.get("needs") == TEACHING_ONLY:
+        need = _needs(nb)
+        if TEACHING_ONLY in need and not study.synthetic:
             res.skipped[nb.stem] = ("a teaching notebook: it needs the teaching market's planted truth "
                                     "(insider-kit sample), not real data")
-            print(f"skipped {nb.stem}: {res.skipped[nb.stem]}")
+        elif STUDIED_EVENTS in need and unstudiable:
+            res.skipped[nb.stem] = "no event can be studied on these data (the landing page says why)"
+        elif FILING_DATES in need and study.dated_by == "trade":
+            res.skipped[nb.stem] = ("it needs when each trade became public (filing dates); these data are dated "
+                                    "by trade date only")
         else:
             keep.append(nb)
+            continue
+        print(f"skipped {nb.stem}: {res.skipped[nb.stem]}")
     return keep
+
+
+def unstudiable(study: Study) -> str:
+    """Why no event of *study* can be studied by the kit's standard event study ('' when some can): the data's
+    price histories too short for the estimation window, tickers without prices, ...
+
+    Parameters
+    ----------
+    study
+        A loaded study.
+
+    Returns
+    -------
+    str
+        The reason, with the main reasons events were dropped; empty when at least one event can be studied.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> unstudiable(ik.load_study("sample"))
+    ''
+    """
+    from .quality import standard_study
+
+    if study.events.empty:
+        return "the data hold no open-market purchase or sale with a price"
+    try:
+        res = standard_study(study.events, study.panel, tests=False, max_loss=None)
+    except DataError as exc:
+        return exc.message + (f" ({exc.hint})" if exc.hint else "")
+    return "" if len(res.events) else "no event could be used"
 
 
 def _declared(nbs: list[Path], p: dict[str, Any], given: dict[str, Any] | None) -> dict[Path, dict[str, Any]]:
@@ -981,8 +1045,13 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
     study = load_study(Path(data), progress=progress)
     print(f"running the claims ledger on {len(study.events):,} events ...", flush=True)
     ledger = run_ledger(study, **_ledger_settings(p))
-    print("computing the robustness grids ...", flush=True)
-    claim_grids(study)  # the robustness and claim grids, kept with the study: notebook 02 and the claim pages read them
+    why_not = unstudiable(study)
+    if why_not:
+        print(f"no event can be studied on these data: {why_not}; every claim says why it is not testable, and "
+              "the notebooks that study events are skipped", flush=True)
+    else:
+        print("computing the robustness grids ...", flush=True)
+        claim_grids(study)  # the robustness and claim grids, kept with the study: notebook 02 and the claim pages read them
     atomic_write_text(out / "claims.csv", ledger.assign(synthetic=study.synthetic).to_csv(index=False))
     manifest = _manifest(study, p)
     atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, default=str))
@@ -990,7 +1059,7 @@ def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
 
     write_mathjax(out / "_static")  # pages that work offline and from file://: MathJax beside them, no CDN script
     exporter = html_exporter(static_url="_static", hide_code=hide_code)
-    nbs = _skip_teaching(nbs, study.synthetic, res)
+    nbs = _skip_notebooks(nbs, study, why_not, res)
 
     def run(nb: Path) -> tuple[Path, float, str | None]:
         t1 = time.time()

@@ -221,6 +221,9 @@ def net_insider_sales(transactions: pd.DataFrame, prices: pd.DataFrame, start: s
     start = pd.Timestamp(start)
     end = pd.Timestamp(end) if end is not None else None
     t = trade_table(transactions, codes=("P", "S"))
+    if len(t) and t["public_date"].isna().all():
+        raise DataError("no trade has a public (filing) date: net insider sales since a date count trades from the "
+                        "day they became public", hint="import the trades with their filing dates")
     t = t[t["ticker"].notna() & (t["public_date"] >= start)]
     if end is not None:
         t = t[t["public_date"] <= end]

@@ -162,7 +162,7 @@ class StudyCache:
         self.tables: dict[str, pd.DataFrame] = {}  # derived tables (also in the persistent study)
         self.values: dict[str, Any] = {}  # derived values kept in memory only
         self.pending: dict[str, Any] = {}  # event variant key -> the worker's Future (Study.prefetch)
-        self.owner: weakref.ref[Any] | None = None  # the study this cache belongs to (set by Study)
+        self.owner: Any = None  # a weak reference to the study this cache belongs to (set by Study)
         self._sources = dict(sources or {})
 
     def loaded(self, name: str) -> bool:

@@ -113,3 +113,36 @@ def test_a_known_delisting_return_covers_the_window() -> None:
     res = event_study(ev, dataclasses.replace(panel, delisted=flags), **kw)
     ar = (rets["Z03"] - mkt).to_numpy()[end - 10: end + 1]
     assert res.car[(0, 60)].iloc[0] == pytest.approx(ar.sum(), abs=1e-12)
+
+
+def test_short_price_histories_are_studied_and_reported(default_market) -> None:  # type: ignore[no-untyped-def]
+    """With every stock's prices starting late (the first 200 trading days cut), events in the first year are
+    studied on the estimation days their stock has (60 or more) instead of dropped, and the data-quality
+    section counts the studied events whose estimation window is short, with the median days."""
+    import dataclasses
+
+    import insider_kit as ik
+    from insider_kit.quality import data_quality, standard_study
+
+    study = ik.load_study(default_market)
+    p = study.panel
+    vals = np.array(p.values)
+    vals[:200] = np.nan
+    cut = dataclasses.replace(study, panel=dataclasses.replace(p, values=vals))
+    full = standard_study(study.events, p, tests=False)
+    short = standard_study(cut.events, cut.panel, tests=False)
+    d0 = p.dates.searchsorted(pd.to_datetime(short.events["day0"]))
+    early = (d0 - 250 < 200) & (d0 - 21 >= 200 + 60)  # estimation window starts before the cut, 60+ days after it
+    assert early.sum() > 20
+    n_est = short.events["n_est"].to_numpy()
+    assert (n_est[early] < 230).all() and (n_est[early] >= 60).all()
+    # an event's CAR does not depend on its estimation window under the market-adjusted model
+    both = short.events.index.intersection(full.events.index)
+    np.testing.assert_allclose(short.car.loc[both, (0, 60)], full.car.loc[both, (0, 60)], rtol=0, atol=1e-12)
+    # the quality section counts them (the teaching market's own newly listed stocks have short windows too)
+    def counted(s: ik.Study) -> int:
+        found = [f for f in data_quality(s).findings if "estimation days (median" in f]
+        return int(found[0].split(" of ")[0].replace(",", "")) if found else 0
+
+    n_short = int((short.events["n_est"] < 207).sum())
+    assert counted(cut) == n_short > int((full.events["n_est"] < 207).sum()) == counted(study)

@@ -118,3 +118,45 @@ def test_the_real_trade_dated_file_gets_reasons_not_verdicts(real: Path, tmp_pat
         if r["verdict"] == "not testable":
             assert r["reason"], cid
     assert led.loc["pre_filing_information", "verdict"] == "not testable"
+    # the report: no event has 60 days of prices before it, so the event-study notebooks are skipped with the
+    # reason, the market-timing notebook (it needs filing dates) too, and the rest render without a failure
+    out = tmp_path / "report"
+    assert main(["-q", "report", "--data", str(data), "--out", str(out)]) == 0
+    page = (out / "index.html").read_text()
+    assert "No answer on these data" in page and "too little estimation data" in page
+    assert "FAILED" not in page
+    for stem in ("00_quickstart", "02_buy_vs_sell", "03_when_selling_matters", "07_screen", "08_dose_response",
+                 "04_market_timing"):
+        assert not (out / f"{stem}.html").exists(), stem
+    assert (out / "01_data_tour.html").exists() and (out / "06_company.html").exists()
+
+
+def test_no_event_can_be_studied_is_said_once_with_its_reason(tmp_path: Path) -> None:
+    """``reports.unstudiable`` names why no event can be studied (here: no ticker has prices), the headline says
+    there is no answer (once, with the reason) instead of three "not testable" clauses, and the notebooks that
+    study events or need filing dates are skipped with their reasons."""
+    import dataclasses
+
+    from insider_kit import reports
+    from insider_kit.sample import generate_sample
+
+    root = tmp_path / "s"
+    generate_sample(root, seed=3, progress=False)
+    study = ik.load_study(root)
+    assert reports.unstudiable(study) == ""
+    bare = dataclasses.replace(study, events=study.events.assign(ticker="NOPE"))
+    why = reports.unstudiable(bare)
+    assert "no prices for ticker" in why
+    led = ik.run_ledger(bare)
+    assert set(led["verdict"]) == {"not testable"}
+    h = reports.headline(led)
+    assert "No answer on these data" in h and h.count("not testable") == 1
+    res = reports.RenderResult()
+    nbs = sorted(reports.PACKAGE_NOTEBOOKS.glob("*.py"))
+    kept = {nb.stem for nb in reports._skip_notebooks(nbs, bare, why, res)}
+    assert {"02_buy_vs_sell", "03_when_selling_matters", "08_dose_response", "07_screen"} <= set(res.skipped)
+    assert {"01_data_tour", "04_market_timing", "06_company"} <= kept  # (filing-dated: 04 runs)
+    traded = dataclasses.replace(study, dated_by="trade")
+    res2 = reports.RenderResult()
+    kept2 = {nb.stem for nb in reports._skip_notebooks(nbs, traded, "", res2)}
+    assert "04_market_timing" in res2.skipped and "02_buy_vs_sell" in kept2

@@ -428,3 +428,23 @@ def test_transaction_class_equals_its_row_by_row_definition() -> None:
         want.append(cls)
     assert got == want
     assert "exercise_and_sell" in got
+
+
+def test_a_trade_without_a_filing_date_is_in_no_filing_dated_event() -> None:
+    """A trade with no filing date has no day 0 in filing-dated events: it is in no event (its group id was NaN cast
+    to an integer, a RuntimeWarning and a garbage id), and the other trades' events are as without it."""
+    import warnings
+
+    rows = [{"trade": "2021-03-01", "filed": "2021-03-02", "code": "P", "owner": "A"},
+            {"trade": "2021-03-01", "filed": "2021-03-02", "code": "P", "owner": "B"},
+            {"trade": "2021-05-03", "code": "S", "owner": "C"}]
+    tx = mk(rows)
+    tx.loc[2, "filing_date"] = pd.NaT
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ev = ik.build_events(tx, signals=False)
+        alone = ik.build_events(tx.iloc[:2], signals=False)
+        traded = ik.build_events(tx, date="trade", signals=False)
+    pd.testing.assert_frame_equal(ev.reset_index(drop=True), alone.reset_index(drop=True))
+    assert one(ev, "2021-03-02")["n_insiders"] == 2 and len(ev) == 1
+    assert len(traded) == 2 and one(traded, "2021-05-03")["direction"] == "sell"  # (dated by trade, it counts)

@@ -456,6 +456,8 @@ def _run(returns: ReturnsPanel, spec: _Spec, prep: _Prepared, dz: _Design) -> _F
     G = len(labels) * P
     jj, dd = prep.j[prep.idx_ok], prep.d0[prep.idx_ok]
     dk = dd + dz.lead  # (the kernels' day indices: their arrays start dz.lead days before the panel)
+    # (the coverage rule's fit-free part, for the tests' coverage patterns: each block only compares its counts)
+    inside, need = _coverage_rule(returns, spec, jj, dd) if tests else (np.empty((0, W), bool), np.empty((0, W), np.int32))
     # sort keys of the rank test: (fixed-point value << pb) | position, in 32 bits when the positions leave >= 20
     pb = max(1, int(np.ceil(np.log2(Lr))))
     kdt = np.uint32 if pb <= 12 else np.uint64
@@ -474,7 +476,7 @@ def _run(returns: ReturnsPanel, spec: _Spec, prep: _Prepared, dz: _Design) -> _F
             K.abnormal(dz.m, dz.days, jj, dk, ix, bhar, keys, pb, missing, out)
             if not tests:
                 continue
-            cov = _window_coverage(returns, spec, jj[ix], dd[ix], car_n[ix])
+            cov = inside[ix] & (car_n[ix] >= need[ix])  # (_window_coverage, its fit-free part computed once)
             pattern = cov.astype(np.int64) @ (1 << np.arange(W, dtype=np.int64)) if P > 1 else 0
             usable[ix] = np.where((n_est[ix] >= spec.min_estimation) & np.isfinite(coef[ix, 0]) & (sig2[ix] > 0)
                                   & cov.any(axis=1), gcodes[ix] * P + pattern, -1)
@@ -547,8 +549,10 @@ def _assemble(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec, prep: _P
             hint="check tickers and dates, or pass a larger max_loss",
         )
     if len(idx_used) == 0:
-        found = [DropReason(r).text for r in np.unique(reason[idx_drop])]
-        raise DataError("no event could be used", hint="see the reasons: " + "; ".join(found[:3]))
+        top = pd.Series([DropReason(r).text for r in reason[idx_drop]]).value_counts().head(3)
+        raise DataError("no event could be used; main reasons: " + "; ".join(f"{r} ({c:,})" for r, c in top.items()),
+                        hint=f"an event needs prices for its ticker and at least {spec.min_estimation} days of returns in "
+                        f"its estimation window {spec.estimation} (relative trading days)")
 
     stats = None
     groups: tuple[np.ndarray, list[str]] | Callable[[], tuple[np.ndarray, list[str]]]
@@ -719,16 +723,24 @@ def _window_coverage(returns: ReturnsPanel, spec: _Spec, jj: np.ndarray, dd: np.
     :func:`event_study`, Notes: coverage): the window between the stock's first and last return (or ending
     after a known delisting return), and at least ``min_window_share`` of its days (up to a delisting) with an
     abnormal return."""
+    inside, need = _coverage_rule(returns, spec, jj, dd)
+    return inside & (car_n >= need)
+
+
+def _coverage_rule(returns: ReturnsPanel, spec: _Spec, jj: np.ndarray, dd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The part of :func:`_window_coverage` known before the fit, ``events x windows`` each: whether the window
+    lies in the stock's own span, and how many of its days need an abnormal return."""
     first, last = PC.series_span(returns)
     fj, lj = first[jj], last[jj]
     dl = _delisted(returns)[jj]
-    out = np.empty((len(jj), len(spec.cws)), dtype=bool)
+    inside = np.empty((len(jj), len(spec.cws)), dtype=bool)
+    need = np.empty((len(jj), len(spec.cws)), dtype=np.int32)
     for w, (a, b) in enumerate(spec.cws):
         start, end = dd + a, dd + b
-        inside = (start >= fj) & ((end <= lj) | (dl & (start <= lj)))
+        inside[:, w] = (start >= fj) & ((end <= lj) | (dl & (start <= lj)))
         days = np.minimum(end, lj) - start + 1  # the window's days up to the stock's last return
-        out[:, w] = inside & (car_n[:, w] >= np.floor(spec.min_window_share * np.maximum(days, 1) + 1e-9))
-    return out
+        need[:, w] = np.floor(spec.min_window_share * np.maximum(days, 1) + 1e-9)
+    return inside, need
 
 
 def _delisted(returns: ReturnsPanel) -> np.ndarray:

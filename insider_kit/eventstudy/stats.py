@@ -292,10 +292,35 @@ def mean_window_overlap(day0: np.ndarray, length: int) -> float:
     0.6666666666666666
     """
     d = np.asarray(day0, dtype=np.int64)
-    n = len(d)
+    if len(d) < 2 or length < 1:
+        return np.nan
+    return overlap_from_counts(np.bincount(d - d.min()).astype(np.float64), length)
+
+
+def overlap_from_counts(c: np.ndarray, length: int) -> float:
+    """:func:`mean_window_overlap` from the events' counts per calendar day (``c[t]``: events on day t).
+
+    Parameters
+    ----------
+    c
+        Events per day (consecutive days).
+    length
+        The CAR window's length in trading days.
+
+    Returns
+    -------
+    float
+        The mean overlap share (NaN for fewer than two events).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> overlap_from_counts(np.array([2.0, 0, 0, 0, 0, 1.0]), 10) == mean_window_overlap(np.array([10, 10, 15]), 10)
+    True
+    """
+    n = float(c.sum())
     if n < 2 or length < 1:
         return np.nan
-    c = np.bincount(d - d.min()).astype(np.float64)
     tot = float((c * (c - 1.0)).sum() / 2.0) * length
     for k in range(1, min(length, len(c))):
         tot += float(c[:-k] @ c[k:]) * (length - k)
@@ -639,7 +664,12 @@ def _median_sorted(v: np.ndarray) -> float:
 
 def _window_sums(codes: np.ndarray, fin: np.ndarray, x: np.ndarray, G: int) -> np.ndarray:
     """``groups x windows``: the sum of *x* over each group's events whose window is covered (*fin*)."""
-    return np.stack([np.bincount(codes[fin[:, k]], weights=x[fin[:, k]], minlength=G) for k in range(fin.shape[1])], 1)
+    out = np.empty((G, fin.shape[1]))
+    for k in range(fin.shape[1]):
+        # (a window covered for every event, the usual case, needs no mask; an event it does not cover weighs 0)
+        w = x if fin[:, k].all() else np.where(fin[:, k], x, 0.0)
+        out[:, k] = np.bincount(codes, weights=w, minlength=G)
+    return out
 
 
 def sufficient_statistics(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.ndarray,
@@ -722,10 +752,14 @@ def sufficient_statistics(*, codes: np.ndarray, n_groups: int, car: np.ndarray, 
     s["overlap"] = np.ones((G, W))
     s["same_date"] = np.ones((G, W))
     if day0 is not None:  # (the events that count in each window: those whose window is covered)
-        for g in range(G):
-            ing = codes == g
-            s["overlap"][g] = [mean_window_overlap(day0[ing & fin[:, k]], int(b - a)) for k, (a, b) in enumerate(cw)]
-            s["same_date"][g] = [mean_window_overlap(day0[ing & fin[:, k]], 1) for k in range(W)]
+        d = np.asarray(day0, dtype=np.int64)
+        span = int(d.max()) + 1 if len(d) else 1
+        counts: np.ndarray = np.zeros((G, span))
+        for k, (a, b) in enumerate(cw):
+            if not (k and np.array_equal(fin[:, k], fin[:, k - 1])):  # (else: the window before's events)
+                counts = np.bincount(codes[fin[:, k]] * span + d[fin[:, k]], minlength=G * span).reshape(G, span)
+            s["overlap"][:, k] = [overlap_from_counts(counts[g].astype(np.float64), int(b - a)) for g in range(G)]
+            s["same_date"][:, k] = [overlap_from_counts(counts[g].astype(np.float64), 1) for g in range(G)]
     ubar = np.asarray(ubar, dtype=float)
     if ubar.ndim == 2:  # one U-bar per group for every window
         ubar = np.broadcast_to(ubar[:, None, :], (G, W, ubar.shape[1]))

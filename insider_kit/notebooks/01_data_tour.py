@@ -86,11 +86,16 @@ from insider_kit.screens import net_insider_sales
 # (the data's own last event, not today's date nor the last price: a market file may run past the trades)
 last_event = pd.to_datetime(study.events["date"]).max()
 start = (last_event - pd.DateOffset(months=6)) if since == "auto" else pd.Timestamp(since)
-ns = net_insider_sales(study.transactions, study.prices, start)
-print(f"since {start:%Y-%m-%d}: {len(ns)} stocks with open-market insider trades")
-ns.head(top_n)
+try:
+    ns = net_insider_sales(study.transactions, study.prices, start)
+    print(f"since {start:%Y-%m-%d}: {len(ns):,} stocks with open-market insider trades")
+    display(ns.head(top_n))
+except ik.DataError as exc:  # (trade-dated data: no trade has a public date)
+    ns = None
+    display(Markdown(f"**Not shown**: {exc}"))
 
 # %%
 from insider_kit.plots import plot_net_sales
 
-ax = plot_net_sales(ns, synthetic=study.synthetic)
+if ns is not None:
+    ax = plot_net_sales(ns, synthetic=study.synthetic)

@@ -1,5 +1,7 @@
 # ---
 # jupyter:
+#   insider_kit:
+#     needs: studied_events
 #   jupytext:
 #     formats: py:percent
 #     text_representation:

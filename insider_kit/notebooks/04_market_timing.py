@@ -1,5 +1,7 @@
 # ---
 # jupyter:
+#   insider_kit:
+#     needs: filing_dates
 #   jupytext:
 #     formats: py:percent
 #     text_representation:
