@@ -72,7 +72,7 @@ numpydoc_validation_exclude = {r"\.__init__$", *generate.literal_aliases()}
 nitpicky = True
 nitpick_ignore_regex = [
     ("py:.*", r"(pandas|pd|numpy|np|scipy|statsmodels|matplotlib|pyarrow|numba|requests|lxml|tqdm|papermill)(\..*)?"),
-    ("py:.*", r"(pathlib|collections|datetime|os|typing|argparse|concurrent|enum|dataclasses|io|zipfile)(\..*)?"),
+    ("py:.*", r"(pathlib|collections|datetime|os|typing|argparse|concurrent|enum|dataclasses|io|zipfile|weakref)(\..*)?"),
     ("py:.*", r"(Axes|Figure|Path|Sequence|Callable|Iterable|Iterator|Mapping|Any|Literal)"),
     ("py:class", r"(dict|list|tuple|set|frozenset)\[.*|.*\]"),  # pieces of a generic annotation
 ]

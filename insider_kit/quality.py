@@ -133,14 +133,15 @@ class QualityReport:
         out = f"<h3>Data quality</h3><ul>{warn}{items}</ul>"
         if len(self.dropped_events):
             out += "<p>Events not studied for CAR(0,60), by reason</p>" + style_table(
-                self.dropped_events, count=("events",), percent=("share",))
+                self.dropped_events, count=("events",), percent=("share",), auto=True)
         if len(self.effect):
             out += ("<p>What the excluded data errors would have done to the mean CAR(0,60)</p>"
                     + style_table(self.effect, percent=("mean CAR (errors excluded)", "mean CAR (errors kept)",
-                                                        "difference"), count=("events", "events touched")))
+                                                        "difference"), count=("events", "events touched"), auto=True))
         if len(self.suspicious):
             out += ("<details><summary>Data errors and large moves (first 50)</summary>"
-                    + style_table(self.suspicious.head(50), percent=("return",), count=("events touched",))
+                    + style_table(self.suspicious.head(50), percent=("return",), price=("price",),
+                                  count=("events touched",), auto=True)
                     + "</details>")
         return out
 
@@ -256,6 +257,26 @@ def _events_touched(susp: pd.DataFrame, res: EventStudyResult, panel: ReturnsPan
     return out
 
 
+def _touched_mask(days: pd.DataFrame, res: EventStudyResult, panel: ReturnsPanel) -> np.ndarray:
+    """For each studied event: whether one of *days* (``ticker``, ``date``) falls in its estimation or event
+    window (the one definition of an event "touched" by a data error: the finding and the effect table count
+    these events, each once)."""
+    ev = res.events
+    out = np.zeros(len(ev), dtype=bool)
+    if days.empty or ev.empty:
+        return out
+    dates = panel.dates.to_numpy()
+    d0 = np.searchsorted(dates, ev["day0"].to_numpy("datetime64[ns]"))
+    lo, hi = d0 + res.estimation[0], d0 + res.window[1]
+    by_t = pd.Series(np.arange(len(ev))).groupby(ev["ticker"].astype(str).to_numpy()).indices
+    day = np.searchsorted(dates, pd.to_datetime(days["date"]).to_numpy("datetime64[ns]"))
+    for t, d in zip(days["ticker"].astype(str), day, strict=True):
+        pos = by_t.get(t)
+        if pos is not None:
+            out[pos] |= (lo[pos] <= d) & (d <= hi[pos])
+    return out
+
+
 def _error_effect(study: Study, res: EventStudyResult, excluded: pd.DataFrame) -> pd.DataFrame:
     """Mean CAR(0,60) per direction with the excluded data errors, and as they would be with them kept: the
     returns of the touched tickers recomputed from the raw prices (or, for a file of returns, put back)."""
@@ -278,10 +299,11 @@ def _error_effect(study: Study, res: EventStudyResult, excluded: pd.DataFrame) -
     for day, t, r in zip(excluded["date"], excluded["ticker"], excluded["return"], strict=True):
         if pd.notna(r) and str(t) not in px.columns:  # a file of returns: the excluded values themselves
             raw[panel.dates.get_loc(pd.Timestamp(day)), panel.tickers.get_loc(t)] = r
-    touched = res.events["ticker"].astype(str).isin(set(tick)).to_numpy()
+    of_ticker = res.events["ticker"].astype(str).isin(set(tick)).to_numpy()
+    touched = _touched_mask(excluded, res, panel)  # (the events whose windows hold an excluded day)
     if not touched.any():
         return pd.DataFrame()
-    kept = standard_study(res.events[touched], dataclasses.replace(panel, values=raw), tests=False)
+    kept = standard_study(res.events[of_ticker], dataclasses.replace(panel, values=raw), tests=False)
     car = res.car[(0, 60)]
     alt = car.copy()
     alt.loc[kept.events.index] = kept.car[(0, 60)].to_numpy()
@@ -312,8 +334,14 @@ def _flagged_table(study: Study, res: EventStudyResult | None, big_move: float, 
         big = (np.abs(vals) > big_move) & (vals <= 1.0)  # (above +100% is listed by the panel already)
     if big.any():
         i, j = np.nonzero(big)
+        # a known delisting return (CRSP's dlret, the series' last return) is named as such: a true loss, not a
+        # data error nor an unexplained move
+        ends, dl = _series_ends(panel)
+        at_delisting = dl[j] & (panel.dates.to_numpy()[i] == ends[j])
         parts.append(pd.DataFrame({"date": panel.dates[i], "ticker": panel.tickers[j], "return": vals[i, j],
-                                   "price": np.nan, "reason": f"daily move beyond +/-{big_move:.0%} (kept)"}))
+                                   "price": np.nan, "reason": np.where(
+                                       at_delisting, "delisting return (kept: the return realised at delisting)",
+                                       f"daily move beyond +/-{big_move:.0%} (kept)")}))
     zero = (vals == 0).astype(np.int8)
     if zero.any():
         # longest run of zero returns per ticker (an unchanged price), vectorised over the days
@@ -336,7 +364,7 @@ def _flagged_table(study: Study, res: EventStudyResult | None, big_move: float, 
     findings.append("flagged days: " + "; ".join(f"{r} ({c:,})" for r, c in counts.items()) + ".")
     effect = pd.DataFrame()
     if len(excluded) and res is not None:
-        n_ev = int(excluded["events touched"].sum())
+        n_ev = int(_touched_mask(excluded, res, panel).sum())  # (an event with two such days counts once)
         findings.append(f"{len(excluded):,} one-day moves were excluded from the returns as data errors (rule: "
                         f"insider_kit.prices.PriceErrorRule); they fall in the windows of {n_ev:,} studied events.")
         effect = _error_effect(study, res, excluded)

@@ -31,7 +31,7 @@ from . import __version__
 from ._io import atomic_write_bytes, atomic_write_text
 from .config import DataPaths
 from .errors import ConfigError, DataError
-from .tables import fmt_count, fmt_pct, fmt_pvalue, glossary_html, style_table
+from .tables import fmt_count, fmt_p_is, fmt_pct, fmt_pvalue, glossary_html, style_table
 
 if TYPE_CHECKING:
     from .study import Study
@@ -496,8 +496,8 @@ def claim_pages(study: Study, ledger: pd.DataFrame, *, model: str, window: tuple
                 f"<h1>{html.escape(c.text)}</h1>" if heading else "", _banner(study.paths),
                 f"<p>Source: {html.escape(c.source)}. Test: {html.escape(c.test)}.</p>",
                 f"<p>Verdict: {_badge(str(r['verdict']))} — estimate {fmt_pct(r['estimate'])} "
-                f"[{fmt_pct(r['ci_low'])}, {fmt_pct(r['ci_high'])}], p = {fmt_pvalue(r['p'])}, Holm p = "
-                f"{fmt_pvalue(r['p_holm'])}, BH q = {fmt_pvalue(r['q_bh'])}, N = {fmt_count(r['n'])}"
+                f"[{fmt_pct(r['ci_low'])}, {fmt_pct(r['ci_high'])}], {fmt_p_is(r['p'])}, "
+                f"{fmt_p_is(r['p_holm'], 'Holm p')}, {fmt_p_is(r['q_bh'], 'BH q')}, N = {fmt_count(r['n'])}"
                 + (f" vs {fmt_count(r['n_ref'])}" if pd.notna(r["n_ref"]) else "") + ".</p>"]
         events = None
         if r.get("reason"):
@@ -526,7 +526,7 @@ def claim_pages(study: Study, ledger: pd.DataFrame, *, model: str, window: tuple
                     "window overlap, event-induced variance) and <i>recommended</i> the one to read.</p>"
                     if stat_used else "") + style_table(
                     sub.summary(), percent=("mean_car", "ci_low", "ci_high"), count=("n",),
-                    stat=("t_cs", "bmp_t", "kp_t", "rank_z", "sign_z"), pvalue=("p_cs", "p_kp"), words=True)
+                    stat=("t_cs", "bmp_t", "kp_t", "rank_z", "sign_z"), pvalue=("p_cs", "p_kp"), words=True, auto=True)
                     + glossary_html(sub.summary().columns))
                 events = ev.assign(car=sub.car[window].reindex(ev.index))
                 events = events[[c for c in EVENT_CSV_COLUMNS if c in events.columns]]
@@ -539,7 +539,7 @@ def claim_pages(study: Study, ledger: pd.DataFrame, *, model: str, window: tuple
             g = grids[c.id].set_index(["date", "model", "start", "end"])
             body.append("<h2>Robustness: models × windows × filing or trade date</h2><p class='small'>Trade-date "
                         "rows use information the public did not have yet (look-ahead).</p>"
-                        + style_table(g, percent=("estimate", "ci_low", "ci_high"), count=("n", "n_ref")))
+                        + style_table(g, percent=("estimate", "ci_low", "ci_high"), count=("n", "n_ref"), auto=True))
         pages.append(ClaimPage(c.id, c.text, "".join(body), events))
     return pages
 
@@ -626,7 +626,7 @@ def _index(study: Study, ledger: pd.DataFrame, res: RenderResult, manifest: dict
                     "table recommends (its <i>recommended</i> column), not these.</p>" if off else
                     "<p class='small'>Every test holds its size on this data within simulation error.</p>")
                  + style_table(pw, percent=("size (0%)", "simulation error", "power (+1%)", "power (+2%)"),
-                               count=("studies",)))
+                               count=("studies",), auto=True))
     except Exception as exc:  # a data set too small for the simulation: say so instead of a table
         phtml = f"<h2>Size and power on this data</h2><p class='small'>not simulated: {html.escape(str(exc))}</p>"
     st_ = ledger.attrs.get("settings", {})

@@ -18,6 +18,7 @@ from .errors import DataError
 from .eventstudy.results import ResultsBase
 from .prices.panel import ReturnsPanel
 from .signals import trade_table
+from .tables import display_frame
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -42,7 +43,7 @@ def _since(events: pd.DataFrame, since: str | pd.Timestamp | None) -> pd.DataFra
 
 
 def _cols(ev: pd.DataFrame, extra: list[str]) -> pd.DataFrame:
-    return ev[[c for c in _EVIDENCE + extra if c in ev.columns]].reset_index(drop=True)
+    return display_frame(ev[[c for c in _EVIDENCE + extra if c in ev.columns]].reset_index(drop=True))
 
 
 def screen_flags(events: pd.DataFrame, *, min_value: float = 100_000.0) -> pd.DataFrame:
@@ -245,7 +246,7 @@ def net_insider_sales(transactions: pd.DataFrame, prices: pd.DataFrame, start: s
     g = g.sort_values("net_sales_usd", ascending=False).reset_index()
     cols = ["ticker", "issuer_name", "net_sales_usd", "sales_usd", "purchases_usd", "n_sellers", "n_buyers",
             "return_since", "last_filing"]
-    return g[cols]
+    return display_frame(g[cols])
 
 
 def screen_record(events: pd.DataFrame, panel: ReturnsPanel, *, min_value: float = 100_000.0,
@@ -302,8 +303,8 @@ def screen_record(events: pd.DataFrame, panel: ReturnsPanel, *, min_value: float
             rows.append({"screen": name, "start": a, "end": b, "n": int(row["n"]), "mean_car": row["mean_car"],
                          "ci_low": row["ci_low"], "ci_high": row["ci_high"], "t_cs": row["t_cs"],
                          "other_purchases_mean_car": other})
-    return pd.DataFrame(rows).set_index(["screen", "start", "end"]) if rows else pd.DataFrame(
-        columns=["n", "mean_car", "ci_low", "ci_high", "t_cs", "other_purchases_mean_car"])
+    return display_frame(pd.DataFrame(rows).set_index(["screen", "start", "end"]) if rows else pd.DataFrame(
+        columns=["n", "mean_car", "ci_low", "ci_high", "t_cs", "other_purchases_mean_car"]))
 
 
 def company_insiders(transactions: pd.DataFrame, ticker: str) -> pd.DataFrame:
@@ -348,7 +349,7 @@ def company_insiders(transactions: pd.DataFrame, ticker: str) -> pd.DataFrame:
     out = t.groupby(["owner_name", "role"], observed=True).agg(
         purchases=("is_p", "sum"), sales=("is_s", "sum"), dollars=("value", "sum"), first=("trans_date", "min"),
         last=("trans_date", "max"), routine_share=("routine", "mean"))
-    return out.sort_values("dollars", ascending=False)
+    return display_frame(out.sort_values("dollars", ascending=False))
 
 
 #: The seed screens an investor would trade, each with its side: the three purchase screens long, heavy net
@@ -379,9 +380,9 @@ class ScreenPortfolios(ResultsBase):
     """
 
     _percent = ("ann_return_gross", "ann_return_net", "ann_vol", "max_drawdown", "alpha_annual",
-                "alpha_ci_low", "alpha_ci_high")
+                "alpha_ci_low", "alpha_ci_high", "invested_share")
     _count = ("n_events", "n_days")
-    _stat = ("sharpe", "turnover_annual", "avg_positions", "alpha_t_nw", "invested_share")
+    _stat = ("sharpe", "turnover_annual", "avg_positions", "alpha_t_nw")
     _pvalue = ("alpha_p",)
     _title = "Screens as portfolios"
 
@@ -515,4 +516,4 @@ def screen_sensitivity(events: pd.DataFrame, panel: ReturnsPanel, *, costs: tupl
             for name in s.index:
                 rows.append({"screen": name, "horizon": h, "cost_bps": c} | s.loc[name].to_dict())
     cols = ["ann_return_net", "sharpe", "max_drawdown", "turnover_annual", "alpha_annual", "alpha_t_nw", "alpha_p"]
-    return pd.DataFrame(rows).set_index(["screen", "horizon", "cost_bps"])[cols].astype(float)
+    return display_frame(pd.DataFrame(rows).set_index(["screen", "horizon", "cost_bps"])[cols].astype(float))

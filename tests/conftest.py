@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +30,19 @@ def default_market(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("teach") / "sample"
     generate_sample(root, progress=False)
     return root
+
+
+@pytest.fixture(scope="session")
+def rendered_reports(default_market: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """Every notebook rendered once per session on the default teaching market, with the landing page and the
+    claim pages: (report folder, :class:`~insider_kit.reports.RenderResult`).  The notebook tests and the
+    table-style test read the same outputs."""
+    from insider_kit.reports import render_reports
+
+    out = tmp_path_factory.mktemp("rendered") / "reports"
+    res = render_reports(data=default_market, out=out, notebooks_dir=Path(__file__).parents[1] / "notebooks",
+                         params={"min_estimation": 60, "n_reps": 20, "min_n": 10})
+    return out, res
 
 
 @pytest.fixture

@@ -280,3 +280,19 @@ def test_track_record_claim_is_the_difference_of_good_and_poor_track_records(def
     bare = dataclasses.replace(study, events=study.events.drop(columns=list(fresh.columns)))
     nt = run_ledger(bare).set_index("id").loc["track_record"]
     assert nt["verdict"] == "not testable" and "track_car" in nt["reason"]
+
+
+def test_q_values_are_over_the_claims_the_data_can_test(default_market: Path) -> None:
+    """A claim that is not testable (too few events on a side) has no p-value, interval or q-value, and is not in
+    the Benjamini-Hochberg family: the testable claims' q-values are BH over their own p-values only (before, a
+    one-month market claim's p = 1e-11 entered the family and made every other q smaller)."""
+    from scipy.stats import false_discovery_control
+
+    study = load_study(default_market)
+    led = run_ledger(study, min_n=800).set_index("id")
+    nt = led["verdict"] == "not testable"
+    assert nt.sum() >= 3 and (~nt).sum() >= 3
+    assert led.loc[nt, ["p", "q_bh", "p_holm", "ci_low", "ci_high"]].isna().all().all()
+    assert led.loc[nt & (led["n"] > 0), "estimate"].notna().any()  # (the estimate and N are still shown)
+    p = led.loc[~nt, "p"].astype(float)
+    np.testing.assert_allclose(led.loc[~nt, "q_bh"].astype(float), false_discovery_control(p, method="bh"), rtol=1e-12)

@@ -76,3 +76,28 @@ def test_a_returns_file_in_percent_is_refused() -> None:
     bad.iloc[10, 0] = -1.7  # a return below -100%: impossible
     p = ik.returns_panel(bad, market=clean["MKT"].pct_change(), kind="return")
     assert np.isnan(p.values[10, 0]) and p.suspicious["reason"].str.startswith("return below -100%").any()
+
+
+def test_events_touched_by_data_errors_is_one_number(default_market) -> None:  # type: ignore[no-untyped-def]
+    """The quality finding's "they fall in the windows of N studied events" and the effect table's events touched
+    are one count (before: 61 in the finding, 394 in the table, which counted every event of an affected ticker),
+    each event once, recounted here by hand from the excluded days and the events' windows."""
+    import re
+
+    from insider_kit.quality import data_quality, standard_study
+
+    study = ik.load_study(default_market)
+    rep = data_quality(study)
+    found = [f for f in rep.findings if "fall in the windows of" in f]
+    assert found and not rep.effect.empty
+    n = int(re.search(r"windows of ([\d,]+) studied", found[0]).group(1).replace(",", ""))  # type: ignore[union-attr]
+    assert n == int(rep.effect["events touched"].sum()) > 0
+    exc = rep.suspicious[rep.suspicious["reason"].str.endswith("(excluded)")]
+    res = standard_study(study.events, study.panel, tests=False)
+    d0 = study.panel.dates.searchsorted(pd.to_datetime(res.events["day0"]))
+    hit = set()
+    for t, day in zip(exc["ticker"].astype(str), pd.to_datetime(exc["date"]), strict=True):
+        d = study.panel.dates.searchsorted(day)
+        m = (res.events["ticker"].astype(str).to_numpy() == t) & (d0 - 250 <= d) & (d <= d0 + 60)
+        hit |= set(np.flatnonzero(m))
+    assert n == len(hit)

@@ -1,25 +1,23 @@
-"""Every notebook runs top to bottom through papermill on a small teaching market."""
+"""Every notebook runs top to bottom through papermill on the default teaching market (rendered once per session)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from insider_kit.claims import CLAIMS
-from insider_kit.reports import notebook_sources, render_reports
-from insider_kit.sample import SampleSpec, generate_sample
+from insider_kit.reports import notebook_sources
 
 NB_DIR = Path(__file__).parents[1] / "notebooks"
 
 
 @pytest.mark.slow
-def test_all_notebooks_render(tmp_path: Path) -> None:
-    root = tmp_path / "sample"
-    generate_sample(root, seed=3, spec=SampleSpec(n_firms=40, start="2018-01-02", end="2022-12-30"), progress=False)
-    res = render_reports(data=root, out=tmp_path / "reports", notebooks_dir=NB_DIR,
-                         params={"min_estimation": 60, "n_reps": 20, "min_n": 10})
+def test_all_notebooks_render(rendered_reports: tuple[Path, Any], default_market: Path) -> None:
+    out, res = rendered_reports  # (rendered once per session, on the default teaching market: tests/conftest.py)
+    root = default_market
     assert res.ok, res.failed
     assert len(res.rendered) == len(notebook_sources(NB_DIR)) == 9
     # every notebook's time is kept with the study (the next report starts the longest first)
@@ -32,18 +30,18 @@ def test_all_notebooks_render(tmp_path: Path) -> None:
 
     from insider_kit.claims import run_ledger
 
-    csv = pd.read_csv(tmp_path / "reports" / "claims.csv", keep_default_na=False)
+    csv = pd.read_csv(out / "claims.csv", keep_default_na=False)
     want = run_ledger(load_study(root), min_n=10)
     assert csv["verdict"].tolist() == want["verdict"].tolist() and csv["n"].tolist() == want["n"].tolist()
-    index = (tmp_path / "reports" / "index.html").read_text()
+    index = (out / "index.html").read_text()
     assert "SYNTHETIC DATA" in index
     for r in res.rendered:
         assert f'href="{r.name}"' in index and r.exists()
     import re
 
     for href in re.findall(r'href="([^"]+)"', index):  # every link in the index resolves
-        assert (tmp_path / "reports" / href).exists(), href
-    ledger = (tmp_path / "reports" / "claims.csv")
+        assert (out / href).exists(), href
+    ledger = (out / "claims.csv")
     assert ledger.exists() and "claims.csv" in index
     import pandas as pd
 
@@ -56,9 +54,9 @@ def test_all_notebooks_render(tmp_path: Path) -> None:
         noise = [o for c in book["cells"] for o in c.get("outputs", [])
                  if o.get("output_type") == "stream" and o.get("name") == "stderr"]
         assert not noise, (r.name, "".join(noise[0]["text"])[:300])
-    claim_page = (tmp_path / "reports" / "claims" / "cluster_selling.html").read_text()
+    claim_page = (out / "claims" / "cluster_selling.html").read_text()
     assert "Robustness" in claim_page and "SYNTHETIC DATA" in claim_page
-    nb = json.loads((tmp_path / "reports" / "00_quickstart.ipynb").read_text())
+    nb = json.loads((out / "00_quickstart.ipynb").read_text())
     assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
                for c in nb["cells"] for o in c.get("outputs", [])), "the CAAR figure was not drawn"
 

@@ -864,25 +864,34 @@ def ledger_table(study: ClaimsData, *, model: Model, window: tuple[int, int], ne
             out[c.id] = _pre_filing(study, common)
         else:
             out[c.id] = market_claim(study)
-    q_all = adjust_pvalues(pd.Series({c.id: out[c.id]["p"] for c in CLAIMS}, dtype=float))["q_bh"]
+    # the multiple-testing family is the claims the data can test: a claim with a reason, or with fewer events
+    # (months) on a side than the minimum, is not testable, and its p-value would only make the others' q smaller
+    def n_min(r: Result) -> int:
+        return int(min(r["n"], r["n_ref"]) if np.isfinite(r.get("n_ref", np.nan)) else r["n"])
+
+    family = {c.id: not r.get("reason") and n_min(r) >= (min_n_months if c.kind == "market" else min_n)
+              for c in CLAIMS for r in [out[c.id]]}
+    q_all = adjust_pvalues(pd.Series({c.id: out[c.id]["p"] if family[c.id] else np.nan for c in CLAIMS},
+                                     dtype=float))["q_bh"]
     from ..quality import calendar_mismatch
 
     off_calendar = calendar_mismatch(study.panel)
     rows = []
     for c in CLAIMS:
         r = out[c.id]
-        n_min = min(r["n"], r["n_ref"]) if np.isfinite(r.get("n_ref", np.nan)) else r["n"]
         need = min_n_months if c.kind == "market" else min_n
         why = str(r.get("reason") or "")
         if why:
             v = "not testable"
         else:
-            v, why = verdict_reason(r["estimate"], r["ci_low"], r["ci_high"], int(n_min), c.expect,
+            v, why = verdict_reason(r["estimate"], r["ci_low"], r["ci_high"], n_min(r), c.expect,
                                     negligible=negligible * c.negligible_scale, min_n=need, q=float(q_all[c.id]),
                                     alpha=alpha, implausible=implausible)
             if v in ("supported", "contradicted", "inconclusive") and off_calendar > 0.05:
                 v, why = "check the data", (f"{off_calendar:.0%} of the stocks' returns fall on days the market "
                                             "series has none: the market file is on another calendar")
+        if not family[c.id]:  # (no interval or p-value from too few events: the estimate is shown, and N)
+            r = r | {"ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "boot_low": np.nan, "boot_high": np.nan}
         rows.append({"id": c.id, "claim": c.text, "source": c.source, "test": c.test, "expect": c.expect,
                      "n": int(r["n"]), "n_ref": r.get("n_ref", np.nan), "estimate": r["estimate"],
                      "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p": r["p"],

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..days import day_index
 from ..errors import DataError
+from ..tables import display_frame
 from .estimates import ClaimsData
 
 __all__ = ["REPLICATION_RULE", "replicate", "split_date"]
@@ -212,4 +213,4 @@ def replicate(study: ClaimsData, split: str | pd.Timestamp | float = "2015-01-01
     out.attrs["split"] = {"date": f"{d:%Y-%m-%d}", "purge": purge,
                           "discovery_events": len(periods["discovery"].events),
                           "later_events": len(periods["later"].events), "rule": REPLICATION_RULE}
-    return out
+    return display_frame(out)

@@ -16,6 +16,7 @@ import pandas as pd
 from ..eventstudy import event_study
 from ..eventstudy.regression import MaskedClusters, cluster_codes
 from ..eventstudy.results import EventStudyResult
+from ..tables import display_frame
 from .catalog import Selections
 from .estimates import ClaimsData, derived, difference_estimate, mean_estimate, sale_pattern_fit
 
@@ -64,7 +65,8 @@ def robustness(study: ClaimsData, *, models: tuple[str, ...] = ("market_adjusted
     """
     rob = _grids(study, models, windows, dates)[0].copy()
     rob["window"] = pd.Series(list(zip(rob.pop("start"), rob.pop("end"), strict=True)), index=rob.index, dtype=object)
-    return rob[["date", "model", "window", "buys", "sales", "difference", "ci_low", "ci_high", "n_buys", "n_sales"]]
+    return display_frame(rob[["date", "model", "window", "buys", "sales", "difference", "ci_low", "ci_high", "n_buys",
+                              "n_sales"]], percent=("buys", "sales"), count=("n_buys", "n_sales"))
 
 
 def runup_model_bias(study: ClaimsData, *, models: tuple[str, ...] = ("market_model", "market_adjusted"),
@@ -101,7 +103,7 @@ def runup_model_bias(study: ClaimsData, *, models: tuple[str, ...] = ("market_mo
         r = event_study(s, study.panel, model=m, group="q", window=(-5, window[1]), car_windows=[window],  # type: ignore[arg-type]
                         min_estimation=60)
         cols[m] = r.summary()["mean_car"].reset_index(["start", "end"], drop=True)
-    return pd.DataFrame(cols).sort_index().rename_axis("run-up quintile")
+    return display_frame(pd.DataFrame(cols).sort_index().rename_axis("run-up quintile"), percent=tuple(models))
 
 
 def claim_grids(study: ClaimsData, *, models: tuple[str, ...] = ("market_adjusted", "market_model", "ff3"),
@@ -323,4 +325,4 @@ def sell_signal_ranking(study: ClaimsData, *, model: str = "market_adjusted", wi
             else:
                 says = "not distinguishable"
             rows.append({"a": a, "b": b, "difference": d, "ci_low": lo, "ci_high": hi, "data_say": says})
-    return eff.drop(columns="se"), pd.DataFrame(rows)
+    return display_frame(eff.drop(columns="se")), display_frame(pd.DataFrame(rows))

@@ -93,7 +93,7 @@ class CalendarTimeResult(Estimates):
     def summary(self) -> pd.DataFrame:
         """Alphas with their CI, Newey-West t and p, days and firms held (betas: ``table``)."""
         cols = ["alpha_annual", "ci_low_annual", "ci_high_annual", "t_nw", "p", "n_days", "avg_firms", "r2"]
-        return self.table[[c for c in cols if c in self.table.columns]]
+        return self._display(self.table[[c for c in cols if c in self.table.columns]])
 
     def _head(self) -> str:
         return (f"{self.weighting}-weighted, holding days {self.holding}, factors {self.model}, Newey-West t; "
@@ -321,9 +321,9 @@ class TradedPortfolio(ResultsBase):
     """
 
     _percent = ("ann_return_gross", "ann_return_net", "ann_vol", "max_drawdown", "alpha_annual",
-                "alpha_ci_low", "alpha_ci_high")
+                "alpha_ci_low", "alpha_ci_high", "invested_share")
     _count = ("n_events", "n_days")
-    _stat = ("sharpe", "turnover_annual", "avg_positions", "alpha_t_nw", "invested_share")
+    _stat = ("sharpe", "turnover_annual", "avg_positions", "alpha_t_nw")
     _pvalue = ("alpha_p",)
     _title = "Traded portfolio"
 

@@ -139,9 +139,9 @@ class DoseResponse(ResultsBase):
     ['Q1', 'Q2', 'Q3']
     """
 
-    _percent = ("mean_car", "ci_low", "ci_high")
+    _percent = ("mean_car", "se", "ci_low", "ci_high")
     _count = ("n",)
-    _stat = ("signal_low", "signal_high")
+    _stat = ()
     _pvalue = ("p",)
     _title = "Dose-response"
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._lazy import scipy_stats as st
 from ..errors import DataError, InsiderKitError
-from ..tables import glossary_html, latex_table, markdown_table, style_table
+from ..tables import DisplayFrame, display_frame, glossary_html, latex_table, markdown_table, style_table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -122,6 +122,10 @@ class ResultsBase:
     def _head(self) -> str:
         return ""
 
+    def _display(self, df: pd.DataFrame) -> DisplayFrame:
+        """*df* shown in the kit's style with this object's column formats (:func:`insider_kit.tables.display_frame`)."""
+        return display_frame(df, percent=self._percent, count=self._count, stat=self._stat, pvalue=self._pvalue)
+
     def __str__(self) -> str:
         s = self.summary()
         return f"{self._title}: {self._head()}" + ("" if s is None else "\n" + s.to_string(float_format=lambda x: f"{x:.4g}"))
@@ -134,7 +138,7 @@ class ResultsBase:
 
         s = self.summary()
         body = "" if s is None else style_table(s, percent=self._percent, count=self._count, stat=self._stat,
-                                                pvalue=self._pvalue)
+                                                pvalue=self._pvalue, auto=True)
         glossary = glossary_html(s.columns) if s is not None else ""
         return f"<p><b>{html.escape(self._title)}</b>: {html.escape(self._head())}</p>" + body + glossary
 
@@ -429,7 +433,7 @@ class EventStudyResult(Estimates):
         df["n"] = df["n"].astype(int)
         v = self._assess(df)
         df["not_valid"], df["recommended"] = v["not_valid"], v["recommended"]
-        return df
+        return self._display(df)
 
     @staticmethod
     def _assess(df: pd.DataFrame) -> pd.DataFrame:
@@ -461,7 +465,7 @@ class EventStudyResult(Estimates):
         True
         """
         t = self.tests
-        return t[["n", "rbar", "kp_overlap", "same_date", "var_scar"]].join(self._assess(t))
+        return self._display(pd.DataFrame(t[["n", "rbar", "kp_overlap", "same_date", "var_scar"]]).join(self._assess(t)))
 
     @property
     def aar(self) -> pd.DataFrame:
@@ -554,7 +558,7 @@ class EventStudyResult(Estimates):
             want = [window_of(w, self._windows) for w in windows]  # type: ignore[arg-type]
             keys = list(zip(t.index.get_level_values("start"), t.index.get_level_values("end"), strict=True))
             t = t[[k in want for k in keys]]
-        return t
+        return self._display(t)
 
     def _head(self) -> str:
         reasons = pd.Series(self._dropped_reason, dtype=object).str.replace(r" \(.*", "", regex=True).value_counts()

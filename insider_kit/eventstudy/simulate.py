@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..prices.panel import ReturnsPanel
+from ..tables import display_frame
 from .engine import Model, event_study
 
 __all__ = ["TESTS", "placebo_tests", "power_table", "simulate_power"]
@@ -123,7 +124,7 @@ def simulate_power(panel: ReturnsPanel, *, effects: Sequence[float] = (0.0, 0.01
                 ci = _wilson(np.array([k]), len(rej))
                 rows.append({"effect": eff, "n_events": n, "test": name, "rejection_rate": k / len(rej),
                              "ci_low": float(ci[0][0]), "ci_high": float(ci[1][0]), "reps": len(rej)})
-    return pd.DataFrame(rows)
+    return display_frame(pd.DataFrame(rows), percent=("effect",))
 
 
 #: Values of a working panel (dates x event columns) per engine call: bounds the memory of a batch.
@@ -242,5 +243,5 @@ def power_table(study: object, *, n_events: int = 200, reps: int = 100, window: 
     t.insert(2, "size off", np.where(size > 0.05 + err, "over-rejects", np.where(size < 0.05 - err, "under-rejects", "")))
     t["studies"] = reps
     t.attrs["n_events"] = n_events
-    return t
+    return display_frame(t)
 

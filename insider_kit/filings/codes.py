@@ -104,4 +104,6 @@ def code_table(transactions: pd.DataFrame) -> pd.DataFrame:
     counts = transactions["trans_code"].value_counts().rename("rows")
     out = pd.DataFrame({"rows": counts.astype(int), "meaning": [TRANSACTION_CODES.get(str(c), "?") for c in counts.index]})
     out.index.name = "code"
-    return out
+    from ..tables import display_frame
+
+    return display_frame(out)

@@ -133,8 +133,11 @@ def plan_share_by_year(transactions: pd.DataFrame) -> pd.DataFrame:
     y = pd.to_datetime(s["filing_date"]).dt.year.rename("year")
     flag = s["plan_10b5_1"].astype("boolean")
     src = s["plan_source"].astype("string")
-    return pd.DataFrame({"sales": 1, "plan": flag.fillna(False).astype(float), "unknown": flag.isna().astype(float),
+    from ..tables import display_frame
+
+    return display_frame(pd.DataFrame({"sales": 1, "plan": flag.fillna(False).astype(float), "unknown": flag.isna().astype(float),
                          "from_checkbox": (src == "checkbox").fillna(False).astype(float),
                          "from_footnote": (src == "footnote").fillna(False).astype(float)}).groupby(y).agg(
         sales=("sales", "sum"), plan_share=("plan", "mean"), unknown_share=("unknown", "mean"),
-        from_checkbox=("from_checkbox", "mean"), from_footnote=("from_footnote", "mean"))
+        from_checkbox=("from_checkbox", "mean"), from_footnote=("from_footnote", "mean")),
+        percent=("from_checkbox", "from_footnote"))

@@ -38,6 +38,7 @@ from IPython.display import Markdown, display
 import insider_kit as ik
 from insider_kit.config import DataPaths, study_dir
 from insider_kit.study import banner, market_ticker
+from insider_kit.tables import display_frame
 
 p = DataPaths(study_dir(data_dir or None))
 display(Markdown("> " + banner(p)))
@@ -52,14 +53,14 @@ mkt = market_ticker(p, market)
 if not p.transactions.exists():
     display(ik.build_tidy(p, progress=False).tail(6))
 tx = ik.load_transactions(p)
-tx["trans_code"].value_counts().head(8).rename("rows by transaction code")
+display_frame(tx["trans_code"].value_counts().head(8).rename("rows").to_frame())  # rows by transaction code
 
 # %% [markdown]
 # ## 2. Open-market trades → firm-day events
 
 # %%
 events = ik.build_events(tx, date=event_date)
-events.groupby("direction").size().rename("events")
+display_frame(events.groupby("direction").size().rename("events").to_frame())
 
 # %% [markdown]
 # ## 3. Prices → returns panel
@@ -74,7 +75,8 @@ panel
 
 # %%
 res = ik.event_study(events, panel, group="direction", window=(-5, window_end),
-                     car_windows=[(0, 5), (0, 20), (0, window_end)], min_estimation=min_estimation)
+                     car_windows=[(0, 5), (0, 20), (0, window_end)], min_estimation=min_estimation,
+                     max_loss=0.9)  # (real data lose events to tickers without prices: res.dropped says why)
 res
 
 # %%

@@ -30,6 +30,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import insider_kit as ik
+from insider_kit.tables import display_frame
 
 study = ik.load_study(data_dir or None)
 display(Markdown("> " + study.banner()))
@@ -51,7 +52,8 @@ code_table(tx)
 
 # %%
 om = tx[tx["trans_code"].isin(["P", "S"])]
-pd.crosstab(om["role"].astype(str), om["trans_code"], margins=True)
+display_frame(pd.crosstab(om["role"].astype(str), om["trans_code"].map({"P": "purchases", "S": "sales"}),
+                          margins=True, margins_name="all"))
 
 # %% [markdown]
 # ## 10b5-1 plans

@@ -44,7 +44,8 @@ study
 
 # %%
 res = ik.event_study(study.events, study.panel, model=model, group="direction", window=(-10, window_end),
-                     car_windows=[(-1, 1), (0, 5), (0, 20), (0, window_end)], min_estimation=min_estimation)
+                     car_windows=[(-1, 1), (0, 5), (0, 20), (0, window_end)], min_estimation=min_estimation,
+                     max_loss=0.9)  # (real data lose events to tickers without prices: res.dropped says why)
 res
 
 # %%

@@ -32,6 +32,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import insider_kit as ik
+from insider_kit.tables import display_frame
 
 study = ik.load_study(data_dir or None)
 display(Markdown("> " + study.banner()))
@@ -39,7 +40,7 @@ study
 
 # %%
 npr = study.net_purchase_ratio()  # ik.net_purchase_ratio of its transactions and market, kept with the study
-npr.tail(12)
+display_frame(npr.tail(12))
 
 # %%
 from insider_kit.plots import plot_npr
@@ -64,7 +65,7 @@ forward_returns_by_quintile(npr)
 from insider_kit.claims import market_claim
 
 r = market_claim(study, horizon=horizon, heavy_q=heavy_quantile)
-pd.Series(r, name=f"{horizon}-month forward market return, heavy-selling months minus others")
+display_frame(pd.DataFrame([r], index=[f"{horizon}-month forward market return, heavy-selling months minus others"]))
 
 # %% [markdown]
 # With about a hundred months, a handful of "heavy selling after an advance" months is all the data can

@@ -37,6 +37,7 @@ from IPython.display import Markdown, display
 
 import insider_kit as ik
 from insider_kit.sample.lesson import check
+from insider_kit.tables import display_frame
 
 study = ik.load_study(data_dir or None)
 display(Markdown("> " + study.banner()))
@@ -55,7 +56,7 @@ study
 # Below, every step in plain numpy — and then the engine, which must give the same numbers.
 
 # %%
-buys = study.events[study.events["direction"] == "buy"]
+buys = study.events[(study.events["direction"] == "buy") & study.events["ticker"].isin(study.panel.tickers)]
 ev = buys.iloc[[len(buys) // 2]]
 panel = study.panel
 j = panel.tickers.get_loc(ev["ticker"].iloc[0])
@@ -83,8 +84,9 @@ by_engine = {"alpha": np.nan, "beta": np.nan, "sigma": one.events["sigma"].iloc[
 hand = {"alpha": alpha, "beta": beta, "sigma": sigma, "n": n, "CAR(0,60)": car, "SCAR(0,60)": scar}
 for k in ("sigma", "n", "CAR(0,60)", "SCAR(0,60)"):
     assert np.isclose(hand[k], by_engine[k], rtol=1e-9, atol=1e-12), k  # the engine is this computation
-display(ev[["ticker", "date", "n_insiders", "value", "roles"]])
-pd.DataFrame({"by hand": hand, "engine": by_engine}).round(6)
+display(display_frame(ev[["ticker", "date", "n_insiders", "value", "roles"]].set_index("ticker")))
+display_frame(pd.DataFrame({"by hand": hand, "engine": by_engine}).T, percent=["alpha", "sigma", "CAR(0,60)"],
+              stat=["beta", "SCAR(0,60)"])
 
 # %%
 cum = pd.Series(np.nancumsum(ar), index=range(0, 61))
@@ -138,6 +140,7 @@ from insider_kit.plots import plot_power
 
 pw = simulate_power(study.panel, effects=(0.0, 0.01, 0.03), n_events=(25, 100, 400, 1000), reps=n_reps, seed=seed)
 tab = pw.pivot_table(index=["effect", "n_events"], columns="test", values="rejection_rate")
+tab = display_frame(tab, percent=tab.columns)  # every cell a rejection rate
 ct = pw[pw["test"] == "cross-sectional t"].set_index(["effect", "n_events"])["rejection_rate"]
 size = ct.loc[0.0]
 p1 = ct.loc[0.01]

@@ -25,15 +25,20 @@ ticker: str = "auto"  # the company (auto: the one with the most open-market ins
 from IPython.display import Markdown, display
 
 import insider_kit as ik
+from insider_kit.tables import display_frame
 
 study = ik.load_study(data_dir or None)
 display(Markdown("> " + study.banner()))
 study
 
 # %%
-tk = study.events["ticker"].value_counts().index[0] if ticker == "auto" else ticker.upper()
+# (auto: among the companies with prices; a ticker the user names without prices is an error that says so)
+priced = study.events[study.events["ticker"].isin(study.panel.tickers)]
+if ticker == "auto" and priced.empty:
+    raise ik.DataError("no company with open-market insider events has prices", hint="import prices for its ticker")
+tk = priced["ticker"].value_counts().index[0] if ticker == "auto" else ticker.upper()
 if tk not in study.prices.columns:
-    raise ik.DataError(f"no prices for ticker {tk!r}")
+    raise ik.DataError(f"no prices for ticker {tk!r}", hint="choose a ticker with prices (ticker='auto' does)")
 ev = study.events[study.events["ticker"] == tk]
 print(tk, ev["issuer_name"].iloc[0] if len(ev) else "", f"— {len(ev)} open-market events")
 
@@ -59,4 +64,4 @@ company_insiders(study.transactions, tk)
 # %%
 cols = ["date", "direction", "n_insiders", "roles", "value", "plan_share", "fraction", "routine_class", "silent",
         "exec_unscheduled", "n_cluster", "runup", "drawdown", "lockup"]
-ev[[c for c in cols if c in ev]].tail(20)
+display_frame(ev[[c for c in cols if c in ev]].tail(20).set_index("date"))

@@ -46,6 +46,14 @@ from IPython.display import Markdown, display
 
 import insider_kit as ik
 from insider_kit.plots import mark_synthetic
+from insider_kit.tables import DisplayFrame, display_frame
+
+
+def overview(rows: dict[str, dict[str, float]]) -> DisplayFrame:
+    """One row per signal, in the kit's table style."""
+    return display_frame(pd.DataFrame(rows).T, percent=["Q1 CAR", "top CAR", "top - Q1", "ci_low", "ci_high"],
+                         count=["N"], pvalue=["MR p"])
+
 
 study = ik.load_study(data_dir or None)
 display(Markdown("> " + study.banner()))
@@ -107,7 +115,7 @@ rows = {s: {"Q1 CAR": d.table["mean_car"].iloc[0], "top CAR": d.table["mean_car"
             "top - Q1": d.difference["estimate"], "ci_low": d.difference["ci_low"],
             "ci_high": d.difference["ci_high"], "MR p": d.mr["p"], "N": int(d.table["n"].sum())}
         for s, d in buy_curves.items()}
-buy_overview = pd.DataFrame(rows).T
+buy_overview = overview(rows)
 buy_overview
 
 # %%
@@ -129,7 +137,7 @@ rows = {s: {"Q1 CAR": d.table["mean_car"].iloc[0], "top CAR": d.table["mean_car"
             "top - Q1": d.difference["estimate"], "ci_low": d.difference["ci_low"],
             "ci_high": d.difference["ci_high"], "MR p": d.mr["p"], "N": int(d.table["n"].sum())}
         for s, d in sell_curves.items()}
-sell_overview = pd.DataFrame(rows).T
+sell_overview = overview(rows)
 sell_overview
 
 # %%

@@ -98,7 +98,9 @@ def recovery_reasons(study: Any, rec: pd.DataFrame, *, model: str = "market_adju
                 why = "unexplained"
             rows.append({"class": c, "reason": why, "months": int(months.get(c, 0)), "rbar": float(r["rbar"]),
                          "t_cs": float(r["t_cs"]), "kp_t": float(r["kp_t"])})
-    return pd.DataFrame(rows, columns=["class", "reason", "months", "rbar", "t_cs", "kp_t"]).set_index("class")
+    from ..tables import display_frame
+
+    return display_frame(pd.DataFrame(rows, columns=["class", "reason", "months", "rbar", "t_cs", "kp_t"]).set_index("class"))
 
 
 def leak_share(study: Any, *, max_lag: int = 20) -> tuple[float, float, int]:

@@ -283,4 +283,6 @@ def planted_recovery(study: Any, *, model: Model = "market_adjusted", window: tu
     tab["planted_in_window"] = piw.groupby(used["cls"]).mean().reindex(tab.index)
     tab["covered"] = (tab["ci_low"] <= tab["planted_in_window"]) & (tab["planted_in_window"] <= tab["ci_high"])
     tab["covered_own"] = (tab["ci_low"] <= tab["planted_mean"]) & (tab["planted_mean"] <= tab["ci_high"])
-    return tab
+    from ..tables import display_frame
+
+    return display_frame(tab)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..tables import display_frame
 from .trades import TRADE_INPUTS, trade_table
 
 __all__ = ["forward_returns_by_quintile", "net_purchase_ratio"]
@@ -89,7 +90,7 @@ def net_purchase_ratio(tx: pd.DataFrame, market: pd.Series, *, horizons: tuple[i
     out[f"past_{past}m"] = (month_end / month_end.shift(past) - 1.0).reindex(out.index)
     out.index.name = "month"
     out = out[out.index.isin(month_end.index)]  # months the market series covers
-    return out
+    return out  # (a data table the study keeps in its cache, read back as a plain frame: notebooks display it styled)
 
 
 def forward_returns_by_quintile(npr: pd.DataFrame, *, column: str = "npr_count") -> pd.DataFrame:
@@ -125,4 +126,4 @@ def forward_returns_by_quintile(npr: pd.DataFrame, *, column: str = "npr_count")
     out = d.groupby(q, observed=True)[fwd].mean()
     out.insert(0, "months", d.groupby(q, observed=True).size())
     out.index.name = "net purchase ratio quintile"
-    return out
+    return display_frame(out)
