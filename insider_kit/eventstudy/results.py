@@ -282,9 +282,9 @@ class EventStudyResult(Estimates):
     True
     """
 
-    _percent = ("mean_car", "ci_low", "ci_high")
+    _percent = ("mean_car", "ci_low", "ci_high", "same_date")
     _count = ("n",)
-    _stat = ("t_cs", "bmp_t", "kp_t", "patell_z", "rank_z", "sign_z", "grank_t")  # (bmp_t, sign_z ...: in ``tests``)
+    _stat = ("t_cs", "bmp_t", "kp_t", "patell_z", "rank_z", "sign_z", "grank_t", "var_scar")  # (in ``tests``)
     _pvalue = ("p_cs", "p_kp", "p_grank")
     _title = "Event study"
 
@@ -465,7 +465,9 @@ class EventStudyResult(Estimates):
         True
         """
         t = self.tests
-        return self._display(pd.DataFrame(t[["n", "rbar", "kp_overlap", "same_date", "var_scar"]]).join(self._assess(t)))
+        out = pd.DataFrame(t[["n", "rbar", "kp_overlap", "same_date", "var_scar"]]).join(self._assess(t))
+        return display_frame(out, percent=["same_date", *[c for c in out.columns if c.startswith("size_")]],
+                             stat=["rbar", "kp_overlap", "var_scar"], count=["n"])
 
     @property
     def aar(self) -> pd.DataFrame:
