@@ -83,7 +83,7 @@ tex-deps:
 # the browser (offline math, console errors) by the one test that needs them
 test: $(VENV)/.installed-dev browser-deps tex-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
-	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -p no:cacheprovider -m nojit tests/test_reference.py tests/test_eventstudy.py tests/test_inference.py
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -p no:cacheprovider -m nojit tests/test_reference.py tests/test_eventstudy.py tests/test_inference.py tests/test_grank.py
 	@$(MAKE) --no-print-directory docs
 	$(PY) -m pytest $(PYTEST_ARGS) tests/test_browser.py -k test_docs_pages_work_offline
 

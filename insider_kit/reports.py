@@ -518,7 +518,13 @@ def claim_pages(study: Study, ledger: pd.DataFrame, *, model: str, window: tuple
                 ax = plot_caar(cur, title=f"CAAR from day {window[0]}: {textwrap.shorten(c.text, 70)}",
                                synthetic=study.synthetic)
                 body.append(f"<img class='figure' alt='CAAR of {html.escape(c.text)}' src='data:image/png;base64,{_png(ax)}'>")
-                body.append("<h2>Test table</h2>" + style_table(
+                stat_used = str(r.get("statistic", "") or "")
+                body.append("<h2>Test table</h2>" + (
+                    f"<p class='small'>The verdict's interval and p come from the {html.escape(stat_used)}, the "
+                    "statistic the kit's validity rule picks for these events. In the table, <i>not valid here</i> "
+                    "lists the statistics whose assumptions these events break (measured cross-correlation and "
+                    "window overlap, event-induced variance) and <i>recommended</i> the one to read.</p>"
+                    if stat_used else "") + style_table(
                     sub.summary(), percent=("mean_car", "ci_low", "ci_high"), count=("n",),
                     stat=("t_cs", "bmp_t", "kp_t", "rank_z", "sign_z"), pvalue=("p_cs", "p_kp"), words=True, auto=True)
                     + glossary_html(sub.summary().columns))
@@ -610,11 +616,17 @@ def _index(study: Study, ledger: pd.DataFrame, res: RenderResult, manifest: dict
 
     try:
         pw = power_table(study, reps=100)
+        off = [str(k) for k, v in pw["size off"].items() if v]
         phtml = ("<h2>Size and power on this data</h2><p class='small'>Placebo events drawn like the real ones "
                  f"(same firms, same calendar of dates), {pw.attrs['n_events']} events per study, 100 studies: "
                  "the share rejecting at 5% with nothing planted (size; near 5% when the test is right for these "
-                 "data) and with a planted +1% or +2% CAR(0,20).</p>"
-                 + style_table(pw, percent=("size (0%)", "power (+1%)", "power (+2%)"), count=("studies",), auto=True))
+                 "data) next to 5% ± its simulation error (two binomial standard errors), and the share rejecting "
+                 "with a planted +1% or +2% CAR(0,20).</p>"
+                 + (f"<p><b>Size off on this data</b>: {html.escape(', '.join(off))} — read the statistic each test "
+                    "table recommends (its <i>recommended</i> column), not these.</p>" if off else
+                    "<p class='small'>Every test holds its size on this data within simulation error.</p>")
+                 + style_table(pw, percent=("size (0%)", "simulation error", "power (+1%)", "power (+2%)"),
+                               count=("studies",), auto=True))
     except Exception as exc:  # a data set too small for the simulation: say so instead of a table
         phtml = f"<h2>Size and power on this data</h2><p class='small'>not simulated: {html.escape(str(exc))}</p>"
     st_ = ledger.attrs.get("settings", {})
@@ -698,6 +710,7 @@ def _quantities(window: tuple[int, int]) -> dict[str, str]:
 
     w = f"CAR({window[0]},{window[1]})"
     names = {"mean": f"mean {w}", "difference": f"difference of mean {w}s", "disposals": f"difference of mean {w}s",
+             "ranking": f"difference of mean {w}s",
              "market": "difference of 3-month forward market returns", "pre_filing": "return between trade and filing"}
     return {c.id: names[c.kind] for c in CLAIMS}
 

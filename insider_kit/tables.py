@@ -32,15 +32,32 @@ GLOSSARY: dict[str, str] = {
     "ci_low / ci_high": "95% confidence interval of the mean CAR (cross-sectional t)",
     "se_car": "standard error of the mean CAR: sd / sqrt N",
     "t_cs": "cross-sectional t: mean CAR / (sd / sqrt N) (Brown & Warner 1985)",
-    "patell_z": "Patell (1976) z: sum of standardised CARs over its null variance",
+    "patell_z": "Patell (1976) z in the Campbell, Lo & MacKinlay SCAR form: sum of standardised CARs over its null "
+                "variance",
     "bmp_t": "Boehmer, Musumeci & Poulsen (1991): cross-sectional t of standardised CARs "
              "(robust to event-induced variance)",
     "kp_t": "Kolari & Pynnönen (2010): BMP t adjusted for the cross-correlation of events whose windows "
             "overlap in calendar time",
-    "rank_z": "Corrado (1989) rank test, Cowan (1992) multi-day form",
-    "sign_z": "Cowan (1992) generalized sign test against the estimation period's share of positive returns",
+    "rank_z": "standardized rank test: Corrado (1989) ranks standardized as Corrado & Zivney (1992), summed over the "
+              "window as Cowan (1992)",
+    "sign_z": "Cowan (1992) generalized sign test against the estimation period's share of positive returns (pooled "
+              "over the events; per firm with sign_p='per_firm')",
     "p_wilcoxon": "Wilcoxon signed-rank test of a zero median CAR",
-    "skew_adj_t": "Hall (1992) / Lyon, Barber & Tsai (1999) skewness-adjusted t of BHARs",
+    "skew_adj_t": "Hall (1992) / Lyon, Barber & Tsai (1999) skewness-adjusted t of BHARs (normal critical values)",
+    "p_skew_boot": "p of the skewness-adjusted t from bootstrapped critical values (Lyon, Barber & Tsai 1999; "
+                   "event_study(bhar=True, bootstrap=1000))",
+    "grank_t": "Kolari & Pynnönen (2011) generalized rank t of the CAR: robust to event-induced volatility and "
+               "to events on one date",
+    "same_date": "share of pairs of events on the same day 0 (validity rule)",
+    "var_scar": "cross-sectional variance of the standardised CARs: well above 1 is event-induced variance "
+                "(validity rule)",
+    "not_valid": "the statistics whose assumptions fail on these events (implied size at 5% above 7.5%), and why "
+                 "(insider_kit.eventstudy.validity)",
+    "recommended": "the statistic the kit recommends for these events (validity rule: GRANK, else Kolari-Pynnönen)",
+    "size (0%)": "measured size on this data: the share of placebo studies rejecting at 5% with nothing planted",
+    "simulation error": "two binomial standard errors of a 5% rejection rate in the simulated studies",
+    "size off": "over-rejects / under-rejects: the measured size is further from 5% than the simulation error",
+    "statistic": "the statistic the ledger's verdict used, chosen by the validity rule",
 }
 
 
@@ -52,7 +69,9 @@ COLUMN_NAMES: dict[str, str] = {
     "rank_z": "rank z", "p_rank": "p (rank)", "sign_z": "generalized sign z", "p_sign": "p (sign)",
     "p_wilcoxon": "p (Wilcoxon)", "pct_positive": "share positive", "rbar": "mean residual correlation",
     "kp_overlap": "window overlap", "mean_bhar": "mean BHAR", "skew_adj_t": "skewness-adjusted t",
-    "p_skew_adj": "p (skewness-adjusted t)",
+    "p_skew_adj": "p (skewness-adjusted t)", "p_skew_boot": "p (skewness-adjusted t, bootstrapped)",
+    "grank_t": "GRANK t", "p_grank": "p (GRANK)", "same_date": "pairs on one date", "var_scar": "SCAR variance",
+    "not_valid": "not valid here", "recommended": "recommended",
 }
 
 

@@ -66,6 +66,6 @@ def test_papermill_reads_annotated_parameters_and_reports_check_them(tmp_path: P
     assert declared["event_date"]["inferred_type_name"] == "EventDate"
     check_parameters({"model": "ff3", "event_date": "trade", "window_end": 20}, declared, "n")
     with pytest.raises(ConfigError, match="'model' of n is one of 'raw'"):
-        check_parameters({"model": "ff5"}, declared, "n")
+        check_parameters({"model": "ff6"}, declared, "n")  # (ff5 became a model: issue #37)
     with pytest.raises(ConfigError, match="'event_date' of n is one of 'filing', 'trade'"):
         check_parameters({"event_date": "filed"}, declared, "n")

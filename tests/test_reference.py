@@ -118,14 +118,19 @@ def test_compiled_sufficient_statistics_equal_numpy_and_the_table_equals_the_for
     cw = np.array([[0, 5], [5, 20], [0, 30]])
     rbar = rng.uniform(-0.01, 0.05, G)
     day0 = rng.integers(0, 500, n)
+    cnt = rng.integers(0, 40, (G, W, L_est + 1)).astype(float)
+    gr = S.GrankSums(rng.normal(0, 0.3, (G, W, L_est + 1)) * cnt, cnt)  # GRANK's sums (their own test: test_grank)
     got = S.sufficient_statistics(codes=codes, n_groups=G, car=car, scar=scar, n_est=n_est, k_params=2, ubar=ubar,
-                                  L_est=L_est, cw=cw, npos=npos, rbar=rbar, bhar=None, day0=day0)
+                                  L_est=L_est, cw=cw, npos=npos, rbar=rbar, bhar=None, day0=day0, grank=gr)
     ref = _plain_sufficient(car, scar, n_est, 2, npos, codes, G)
     for name, v in ref.items():
         np.testing.assert_allclose(got[name], v, rtol=1e-10, atol=1e-14, err_msg=name)
     table = S.test_table(codes=codes, n_groups=G, car=car, scar=scar, n_est=n_est, k_params=2, ubar=ubar, L_est=L_est,
-                         cw=cw, npos=npos, rbar=rbar, bhar=None, day0=day0)
-    s = dict(ref, rbar=np.repeat(rbar[:, None], W, 1), overlap=got["overlap"], rank_z=got["rank_z"])
+                         cw=cw, npos=npos, rbar=rbar, bhar=None, day0=day0, grank=gr)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gu = np.where(cnt > 0, gr.sums / np.maximum(cnt, 1), np.nan)
+    s = dict(ref, rbar=np.repeat(rbar[:, None], W, 1), overlap=got["overlap"], rank_z=got["rank_z"], grank_ubar=gu,
+             grank_n=cnt)
     s["bmp_t"] = R.t_statistic(ref["n_s"], ref["mean_s"], ref["sd_s"])[0]
     for stat in R.STATISTICS:
         value, p = stat.formula(s)
@@ -146,7 +151,8 @@ def test_every_reported_statistic_has_one_definition() -> None:
     defined = {c for s in R.STATISTICS for c in s.columns}
     descriptive = {"n", "mean_car", "median_car", "ci_low", "ci_high", "se_car", "pct_positive", "kp_overlap", "rbar",
                    "p_wilcoxon", "mean_bhar", "skew_adj_t", "p_skew_adj"}
-    assert set(res.tests.columns) == defined | descriptive
+    validity = {"same_date", "var_scar", "not_valid", "recommended"}  # the validity rule's measurements and verdict
+    assert set(res.tests.columns) == defined | descriptive | validity
     assert all(s.paper and callable(s.formula) and s.needs for s in R.STATISTICS)
 
 

@@ -6,6 +6,9 @@ A claim is one row of the ledger.  ``kind`` says how it is tested:
   too small to matter);
 * ``difference``: the mean CAR of the events ``select`` picks minus that of its reference events
   (sign-flipped when ``flip_ref``, to put sales on the purchases' scale);
+* ``ranking``: a claim that one sale pattern is the *strongest* sell signal, tested against every other
+  pattern at once (:func:`insider_kit.claims.estimates.strongest_sell_signal`): supported only when every
+  contrast's CI lies on the claimed side; the ledger reports the contrast closest to refuting it;
 * ``disposals``, ``pre_filing``, ``market``: tests that need another set of events or a market series
   (:mod:`insider_kit.claims.ledger`).
 
@@ -27,7 +30,7 @@ __all__ = ["CLAIMS", "SALE_PATTERNS", "Claim", "ClaimKind", "Expect", "Selection
 #: What a claim expects: a positive or negative effect, or one too small to matter.
 Expect = Literal["positive", "negative", "none"]
 #: How a claim is tested (module docstring).
-ClaimKind = Literal["mean", "difference", "disposals", "pre_filing", "market"]
+ClaimKind = Literal["mean", "difference", "ranking", "disposals", "pre_filing", "market"]
 
 
 class Selections:
@@ -71,6 +74,19 @@ class Selections:
     cluster: np.ndarray
     exec_unscheduled: np.ndarray
     lockup: np.ndarray
+
+    def sale_patterns(self) -> dict[str, np.ndarray]:
+        """The sale patterns the sources rank as sell signals, each as a mask (cluster, after a run-up, large
+        unscheduled CEO/CFO, lock-up): the regressors of the ranking test
+        (:func:`insider_kit.claims.estimates.sale_pattern_fit`).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            The masks by name, in the sources' order.
+        """
+        return {"cluster": self.cluster, "after run-up": self.runup_top, "large unscheduled CEO/CFO": self.exec_unscheduled,
+                "lock-up": self.lockup}
 
 
 Select = Callable[[Selections], tuple[np.ndarray, np.ndarray | None]]
@@ -141,6 +157,11 @@ CLAIMS: tuple[Claim, ...] = (
           "returns than other sales",
           "practitioner articles; Alldredge & Blank (2019)", "CAR(cluster sales) - CAR(other sales)", "negative",
           "difference", _sales_vs_rest(lambda s: s.cluster), labels=("cluster sales", "other sales")),
+    Claim("cluster_strongest_sell_signal", "Cluster selling is the strongest sell signal: cluster sales are followed "
+          "by lower returns than every other sale pattern",
+          "practitioner articles", "CAR(cluster sales) - CAR(each other pattern: after a run-up, large unscheduled "
+          "CEO/CFO, lock-up, other sales), one regression; the contrast closest to refuting the claim", "negative",
+          "ranking", _sales_vs_rest(lambda s: s.cluster), labels=("cluster sales", "other sales")),
     Claim("selling_after_runup", "Selling after a price run-up matters",
           "practitioner articles", "CAR(sales in the top run-up quintile) - CAR(other sales)", "negative",
           "difference", lambda s: (s.sell & s.runup_top, s.sell & s.runup_known & ~s.runup_top), needs=("runup_q",), labels=("sales after a run-up", "other sales")),

@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..eventstudy.regression import MaskedClusters, cluster_codes, clustered_mean
+from ..eventstudy.regression import MaskedClusters, cluster_codes, clustered_mean, clustered_ols
 from ..prices.panel import ReturnsPanel
 
-__all__ = ["ClaimsData", "Result", "derived", "difference_estimate", "empty_estimate", "mean_estimate"]
+__all__ = ["ClaimsData", "Result", "derived", "difference_estimate", "empty_estimate", "mean_estimate", "sale_pattern_fit",
+           "strongest_sell_signal"]
 
 #: One claim's numbers (``estimate``, ``ci_low``, ``ci_high``, ``p``, ``n``, ``n_ref`` and, where they apply,
 #: ``reason``, ``boot_low``/``boot_high``, the controlled estimate ...): a row of the ledger before its verdict.
@@ -192,3 +193,107 @@ def difference_estimate(car: np.ndarray, a: np.ndarray, b: np.ndarray, mc: Maske
         return empty_estimate(n, n_ref)
     est, se, p = d["estimate"], d["se"], d["p"]
     return {"estimate": est, "ci_low": est - 1.96 * se, "ci_high": est + 1.96 * se, "p": p, "n": n, "n_ref": n_ref}
+
+
+def sale_pattern_fit(events: pd.DataFrame, car: np.ndarray, patterns: dict[str, np.ndarray]
+                     ) -> tuple[Any, list[str], pd.DataFrame]:
+    """The regression of sale CARs on the sale-pattern dummies (other sales the base), standard errors clustered
+    by firm and month (:func:`~insider_kit.eventstudy.regression.clustered_ols`).
+
+    Parameters
+    ----------
+    events
+        Sale events (``ticker``, ``day0`` make the clusters).
+    car
+        Their CARs.
+    patterns
+        Each pattern's mask over *events* (:meth:`~insider_kit.claims.Selections.sale_patterns`).
+
+    Returns
+    -------
+    (fit, list of str, pandas.DataFrame)
+        The clustered fit, the patterns with at least two events (its regressors besides ``const``), the design.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> ev = pd.DataFrame({"ticker": rng.choice(list("ABCDEFGH"), 60),
+    ...                    "day0": pd.Timestamp("2020-01-02") + pd.to_timedelta(rng.integers(0, 300, 60), unit="D")})
+    >>> fit, keep, X = sale_pattern_fit(ev, rng.normal(size=60), {"cluster": rng.random(60) < 0.3})
+    >>> keep, X.columns.tolist()
+    (['cluster'], ['const', 'cluster'])
+    """
+    dummies = patterns
+    m = np.isfinite(car)
+    X = pd.DataFrame({"const": 1.0, **{k: v[m].astype(float) for k, v in dummies.items()}})
+    keep = [k for k in dummies if X[k].sum() >= 2]
+    X = X[["const", *keep]]
+    return clustered_ols(car[m], X, cluster_codes(events, ("firm", "month"), mask=m)), keep, X
+
+
+def strongest_sell_signal(events: pd.DataFrame, car: np.ndarray, patterns: dict[str, np.ndarray], *,
+                          signal: str = "cluster") -> pd.DataFrame:
+    """The ranking test of "*signal* is the strongest sell signal": from the regression of
+    :func:`insider_kit.claims.robustness.sell_signal_ranking` (:func:`sale_pattern_fit`: sale CARs on the pattern
+    dummies, standard errors clustered by firm and month),
+    *signal*'s CAR minus every other pattern's and minus other sales', each with its 95% CI and p.
+
+    The claim holds only when every contrast is negative with its CI below zero (a stronger sell signal is
+    followed by lower returns): the claims ledger's ``cluster_strongest_sell_signal`` takes the contrast whose
+    CI reaches highest (the one closest to refuting the claim) as its estimate.
+
+    Parameters
+    ----------
+    events
+        Sale events (with the signals of :func:`insider_kit.build_events`).
+    car
+        Their CARs.
+    patterns
+        Each pattern's mask over *events* (:meth:`~insider_kit.claims.Selections.sale_patterns`).
+    signal
+        The pattern claimed strongest.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per other pattern (and ``other sales``): ``b``, ``difference``, ``ci_low``, ``ci_high``, ``p``,
+        ``n`` (events of *signal*), ``n_b``; empty when *signal* has fewer than two events.
+
+    Examples
+    --------
+    >>> import insider_kit as ik
+    >>> study = ik.load_study("sample")
+    >>> ev = study.events[study.events["direction"] == "sell"]
+    >>> res = ik.event_study(ev, study.panel, model="market_adjusted", window=(-5, 60), car_windows=[(0, 60)],
+    ...                      min_estimation=60, tests=False)
+    >>> patterns = ik.claims.Selections(res.events).sale_patterns()
+    >>> con = strongest_sell_signal(res.events, res.car[(0, 60)].to_numpy(), patterns)
+    >>> con["b"].tolist()[-1], con.columns.tolist()[:4]
+    ('other sales', ['b', 'difference', 'ci_low', 'ci_high'])
+    """
+    import math
+
+    fit, keep, X = sale_pattern_fit(events, car, patterns)
+    cols = ["b", "difference", "ci_low", "ci_high", "p", "n", "n_b"]
+    if signal not in keep:
+        return pd.DataFrame(columns=cols)
+    cov = fit.cov.to_numpy()
+    pos = {k: i for i, k in enumerate(fit.cov.index)}
+    n_sig = int(X[signal].sum())
+    rows = []
+    others = [k for k in keep if k != signal]
+    for b in [*others, "other sales"]:
+        ia = pos[signal]
+        if b == "other sales":
+            d, var = float(fit.params[signal]), float(cov[ia, ia])
+            n_b = int((X[keep].sum(axis=1) == 0).sum())
+        else:
+            ib = pos[b]
+            d, var = float(fit.params[signal] - fit.params[b]), float(cov[ia, ia] + cov[ib, ib] - 2 * cov[ia, ib])
+            n_b = int(X[b].sum())
+        se = math.sqrt(max(var, 0.0))
+        p = math.erfc(abs(d / se) / math.sqrt(2.0)) if se > 0 else float("nan")
+        rows.append({"b": b, "difference": d, "ci_low": d - 1.96 * se, "ci_high": d + 1.96 * se, "p": p,
+                     "n": n_sig, "n_b": n_b})
+    return pd.DataFrame(rows, columns=cols)

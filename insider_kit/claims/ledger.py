@@ -17,6 +17,17 @@ Newey-West for monthly market series).  A verdict is given only where the data c
 * claims of no effect (``expect = "none"``): ``supported`` when the CI lies within +/- ``negligible``;
   ``contradicted`` when it excludes the whole band on one side; else ``inconclusive``.
 
+**The verdict's statistic** (the ``statistic`` column) is chosen by the kit's validity rule
+(:mod:`insider_kit.eventstudy.validity`): for a claim of a mean CAR, the two-way clustered t (firm and month)
+unless the claim's events are cross-correlated across months — measured by their mean residual correlation
+r̄ (the event study's, of their direction) and the mean overlap *w* of their CAR windows in calendar time — by
+more than clustering by month captures: when the Kolari-Pynnönen standard error
+:math:`s/\\sqrt N \\cdot \\sqrt{(1 + (N-1)\bar r w)/(1 - \bar r w)}` exceeds the clustered one and the rule
+finds the cross-sectional t not valid (implied size above 7.5%), the interval and p come from it
+(:func:`verdict_statistic`).  A difference of two sides' means keeps the clustered t: what is common to both
+sides' calendar cancels in part, which r̄ and *w* of one side cannot measure.  The market claim's is
+Newey-West's.
+
 Many claims are tested at once, so the ledger also reports Holm-adjusted p-values and Benjamini-Hochberg
 q-values across the claims that have a p-value (``p_holm``, ``q_bh``; the unadjusted ``p`` stays).
 
@@ -40,18 +51,29 @@ from ..eventstudy import Model, event_study
 from ..eventstudy.compare import welch_and_bootstrap
 from ..eventstudy.regression import MaskedClusters, cluster_codes, hac_ols
 from ..eventstudy.results import EventStudyResult
+from ..eventstudy.stats import mean_window_overlap
+from ..eventstudy.validity import MAX_SIZE, implied_size, variance_factors
 from .catalog import CLAIMS, Claim, Expect, Selections
-from .estimates import ClaimsData, Result, derived, difference_estimate, empty_estimate, mean_estimate
+from .estimates import (
+    ClaimsData,
+    Result,
+    derived,
+    difference_estimate,
+    empty_estimate,
+    mean_estimate,
+    strongest_sell_signal,
+)
 from .literature import literature_agreement
 
-__all__ = ["LEDGER_COLUMNS", "LEDGER_VARIANTS", "VERDICTS", "Ledger", "adjust_pvalues", "benjamini_hochberg", "holm",
-           "ledger_name", "ledger_table", "market_claim", "run_ledger", "verdict", "verdict_reason"]
+__all__ = ["CLUSTERED_T", "KP_T", "LEDGER_COLUMNS", "LEDGER_VARIANTS", "VERDICTS", "Ledger", "adjust_pvalues",
+           "benjamini_hochberg", "holm",
+           "ledger_name", "ledger_table", "market_claim", "run_ledger", "verdict", "verdict_reason", "verdict_statistic"]
 
 #: Columns of the ledger, in order.
 LEDGER_COLUMNS = ["id", "claim", "source", "test", "expect", "n", "n_ref", "estimate", "ci_low", "ci_high", "p",
                   "p_holm", "q_bh", "boot_low", "boot_high", "controlled", "controlled_low", "controlled_high",
                   "controlled_p", "controls_agree", "literature", "literature_source", "literature_agrees", "verdict",
-                  "reason"]
+                  "reason", "statistic"]
 
 #: The controls of every differential claim's CAR regression (terms whose columns the events lack are left out);
 #: ``log_value`` and ``log_mcap`` are the logs of the trade's dollar value and the firm's market value (missing
@@ -323,6 +345,66 @@ def adjust_pvalues(p: pd.Series) -> pd.DataFrame:
     return out
 
 
+#: The verdict statistic of most claims, in words: the two-way clustered t.
+CLUSTERED_T = "two-way clustered t (firm, month)"
+#: The verdict statistic of a claim of a mean whose events the validity rule finds cross-correlated, in words.
+KP_T = "Kolari-Pynnönen t (cross-correlated overlapping windows)"
+
+
+def verdict_statistic(est: Result, car: np.ndarray, mask: np.ndarray, day0: np.ndarray, rbar: float,
+                      length: int) -> Result:
+    """The estimate of a claim of a mean CAR with the interval and p of the statistic the validity rule picks
+    (module docstring): the clustered estimate *est* as it is, or its Kolari-Pynnönen version.
+
+    Parameters
+    ----------
+    est
+        :func:`~.estimates.mean_estimate`'s result (two-way clustered).
+    car, mask
+        Every event's CAR and the claim's events.
+    day0
+        Every event's day-0 index (trading days).
+    rbar
+        The claim's events' mean residual correlation.
+    length
+        The CAR window's trading days.
+
+    Returns
+    -------
+    dict
+        *est* with ``statistic`` (:data:`CLUSTERED_T` or :data:`KP_T`) and, for the latter, its ``ci_low``,
+        ``ci_high`` (normal, 95%) and ``p``; ``size_cs`` is the cross-sectional t's implied size on these events.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> car = np.random.default_rng(0).normal(0.01, 0.05, 200)
+    >>> est = {"estimate": car.mean(), "ci_low": car.mean() - 0.007, "ci_high": car.mean() + 0.007, "p": 0.01,
+    ...        "n": 200}
+    >>> verdict_statistic(est, car, np.ones(200, bool), np.full(200, 10), 0.05, 61)["statistic"]  # one date
+    'Kolari-Pynnönen t (cross-correlated overlapping windows)'
+    >>> verdict_statistic(est, car, np.ones(200, bool), np.arange(200) * 100, 0.05, 61)["statistic"]  # apart
+    'two-way clustered t (firm, month)'
+    """
+    m = mask & np.isfinite(car)
+    n = int(m.sum())
+    out = dict(est, statistic=CLUSTERED_T)
+    if n < 3 or not np.isfinite(est.get("estimate", np.nan)):
+        return out
+    w = mean_window_overlap(day0[m], length)
+    f = float(variance_factors(n=np.array([n]), rbar=np.array([rbar]), overlap=np.array([w]),
+                               same_date=np.array([np.nan]), var_scar=np.array([np.nan]))["t_cs"][0])
+    size = float(implied_size(f))
+    out["size_cs"] = size
+    se_cl = (est["ci_high"] - est["ci_low"]) / (2 * 1.959963984540054)
+    se_kp = float(np.std(car[m], ddof=1) / np.sqrt(n) * np.sqrt(f))
+    if size > MAX_SIZE and se_kp > se_cl:
+        e = float(est["estimate"])
+        out.update(ci_low=e - 1.959963984540054 * se_kp, ci_high=e + 1.959963984540054 * se_kp,
+                   p=math.erfc(abs(e / se_kp) / math.sqrt(2.0)), statistic=KP_T)
+    return out
+
+
 def _diff(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b: np.ndarray, mc: MaskedClusters,
           flip_b: bool = False, n_boot: int = 1000) -> Result:
     """Mean CAR of *a* minus that of *b* (sign-flipped when *flip_b*): the numbers of :func:`compare` with *a* and
@@ -457,6 +539,22 @@ def _controlled(res: EventStudyResult, window: tuple[int, int], a: np.ndarray, b
             "controlled_p": pv}
 
 
+#: The verdict statistic of the claims that :func:`verdict_statistic` does not choose for.
+_STATISTIC_OF = {"market": "Newey-West t (3 monthly lags)", "difference": CLUSTERED_T, "disposals": CLUSTERED_T,
+                 "pre_filing": CLUSTERED_T}
+
+
+def _claim_rbar(rbar_of: pd.Series, direction: np.ndarray | None, mask: np.ndarray) -> float:
+    """The mean residual correlation of a claim's events: their directions' (the event study's groups), weighted
+    by how many of the claim's events each holds."""
+    if direction is None or not mask.any():
+        return float(rbar_of.mean()) if len(rbar_of) else 0.0
+    d, k = np.unique(direction[mask], return_counts=True)
+    r = np.array([float(rbar_of.get(str(x), np.nan)) for x in d])
+    ok = np.isfinite(r)
+    return float(np.average(r[ok], weights=k[ok])) if ok.any() else 0.0
+
+
 def _agree(raw_lo: float, raw_hi: float, lo: float, hi: float) -> str:
     """Whether the controlled estimate tells the raw one's story: ``agree`` / ``differs`` (significance on one
     side only) / ``opposite`` (both significant, opposite signs); empty without a controlled estimate."""
@@ -524,6 +622,21 @@ LEDGER_VARIANTS: tuple[tuple[str, tuple[str, ...], bool, bool], ...] = (
     ("filing", ("S", "F", "G", "J"), True, False), ("trade", ("P", "S"), False, True))
 
 
+def _ranking(events: pd.DataFrame, car: np.ndarray, sel: Selections) -> Result:
+    """The ranking claim: cluster sales against every other sale pattern and other sales
+    (:func:`~insider_kit.claims.estimates.strongest_sell_signal`); the estimate is the contrast whose CI reaches
+    highest — supported only when even that one lies below zero."""
+    sub = Selections(events[sel.sell])
+    con = strongest_sell_signal(events[sel.sell], car[sel.sell], sub.sale_patterns())
+    if con.empty or not np.isfinite(con["ci_high"]).any():
+        return empty_estimate(int((sel.sell & sel.cluster).sum()), np.nan,
+                              "fewer than two cluster sales, or no other sale pattern to rank them against")
+    w = con.iloc[int(np.nanargmax(con["ci_high"].to_numpy(float)))]
+    return {"estimate": float(w["difference"]), "ci_low": float(w["ci_low"]), "ci_high": float(w["ci_high"]),
+            "p": float(w["p"]), "n": int(w["n"]), "n_ref": int(w["n_b"]),
+            "statistic": f"{CLUSTERED_T}: cluster vs {w['b']}, the least favourable of {len(con)} contrasts"}
+
+
 def _disposals(study: ClaimsData, common: dict[str, Any], window: tuple[int, int]) -> Result:
     ev = study.events_by(codes=("S", "F", "G", "J"), by_class=True, signals=False)  # (classes only: no signals)
     ev = ev[ev["direction"] == "sell"]
@@ -577,7 +690,7 @@ def _untestable_ledger(why: str) -> Ledger:
              "n_ref": np.nan, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan,
              "boot_low": np.nan, "boot_high": np.nan, "verdict": "not testable", "reason": why,
              "controlled": np.nan, "controlled_low": np.nan, "controlled_high": np.nan, "controlled_p": np.nan,
-             "controls_agree": ""} for c in CLAIMS]
+             "controls_agree": "", "statistic": ""} for c in CLAIMS]
     led = pd.DataFrame(rows)
     led = led.join(adjust_pvalues(led["p"]))
     return Ledger(led.join(literature_agreement(led))[LEDGER_COLUMNS])
@@ -585,7 +698,8 @@ def _untestable_ledger(why: str) -> Ledger:
 
 def ledger_name(**settings: Any) -> str:
     """The name a ledger with these settings is kept under by its data (:func:`~.estimates.derived`): a hash
-    of the settings (the persistent study's fingerprint covers every input and the kit's version).
+    of the settings, the catalogue's claims and the ledger's columns (the persistent study's fingerprint covers
+    every input and the kit's version).
 
     Parameters
     ----------
@@ -604,7 +718,10 @@ def ledger_name(**settings: Any) -> str:
     """
     import hashlib
 
-    return "ledger_" + hashlib.sha256(repr(sorted(settings.items())).encode()).hexdigest()[:12]
+    # (the catalogue's claims and the ledger's columns too: a ledger kept before a claim or a column was added is
+    # not read back as if it were complete)
+    key = (sorted(settings.items()), tuple(c.id for c in CLAIMS), tuple(LEDGER_COLUMNS))
+    return "ledger_" + hashlib.sha256(repr(key).encode()).hexdigest()[:12]
 
 
 def run_ledger(study: ClaimsData, *, model: Model = "market_adjusted", window: tuple[int, int] = (0, 60),
@@ -708,7 +825,8 @@ def ledger_table(study: ClaimsData, *, model: Model, window: tuple[int, int], ne
     ev = study.events
     w = (min(-5, window[0]), window[1])
     common: dict[str, Any] = {"model": model, "estimation": (-250, -21), "window": w,
-                              "car_windows": [(-5, -1), window], "min_estimation": 60, "max_loss": 0.9}
+                              "car_windows": [(-5, -1), window], "min_estimation": 60, "max_loss": 0.9,
+                              "grank": False}  # (the ledger reads the clustered and KP statistics, not GRANK)
     # (grouped by direction: a purchase and a sale of one firm on one day are two events, not duplicates)
     try:
         res = event_study(ev, study.panel, group="direction", **common)
@@ -719,6 +837,9 @@ def ledger_table(study: ClaimsData, *, model: Model, window: tuple[int, int], ne
     codes = cluster_codes(res.events, ("firm", "month"), intersection=True)  # once: every claim subsets them
     mc = MaskedClusters(codes)
     controls = _Controls(res.events)  # (likewise)
+    day0 = day_index(study.panel.dates, res.events["day0"])
+    rbar_of = res.tests["rbar"].xs((window[0], window[1]), level=("start", "end"))  # per direction
+    direction = res.events["direction"].to_numpy() if "direction" in res.events.columns else None
     out: dict[str, Result] = {}
     for c in tqdm(CLAIMS, desc="claims", disable=not progress):
         why = _not_testable(c, res.events)
@@ -726,13 +847,17 @@ def ledger_table(study: ClaimsData, *, model: Model, window: tuple[int, int], ne
             out[c.id] = empty_estimate(0, np.nan, why)
         elif c.kind == "mean":
             assert c.select is not None
-            out[c.id] = mean_estimate(res.events, car, c.select(sel)[0], mc)
+            mask = c.select(sel)[0]
+            out[c.id] = verdict_statistic(mean_estimate(res.events, car, mask, mc), car, mask, day0,
+                                          _claim_rbar(rbar_of, direction, mask), window[1] - window[0] + 1)
         elif c.kind == "difference":
             assert c.select is not None
             a, b = c.select(sel)
             assert b is not None
             out[c.id] = _diff(res, window, a, b, mc, flip_b=c.flip_ref) | _controlled(res, window, a, b,
                                                                                        c.flip_ref, controls, mc)
+        elif c.kind == "ranking":
+            out[c.id] = _ranking(res.events, car, sel)
         elif c.kind == "disposals":
             out[c.id] = _disposals(study, common, window)
         elif c.kind == "pre_filing":
@@ -774,6 +899,7 @@ def ledger_table(study: ClaimsData, *, model: Model, window: tuple[int, int], ne
                      "reason": why, "controlled": r.get("controlled", np.nan),
                      "controlled_low": r.get("controlled_low", np.nan), "controlled_high": r.get("controlled_high", np.nan),
                      "controlled_p": r.get("controlled_p", np.nan),
+                     "statistic": "" if v == "not testable" else r.get("statistic", _STATISTIC_OF.get(c.kind, CLUSTERED_T)),
                      "controls_agree": _agree(r["ci_low"], r["ci_high"], r.get("controlled_low", np.nan),
                                               r.get("controlled_high", np.nan))})
     led = pd.DataFrame(rows)

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
 
 from ..eventstudy import event_study
-from ..eventstudy.regression import MaskedClusters, cluster_codes, clustered_ols
+from ..eventstudy.regression import MaskedClusters, cluster_codes
 from ..eventstudy.results import EventStudyResult
 from ..tables import display_frame
-from .estimates import ClaimsData, derived, difference_estimate, mean_estimate
+from .catalog import Selections
+from .estimates import ClaimsData, derived, difference_estimate, mean_estimate, sale_pattern_fit
 
 __all__ = ["DEFAULT_GRID", "SELL_SIGNAL_RANKING", "claim_grids", "grid_names", "grid_rows", "robustness",
            "runup_model_bias", "sell_signal_ranking"]
@@ -295,22 +297,10 @@ def sell_signal_ranking(study: ClaimsData, *, model: str = "market_adjusted", wi
     >>> contrasts.columns.tolist()
     ['a', 'b', 'difference', 'ci_low', 'ci_high', 'data_say']
     """
-    import numpy as np
-
-    from .catalog import Selections
-
     ev = study.events[study.events["direction"] == "sell"]
     res = event_study(ev, study.panel, model=model, window=(min(-5, window[0]), window[1]),  # type: ignore[arg-type]
                       car_windows=[window], min_estimation=60, max_loss=0.95, tests=False)
-    s = Selections(res.events)
-    dummies = {"cluster": s.cluster, "after run-up": s.runup_top, "large unscheduled CEO/CFO": s.exec_unscheduled,
-               "lock-up": s.lockup}
-    car = res.car[window].to_numpy()
-    m = np.isfinite(car)
-    X = pd.DataFrame({"const": 1.0, **{k: v[m].astype(float) for k, v in dummies.items()}})
-    keep = [k for k in dummies if X[k].sum() >= 2]
-    X = X[["const", *keep]]
-    fit = clustered_ols(car[m], X, cluster_codes(res.events, ("firm", "month"), mask=m))
+    fit, keep, X = sale_pattern_fit(res.events, res.car[window].to_numpy(), Selections(res.events).sale_patterns())
     cov = fit.cov.to_numpy()
     pos = {k: i for i, k in enumerate(fit.cov.index)}
     rank = dict(SELL_SIGNAL_RANKING)

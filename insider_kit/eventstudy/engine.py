@@ -32,13 +32,17 @@ from . import _panel_cache as PC
 from . import stats as S
 from .results import EventStudyResult
 
-__all__ = ["DropReason", "Model", "event_study"]
+__all__ = ["GRANK_AUTO_EVENTS", "DropReason", "Model", "event_study"]
 
 #: The return models of :func:`event_study`.
-Model = Literal["raw", "mean_adjusted", "market_adjusted", "market_model", "ff3", "carhart"]
+Model = Literal["raw", "mean_adjusted", "market_adjusted", "market_model", "ff3", "carhart", "ff5"]
 DEFAULT_CAR_WINDOWS: tuple[tuple[int, int], ...] = ((-1, 1), (0, 5), (0, 20), (0, 60), (0, 120))
 _MODELS: tuple[str, ...] = get_args(Model)
-_FACTORS = {"ff3": ("mkt_rf", "smb", "hml"), "carhart": ("mkt_rf", "smb", "hml", "mom")}
+#: The factors of each factor model.  The five-factor model (Fama & French 2015, "A five-factor asset pricing
+#: model", J. Financial Economics 116) uses the five-factor file's own SMB (``smb5``: averaged over three sorts,
+#: so it differs slightly from the three-factor file's), RMW and CMA (:func:`insider_kit.prices.load_factors`).
+_FACTORS = {"ff3": ("mkt_rf", "smb", "hml"), "carhart": ("mkt_rf", "smb", "hml", "mom"),
+            "ff5": ("mkt_rf", "smb5", "hml", "rmw", "cma")}
 
 
 def event_study(
@@ -60,6 +64,10 @@ def event_study(
     kp_pairs: int = 2000,
     seed: int = 0,
     tests: bool = True,
+    grank: bool | None = None,
+    sign_p: S.SignP = "pooled",
+    bootstrap: int = 0,
+    patell: S.PatellForm = "scar",
 ) -> EventStudyResult:
     """Run an event study over all *events* at once.
 
@@ -70,7 +78,7 @@ def event_study(
         trading day on or after ``date``) and optionally a *group* column.
     returns
         A :class:`~insider_kit.prices.ReturnsPanel` (market series required by the
-        market-adjusted and market models and by BHAR; factors by ``ff3``/``carhart``), or a
+        market-adjusted and market models and by BHAR; factors by ``ff3``/``carhart``/``ff5``), or a
         dates x tickers DataFrame of simple returns with *market*.
     market
         With a DataFrame of returns: the market's returns on the same dates (a Series).
@@ -78,7 +86,8 @@ def event_study(
         ``raw``: AR = R.  ``mean_adjusted``: R - mean estimation R.
         ``market_adjusted``: R - R_m.  ``market_model``: R - (a + b R_m), OLS on the
         estimation window.  ``ff3``/``carhart``: R - rf - X f, OLS on Fama-French
-        3 factors (+ momentum) of excess returns.
+        3 factors (+ momentum) of excess returns.  ``ff5``: the same on the Fama-French (2015) five factors
+        (``mkt_rf, smb5, hml, rmw, cma``: French's daily five-factor file, ``insider-kit fetch factors``).
     estimation, window
         Relative-day ranges (inclusive) of the estimation and event windows.
     car_windows
@@ -104,6 +113,22 @@ def event_study(
     tests
         Compute the test statistics (``False``: abnormal returns, CARs and SCARs only, e.g. inside
         a simulation that needs nothing else).
+    grank
+        Compute the generalized rank test (GRANK, Kolari & Pynnönen 2011; ``grank_t``, ``p_grank``): it ranks every
+        event's estimation residuals once more, so it costs time on a large study.  None (the default): when at
+        most :data:`GRANK_AUTO_EVENTS` events are used.
+    sign_p
+        The generalized sign test's share of positive estimation residuals: ``"pooled"`` over the sample's
+        estimation days (default) or ``"per_firm"`` (each event's share averaged, as Cowan 1992;
+        :func:`~insider_kit.eventstudy.reference.generalized_sign_z`).
+    bootstrap
+        With *bhar*: resamples of the skewness-adjusted t's bootstrapped p (``p_skew_boot``; Lyon, Barber & Tsai
+        1999, :func:`~insider_kit.eventstudy.reference.bootstrap_skewness_p`); 0 (default): normal critical
+        values only.
+    patell
+        Patell's convention: ``"scar"`` (default; each event's CAR over its forecast-error sd, Campbell, Lo &
+        MacKinlay 1997) or ``"daily"`` (each day's AR over that day's forecast-error sd, summed — the convention
+        of packages that standardize daily; :func:`~insider_kit.eventstudy.reference.daily_standardized_car`).
 
     Returns
     -------
@@ -126,7 +151,7 @@ def event_study(
     never stands in for the stock's: a market series longer than the prices changes nothing.  The variance of a CAR accounts for estimation
     error (Campbell, Lo & MacKinlay 1997, eq. 4.4.14):
     :math:`\\sigma^2_i (L + L^2/n + (\\sum R_m - L\\bar R_m)^2 / S_{mm})` for the market model; its
-    multi-factor analogue :math:`\\sigma^2_i (L + L^2/n + d' S_{zz}^{-1} d)` for FF3 and Carhart, with
+    multi-factor analogue :math:`\\sigma^2_i (L + L^2/n + d' S_{zz}^{-1} d)` for FF3, Carhart and FF5, with
     :math:`d` the window's factor sums about their estimation means and :math:`S_{zz}` the factors' centred
     cross-products over the estimation days (the variance of :math:`\\iota' X_w \\hat\\beta`); :math:`\\sigma^2_i
     (L + L^2/n)` for the mean-adjusted model; :math:`\\sigma^2_i L` when nothing is estimated (raw,
@@ -148,7 +173,8 @@ def event_study(
                               car_windows=car_windows, min_estimation=min_estimation,
                               min_window_share=min_window_share, group=group,
                               max_loss=max_loss, bhar=bhar, date_col=date_col, ticker_col=ticker_col,
-                              kp_pairs=kp_pairs, seed=seed, tests=tests)
+                              kp_pairs=kp_pairs, seed=seed, tests=tests, grank=grank, sign_p=sign_p,
+                              bootstrap=bootstrap, patell=patell)
     prep = _prepare(events, returns, spec)
     design = _model_design(returns, spec, _lead(spec, prep))
     fit = _run(returns, spec, prep, design)
@@ -174,6 +200,10 @@ class _Spec:
     kp_pairs: int
     seed: int
     tests: bool
+    grank: bool | None = None
+    sign_p: S.SignP = "pooled"
+    bootstrap: int = 0
+    patell: S.PatellForm = "scar"
 
     @property
     def L_est(self) -> int:
@@ -189,7 +219,8 @@ def _validate(events: pd.DataFrame, returns: ReturnsPanel | pd.DataFrame, *, mar
               car_windows: Sequence[tuple[int, int]] | None, min_estimation: int, min_window_share: float,
               group: str | None,
               max_loss: float | None, bhar: bool, date_col: str, ticker_col: str, kp_pairs: int,
-              seed: int, tests: bool) -> tuple[ReturnsPanel, _Spec]:
+              seed: int, tests: bool, grank: bool | None = None, sign_p: S.SignP = "pooled",
+              bootstrap: int = 0, patell: S.PatellForm = "scar") -> tuple[ReturnsPanel, _Spec]:
     """Check every argument before any work (a DataError names what is wrong); a DataFrame becomes a panel."""
     if isinstance(returns, pd.DataFrame):
         from ..prices.panel import returns_panel
@@ -220,11 +251,20 @@ def _validate(events: pd.DataFrame, returns: ReturnsPanel | pd.DataFrame, *, mar
     if model in _FACTORS:
         if returns.factors is None or not set(_FACTORS[model]) | {"rf"} <= set(returns.factors.columns):
             raise DataError(f"model {model!r} needs factors {_FACTORS[model] + ('rf',)} in the returns panel",
-                            hint="load them with insider_kit.prices.load_factors and pass factors= to returns_panel")
+                            hint="load them with insider_kit.prices.load_factors and pass factors= to returns_panel"
+                            + (" (the five factors come from French's five-factor file: 'insider-kit fetch factors' "
+                               "or 'insider-kit import factors')" if model == "ff5" else ""))
     if group is not None and group not in events.columns:
         raise DataError(f"group column {group!r} is not in the events", hint=f"columns: {list(events.columns)[:10]}")
+    if sign_p not in get_args(S.SignP):
+        raise DataError(f"sign_p={sign_p!r} is not one of " + ", ".join(get_args(S.SignP)))
+    if patell not in get_args(S.PatellForm):
+        raise DataError(f"patell={patell!r} is not one of " + ", ".join(get_args(S.PatellForm)))
+    if int(bootstrap) < 0 or (bootstrap and not bhar):
+        raise DataError(f"bootstrap={bootstrap!r}: the bootstrapped skewness-adjusted t is of BHARs",
+                        hint="pass bhar=True and a number of resamples (Lyon, Barber & Tsai use 1000)")
     return returns, _Spec(model, (e0, e1), (w0, w1), cws, min_estimation, float(min_window_share), group, max_loss,
-                          bhar, date_col, ticker_col, kp_pairs, seed, tests)
+                          bhar, date_col, ticker_col, kp_pairs, seed, tests, grank, sign_p, int(bootstrap), patell)
 
 
 # --------------------------------------------------------------------------- prepare
@@ -521,9 +561,14 @@ def _assemble(events: pd.DataFrame, returns: ReturnsPanel, spec: _Spec, prep: _P
         groups = (gcodes, labels)
         ubar = _window_ubar(fit, present, len(spec.cws))
         rbar = _window_rbar(spec, dz, gcodes, len(present), covered, jj, dd, coef)
+        want_grank = spec.grank if spec.grank is not None else len(jj) <= GRANK_AUTO_EVENTS
+        gr = _grank_sums(spec, dz, gcodes, len(present), scar, jj, dd, coef, sig2) if want_grank else None
+        daily = _daily_patell(spec, dz, gcodes, len(present), car, jj, dd, coef, sig2, n_est) \
+            if spec.patell == "daily" else None
         stats = S.test_table(
             codes=gcodes, n_groups=len(present), car=car, scar=scar, n_est=n_est, k_params=dz.k_params,
             ubar=ubar, L_est=spec.L_est, cw=dz.days.cw, npos=npos, rbar=rbar, bhar=BH if spec.bhar else None, day0=dd,
+            grank=gr, sign_p=spec.sign_p, bootstrap=spec.bootstrap, seed=spec.seed, patell_sums=daily,
         )
     else:
         groups = lambda: _used_groups(*prep.group_codes(), keep)[:2]  # noqa: E731
@@ -571,6 +616,84 @@ def _window_rbar(spec: _Spec, dz: _Design, gcodes: np.ndarray, G: int, covered: 
                 done[key] = S.pair_correlation_mean(res_, est_start[need], inv[: len(a)], inv[len(a):])
             rbar[g, w] = done[key]
     return rbar
+
+
+#: ``event_study(grank=None)`` computes GRANK when at most this many events are used.
+GRANK_AUTO_EVENTS = 50_000
+
+
+def _grank_sums(spec: _Spec, dz: _Design, gcodes: np.ndarray, G: int, scar: np.ndarray, jj: np.ndarray,
+                dd: np.ndarray, coef: np.ndarray, sig2: np.ndarray) -> S.GrankSums:
+    """GRANK's sums (:func:`.stats.grank_sums`) over the used events, in blocks: each event's estimation residuals
+    over its sigma, and its SCARs over the cross-sectional standard deviation of its group's SCARs in each
+    window (the events that count in the window)."""
+    W = scar.shape[1]
+    fin = np.isfinite(scar)
+    x = np.where(fin, scar, 0.0)
+    sd = np.full((G, W), np.nan)
+    for w in range(W):
+        c = np.bincount(gcodes[fin[:, w]], minlength=G).astype(float)
+        m1 = np.bincount(gcodes, weights=x[:, w], minlength=G) / np.maximum(c, 1)
+        dev = np.where(fin[:, w], x[:, w] - m1[gcodes], 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sd[:, w] = np.where(c > 1, np.sqrt(np.bincount(gcodes, weights=dev**2, minlength=G) / (c - 1)), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        star = scar / sd[gcodes]
+    def run(s0: int, s1: int) -> S.GrankSums:  # (chunks of events shared by the cores, each with its own sums)
+        part = None
+        for a in range(s0, s1, 4096):
+            ix = np.arange(a, min(a + 4096, s1))
+            res_ = np.empty((len(ix), spec.L_est))
+            K.est_residuals(dz.m, dz.days, jj, dd + dz.lead, coef, ix, res_)  # (the kernels' day indices)
+            part = S.grank_sums(res_ / np.sqrt(sig2[ix])[:, None], star[ix], gcodes[ix], G, part)
+        assert part is not None
+        return part
+
+    parts = K.share_chunks(run, len(jj), chunk=8192)
+    return S.GrankSums(np.sum([q.sums for q in parts], axis=0), np.sum([q.counts for q in parts], axis=0))
+
+
+def _daily_patell(spec: _Spec, dz: _Design, gcodes: np.ndarray, G: int, car: np.ndarray, jj: np.ndarray,
+                  dd: np.ndarray, coef: np.ndarray, sig2: np.ndarray, n_est: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Patell's sums in the daily-standardized convention (:func:`.reference.daily_standardized_car`), per group
+    and window: each window day's AR over its forecast-error sd, with the leverage ``x_t'(X'X)^{-1}x_t`` of the
+    event's own estimation days (those its fit used), in blocks of events."""
+    W, k = len(spec.cws), dz.k_params
+    (e0, e1), (w0, w1) = spec.estimation, spec.window
+    Zt, const = dz.m.Zt, dz.m.const
+    dk = dd + dz.lead
+    sums, var = np.zeros((G, W)), np.zeros((G, W))
+    step = 4_000
+    for a in range(0, len(jj), step):
+        ix = np.arange(a, min(a + step, len(jj)))
+        res_ = np.empty((len(ix), spec.L_est))
+        K.est_residuals(dz.m, dz.days, jj, dk, coef, ix, res_)
+        ar = np.empty((len(ix), spec.L_win))
+        K.window_ar(dz.m, dz.days, jj[ix], dk[ix], coef[ix], 0, len(ix), ar)
+        used = np.isfinite(res_)
+        Xe = Zt[:, dk[ix, None] + np.arange(e0, e1 + 1)].transpose(1, 2, 0)  # events x days x regressors
+        Xw = Zt[:, dk[ix, None] + np.arange(w0, w1 + 1)].transpose(1, 2, 0)
+        if const:
+            Xe = np.concatenate([np.ones((*Xe.shape[:2], 1)), Xe], axis=2)
+            Xw = np.concatenate([np.ones((*Xw.shape[:2], 1)), Xw], axis=2)
+        if Xe.shape[2]:
+            Xe = np.where(used[:, :, None], Xe, 0.0)
+            inv = np.linalg.inv(np.einsum("eta,etb->eab", Xe, Xe))
+            lev = np.einsum("eta,eab,etb->et", Xw, inv, Xw)
+        else:
+            lev = np.zeros(ar.shape)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sar = ar / np.sqrt(sig2[ix, None] * (1 + lev))
+        n = n_est[ix].astype(float)
+        for w, (c0, c1) in enumerate(dz.days.cw):
+            part = sar[:, c0:c1]
+            L = np.isfinite(part).sum(axis=1)
+            ok = np.isfinite(car[ix, w]) & (n > k + 2)
+            v = np.where(ok, L * (n - k) / np.where(ok, n - k - 2, 1.0), 0.0)
+            sums[:, w] += np.bincount(gcodes[ix][ok], weights=np.nansum(part, axis=1)[ok], minlength=G)
+            var[:, w] += np.bincount(gcodes[ix][ok], weights=v[ok], minlength=G)
+    return sums, var
 
 
 #: Up to this many CAR windows, the rank test is made per window from the events the window covers (its sums

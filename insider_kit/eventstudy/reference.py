@@ -36,12 +36,16 @@ __all__ = [
     "STATISTICS",
     "Statistic",
     "bhar",
+    "bootstrap_skewness_p",
     "car",
     "car_variance",
     "cluster_covariance",
     "cluster_meat",
+    "daily_standardized_car",
     "event_abnormal_returns",
+    "generalized_ranks",
     "generalized_sign_z",
+    "grank_t",
     "hc1_covariance",
     "kolari_pynnonen_t",
     "mean_rank_deviation",
@@ -395,12 +399,50 @@ def patell_variance(n_est: Num, k_params: int) -> np.ndarray:
         return np.where(n > k_params + 2, (n - k_params) / (n - k_params - 2), 0.0)
 
 
+def daily_standardized_car(ar: np.ndarray, leverage: np.ndarray, s2: float) -> tuple[float, int]:
+    r"""One event's cumulated *daily* standardized abnormal returns, the other Patell convention (Patell 1976;
+    eventstudytools' and Stata eventstudy2's "Patell Z"): each window day's AR over its own forecast-error
+    standard deviation, :math:`SAR_{it} = AR_{it} / (\hat\sigma_i \sqrt{1 + x_t'(X'X)^{-1}x_t})`, summed over
+    the window's days with an AR: :math:`CSAR_i = \sum_t SAR_{it}`, whose null variance is taken as
+    :math:`L_i (n_i - k)/(n_i - k - 2)` (:func:`patell_variance` times the days).  Unlike :func:`scar` it leaves
+    out the covariance of the estimation error across the window's days, and its variance counts the days with
+    an AR where the SCAR's counts the window's; the two agree when nothing is estimated (market-adjusted, raw)
+    and no window day is missing.
+
+    Parameters
+    ----------
+    ar
+        The window's abnormal returns (NaN: no return that day).
+    leverage
+        :math:`x_t'(X'X)^{-1}x_t` of each window day (0 when nothing is estimated).
+    s2
+        :math:`\hat\sigma^2_i`.
+
+    Returns
+    -------
+    (float, int)
+        :math:`CSAR_i` and :math:`L_i`, the days summed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> csar, L = daily_standardized_car(np.array([0.02, np.nan, -0.01]), np.array([0.0, 0.0, 0.0]), 0.0001)
+    >>> round(csar, 10), L
+    (1.0, 2)
+    """
+    sar = np.asarray(ar, dtype=float) / np.sqrt(s2 * (1 + np.asarray(leverage, dtype=float)))
+    ok = np.isfinite(sar)
+    return float(sar[ok].sum()), int(ok.sum())
+
+
 def patell_z(sum_scar: Num, sum_variance: Num) -> tuple[np.ndarray, np.ndarray]:
     r"""Patell (1976) in the Campbell, Lo & MacKinlay (1997, eq. 4.4.22) SCAR form:
     :math:`Z = \sum_i SCAR_i / \sqrt{\sum_i (n_i - k)/(n_i - k - 2)}`, normal p.
 
     The sums run over the events with a finite SCAR and more than :math:`k + 2` estimation days
-    (:func:`patell_variance`).
+    (:func:`patell_variance`).  With ``event_study(patell="daily")`` the same formula takes the sums of
+    :func:`daily_standardized_car` and :math:`\sum_i L_i (n_i - k)/(n_i - k - 2)` instead: the convention of
+    packages that standardize each day (up to about 8% apart on multi-day windows of the market model).
 
     Parameters
     ----------
@@ -536,11 +578,97 @@ def rank_z(ubar: np.ndarray, start: int, stop: int) -> float:
     return float(np.nansum(ubar[start:stop]) / (np.sqrt(length) * s)) if s > 0 else np.nan
 
 
+def generalized_ranks(sar: np.ndarray, scar_star: float) -> tuple[np.ndarray, float]:
+    r"""One event's generalized standardized ranks (Kolari & Pynnönen 2011, the GRANK test).
+
+    The event's generalized standardized abnormal returns are its standardized estimation residuals
+    :math:`SAR_{it} = \hat e_{it}/\hat\sigma_i` and, as one more "day", its re-standardized CAR
+    :math:`SCAR^*_i = SCAR_i / S_{SCAR}` (the SCAR of :func:`scar` over the cross-sectional standard deviation of
+    its sample's SCARs, which removes event-induced volatility).  They are ranked together (mid-ranks for ties)
+    and standardized as Corrado & Zivney (1992) do: :math:`U_{it} = \text{rank}_{it}/(T_i + 1) - 1/2`, with
+    :math:`T_i` the event's finite values.
+
+    Parameters
+    ----------
+    sar
+        The standardized estimation residuals (NaN on days without one).
+    scar_star
+        The re-standardized CAR.
+
+    Returns
+    -------
+    (numpy.ndarray, float)
+        :math:`U_{it}` of the estimation days (NaN where *sar* is) and :math:`U_{i0}` of the CAR.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u, u0 = generalized_ranks(np.array([0.5, -1.0, 2.0]), 1.0)
+    >>> (u + 0.5).round(2).tolist(), round(u0 + 0.5, 2)  # ranks 2, 1, 4 and 3 over T_i + 1 = 5
+    ([0.4, 0.2, 0.8], 0.6)
+    """
+    from scipy.stats import rankdata
+
+    f = np.isfinite(sar)
+    r = rankdata(np.r_[sar[f], scar_star])
+    U = r / (len(r) + 1) - 0.5
+    out = np.full(len(sar), np.nan)
+    out[f] = U[:-1]
+    return out, float(U[-1])
+
+
+def grank_t(ubar: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""The generalized rank t of Kolari & Pynnönen (2011, "Nonparametric rank tests for event studies", J.
+    Empirical Finance 18, eqs. 10-14) for a CAR window, from the mean generalized ranks.
+
+    :math:`\bar U_t` is the mean of :math:`U_{it}` (:func:`generalized_ranks`) over the :math:`n_t` events with a
+    value on position *t* — the estimation days, then the CAR as position 0 (last here).  With *n* the events,
+    *T* the positions with a value,
+    :math:`S^2_{\bar U} = T^{-1} \sum_t (n_t/n)\, \bar U_t^2`,
+    :math:`Z = \bar U_0 / S_{\bar U}` and
+    :math:`t_{grank} = Z \sqrt{(T - 2)/(T - 1 - Z^2)}`, p from t(T - 2).  Robust to event-induced volatility
+    (the SCARs are re-standardized) and to the cross-correlation of events on the same date (carried by the
+    estimation days' :math:`\bar U_t`); not to windows that overlap at staggered dates (:mod:`.validity`).
+
+    Parameters
+    ----------
+    ubar, counts
+        ``(..., T)`` mean generalized ranks and events per position, the CAR's position last.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The statistics and their two-sided p-values (NaN with fewer than 2 events or 3 positions).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t, p = grank_t(np.array([0.01, -0.02, 0.015, 0.03]), np.array([10.0, 10.0, 10.0, 10.0]))
+    >>> z = 0.03 / np.sqrt(np.mean(np.array([0.01, -0.02, 0.015, 0.03]) ** 2))
+    >>> bool(np.isclose(t, z * np.sqrt(2 / (3 - z**2))))
+    True
+    """
+    ubar = np.asarray(ubar, dtype=float)
+    counts = np.asarray(counts, dtype=float)
+    n = counts[..., -1]
+    has = counts > 0
+    T = has.sum(axis=-1).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s2 = np.where(has, counts / n[..., None] * np.nan_to_num(ubar) ** 2, 0.0).sum(axis=-1) / T
+        z = ubar[..., -1] / np.sqrt(s2)
+        t = np.where((n >= 2) & (T >= 3) & (T - 1 - z**2 > 0), z * np.sqrt((T - 2) / (T - 1 - z**2)), np.nan)
+    return t, student_p(t, T - 2)
+
+
 def generalized_sign_z(positives: Num, n: Num, p0: Num) -> tuple[np.ndarray, np.ndarray]:
     r"""Cowan (1992) generalized sign test: :math:`Z = (w - N\hat p)/\sqrt{N\hat p(1 - \hat p)}`, normal p.
 
-    *w* counts the events with a positive CAR; :math:`\hat p` is the share of positive estimation residuals,
-    pooled over the sample's events (positive residuals over residual days; Cowan averages it per firm).
+    *w* counts the events with a positive CAR; :math:`\hat p` is the expected share of positive CARs under the
+    null, estimated from the estimation residuals.  Two conventions (``event_study(sign_p=...)``): the kit's
+    default pools them — positive residuals over residual days of the sample's events, :math:`\hat p =
+    \sum_i n^+_i / \sum_i n_i` — while Cowan (1992, eq. 4) averages each firm's share, :math:`\hat p = N^{-1}
+    \sum_i n^+_i/n_i` (``sign_p="per_firm"``, as estudy2 and eventstudytools do).  They differ when the events'
+    estimation lengths differ and their shares with them.
 
     Parameters
     ----------
@@ -631,6 +759,63 @@ def skewness_adjusted_t(n: Num, mean: Num, sd: Num, m3: Num
     return t, normal_p(t)
 
 
+def bootstrap_skewness_p(x: np.ndarray, *, resamples: int = 1000, rng: np.random.Generator
+                         ) -> tuple[float, float]:
+    r"""The skewness-adjusted t with bootstrapped critical values (Lyon, Barber & Tsai 1999, "Improved methods
+    for tests of long-run abnormal stock returns", J. Finance 54, section III.B; Sutton 1993).
+
+    *resamples* samples of :math:`n_b = \lfloor N/4 \rfloor` values are drawn with replacement from *x*; in each,
+    :math:`t^b_{sa} = \sqrt{n_b}(S^b + \hat\gamma^b (S^b)^2/3 + \hat\gamma^b/(6 n_b))` with
+    :math:`S^b = (\bar x^b - \bar x)/s^b` (centred at the sample mean: the null imposed) and
+    :math:`\hat\gamma^b` the resample's skewness as in :func:`skewness_adjusted_t`.  The sample's
+    :math:`t_{sa}` is compared with that distribution: two-sided :math:`p = 2\min(P^*(t^b \le t_{sa}),
+    P^*(t^b \ge t_{sa}))`, at most 1.  Lyon, Barber & Tsai find it the best specified test of long-run BHARs,
+    whose positive skewness biases the t (and the skewness-adjusted t with normal critical values).
+
+    Parameters
+    ----------
+    x
+        The sample (one BHAR per event; at least 12 values, so a resample holds 3).
+    resamples
+        Bootstrap resamples.
+    rng
+        The random generator.
+
+    Returns
+    -------
+    (float, float)
+        :math:`t_{sa}` of the sample and its bootstrapped two-sided p.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).lognormal(0, 1, 200) - np.exp(0.5)  # skewed, mean zero
+    >>> t, p = bootstrap_skewness_p(x, resamples=500, rng=np.random.default_rng(1))
+    >>> bool(0 < p <= 1)
+    True
+    """
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    mean, sd = x.mean(), x.std(ddof=1)
+    t, _ = skewness_adjusted_t(np.float64(n), mean, sd, ((x - mean) ** 3).sum())
+    nb = n // 4
+    if nb < 3 or resamples < 1 or not np.isfinite(t):
+        return float(t), np.nan
+    tb = np.empty(resamples)
+    step = max(1, 4_000_000 // nb)
+    for b0 in range(0, resamples, step):  # (blocks of resamples: bounded memory)
+        xb = x[rng.integers(0, n, (min(step, resamples - b0), nb))]
+        mb = xb.mean(axis=1)
+        sb = xb.std(axis=1, ddof=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            S = (mb - mean) / sb
+            g = ((xb - mb[:, None]) ** 3).sum(axis=1) / (nb * sb**3)
+            tb[b0: b0 + len(xb)] = np.sqrt(nb) * (S + g * S**2 / 3 + g / (6 * nb))
+    tb = tb[np.isfinite(tb)]
+    p = min(1.0, 2.0 * min(float(np.mean(tb <= t)), float(np.mean(tb >= t)))) if len(tb) else np.nan
+    return float(t), p
+
+
 # ------------------------------------------------------------------------------------- the table of tests
 #: The sufficient statistics of one sample (a group's events in one CAR window), each an array over samples.
 Sufficient = Mapping[str, np.ndarray]
@@ -651,8 +836,9 @@ class Statistic:
 
 #: The test statistics of every test table, in the order of its columns.  Sufficient statistics: ``n, mean,
 #: sd`` of the CARs; ``n_s, mean_s, sd_s`` of the SCARs; ``sum_scar, sum_var`` (Patell); ``rbar, overlap``
-#: (Kolari-Pynnönen); ``rank_z`` (from U-bar, :func:`rank_z`); ``positives, p0`` (sign); ``p_wilcoxon`` (from
-#: each sample's sorted CARs, :func:`wilcoxon_p`).
+#: (Kolari-Pynnönen); ``rank_z`` (from U-bar, :func:`rank_z`); ``positives, p0`` (sign); ``grank_ubar, grank_n``
+#: (GRANK: the mean generalized ranks per position, :func:`grank_t`); ``p_wilcoxon`` (from each sample's sorted
+#: CARs, :func:`wilcoxon_p`).
 STATISTICS: tuple[Statistic, ...] = (
     Statistic("cross-sectional t", ("t_cs", "p_cs"), ("n", "mean", "sd"),
               lambda s: t_statistic(s["n"], s["mean"], s["sd"]), "Brown & Warner (1985)"),
@@ -666,6 +852,8 @@ STATISTICS: tuple[Statistic, ...] = (
               lambda s: (s["rank_z"], normal_p(s["rank_z"])), "Corrado (1989); Corrado & Zivney (1992); Cowan (1992)"),
     Statistic("generalized sign Z", ("sign_z", "p_sign"), ("positives", "n", "p0"),
               lambda s: generalized_sign_z(s["positives"], s["n"], s["p0"]), "Cowan (1992)"),
+    Statistic("GRANK t", ("grank_t", "p_grank"), ("grank_ubar", "grank_n"),
+              lambda s: grank_t(s["grank_ubar"], s["grank_n"]), "Kolari & Pynnönen (2011)"),
 )
 
 

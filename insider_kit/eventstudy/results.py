@@ -282,10 +282,10 @@ class EventStudyResult(Estimates):
     True
     """
 
-    _percent = ("mean_car", "ci_low", "ci_high")
+    _percent = ("mean_car", "ci_low", "ci_high", "same_date")
     _count = ("n",)
-    _stat = ("t_cs", "bmp_t", "kp_t", "patell_z", "rank_z", "sign_z")  # (bmp_t, sign_z ...: in ``tests``)
-    _pvalue = ("p_cs", "p_kp")
+    _stat = ("t_cs", "bmp_t", "kp_t", "patell_z", "rank_z", "sign_z", "grank_t", "var_scar")  # (in ``tests``)
+    _pvalue = ("p_cs", "p_kp", "p_grank")
     _title = "Event study"
 
     def __init__(self, *, source: pd.DataFrame, used_index: np.ndarray, day0: np.ndarray, n_est: np.ndarray,
@@ -431,7 +431,43 @@ class EventStudyResult(Estimates):
                                         names=["group", "start", "end"])
         df = pd.DataFrame(self._stats, index=idx)
         df["n"] = df["n"].astype(int)
+        v = self._assess(df)
+        df["not_valid"], df["recommended"] = v["not_valid"], v["recommended"]
         return self._display(df)
+
+    @staticmethod
+    def _assess(df: pd.DataFrame) -> pd.DataFrame:
+        from .validity import assess
+
+        return assess(n=df["n"].to_numpy(float), rbar=df["rbar"].to_numpy(float),
+                      overlap=df["kp_overlap"].to_numpy(float), same_date=df["same_date"].to_numpy(float),
+                      var_scar=df["var_scar"].to_numpy(float),
+                      available={"grank_t": np.isfinite(df["grank_t"].to_numpy(float))}, index=df.index)
+
+    def validity(self) -> pd.DataFrame:
+        """The validity rule (:func:`insider_kit.eventstudy.validity.assess`) on each group and window: the
+        measured dependence and variance (``rbar``, ``kp_overlap``, ``same_date``, ``var_scar``), each
+        statistic's implied size at a nominal 5% (``size_<statistic>``), the statistics not valid on these
+        events and why, and the statistic the kit recommends.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per group and window (the index of :attr:`tests`).
+
+        Examples
+        --------
+        >>> import insider_kit as ik
+        >>> study = ik.load_study("sample")
+        >>> res = ik.event_study(study.events, study.panel, model="market_adjusted", group="direction")
+        >>> v = res.validity()
+        >>> bool(v["recommended"].isin(["grank_t", "kp_t", "bmp_t", "t_cs"]).all())
+        True
+        """
+        t = self.tests
+        out = pd.DataFrame(t[["n", "rbar", "kp_overlap", "same_date", "var_scar"]]).join(self._assess(t))
+        return display_frame(out, percent=["same_date", *[c for c in out.columns if c.startswith("size_")]],
+                             stat=["rbar", "kp_overlap", "var_scar"], count=["n"])
 
     @property
     def aar(self) -> pd.DataFrame:
@@ -513,8 +549,10 @@ class EventStudyResult(Estimates):
         return out
 
     def summary(self, windows: Sequence[Window | str] | None = None) -> pd.DataFrame:
-        """Compact table: N, mean CAR with 95% CI, the main test statistics (every column: ``tests``)."""
-        cols = ["n", "mean_car", "ci_low", "ci_high", "t_cs", "p_cs", "kp_t", "rank_z"]  # at most 8: the rest in tests
+        """Compact table: N, mean CAR with 95% CI, the main test statistics, the statistic the validity rule
+        recommends for these events and the statistics not valid on them (every column: ``tests``; the rule:
+        :meth:`validity`)."""
+        cols = ["n", "mean_car", "ci_low", "ci_high", "t_cs", "p_cs", "kp_t", "rank_z", "recommended", "not_valid"]
         if self._stats is None:
             return None  # type: ignore[return-value]
         t = self.tests[cols]

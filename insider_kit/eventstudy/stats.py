@@ -11,17 +11,24 @@ deviation, n_i the number of estimation days.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 import numpy as np
 
 from .._lazy import scipy_stats as st
 from . import reference as R
 
 __all__ = [
+    "GrankSums",
+    "PatellForm",
+    "SignP",
     "bmp_t",
     "corrado_from_ubar",
     "corrado_rank_z",
     "cross_sectional_t",
     "generalized_sign_z",
+    "grank_sums",
     "kolari_pynnonen_t",
     "mean_residual_correlation",
     "mean_window_overlap",
@@ -34,6 +41,14 @@ __all__ = [
     "test_table",
     "wilcoxon_p",
 ]
+
+#: Patell's convention: each event's SCAR (Campbell, Lo & MacKinlay; the default) or its daily standardized ARs
+#: summed (:func:`.reference.daily_standardized_car`).
+PatellForm = Literal["scar", "daily"]
+
+#: How the generalized sign test's share of positive estimation residuals is made: pooled over the sample's
+#: estimation days (the kit's default), or each event's share averaged over the events (Cowan 1992).
+SignP = Literal["pooled", "per_firm"]
 
 
 def cross_sectional_t(car: np.ndarray) -> tuple[float, float]:
@@ -66,7 +81,13 @@ def cross_sectional_t(car: np.ndarray) -> tuple[float, float]:
 
 
 def patell_z(scar: np.ndarray, n_est: np.ndarray, k_params: int = 2) -> tuple[float, float]:
-    """Patell (1976): Z = sum SCAR_i / sqrt(sum (n_i - k)/(n_i - k - 2)); normal p.
+    """Patell (1976) in the Campbell, Lo & MacKinlay (1997, eq. 4.4.22) SCAR form:
+    Z = sum SCAR_i / sqrt(sum (n_i - k)/(n_i - k - 2)); normal p.
+
+    Convention: each SCAR is the event's CAR over its own forecast-error standard deviation for the whole window
+    (:func:`.reference.car_variance`); packages that standardise each day's AR and sum them leave out the
+    covariance of the estimation error across the window's days and differ by up to about 8% on multi-day
+    windows (``docs/guide/engine.md``, conventions).
 
     Parameters
     ----------
@@ -378,7 +399,8 @@ def positive_share(resid: np.ndarray) -> float:
 
 def generalized_sign_z(car: np.ndarray, resid: np.ndarray | None = None, *, p: float | None = None) -> tuple[float, float]:
     """Cowan (1992) generalized sign: Z = (w - N p) / sqrt(N p (1 - p)), p the share of positive estimation
-    residuals.
+    residuals — pooled over the events' residual days here (the engine's default; Cowan averages each firm's
+    share: ``event_study(sign_p="per_firm")``, :func:`.reference.generalized_sign_z`).
 
     Parameters
     ----------
@@ -412,7 +434,8 @@ def generalized_sign_z(car: np.ndarray, resid: np.ndarray | None = None, *, p: f
 
 
 def corrado_from_ubar(ubar: np.ndarray, start: int, stop: int) -> float:
-    """Corrado (1989) rank Z for the days ``start:stop`` of *ubar* (Cowan 1992 multi-day form).
+    """The standardized rank Z for the days ``start:stop`` of *ubar*: Corrado (1989) ranks standardized as in
+    Corrado & Zivney (1992), ``U = rank / (n_i + 1) - 1/2``, cumulated over the window as Cowan (1992) does.
 
     Z = sum_{t in window} Ubar_t / sqrt(L * mean_{all t} Ubar_t^2).
 
@@ -440,7 +463,8 @@ def corrado_from_ubar(ubar: np.ndarray, start: int, stop: int) -> float:
 
 
 def corrado_rank_z(resid: np.ndarray, ar_window: np.ndarray) -> float:
-    """Corrado (1989) rank test for a multi-day window (Cowan 1992 form), the plain definition.
+    """The standardized rank test for a multi-day window, the plain definition: Corrado (1989) ranks standardized
+    as in Corrado & Zivney (1992), summed over the window as Cowan (1992) does.
 
     :func:`.reference.mean_rank_deviation` (each event's finite estimation residuals and window ARs ranked
     together, ``U = rank / (n_i + 1) - 0.5``, averaged per day), then :func:`.reference.rank_z` over the window
@@ -518,9 +542,12 @@ def wilcoxon_p(x: np.ndarray) -> float:
 
 
 def skewness_adjusted_t(x: np.ndarray) -> tuple[float, float]:
-    """Hall (1992) / Lyon, Barber & Tsai (1999): t_sa = sqrt(N)(S + g S^2/3 + g/(6N)), S = mean/sd, g = skewness.
+    """Hall (1992) / Lyon, Barber & Tsai (1999, eq. 5): t_sa = sqrt(N)(S + g S^2/3 + g/(6N)), S = mean/sd,
+    g = sum (x - mean)^3 / (N sd^3) with the N - 1 sd (scipy's ``skew(bias=False)`` differs slightly); normal p.
 
-    For long-horizon BHARs, whose positive skewness biases the plain t.
+    For long-horizon BHARs, whose positive skewness biases the plain t.  Lyon, Barber & Tsai recommend
+    bootstrapped critical values instead of the normal's: :func:`.reference.bootstrap_skewness_p`
+    (``event_study(bhar=True, bootstrap=1000)``, column ``p_skew_boot``).
 
     Parameters
     ----------
@@ -547,6 +574,75 @@ def skewness_adjusted_t(x: np.ndarray) -> tuple[float, float]:
         return np.nan, np.nan
     t, p = R.skewness_adjusted_t(np.float64(n), x.mean(), x.std(ddof=1), ((x - x.mean()) ** 3).sum())
     return float(t), float(p)
+
+
+@dataclass
+class GrankSums:
+    """GRANK's sufficient statistics: per group, CAR window and position (the estimation days, then the
+    cumulative day last), the sum of the events' generalized standardized ranks and how many events have one
+    (:func:`.reference.generalized_ranks`, :func:`.reference.grank_t`)."""
+
+    sums: np.ndarray
+    counts: np.ndarray
+
+
+def grank_sums(sar: np.ndarray, scar_star: np.ndarray, codes: np.ndarray, n_groups: int,
+               out: GrankSums | None = None) -> GrankSums:
+    """Add the generalized ranks of a block of events to GRANK's sums (the fast path of
+    :func:`.reference.generalized_ranks`: one compiled pass, ``_kernels.grank_accumulate``).
+
+    Each event's finite standardized estimation residuals *sar* and its re-standardized SCAR of each window
+    (*scar_star*, NaN where the window does not count) are ranked together: the SCAR's mid-rank is ``1 + #less
+    + #equal / 2``, an estimation day's is its mid-rank among the residuals plus one when the SCAR is below it
+    (a half when equal); ``U = rank / (T_i + 1) - 1/2`` with ``T_i`` the event's finite residuals plus one.
+    ``tests/test_grank.py`` checks the sums against the per-event definition.
+
+    Parameters
+    ----------
+    sar
+        ``events x estimation days``: residual / the event's estimation sigma (NaN on days the fit skipped).
+    scar_star
+        ``events x windows``: SCAR over the cross-sectional standard deviation of its group's SCARs.
+    codes, n_groups
+        Each event's group, the number of groups.
+    out
+        Sums to add to (new ones when None).
+
+    Returns
+    -------
+    GrankSums
+        ``groups x windows x (days + 1)`` sums and counts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = grank_sums(np.array([[0.5, -1.0, 2.0]]), np.array([[1.0]]), np.zeros(1, dtype=np.int64), 1)
+    >>> (g.sums[0, 0] + 0.5).round(12).tolist()  # ranks 2, 1, 4 and 3 of 4 values, over 5
+    [0.4, 0.2, 0.8, 0.6]
+    """
+    from . import _kernels as K
+
+    L = sar.shape[1]
+    W = scar_star.shape[1]
+    if out is None:
+        out = GrankSums(np.zeros((n_groups, W, L + 1)), np.zeros((n_groups, W, L + 1)))
+    K.grank_accumulate(np.ascontiguousarray(sar, dtype=np.float64), np.ascontiguousarray(scar_star, dtype=np.float64),
+                       np.ascontiguousarray(codes, dtype=np.int64), out.sums, out.counts)
+    return out
+
+
+def _bootstrap_skew(codes: np.ndarray, bhar: np.ndarray, n_groups: int, resamples: int, seed: int) -> np.ndarray:
+    """``groups x windows``: the bootstrapped p of each sample's skewness-adjusted t
+    (:func:`.reference.bootstrap_skewness_p`), each sample seeded by its group and window."""
+    W = bhar.shape[1]
+    p = np.full((n_groups, W), np.nan)
+    for g in range(n_groups):
+        for w in range(W):
+            x = bhar[codes == g, w]
+            x = x[np.isfinite(x)]
+            if len(x) >= 12:  # (resamples of N / 4 >= 3 values)
+                p[g, w] = R.bootstrap_skewness_p(x, resamples=resamples, rng=np.random.default_rng([seed, g, w]))[1]
+    return p
 
 
 def _wilcoxon_p_sorted(v: np.ndarray) -> float:
@@ -579,12 +675,18 @@ def _window_sums(codes: np.ndarray, fin: np.ndarray, x: np.ndarray, G: int) -> n
 def sufficient_statistics(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.ndarray,
                           n_est: np.ndarray, k_params: int, ubar: np.ndarray, L_est: int, cw: np.ndarray,
                           npos: np.ndarray, rbar: np.ndarray, bhar: np.ndarray | None,
-                          day0: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                          day0: np.ndarray | None = None, grank: GrankSums | None = None,
+                          sign_p: SignP = "pooled", patell_sums: tuple[np.ndarray, np.ndarray] | None = None
+                          ) -> dict[str, np.ndarray]:
     """The sufficient statistics of every test of :data:`.reference.STATISTICS`, ``groups x windows`` each
     (arguments as :func:`test_table`): ``n, mean, sd, positives`` of the CARs, ``n_s, mean_s, sd_s`` of the
     SCARs, ``sum_scar, sum_var`` (Patell), ``rbar, overlap`` (Kolari-Pynnönen), ``rank_z`` (from U-bar),
-    ``p0`` (the sign test's share of positive estimation residuals), the median and the Wilcoxon p from each
-    sample's sorted CARs, and ``n_b, mean_b, sd_b, m3_b`` of the BHARs.
+    ``p0`` (the sign test's share of positive estimation residuals: pooled over the sample's estimation days, or
+    averaged per event with ``sign_p="per_firm"``), the median and the Wilcoxon p from each sample's sorted CARs,
+    ``n_b, mean_b, sd_b, m3_b`` of the BHARs, ``same_date`` (the share of pairs of events on one day 0) and
+    ``grank_ubar, grank_n`` (GRANK's mean generalized ranks, :class:`GrankSums`; NaN without them).  Patell's
+    ``sum_scar, sum_var`` are *patell_sums* when given (the daily-standardized convention,
+    :func:`.reference.daily_standardized_car`).
 
     Each window's sample is the events whose window is covered (finite CAR): the estimation-side quantities of
     the sign test (p-hat), the rank test (U-bar) and Kolari-Pynnönen (r-bar) are from those events.  Moments and
@@ -593,7 +695,7 @@ def sufficient_statistics(*, codes: np.ndarray, n_groups: int, car: np.ndarray, 
 
     Parameters
     ----------
-    codes, n_groups, car, scar, n_est, k_params, ubar, L_est, cw, npos, rbar, bhar, day0
+    codes, n_groups, car, scar, n_est, k_params, ubar, L_est, cw, npos, rbar, bhar, day0, grank, sign_p, patell_sums
         As :func:`test_table`.
 
     Returns
@@ -627,6 +729,8 @@ def sufficient_statistics(*, codes: np.ndarray, n_groups: int, car: np.ndarray, 
     s["sum_scar"], s["sum_var"] = np.empty((G, W)), np.empty((G, W))
     K.patell_sums(codes, np.ascontiguousarray(scar, dtype=np.float64), np.asarray(n_est, dtype=np.int64), k_params,
                   s["sum_scar"], s["sum_var"])
+    if patell_sums is not None:
+        s["sum_scar"], s["sum_var"] = (np.asarray(x, dtype=float) for x in patell_sums)
     offsets = np.empty(G * W + 1, dtype=np.int64)
     vals = np.empty(int(s["n"].sum()))
     K.gather_finite(codes, np.ascontiguousarray(car, dtype=np.float64), G, offsets, vals)
@@ -638,10 +742,15 @@ def sufficient_statistics(*, codes: np.ndarray, n_groups: int, car: np.ndarray, 
     fin = np.isfinite(car)
     days_est = _window_sums(codes, fin, np.asarray(n_est, dtype=float), G)
     with np.errstate(invalid="ignore", divide="ignore"):
-        s["p0"] = np.where(days_est > 0, _window_sums(codes, fin, np.asarray(npos, dtype=float), G)
-                           / np.maximum(days_est, 1), np.nan)
+        if sign_p == "per_firm":  # Cowan (1992): each event's share of positive residuals, averaged over the events
+            share = np.asarray(npos, dtype=float) / np.maximum(np.asarray(n_est, dtype=float), 1)
+            s["p0"] = np.where(s["n"] > 0, _window_sums(codes, fin, share, G) / np.maximum(s["n"], 1), np.nan)
+        else:
+            s["p0"] = np.where(days_est > 0, _window_sums(codes, fin, np.asarray(npos, dtype=float), G)
+                               / np.maximum(days_est, 1), np.nan)
     s["rbar"] = np.array(np.broadcast_to(np.asarray(rbar, dtype=float).reshape(G, -1), (G, W)))
     s["overlap"] = np.ones((G, W))
+    s["same_date"] = np.ones((G, W))
     if day0 is not None:  # (the events that count in each window: those whose window is covered)
         d = np.asarray(day0, dtype=np.int64)
         span = int(d.max()) + 1 if len(d) else 1
@@ -650,6 +759,7 @@ def sufficient_statistics(*, codes: np.ndarray, n_groups: int, car: np.ndarray, 
             if not (k and np.array_equal(fin[:, k], fin[:, k - 1])):  # (else: the window before's events)
                 counts = np.bincount(codes[fin[:, k]] * span + d[fin[:, k]], minlength=G * span).reshape(G, span)
             s["overlap"][:, k] = [overlap_from_counts(counts[g].astype(np.float64), int(b - a)) for g in range(G)]
+            s["same_date"][:, k] = [overlap_from_counts(counts[g].astype(np.float64), 1) for g in range(G)]
     ubar = np.asarray(ubar, dtype=float)
     if ubar.ndim == 2:  # one U-bar per group for every window
         ubar = np.broadcast_to(ubar[:, None, :], (G, W, ubar.shape[1]))
@@ -657,12 +767,21 @@ def sufficient_statistics(*, codes: np.ndarray, n_groups: int, car: np.ndarray, 
                             for g in range(G)]).reshape(G, W)
     if bhar is not None:
         s["n_b"], s["mean_b"], s["sd_b"], s["m3_b"], _ = moments(bhar)
+    if grank is not None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s["grank_ubar"] = np.where(grank.counts > 0, grank.sums / np.maximum(grank.counts, 1), np.nan)
+        s["grank_n"] = grank.counts
+    else:
+        s["grank_ubar"] = np.full((G, W, 1), np.nan)
+        s["grank_n"] = np.zeros((G, W, 1))
     return s
 
 
 def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.ndarray, n_est: np.ndarray,
                k_params: int, ubar: np.ndarray, L_est: int, cw: np.ndarray, npos: np.ndarray, rbar: np.ndarray,
-               bhar: np.ndarray | None, day0: np.ndarray | None = None) -> dict[str, np.ndarray]:
+               bhar: np.ndarray | None, day0: np.ndarray | None = None, grank: GrankSums | None = None,
+               sign_p: SignP = "pooled", bootstrap: int = 0, seed: int = 0,
+               patell_sums: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Every statistic per group (``codes`` in ``0..n_groups-1``) and CAR window: the sufficient statistics of
     :func:`sufficient_statistics`, then each formula of :mod:`.reference`, row by row of
     :data:`.reference.STATISTICS`.
@@ -673,7 +792,12 @@ def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.nd
     event window (half-open); *npos* each event's count of positive estimation residuals; *rbar*
     each group's mean residual correlation (or one per group and window); *day0* each event's day-0 index (for
     the share of CAR-window days that pairs of events share, which scales the Kolari-Pynnönen adjustment; all
-    events on one date without it).  Rows are group-major.
+    events on one date without it); *grank* GRANK's sums (:func:`grank_sums`; no GRANK without them);
+    *sign_p* how the generalized sign test's p-hat is made (``"pooled"`` over the sample's estimation days, or
+    ``"per_firm"``: each event's share averaged, as Cowan 1992); *bootstrap* the resamples of the bootstrapped
+    skewness-adjusted t of the BHARs (0: none; :func:`.reference.bootstrap_skewness_p`, seeded by *seed*);
+    *patell_sums* Patell's sums in the daily-standardized convention (``groups x windows`` each; the SCAR form
+    without them).  Rows are group-major.
 
     Parameters
     ----------
@@ -683,7 +807,7 @@ def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.nd
         ``events x windows`` CARs, standardised CARs and BHARs (*bhar* None: no skewness-adjusted t).
     n_est, k_params, L_est
         Each event's estimation length, the model's parameters and the estimation window's length.
-    ubar, cw, npos, rbar, day0
+    ubar, cw, npos, rbar, day0, grank, sign_p, bootstrap, seed, patell_sums
         As above.
 
     Returns
@@ -703,7 +827,8 @@ def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.nd
     True
     """
     s = sufficient_statistics(codes=codes, n_groups=n_groups, car=car, scar=scar, n_est=n_est, k_params=k_params,
-                              ubar=ubar, L_est=L_est, cw=cw, npos=npos, rbar=rbar, bhar=bhar, day0=day0)
+                              ubar=ubar, L_est=L_est, cw=cw, npos=npos, rbar=rbar, bhar=bhar, day0=day0, grank=grank,
+                              sign_p=sign_p, patell_sums=patell_sums)
     lo, hi = R.t_interval(s["n"], s["mean"], s["sd"])
     with np.errstate(invalid="ignore", divide="ignore"):
         out = {"n": s["n"], "mean_car": s["mean"], "median_car": s["median"], "ci_low": lo, "ci_high": hi,
@@ -715,7 +840,11 @@ def test_table(*, codes: np.ndarray, n_groups: int, car: np.ndarray, scar: np.nd
         if stat.columns[0] == "kp_t":
             out["kp_overlap"], out["rbar"] = s["overlap"], s["rbar"]
     out["p_wilcoxon"] = s["p_wilcoxon"]
+    # the validity rule's measurements (:mod:`.validity`): pairs on one date, the SCARs' cross-sectional variance
+    out["same_date"], out["var_scar"] = s["same_date"], s["sd_s"] ** 2
     if bhar is not None:
         out["mean_bhar"] = s["mean_b"]
         out["skew_adj_t"], out["p_skew_adj"] = R.skewness_adjusted_t(s["n_b"], s["mean_b"], s["sd_b"], s["m3_b"])
+        if bootstrap:
+            out["p_skew_boot"] = _bootstrap_skew(codes, bhar, n_groups, bootstrap, seed)
     return {k: np.asarray(v, dtype=float).reshape(-1) for k, v in out.items()}
