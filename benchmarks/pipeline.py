@@ -36,7 +36,7 @@ TARGETS = {
 
 
 # The point-in-time property of tests/test_signals.py at the universe's scale: the events made public by a date
-# D (the median filing date) keep every column when the rows filed after D are removed, and when those rows are
+# D (the median filing date) keep every column (the track records included) when the rows filed after D are removed, and when those rows are
 # changed into late reports of old trades by the same insiders (what a look-ahead would pick up).
 PIT_CHECK = """
     import numpy as np, pandas as pd
@@ -49,14 +49,17 @@ PIT_CHECK = """
     key = ["ticker", "issuer_cik", "date"]
     def before(ev):
         return ev[ev["date"] <= D].sort_values(key).reset_index(drop=True)
+    def events(t):  # (as load_study makes them: every signal and the insiders' track records)
+        ev = ik.build_events(t, s.panel, firms=s.firms, params=s.params)
+        return ev.join(ik.insider_track_record(ev, t, s.panel))
     ref = before(s.events)
-    cut = before(ik.build_events(tx[~later], s.panel, firms=s.firms, params=s.params))
+    cut = before(events(tx[~later]))
     pd.testing.assert_frame_equal(ref, cut)  # (a failure fails the stage, with the difference)
     late = tx.copy()
     back = pd.to_timedelta(365 * (1 + np.arange(int(later.sum())) % 3), unit="D")
     late.loc[later, "trans_date"] = (pd.Timestamp(D) - back).to_numpy()
     late.loc[later, "shares"] = late.loc[later, "shares"] * 7 + 1
-    changed = before(ik.build_events(late, s.panel, firms=s.firms, params=s.params))
+    changed = before(events(late))
     pd.testing.assert_frame_equal(ref, changed)
     what = (f"{len(ref):,} events public by {D:%Y-%m-%d} unchanged, every column, without the {int(later.sum()):,} "
             "rows filed later and with them made late reports of old trades")
