@@ -4,6 +4,8 @@ under independent events, events on one date, windows overlapping at staggered d
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -124,8 +126,8 @@ def test_variance_factors_and_implied_sizes_by_hand() -> None:
     assert all(v[0] == pytest.approx(1.0) for v in g.values())
 
 
-def test_every_test_table_and_summary_carries_the_rule() -> None:
-    study = ik.load_study("sample")
+def test_every_test_table_and_summary_carries_the_rule(default_market: Path) -> None:
+    study = ik.load_study(default_market)
     res = ik.event_study(study.events, study.panel, model="market_adjusted", group="direction")
     t = res.tests
     assert {"not_valid", "recommended", "same_date", "var_scar"} <= set(t.columns)
@@ -140,7 +142,7 @@ def test_every_test_table_and_summary_carries_the_rule() -> None:
         assert col in GLOSSARY and col in COLUMN_NAMES
 
 
-def test_the_ledgers_verdict_statistic_follows_the_rule() -> None:
+def test_the_ledgers_verdict_statistic_follows_the_rule(default_market: Path) -> None:
     """A claim of a mean: Kolari-Pynnönen's standard error (by hand) when the events' cross-correlation and
     window overlap make the cross-sectional t invalid and it is the larger; the clustered interval otherwise."""
     from insider_kit.claims.ledger import CLUSTERED_T, KP_T, verdict_statistic
@@ -158,13 +160,13 @@ def test_the_ledgers_verdict_statistic_follows_the_rule() -> None:
     # the clustered interval already wider than Kolari-Pynnönen's: it stays
     wide = dict(est, ci_low=car.mean() - 0.5, ci_high=car.mean() + 0.5)
     assert verdict_statistic(wide, car, np.ones(300, bool), np.full(300, 50), 0.03, 61)["statistic"] == CLUSTERED_T
-    led = ik.run_ledger(ik.load_study("sample"))
+    led = ik.run_ledger(ik.load_study(default_market))
     testable = led["verdict"] != "not testable"
     assert (led.loc[testable, "statistic"].str.len() > 0).all()
     assert set(led.loc[testable & led["id"].isin(["purchases_positive"]), "statistic"]) <= {CLUSTERED_T, KP_T}
 
 
-def test_the_ranking_claim_is_verdicted_from_every_contrast() -> None:
+def test_the_ranking_claim_is_verdicted_from_every_contrast(default_market: Path) -> None:
     """'Cluster selling is the strongest sell signal': each contrast equals statsmodels' two-way clustered OLS of
     sale CARs on the pattern dummies; the ledger's estimate is the contrast whose CI reaches highest, so the claim
     is supported only when every contrast's CI is below zero."""
@@ -200,7 +202,7 @@ def test_the_ranking_claim_is_verdicted_from_every_contrast() -> None:
         v, _ = verdict_reason(con["difference"][con["ci_high"].idxmax()], con["ci_low"][con["ci_high"].idxmax()],
                               worst, int(con["n"].iloc[0]), "negative", negligible=0.001, min_n=30, q=0.001)
         assert (v == "supported") is supported
-    led = ik.run_ledger(ik.load_study("sample")).set_index("id")
+    led = ik.run_ledger(ik.load_study(default_market)).set_index("id")
     row = led.loc["cluster_strongest_sell_signal"]
     assert "contrasts" in row["statistic"] and row["literature_agrees"] == "practitioner articles only"
     assert row["ci_high"] >= led.loc["cluster_selling", "ci_high"] - 1e-12 or row["verdict"] != "supported"
