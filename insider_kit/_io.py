@@ -253,3 +253,41 @@ def text_objects(s: pd.Series) -> np.ndarray:
 
         return _objects_of(pc.dictionary_encode(pa.array(s.array)))
     return s.astype(str).to_numpy()
+
+
+def writable_directory(d: Path, what: str, *, hint: str = "choose a directory you can write to") -> Path:
+    """Create folder *d* when absent and check that a file can be written in it, before any work; a
+    :class:`~insider_kit.errors.ConfigError` naming it (*what*) otherwise: a file where the folder should be, no
+    permission, a read-only file system.
+
+    Parameters
+    ----------
+    d
+        The folder.
+    what
+        What it is, in words (``data directory``, ``the output folder``).
+    hint
+        The error's hint when it is not writable.
+
+    Returns
+    -------
+    pathlib.Path
+        *d*.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> writable_directory(Path(tempfile.mkdtemp()) / "new", "a folder").is_dir()
+    True
+    """
+    from .errors import ConfigError
+
+    if d.exists() and not d.is_dir():
+        raise ConfigError(f"{what} {d} is a file, not a directory", hint="give a directory (created if absent)")
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=d, prefix=".insider-kit-write-test-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{what} {d} is not writable ({exc.strerror or exc})", hint=hint) from exc
+    return d

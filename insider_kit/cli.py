@@ -81,22 +81,10 @@ def _check_path_names(a: argparse.Namespace) -> None:
 
 
 def _writable_dir(d: Path, what: str) -> Path:
-    """Create folder *d* when absent and check that a file can be written in it, before any work; a ConfigError
-    naming it otherwise (a file where the folder should be, no permission, a read-only file system)."""
-    import tempfile
+    """:func:`insider_kit._io.writable_directory` with the command line's hint."""
+    from ._io import writable_directory
 
-    from .errors import ConfigError
-
-    if d.exists() and not d.is_dir():
-        raise ConfigError(f"{what} {d} is a file, not a directory", hint="give a directory (created if absent)")
-    try:
-        d.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=d, prefix=".insider-kit-write-test-"):
-            pass
-    except OSError as exc:
-        raise ConfigError(f"{what} {d} is not writable ({exc.strerror or exc})",
-                          hint="choose a directory you can write to, or fix its permissions") from exc
-    return d
+    return writable_directory(d, what, hint="choose a directory you can write to, or fix its permissions")
 
 
 #: Errors of the environment (not of the kit): a file system that refuses a write, a name too long, a full

@@ -16,7 +16,6 @@ import io
 import json
 import platform
 import sys
-import tempfile
 import textwrap
 import time
 from dataclasses import dataclass, field
@@ -968,17 +967,9 @@ def _select_notebooks(notebooks_dir: Path | None, only: list[str] | None) -> lis
 def _output_folder(out: Path) -> Path:
     """*out*, absolute, created when absent and checked writable before any work: a ConfigError naming it when it
     is a file, cannot be created or refuses a file (a FileExistsError or PermissionError traceback before)."""
-    out = out.resolve()
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"the output folder {out} is a file", hint="give --out a directory (created if absent)")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".insider-kit-write-test-"):
-            pass
-    except OSError as exc:
-        raise ConfigError(f"the output folder {out} is not writable ({exc.strerror or exc})",
-                          hint="choose a directory you can write to") from exc
-    return out
+    from ._io import writable_directory
+
+    return writable_directory(out.resolve(), "the output folder")
 
 
 def render_reports(*, data: Path, out: Path, notebooks_dir: Path | None = None,
